@@ -1,0 +1,64 @@
+/**
+ * The bytes a push-style reader has been given and not yet consumed.
+ *
+ * `append` takes ownership of the chunk (the caller must not reuse it). When
+ * nothing is pending the chunk is used as is; otherwise the unconsumed tail and
+ * the new chunk are joined once. Readers hand out frames that point into
+ * `buf`, which stays valid until the next `append`.
+ */
+export class PendingBytes {
+  buf: Uint8Array = new Uint8Array(0);
+  /** First unconsumed byte in buf. */
+  start = 0;
+  /** End of valid bytes in buf. */
+  end = 0;
+  /** Absolute stream offset of buf[0]. */
+  base = 0;
+
+  append(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    const rest = this.end - this.start;
+    if (rest === 0) {
+      this.base += this.end;
+      this.buf = chunk;
+      this.start = 0;
+      this.end = chunk.length;
+      return;
+    }
+    const joined = new Uint8Array(rest + chunk.length);
+    joined.set(this.buf.subarray(this.start, this.end), 0);
+    joined.set(chunk, rest);
+    this.base += this.start;
+    this.buf = joined;
+    this.start = 0;
+    this.end = joined.length;
+  }
+
+  get available(): number {
+    return this.end - this.start;
+  }
+
+  /** Absolute offset of the first unconsumed byte. */
+  get offset(): number {
+    return this.base + this.start;
+  }
+}
+
+export function u16le(b: Uint8Array, i: number): number {
+  return b[i] | (b[i + 1] << 8);
+}
+export function u16be(b: Uint8Array, i: number): number {
+  return (b[i] << 8) | b[i + 1];
+}
+export function u32le(b: Uint8Array, i: number): number {
+  return (b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24)) >>> 0;
+}
+export function u32be(b: Uint8Array, i: number): number {
+  return ((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0;
+}
+
+export function hex(b: Uint8Array, n: number): string {
+  let s = '';
+  for (let i = 0; i < Math.min(n, b.length); i++) s += b[i].toString(16).padStart(2, '0');
+  return s;
+}

@@ -1,0 +1,342 @@
+import { PendingBytes, u16be, u16le, u32be, u32le } from './bytes.ts';
+import { CaptureError, newFrame, type CaptureReader, type CaptureWarning, type Frame } from './frame.ts';
+
+/** Block types of the pcapng specification (draft-ietf-opsawg-pcapng). */
+export const BT_SHB = 0x0a0d0d0a;
+const BT_IDB = 0x00000001;
+const BT_PB = 0x00000002; // obsolete Packet Block
+const BT_SPB = 0x00000003;
+const BT_NRB = 0x00000004;
+const BT_ISB = 0x00000005;
+const BT_EPB = 0x00000006;
+const BT_DSB = 0x0000000a;
+const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
+/** Wireshark refuses blocks over 16 MiB; so do we (a larger length is damage). */
+const MAX_BLOCK = 16 * 1024 * 1024;
+const KNOWN_BLOCKS = new Set([BT_SHB, BT_IDB, BT_PB, BT_SPB, BT_NRB, BT_ISB, BT_EPB, BT_DSB, 0x00000bad, 0x40000bad, 0x80000001]);
+
+interface Interface {
+  globalId: number;
+  linkType: number;
+  snaplen: number;
+  /** Timestamp units per second (10^n or 2^n). */
+  unitsPerSec: number;
+  decimalExp: number; // -1 when the resolution is a power of 2
+  tsDigits: number;
+  /** if_tsoffset, seconds added to every timestamp. */
+  tsOffset: number;
+}
+
+const TWO32 = 4294967296;
+
+/**
+ * Reader of pcapng: Section Header blocks of either byte order (several
+ * sections per file), Interface Description (link type, if_tsresol in powers
+ * of 10 and 2, if_tsoffset), Enhanced, Simple and the obsolete Packet block.
+ * Other blocks are skipped. A block with an impossible length is reported and
+ * the reader scans (4-byte aligned) for the next block whose length and
+ * trailing length agree, so the rest of the file is still read.
+ */
+export class PcapngReader implements CaptureReader {
+  readonly format = 'pcapng' as const;
+  readonly warnings: CaptureWarning[] = [];
+  readonly linkTypes: number[] = [];
+  private readonly pending = new PendingBytes();
+  private readonly frame: Frame = newFrame();
+  private littleEndian = true;
+  private inSection = false;
+  private interfaces: Interface[] = [];
+  private interfaceCount = 0;
+  private frameNumber = 0;
+  private ended = false;
+  private resyncFrom = -1;
+  private resyncReason = '';
+  sections = 0;
+
+  get frames(): number {
+    return this.frameNumber;
+  }
+
+  get bytesRead(): number {
+    return this.pending.offset;
+  }
+
+  append(chunk: Uint8Array): void {
+    this.pending.append(chunk);
+  }
+
+  end(): void {
+    this.ended = true;
+  }
+
+  private u32(b: Uint8Array, i: number): number {
+    return this.littleEndian ? u32le(b, i) : u32be(b, i);
+  }
+  private u16(b: Uint8Array, i: number): number {
+    return this.littleEndian ? u16le(b, i) : u16be(b, i);
+  }
+
+  /** Length of a well-formed block starting at i, or -1 (needs its 8 first bytes). */
+  private blockLength(b: Uint8Array, i: number, type: number): number {
+    let len: number;
+    if (type === BT_SHB) {
+      const bom = u32le(b, i + 8);
+      if (bom === BYTE_ORDER_MAGIC) len = u32le(b, i + 4);
+      else if (bom === 0x4d3c2b1a) len = u32be(b, i + 4);
+      else return -1;
+      return len >= 28 && len % 4 === 0 && len <= MAX_BLOCK ? len : -1;
+    }
+    len = this.u32(b, i + 4);
+    return len >= 12 && len % 4 === 0 && len <= MAX_BLOCK ? len : -1;
+  }
+
+  next(): Frame | undefined {
+    const p = this.pending;
+    for (;;) {
+      if (this.resyncFrom >= 0 && !this.resync()) {
+        if (this.ended) this.finishResync();
+        return undefined;
+      }
+      const need = this.inSection ? 8 : 12;
+      if (p.available < need) {
+        if (this.ended && p.available > 0) this.cutOff(need, 'block header');
+        if (this.ended && !this.inSection && this.sections === 0) {
+          throw new CaptureError('pcapng section header cut off', 0, p.offset);
+        }
+        return undefined;
+      }
+      const b = p.buf;
+      const s = p.start;
+      // The SHB type reads the same in both byte orders.
+      const type = u32le(b, s) === BT_SHB ? BT_SHB : this.u32(b, s);
+      if (!this.inSection && type !== BT_SHB) {
+        throw new CaptureError(`not a pcapng file (first block type 0x${type.toString(16)})`, 0, p.offset);
+      }
+      const len = this.blockLength(b, s, type);
+      if (len < 0) {
+        if (type === BT_SHB && this.sections === 0) {
+          throw new CaptureError('pcapng section header has a bad byte-order magic or length', 0, p.offset);
+        }
+        this.startResync(`block at offset ${p.offset} (type 0x${type.toString(16)}) has an impossible length ${this.u32(b, s + 4)}`);
+        continue;
+      }
+      if (p.available < len) {
+        if (this.ended) this.cutOff(len, 'block');
+        return undefined;
+      }
+      if (type === BT_SHB) {
+        this.littleEndian = u32le(b, s + 8) === BYTE_ORDER_MAGIC;
+      }
+      if (this.u32(b, s + len - 4) !== len) {
+        this.startResync(`block at offset ${p.offset} (type 0x${type.toString(16)}): length ${len} disagrees with its trailing copy ${this.u32(b, s + len - 4)}`);
+        continue;
+      }
+      p.start = s + len;
+      const f = this.block(type, b, s, len, p.base + s);
+      if (f) return f;
+    }
+  }
+
+  /** Handle one whole block; return a frame for packet blocks. */
+  private block(type: number, b: Uint8Array, s: number, len: number, fileOffset: number): Frame | undefined {
+    switch (type) {
+      case BT_SHB:
+        this.inSection = true;
+        this.sections++;
+        this.interfaces = [];
+        return undefined;
+      case BT_IDB:
+        this.interfaceDescription(b, s, len, fileOffset);
+        return undefined;
+      case BT_EPB: {
+        if (len < 32) return this.badPacket(fileOffset, 'enhanced packet block too short');
+        const ifId = this.u32(b, s + 8);
+        const capLen = this.u32(b, s + 20);
+        if (28 + capLen + 4 > len) return this.badPacket(fileOffset, `captured length ${capLen} runs past the block (${len} bytes)`);
+        return this.packet(ifId, this.u32(b, s + 12), this.u32(b, s + 16), capLen, this.u32(b, s + 24), b, s + 28, fileOffset);
+      }
+      case BT_SPB: {
+        if (len < 16) return this.badPacket(fileOffset, 'simple packet block too short');
+        const iface = this.interfaces[0];
+        if (!iface) return this.badPacket(fileOffset, 'simple packet block before any interface description');
+        const origLen = this.u32(b, s + 8);
+        let capLen = Math.min(origLen, len - 16);
+        if (iface.snaplen > 0) capLen = Math.min(capLen, iface.snaplen);
+        // SPBs carry no timestamp: Wireshark shows them at time 0.
+        return this.packet(0, 0, 0, capLen, origLen, b, s + 12, fileOffset);
+      }
+      case BT_PB: {
+        if (len < 32) return this.badPacket(fileOffset, 'packet block too short');
+        const capLen = this.u32(b, s + 20);
+        if (28 + capLen + 4 > len) return this.badPacket(fileOffset, `captured length ${capLen} runs past the block (${len} bytes)`);
+        return this.packet(this.u16(b, s + 8), this.u32(b, s + 12), this.u32(b, s + 16), capLen, this.u32(b, s + 24), b, s + 28, fileOffset);
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  private badPacket(offset: number, why: string): undefined {
+    this.warnings.push({ frame: this.frameNumber + 1, offset, skippedBytes: 0, message: `frame ${this.frameNumber + 1} at offset ${offset}: ${why}; block skipped` });
+    return undefined;
+  }
+
+  private packet(ifId: number, tsHigh: number, tsLow: number, capLen: number, origLen: number, b: Uint8Array, data: number, fileOffset: number): Frame | undefined {
+    const iface = this.interfaces[ifId];
+    if (!iface) {
+      return this.badPacket(fileOffset, `packet names interface ${ifId}, but the section describes ${this.interfaces.length}`);
+    }
+    const f = this.frame;
+    f.number = ++this.frameNumber;
+    splitTimestamp(tsHigh, tsLow, iface, f);
+    f.tsDigits = iface.tsDigits;
+    f.capLen = capLen;
+    f.origLen = origLen;
+    f.linkType = iface.linkType;
+    f.interfaceId = iface.globalId;
+    f.buf = b;
+    f.offset = data;
+    f.fileOffset = fileOffset;
+    return f;
+  }
+
+  private interfaceDescription(b: Uint8Array, s: number, len: number, fileOffset: number): void {
+    if (len < 20) {
+      this.warnings.push({ frame: this.frameNumber + 1, offset: fileOffset, skippedBytes: 0, message: `interface description at offset ${fileOffset} too short (${len} bytes)` });
+      return;
+    }
+    const iface: Interface = {
+      globalId: this.interfaceCount++,
+      linkType: this.u16(b, s + 8),
+      snaplen: this.u32(b, s + 12),
+      unitsPerSec: 1e6, decimalExp: 6, tsDigits: 6, tsOffset: 0,
+    };
+    const end = s + len - 4;
+    let i = s + 16;
+    while (i + 4 <= end) {
+      const code = this.u16(b, i);
+      const olen = this.u16(b, i + 2);
+      const v = i + 4;
+      if (code === 0 || v + olen > end) break;
+      if (code === 9 && olen >= 1) this.setResolution(iface, b[v], fileOffset);
+      else if (code === 14 && olen >= 8) {
+        const hi = this.littleEndian ? u32le(b, v + 4) : u32be(b, v);
+        const lo = this.littleEndian ? u32le(b, v) : u32be(b, v + 4);
+        iface.tsOffset = (hi | 0) * TWO32 + lo;
+      }
+      i = v + ((olen + 3) & ~3);
+    }
+    this.interfaces.push(iface);
+    if (!this.linkTypes.includes(iface.linkType)) this.linkTypes.push(iface.linkType);
+  }
+
+  private setResolution(iface: Interface, v: number, fileOffset: number): void {
+    const exp = v & 0x7f;
+    if (v & 0x80) {
+      if (exp > 60) return this.absurdResolution(v, fileOffset);
+      iface.unitsPerSec = 2 ** exp;
+      iface.decimalExp = -1;
+      iface.tsDigits = Math.min(9, Math.ceil(exp * Math.LOG10E * Math.LN2));
+    } else {
+      if (exp > 18) return this.absurdResolution(v, fileOffset);
+      iface.unitsPerSec = 10 ** exp;
+      iface.decimalExp = exp;
+      iface.tsDigits = Math.min(9, exp);
+    }
+  }
+
+  private absurdResolution(v: number, fileOffset: number): void {
+    this.warnings.push({ frame: this.frameNumber + 1, offset: fileOffset, skippedBytes: 0, message: `interface description at offset ${fileOffset}: if_tsresol 0x${v.toString(16)} is absurd; timestamps read as microseconds` });
+  }
+
+  private startResync(reason: string): void {
+    this.resyncFrom = this.pending.offset;
+    this.resyncReason = reason;
+    this.pending.start += 4;
+  }
+
+  private resync(): boolean {
+    const p = this.pending;
+    const b = p.buf;
+    let i = p.start;
+    for (; i + 12 <= p.end; i += 4) {
+      let type = this.u32(b, i);
+      if (u32le(b, i) === BT_SHB) type = BT_SHB;
+      if (!KNOWN_BLOCKS.has(type)) continue;
+      const len = this.blockLength(b, i, type);
+      if (len < 0) continue;
+      if (i + len > p.end) {
+        if (this.ended) continue;
+        p.start = i;
+        return false;
+      }
+      const le = type === BT_SHB ? u32le(b, i + 8) === BYTE_ORDER_MAGIC : this.littleEndian;
+      if ((le ? u32le(b, i + len - 4) : u32be(b, i + len - 4)) !== len) continue;
+      const skipped = p.base + i - this.resyncFrom;
+      this.warnings.push({
+        frame: this.frameNumber + 1, offset: this.resyncFrom, skippedBytes: skipped,
+        message: `${this.resyncReason}; skipped ${skipped} bytes to the next good block at offset ${p.base + i}`,
+      });
+      p.start = i;
+      this.resyncFrom = -1;
+      return true;
+    }
+    p.start = i;
+    return false;
+  }
+
+  private finishResync(): void {
+    const p = this.pending;
+    const skipped = p.base + p.end - this.resyncFrom;
+    this.warnings.push({
+      frame: this.frameNumber + 1, offset: this.resyncFrom, skippedBytes: skipped,
+      message: `${this.resyncReason}; no good block after it (${skipped} bytes at the end not read)`,
+    });
+    p.start = p.end;
+    this.resyncFrom = -1;
+  }
+
+  private cutOff(needed: number, what: string): void {
+    const p = this.pending;
+    this.warnings.push({
+      frame: this.frameNumber + 1, offset: p.offset, skippedBytes: p.available,
+      message: `frame ${this.frameNumber + 1} at offset ${p.offset}: file ends inside a ${what} (${p.available} of ${needed} bytes present)`,
+    });
+    p.start = p.end;
+  }
+}
+
+/**
+ * Split a 64-bit count of interface time units into seconds and nanoseconds
+ * without going through a float (a nanosecond count since 1970 needs 61 bits).
+ * Long division in 16-bit steps keeps every intermediate below 2^53 for up to
+ * 2^37 units per second; finer resolutions fall back to BigInt.
+ */
+function splitTimestamp(high: number, low: number, iface: Interface, out: Frame): void {
+  const d = iface.unitsPerSec;
+  let sec: number;
+  let rem: number;
+  if (d <= 2 ** 37) {
+    const q1 = Math.floor(high / d);
+    let r = high - q1 * d;
+    let t = r * 65536 + (low >>> 16);
+    const q2 = Math.floor(t / d);
+    r = t - q2 * d;
+    t = r * 65536 + (low & 0xffff);
+    const q3 = Math.floor(t / d);
+    rem = t - q3 * d;
+    sec = q1 * TWO32 + q2 * 65536 + q3;
+  } else {
+    const units = (BigInt(high) << 32n) | BigInt(low);
+    const bd = BigInt(d);
+    sec = Number(units / bd);
+    rem = Number(units % bd);
+  }
+  let ns: number;
+  const e = iface.decimalExp;
+  if (e >= 0 && e <= 9) ns = rem * 10 ** (9 - e);
+  else if (e > 9) ns = Math.floor(rem / 10 ** (e - 9));
+  else ns = Math.floor((rem * 1e9) / d);
+  out.tsSec = sec + iface.tsOffset;
+  out.tsNsec = ns;
+}

@@ -1,0 +1,181 @@
+import { open } from 'node:fs/promises';
+import { Readable, pipeline } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { hex } from './bytes.ts';
+import { CaptureError, type CaptureReader, type CaptureWarning, type Frame } from './frame.ts';
+import { PCAP_MAGIC_NS, PCAP_MAGIC_NS_SWAPPED, PCAP_MAGIC_US, PCAP_MAGIC_US_SWAPPED, PcapReader } from './pcap.ts';
+import { BT_SHB, PcapngReader } from './pcapng.ts';
+
+const CHUNK = 4 * 1024 * 1024;
+
+/** What was read from one capture, once it has been read to the end. */
+export interface CaptureSummary {
+  /** The path as given (`-` for standard input). */
+  file: string;
+  format: 'pcap' | 'pcapng';
+  /** `gzip` when the capture was gzip-compressed (possibly more than once). */
+  compression: 'gzip' | null;
+  /** Sub-second digits of the timestamps: 6 (µs) or 9 (ns); pcapng: the finest interface. */
+  tsDigits: number;
+  /** Packet records read (Wireshark's frame count). */
+  frames: number;
+  /** Bytes of the (decompressed) capture consumed. */
+  bytes: number;
+  /** libpcap LINKTYPE_ values of the capture's interfaces. */
+  linkTypes: number[];
+  /** Damage that did not stop reading. */
+  warnings: CaptureWarning[];
+}
+
+export interface ReadOptions {
+  /** Called after each chunk with bytes read so far and the file size (0 when unknown). */
+  onProgress?: (bytesRead: number, totalBytes: number) => void;
+}
+
+/** Pick the reader from the magic number: never from the file name. */
+export function readerFor(first: Uint8Array): CaptureReader {
+  const m = ((first[0] << 24) | (first[1] << 16) | (first[2] << 8) | first[3]) >>> 0;
+  switch (m) {
+    case PCAP_MAGIC_US:
+    case PCAP_MAGIC_NS:
+    case PCAP_MAGIC_US_SWAPPED:
+    case PCAP_MAGIC_NS_SWAPPED:
+      return new PcapReader();
+    case BT_SHB:
+      return new PcapngReader();
+    default:
+      throw new CaptureError(`not a pcap or pcapng file (starts with 0x${hex(first, 4)})`, 0, 0);
+  }
+}
+
+async function* fileChunks(path: string, total: { size: number }): AsyncGenerator<Uint8Array> {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch (e) {
+    throw new CaptureError(`cannot open: ${ioReason(e)}`, 0, 0);
+  }
+  try {
+    const st = await fh.stat();
+    if (st.isDirectory()) throw new CaptureError('is a directory', 0, 0);
+    total.size = st.isFile() ? st.size : 0;
+    for (;;) {
+      // A fresh buffer per chunk: the reader keeps pointing into the previous one.
+      const buf = Buffer.allocUnsafe(CHUNK);
+      let n: number;
+      try {
+        ({ bytesRead: n } = await fh.read(buf, 0, CHUNK, null));
+      } catch (e) {
+        throw new CaptureError(`read error: ${ioReason(e)}`, 0, 0);
+      }
+      if (n === 0) return;
+      yield n === CHUNK ? buf : buf.subarray(0, n);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+function ioReason(e: unknown): string {
+  const code = (e as { code?: string }).code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES') return 'permission denied';
+  if (code === 'EISDIR') return 'is a directory';
+  return e instanceof Error ? e.message : String(e);
+}
+
+async function* streamChunks(stream: AsyncIterable<Uint8Array | string>): AsyncGenerator<Uint8Array> {
+  for await (const c of stream) yield typeof c === 'string' ? Buffer.from(c) : c;
+}
+
+/**
+ * Read a capture (a path, or `-` for standard input; gzip-compressed or not,
+ * told apart by magic numbers) and call `onFrame` for each frame, in order.
+ * Throws CaptureError when the input is not a capture at all; damage inside a
+ * readable capture ends up in the summary's warnings.
+ */
+export async function readFrames(path: string, onFrame: (f: Frame) => void, opts: ReadOptions = {}): Promise<CaptureSummary> {
+  const total = { size: 0 };
+  const chunks = path === '-' ? streamChunks(process.stdin) : fileChunks(path, total);
+  const progress = opts.onProgress;
+  return readFramesFrom(chunks, path, onFrame, progress ? { onProgress: (n) => progress(n, total.size) } : {});
+}
+
+/** Same as readFrames for any stream of bytes (standard input, a tcpdump pipe). */
+export async function readFramesFrom(
+  chunks: AsyncIterable<Uint8Array>, file: string, onFrame: (f: Frame) => void, opts: ReadOptions = {},
+): Promise<CaptureSummary> {
+  let compression: 'gzip' | null = null;
+  let source: AsyncIterator<Uint8Array> = chunks[Symbol.asyncIterator]();
+  let head = await sniff(source);
+  let gzipDepth = 0;
+  while (head.first.length >= 2 && head.first[0] === 0x1f && head.first[1] === 0x8b) {
+    if (++gzipDepth > 8) throw new CaptureError('gzip nested more than 8 times', 0, 0);
+    compression = 'gzip';
+    source = gunzip(head.first, head.rest)[Symbol.asyncIterator]();
+    try {
+      head = await sniff(source);
+    } catch (e) {
+      if (e instanceof CaptureError) throw e;
+      throw new CaptureError(`bad gzip data: ${e instanceof Error ? e.message : String(e)}`, 0, 0);
+    }
+  }
+  if (head.first.length < 4) {
+    throw new CaptureError(head.first.length === 0 ? 'empty file: not a pcap or pcapng file' : `not a pcap or pcapng file (only ${head.first.length} bytes)`, 0, 0);
+  }
+  const reader = readerFor(head.first);
+  let compressedCut: string | null = null;
+  let raw = 0;
+  const feed = (chunk: Uint8Array): void => {
+    raw += chunk.length;
+    reader.append(chunk);
+    for (let f = reader.next(); f !== undefined; f = reader.next()) onFrame(f);
+    opts.onProgress?.(raw, 0);
+  };
+  feed(head.first);
+  try {
+    for (let r = await source.next(); !r.done; r = await source.next()) feed(r.value);
+  } catch (e) {
+    if (e instanceof CaptureError) throw e;
+    // A cut-off gzip stream: keep everything decompressed so far.
+    compressedCut = e instanceof Error ? e.message : String(e);
+  }
+  reader.end();
+  for (let f = reader.next(); f !== undefined; f = reader.next()) onFrame(f);
+  const warnings = reader.warnings;
+  if (compressedCut !== null) {
+    warnings.push({ frame: reader.frames + 1, offset: reader.bytesRead, skippedBytes: 0, message: `gzip stream ends early (${compressedCut}) after ${reader.bytesRead} decompressed bytes` });
+  }
+  return {
+    file, format: reader.format, compression,
+    tsDigits: reader instanceof PcapReader ? (reader.description.tsPrecision === 'ns' ? 9 : 6) : 9,
+    frames: reader.frames, bytes: reader.bytesRead, linkTypes: [...reader.linkTypes], warnings,
+  };
+}
+
+
+/** Read at least 4 bytes (or all there is) from the start of a stream. */
+async function sniff(it: AsyncIterator<Uint8Array>): Promise<{ first: Uint8Array; rest: AsyncIterator<Uint8Array> }> {
+  const parts: Uint8Array[] = [];
+  let n = 0;
+  while (n < 4) {
+    const r = await it.next();
+    if (r.done) break;
+    parts.push(r.value);
+    n += r.value.length;
+  }
+  return { first: parts.length === 1 ? parts[0] : Buffer.concat(parts), rest: it };
+}
+
+function gunzip(first: Uint8Array, rest: AsyncIterator<Uint8Array>): AsyncIterable<Uint8Array> {
+  async function* all(): AsyncGenerator<Uint8Array> {
+    yield first;
+    for (let r = await rest.next(); !r.done; r = await rest.next()) yield r.value;
+  }
+  // Concatenated gzip members are decompressed one after the other, as gzip -d does.
+  const gz = createGunzip({ chunkSize: 1024 * 1024 });
+  pipeline(Readable.from(all()), gz, (err) => {
+    if (err) gz.destroy(err);
+  });
+  return gz;
+}
