@@ -109,6 +109,11 @@ export class PcapngReader implements CaptureReader {
       const s = p.start;
       // The SHB type reads the same in both byte orders.
       const type = u32le(b, s) === BT_SHB ? BT_SHB : this.u32(b, s);
+      if (type === BT_SHB && p.available < 12) {
+        // Its byte-order magic decides how to read its length.
+        if (this.ended) this.cutOff(12, 'block header');
+        return undefined;
+      }
       if (!this.inSection && type !== BT_SHB) {
         throw new CaptureError(`not a pcapng file (first block type 0x${type.toString(16)})`, 0, p.offset);
       }

@@ -1,0 +1,83 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import { readFrames, readFramesFrom } from '../../src/capture/source.ts';
+import { CaptureError } from '../../src/capture/frame.ts';
+import { bytes, concat, epb, idb, pcapFile, shb } from '../helpers/build.ts';
+
+const pcap = pcapFile([
+  { sec: 10, frac: 1, data: bytes(60, 1) },
+  { sec: 11, frac: 2, data: bytes(70, 2) },
+]);
+let dir = '';
+const path = (name: string): string => join(dir, name);
+
+async function frames(file: string): Promise<{ numbers: number[]; summary: Awaited<ReturnType<typeof readFrames>> }> {
+  const numbers: number[] = [];
+  const summary = await readFrames(file, (f) => numbers.push(f.number));
+  return { numbers, summary };
+}
+
+describe('capture source', () => {
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tcpscope-src-'));
+    writeFileSync(path('a.pcap'), pcap);
+    writeFileSync(path('a.pcap.gz'), gzipSync(pcap));
+    writeFileSync(path('twice.bin'), gzipSync(gzipSync(pcap)));
+    const gz = gzipSync(pcap);
+    writeFileSync(path('cut.gz'), gz.subarray(0, gz.length - 12));
+    writeFileSync(path('text.pcap'), 'hello, this is not a capture\n');
+    writeFileSync(path('empty.pcap'), '');
+    writeFileSync(path('b.pcapng.pcap'), concat(shb(), idb(1), epb(0, 5n, bytes(60))));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads a pcap file and summarises it', async () => {
+    const { numbers, summary } = await frames(path('a.pcap'));
+    assert.deepEqual(numbers, [1, 2]);
+    assert.equal(summary.format, 'pcap');
+    assert.equal(summary.compression, null);
+    assert.equal(summary.frames, 2);
+    assert.equal(summary.bytes, pcap.length);
+    assert.deepEqual(summary.linkTypes, [1]);
+  });
+
+  it('tells the format by magic number, not by name', async () => {
+    const { summary } = await frames(path('b.pcapng.pcap'));
+    assert.equal(summary.format, 'pcapng');
+  });
+
+  it('decompresses gzip, even gzip inside gzip, whatever the name', async () => {
+    for (const name of ['a.pcap.gz', 'twice.bin']) {
+      const { numbers, summary } = await frames(path(name));
+      assert.deepEqual(numbers, [1, 2], name);
+      assert.equal(summary.compression, 'gzip');
+    }
+  });
+
+  it('keeps what a cut-off gzip file holds and warns', async () => {
+    const { summary } = await frames(path('cut.gz'));
+    assert.ok(summary.warnings.some((w) => /gzip stream ends early/.test(w.message)), JSON.stringify(summary.warnings));
+  });
+
+  it('rejects a file that is not a capture, naming its first bytes', async () => {
+    await assert.rejects(frames(path('text.pcap')), (e: unknown) => e instanceof CaptureError && e.message === 'not a pcap or pcapng file (starts with 0x68656c6c)');
+  });
+
+  it('rejects an empty file and a missing file', async () => {
+    await assert.rejects(frames(path('empty.pcap')), /empty file/);
+    await assert.rejects(frames(path('nope.pcap')), /cannot open: no such file/);
+  });
+
+  it('reads any byte stream, such as a pipe from tcpdump, in small pieces', async () => {
+    const pieces = Array.from({ length: pcap.length }, (_, i) => pcap.subarray(i, i + 1));
+    const numbers: number[] = [];
+    const summary = await readFramesFrom(Readable.from(pieces), '-', (f) => numbers.push(f.number));
+    assert.deepEqual(numbers, [1, 2]);
+    assert.equal(summary.file, '-');
+  });
+});
