@@ -1,0 +1,348 @@
+/**
+ * The JSON contract of `tcpscope analyze --format json|ndjson`.
+ *
+ * Every field and every enum value is documented here, next to the type that
+ * defines it (as Zeek documents conn.log in the script that writes it).
+ * Scripts and graders are written against these names: change them only with
+ * a version bump of `tool.version`.
+ *
+ * Conventions:
+ * - durations are seconds (numbers);
+ * - absolute times are ISO 8601 strings in UTC with the capture's precision
+ *   (6 or 9 fractional digits), built from the integer seconds and
+ *   nanoseconds of the capture, never from a float;
+ * - frame numbers are Wireshark's (1-based, every record of the file counts);
+ * - `client` is the endpoint that sent the first SYN (see `clientFrom`);
+ * - sequence numbers are given absolute (`seq`, as on the wire) and relative
+ *   (`relative`, as Wireshark shows them: minus the ISN of that direction, or
+ *   minus (first seq - 1) when the SYN was not captured).
+ */
+
+import type { StateName } from '../tcp/state.ts';
+import type { ClientFrom } from '../tcp/connection.ts';
+import type { Cause } from '../tcp/endpoint.ts';
+
+export type { StateName, ClientFrom, Cause };
+
+/** One of the two endpoints, named by role. */
+export type Side = 'client' | 'server';
+
+/** TIME_WAIT length presets (`--os`). */
+export type OsPreset =
+  /** 2 x MSL with the configured MSL (default 120 s: 240 s), as RFC 9293 and the textbooks say. */
+  | 'rfc'
+  /** Linux: TCP_TIMEWAIT_LEN, fixed 60 s. */
+  | 'linux'
+  /** FreeBSD: 2 x net.inet.tcp.msl (30 s) = 60 s. */
+  | 'freebsd'
+  /** macOS: 2 x net.inet.tcp.msl (15 s) = 30 s. */
+  | 'macos'
+  /** Windows: TcpTimedWaitDelay default, 240 s. */
+  | 'windows';
+
+/** The settings a report was made with; part of every document. */
+export interface Settings {
+  /** OS preset for the TIME_WAIT length. */
+  os: OsPreset;
+  /** Maximum Segment Lifetime in seconds (timeWaitSeconds / 2 for the presets unless set explicitly). */
+  msl: number;
+  /** Length of TIME_WAIT in seconds (2 x MSL): the `requiredSeconds` of every timeWait verdict. */
+  timeWaitSeconds: number;
+}
+
+/** The whole document printed by `--format json`. */
+export interface AnalysisDocument {
+  tool: { name: 'tcpscope'; version: string };
+  settings: Settings;
+  captures: CaptureReport[];
+}
+
+/** A problem in the input that did not stop the analysis. */
+export interface WarningReport {
+  frame: number;
+  /** Byte offset in the (decompressed) input. */
+  offset: number;
+  message: string;
+  skippedBytes: number;
+}
+
+/** One input file. */
+export interface CaptureReport {
+  /** The path as given on the command line. */
+  file: string;
+  format: 'pcap' | 'pcapng';
+  /** libpcap LINKTYPE_ values of the file's interfaces. */
+  linkTypes: number[];
+  /** Number of frames (records) in the file. */
+  frames: number;
+  /** Frames that decoded to TCP segments. */
+  tcpSegments: number;
+  warnings: WarningReport[];
+  /** In stream order. */
+  connections: ConnectionReport[];
+}
+
+/** An IP address (IPv4 dotted quad, IPv6 RFC 5952 text) and port. */
+export interface EndpointAddress {
+  ip: string;
+  port: number;
+}
+
+/** A sequence or acknowledgment number, absolute and relative (Wireshark's). */
+export interface SeqValue {
+  seq: number;
+  relative: number;
+}
+
+/** One copy of a SYN, SYN+ACK or FIN (copies share the sequence number). */
+export interface CopyReport {
+  frame: number;
+  time: string;
+  /** Seconds since the previous copy (0 for the first). */
+  gapSeconds: number;
+  /** First frame of the peer acknowledging this copy (or a later one), null if none was captured. */
+  ackedFrame: number | null;
+  /** The copy carried payload too. */
+  withData: boolean;
+}
+
+/**
+ * How the connection opened.
+ * - `three-way`: SYN, SYN+ACK, ACK (RFC 9293 figure 6), possibly with retransmissions;
+ * - `simultaneous-open`: both ends sent a SYN without ACK (RFC 9293 figure 7);
+ * - `refused`: the SYN was answered with RST (nothing listening, RFC 9293 3.10.7.1);
+ * - `unanswered`: SYN(s) and no answer captured;
+ * - `not-captured`: the capture holds no SYN of the client (started mid-connection,
+ *   or only the SYN+ACK was captured).
+ */
+export type HandshakeKind = 'three-way' | 'simultaneous-open' | 'refused' | 'unanswered' | 'not-captured';
+
+export interface HandshakeReport {
+  kind: HandshakeKind;
+  /** Client ISN (textbook `x`; the SYN carries seq=x), null if unknown. */
+  x: SeqValue | null;
+  /** Server ISN (textbook `y`; the SYN+ACK carries seq=y, ack=x+1), null if unknown. */
+  y: SeqValue | null;
+  /** `x` (or `y`) was inferred from an ACK, not read from a captured SYN. */
+  inferred: boolean;
+  /** Every copy of the client's SYN. */
+  synFrames: CopyReport[];
+  /** Every copy of the server's SYN+ACK (for a simultaneous open: its SYN). */
+  synAckFrames: CopyReport[];
+  /** Copies beyond the first, per side. */
+  synRetransmissions: { client: number; server: number };
+  /** Frame that completed the handshake (the server's transition to ESTABLISHED), null if none. */
+  establishedFrame: number | null;
+}
+
+/**
+ * How the connection closed.
+ * - `four-way`: FIN, ACK, FIN, ACK (the textbook's four waves);
+ * - `three-way`: FIN, FIN+ACK, ACK: the passive side's FIN acknowledges the
+ *   first FIN (Linux does this when the application closes at once);
+ * - `simultaneous`: both FINs were sent before either was acknowledged (both
+ *   ends go through CLOSING, RFC 9293 figure 13);
+ * - `reset`: a RST ended the connection before both FINs were acknowledged;
+ * - `refused`: the handshake was refused (RST to the SYN);
+ * - `incomplete`: FIN(s) seen but the capture ended before both were
+ *   acknowledged (see `finsSeen`), or the connection was never established
+ *   (unanswered SYN);
+ * - `open`: no FIN or RST.
+ */
+export type CloseKind = 'four-way' | 'three-way' | 'simultaneous' | 'reset' | 'refused' | 'incomplete' | 'open';
+
+/** Who closed first: the first FIN's sender, `both` for a simultaneous close, the RST sender for a reset, null for open and refused. */
+export type ActiveCloser = 'client' | 'server' | 'both' | null;
+
+/**
+ * Likely cause of the RST. These are inferences from what the capture shows;
+ * `reasoning` says which facts were used. The rules, in order:
+ * - `refused`: the sender had received a SYN and never sent a SYN itself:
+ *   no socket listened (RFC 9293 3.10.7.1, CLOSED answers with RST);
+ * - `after-time-wait`: the sender had already closed (it was in TIME_WAIT,
+ *   or CLOSED after LAST_ACK) and answered a segment for the connection it
+ *   had forgotten;
+ * - `unread-data`: the sender had received payload it never acknowledged
+ *   before the RST: Linux sends RST instead of FIN when close() is called
+ *   with unread data (RFC 2525 2.17), and when data arrives after close();
+ * - `abort`: the sender was in a synchronized state, had sent no FIN and had
+ *   no unread data: RST instead of FIN (SO_LINGER 0, abort, RFC 9293 3.10.5);
+ * - `other`: none of the above (a RST after its own FIN, during the
+ *   handshake, from a middlebox...).
+ */
+export type ResetCause = 'refused' | 'abort' | 'unread-data' | 'after-time-wait' | 'other';
+
+export interface ResetReport {
+  /** Sender of the first RST. */
+  by: Side;
+  frame: number;
+  time: string;
+  /** The sender's state when it sent the RST. */
+  state: StateName;
+  cause: ResetCause;
+  /** The facts the cause was inferred from, in a sentence. */
+  reasoning: string;
+  /** RST segments per sender. */
+  count: { client: number; server: number };
+  /** Frames of every RST, per sender. */
+  frames: { client: number[]; server: number[] };
+}
+
+/** The side that kept sending after it had received the peer's FIN. */
+export interface HalfCloseReport {
+  side: Side;
+  /** New payload bytes it sent in segments acknowledging the peer's FIN. */
+  bytes: number;
+  segments: number;
+}
+
+/** A frame showing an acknowledgment: check `ack.seq === u.seq + 1` (or w + 1). */
+export interface AckRef {
+  frame: number;
+  ack: SeqValue;
+}
+
+export interface CloseReport {
+  kind: CloseKind;
+  activeCloser: ActiveCloser;
+  /** Seq of the first FIN (textbook `u`: FIN=1, seq=u). */
+  u: SeqValue | null;
+  /** Seq of the passive side's segment that first acknowledged that FIN (textbook `v`: ACK=1, seq=v, ack=u+1). */
+  v: SeqValue | null;
+  /** Seq of the passive side's FIN (textbook `w`: FIN=1, seq=w, ack=u+1). */
+  w: SeqValue | null;
+  /** The passive side's first acknowledgment of the first FIN (ack = u+1). */
+  ackOfU: AckRef | null;
+  /** The active side's first acknowledgment of the passive FIN (ack = w+1). */
+  ackOfW: AckRef | null;
+  /** Which FINs the capture shows (captured or inferred from their ACK). */
+  finsSeen: { client: boolean; server: boolean };
+  /** Copies beyond the first FIN, per side (recognised by sequence number, not timing). */
+  finRetransmissions: { client: number; server: number };
+  /** Every copy of each side's FIN. */
+  finFrames: { client: CopyReport[]; server: CopyReport[] };
+  halfClose: HalfCloseReport | null;
+  reset: ResetReport | null;
+}
+
+/** Which endpoint(s) entered TIME_WAIT. */
+export type TimeWaitEndpoint = 'client' | 'server' | 'both' | null;
+
+/**
+ * What showed the end of TIME_WAIT.
+ * - `reuse`: a new SYN on the same 4-tuple was accepted (sent by the endpoint
+ *   itself, or answered by it with SYN+ACK);
+ * - `rst`: the endpoint answered a segment (typically a retransmitted FIN)
+ *   with RST, so it had forgotten the connection;
+ * - `expired`: the capture went on for 2MSL with nothing on the 4-tuple;
+ * - `capture-end`: the capture ended first.
+ */
+export type TimeWaitEvidence = 'reuse' | 'rst' | 'expired' | 'capture-end';
+
+/**
+ * - `full`: TIME_WAIT lasted at least `requiredSeconds`;
+ * - `cut-short`: it ended before (reuse accepted, or RST) - the endpoint did not hold 2MSL;
+ * - `inconclusive`: the capture ended before 2MSL passed;
+ * - `none`: no endpoint entered TIME_WAIT.
+ */
+export type TimeWaitVerdict = 'full' | 'cut-short' | 'inconclusive' | 'none';
+
+/** TIME_WAIT of one endpoint. */
+export interface TimeWaitDetail {
+  entryFrame: number;
+  entryTime: string;
+  /** Each time a retransmitted FIN was re-acknowledged, restarting 2MSL (RFC 9293 3.10.7.4). */
+  restarts: { frame: number; time: string }[];
+  evidence: TimeWaitEvidence;
+  /** Frame of the evidence (null for capture-end and expired). */
+  evidenceFrame: number | null;
+  evidenceTime: string;
+  /** Seconds from the last (re)start to the evidence. */
+  observedSeconds: number;
+  verdict: Exclude<TimeWaitVerdict, 'none'>;
+}
+
+export interface TimeWaitReport {
+  endpoint: TimeWaitEndpoint;
+  /** The fields below are those of the endpoint that entered TIME_WAIT first (null/none if none did). */
+  entryFrame: number | null;
+  entryTime: string | null;
+  restarts: { frame: number; time: string }[];
+  evidence: TimeWaitEvidence | null;
+  evidenceFrame: number | null;
+  observedSeconds: number | null;
+  /** 2 x MSL of the settings. */
+  requiredSeconds: number;
+  verdict: TimeWaitVerdict;
+  /** Per endpoint. */
+  client: TimeWaitDetail | null;
+  server: TimeWaitDetail | null;
+}
+
+export interface TransitionReport {
+  from: StateName;
+  to: StateName;
+  frame: number;
+  time: string;
+  cause: Cause;
+  /** The segment that caused it was not captured; the transition is deduced. */
+  inferred: boolean;
+}
+
+export interface EndpointReport {
+  /** State at the end of the capture (or when the connection was emitted). */
+  finalState: StateName;
+  transitions: TransitionReport[];
+  /** TCP segments it sent. */
+  packets: number;
+  /** Payload bytes it sent, retransmissions included. */
+  payloadBytes: number;
+  keepAlives: number;
+}
+
+/** Zeek conn.log conn_state (scripts/base/protocols/conn/main.zeek). */
+export type ZeekConnState = 'S0' | 'S1' | 'SF' | 'REJ' | 'S2' | 'S3' | 'RSTO' | 'RSTR' | 'RSTOS0' | 'RSTRH' | 'SH' | 'SHR' | 'OTH';
+
+/** Values other tools would show for this connection, to cross-check. */
+export interface CompatReport {
+  wireshark: {
+    /** tcp.completeness: 1 SYN, 2 SYN-ACK, 4 ACK, 8 DATA, 16 FIN, 32 RST (Wireshark 4.0 rules). */
+    completeness: number;
+    /** The set bits, low to high, joined by '-': S, SA, A, D, F, R (e.g. `S-SA-A-D-F`). */
+    completenessStr: string;
+    /** The filter showing this connection in Wireshark. */
+    filter: string;
+  };
+  zeek: {
+    connState: ZeekConnState;
+    /** Zeek history letters (S H A D F R; upper case = client/originator), first occurrence of each. */
+    history: string;
+  };
+  tcptrace: {
+    /** tcptrace -l "complete conn": `yes` with SYN and FIN from both sides, `RESET` with any RST, else `no`. */
+    completeConn: 'yes' | 'no' | 'RESET';
+  };
+}
+
+export interface ConnectionReport {
+  /** Wireshark's tcp.stream (0-based, in order of first frame). */
+  stream: number;
+  client: EndpointAddress;
+  server: EndpointAddress;
+  /** How the client was chosen: `syn` (it sent the SYN), `syn-ack`, `port`, `first-frame` (heuristics when no SYN was captured). */
+  clientFrom: ClientFrom;
+  firstFrame: number;
+  lastFrame: number;
+  firstTime: string;
+  lastTime: string;
+  durationSeconds: number;
+  /** TCP segments of the connection. */
+  packets: number;
+  handshake: HandshakeReport;
+  close: CloseReport;
+  timeWait: TimeWaitReport;
+  endpoints: { client: EndpointReport; server: EndpointReport };
+  /** The earlier connection on the same 4-tuple, if it was still held: its stream and the gap from its last segment to this one's first. */
+  reuse: { previousStream: number; gapSeconds: number } | null;
+  compat: CompatReport;
+}

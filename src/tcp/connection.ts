@@ -1,0 +1,282 @@
+import { ACK, FIN, RST, SYN, type Segment } from '../decode/segment.ts';
+import { Endpoint } from './endpoint.ts';
+import { seqAdd } from './seq.ts';
+import { State, isClosedOrTimeWait } from './state.ts';
+
+/** Wireshark's tcp.completeness bits (packet-tcp.c, TCP_COMPLETENESS_*). */
+export const Completeness = { SYN: 1, SYN_ACK: 2, ACK: 4, DATA: 8, FIN: 16, RST: 32 } as const;
+
+/**
+ * How the client (the active opener) was chosen:
+ * - `syn`: it sent the first SYN without ACK;
+ * - `syn-ack`: the SYN was not captured; the client is the receiver of the SYN+ACK;
+ * - `port`: no SYN nor SYN+ACK; the endpoint with the well-known port (< 1024),
+ *   or else the one without an ephemeral port (>= 32768), is the server;
+ * - `first-frame`: ports say nothing; the sender of the first frame is the client.
+ */
+export type ClientFrom = 'syn' | 'syn-ack' | 'port' | 'first-frame';
+
+/**
+ * Why the tracker let go of a connection:
+ * - `capture-end`: the capture ended;
+ * - `expired`: it was over and nothing came on its 4-tuple for the linger time (2MSL);
+ * - `replaced`: a new connection started on the same 4-tuple.
+ */
+export type EndReason = 'capture-end' | 'expired' | 'replaced';
+
+/** Zeek history letters, originator (client) first: S H A D F R, then the responder's s h a d f r. */
+const HISTORY_LETTERS = 'SHADFRshadfr';
+
+/**
+ * One TCP connection: the two endpoints' state machines and what the report
+ * needs. Side 0 is the source of the connection's first frame. Holds only
+ * numbers and the few records the endpoints keep; the segment is not kept.
+ */
+export class Connection {
+  readonly ipVersion: 4 | 6;
+  readonly addr0 = new Uint32Array(4);
+  readonly addr1 = new Uint32Array(4);
+  readonly port0: number;
+  readonly port1: number;
+  readonly ep0 = new Endpoint();
+  readonly ep1 = new Endpoint();
+  /** Which side is the client (see ClientFrom). */
+  clientSide: 0 | 1 = 0;
+  clientFrom: ClientFrom = 'syn';
+
+  readonly firstFrame: number;
+  readonly firstSec: number;
+  readonly firstNsec: number;
+  readonly tsDigits: number;
+  lastFrame = 0;
+  lastSec = 0;
+  lastNsec = 0;
+  packets = 0;
+
+  /** Wireshark's base sequence numbers per side (relative seq = seq - base). */
+  baseSeq0 = 0;
+  baseSeq1 = 0;
+  baseSet0 = false;
+  baseSet1 = false;
+
+  /** Wireshark tcp.completeness bits of all frames, and of the first frame's SYN rule alone. */
+  completeness = 0;
+  completenessFirst = 0;
+  /** Zeek history string (client letters upper case). */
+  history = '';
+  private historyBits = 0;
+
+  sawFin = false;
+  sawRst = false;
+
+  /** Stream of the connection this one reuses the 4-tuple of (-1: none). */
+  previousStream = -1;
+  /** Seconds from that connection's last segment to this one's first. */
+  reuseGapSeconds = 0;
+  /** The connection this one replaced, held until the answer to the new SYN shows whether it was accepted. */
+  replaced: Connection | null = null;
+
+  endReason: EndReason = 'capture-end';
+  /** Time the tracker let go of it (capture end, or the moment it expired or was replaced). */
+  endSec = 0;
+  endNsec = 0;
+
+  // Tracker bookkeeping.
+  hash = 0;
+  next: Connection | null = null;
+  closedPrev: Connection | null = null;
+  closedNext: Connection | null = null;
+  inClosedList = false;
+  done = false;
+
+  constructor(readonly stream: number, seg: Segment, hash: number) {
+    this.ipVersion = seg.ipVersion;
+    this.addr0.set(seg.src);
+    this.addr1.set(seg.dst);
+    this.port0 = seg.srcPort;
+    this.port1 = seg.dstPort;
+    this.ep0.peer = this.ep1;
+    this.ep1.peer = this.ep0;
+    this.firstFrame = seg.frame;
+    this.firstSec = seg.tsSec;
+    this.firstNsec = seg.tsNsec;
+    this.tsDigits = seg.tsDigits;
+    this.hash = hash;
+  }
+
+  get client(): Endpoint {
+    return this.clientSide === 0 ? this.ep0 : this.ep1;
+  }
+  get server(): Endpoint {
+    return this.clientSide === 0 ? this.ep1 : this.ep0;
+  }
+
+  /** 0 if the segment goes from side 0 to side 1, 1 for the reverse, -1 if not this 4-tuple. */
+  sideOf(seg: Segment): -1 | 0 | 1 {
+    if (seg.ipVersion !== this.ipVersion) return -1;
+    const s = seg.src;
+    const d = seg.dst;
+    const a = this.addr0;
+    const b = this.addr1;
+    if (seg.srcPort === this.port0 && seg.dstPort === this.port1 &&
+      s[0] === a[0] && s[1] === a[1] && s[2] === a[2] && s[3] === a[3] &&
+      d[0] === b[0] && d[1] === b[1] && d[2] === b[2] && d[3] === b[3]) return 0;
+    if (seg.srcPort === this.port1 && seg.dstPort === this.port0 &&
+      s[0] === b[0] && s[1] === b[1] && s[2] === b[2] && s[3] === b[3] &&
+      d[0] === a[0] && d[1] === a[1] && d[2] === a[2] && d[3] === a[3]) return 1;
+    return -1;
+  }
+
+  /** Both endpoints are done with the connection (CLOSED, TIME_WAIT, or back to LISTEN). */
+  isOver(): boolean {
+    return this.packets > 0 && isClosedOrTimeWait(this.ep0.state) && isClosedOrTimeWait(this.ep1.state);
+  }
+
+  /** Process one segment travelling from side `dir` to the other side. */
+  process(seg: Segment, dir: 0 | 1): void {
+    const first = this.packets === 0;
+    this.packets++;
+    this.lastFrame = seg.frame;
+    this.lastSec = seg.tsSec;
+    this.lastNsec = seg.tsNsec;
+    const from = dir === 0 ? this.ep0 : this.ep1;
+    const to = dir === 0 ? this.ep1 : this.ep0;
+    const f = seg.flags;
+    const len = seg.payloadLen;
+
+    // Wireshark's relative sequence numbers (packet-tcp.c,
+    // tcp_analyze_sequence_number): a direction's base is its SYN's seq, or
+    // seq-1 of its first segment; the reverse base is ack-1 of the first
+    // segment carrying an ACK if that direction has not been seen yet.
+    if (dir === 0) {
+      if (!this.baseSet0) { this.baseSeq0 = (f & SYN) ? seg.seq : seqAdd(seg.seq, -1); this.baseSet0 = true; }
+      if (!this.baseSet1 && (f & ACK)) { this.baseSeq1 = seqAdd(seg.ack, -1); this.baseSet1 = true; }
+    } else {
+      if (!this.baseSet1) { this.baseSeq1 = (f & SYN) ? seg.seq : seqAdd(seg.seq, -1); this.baseSet1 = true; }
+      if (!this.baseSet0 && (f & ACK)) { this.baseSeq0 = seqAdd(seg.ack, -1); this.baseSet0 = true; }
+    }
+
+    // Wireshark 4.0 tcp.completeness (as tshark -2 shows it on a stream's
+    // last frame): a SYN counts only on the frame that created the
+    // conversation; every frame adds SYN-ACK, ACK (no payload) or DATA, FIN
+    // (with ACK), RST - except that a conversation of one frame shows only
+    // the SYN rule (see wiresharkCompleteness).
+    if (first && (f & (SYN | ACK)) === SYN) {
+      this.completenessFirst = Completeness.SYN | (len > 0 ? Completeness.DATA : 0);
+      this.completeness |= this.completenessFirst;
+    }
+    if ((f & (SYN | ACK)) === (SYN | ACK)) this.completeness |= Completeness.SYN_ACK;
+    if ((f & (SYN | ACK)) === ACK) this.completeness |= len > 0 ? Completeness.DATA : Completeness.ACK;
+    if ((f & (FIN | ACK)) === (FIN | ACK)) this.completeness |= Completeness.FIN;
+    if (f & RST) this.completeness |= Completeness.RST;
+
+    if (first) this.inferStart(seg, dir, from, to);
+    else if (from.state === State.SYN_SENT && (f & ACK) && !(f & (SYN | RST))) this.inferHandshake(seg, from, to);
+
+    this.addHistory(seg, dir);
+
+    // The sender acknowledges one sequence number beyond everything the
+    // receiver was seen to send, and the receiver was still open: the
+    // receiver sent a FIN that the capture missed. Both ends move as if it
+    // had been captured (marked inferred).
+    if ((f & ACK) && !(f & (SYN | RST)) && !to.finKnown && to.nxtKnown &&
+      seg.ack === seqAdd(to.dataNxt, 1) &&
+      (to.state === State.ESTABLISHED || to.state === State.CLOSE_WAIT)) {
+      to.inferFinSent(seg);
+      from.receivedFin(seg, to.finSeq, true);
+    }
+    if (!to.nxtKnown && (f & ACK) && !(f & RST)) {
+      // Mid-connection: the receiver's SND.NXT is at least what the sender acknowledges.
+      to.dataNxt = seg.ack;
+      to.nxtKnown = true;
+    }
+
+    if (f & FIN) this.sawFin = true;
+    if (f & RST) this.sawRst = true;
+
+    from.sent(seg);
+    to.received(seg);
+  }
+
+  private inferStart(seg: Segment, dir: 0 | 1, from: Endpoint, to: Endpoint): void {
+    const f = seg.flags;
+    if ((f & (SYN | ACK)) === SYN) {
+      this.clientSide = dir;
+      this.clientFrom = 'syn';
+      return;
+    }
+    if ((f & (SYN | ACK)) === (SYN | ACK)) {
+      this.clientSide = dir === 0 ? 1 : 0;
+      this.clientFrom = 'syn-ack';
+      to.go(State.SYN_SENT, seg, 'SYN not captured (inferred from the SYN+ACK)', true);
+      to.iss = seqAdd(seg.ack, -1);
+      to.issKnown = true;
+      to.issInferred = true;
+      to.dataNxt = seg.ack;
+      to.nxtKnown = true;
+      from.peerSynReceived = true;
+      return;
+    }
+    const bySide = serverSideByPort(this.port0, this.port1);
+    if (bySide >= 0) {
+      this.clientSide = bySide === 0 ? 1 : 0;
+      this.clientFrom = 'port';
+    } else {
+      this.clientSide = dir;
+      this.clientFrom = 'first-frame';
+    }
+    from.go(State.ESTABLISHED, seg, 'capture started mid-connection', true);
+    to.go(State.ESTABLISHED, seg, 'capture started mid-connection', true);
+  }
+
+  /** The client acknowledges a SYN+ACK the capture does not hold. */
+  private inferHandshake(seg: Segment, client: Endpoint, server: Endpoint): void {
+    client.go(State.ESTABLISHED, seg, 'SYN+ACK not captured (inferred from the ACK of it)', true);
+    client.peerSynReceived = true;
+    if (server.state === State.CLOSED) {
+      server.go(State.LISTEN, seg, 'passive open (inferred: it answered a SYN)', true);
+      server.passive = true;
+      server.go(State.SYN_RCVD, seg, 'SYN+ACK not captured (inferred from the ACK of it)', true);
+      server.iss = seqAdd(seg.ack, -1);
+      server.issKnown = true;
+      server.issInferred = true;
+      server.dataNxt = seg.ack;
+      server.nxtKnown = true;
+    }
+  }
+
+  private addHistory(seg: Segment, dir: 0 | 1): void {
+    const f = seg.flags;
+    const base = dir === this.clientSide ? 0 : 6;
+    let bits = 0;
+    if (f & SYN) bits |= 1 << (base + ((f & ACK) ? 1 : 0));
+    if (seg.payloadLen > 0) bits |= 1 << (base + 3);
+    else if ((f & ACK) && !(f & (SYN | FIN | RST))) bits |= 1 << (base + 2);
+    if (f & FIN) bits |= 1 << (base + 4);
+    if (f & RST) bits |= 1 << (base + 5);
+    const fresh = bits & ~this.historyBits;
+    if (fresh === 0) return;
+    this.historyBits |= fresh;
+    for (let i = 0; i < 12; i++) if (fresh & (1 << i)) this.history += HISTORY_LETTERS[i];
+  }
+}
+
+/**
+ * tcp.completeness as tshark 4.0 shows it for the whole stream: the first
+ * frame's flags other than SYN are only counted once the conversation has a
+ * second frame (the corpus shows 0 for lone ACK or RST frames, 1 for a lone SYN).
+ */
+export function wiresharkCompleteness(c: Connection): number {
+  return c.packets === 1 ? c.completenessFirst : c.completeness;
+}
+
+/** 0 or 1: the side that looks like the server by its port; -1: cannot tell. */
+export function serverSideByPort(p0: number, p1: number): -1 | 0 | 1 {
+  const w0 = p0 < 1024;
+  const w1 = p1 < 1024;
+  if (w0 !== w1) return w0 ? 0 : 1;
+  const e0 = p0 >= 32768;
+  const e1 = p1 >= 32768;
+  if (e0 !== e1) return e0 ? 1 : 0;
+  return -1;
+}
