@@ -120,7 +120,11 @@ export class PcapReader implements CaptureReader {
       const next = i + RECORD_HEADER + this.u32(b, i + 8);
       if (next + RECORD_HEADER <= p.end) {
         if (!this.plausible(b, next)) continue;
-      } else if (!(this.ended && next === p.end)) {
+      } else if (this.ended) {
+        // No more bytes will come: a record running past the end of the
+        // input is no way back (keep scanning); one that fits is taken.
+        if (next > p.end) continue;
+      } else {
         // Cannot confirm yet: wait for more bytes, keeping i as the new start.
         p.start = i;
         return false;

@@ -129,13 +129,23 @@ export class PcapngReader implements CaptureReader {
         if (this.ended) this.cutOff(len, 'block');
         return undefined;
       }
-      if (type === BT_SHB) {
-        this.littleEndian = u32le(b, s + 8) === BYTE_ORDER_MAGIC;
-      }
-      if (this.u32(b, s + len - 4) !== len) {
-        this.startResync(`block at offset ${p.offset} (type 0x${type.toString(16)}): length ${len} disagrees with its trailing copy ${this.u32(b, s + len - 4)}`);
+      // A section header's own byte-order magic says how to read its trailing
+      // length; the section's byte order changes only once the block is whole.
+      const le = type === BT_SHB ? u32le(b, s + 8) === BYTE_ORDER_MAGIC : this.littleEndian;
+      const trailer = le ? u32le(b, s + len - 4) : u32be(b, s + len - 4);
+      if (trailer !== len) {
+        if (type === BT_SHB && !this.inSection) {
+          // The first section header is damaged, but its byte-order magic
+          // still tells how to read the blocks after it: read on.
+          this.littleEndian = le;
+          this.inSection = true;
+          this.sections++;
+          this.interfaces = [];
+        }
+        this.startResync(`block at offset ${p.offset} (type 0x${type.toString(16)}): length ${len} disagrees with its trailing copy ${trailer}`);
         continue;
       }
+      if (type === BT_SHB) this.littleEndian = le;
       p.start = s + len;
       const f = this.block(type, b, s, len, p.base + s);
       if (f) return f;
@@ -154,42 +164,43 @@ export class PcapngReader implements CaptureReader {
         this.interfaceDescription(b, s, len, fileOffset);
         return undefined;
       case BT_EPB: {
-        if (len < 32) return this.badPacket(fileOffset, 'enhanced packet block too short');
+        if (len < 32) return this.badPacket(fileOffset, len, 'enhanced packet block too short');
         const ifId = this.u32(b, s + 8);
         const capLen = this.u32(b, s + 20);
-        if (28 + capLen + 4 > len) return this.badPacket(fileOffset, `captured length ${capLen} runs past the block (${len} bytes)`);
-        return this.packet(ifId, this.u32(b, s + 12), this.u32(b, s + 16), capLen, this.u32(b, s + 24), b, s + 28, fileOffset);
+        if (28 + capLen + 4 > len) return this.badPacket(fileOffset, len, `captured length ${capLen} runs past the block (${len} bytes)`);
+        return this.packet(ifId, this.u32(b, s + 12), this.u32(b, s + 16), capLen, this.u32(b, s + 24), b, s + 28, fileOffset, len);
       }
       case BT_SPB: {
-        if (len < 16) return this.badPacket(fileOffset, 'simple packet block too short');
+        if (len < 16) return this.badPacket(fileOffset, len, 'simple packet block too short');
         const iface = this.interfaces[0];
-        if (!iface) return this.badPacket(fileOffset, 'simple packet block before any interface description');
+        if (!iface) return this.badPacket(fileOffset, len, 'simple packet block before any interface description');
         const origLen = this.u32(b, s + 8);
         let capLen = Math.min(origLen, len - 16);
         if (iface.snaplen > 0) capLen = Math.min(capLen, iface.snaplen);
         // SPBs carry no timestamp: Wireshark shows them at time 0.
-        return this.packet(0, 0, 0, capLen, origLen, b, s + 12, fileOffset);
+        return this.packet(0, 0, 0, capLen, origLen, b, s + 12, fileOffset, len);
       }
       case BT_PB: {
-        if (len < 32) return this.badPacket(fileOffset, 'packet block too short');
+        if (len < 32) return this.badPacket(fileOffset, len, 'packet block too short');
         const capLen = this.u32(b, s + 20);
-        if (28 + capLen + 4 > len) return this.badPacket(fileOffset, `captured length ${capLen} runs past the block (${len} bytes)`);
-        return this.packet(this.u16(b, s + 8), this.u32(b, s + 12), this.u32(b, s + 16), capLen, this.u32(b, s + 24), b, s + 28, fileOffset);
+        if (28 + capLen + 4 > len) return this.badPacket(fileOffset, len, `captured length ${capLen} runs past the block (${len} bytes)`);
+        return this.packet(this.u16(b, s + 8), this.u32(b, s + 12), this.u32(b, s + 16), capLen, this.u32(b, s + 24), b, s + 28, fileOffset, len);
       }
       default:
         return undefined;
     }
   }
 
-  private badPacket(offset: number, why: string): undefined {
-    this.warnings.push({ frame: this.frameNumber + 1, offset, skippedBytes: 0, message: `frame ${this.frameNumber + 1} at offset ${offset}: ${why}; block skipped` });
+  /** A whole packet block that cannot be a frame: its bytes are skipped (and counted as such). */
+  private badPacket(offset: number, len: number, why: string): undefined {
+    this.warnings.push({ frame: this.frameNumber + 1, offset, skippedBytes: len, message: `frame ${this.frameNumber + 1} at offset ${offset}: ${why}; ${len}-byte block skipped` });
     return undefined;
   }
 
-  private packet(ifId: number, tsHigh: number, tsLow: number, capLen: number, origLen: number, b: Uint8Array, data: number, fileOffset: number): Frame | undefined {
+  private packet(ifId: number, tsHigh: number, tsLow: number, capLen: number, origLen: number, b: Uint8Array, data: number, fileOffset: number, len: number): Frame | undefined {
     const iface = this.interfaces[ifId];
     if (!iface) {
-      return this.badPacket(fileOffset, `packet names interface ${ifId}, but the section describes ${this.interfaces.length}`);
+      return this.badPacket(fileOffset, len, `packet names interface ${ifId}, but the section describes ${this.interfaces.length}`);
     }
     const f = this.frame;
     f.number = ++this.frameNumber;
@@ -335,13 +346,18 @@ function splitTimestamp(high: number, low: number, iface: Interface, out: Frame)
     const units = (BigInt(high) << 32n) | BigInt(low);
     const bd = BigInt(d);
     sec = Number(units / bd);
-    rem = Number(units % bd);
+    // The remainder can pass 2^53 (10^-18 units): a float would round it up
+    // to a whole second; take the nanoseconds in BigInt.
+    out.tsSec = sec + iface.tsOffset;
+    out.tsNsec = Number(((units % bd) * 1_000_000_000n) / bd);
+    return;
   }
   let ns: number;
   const e = iface.decimalExp;
   if (e >= 0 && e <= 9) ns = rem * 10 ** (9 - e);
   else if (e > 9) ns = Math.floor(rem / 10 ** (e - 9));
-  else ns = Math.floor((rem * 1e9) / d);
+  // rem * 1e9 may pass 2^53 for 2^-30 .. 2^-37 units: never let rounding reach a whole second.
+  else ns = Math.min(999_999_999, Math.floor((rem * 1e9) / d));
   out.tsSec = sec + iface.tsOffset;
   out.tsNsec = ns;
 }

@@ -105,8 +105,22 @@ export async function readFrames(path: string, onFrame: (f: Frame) => void, opts
 export async function readFramesFrom(
   chunks: AsyncIterable<Uint8Array>, file: string, onFrame: (f: Frame) => void, opts: ReadOptions = {},
 ): Promise<CaptureSummary> {
+  const input = chunks[Symbol.asyncIterator]();
+  try {
+    return await readAll(input, file, onFrame, opts);
+  } catch (e) {
+    // Reading stopped early (not a capture, ...): let the input close its
+    // file now rather than when the garbage collector finds the handle.
+    input.return?.(undefined)?.catch(() => undefined);
+    throw e;
+  }
+}
+
+async function readAll(
+  input: AsyncIterator<Uint8Array>, file: string, onFrame: (f: Frame) => void, opts: ReadOptions,
+): Promise<CaptureSummary> {
   let compression: 'gzip' | null = null;
-  let source: AsyncIterator<Uint8Array> = chunks[Symbol.asyncIterator]();
+  let source: AsyncIterator<Uint8Array> = input;
   let head = await sniff(source);
   let gzipDepth = 0;
   while (head.first.length >= 2 && head.first[0] === 0x1f && head.first[1] === 0x8b) {
