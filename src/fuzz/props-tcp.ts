@@ -107,9 +107,7 @@ export function runSegments(specs: readonly SegSpec[], maxHeld = 64): number {
  * property so the fuzzer keeps looking for new ones. Each has a `todo` test
  * in test/fuzz/tcp.test.ts; delete the entry when the bug is fixed.
  */
-export const KNOWN_TCP_BUGS: RegExp[] = [
-  /SYN_RCVD -> CLOSE_WAIT \(frame \d+, received FIN\) is no RFC edge/,
-];
+export const KNOWN_TCP_BUGS: RegExp[] = [];
 
 export const TCP_PROPERTIES = [{
   name: 'tcp-state-machine',

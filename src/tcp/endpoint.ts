@@ -423,7 +423,9 @@ export class Endpoint {
         }
       }
     }
-    if (f & FIN) this.receivedFin(seg, seqAdd(seg.seq, (f & SYN ? 1 : 0) + seg.payloadLen), false);
+    // RFC 9293 3.10.7.4, fifth: "if the ACK bit is off, drop the segment" -
+    // every real FIN carries ACK; a bare FIN (a scan, SYN+FIN) moves nothing.
+    if ((f & (FIN | ACK)) === (FIN | ACK)) this.receivedFin(seg, seqAdd(seg.seq, (f & SYN ? 1 : 0) + seg.payloadLen), false);
   }
 
   /**
@@ -443,6 +445,12 @@ export class Endpoint {
     this.peerFinPos = pos;
     switch (this.state) {
       case State.SYN_RCVD:
+        // A captured FIN reaches here only when its ACK did not acknowledge our
+        // SYN (an acceptable one moved us to ESTABLISHED first): RFC 9293
+        // 3.10.7.4 answers that with RST and processes no FIN.
+        if (inferred) this.go(State.CLOSE_WAIT, m, 'received FIN', inferred);
+        else this.peerFinKnown = false;
+        break;
       case State.ESTABLISHED:
         this.go(State.CLOSE_WAIT, m, 'received FIN', inferred);
         break;
