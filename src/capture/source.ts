@@ -1,7 +1,6 @@
 import { open } from 'node:fs/promises';
-import { Readable, pipeline } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import { hex } from './bytes.ts';
+import { gunzipMembers } from './gzip.ts';
 import { CaptureError, type CaptureReader, type CaptureWarning, type Frame } from './frame.ts';
 import { PCAP_MAGIC_NS, PCAP_MAGIC_NS_SWAPPED, PCAP_MAGIC_US, PCAP_MAGIC_US_SWAPPED, PcapReader } from './pcap.ts';
 import { BT_SHB, PcapngReader } from './pcapng.ts';
@@ -123,10 +122,11 @@ async function readAll(
   let source: AsyncIterator<Uint8Array> = input;
   let head = await sniff(source);
   let gzipDepth = 0;
+  const gzipWarnings: string[] = [];
   while (head.first.length >= 2 && head.first[0] === 0x1f && head.first[1] === 0x8b) {
     if (++gzipDepth > 8) throw new CaptureError('gzip nested more than 8 times', 0, 0);
     compression = 'gzip';
-    source = gunzip(head.first, head.rest)[Symbol.asyncIterator]();
+    source = gunzipMembers(head.first, head.rest, (m) => gzipWarnings.push(m))[Symbol.asyncIterator]();
     try {
       head = await sniff(source);
     } catch (e) {
@@ -157,6 +157,9 @@ async function readAll(
   reader.end();
   for (let f = reader.next(); f !== undefined; f = reader.next()) onFrame(f);
   const warnings = reader.warnings;
+  for (const m of gzipWarnings) {
+    warnings.push({ frame: reader.frames + 1, offset: reader.bytesRead, skippedBytes: 0, message: m });
+  }
   if (compressedCut !== null) {
     warnings.push({ frame: reader.frames + 1, offset: reader.bytesRead, skippedBytes: 0, message: `gzip stream ends early (${compressedCut}) after ${reader.bytesRead} decompressed bytes` });
   }
@@ -179,17 +182,4 @@ async function sniff(it: AsyncIterator<Uint8Array>): Promise<{ first: Uint8Array
     n += r.value.length;
   }
   return { first: parts.length === 1 ? parts[0] : Buffer.concat(parts), rest: it };
-}
-
-function gunzip(first: Uint8Array, rest: AsyncIterator<Uint8Array>): AsyncIterable<Uint8Array> {
-  async function* all(): AsyncGenerator<Uint8Array> {
-    yield first;
-    for (let r = await rest.next(); !r.done; r = await rest.next()) yield r.value;
-  }
-  // Concatenated gzip members are decompressed one after the other, as gzip -d does.
-  const gz = createGunzip({ chunkSize: 1024 * 1024 });
-  pipeline(Readable.from(all()), gz, (err) => {
-    if (err) gz.destroy(err);
-  });
-  return gz;
 }
