@@ -14,6 +14,11 @@ import type { ResetCause, Side } from './types.ts';
  *    had entered TIME_WAIT, or reached CLOSED from LAST_ACK) and answered a
  *    later segment with RST: it had forgotten the connection, so its
  *    TIME_WAIT was over (or was never held).
+ *    Also when the sender's own FIN had been acknowledged and its RST has
+ *    the form of a host with no connection (no ACK bit, seq = the ACK number
+ *    of the segment it answers, RFC 9293 3.10.7.1): Linux destroys an
+ *    orphaned FIN_WAIT_2 socket after tcp_fin_timeout (60 s), and a live
+ *    socket's RST would carry ACK.
  * 3. `unread-data` - the peer had sent payload the sender never acknowledged
  *    in any segment before the RST, or the sender had received payload and
  *    never sent any (a request left unanswered): Linux's close() with unread
@@ -47,6 +52,14 @@ export function classifyReset(
       cause: 'after-time-wait',
       reasoning: `inferred: the ${by} ${how} and answered ${answered} with RST (frame ${rst.frame}): ` +
         'it had already forgotten the connection',
+    };
+  }
+  if (rst.finSent && rst.finAcked && rst.noSocketForm) {
+    return {
+      cause: 'after-time-wait',
+      reasoning: `inferred: the ${by}'s FIN had been acknowledged (it was in ${st}) and it answered ${answered} with a bare RST ` +
+        `(frame ${rst.frame}: no ACK bit, seq = that segment's ACK number), the answer of a host with no connection ` +
+        '(RFC 9293 3.10.7.1): it had already forgotten the connection (Linux drops an orphaned FIN_WAIT_2 socket after tcp_fin_timeout)',
     };
   }
   if (rst.unackedPeerBytes === 0 && rst.sentBytes === 0 && rst.receivedBytes > 0) {

@@ -1,5 +1,6 @@
 import { ACK, FIN, RST, SYN, type Segment } from '../decode/segment.ts';
 import { Endpoint } from './endpoint.ts';
+import type { TcpObserver } from './observer.ts';
 import { seqAdd } from './seq.ts';
 import { State, isClosedOrTimeWait } from './state.ts';
 
@@ -88,6 +89,8 @@ export class Connection {
   closedNext: Connection | null = null;
   inClosedList = false;
   done = false;
+  /** Set by the tracker (with the endpoints' watches) only when it has an observer. */
+  observer: TcpObserver | null = null;
 
   constructor(readonly stream: number, seg: Segment, hash: number) {
     this.ipVersion = seg.ipVersion;
@@ -200,14 +203,27 @@ export class Connection {
 
   private inferStart(seg: Segment, dir: 0 | 1, from: Endpoint, to: Endpoint): void {
     const f = seg.flags;
-    if ((f & (SYN | ACK)) === SYN) {
+    const synOnly = (f & (SYN | ACK)) === SYN;
+    const synAck = (f & (SYN | ACK)) === (SYN | ACK);
+    if (synOnly) {
       this.clientSide = dir;
       this.clientFrom = 'syn';
-      return;
-    }
-    if ((f & (SYN | ACK)) === (SYN | ACK)) {
+    } else if (synAck) {
       this.clientSide = dir === 0 ? 1 : 0;
       this.clientFrom = 'syn-ack';
+    } else {
+      const bySide = serverSideByPort(this.port0, this.port1);
+      if (bySide >= 0) {
+        this.clientSide = bySide === 0 ? 1 : 0;
+        this.clientFrom = 'port';
+      } else {
+        this.clientSide = dir;
+        this.clientFrom = 'first-frame';
+      }
+    }
+    if (this.observer !== null) this.observer.opened(this);
+    if (synOnly) return;
+    if (synAck) {
       to.go(State.SYN_SENT, seg, 'SYN not captured (inferred from the SYN+ACK)', true);
       to.iss = seqAdd(seg.ack, -1);
       to.issKnown = true;
@@ -216,14 +232,6 @@ export class Connection {
       to.nxtKnown = true;
       from.peerSynReceived = true;
       return;
-    }
-    const bySide = serverSideByPort(this.port0, this.port1);
-    if (bySide >= 0) {
-      this.clientSide = bySide === 0 ? 1 : 0;
-      this.clientFrom = 'port';
-    } else {
-      this.clientSide = dir;
-      this.clientFrom = 'first-frame';
     }
     from.go(State.ESTABLISHED, seg, 'capture started mid-connection', true);
     to.go(State.ESTABLISHED, seg, 'capture started mid-connection', true);

@@ -1,5 +1,6 @@
 import { ACK, FIN, RST, SYN, type Segment } from '../decode/segment.ts';
 import { seqAdd, seqDiff, seqGt } from './seq.ts';
+import type { EndpointWatch } from './observer.ts';
 import { State } from './state.ts';
 
 /**
@@ -95,6 +96,14 @@ export interface RstRecord {
   readonly lastRecvFrame: number;
   readonly lastRecvFlags: number;
   readonly lastRecvLen: number;
+  /**
+   * The RST has no ACK bit and its seq is the ACK number of the segment it
+   * answers: the form RFC 9293 3.10.7.1 gives a host with no connection
+   * (<SEQ=SEG.ACK><CTL=RST>); a live socket's RST carries ACK on Linux.
+   */
+  readonly noSocketForm: boolean;
+  /** The sender's FIN had been acknowledged before the RST. */
+  readonly finAcked: boolean;
 }
 
 /** How the capture showed that an endpoint's TIME_WAIT ended. */
@@ -168,6 +177,7 @@ export class Endpoint {
   private lastRecvFrame = 0;
   private lastRecvFlags = 0;
   private lastRecvLen = 0;
+  private lastRecvAck = 0;
 
   // ---- TIME_WAIT ----
   twEntry: Moment | null = null;
@@ -176,11 +186,16 @@ export class Endpoint {
   /** A retransmitted FIN arrived in TIME_WAIT; the next ACK re-acknowledges it. */
   private twReackPending = false;
 
+  /** Set by the tracker only when it has an observer (see observer.ts). */
+  watch: EndpointWatch | null = null;
+
   /** Record a transition. */
   go(to: State, m: Moment, cause: Cause, inferred = false): void {
-    this.transitions.push({ from: this.state, to, frame: m.frame, tsSec: m.tsSec, tsNsec: m.tsNsec, cause, inferred });
+    const t: Transition = { from: this.state, to, frame: m.frame, tsSec: m.tsSec, tsNsec: m.tsNsec, cause, inferred };
+    this.transitions.push(t);
     this.state = to;
     if (to === State.TIME_WAIT) this.twEntry = { frame: m.frame, tsSec: m.tsSec, tsNsec: m.tsNsec };
+    if (this.watch !== null) this.watch.observer.transition(this.watch.conn, this.watch.side, t);
   }
 
   private addCopy(list: Copy[], seg: Segment): void {
@@ -271,7 +286,9 @@ export class Endpoint {
       // restart the 2 MSL timeout."
       if (this.twReackPending && this.state === State.TIME_WAIT && seqGt(seg.ack, this.peerFinPos)) {
         this.twReackPending = false;
-        this.twRestarts.push({ frame: seg.frame, tsSec: seg.tsSec, tsNsec: seg.tsNsec });
+        const m: Moment = { frame: seg.frame, tsSec: seg.tsSec, tsNsec: seg.tsNsec };
+        this.twRestarts.push(m);
+        if (this.watch !== null) this.watch.observer.timeWaitRestarted(this.watch.conn, this.watch.side, m);
       }
     }
 
@@ -289,6 +306,7 @@ export class Endpoint {
           this.finFirstUnacked = this.finAcked ? this.finCopies.length : 0;
         } else {
           this.addCopy(this.finCopies, seg);
+          if (this.watch !== null) this.watch.observer.finRetransmitted(this.watch.conn, this.watch.side, this.finCopies[this.finCopies.length - 1]);
         }
       }
       // A FIN at another sequence number is a protocol violation; it moves nothing.
@@ -314,6 +332,7 @@ export class Endpoint {
           // passed the capture point.
           this.transitions.pop();
           this.state = last.from;
+          if (this.watch !== null) this.watch.observer.retracted(this.watch.conn, this.watch.side, last);
           this.go(State.FIN_WAIT_1, seg, 'sent FIN');
           this.go(State.CLOSING, seg, 'received FIN crossing ours (simultaneous close)');
         } else {
@@ -349,6 +368,8 @@ export class Endpoint {
       sentBytes: this.payloadBytes,
       receivedBytes: peer.payloadBytes,
       lastRecvFrame: this.lastRecvFrame, lastRecvFlags: this.lastRecvFlags, lastRecvLen: this.lastRecvLen,
+      noSocketForm: !(seg.flags & ACK) && (this.lastRecvFlags & ACK) !== 0 && seg.seq === this.lastRecvAck,
+      finAcked: this.finAcked,
     });
     if (this.state === State.TIME_WAIT) {
       // A RST from TIME_WAIT means the endpoint no longer had the connection:
@@ -368,6 +389,7 @@ export class Endpoint {
     this.lastRecvFrame = seg.frame;
     this.lastRecvFlags = f;
     this.lastRecvLen = seg.payloadLen;
+    this.lastRecvAck = seg.ack;
 
     if (f & RST) {
       this.receivedRst(seg);

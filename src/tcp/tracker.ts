@@ -1,6 +1,7 @@
 import { ACK, RST, SYN, type Segment } from '../decode/segment.ts';
 import { Connection } from './connection.ts';
 import { type Endpoint, secondsBetween } from './endpoint.ts';
+import type { TcpObserver } from './observer.ts';
 import { State } from './state.ts';
 
 export interface TrackerOptions {
@@ -36,6 +37,12 @@ export class Tracker {
   private nowSet = false;
   private open = 0;
 
+  /**
+   * Hooks called as connections open and change (see observer.ts). Set it
+   * before the first segment; when null nothing is allocated or called.
+   */
+  observer: TcpObserver | null = null;
+
   constructor(private readonly opts: TrackerOptions, private readonly onDone: (c: Connection) => void) {}
 
   /** Connections currently held (open, lingering or waiting). */
@@ -58,6 +65,15 @@ export class Tracker {
       this.nowNsec = nsec;
       this.nowSet = true;
     }
+  }
+
+  /**
+   * Time passed without a segment (a live capture's clock): observe it and
+   * let go of connections whose linger time is over, as a segment would.
+   */
+  advance(sec: number, nsec: number): void {
+    this.observeTime(sec, nsec);
+    this.sweep();
   }
 
   push(seg: Segment): void {
@@ -127,6 +143,12 @@ export class Tracker {
   private create(seg: Segment, h: number, old: Connection | null): Connection {
     const c = new Connection(this.nextStream++, seg, h);
     this.open++;
+    const obs = this.observer;
+    if (obs !== null) {
+      c.observer = obs;
+      c.ep0.watch = { observer: obs, conn: c, side: 0 };
+      c.ep1.watch = { observer: obs, conn: c, side: 1 };
+    }
     if (old !== null) {
       // The new connection takes the old one's place in the chain.
       c.next = old.next;

@@ -166,9 +166,19 @@ describe('reset causes', () => {
     const r2 = report(p, makeSettings());
     assert.equal(r2.timeWait.verdict, 'cut-short');
   });
-  it('other: RST after its own FIN with nothing unread', () => {
-    const p = finWait2().send({ flags: RST, seq: ISS + 2 });
+  it('other: RST+ACK after its own FIN with nothing unread (a live socket aborting)', () => {
+    const p = finWait2().send({ flags: RST | ACK, seq: ISS + 2, ack: IRS + 1 });
     assert.equal(report(p).close.reset?.cause, 'other');
+  });
+  it('after-time-wait: a bare RST (seq = the ACK it answers) after its FIN was acknowledged: no socket any more', () => {
+    // fin-wait-2-timeout.pcap: Linux dropped the orphaned FIN_WAIT_2 socket
+    // after tcp_fin_timeout; the peer's late data got the no-socket answer.
+    const p = finWait2()
+      .recv({ flags: ACK, seq: IRS + 1, ack: ISS + 2, len: 100, t: 68 })
+      .send({ flags: RST, seq: ISS + 2 });
+    const r = report(p).close.reset;
+    assert.equal(r?.cause, 'after-time-wait');
+    assert.match(r?.reasoning ?? '', /bare RST .*no ACK bit/);
   });
 });
 

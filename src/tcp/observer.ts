@@ -1,0 +1,35 @@
+/**
+ * Optional hooks into the tracker, for watching connections as they change
+ * (`tcpscope live`). When no observer is set the engine pays one null check
+ * per transition, FIN copy, TIME_WAIT restart and new connection, and
+ * allocates nothing: the objects handed to the observer are the ones the
+ * endpoints record anyway.
+ */
+import type { Connection } from './connection.ts';
+import type { Copy, Moment, Transition } from './endpoint.ts';
+
+export interface TcpObserver {
+  /**
+   * A new connection's first segment is being processed; its client side is
+   * already decided (called before the transitions of that segment).
+   */
+  opened(c: Connection): void;
+  /** An endpoint changed state (`side`: 0 or 1, see Connection.ep0/ep1); the endpoint's state is already `t.to`. */
+  transition(c: Connection, side: 0 | 1, t: Transition): void;
+  /**
+   * The last transition reported for the endpoint was undone: the FIN it
+   * seemed to receive before sending its own crossed it (simultaneous close).
+   */
+  retracted(c: Connection, side: 0 | 1, t: Transition): void;
+  /** The endpoint sent another copy of its FIN (same sequence number). */
+  finRetransmitted(c: Connection, side: 0 | 1, copy: Copy): void;
+  /** In TIME_WAIT, the endpoint re-acknowledged a retransmitted FIN: 2MSL restarts. */
+  timeWaitRestarted(c: Connection, side: 0 | 1, m: Moment): void;
+}
+
+/** What an endpoint of an observed connection holds (one per endpoint, only when observed). */
+export interface EndpointWatch {
+  readonly observer: TcpObserver;
+  readonly conn: Connection;
+  readonly side: 0 | 1;
+}
