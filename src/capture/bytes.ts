@@ -25,7 +25,8 @@ export class PendingBytes {
       this.end = chunk.length;
       return;
     }
-    const joined = new Uint8Array(rest + chunk.length);
+    // allocUnsafe: every byte is written below, no need to zero-fill.
+    const joined = Buffer.allocUnsafe(rest + chunk.length);
     joined.set(this.buf.subarray(this.start, this.end), 0);
     joined.set(chunk, rest);
     this.base += this.start;

@@ -1,0 +1,574 @@
+/**
+ * tcpscope benchmark: `npm run bench [-- options]`.
+ *
+ * Generates (or reuses from the cache in os.tmpdir()) a deterministic pcap of
+ * TCP connections, then measures on that one file, in rounds that alternate
+ * between the tools, each run in its own child process:
+ *
+ *   tcpscope read          our reader alone (readFrames)
+ *   tcpscope read+decode   readFrames + Decoder.decode into one Segment
+ *   tcpscope analyze       the full analysis (only once src/analyze/analyze.ts exists)
+ *   pcap-parser 0.2.1      the npm baseline (event-based)
+ *   tcpdump -r F -w /dev/null
+ *   tshark -r F -T fields -e tcp.seq > /dev/null
+ *   tcptrace -n -b F
+ *
+ * Wall time is measured around the child (so Node/tsx and tshark startup
+ * count); CPU time and peak RSS come from /usr/bin/time (or /proc polling
+ * when it is missing). The Node children also report the time spent from
+ * opening the file to the last frame, which gives the startup-free
+ * throughput the decoding target is about. Output: Markdown tables.
+ *
+ * Options:
+ *   --quick              50 000 segments, one round (CI: checks it runs, asserts no timing)
+ *   --segments N         size of the capture (default 3 000 000)
+ *   --reps N             rounds (default 3; 1 with --quick)
+ *   --seed N             generator seed (default 1)
+ *   --tools a,b,...      only these tools (names: read, decode, analyze, pcap-parser, tcpdump, tshark, tcptrace)
+ *   --big                also: peak RSS of read+decode over a ~1 GB capture (7 500 000 segments)
+ *   --big-segments N     size of that capture
+ *   --profile            also: CPU profile of read+decode (node --cpu-prof), top functions by self time
+ *   --analyze-cmd CMD    command for the analyze line, {file} replaced by the capture path
+ *   --json FILE          also write all measurements as JSON
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem, type as osType, release } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureCapture, positiveInt, type CaptureMeta } from './generate.ts';
+import type { WorkerResult } from './worker.ts';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(HERE, '..', '..');
+const WORKER = join(HERE, 'worker.ts');
+const TARGET_SEGMENTS_PER_S = 3_000_000;
+
+// --- options ------------------------------------------------------------------
+
+interface Options {
+  quick: boolean;
+  segments: number;
+  reps: number;
+  seed: number;
+  tools: string[] | null;
+  big: boolean;
+  bigSegments: number;
+  profile: boolean;
+  analyzeCmd: string | null;
+  json: string | null;
+}
+
+const TOOL_NAMES = ['read', 'decode', 'analyze', 'pcap-parser', 'tcpdump', 'tshark', 'tcptrace'];
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = {
+    quick: false, segments: 0, reps: 0, seed: 1, tools: null, big: false, bigSegments: 7_500_000,
+    profile: false, analyzeCmd: null, json: null,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const val = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    switch (a) {
+      case '--quick': o.quick = true; break;
+      case '--segments': o.segments = positiveInt(a, val()); break;
+      case '--reps': o.reps = positiveInt(a, val()); break;
+      case '--seed': o.seed = positiveInt(a, val(), true); break;
+      case '--tools': {
+        o.tools = val().split(',').map((s) => s.trim()).filter((s) => s !== '');
+        const bad = o.tools.filter((t) => !TOOL_NAMES.includes(t));
+        if (bad.length > 0) throw new Error(`unknown tool ${bad.join(', ')} (known: ${TOOL_NAMES.join(', ')})`);
+        break;
+      }
+      case '--big': o.big = true; break;
+      case '--big-segments': o.bigSegments = positiveInt(a, val()); o.big = true; break;
+      case '--profile': o.profile = true; break;
+      case '--analyze-cmd': o.analyzeCmd = val(); break;
+      case '--json': o.json = resolve(val()); break;
+      case '--help': case '-h':
+        process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0].replace(/^\/\*\*\n?/, '').replace(/^ \* ?/gm, '') + '\n');
+        process.exit(0);
+        break;
+      default: throw new Error(`unknown argument ${a} (see --help)`);
+    }
+  }
+  if (o.segments === 0) o.segments = o.quick ? 50_000 : 3_000_000;
+  if (o.reps === 0) o.reps = o.quick ? 1 : 3;
+  return o;
+}
+
+// --- running one measurement -------------------------------------------------
+
+interface Run {
+  ok: boolean;
+  error?: string;
+  wallS: number;
+  cpuS: number | null;
+  rssMb: number | null;
+  worker?: WorkerResult;
+}
+
+interface Tool {
+  name: string;
+  label: string;
+  argv: (file: string) => string[];
+  /** Node child printing a WorkerResult line on stdout (otherwise stdout goes to /dev/null). */
+  worker: boolean;
+  /** One of ours: a failure fails the benchmark. */
+  ours: boolean;
+}
+
+const TIME = '/usr/bin/time';
+const haveTime = existsSync(TIME) && spawnSync(TIME, ['-f', '%M', 'true'], { stdio: 'ignore' }).status === 0;
+const CLK_TCK = 100;
+
+function which(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+/** Peak RSS and CPU of a running process from /proc, for when /usr/bin/time is missing. */
+function pollProc(pid: number, acc: { rssKb: number; cpuTicks: number }): void {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const m = /VmHWM:\s+(\d+) kB/.exec(status);
+    if (m) acc.rssKb = Math.max(acc.rssKb, Number(m[1]));
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    acc.cpuTicks = Math.max(acc.cpuTicks, Number(fields[11]) + Number(fields[12]));
+  } catch {
+    // gone already
+  }
+}
+
+function measure(tool: Tool, file: string, scratch: string, extraNodeArgs: string[] = []): Promise<Run> {
+  let argv = tool.argv(file);
+  if (extraNodeArgs.length > 0 && argv[0] === process.execPath) argv = [argv[0], ...extraNodeArgs, ...argv.slice(1)];
+  const timeOut = join(scratch, 'time.out');
+  const full = haveTime ? [TIME, '-o', timeOut, '-f', '%U %S %M', ...argv] : argv;
+  const devnull = tool.worker ? 'pipe' : openSync('/dev/null', 'w');
+  return new Promise((done) => {
+    const t0 = process.hrtime.bigint();
+    const child = spawn(full[0], full.slice(1), { cwd: ROOT, stdio: ['ignore', devnull, 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.setEncoding('utf8').on('data', (s: string) => { stdout += s; });
+    child.stderr?.setEncoding('utf8').on('data', (s: string) => { stderr = (stderr + s).slice(-4000); });
+    const acc = { rssKb: 0, cpuTicks: 0 };
+    const poll = haveTime ? null : setInterval(() => pollProc(child.pid ?? 0, acc), 20);
+    let wallS = 0;
+    let code: number | null = null;
+    let failed: Error | null = null;
+    child.on('error', (e) => { failed = e; });
+    child.on('exit', (c) => {
+      wallS = Number(process.hrtime.bigint() - t0) / 1e9;
+      code = c;
+      if (poll) clearInterval(poll);
+    });
+    child.on('close', () => {
+      if (typeof devnull === 'number') closeSync(devnull);
+      const run: Run = { ok: code === 0 && failed === null, wallS, cpuS: null, rssMb: null };
+      if (haveTime && existsSync(timeOut)) {
+        const lines = readFileSync(timeOut, 'utf8').trim().split('\n');
+        const [u, s, m] = (lines[lines.length - 1] ?? '').split(' ').map(Number);
+        if (Number.isFinite(u) && Number.isFinite(s) && Number.isFinite(m)) {
+          run.cpuS = u + s;
+          run.rssMb = m / 1024;
+        }
+        rmSync(timeOut, { force: true });
+      } else if (acc.rssKb > 0) {
+        run.cpuS = acc.cpuTicks / CLK_TCK;
+        run.rssMb = acc.rssKb / 1024;
+      }
+      if (tool.worker && run.ok) {
+        try {
+          const w = JSON.parse(stdout.trim().split('\n').pop() ?? '') as WorkerResult;
+          run.worker = w;
+          if (run.cpuS === null) run.cpuS = (w.userMs + w.sysMs) / 1000;
+          if (run.rssMb === null) run.rssMb = w.maxRssKb / 1024;
+        } catch {
+          run.ok = false;
+          run.error = `no result line from the worker: ${stdout.slice(0, 200)}`;
+        }
+      }
+      if (!run.ok && run.error === undefined) {
+        const msg = failed !== null ? (failed as Error).message : `exit ${code}`;
+        run.error = `${msg}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`;
+      }
+      done(run);
+    });
+  });
+}
+
+// --- the tools ----------------------------------------------------------------
+
+function nodeWorker(mode: string, noDeprecation = false): (file: string) => string[] {
+  return (file) => [process.execPath, ...(noDeprecation ? ['--no-deprecation'] : []), '--import', 'tsx', WORKER, mode, file];
+}
+
+/** Newest modification time of the files under `dir` (ms). */
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!e.isFile()) continue;
+    const t = statSync(join(e.parentPath, e.name)).mtimeMs;
+    if (t > newest) newest = t;
+  }
+  return newest;
+}
+
+/**
+ * The full analysis through the CLI: the built one (package.json's bin,
+ * dist/src/cli/main.js) when it is at least as new as every source file,
+ * else the sources through tsx.
+ */
+function analyzeTool(o: Options): Tool | string {
+  if (o.analyzeCmd !== null) {
+    const cmd = o.analyzeCmd;
+    return {
+      name: 'analyze', label: 'tcpscope analyze (--analyze-cmd)', worker: false, ours: true,
+      argv: (f) => ['sh', '-c', cmd.split('{file}').join(`'${f.replace(/'/g, `'\\''`)}'`)],
+    };
+  }
+  if (!existsSync(join(ROOT, 'src', 'analyze', 'analyze.ts'))) return 'src/analyze/analyze.ts does not exist yet';
+  const args = ['analyze', '--format', 'ndjson', '--quiet'];
+  const built = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+  if (existsSync(built) && statSync(built).mtimeMs >= newestMtime(join(ROOT, 'src'))) {
+    return {
+      name: 'analyze', label: 'tcpscope analyze -f ndjson', worker: false, ours: true,
+      argv: (f) => [process.execPath, built, ...args, f],
+    };
+  }
+  const main = join(ROOT, 'src', 'cli', 'main.ts');
+  if (!existsSync(main)) return 'src/cli/main.ts does not exist yet';
+  return {
+    name: 'analyze', label: 'tcpscope analyze -f ndjson (tsx)', worker: false, ours: true,
+    argv: (f) => [process.execPath, '--import', 'tsx', main, ...args, f],
+  };
+}
+
+function allTools(o: Options): { tools: Tool[]; skipped: string[] } {
+  const skipped: string[] = [];
+  const tools: Tool[] = [
+    { name: 'read', label: 'tcpscope reader', argv: nodeWorker('read'), worker: true, ours: true },
+    { name: 'decode', label: 'tcpscope reader+decoder', argv: nodeWorker('decode'), worker: true, ours: true },
+  ];
+  const an = analyzeTool(o);
+  if (typeof an === 'string') skipped.push(`tcpscope analyze: ${an}`);
+  else tools.push(an);
+  tools.push({ name: 'pcap-parser', label: 'pcap-parser 0.2.1', argv: nodeWorker('pcap-parser', true), worker: true, ours: false });
+  const external: Tool[] = [
+    { name: 'tcpdump', label: 'tcpdump -r F -w /dev/null', argv: (f) => ['tcpdump', '-r', f, '-w', '/dev/null'], worker: false, ours: false },
+    { name: 'tshark', label: 'tshark -T fields -e tcp.seq', argv: (f) => ['tshark', '-r', f, '-T', 'fields', '-e', 'tcp.seq'], worker: false, ours: false },
+    { name: 'tcptrace', label: 'tcptrace -n -b', argv: (f) => ['tcptrace', '-n', '-b', f], worker: false, ours: false },
+  ];
+  for (const t of external) {
+    if (which(t.name)) tools.push(t);
+    else skipped.push(`${t.name}: not installed`);
+  }
+  const chosen = o.tools;
+  if (chosen === null) return { tools, skipped };
+  // read+decode is the reference of the ratio column: always measured.
+  return { tools: tools.filter((t) => chosen.includes(t.name) || t.name === 'decode'), skipped };
+}
+
+/** Microseconds some task spent waiting for a CPU (Linux PSI), or null. */
+function cpuPressureUs(): number | null {
+  try {
+    const m = /^some .*total=(\d+)/m.exec(readFileSync('/proc/pressure/cpu', 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+// --- statistics and output ------------------------------------------------------
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function medianOrNull(xs: (number | null)[]): number | null {
+  const v = xs.filter((x): x is number => x !== null);
+  return v.length === 0 ? null : median(v);
+}
+
+function fmt(x: number | null, digits: number): string {
+  return x === null ? '–' : x.toFixed(digits);
+}
+
+function rate(x: number): string {
+  if (x >= 1e6) return `${(x / 1e6).toFixed(2)} M`;
+  if (x >= 1e3) return `${(x / 1e3).toFixed(0)} k`;
+  return x.toFixed(0);
+}
+
+function mdTable(head: string[], rows: string[][], right: boolean[]): string {
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]): string => `| ${cells.map((c, i) => (right[i] ? c.padStart(w[i]) : c.padEnd(w[i]))).join(' | ')} |`;
+  const sep = `|${w.map((n, i) => (right[i] ? `${'-'.repeat(n + 1)}:` : `${'-'.repeat(n + 2)}`)).join('|')}|`;
+  return [line(head), sep, ...rows.map(line)].join('\n');
+}
+
+function firstLine(cmd: string, args: string[]): string | null {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (r.error) return null;
+  const out = `${r.stdout ?? ''}\n${r.stderr ?? ''}`.split('\n').find((l) => /version|\d+\.\d+/i.test(l) && !/Running as user/.test(l));
+  return out?.trim().replace(/\.$/, '') ?? null;
+}
+
+function environment(tools: Tool[]): string[] {
+  const c = cpus();
+  const lines = [
+    `- Machine: ${c[0]?.model ?? 'unknown CPU'}, ${c.length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${osType()} ${release()}`,
+    `- Node ${process.version}; peak RSS and CPU from ${haveTime ? '/usr/bin/time' : '/proc polling (approximate)'}`,
+  ];
+  const names = new Set(tools.map((t) => t.name));
+  const v: string[] = [];
+  if (names.has('tcpdump')) v.push(firstLine('tcpdump', ['--version']) ?? 'tcpdump');
+  if (names.has('tshark')) v.push(firstLine('tshark', ['--version']) ?? 'tshark');
+  if (names.has('tcptrace')) v.push((firstLine('tcptrace', ['-v']) ?? 'tcptrace').replace(/^Version:\s*/, ''));
+  if (v.length > 0) lines.push(`- ${v.join('; ')}`);
+  return lines;
+}
+
+function describeFile(m: CaptureMeta): string {
+  return `${(m.bytes / 1e6).toFixed(0)} MB classic pcap, ${m.segments.toLocaleString('en-US')} TCP segments, ` +
+    `${m.connections.toLocaleString('en-US')} connections (up to ${m.maxOpen} open at once, ${m.durationSec.toFixed(0)} s of traffic; ` +
+    `${m.threeWayCloses} FIN/FIN+ACK/ACK, ${m.fourWayCloses} four-way, ${m.rstConnections} RST; ` +
+    `${m.dataRetransmissions} data and ${m.finRetransmissions} FIN retransmissions), seed ${m.seed}`;
+}
+
+interface ToolResult {
+  tool: Tool;
+  runs: Run[];
+}
+
+// --- CPU profile summary ---------------------------------------------------------
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+}
+
+/**
+ * Self time per function from a .cpuprofile, counting only the samples from
+ * the first one in our reader on: what comes before is Node + tsx startup.
+ */
+function summarizeProfile(path: string, top: number): { startupMs: number; lines: string[] } {
+  const prof = JSON.parse(readFileSync(path, 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+  const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+  const self = new Map<string, number>();
+  let total = 0;
+  let startup = 0;
+  let started = false;
+  for (let i = 0; i < prof.samples.length; i++) {
+    const n = byId.get(prof.samples[i]);
+    const dt = prof.timeDeltas[i] ?? 0;
+    if (n === undefined) continue;
+    const f = n.callFrame;
+    if (!started && f.url.includes('/src/capture/') && f.functionName !== '') started = true;
+    if (!started) {
+      startup += dt;
+      continue;
+    }
+    // Under tsx the positions are those of the transformed code: name and file only.
+    const where = f.url === '' ? '' : ` ${f.url.replace(`file://${ROOT}/`, '')}`;
+    const key = `${f.functionName || '(anonymous)'}${where}`;
+    self.set(key, (self.get(key) ?? 0) + dt);
+    total += dt;
+  }
+  const rows = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, top);
+  return {
+    startupMs: startup / 1000,
+    lines: rows.map(([k, us]) => `${((100 * us) / total).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(5)} ms  ${k}`),
+  };
+}
+
+// --- main ---------------------------------------------------------------------
+
+async function main(): Promise<number> {
+  const o = parseArgs(process.argv.slice(2));
+  const log = (m: string): void => void process.stderr.write(`${m}\n`);
+  const meta = ensureCapture({ segments: o.segments, seed: o.seed }, log);
+  const { tools, skipped } = allTools(o);
+  const scratch = mkdtempSync(join(tmpdir(), 'tcpscope-bench-run-'));
+  let failures = 0;
+  try {
+    // Warm the page cache so the first tool does not pay for the disk.
+    spawnSync('cat', [meta.path], { stdio: ['ignore', 'ignore', 'ignore'] });
+    const startup: number[] = [];
+    const load0 = loadavg()[0];
+    const psi0 = cpuPressureUs();
+    const t0 = performance.now();
+    const results: ToolResult[] = tools.map((tool) => ({ tool, runs: [] }));
+    const noop: Tool = { name: 'noop', label: 'node + tsx startup', argv: nodeWorker('noop'), worker: true, ours: true };
+    for (let r = 0; r < o.reps; r++) {
+      const s = await measure(noop, meta.path, scratch);
+      if (s.ok) startup.push(s.wallS);
+      // Alternate: every round runs every tool once, starting one further along.
+      for (let k = 0; k < results.length; k++) {
+        const res = results[(k + r) % results.length];
+        log(`round ${r + 1}/${o.reps}: ${res.tool.label} ...`);
+        const run = await measure(res.tool, meta.path, scratch);
+        if (!run.ok) log(`  FAILED: ${run.error}`);
+        else log(`  ${run.wallS.toFixed(2)} s wall, ${fmt(run.cpuS, 2)} s CPU, ${fmt(run.rssMb, 0)} MB peak RSS`);
+        res.runs.push(run);
+      }
+    }
+
+    const psi1 = cpuPressureUs();
+    const contention = psi0 !== null && psi1 !== null ? (psi1 - psi0) / 1000 / (performance.now() - t0) : null;
+
+    // Correctness of our own lines: every frame of the file is a TCP segment.
+    for (const res of results) {
+      for (const run of res.runs) {
+        if (!run.ok) {
+          if (res.tool.ours) failures++;
+          continue;
+        }
+        const w = run.worker;
+        if (w !== undefined && (w.frames !== meta.segments || w.segments !== meta.segments)) {
+          log(`${res.tool.label}: read ${w.frames} frames / ${w.segments} segments, the file has ${meta.segments}`);
+          failures++;
+        }
+      }
+    }
+
+    const medians = results.map((res) => {
+      const ok = res.runs.filter((x) => x.ok);
+      return {
+        res,
+        ok: ok.length > 0,
+        wall: ok.length > 0 ? median(ok.map((x) => x.wallS)) : NaN,
+        cpu: medianOrNull(ok.map((x) => x.cpuS)),
+        rss: medianOrNull(ok.map((x) => x.rssMb)),
+        inProc: ok.length > 0 && ok[0].worker !== undefined ? median(ok.map((x) => (x.worker?.ms ?? 0) / 1000)) : null,
+        inProcCpu: ok.length > 0 && ok[0].worker !== undefined ? median(ok.map((x) => (x.worker?.cpuMs ?? 0) / 1000)) : null,
+      };
+    });
+    const ref = medians.find((m) => m.res.tool.name === 'decode');
+    const refWall = ref?.ok ? ref.wall : NaN;
+
+    const out: string[] = [];
+    out.push(`### Benchmark (${o.quick ? 'quick, ' : ''}${o.reps} round${o.reps > 1 ? 's' : ''}, medians)`, '');
+    out.push(`- Capture: ${describeFile(meta)}`);
+    out.push(...environment(tools));
+    out.push(`- Load average ${load0.toFixed(2)} at the start${contention !== null ? `; CPU contention during the run (PSI, some task waiting for a CPU): ${(100 * contention).toFixed(0)}% of the time` : ''}`);
+    out.push('');
+    out.push(mdTable(
+      ['Tool', 'Wall s', 'CPU s', 'Peak RSS MB', 'Segments/s', 'MB/s', 'Time vs tcpscope'],
+      medians.map((m) => m.ok
+        ? [m.res.tool.label, m.wall.toFixed(2), fmt(m.cpu, 2), fmt(m.rss, 0), rate(meta.segments / m.wall), (meta.bytes / 1e6 / m.wall).toFixed(0), `${(m.wall / refWall).toFixed(2)}×`]
+        : [m.res.tool.label, 'failed', '', '', '', '', '']),
+      [false, true, true, true, true, true, true],
+    ));
+    out.push('');
+    out.push('Wall time includes process startup (Node + tsx ' +
+      `${startup.length > 0 ? `≈ ${median(startup).toFixed(2)} s` : 'n/a'}); every frame is a TCP segment, so for the tools that do not decode TCP segments/s = frames/s. ` +
+      '"Time vs tcpscope": wall time relative to tcpscope reader+decoder. MB = 10^6 bytes of pcap file.');
+    const inproc = medians.filter((m) => m.ok && m.inProc !== null);
+    if (inproc.length > 0) {
+      out.push('', 'In-process (file opened to last frame; startup excluded):', '');
+      out.push(mdTable(
+        ['Node code', 'Seconds', 'CPU s', 'Segments/s', 'Segments per CPU s', 'MB/s'],
+        inproc.map((m) => [m.res.tool.label, (m.inProc as number).toFixed(3), fmt(m.inProcCpu, 3), rate(meta.segments / (m.inProc as number)),
+          m.inProcCpu ? rate(meta.segments / m.inProcCpu) : '–', (meta.bytes / 1e6 / (m.inProc as number)).toFixed(0)]),
+        [false, true, true, true, true, true],
+      ));
+      if (o.quick) {
+        out.push('', 'Decoding target not judged in --quick mode (too small a file for the JIT to warm up).');
+      } else if (ref?.ok && ref.inProc !== null) {
+        const sps = meta.segments / ref.inProc;
+        const perCpu = ref.inProcCpu ? meta.segments / ref.inProcCpu : null;
+        out.push('', `Decoding target (≥ ${rate(TARGET_SEGMENTS_PER_S)} TCP segments/s on one core): ${rate(sps)} segments/s wall` +
+          `${perCpu !== null ? `, ${rate(perCpu)} per CPU second` : ''} — ${sps >= TARGET_SEGMENTS_PER_S ? 'met' : 'NOT met'}.`);
+      }
+    }
+    if (skipped.length > 0) out.push('', `Not measured: ${skipped.join('; ')}.`);
+
+    let big: { meta: CaptureMeta; runs: Run[] } | null = null;
+    if (o.big) {
+      const bigMeta = ensureCapture({ segments: o.bigSegments, seed: o.seed }, log);
+      spawnSync('cat', [bigMeta.path], { stdio: ['ignore', 'ignore', 'ignore'] });
+      const decode = tools.find((t) => t.name === 'decode') as Tool;
+      const runs: Run[] = [];
+      for (let r = 0; r < o.reps; r++) {
+        log(`big file, round ${r + 1}/${o.reps}: ${decode.label} ...`);
+        const run = await measure(decode, bigMeta.path, scratch);
+        if (run.ok) log(`  ${run.wallS.toFixed(2)} s wall, ${fmt(run.cpuS, 2)} s CPU, ${fmt(run.rssMb, 0)} MB peak RSS`);
+        if (!run.ok) {
+          log(`  FAILED: ${run.error}`);
+          failures++;
+        } else if (run.worker?.segments !== bigMeta.segments) {
+          log(`  read ${run.worker?.segments} segments, the file has ${bigMeta.segments}`);
+          failures++;
+        }
+        runs.push(run);
+      }
+      big = { meta: bigMeta, runs };
+      const ok = runs.filter((x) => x.ok);
+      if (ok.length > 0 && ref?.ok) {
+        const wall = median(ok.map((x) => x.wallS));
+        const inProc = median(ok.map((x) => (x.worker?.ms ?? 0) / 1000));
+        out.push('', 'Memory does not grow with the file (tcpscope reader+decoder, medians):', '');
+        out.push(mdTable(
+          ['Capture', 'Segments', 'Wall s', 'Peak RSS MB', 'Segments/s (in-process)'],
+          [
+            [`${(meta.bytes / 1e6).toFixed(0)} MB`, meta.segments.toLocaleString('en-US'), ref.wall.toFixed(2), fmt(ref.rss, 0), rate(meta.segments / (ref.inProc ?? ref.wall))],
+            [`${(bigMeta.bytes / 1e6).toFixed(0)} MB`, bigMeta.segments.toLocaleString('en-US'), wall.toFixed(2), fmt(medianOrNull(ok.map((x) => x.rssMb)), 0), rate(bigMeta.segments / inProc)],
+          ],
+          [false, true, true, true, true],
+        ));
+      }
+    }
+
+    if (o.profile) {
+      const profDir = join(scratch, 'prof');
+      const decode = tools.find((t) => t.name === 'decode') as Tool;
+      log('profiling tcpscope reader+decoder (node --cpu-prof) ...');
+      const run = await measure(decode, meta.path, scratch, ['--cpu-prof', '--cpu-prof-dir', profDir]);
+      const files = existsSync(profDir) ? readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile')) : [];
+      if (run.ok && files.length > 0) {
+        const keep = join(tmpdir(), 'tcpscope-bench', 'decode.cpuprofile');
+        writeFileSync(keep, readFileSync(join(profDir, files[0])));
+        const sum = summarizeProfile(keep, 15);
+        out.push('', `CPU profile of tcpscope reader+decoder, self time after startup (${sum.startupMs.toFixed(0)} ms of startup left out), top 15; full profile: ${keep}`, '', '```');
+        out.push(...sum.lines);
+        out.push('```');
+      } else {
+        log(`  profiling failed: ${run.error ?? 'no profile written'}`);
+      }
+    }
+
+    process.stdout.write(`${out.join('\n')}\n`);
+    if (o.json !== null) {
+      writeFileSync(o.json, JSON.stringify({
+        options: o, capture: meta, startup,
+        results: results.map((r) => ({ tool: r.tool.name, label: r.tool.label, runs: r.runs })),
+        big,
+      }, null, 2) + '\n');
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  if (failures > 0) {
+    process.stderr.write(`bench: ${failures} failed or wrong run(s) of tcpscope's own code\n`);
+    return 1;
+  }
+  return 0;
+}
+
+main().then(
+  (code) => { process.exitCode = code; },
+  (e: unknown) => {
+    process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 2;
+  },
+);
