@@ -107,11 +107,11 @@ export async function readFramesFrom(
   const input = chunks[Symbol.asyncIterator]();
   try {
     return await readAll(input, file, onFrame, opts);
-  } catch (e) {
-    // Reading stopped early (not a capture, ...): let the input close its
-    // file now rather than when the garbage collector finds the handle.
-    input.return?.(undefined)?.catch(() => undefined);
-    throw e;
+  } finally {
+    // Reading may stop before the input ends (not a capture, a damaged gzip
+    // member): let the input close its file now, not when the garbage
+    // collector finds the handle.
+    await input.return?.(undefined)?.catch(() => undefined);
   }
 }
 

@@ -1,0 +1,121 @@
+/**
+ * `tcpscope grade` without the command line: collect the submissions, grade
+ * every file in parallel, keep each student's best file, check answers,
+ * find shared captures, and return the gradebook document (the JSON of
+ * `--format json`).
+ */
+import { makeSettings } from '../report/settings.ts';
+import type { Settings } from '../report/types.ts';
+import { type AnswerResult, type AnswerRow, checkAnswers } from './answers.ts';
+import { collectSubmissions, type Per } from './collect.ts';
+import { type CopyGroup, type CopyKind, copiesByStudent, findCopies } from './copies.ts';
+import type { FileTask } from './file.ts';
+import { gradeAll } from './pool.ts';
+import type { CriterionResult, FileResult, Rubric, Text } from './types.ts';
+
+export interface StudentRow {
+  student: string;
+  status: FileResult['status'] | 'missing';
+  /** The graded file (the best-scoring one of the student's), null if none. */
+  file: string | null;
+  /** The student's other files, with their scores. */
+  otherFiles: { file: string; score: number; status: FileResult['status'] }[];
+  score: number;
+  max: number;
+  /** Why the score is 0 without grading (unreadable, damaged, no capture). */
+  reason: string | null;
+  /** Damage found in a capture that was graded anyway (rubric `damaged: grade`). */
+  damage: string[];
+  format: 'pcap' | 'pcapng' | null;
+  frames: number;
+  connections: number;
+  /** The graded connection (Wireshark's tcp.stream). */
+  stream: number | null;
+  criteria: CriterionResult[];
+  /** Checked answers; null when no answers file was given or it has no row for this student. */
+  answers: AnswerResult[] | null;
+  /** Other students sharing a capture with this one. */
+  copies: { students: string[]; kind: CopyKind }[];
+  /** The answer key of the graded connection (for the instructor). */
+  key: FileResult['key'];
+}
+
+export interface Gradebook {
+  tool: { name: 'tcpscope'; version: string };
+  rubric: { name: string; title: Text; max: number; criteria: { id: string; points: number; description: Text }[] };
+  settings: Settings;
+  students: StudentRow[];
+  copies: CopyGroup[];
+  /** Students of the answers file with no submission. */
+  answersWithoutSubmission: string[];
+  files: number;
+}
+
+export interface BatchOptions {
+  per: Per;
+  idPattern: RegExp | null;
+  jobs?: number;
+  answers?: Map<string, AnswerRow> | null;
+  version?: string;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export function rubricSettings(r: Rubric): Settings {
+  return makeSettings(r.msl === null ? { os: r.os } : { os: r.os, msl: r.msl });
+}
+
+export async function gradeBatch(inputs: readonly string[], rubric: Rubric, opts: BatchOptions): Promise<Gradebook> {
+  const settings = rubricSettings(rubric);
+  const subs = await collectSubmissions(inputs, { per: opts.per, idPattern: opts.idPattern });
+  const tasks: FileTask[] = [];
+  const owner: number[] = [];
+  subs.forEach((s, si) => {
+    const stream = opts.answers?.get(s.student)?.stream ?? null;
+    for (const f of s.files) {
+      tasks.push({ index: tasks.length, path: f.path, display: f.display, answerStream: stream });
+      owner.push(si);
+    }
+  });
+  const results = await gradeAll(tasks, rubric, settings, { ...(opts.jobs !== undefined ? { jobs: opts.jobs } : {}), ...(opts.onProgress ? { onResult: opts.onProgress } : {}) });
+  const max = Math.round(rubric.criteria.reduce((s, c) => s + c.points, 0) * 1000) / 1000;
+
+  const perStudent: FileResult[][] = subs.map(() => []);
+  results.forEach((r, i) => perStudent[owner[i]].push(r));
+
+  const copyGroups = findCopies(results.flatMap((r, i) => (r.fingerprint && r.status !== 'unreadable'
+    ? [{ student: subs[owner[i]].student, file: r.file, fingerprint: r.fingerprint }] : [])));
+  const copies = copiesByStudent(copyGroups);
+
+  const students: StudentRow[] = subs.map((s, si) => {
+    const rs = perStudent[si];
+    const answerRow = opts.answers?.get(s.student) ?? null;
+    if (rs.length === 0) {
+      return {
+        student: s.student, status: 'missing', file: null, otherFiles: [], score: 0, max, reason: 'no capture file in the folder',
+        damage: [], format: null, frames: 0, connections: 0, stream: null, criteria: [],
+        answers: answerRow ? checkAnswers(answerRow, null, settings) : null, copies: copies.get(s.student) ?? [], key: null,
+      };
+    }
+    // Best file: highest score, then graded over damaged over unreadable, then the first in order.
+    const order = { graded: 0, damaged: 1, unreadable: 2 } as const;
+    const best = rs.reduce((a, b) => (b.score > a.score || (b.score === a.score && order[b.status] < order[a.status]) ? b : a));
+    return {
+      student: s.student, status: best.status, file: best.file,
+      otherFiles: rs.filter((r) => r !== best).map((r) => ({ file: r.file, score: r.score, status: r.status })),
+      score: best.score, max, reason: best.reason, damage: best.status === 'graded' ? best.damage : [],
+      format: best.format, frames: best.frames, connections: best.connections, stream: best.stream, criteria: best.criteria,
+      answers: answerRow ? checkAnswers(answerRow, best.key, settings) : null,
+      copies: copies.get(s.student) ?? [], key: best.key,
+    };
+  });
+  const known = new Set(subs.map((s) => s.student));
+  return {
+    tool: { name: 'tcpscope', version: opts.version ?? '0.0.0' },
+    rubric: { name: rubric.name, title: rubric.title, max, criteria: rubric.criteria.map((c) => ({ id: c.id, points: c.points, description: c.description })) },
+    settings,
+    students,
+    copies: copyGroups,
+    answersWithoutSubmission: [...(opts.answers?.keys() ?? [])].filter((k) => !known.has(k)).sort(),
+    files: tasks.length,
+  };
+}
