@@ -1,5 +1,238 @@
-import type { Command } from 'commander';
+/**
+ * The commands: analyze, timeline, key. Each parses its options, runs the
+ * pipeline through run.ts, hands the reports to a pure renderer of
+ * src/render, and sets the exit code (0 done, 2 bad usage or unreadable
+ * input, 3 a --fail-on condition held; main.ts maps errors to 1 and 2).
+ */
+import { type Command, Option } from 'commander';
+import { segmentsOf } from '../analyze/segments.ts';
+import type { AnalysisDocument, ConnectionReport } from '../report/types.ts';
+import { renderCsv } from '../render/csv.ts';
+import { renderHtml } from '../render/html.ts';
+import { t } from '../render/i18n.ts';
+import { renderJson, ndjsonLine } from '../render/json.ts';
+import { renderKey } from '../render/key.ts';
+import { buildLadder } from '../render/ladder.ts';
+import { renderMarkdown } from '../render/markdown.ts';
+import { renderTable } from '../render/table.ts';
+import { renderTimeline } from '../render/timeline.ts';
+import {
+  type Common, type CommonOptions, type Input, analyzeAll, openOutput, resolveCommon, selector, withReadableTwice,
+} from './run.ts';
+import { registerGradeCommand } from './grade.ts';
+import { UsageError, version } from './util.ts';
+
+export const FORMATS = ['table', 'json', 'ndjson', 'csv', 'markdown', 'html'] as const;
+export type Format = (typeof FORMATS)[number];
+
+const FILTER_HELP = `
+Filter expressions (--filter, --fail-on), combined with and, or, not, ( ):
+  host ADDR, port N, client host ADDR, server port N, stream N
+  closed-by client|server|both|none
+  close four-way|three-way|simultaneous|reset|refused|incomplete|open
+  handshake three-way|simultaneous-open|refused|unanswered|not-captured
+  verdict full|cut-short|inconclusive|none        (TIME_WAIT verdict)
+  time-wait client|server|both|none               (who entered TIME_WAIT)
+  retransmitted-fin [client|server], retransmitted-syn [client|server]
+  half-close [client|server], reset [refused|abort|unread-data|after-time-wait|other]
+  state STATE, client state STATE, server state STATE   (final state, e.g. TIME_WAIT)
+Wireshark style: ip.addr == A, tcp.port == N, tcp.srcport == N (client), tcp.dstport == N
+  (server), tcp.stream eq N, tcp.completeness == 31, tcp.flags.reset == 1, tcp.flags.fin == 1
+  (== / eq, != / ne, && / and, || / or, ! / not).
+
+Exit codes: 0 done, 1 internal error, 2 bad usage or unreadable input,
+3 a --fail-on condition held for some connection.`;
+
+function common(cmd: Command): Command {
+  return cmd
+    .option('--os <preset>', 'TIME_WAIT length preset: rfc (2 x MSL, 240 s), linux (60 s), freebsd (60 s), macos (30 s), windows (240 s)', 'rfc')
+    .option('--msl <seconds>', 'Maximum Segment Lifetime; TIME_WAIT must last 2 x MSL (overrides --os)')
+    .option('--stream <N>', "only connection N (Wireshark's tcp.stream)")
+    .option('--filter <expr>', "only connections matching EXPR (e.g. 'closed-by server', 'port 80 and verdict cut-short')")
+    .option('--fail-on <expr>', "exit with code 3 if a shown connection matches EXPR (e.g. 'retransmitted-fin')")
+    .addOption(new Option('--lang <lang>', 'language of labels and explanations (default: from LANG)').choices(['en', 'zh']))
+    .option('--no-color', 'no colour (also NO_COLOR=1; colour is only used on a terminal)')
+    .option('-q, --quiet', 'no progress bar')
+    .option('-o, --output <file>', 'write to FILE instead of standard output');
+}
+
+/** Exit code 3 when --fail-on matched, else 0; 2 if a capture was unreadable. */
+function finish(c: Common, failed: boolean, shown: Iterable<ConnectionReport>): void {
+  if (failed) {
+    process.exitCode = 2;
+    return;
+  }
+  if (c.failOn) {
+    for (const r of shown) {
+      if (c.failOn(r)) {
+        process.exitCode = 3;
+        return;
+      }
+    }
+  }
+}
+
+function checkStream(c: Common, file: string, all: readonly ConnectionReport[]): void {
+  if (c.stream === null) return;
+  if (all.some((r) => r.stream === c.stream)) return;
+  if (all.length === 0) throw new UsageError(t(c.lang, 'cli.noStreamAtAll', { file }));
+  throw new UsageError(t(c.lang, 'cli.noStream', { stream: c.stream, file, max: Math.max(...all.map((r) => r.stream)) }));
+}
+
+interface AnalyzeOptions extends CommonOptions {
+  format: string;
+}
+
+async function analyzeAction(files: string[], o: AnalyzeOptions): Promise<void> {
+  const c = resolveCommon(o);
+  const format = o.format as Format;
+  if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format: expected one of ${FORMATS.join(', ')}, got '${o.format}'`);
+  if (files.filter((f) => f === '-').length > 1) throw new UsageError('standard input (-) can be given only once');
+  const out = await openOutput(c.output);
+  const keep = selector(c);
+
+  if (format === 'ndjson') {
+    // One connection per line as soon as the tracker lets go of it.
+    const shown: ConnectionReport[] = [];
+    const run = await analyzeAll(files, c, (r, file) => {
+      if (!keep(r)) return;
+      out.write(ndjsonLine(r, file));
+      if (c.failOn?.(r)) shown.push(r);
+    });
+    await out.close();
+    finish(c, run.failed, shown);
+    return;
+  }
+
+  const run = format === 'html'
+    ? await (files.length === 1 && files[0] === '-' ? withReadableTwice('-', (i) => analyzeAll([i], c).then((r) => ({ ...r, inputs: [i] }))) : analyzeAll(files, c).then((r) => ({ ...r, inputs: null })))
+    : { ...(await analyzeAll(files, c)), inputs: null };
+  if (c.stream !== null && run.captures.length === 1) checkStream(c, run.captures[0].file, run.captures[0].connections);
+  for (const cap of run.captures) cap.connections = cap.connections.filter(keep);
+  const doc: AnalysisDocument = { tool: { name: 'tcpscope', version: version() }, settings: c.settings, captures: run.captures };
+
+  switch (format) {
+    case 'table':
+      out.write(renderTable(doc, { lang: c.lang, color: c.color }));
+      break;
+    case 'json':
+      out.write(renderJson(doc));
+      break;
+    case 'csv':
+      out.write(renderCsv(doc));
+      break;
+    case 'markdown':
+      out.write(renderMarkdown(doc, { lang: c.lang }));
+      break;
+    case 'html': {
+      const ladders = [];
+      for (const cap of doc.captures) {
+        const path = run.inputs ? run.inputs[0].path : cap.file;
+        const segs = await segmentsOf(path, cap.connections);
+        for (const conn of cap.connections) {
+          ladders.push({ file: cap.file, ladder: buildLadder(conn, segs.get(conn.stream) ?? [], { lang: c.lang, data: true }) });
+        }
+      }
+      out.write(renderHtml(doc, ladders, { lang: c.lang }));
+      break;
+    }
+  }
+  await out.close();
+  if (c.output !== null && !c.quiet) process.stderr.write(t(c.lang, 'cli.wrote', { file: c.output }) + '\n');
+  finish(c, run.failed, doc.captures.flatMap((cap) => cap.connections));
+}
+
+interface TimelineOptions extends CommonOptions {
+  data?: boolean;
+}
+
+/** The connections of one capture that a timeline or key shows. */
+async function oneCapture(file: string, c: Common, input: Input): Promise<{ conns: ConnectionReport[]; failed: boolean }> {
+  const run = await analyzeAll([input], c);
+  if (run.failed) return { conns: [], failed: true };
+  const all = run.captures[0].connections;
+  checkStream(c, file, all);
+  return { conns: all.filter(selector(c)), failed: false };
+}
+
+async function timelineAction(file: string, o: TimelineOptions): Promise<void> {
+  const c = resolveCommon(o);
+  const out = await openOutput(c.output);
+  await withReadableTwice(file, async (input) => {
+    const { conns, failed } = await oneCapture(file, c, input);
+    if (failed) {
+      process.exitCode = 2;
+      return;
+    }
+    const segs = await segmentsOf(input.path, conns);
+    const parts = conns.map((conn) =>
+      renderTimeline(buildLadder(conn, segs.get(conn.stream) ?? [], { lang: c.lang, data: o.data ?? false }), { lang: c.lang, color: c.color, file }));
+    out.write(parts.length ? parts.join('\n') : `${t(c.lang, 'sum.noConnections')}\n`);
+    await out.close();
+    finish(c, false, conns);
+  });
+}
+
+async function keyAction(file: string, o: CommonOptions): Promise<void> {
+  const c = resolveCommon(o);
+  const out = await openOutput(c.output);
+  const { conns, failed } = await oneCapture(file, c, { name: file, path: file });
+  if (failed) {
+    process.exitCode = 2;
+    return;
+  }
+  const parts = conns.map((conn) => renderKey(conn, { lang: c.lang, color: c.color, file }));
+  out.write(parts.length ? parts.join('\n') : `${t(c.lang, 'sum.noConnections')}\n`);
+  await out.close();
+  finish(c, false, conns);
+}
 
 export function registerCommands(program: Command): void {
-  program.command('analyze').argument('<capture...>').action(() => {});
+  common(program.command('analyze'))
+    .summary('one row per connection: who closed, TIME_WAIT verdict, retransmitted FINs')
+    .description('Analyze captures (pcap, pcapng, gzip; - for standard input): one row per TCP connection with its handshake, close kind, active closer, final states, TIME_WAIT verdict, retransmitted FINs, half-close bytes and reset cause, and a summary.')
+    .argument('<capture...>', 'pcap or pcapng files (.gz too), - for standard input')
+    .addOption(new Option('-f, --format <format>', 'output format').choices([...FORMATS]).default('table'))
+    .addHelpText('after', `
+Examples:
+  tcpscope analyze fixtures/captures/client-close.pcap
+  tcpscope analyze --os linux fixtures/captures/*.pcap
+  tcpscope analyze --format json capture.pcapng > report.json
+  tcpscope analyze --format ndjson big.pcap.gz | jq -c 'select(.close.activeCloser == "server")'
+  tcpscope analyze --format csv --output conns.csv capture.pcap
+  tcpscope analyze --format html --output report.html capture.pcap
+  tcpscope analyze --filter 'port 80 and closed-by server' capture.pcap
+  tcpscope analyze --lang zh capture.pcap
+  tcpdump -i eth0 -w - | tcpscope analyze --format ndjson -
+  tcpscope analyze --quiet --fail-on 'retransmitted-fin or verdict cut-short' capture.pcap || echo "check it"
+${FILTER_HELP}`)
+    .action(analyzeAction);
+
+  common(program.command('timeline'))
+    .summary('the connection as a textbook ladder diagram')
+    .description('Draw connections as ladder diagrams, the way textbooks draw the handshake and the four waves of the close: client and server lifelines with their states, one arrow per segment labelled SYN seq=x, SYN+ACK seq=y ack=x+1, FIN seq=u, ACK seq=v ack=u+1, FIN+ACK seq=w ack=u+1, ACK seq=u+1 ack=w+1, relative and absolute numbers, frame and time, and notes (waves, retransmissions, TIME_WAIT and its 2MSL deadline). Without --stream, every connection that matches --filter.')
+    .argument('<capture>', 'pcap or pcapng file (.gz too), - for standard input')
+    .option('--data', 'draw every data and ACK segment (else runs of them are folded into one line with counts)')
+    .addHelpText('after', `
+Examples:
+  tcpscope timeline fixtures/captures/client-close.pcap
+  tcpscope timeline --os linux --stream 0 fixtures/captures/lost-fin.pcap
+  tcpscope timeline --data --stream 3 capture.pcapng
+  tcpscope timeline --lang zh fixtures/captures/four-way-close.pcap
+${FILTER_HELP}`)
+    .action(timelineAction);
+
+  common(program.command('key'))
+    .summary("the instructor's answer key: x, y, u, v, w, closers, state sequences")
+    .description('The answer key of a connection: x, y, u, v, w absolute and relative with the frames that show them, the checks ack=u+1 and ack=w+1, the active and passive closer, each side\'s state sequence, TIME_WAIT and retransmitted FINs. Without --stream, every connection that matches --filter.')
+    .argument('<capture>', 'pcap or pcapng file (.gz too), - for standard input')
+    .addHelpText('after', `
+Examples:
+  tcpscope key fixtures/captures/four-way-close.pcap
+  tcpscope key --stream 1 --lang zh fixtures/captures/timewait-reuse.pcap
+${FILTER_HELP}`)
+    .action(keyAction);
+
+  registerGradeCommand(program);
 }
+

@@ -1,0 +1,219 @@
+/**
+ * The CLI's plumbing around the pipeline: options shared by every command,
+ * running the analysis of each capture with a progress bar and warnings on
+ * stderr, selecting connections, and writing the output.
+ */
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import cliProgress from 'cli-progress';
+import { analyzeFile } from '../analyze/analyze.ts';
+import { CaptureError } from '../capture/frame.ts';
+import { isOsPreset, makeSettings, OS_PRESETS } from '../report/settings.ts';
+import type { CaptureReport, ConnectionReport, Settings } from '../report/types.ts';
+import { isLang, type Lang, langFromEnv, t, warningLine } from '../render/i18n.ts';
+import { parseFilter, type Predicate } from './filter.ts';
+import { UsageError } from './util.ts';
+
+/** Options every command takes (commander's parsed values). */
+export interface CommonOptions {
+  msl?: string;
+  os?: string;
+  stream?: string;
+  filter?: string;
+  failOn?: string;
+  lang?: string;
+  color: boolean;
+  quiet?: boolean;
+  output?: string;
+}
+
+export interface Common {
+  settings: Settings;
+  lang: Lang;
+  stream: number | null;
+  filter: Predicate | null;
+  failOn: Predicate | null;
+  quiet: boolean;
+  output: string | null;
+  /** Colour on stdout: a terminal, no --output, no --no-color, no NO_COLOR. */
+  color: boolean;
+  /** stderr is a terminal and --quiet is off: progress bar allowed. */
+  progress: boolean;
+}
+
+export function resolveCommon(o: CommonOptions): Common {
+  let msl: number | undefined;
+  if (o.msl !== undefined) {
+    msl = Number(o.msl);
+    if (!(msl > 0) || !Number.isFinite(msl)) throw new UsageError(`--msl: expected a positive number of seconds, got '${o.msl}'`);
+  }
+  const os = o.os ?? 'rfc';
+  if (!isOsPreset(os)) throw new UsageError(`--os: expected one of ${OS_PRESETS.join(', ')}, got '${o.os}'`);
+  let stream: number | null = null;
+  if (o.stream !== undefined) {
+    if (!/^\d+$/.test(o.stream)) throw new UsageError(`--stream: expected a stream number (Wireshark's tcp.stream), got '${o.stream}'`);
+    stream = Number(o.stream);
+  }
+  const lang = o.lang ?? langFromEnv();
+  if (!isLang(lang)) throw new UsageError(`--lang: expected en or zh, got '${o.lang}'`);
+  const output = o.output ?? null;
+  return {
+    settings: makeSettings(msl === undefined ? { os } : { os, msl }),
+    lang, stream,
+    filter: o.filter !== undefined ? parseFilter(o.filter, '--filter') : null,
+    failOn: o.failOn !== undefined ? parseFilter(o.failOn, '--fail-on') : null,
+    quiet: o.quiet ?? false,
+    output,
+    color: colorWanted(o.color, output === null && process.stdout.isTTY === true),
+    progress: !(o.quiet ?? false) && process.stderr.isTTY === true,
+  };
+}
+
+/** Colour only on a terminal; `--no-color` and a non-empty NO_COLOR turn it off; FORCE_COLOR (not 0) turns it on. */
+export function colorWanted(flag: boolean, tty: boolean, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (!flag) return false;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false') return true;
+  return tty;
+}
+
+/** A connection is shown when it is the --stream asked for and matches --filter. */
+export function selector(c: Common): Predicate {
+  const { stream, filter } = c;
+  return (r) => (stream === null || r.stream === stream) && (filter === null || filter(r));
+}
+
+/** A progress bar on stderr that appears only when a capture takes more than a second. */
+class Progress {
+  private bar: cliProgress.SingleBar | null = null;
+  private readonly started = Date.now();
+  constructor(private readonly enabled: boolean, private readonly file: string) {}
+
+  update(read: number, total: number): void {
+    if (!this.enabled) return;
+    const mb = (n: number): string => (n / 1048576).toFixed(1);
+    if (this.bar === null) {
+      if (Date.now() - this.started < 1000) return;
+      this.bar = new cliProgress.SingleBar({
+        stream: process.stderr,
+        format: total > 0 ? ' {file} [{bar}] {percentage}% | {done}/{size} MB | ETA {eta_formatted}' : ' {file} {done} MB read',
+        hideCursor: true, clearOnComplete: true, barsize: 30, etaBuffer: 20,
+      }, cliProgress.Presets.shades_classic);
+      this.bar.start(Math.max(total, read, 1), read, { file: this.file, done: mb(read), size: mb(total) });
+      return;
+    }
+    // gzip: bytes counted are decompressed ones, which outgrow the file size.
+    if (read > this.bar.getTotal()) this.bar.setTotal(read);
+    this.bar.update(read, { done: mb(read), size: mb(Math.max(total, read)) });
+  }
+
+  stop(): void {
+    this.bar?.stop();
+    this.bar = null;
+  }
+}
+
+/** A capture: the name the user gave and the path it is read from (a temporary copy of stdin). */
+export interface Input {
+  name: string;
+  path: string;
+}
+
+export interface RunResult {
+  captures: CaptureReport[];
+  /** Some capture could not be read (its error was printed): exit 2 at the end. */
+  failed: boolean;
+}
+
+/**
+ * Analyze each capture in turn. An unreadable capture prints
+ * `error: <file>: <reason>` and the others go on; damage inside a readable
+ * capture prints one warning per problem, naming frame and byte offset.
+ * `onConnection` gets each connection as soon as it is final (ndjson).
+ */
+export async function analyzeAll(
+  files: readonly (string | Input)[], c: Common,
+  onConnection?: (r: ConnectionReport, file: string) => void,
+): Promise<RunResult> {
+  const captures: CaptureReport[] = [];
+  let failed = false;
+  for (const input of files) {
+    const { name: file, path } = typeof input === 'string' ? { name: input, path: input } : input;
+    const progress = new Progress(c.progress, file);
+    try {
+      const opts = { onProgress: (n: number, total: number) => progress.update(n, total), keepConnections: onConnection === undefined };
+      const rep = await analyzeFile(path, c.settings, onConnection ? (r) => onConnection(r, file) : undefined, opts);
+      rep.file = file;
+      progress.stop();
+      for (const w of rep.warnings) {
+        process.stderr.write(warningLine(c.lang, file, w) + '\n');
+      }
+      captures.push(rep);
+    } catch (e) {
+      progress.stop();
+      if (e instanceof CaptureError) {
+        process.stderr.write(`error: ${file}: ${e.message}\n`);
+        failed = true;
+        continue;
+      }
+      throw e;
+    }
+  }
+  return { captures, failed };
+}
+
+/** Where the output goes: stdout, or the --output file. */
+export class Output {
+  private readonly file: WriteStream | null;
+  constructor(private readonly path: string | null) {
+    this.file = path === null ? null : createWriteStream(path);
+  }
+
+  write(s: string): void {
+    if (this.file) this.file.write(s);
+    else process.stdout.write(s);
+  }
+
+  async close(): Promise<void> {
+    const f = this.file;
+    if (f === null) return;
+    await new Promise<void>((resolve, reject) => {
+      f.once('error', reject);
+      f.end(() => resolve());
+    });
+  }
+}
+
+/**
+ * Check that --output can be written before the (maybe long) analysis:
+ * a bad path is a usage error (exit 2), said in one line.
+ */
+export async function openOutput(path: string | null): Promise<Output> {
+  if (path === null) return new Output(null);
+  const out = new Output(path);
+  await new Promise<void>((resolve, reject) => {
+    const s = (out as unknown as { file: WriteStream }).file;
+    s.once('ready', () => resolve());
+    s.once('error', (e: NodeJS.ErrnoException) => reject(new UsageError(`--output: cannot write ${path}: ${e.code === 'ENOENT' ? 'no such directory' : e.code === 'EACCES' ? 'permission denied' : e.code === 'EISDIR' ? 'is a directory' : e.message}`)));
+  });
+  return out;
+}
+
+/**
+ * A capture on standard input can only be read once; commands that read the
+ * capture twice (timeline, HTML diagrams) copy it to a temporary file first.
+ */
+export async function withReadableTwice<T>(file: string, fn: (input: Input) => Promise<T>): Promise<T> {
+  if (file !== '-') return fn({ name: file, path: file });
+  const dir = await mkdtemp(join(tmpdir(), 'tcpscope-'));
+  const path = join(dir, 'stdin.capture');
+  try {
+    await pipeline(process.stdin, createWriteStream(path));
+    return await fn({ name: '-', path });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * `--format csv`: one line per connection, RFC 4180 (comma, CRLF, quotes
+ * doubled). Column names and values are the JSON contract's raw values
+ * (`three-way`, `cut-short`, `TIME_WAIT`), the same in every language, so
+ * scripts and spreadsheets can rely on them. Empty cell = null.
+ */
+import type { AnalysisDocument, ConnectionReport } from '../report/types.ts';
+
+type Cell = string | number | boolean | null;
+
+/** The columns, in order, with how each is read from a connection. */
+export const CSV_COLUMNS: readonly [string, (c: ConnectionReport, file: string) => Cell][] = [
+  ['file', (_c, f) => f],
+  ['stream', (c) => c.stream],
+  ['client_ip', (c) => c.client.ip],
+  ['client_port', (c) => c.client.port],
+  ['server_ip', (c) => c.server.ip],
+  ['server_port', (c) => c.server.port],
+  ['first_frame', (c) => c.firstFrame],
+  ['last_frame', (c) => c.lastFrame],
+  ['first_time', (c) => c.firstTime],
+  ['duration_seconds', (c) => c.durationSeconds],
+  ['packets', (c) => c.packets],
+  ['handshake', (c) => c.handshake.kind],
+  ['close', (c) => c.close.kind],
+  ['active_closer', (c) => c.close.activeCloser],
+  ['client_final_state', (c) => c.endpoints.client.finalState],
+  ['server_final_state', (c) => c.endpoints.server.finalState],
+  ['time_wait_endpoint', (c) => c.timeWait.endpoint],
+  ['time_wait_verdict', (c) => c.timeWait.verdict],
+  ['time_wait_evidence', (c) => c.timeWait.evidence],
+  ['time_wait_observed_seconds', (c) => c.timeWait.observedSeconds],
+  ['time_wait_required_seconds', (c) => c.timeWait.requiredSeconds],
+  ['client_fin_retransmissions', (c) => c.close.finRetransmissions.client],
+  ['server_fin_retransmissions', (c) => c.close.finRetransmissions.server],
+  ['client_syn_retransmissions', (c) => c.handshake.synRetransmissions.client],
+  ['server_syn_retransmissions', (c) => c.handshake.synRetransmissions.server],
+  ['half_close_side', (c) => c.close.halfClose?.side ?? null],
+  ['half_close_bytes', (c) => c.close.halfClose?.bytes ?? null],
+  ['reset_by', (c) => c.close.reset?.by ?? null],
+  ['reset_cause', (c) => c.close.reset?.cause ?? null],
+  ['reset_frame', (c) => c.close.reset?.frame ?? null],
+  ['wireshark_filter', (c) => c.compat.wireshark.filter],
+];
+
+export function csvCell(v: Cell): string {
+  if (v === null) return '';
+  const s = String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function csvHeader(): string {
+  return CSV_COLUMNS.map(([name]) => name).join(',') + '\r\n';
+}
+
+export function csvLine(c: ConnectionReport, file: string): string {
+  return CSV_COLUMNS.map(([, get]) => csvCell(get(c, file))).join(',') + '\r\n';
+}
+
+export function renderCsv(doc: AnalysisDocument): string {
+  let out = csvHeader();
+  for (const cap of doc.captures) for (const c of cap.connections) out += csvLine(c, cap.file);
+  return out;
+}

@@ -1,0 +1,229 @@
+/**
+ * Labels and explanations in English and Chinese. The Chinese terms are those
+ * of the project's lecture notes (/shared/seeds): 第一次挥手 ... 第四次挥手,
+ * 主动关闭方, 被动关闭方, 半关闭, 等待计时器, 2MSL, FIN=1, seq=u, ack=u+1.
+ * State names stay the RFC's (FIN_WAIT_1, TIME_WAIT, ...) in both languages,
+ * as do flag names and the textbook notation (seq=u, ack=w+1).
+ *
+ * Enum values of the JSON contract (close kinds, verdicts, causes...) get a
+ * label here; JSON, NDJSON and CSV keep the raw values whatever the language.
+ */
+import type {
+  ActiveCloser, CloseKind, HandshakeKind, ResetCause, Side, TimeWaitEvidence, TimeWaitVerdict,
+} from '../report/types.ts';
+
+export type Lang = 'en' | 'zh';
+export const LANGS: readonly Lang[] = ['en', 'zh'];
+
+export function isLang(s: string): s is Lang {
+  return (LANGS as readonly string[]).includes(s);
+}
+
+/**
+ * The language from the environment, as gettext reads it: LC_ALL, then
+ * LC_MESSAGES, then LANG (`zh_CN.UTF-8`, `zh_TW`, `zh` give Chinese).
+ */
+export function langFromEnv(env: NodeJS.ProcessEnv = process.env): Lang {
+  const v = env.LC_ALL || env.LC_MESSAGES || env.LANG || '';
+  return /^zh([_.@-]|$)/i.test(v) ? 'zh' : 'en';
+}
+
+type Params = Record<string, string | number>;
+type Entry = { en: string; zh: string };
+
+/** Every message, by key. `{name}` is replaced by the parameter of that name. */
+const M = {
+  // Table columns.
+  'col.stream': { en: 'stream', zh: '流' },
+  'col.client': { en: 'client', zh: '客户端' },
+  'col.server': { en: 'server', zh: '服务器' },
+  'col.handshake': { en: 'handshake', zh: '握手' },
+  'col.close': { en: 'close', zh: '关闭方式' },
+  'col.activeCloser': { en: 'active closer', zh: '主动关闭方' },
+  'col.finalStates': { en: 'final states (client / server)', zh: '最终状态（客户端 / 服务器）' },
+  'col.timeWait': { en: 'TIME_WAIT (2MSL)', zh: 'TIME_WAIT 等待计时器 (2MSL)' },
+  'col.finRetx': { en: 'FIN retx (c/s)', zh: 'FIN 重传（客/服）' },
+  'col.halfClose': { en: 'half-close', zh: '半关闭' },
+  'col.reset': { en: 'reset cause', zh: 'RST 原因' },
+  'col.frames': { en: 'frames', zh: '帧' },
+
+  // Sides.
+  'side.client': { en: 'client', zh: '客户端' },
+  'side.server': { en: 'server', zh: '服务器' },
+  'side.both': { en: 'both', zh: '双方' },
+  'none': { en: '-', zh: '-' },
+
+  // Handshake kinds.
+  'hs.three-way': { en: 'three-way', zh: '三次握手' },
+  'hs.simultaneous-open': { en: 'simultaneous open', zh: '同时打开' },
+  'hs.refused': { en: 'refused (RST)', zh: '被拒绝（RST）' },
+  'hs.unanswered': { en: 'unanswered SYN', zh: 'SYN 无应答' },
+  'hs.not-captured': { en: 'not captured', zh: '未抓到' },
+
+  // Close kinds.
+  'close.four-way': { en: 'four-way', zh: '四次挥手' },
+  'close.three-way': { en: 'three-way', zh: '三次挥手' },
+  'close.simultaneous': { en: 'simultaneous', zh: '同时关闭' },
+  'close.reset': { en: 'reset (RST)', zh: '复位（RST）' },
+  'close.refused': { en: 'refused', zh: '连接被拒绝' },
+  'close.incomplete': { en: 'incomplete', zh: '未完成' },
+  'close.open': { en: 'open', zh: '未关闭' },
+
+  // TIME_WAIT verdicts and evidence.
+  'verdict.full': { en: 'full', zh: '满 2MSL' },
+  'verdict.cut-short': { en: 'cut short', zh: '提前结束' },
+  'verdict.inconclusive': { en: 'inconclusive', zh: '无法判定' },
+  'verdict.none': { en: 'none', zh: '无' },
+  'evidence.reuse': { en: 'the 4-tuple was reused', zh: '四元组被复用' },
+  'evidence.rst': { en: 'it answered with RST', zh: '它回了 RST' },
+  'evidence.expired': { en: 'nothing on the 4-tuple for 2MSL', zh: '2MSL 内该四元组上没有报文' },
+  'evidence.capture-end': { en: 'the capture ended first', zh: '抓包先结束' },
+  /** Table cell: `client: inconclusive, 14 µs of 60 s`. */
+  'tw.cell': { en: '{who}: {verdict}, {observed} of {required}', zh: '{who}：{verdict}，{observed} / {required}' },
+
+  // Reset causes.
+  'cause.refused': { en: 'refused (no listener)', zh: '拒绝（无监听）' },
+  'cause.abort': { en: 'abort', zh: '异常终止（abort）' },
+  'cause.unread-data': { en: 'unread data', zh: '有未读数据' },
+  'cause.after-time-wait': { en: 'after TIME_WAIT', zh: 'TIME_WAIT 之后' },
+  'cause.other': { en: 'other', zh: '其他' },
+  /** `abort by client` */
+  'reset.cell': { en: '{cause} by {by}', zh: '{by}发出：{cause}' },
+  /** `3000 B by server` */
+  'half.cell': { en: '{bytes} B by {side}', zh: '{side}发送 {bytes} 字节' },
+
+  // Summary under the table.
+  'sum.capture': { en: '{file}: {format}, {frames} frames, {segments} TCP segments, {n} connection(s)', zh: '{file}：{format}，{frames} 帧，{segments} 个 TCP 报文段，{n} 条连接' },
+  'sum.noConnections': { en: 'no TCP connection matched', zh: '没有匹配的 TCP 连接' },
+  'sum.sep': { en: '; ', zh: '；' },
+  'sum.connections': { en: 'Connections: {n}', zh: '连接：{n}' },
+  'sum.closedBy': { en: 'closed by client {client}, by server {server}, by both (simultaneous) {both}', zh: '客户端主动关闭 {client}，服务器主动关闭 {server}，双方同时关闭 {both}' },
+  'sum.resets': { en: 'resets {n}', zh: 'RST 复位 {n}' },
+  'sum.timeWait': { en: 'TIME_WAIT (2MSL = {required}, --os {os}): full {full}, cut short {cut}, inconclusive {inconclusive}, none {none}', zh: 'TIME_WAIT 等待计时器（2MSL = {required}，--os {os}）：满 2MSL {full}，提前结束 {cut}，无法判定 {inconclusive}，无 {none}' },
+  'sum.finRetx': { en: 'retransmitted FINs: {n} in {conns} connections', zh: 'FIN 重传：{n} 次，涉及 {conns} 条连接' },
+  'sum.warnings': { en: '{n} warnings (see stderr)', zh: '{n} 条警告（见 stderr）' },
+
+  // Timeline.
+  'tl.title': { en: 'Timeline of stream {stream} in {file}', zh: '{file} 中流 {stream} 的时序图' },
+  'tl.hint': { en: 'In Wireshark: {filter}', zh: 'Wireshark 过滤器：{filter}' },
+  'tl.frame': { en: 'frame', zh: '帧' },
+  'tl.time': { en: 'time (s)', zh: '时间 (s)' },
+  'tl.start': { en: 'start {time}', zh: '开始于 {time}' },
+  'tl.hs1': { en: '1st handshake: client sends SYN', zh: '第一次握手：客户端发送 SYN' },
+  'tl.hs2': { en: '2nd handshake: server answers SYN+ACK', zh: '第二次握手：服务器回复 SYN+ACK' },
+  'tl.hs3': { en: '3rd handshake: client ACKs, connection established', zh: '第三次握手：客户端确认，连接建立' },
+  'tl.wave1': { en: '1st wave: active closer ({side}) sends FIN', zh: '第一次挥手：主动关闭方（{side}）发送 FIN' },
+  'tl.wave2': { en: '2nd wave: passive closer ({side}) ACKs the FIN', zh: '第二次挥手：被动关闭方（{side}）确认 FIN' },
+  'tl.wave23': { en: '2nd and 3rd waves in one segment: passive closer ({side}) ACKs and sends its FIN', zh: '第二次与第三次挥手合并为一个报文段：被动关闭方（{side}）确认并发送 FIN' },
+  'tl.wave3': { en: '3rd wave: passive closer ({side}) sends its FIN', zh: '第三次挥手：被动关闭方（{side}）发送 FIN' },
+  'tl.wave4': { en: '4th wave: active closer ({side}) ACKs the FIN', zh: '第四次挥手：主动关闭方（{side}）确认 FIN' },
+  'tl.simFin': { en: 'simultaneous close: {side} sends FIN before receiving the peer\'s', zh: '同时关闭：{side}在收到对方 FIN 之前发送 FIN' },
+  'tl.simAck': { en: 'simultaneous close: {side} ACKs the peer\'s FIN', zh: '同时关闭：{side}确认对方的 FIN' },
+  'tl.retx': { en: 'retransmission of frame {frame} (+{gap} after the previous copy)', zh: '重传第 {frame} 帧（距上一份 {gap}）' },
+  'tl.dataRetx': { en: 'retransmitted data', zh: '数据重传' },
+  'tl.halfClose': { en: 'half-close: {side} keeps sending after the peer\'s FIN', zh: '半关闭：{side}在收到对方 FIN 后继续发送数据' },
+  'tl.rst': { en: 'RST by {side}: {cause} ({reasoning})', zh: '{side}发送 RST：{cause}（{reasoning}）' },
+  'tl.twEnter': { en: '{side} enters TIME_WAIT: 2MSL = {required}, deadline +{deadline} s', zh: '{side}进入 TIME_WAIT（等待计时器）：2MSL = {required}，截止于 +{deadline} s' },
+  'tl.twRestart': { en: '{side}: TIME_WAIT restarts (re-ACK of a retransmitted FIN), new deadline +{deadline} s', zh: '{side}：TIME_WAIT 重新计时（再次确认重传的 FIN），新截止 +{deadline} s' },
+  'tl.twEnd.capture-end': { en: '{side} TIME_WAIT: the capture ends at +{at} s, {observed} after entry, before the 2MSL deadline: {verdict}', zh: '{side} TIME_WAIT：抓包在 +{at} s 结束，进入后仅 {observed}，未到 2MSL：{verdict}' },
+  'tl.twEnd.expired': { en: '{side} TIME_WAIT: nothing on the 4-tuple for {observed} (>= 2MSL = {required}): {verdict}', zh: '{side} TIME_WAIT：该四元组上 {observed} 没有报文（>= 2MSL = {required}）：{verdict}' },
+  'tl.twEnd.reuse': { en: '{side} TIME_WAIT: frame {frame} reuses the 4-tuple after {observed} (< 2MSL = {required}): {verdict}', zh: '{side} TIME_WAIT：第 {frame} 帧在 {observed} 后复用该四元组（< 2MSL = {required}）：{verdict}' },
+  'tl.twEnd.rst': { en: '{side} TIME_WAIT: frame {frame} answers with RST after {observed} (< 2MSL = {required}): {verdict}', zh: '{side} TIME_WAIT：第 {frame} 帧在 {observed} 后回复 RST（< 2MSL = {required}）：{verdict}' },
+  'tl.folded': { en: '{n} segments folded (frames {first}-{last}): {detail}; --data shows them', zh: '折叠了 {n} 个报文段（第 {first}-{last} 帧）：{detail}；用 --data 显示' },
+  'tl.foldDir': { en: '{from}->{to} {data} data ({bytes} B), {acks} ACK only', zh: '{from}->{to} 数据 {data} 个（{bytes} 字节），纯 ACK {acks} 个' },
+  'tl.end': { en: 'end of capture at +{at} s; final states: client {client}, server {server}', zh: '抓包结束于 +{at} s；最终状态：客户端 {client}，服务器 {server}' },
+  'tl.inferred': { en: '{side}: {from} -> {to} deduced ({cause})', zh: '{side}：{from} -> {to} 为推断（{cause}）' },
+  'tl.noSegments': { en: 'no segments of this stream in the capture', zh: '抓包中没有该流的报文段' },
+
+  // Answer key.
+  'key.title': { en: 'Answer key: stream {stream} of {file}', zh: '答案：{file} 的流 {stream}' },
+  'key.symbol': { en: 'symbol', zh: '符号' },
+  'key.meaning': { en: 'meaning', zh: '含义' },
+  'key.absolute': { en: 'absolute', zh: '绝对值' },
+  'key.relative': { en: 'relative', zh: '相对值' },
+  'key.frame': { en: 'frame', zh: '帧' },
+  'key.segment': { en: 'segment', zh: '报文段' },
+  'key.x': { en: 'client ISN (SYN seq=x)', zh: '客户端初始序号（SYN=1，seq=x）' },
+  'key.y': { en: 'server ISN (SYN+ACK seq=y ack=x+1)', zh: '服务器初始序号（SYN=1，ACK=1，seq=y，ack=x+1）' },
+  'key.u': { en: 'seq of the first FIN (FIN seq=u)', zh: '第一次挥手的序号（FIN=1，seq=u）' },
+  'key.v': { en: 'seq of the passive ACK (ACK seq=v ack=u+1)', zh: '第二次挥手的序号（ACK=1，seq=v，ack=u+1）' },
+  'key.w': { en: 'seq of the passive FIN (FIN+ACK seq=w ack=u+1)', zh: '第三次挥手的序号（FIN=1，ACK=1，seq=w，ack=u+1）' },
+  'key.ackU': { en: 'ack=u+1 from the passive closer', zh: '被动关闭方的 ack=u+1' },
+  'key.ackW': { en: 'ack=w+1 from the active closer (ACK seq=u+1 ack=w+1)', zh: '主动关闭方的 ack=w+1（第四次挥手：ACK=1，seq=u+1，ack=w+1）' },
+  'key.inferred': { en: '(inferred)', zh: '（推断）' },
+  'key.notSeen': { en: 'not in the capture', zh: '抓包中没有' },
+  'key.handshake': { en: 'Handshake', zh: '握手' },
+  'key.close': { en: 'Close', zh: '关闭' },
+  'key.active': { en: 'Active closer', zh: '主动关闭方' },
+  'key.passive': { en: 'Passive closer', zh: '被动关闭方' },
+  'key.states': { en: 'State sequences (frame of each change; * = deduced, not captured)', zh: '状态序列（括号内为帧号；* 表示推断，未抓到）' },
+  'key.timeWait': { en: 'TIME_WAIT', zh: 'TIME_WAIT（等待计时器）' },
+  'key.finRetx': { en: 'Retransmitted FINs', zh: 'FIN 重传' },
+  'key.halfClose': { en: 'Half-close', zh: '半关闭' },
+  'key.reset': { en: 'Reset', zh: 'RST 复位' },
+  'key.check': { en: 'check', zh: '核对' },
+  'key.ok': { en: 'ok', zh: '正确' },
+  'key.differs': { en: 'differs', zh: '不符' },
+  'key.twLine': { en: '{side} entered TIME_WAIT at frame {frame}; 2MSL = {required}; {verdict}: {evidence} after {observed}', zh: '{side}在第 {frame} 帧进入 TIME_WAIT；2MSL = {required}；{verdict}：{evidence}，历时 {observed}' },
+  'key.finRetxLine': { en: '{side}: {n} (FIN copies in frames {frames})', zh: '{side}：重传 {n} 次（FIN 所在帧：{frames}）' },
+  'key.header': { en: 'client {client}, server {server}; handshake: {hs}; close: {close}', zh: '客户端 {client}，服务器 {server}；握手：{hs}；关闭方式：{close}' },
+  'key.closers': { en: 'Active closer: {active}   Passive closer: {passive}', zh: '主动关闭方：{active}　被动关闭方：{passive}' },
+
+  // CLI messages.
+  'cli.noStream': { en: 'no stream {stream} in {file} (streams 0-{max})', zh: '{file} 中没有流 {stream}（流 0-{max}）' },
+  'cli.noStreamAtAll': { en: 'no TCP connection in {file}', zh: '{file} 中没有 TCP 连接' },
+  'cli.warning': { en: 'warning: {file}: frame {frame} (byte offset {offset}): {message}', zh: '警告：{file}：第 {frame} 帧（字节偏移 {offset}）：{message}' },
+  'cli.wrote': { en: 'wrote {file}', zh: '已写入 {file}' },
+} satisfies Record<string, Entry>;
+
+export type MessageKey = keyof typeof M;
+
+/** The message `key` in `lang` with `{name}` placeholders filled in. */
+export function t(lang: Lang, key: MessageKey, params?: Params): string {
+  const s = (M[key] as Entry)[lang];
+  if (!params) return s;
+  return s.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m));
+}
+
+export function sideLabel(lang: Lang, s: Side | 'both'): string {
+  return t(lang, `side.${s}`);
+}
+
+export function closerLabel(lang: Lang, c: ActiveCloser): string {
+  return c === null ? t(lang, 'none') : sideLabel(lang, c);
+}
+
+export function handshakeLabel(lang: Lang, k: HandshakeKind): string {
+  return t(lang, `hs.${k}`);
+}
+
+export function closeLabel(lang: Lang, k: CloseKind): string {
+  return t(lang, `close.${k}`);
+}
+
+export function verdictLabel(lang: Lang, v: TimeWaitVerdict): string {
+  return t(lang, `verdict.${v}`);
+}
+
+export function evidenceLabel(lang: Lang, e: TimeWaitEvidence): string {
+  return t(lang, `evidence.${e}`);
+}
+
+export function causeLabel(lang: Lang, c: ResetCause): string {
+  return t(lang, `cause.${c}`);
+}
+
+/**
+ * `warning: <file>: frame N (byte offset O): <what>`. Readers often start
+ * their message with the same `frame N at offset O: `; it is said once.
+ */
+export function warningLine(lang: Lang, file: string, w: { frame: number; offset: number; message: string }): string {
+  const prefix = `frame ${w.frame} at offset ${w.offset}: `;
+  const message = w.message.startsWith(prefix) ? w.message.slice(prefix.length) : w.message;
+  return t(lang, 'cli.warning', { file, frame: w.frame, offset: w.offset, message });
+}
+
+/** All messages, for tests: every key has both languages. */
+export function allMessages(): Readonly<Record<string, Entry>> {
+  return M;
+}

@@ -1,0 +1,124 @@
+/**
+ * The per-connection row shown by the table, Markdown and HTML renderers, and
+ * the summary under it. Pure functions of the report.
+ */
+import type { AnalysisDocument, ConnectionReport, Settings, TimeWaitDetail } from '../report/types.ts';
+import {
+  type Lang, causeLabel, closeLabel, closerLabel, handshakeLabel, sideLabel, t, verdictLabel,
+} from './i18n.ts';
+import { duration, endpointText } from './text.ts';
+
+/** One cell per column, in column order, as text in the chosen language. */
+export interface Row {
+  stream: string;
+  client: string;
+  server: string;
+  handshake: string;
+  close: string;
+  activeCloser: string;
+  finalStates: string;
+  timeWait: string;
+  finRetx: string;
+  halfClose: string;
+  reset: string;
+}
+
+export const COLUMNS: readonly (keyof Row)[] = [
+  'stream', 'client', 'server', 'handshake', 'close', 'activeCloser', 'finalStates', 'timeWait', 'finRetx', 'halfClose', 'reset',
+];
+
+export function headers(lang: Lang): Row {
+  return {
+    stream: t(lang, 'col.stream'),
+    client: t(lang, 'col.client'),
+    server: t(lang, 'col.server'),
+    handshake: t(lang, 'col.handshake'),
+    close: t(lang, 'col.close'),
+    activeCloser: t(lang, 'col.activeCloser'),
+    finalStates: t(lang, 'col.finalStates'),
+    timeWait: t(lang, 'col.timeWait'),
+    finRetx: t(lang, 'col.finRetx'),
+    halfClose: t(lang, 'col.halfClose'),
+    reset: t(lang, 'col.reset'),
+  };
+}
+
+/** `client: inconclusive, 14 µs of 60 s` (one line per endpoint in TIME_WAIT), or `none`. */
+export function timeWaitText(c: ConnectionReport, lang: Lang, sep = '\n'): string {
+  const tw = c.timeWait;
+  if (tw.verdict === 'none') return verdictLabel(lang, 'none');
+  const parts: string[] = [];
+  const one = (who: 'client' | 'server', d: TimeWaitDetail | null): void => {
+    if (!d) return;
+    parts.push(t(lang, 'tw.cell', {
+      who: sideLabel(lang, who), verdict: verdictLabel(lang, d.verdict),
+      observed: duration(d.observedSeconds), required: duration(tw.requiredSeconds),
+    }));
+  };
+  one('client', tw.client);
+  one('server', tw.server);
+  return parts.join(sep);
+}
+
+export function row(c: ConnectionReport, lang: Lang): Row {
+  const cl = c.close;
+  const none = t(lang, 'none');
+  return {
+    stream: String(c.stream),
+    client: endpointText(c.client),
+    server: endpointText(c.server),
+    handshake: handshakeLabel(lang, c.handshake.kind),
+    close: closeLabel(lang, cl.kind),
+    activeCloser: closerLabel(lang, cl.activeCloser),
+    finalStates: `${c.endpoints.client.finalState} / ${c.endpoints.server.finalState}`,
+    timeWait: timeWaitText(c, lang),
+    finRetx: `${cl.finRetransmissions.client}/${cl.finRetransmissions.server}`,
+    halfClose: cl.halfClose ? t(lang, 'half.cell', { bytes: cl.halfClose.bytes, side: sideLabel(lang, cl.halfClose.side) }) : none,
+    reset: cl.reset ? t(lang, 'reset.cell', { cause: causeLabel(lang, cl.reset.cause), by: sideLabel(lang, cl.reset.by) }) : none,
+  };
+}
+
+/** Counts shown under the table. */
+export interface Summary {
+  connections: number;
+  closedBy: { client: number; server: number; both: number };
+  resets: number;
+  timeWait: { full: number; 'cut-short': number; inconclusive: number; none: number };
+  finRetransmissions: number;
+  connectionsWithFinRetx: number;
+}
+
+export function summarize(conns: Iterable<ConnectionReport>): Summary {
+  const s: Summary = {
+    connections: 0, closedBy: { client: 0, server: 0, both: 0 }, resets: 0,
+    timeWait: { full: 0, 'cut-short': 0, inconclusive: 0, none: 0 }, finRetransmissions: 0, connectionsWithFinRetx: 0,
+  };
+  for (const c of conns) {
+    s.connections++;
+    const closer = c.close.activeCloser;
+    // A reset is counted as a reset, not as a close by its sender.
+    if (c.close.kind === 'reset') s.resets++;
+    else if (closer !== null) s.closedBy[closer]++;
+    s.timeWait[c.timeWait.verdict]++;
+    const n = c.close.finRetransmissions.client + c.close.finRetransmissions.server;
+    s.finRetransmissions += n;
+    if (n > 0) s.connectionsWithFinRetx++;
+  }
+  return s;
+}
+
+/** The summary as lines of text. */
+export function summaryLines(s: Summary, settings: Settings, lang: Lang): string[] {
+  return [
+    [t(lang, 'sum.connections', { n: s.connections }), t(lang, 'sum.closedBy', s.closedBy), t(lang, 'sum.resets', { n: s.resets })].join(t(lang, 'sum.sep')),
+    t(lang, 'sum.timeWait', {
+      required: duration(settings.timeWaitSeconds), os: settings.os,
+      full: s.timeWait.full, cut: s.timeWait['cut-short'], inconclusive: s.timeWait.inconclusive, none: s.timeWait.none,
+    }),
+    t(lang, 'sum.finRetx', { n: s.finRetransmissions, conns: s.connectionsWithFinRetx }),
+  ];
+}
+
+export function allConnections(doc: AnalysisDocument): ConnectionReport[] {
+  return doc.captures.flatMap((c) => c.connections);
+}

@@ -1,0 +1,106 @@
+/**
+ * `tcpscope timeline`: the ladder diagram in the terminal, drawn as the
+ * textbooks draw the handshake and the four waves of the close: the client's
+ * lifeline on the left with its state after each segment, the server's on the
+ * right, one arrow per segment labelled in textbook notation, the numbers
+ * (relative, then absolute as on the wire) under it, and notes.
+ */
+import type { Ladder, LadderFold, LadderRow } from './ladder.ts';
+import { type Lang, t } from './i18n.ts';
+import { displayWidth, endpointText, padEnd, padStart, palette, type Palette } from './text.ts';
+
+export interface TimelineOptions {
+  lang: Lang;
+  color: boolean;
+  /** The capture's path, for the title. */
+  file: string;
+}
+
+/** Inner width of the space between the two lifelines. */
+const W = 56;
+const STATE_W = 12;
+
+export function renderTimeline(ladder: Ladder, opts: TimelineOptions): string {
+  const p = palette(opts.color);
+  const { lang } = opts;
+  const c = ladder.conn;
+  const timeW = Math.max(8, ...ladder.rows.map((r) => r.time.length));
+  const frameW = Math.max(5, ...ladder.rows.map((r) => String(r.frame).length));
+  const lead = frameW + 2 + timeW + 2; // before the client state column
+  const blankLeft = ' '.repeat(lead + STATE_W + 1);
+  const bar = p.dim('│');
+  const out: string[] = [];
+
+  out.push(p.bold(t(lang, 'tl.title', { stream: c.stream, file: opts.file })));
+  out.push(`${t(lang, 'side.client')} ${endpointText(c.client)}  ->  ${t(lang, 'side.server')} ${endpointText(c.server)}   ${t(lang, 'tl.start', { time: ladder.start })}   ${p.dim(t(lang, 'tl.hint', { filter: c.compat.wireshark.filter }))}`);
+  out.push('');
+  out.push(
+    padStart(t(lang, 'tl.frame'), frameW) + '  ' + padEnd(t(lang, 'tl.time'), timeW) + '  ' +
+    padStart(p.bold(t(lang, 'side.client')), STATE_W) + ' ' + ' '.repeat(W + 2) + ' ' + p.bold(t(lang, 'side.server')),
+  );
+  out.push(' '.repeat(lead) + padStart(stateText(ladder.initial.client, true, p), STATE_W) + ' ' + bar + ' '.repeat(W) + bar + ' ' + stateText(ladder.initial.server, true, p));
+
+  const inside = (text: string): string => {
+    const w = displayWidth(text);
+    return w + 2 <= W ? `${blankLeft}${bar}  ${text}${' '.repeat(W - w - 2)}${bar}` : `${blankLeft}${bar}  ${text}`;
+  };
+
+  for (const item of ladder.items) {
+    if (item.type === 'fold') {
+      out.push(...foldLines(item, inside, p));
+      continue;
+    }
+    const r = item;
+    const left = padStart(String(r.frame), frameW) + '  ' + padEnd(r.time, timeW) + '  ' +
+      padStart(r.clientChanged ? stateText(r.client, true, p) : '', STATE_W) + ' ';
+    const right = r.serverChanged ? ' ' + stateText(r.server, true, p) : '';
+    out.push(left + bar + arrow(r, p) + bar + right);
+    out.push(inside(p.dim(numbers(r))));
+    for (const n of r.notes) out.push(inside(noteStyle(n, r, p)));
+  }
+
+  out.push(' '.repeat(lead) + padStart(stateText(ladder.final.client, true, p), STATE_W) + ' ' + p.dim('┴') + ' '.repeat(W) + p.dim('┴') + ' ' + stateText(ladder.final.server, true, p));
+  out.push('');
+  for (const n of ladder.endNotes) out.push(`  ${p.bold('*')} ${n}`);
+  return out.join('\n') + '\n';
+}
+
+function stateText(s: string, changed: boolean, p: Palette): string {
+  if (!changed) return '';
+  return s === 'TIME_WAIT' ? p.yellow(p.bold(s)) : s === 'ESTABLISHED' ? p.green(s) : p.cyan(s);
+}
+
+/** `[FIN+ACK] seq=101 ack=201 len=0  abs 4179830510/1929258996` */
+export function numbers(r: LadderRow): string {
+  const rel = `seq=${r.rel.seq}${r.rel.ack === null ? '' : ` ack=${r.rel.ack}`}${r.len > 0 ? ` len=${r.len}` : ''}`;
+  const abs = `${r.abs.seq}${r.abs.ack === null ? '' : `/${r.abs.ack}`}`;
+  return `[${r.flags}] ${rel}  (abs ${abs})`;
+}
+
+/** The arrow's text: the textbook label, else the flags and payload length. */
+export function arrowLabel(r: LadderRow): string {
+  if (r.label !== null) return r.label;
+  return r.len > 0 ? `${r.flags} ${r.len} B` : r.flags;
+}
+
+function arrow(r: LadderRow, p: Palette): string {
+  const label = ` ${arrowLabel(r)} `;
+  const inner = W; // the arrow runs from lifeline to lifeline
+  const room = inner - 3 - label.length;
+  let s: string;
+  if (r.fromClient) s = '──' + label + '─'.repeat(Math.max(1, room)) + '>';
+  else s = '<' + '─'.repeat(Math.max(1, room)) + label + '──';
+  const colour = r.retransmission ? p.magenta : r.kind === 'syn' ? p.green : r.kind === 'fin' ? p.yellow : r.kind === 'rst' ? p.red : r.kind === 'ack' ? p.dim : (x: string) => x;
+  return colour(s);
+}
+
+function noteStyle(n: string, r: LadderRow, p: Palette): string {
+  const s = `* ${n}`;
+  if (r.retransmission) return p.magenta(s);
+  if (r.kind === 'rst') return p.red(s);
+  return p.yellow(s);
+}
+
+function foldLines(f: LadderFold, inside: (s: string) => string, p: Palette): string[] {
+  return [inside(p.dim(`⋮ ${f.note}`))];
+}
