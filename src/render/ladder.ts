@@ -152,9 +152,13 @@ export function buildLadder(conn: ConnectionReport, segs: readonly SegmentRecord
 
   const finFirst = { client: cl.finFrames.client[0]?.frame ?? null, server: cl.finFrames.server[0]?.frame ?? null };
   const copyNote = new Map<number, string>();
-  const noteCopies = (copies: readonly { frame: number; gapSeconds: number }[]): void => {
+  const noteCopies = (copies: readonly { frame: number; gapSeconds: number; ackedFrame: number | null }[]): void => {
     for (let i = 1; i < copies.length; i++) {
-      copyNote.set(copies[i].frame, t(lang, 'tl.retx', { frame: copies[i - 1].frame, gap: duration(copies[i].gapSeconds) }));
+      let note = t(lang, 'tl.retx', { frame: copies[i - 1].frame, gap: duration(copies[i].gapSeconds) });
+      // Sent again after the capture showed it acknowledged: that ACK never arrived.
+      const acked = copies[i - 1].ackedFrame;
+      if (acked !== null && acked < copies[i].frame) note += t(lang, 'tl.ackLost', { frame: acked });
+      copyNote.set(copies[i].frame, note);
     }
   };
   noteCopies(hs.synFrames);

@@ -143,6 +143,10 @@ export class Endpoint {
   /** False while the FIN is only inferred from the peer's ACK. */
   finCaptured = false;
   finAcked = false;
+  /** The ACK of its FIN that the capture shows did not reach it (it retransmitted the FIN after). */
+  finAckLost = false;
+  /** Frame of that lost ACK (0 if none). */
+  finAckLostFrame = 0;
   /** First segment from the peer whose ACK covered the FIN. */
   finAckFrame = 0;
   /** Sequence number of that segment (the textbook `v`). */
@@ -295,6 +299,24 @@ export class Endpoint {
     if (f & FIN) this.sentFin(seg, end);
   }
 
+  /**
+   * It sends its FIN again after the capture showed the peer's ACK of it: that
+   * ACK passed the capture point but never reached it (a lost final ACK makes
+   * the passive closer retransmit its FIN from LAST_ACK, RFC 9293 3.10.7.4).
+   * Undo the move the ACK caused; the next ACK of the FIN makes it again.
+   */
+  private ackOfFinLost(seg: Segment): void {
+    const last = this.transitions[this.transitions.length - 1];
+    if (!this.finAcked || this.finAckLost || last === undefined || last.to !== this.state ||
+      last.cause !== 'received ACK of our FIN' || last.frame === seg.frame) return;
+    this.transitions.pop();
+    this.state = last.from;
+    if (last.to === State.TIME_WAIT) this.twEntry = null;
+    this.finAckLost = true;
+    this.finAckLostFrame = last.frame;
+    if (this.watch !== null) this.watch.observer.retracted(this.watch.conn, this.watch.side, last);
+  }
+
   private sentFin(seg: Segment, pos: number): void {
     if (this.finKnown) {
       if (pos === this.finSeq) {
@@ -307,6 +329,7 @@ export class Endpoint {
         } else {
           this.addCopy(this.finCopies, seg);
           if (this.watch !== null) this.watch.observer.finRetransmitted(this.watch.conn, this.watch.side, this.finCopies[this.finCopies.length - 1]);
+          this.ackOfFinLost(seg);
         }
       }
       // A FIN at another sequence number is a protocol violation; it moves nothing.
@@ -420,11 +443,14 @@ export class Endpoint {
       }
       if (this.finKnown && seqGt(ack, this.finSeq)) {
         this.finFirstUnacked = markAcked(this.finCopies, this.finFirstUnacked, seg.frame);
-        if (!this.finAcked) {
-          this.finAcked = true;
-          this.finAckFrame = seg.frame;
-          this.finAckSegSeq = seg.seq;
-          this.finAckValue = ack;
+        if (!this.finAcked || this.finAckLost) {
+          if (!this.finAcked) {
+            this.finAcked = true;
+            this.finAckFrame = seg.frame;
+            this.finAckSegSeq = seg.seq;
+            this.finAckValue = ack;
+          }
+          this.finAckLost = false;
           switch (this.state) {
             case State.FIN_WAIT_1:
               // RFC 9293 3.10.7.4, FIN-WAIT-1: "if the FIN segment is now acknowledged, then enter FIN-WAIT-2".

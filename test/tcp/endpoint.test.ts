@@ -321,6 +321,19 @@ describe('LAST_ACK', () => {
     assertState(p.local, 'LAST_ACK');
     assert.equal(p.local.finCopies.length, 2);
   });
+  it('test_last_ack_send_fin_after_its_ack_was_captured: the ACK was lost after the capture point, back to LAST_ACK', () => {
+    // lost-final-ack.pcap: the final ACK passes the capture point, the passive
+    // closer never gets it and retransmits its FIN; the re-ACK closes it.
+    const p = lastAck()
+      .recv({ flags: ACK, seq: IRS + 2, ack: ISS + 2 })
+      .send({ flags: FIN | ACK, seq: ISS + 1, ack: IRS + 2, t: 0.2 });
+    assertState(p.local, 'LAST_ACK');
+    assert.equal(p.local.finAckLost, true);
+    assert.deepEqual(p.local.transitions.map((t) => stateName(t.to)).slice(-1), ['LAST_ACK']);
+    p.recv({ flags: ACK, seq: IRS + 2, ack: ISS + 2, t: 0.21 });
+    assertState(p.local, 'CLOSED');
+    assert.equal(lastCause(p.local), 'received ACK of our FIN');
+  });
   it('test_last_ack_recv_rst goes to CLOSED', () => {
     const p = lastAck().recv({ flags: RST, seq: IRS + 2 });
     assertState(p.local, 'CLOSED');
