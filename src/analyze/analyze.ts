@@ -1,14 +1,75 @@
 import type { Frame } from '../capture/frame.ts';
-import { type ReadOptions, readFrames } from '../capture/source.ts';
+import { type CaptureSummary, type ReadOptions, readFrames, readFramesFrom } from '../capture/source.ts';
 import { Decoder } from '../decode/decoder.ts';
 import { DecodeStatus, Segment } from '../decode/segment.ts';
 import { buildReport } from '../report/build.ts';
 import type { CaptureReport, ConnectionReport, Settings } from '../report/types.ts';
+import type { Connection } from '../tcp/connection.ts';
+import type { TcpObserver } from '../tcp/observer.ts';
 import { Tracker } from '../tcp/tracker.ts';
 
 export interface AnalyzeOptions extends ReadOptions {
   /** Keep the reports in the returned CaptureReport (default true; false for ndjson streaming). */
   keepConnections?: boolean;
+}
+
+export interface PipelineOptions {
+  /** Keep the reports for `finish` (default true). */
+  keepConnections?: boolean;
+  /** Watch connections as they change (live). */
+  observer?: TcpObserver;
+  /** Called with each connection and its report when the tracker lets go of it, before `onConnection`. */
+  onDone?: (c: Connection, r: ConnectionReport) => void;
+}
+
+/**
+ * Decoder -> Tracker -> buildReport for one capture, fed frame by frame:
+ * files (`analyzeFile`), any byte stream (`analyzeChunks`) and live captures
+ * share it. `onConnection` gets each connection's report as soon as it is
+ * final (not in stream order); `finish` returns them in stream order.
+ */
+export class Pipeline {
+  readonly decoder = new Decoder();
+  readonly tracker: Tracker;
+  private readonly seg = new Segment();
+  private readonly connections: ConnectionReport[] = [];
+  /** Frame handler to pass to a reader. */
+  readonly onFrame: (f: Frame) => void;
+
+  constructor(readonly settings: Settings, onConnection?: (r: ConnectionReport) => void, opts: PipelineOptions = {}) {
+    const keep = opts.keepConnections ?? true;
+    const onDone = opts.onDone;
+    this.tracker = new Tracker({ lingerSeconds: settings.timeWaitSeconds }, (c) => {
+      const r = buildReport(c, settings);
+      if (keep) this.connections.push(r);
+      if (onDone) onDone(c, r);
+      if (onConnection) onConnection(r);
+    });
+    if (opts.observer) this.tracker.observer = opts.observer;
+    const decoder = this.decoder;
+    const seg = this.seg;
+    const tracker = this.tracker;
+    this.onFrame = (f: Frame): void => {
+      if (decoder.decode(f, seg) === DecodeStatus.Tcp) tracker.push(seg);
+      else tracker.observeTime(f.tsSec, f.tsNsec);
+    };
+  }
+
+  /** The capture ended: let go of every connection and build the capture's report. */
+  finish(file: string, summary: CaptureSummary): CaptureReport {
+    this.tracker.finish();
+    const connections = this.connections;
+    connections.sort((a, b) => a.stream - b.stream);
+    return {
+      file,
+      format: summary.format,
+      linkTypes: summary.linkTypes,
+      frames: summary.frames,
+      tcpSegments: this.decoder.stats.tcp,
+      warnings: summary.warnings.map((w) => ({ frame: w.frame, offset: w.offset, message: w.message, skippedBytes: w.skippedBytes })),
+      connections,
+    };
+  }
 }
 
 /**
@@ -23,30 +84,22 @@ export async function analyzeFile(
   onConnection?: (r: ConnectionReport) => void,
   opts: AnalyzeOptions = {},
 ): Promise<CaptureReport> {
-  const keep = opts.keepConnections ?? true;
-  const connections: ConnectionReport[] = [];
-  const decoder = new Decoder();
-  const seg = new Segment();
-  const tracker = new Tracker({ lingerSeconds: settings.timeWaitSeconds }, (c) => {
-    const r = buildReport(c, settings);
-    if (keep) connections.push(r);
-    if (onConnection) onConnection(r);
-  });
-  const onFrame = (f: Frame): void => {
-    if (decoder.decode(f, seg) === DecodeStatus.Tcp) tracker.push(seg);
-    else tracker.observeTime(f.tsSec, f.tsNsec);
-  };
+  const p = new Pipeline(settings, onConnection, { keepConnections: opts.keepConnections ?? true });
   const readOpts: ReadOptions = opts.onProgress ? { onProgress: opts.onProgress } : {};
-  const summary = await readFrames(path, onFrame, readOpts);
-  tracker.finish();
-  connections.sort((a, b) => a.stream - b.stream);
-  return {
-    file: path,
-    format: summary.format,
-    linkTypes: summary.linkTypes,
-    frames: summary.frames,
-    tcpSegments: decoder.stats.tcp,
-    warnings: summary.warnings.map((w) => ({ frame: w.frame, offset: w.offset, message: w.message, skippedBytes: w.skippedBytes })),
-    connections,
-  };
+  const summary = await readFrames(path, p.onFrame, readOpts);
+  return p.finish(path, summary);
+}
+
+/** Same as analyzeFile for any stream of capture bytes (a pipe, a socket); `name` is the report's `file`. */
+export async function analyzeChunks(
+  chunks: AsyncIterable<Uint8Array>,
+  name: string,
+  settings: Settings,
+  onConnection?: (r: ConnectionReport) => void,
+  opts: AnalyzeOptions = {},
+): Promise<CaptureReport> {
+  const p = new Pipeline(settings, onConnection, { keepConnections: opts.keepConnections ?? true });
+  const readOpts: ReadOptions = opts.onProgress ? { onProgress: opts.onProgress } : {};
+  const summary = await readFramesFrom(chunks, name, p.onFrame, readOpts);
+  return p.finish(name, summary);
 }

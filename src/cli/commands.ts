@@ -20,6 +20,7 @@ import {
   type Common, type CommonOptions, type Input, analyzeAll, openOutput, resolveCommon, selector, withReadableTwice,
 } from './run.ts';
 import { registerGradeCommand } from './grade.ts';
+import { registerLiveCommands } from './live.ts';
 import { UsageError, version } from './util.ts';
 
 export const FORMATS = ['table', 'json', 'ndjson', 'csv', 'markdown', 'html'] as const;
@@ -234,5 +235,6 @@ ${FILTER_HELP}`)
     .action(keyAction);
 
   registerGradeCommand(program);
+  registerLiveCommands(program);
 }
 

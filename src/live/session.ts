@@ -1,0 +1,345 @@
+/**
+ * One live capture: a backend's pcap stream through the same reader,
+ * decoder, tracker and report builder as files (analyze.ts's Pipeline), with
+ * an observer turning the engine's transitions into events, the -w writer
+ * tapping the frames, the tracker's clock advanced by the wall clock (so
+ * 2MSL can run out with no packet), and the kernel's TIME_WAIT table
+ * watched for the connections' local sockets.
+ */
+import { Pipeline } from '../analyze/analyze.ts';
+import type { Frame } from '../capture/frame.ts';
+import { CaptureError } from '../capture/frame.ts';
+import { readFramesFrom } from '../capture/source.ts';
+import { ipText, isoTime } from '../report/format.ts';
+import type { CaptureReport, ConnectionReport, EndpointAddress, Settings, Side } from '../report/types.ts';
+import type { Connection } from '../tcp/connection.ts';
+import type { Copy, Moment, Transition } from '../tcp/endpoint.ts';
+import type { TcpObserver } from '../tcp/observer.ts';
+import { State, stateName } from '../tcp/state.ts';
+import { type BackendName, type CaptureStats, type LiveSource, timingNote } from './backend.ts';
+import { openCap } from './cap.ts';
+import { LiveError } from './errors.ts';
+import type { ClosedEvent, KernelComparison, LiveEvent, StoppedEvent, SummaryEvent } from './events.ts';
+import { type KernelEvent, type KernelTimeWaitRecord, TimeWaitWatcher, kernelTablesAvailable, socketKey } from './kernel.ts';
+import { openTcpdump, tcpdumpPath } from './tcpdump.ts';
+import { CaptureWriter } from './writer.ts';
+
+export interface LiveOptions {
+  iface: string;
+  /** BPF filter ('' for none). */
+  filter: string;
+  backend: BackendName | 'auto';
+  /** -w file (pcap, or pcapng by its name). */
+  write: string | null;
+  durationMs: number | null;
+  count: number | null;
+  settings: Settings;
+  /** Watch the kernel's TIME_WAIT table (Linux). */
+  kernel: boolean;
+  bufferBytes: number;
+  statsIntervalMs?: number;
+  kernelIntervalMs?: number;
+  /** How often the wall clock advances the tracker (ms, default 1000). */
+  tickMs?: number;
+}
+
+export const DEFAULT_BUFFER_BYTES = 256 * 1024 * 1024;
+
+/** `auto`: tcpdump when it is on the PATH (kernel timestamps, drop counts), else cap. */
+export function chooseBackend(b: BackendName | 'auto'): BackendName {
+  if (b !== 'auto') return b;
+  return tcpdumpPath() !== null ? 'tcpdump' : 'cap';
+}
+
+const iso = (sec: number, nsec: number): string => isoTime(sec, nsec, 9);
+const isoMs = (ms: number): string => {
+  const sec = Math.floor(ms / 1000);
+  return isoTime(sec, Math.round((ms - sec * 1000) * 1e6), 9);
+};
+const nowIso = (): string => isoMs(Date.now());
+
+interface ConnInfo {
+  stream: number;
+  addr: [EndpointAddress, EndpointAddress];
+  clientSide: 0 | 1;
+}
+
+export class LiveSession {
+  private source: LiveSource | null = null;
+  private readonly pipeline: Pipeline;
+  private writer: CaptureWriter | null = null;
+  private watcher: TimeWaitWatcher | null = null;
+  private readonly conns = new Map<Connection, ConnInfo>();
+  /** Kernel socket key (local, remote) -> stream and side, for every connection seen. */
+  private readonly byTuple = new Map<string, { stream: number; side: Side }>();
+  /** `${stream}:${side}` -> the capture's TIME_WAIT entry time. */
+  private readonly twEntry = new Map<string, { sec: number; nsec: number }>();
+  private readonly reports = new Map<number, ConnectionReport>();
+  private readonly matchedKernel: { rec: KernelTimeWaitRecord; stream: number; side: Side }[] = [];
+  private frames = 0;
+  private stopReason: StoppedEvent['reason'] | null = null;
+  private durationTimer: NodeJS.Timeout | null = null;
+  private tickTimer: NodeJS.Timeout | null = null;
+  private lastDropped = 0;
+  private running: Promise<SummaryEvent> | null = null;
+  readonly backend: BackendName;
+  /** The name of the capture in reports: `live:<iface>`. */
+  readonly name: string;
+
+  constructor(private readonly o: LiveOptions, private readonly emit: (e: LiveEvent) => void) {
+    this.backend = chooseBackend(o.backend);
+    this.name = `live:${o.iface}`;
+    this.pipeline = new Pipeline(o.settings, undefined, {
+      observer: this.observer(),
+      onDone: (c, r) => this.onDone(c, r),
+    });
+  }
+
+  /** Open the backend (throws LiveError with the fix) and start reading. */
+  async start(): Promise<void> {
+    const o = this.o;
+    if (o.write !== null) {
+      try {
+        this.writer = new CaptureWriter(o.write);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        throw new LiveError('capture-failed', `-w: cannot write ${o.write}: ${code === 'ENOENT' ? 'no such directory' : code === 'EACCES' ? 'permission denied' : e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    const open = { iface: o.iface, filter: o.filter, bufferBytes: o.bufferBytes, statsIntervalMs: o.statsIntervalMs ?? 2000 };
+    this.source = this.backend === 'tcpdump' ? await openTcpdump(open) : openCap(open);
+    this.source.onStats = (s) => this.onStats(s);
+    if (o.kernel && kernelTablesAvailable()) {
+      this.watcher = new TimeWaitWatcher({ intervalMs: o.kernelIntervalMs ?? 200, onEvent: (e) => this.onKernel(e) });
+      this.watcher.start();
+    }
+    this.emit({
+      type: 'started', time: nowIso(), backend: this.backend, interface: o.iface, filter: o.filter,
+      timestamps: this.source.timestamps, timing: timingNote(this.backend), kernel: this.watcher !== null,
+      writing: o.write, settings: o.settings,
+    });
+    if (o.durationMs !== null) this.durationTimer = setTimeout(() => this.stop('duration'), o.durationMs);
+    this.tickTimer = setInterval(() => this.tick(), o.tickMs ?? 1000);
+    this.tickTimer.unref();
+    this.running = this.run();
+  }
+
+  /** Stop capturing; `finished()` resolves once everything captured was analysed. */
+  stop(reason: StoppedEvent['reason'] = 'interrupt'): void {
+    if (this.stopReason !== null) return;
+    this.stopReason = reason;
+    this.source?.stop();
+  }
+
+  finished(): Promise<SummaryEvent> {
+    if (this.running === null) throw new Error('live session not started');
+    return this.running;
+  }
+
+  get framesSeen(): number {
+    return this.frames;
+  }
+
+  // ------------------------------------------------------------------ run
+
+  private async run(): Promise<SummaryEvent> {
+    const src = this.source as LiveSource;
+    const count = this.o.count;
+    const writer = this.writer;
+    const pipeFrame = this.pipeline.onFrame;
+    const onFrame = (f: Frame): void => {
+      if (count !== null && this.frames >= count) return;
+      this.frames++;
+      if (writer !== null) writer.add(f);
+      pipeFrame(f);
+      if (count !== null && this.frames >= count) this.stop('count');
+    };
+    let capture: CaptureReport;
+    try {
+      const summary = await readFramesFrom(src.chunks, this.name, onFrame, { onProgress: () => writer?.flush() });
+      this.cleanupTimers();
+      capture = this.pipeline.finish(this.name, summary);
+    } catch (e) {
+      this.cleanupTimers();
+      if (!(e instanceof CaptureError)) throw e;
+      // Nothing came at all (the backend died before its header).
+      capture = this.pipeline.finish(this.name, { file: this.name, format: 'pcap', compression: null, tsDigits: 9, frames: 0, bytes: 0, linkTypes: [], warnings: [] });
+    }
+    const closed = await src.closed();
+    writer?.close(src.linkType ?? capture.linkTypes[0] ?? 1);
+    if (this.watcher) {
+      this.watcher.poll();
+      this.watcher.stop();
+    }
+    if (closed.stats) this.onStats(closed.stats);
+    const reason = this.stopReason ?? 'backend-ended';
+    this.emit({ type: 'stopped', time: nowIso(), reason, frames: this.frames, stats: closed.stats, failure: this.stopReason === null ? closed.failure : null });
+    const summary: SummaryEvent = {
+      type: 'summary', time: nowIso(), backend: this.backend, timestamps: src.timestamps, capture,
+      stats: closed.stats, kernel: this.watcher ? this.compareKernel() : null,
+      written: writer ? { path: writer.path, frames: writer.frames } : null,
+    };
+    this.emit(summary);
+    return summary;
+  }
+
+  private cleanupTimers(): void {
+    if (this.durationTimer) clearTimeout(this.durationTimer);
+    if (this.tickTimer) clearInterval(this.tickTimer);
+    this.durationTimer = this.tickTimer = null;
+  }
+
+  /** The wall clock moves the tracker's clock (2 s behind, for packets still in the pipe). */
+  private tick(): void {
+    if (this.frames === 0 || this.stopReason !== null) return;
+    const ms = Date.now() - 2000;
+    const sec = Math.floor(ms / 1000);
+    this.pipeline.tracker.advance(sec, (ms - sec * 1000) * 1e6);
+  }
+
+  private onStats(s: CaptureStats): void {
+    if (s.dropped > this.lastDropped) {
+      this.emit({ type: 'drops', time: nowIso(), received: s.received, dropped: s.dropped, newlyDropped: s.dropped - this.lastDropped });
+      this.lastDropped = s.dropped;
+    }
+  }
+
+  // ------------------------------------------------------------- engine
+
+  private info(c: Connection): ConnInfo {
+    let i = this.conns.get(c);
+    if (i === undefined) {
+      i = {
+        stream: c.stream,
+        addr: [{ ip: ipText(c.ipVersion, c.addr0), port: c.port0 }, { ip: ipText(c.ipVersion, c.addr1), port: c.port1 }],
+        clientSide: c.clientSide,
+      };
+      this.conns.set(c, i);
+    }
+    return i;
+  }
+
+  private observer(): TcpObserver {
+    const side = (c: Connection, s: 0 | 1): Side => (s === c.clientSide ? 'client' : 'server');
+    const ep = (c: Connection, s: 0 | 1) => {
+      const i = this.info(c);
+      return { time: '', frame: 0, stream: i.stream, side: side(c, s), endpoint: i.addr[s] };
+    };
+    const required = this.o.settings.timeWaitSeconds;
+    const deadline = (m: Moment): string => {
+      const ns = m.tsNsec + Math.round((required % 1) * 1e9);
+      return iso(m.tsSec + Math.floor(required) + Math.floor(ns / 1e9), ns % 1e9);
+    };
+    return {
+      opened: (c: Connection) => {
+        const i = this.info(c);
+        i.clientSide = c.clientSide;
+        const client = i.addr[c.clientSide];
+        const server = i.addr[c.clientSide === 0 ? 1 : 0];
+        this.byTuple.set(socketKey(client.ip, client.port, server.ip, server.port), { stream: c.stream, side: 'client' });
+        this.byTuple.set(socketKey(server.ip, server.port, client.ip, client.port), { stream: c.stream, side: 'server' });
+        this.emit({ type: 'opened', time: iso(c.firstSec, c.firstNsec), frame: c.firstFrame, stream: c.stream, client, server, clientFrom: c.clientFrom });
+      },
+      transition: (c: Connection, s: 0 | 1, t: Transition) => {
+        const base = { ...ep(c, s), time: iso(t.tsSec, t.tsNsec), frame: t.frame };
+        this.emit({ ...base, type: 'transition', from: stateName(t.from), to: stateName(t.to), cause: t.cause, inferred: t.inferred });
+        if (t.to === State.TIME_WAIT) {
+          this.twEntry.set(`${c.stream}:${base.side}`, { sec: t.tsSec, nsec: t.tsNsec });
+          this.emit({ ...base, type: 'time-wait', requiredSeconds: required, deadline: deadline(t) });
+        } else if (t.from === State.TIME_WAIT) {
+          const e = s === 0 ? c.ep0 : c.ep1;
+          const last = e.twRestarts.length > 0 ? e.twRestarts[e.twRestarts.length - 1] : e.twEntry;
+          if (last !== null && e.twEnd !== null) {
+            const observed = Math.round(((t.tsSec - last.tsSec) + (t.tsNsec - last.tsNsec) / 1e9) * 1e9) / 1e9;
+            this.emit({ ...base, type: 'time-wait-end', evidence: e.twEnd.kind, observedSeconds: observed, requiredSeconds: required, verdict: observed >= required ? 'full' : 'cut-short' });
+          }
+        }
+      },
+      retracted: (c: Connection, s: 0 | 1, t: Transition) => {
+        if (t.to === State.TIME_WAIT) this.twEntry.delete(`${c.stream}:${side(c, s)}`);
+        this.emit({ ...ep(c, s), time: iso(t.tsSec, t.tsNsec), frame: t.frame, type: 'retracted', from: stateName(t.from), to: stateName(t.to), cause: t.cause });
+      },
+      finRetransmitted: (c: Connection, s: 0 | 1, copy: Copy) => {
+        const e = s === 0 ? c.ep0 : c.ep1;
+        this.emit({ ...ep(c, s), time: iso(copy.tsSec, copy.tsNsec), frame: copy.frame, type: 'fin-retransmission', copy: e.finCopies.length - 1, gapSeconds: copy.gapSeconds });
+      },
+      timeWaitRestarted: (c: Connection, s: 0 | 1, m: Moment) => {
+        this.emit({ ...ep(c, s), time: iso(m.tsSec, m.tsNsec), frame: m.frame, type: 'time-wait-restart', deadline: deadline(m) });
+      },
+    };
+  }
+
+  private onDone(c: Connection, r: ConnectionReport): void {
+    this.conns.delete(c);
+    this.reports.set(r.stream, r);
+    const ev: ClosedEvent = { type: 'closed', time: iso(c.endSec, c.endNsec), stream: r.stream, reason: c.endReason, verdict: r.timeWait.verdict, report: r };
+    this.emit(ev);
+  }
+
+  // -------------------------------------------------------------- kernel
+
+  private onKernel(e: KernelEvent): void {
+    const r = e.rec;
+    const m = this.byTuple.get(r.key);
+    if (m === undefined) return; // not a socket of a captured connection
+    if (e.kind === 'entered') this.matchedKernel.push({ rec: r, stream: m.stream, side: m.side });
+    const cap = this.twEntry.get(`${m.stream}:${m.side}`) ?? null;
+    const capMs = cap ? cap.sec * 1000 + cap.nsec / 1e6 : null;
+    this.emit({
+      type: 'kernel-time-wait', time: nowIso(), phase: e.kind, stream: m.stream, side: m.side,
+      local: { ip: r.localIp, port: r.localPort }, remote: { ip: r.remoteIp, port: r.remotePort },
+      entered: isoMs(r.enteredMs),
+      remainingSeconds: e.kind === 'left' ? 0 : r.lastRemaining,
+      measuredSeconds: e.kind === 'left' ? r.totalSeconds : null,
+      endedEarly: r.endedEarly,
+      captureEntered: cap ? iso(cap.sec, cap.nsec) : null,
+      entryDeltaSeconds: capMs !== null ? Math.round(r.enteredMs - capMs) / 1000 : null,
+    });
+  }
+
+  private compareKernel(): KernelComparison[] {
+    const out: KernelComparison[] = [];
+    const required = this.o.settings.timeWaitSeconds;
+    for (const { rec, stream, side } of this.matchedKernel) {
+      const rep = this.reports.get(stream) ?? null;
+      const d = rep ? rep.timeWait[side] : null;
+      const cap = this.twEntry.get(`${stream}:${side}`) ?? null;
+      const capMs = cap ? cap.sec * 1000 + cap.nsec / 1e6 : null;
+      const still = rec.leftMs === null;
+      const delta = capMs !== null ? Math.round(rec.enteredMs - capMs) / 1000 : null;
+      const verdict = d ? d.verdict : 'none';
+      let agreement: KernelComparison['agreement'];
+      let note: string;
+      const entryOk = delta !== null && Math.abs(delta) <= 1;
+      const kSec = rec.totalSeconds;
+      if (d === null) {
+        agreement = 'disagree';
+        note = 'the kernel put this socket in TIME_WAIT; the capture did not see it enter TIME_WAIT';
+      } else if (verdict === 'full') {
+        agreement = still || (kSec !== null && kSec >= required - 1) ? 'agree' : 'disagree';
+        note = still ? `capture: full; the kernel still holds it (${rec.lastRemaining.toFixed(1)} s left)` : `capture: full; kernel held it ${kSec} s (required ${required} s)`;
+      } else if (verdict === 'cut-short') {
+        agreement = !still && (rec.endedEarly || (kSec !== null && kSec < required)) ? 'agree' : 'disagree';
+        note = still ? 'capture: cut short, but the kernel still holds the socket in TIME_WAIT' : `capture: cut short after ${d.observedSeconds} s; kernel held it ${kSec} s${rec.endedEarly ? ' and dropped it before its timer ran out' : ''}`;
+      } else {
+        agreement = 'undecided';
+        note = still
+          ? `capture: inconclusive (${d.observedSeconds} s of ${required} s seen); the kernel still holds it, ${rec.lastRemaining.toFixed(1)} s left`
+          : `capture: inconclusive (${d.observedSeconds} s seen); the kernel measured ${kSec} s${kSec !== null && kSec < required ? ` (Linux TIME_WAIT is ${60} s; --os linux sets 2MSL to match)` : ''}`;
+      }
+      if (!entryOk && delta !== null) note += `; entry times differ by ${delta} s`;
+      if (!entryOk && agreement === 'agree') agreement = 'disagree';
+      out.push({
+        stream, side,
+        local: { ip: rec.localIp, port: rec.localPort }, remote: { ip: rec.remoteIp, port: rec.remotePort },
+        kernelEntered: isoMs(rec.enteredMs), captureEntered: cap ? iso(cap.sec, cap.nsec) : null, entryDeltaSeconds: delta,
+        kernelSeconds: kSec, kernelRestarts: rec.restarts.length, captureRestarts: d ? d.restarts.length : 0,
+        endedEarly: rec.endedEarly, stillInTimeWait: still, remainingAtEnd: still ? rec.lastRemaining : null,
+        captureVerdict: verdict, captureObservedSeconds: d ? d.observedSeconds : null, requiredSeconds: required,
+        agreement, note,
+      });
+    }
+    out.sort((a, b) => a.stream - b.stream || a.side.localeCompare(b.side));
+    return out;
+  }
+}
