@@ -1,9 +1,9 @@
 import type { Frame } from '../capture/frame.ts';
 import { type CaptureSummary, type ReadOptions, readFrames, readFramesFrom } from '../capture/source.ts';
-import { Decoder } from '../decode/decoder.ts';
+import { Decoder, type DecoderStats } from '../decode/decoder.ts';
 import { DecodeStatus, Segment } from '../decode/segment.ts';
 import { buildReport } from '../report/build.ts';
-import type { CaptureReport, ConnectionReport, Settings } from '../report/types.ts';
+import type { CaptureReport, ConnectionReport, DecodeCounts, Settings } from '../report/types.ts';
 import type { Connection } from '../tcp/connection.ts';
 import type { TcpObserver } from '../tcp/observer.ts';
 import { Tracker } from '../tcp/tracker.ts';
@@ -66,6 +66,7 @@ export class Pipeline {
       linkTypes: summary.linkTypes,
       frames: summary.frames,
       tcpSegments: this.decoder.stats.tcp,
+      decode: decodeCounts(this.decoder.stats),
       warnings: summary.warnings.map((w) => ({ frame: w.frame, offset: w.offset, message: w.message, skippedBytes: w.skippedBytes })),
       connections,
     };
@@ -102,4 +103,15 @@ export async function analyzeChunks(
   const readOpts: ReadOptions = opts.onProgress ? { onProgress: opts.onProgress } : {};
   const summary = await readFramesFrom(chunks, name, p.onFrame, readOpts);
   return p.finish(name, summary);
+}
+
+function decodeCounts(s: DecoderStats): DecodeCounts {
+  return {
+    notTcp: s.notTcp,
+    ipFragments: s.fragments,
+    truncated: s.truncated,
+    malformed: s.malformed,
+    loopbackDuplicates: s.duplicates,
+    unsupportedLinkTypes: [...s.unsupportedLinkTypes].sort((a, b) => a[0] - b[0]).map(([linkType, frames]) => ({ linkType, frames })),
+  };
 }

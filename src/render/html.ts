@@ -8,7 +8,7 @@
 import type { AnalysisDocument } from '../report/types.ts';
 import { type Lang, evidenceLabel, t, verdictLabel, warningLine } from './i18n.ts';
 import type { Ladder, LadderRow } from './ladder.ts';
-import { COLUMNS, allConnections, headers, row, summarize, summaryLines } from './rows.ts';
+import { COLUMNS, allConnections, decodeLine, headers, row, summarize, summaryLines } from './rows.ts';
 import { arrowLabel, numbers } from './timeline.ts';
 import { displayWidth, duration, endpointText } from './text.ts';
 
@@ -66,6 +66,7 @@ export function renderHtml(doc: AnalysisDocument, ladders: readonly HtmlLadder[]
   const sections = ladders.map(({ file, ladder }) => section(ladder, file, idOf(fileIndex.get(file) ?? 0, ladder.conn.stream), lang));
   const sum = summaryLines(summarize(allConnections(doc)), doc.settings, lang);
   const capLines = doc.captures.map((cap) => `<li>${esc(t(lang, 'sum.capture', { file: cap.file, format: cap.format, frames: cap.frames, segments: cap.tcpSegments, n: cap.connections.length }))}` +
+    (decodeLine(cap, lang) !== null ? `<div class="skipped">${esc(decodeLine(cap, lang) ?? '')}</div>` : '') +
     (cap.warnings.length ? `<ul class="warn">${cap.warnings.map((w) => `<li>${esc(warningLine(lang, cap.file, w))}</li>`).join('')}</ul>` : '') + '</li>');
 
   return `<!DOCTYPE html>

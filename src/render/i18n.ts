@@ -93,6 +93,13 @@ const M = {
   'half.cell': { en: '{bytes} B by {side}', zh: '{side}发送 {bytes} 字节' },
 
   // Summary under the table.
+  'sum.decode': { en: 'not analysed: {parts}', zh: '未分析：{parts}' },
+  'sum.decode.notTcp': { en: '{n} without TCP', zh: '{n} 帧不含 TCP' },
+  'sum.decode.fragments': { en: '{n} IP fragments', zh: '{n} 个 IP 分片' },
+  'sum.decode.truncated': { en: '{n} with the TCP header cut by the snaplen', zh: '{n} 帧 TCP 首部被截断（snaplen）' },
+  'sum.decode.malformed': { en: '{n} malformed', zh: '{n} 帧格式错误' },
+  'sum.decode.duplicates': { en: '{n} loopback duplicates (tcpdump -i any) counted once', zh: '{n} 帧环回重复（tcpdump -i any），只计一次' },
+  'sum.decode.link': { en: '{n} of unsupported link type {lt}', zh: '{n} 帧链路类型 {lt} 不支持' },
   'sum.capture': { en: '{file}: {format}, {frames} frames, {segments} TCP segments, {n} connection(s)', zh: '{file}：{format}，{frames} 帧，{segments} 个 TCP 报文段，{n} 条连接' },
   'sum.noConnections': { en: 'no TCP connection matched', zh: '没有匹配的 TCP 连接' },
   'sum.sep': { en: '; ', zh: '；' },

@@ -4,7 +4,7 @@
  */
 import type { AnalysisDocument } from '../report/types.ts';
 import { type Lang, t } from './i18n.ts';
-import { COLUMNS, allConnections, headers, row, summarize, summaryLines } from './rows.ts';
+import { COLUMNS, allConnections, decodeLine, headers, row, summarize, summaryLines } from './rows.ts';
 
 /** A Markdown table cell: pipes escaped, line breaks as <br>. */
 export function mdCell(s: string): string {
@@ -18,6 +18,8 @@ export function renderMarkdown(doc: AnalysisDocument, opts: { lang: Lang }): str
   for (const cap of doc.captures) {
     out.push(`### ${mdCell(cap.file)}`, '');
     out.push(t(lang, 'sum.capture', { file: `\`${cap.file}\``, format: cap.format, frames: cap.frames, segments: cap.tcpSegments, n: cap.connections.length }), '');
+    const skipped = decodeLine(cap, lang);
+    if (skipped !== null) out.push(skipped, '');
     if (cap.connections.length === 0) {
       out.push(t(lang, 'sum.noConnections'), '');
       continue;

@@ -2,7 +2,7 @@
  * The per-connection row shown by the table, Markdown and HTML renderers, and
  * the summary under it. Pure functions of the report.
  */
-import type { AnalysisDocument, ConnectionReport, Settings, TimeWaitDetail } from '../report/types.ts';
+import type { AnalysisDocument, CaptureReport, ConnectionReport, Settings, TimeWaitDetail } from '../report/types.ts';
 import {
   type Lang, causeLabel, closeLabel, closerLabel, handshakeLabel, sideLabel, t, verdictLabel,
 } from './i18n.ts';
@@ -121,4 +121,18 @@ export function summaryLines(s: Summary, settings: Settings, lang: Lang): string
 
 export function allConnections(doc: AnalysisDocument): ConnectionReport[] {
   return doc.captures.flatMap((c) => c.connections);
+}
+
+/** Frames that were not analysed and why, or null when every frame was a TCP segment or plainly not TCP. */
+export function decodeLine(cap: CaptureReport, lang: Lang): string | null {
+  const d = cap.decode;
+  const parts: string[] = [];
+  if (d.truncated > 0) parts.push(t(lang, 'sum.decode.truncated', { n: d.truncated }));
+  if (d.malformed > 0) parts.push(t(lang, 'sum.decode.malformed', { n: d.malformed }));
+  if (d.ipFragments > 0) parts.push(t(lang, 'sum.decode.fragments', { n: d.ipFragments }));
+  if (d.loopbackDuplicates > 0) parts.push(t(lang, 'sum.decode.duplicates', { n: d.loopbackDuplicates }));
+  for (const u of d.unsupportedLinkTypes) parts.push(t(lang, 'sum.decode.link', { n: u.frames, lt: u.linkType }));
+  if (parts.length === 0) return null;
+  if (d.notTcp > 0) parts.unshift(t(lang, 'sum.decode.notTcp', { n: d.notTcp }));
+  return t(lang, 'sum.decode', { parts: parts.join(lang === 'zh' ? '，' : ', ') });
 }

@@ -2,6 +2,7 @@
  * `--format table`: one cli-table3 table per capture, one row per connection,
  * and the summary under it. Pure: the document in, the text out.
  */
+import { decodeLine } from './rows.ts';
 import Table from 'cli-table3';
 import type { AnalysisDocument, CaptureReport, ConnectionReport } from '../report/types.ts';
 import { type Lang, t } from './i18n.ts';
@@ -70,6 +71,8 @@ export function renderTable(doc: AnalysisDocument, opts: TableOptions): string {
     out.push(captureHeading(cap, cap.connections.length, opts.lang, p));
     if (cap.connections.length === 0) out.push(t(opts.lang, 'sum.noConnections'));
     else out.push(connectionTable(cap.connections, opts));
+    const skipped = decodeLine(cap, opts.lang);
+    if (skipped !== null) out.push(skipped);
     if (cap.warnings.length > 0) out.push(p.yellow(t(opts.lang, 'sum.warnings', { n: cap.warnings.length })));
     out.push('');
   }

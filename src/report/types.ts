@@ -66,6 +66,26 @@ export interface WarningReport {
   skippedBytes: number;
 }
 
+/**
+ * Frames that did not become a TCP segment, by reason. `tcp + notTcp +
+ * ipFragments + truncated + malformed + loopbackDuplicates + unsupported` =
+ * `frames`.
+ */
+export interface DecodeCounts {
+  /** Well-formed frames without TCP (ARP, UDP, ICMP, ...). */
+  notTcp: number;
+  /** IP fragments after the first: they carry no TCP header. */
+  ipFragments: number;
+  /** Frames whose TCP header the snaplen cut. */
+  truncated: number;
+  /** Frames whose headers contradict themselves (IHL < 5, lengths past the packet, ...). */
+  malformed: number;
+  /** Second copies of a loopback packet (`tcpdump -i any`: outgoing, then incoming), counted once. */
+  loopbackDuplicates: number;
+  /** Frames of link types tcpscope does not decode, per LINKTYPE_ value. */
+  unsupportedLinkTypes: { linkType: number; frames: number }[];
+}
+
 /** One input file. */
 export interface CaptureReport {
   /** The path as given on the command line. */
@@ -77,6 +97,8 @@ export interface CaptureReport {
   frames: number;
   /** Frames that decoded to TCP segments. */
   tcpSegments: number;
+  /** What the frames that are not TCP segments were: counted, never silently dropped. */
+  decode: DecodeCounts;
   warnings: WarningReport[];
   /** In stream order. */
   connections: ConnectionReport[];
