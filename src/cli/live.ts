@@ -8,12 +8,12 @@ import { type Command, Option } from 'commander';
 import { isoTime } from '../report/format.ts';
 import { makeSettings, isOsPreset, OS_PRESETS } from '../report/settings.ts';
 import type { AnalysisDocument, Settings } from '../report/types.ts';
-import { isLang, type Lang, langFromEnv } from '../render/i18n.ts';
+import { isLang, type Lang, langFromEnv, t } from '../render/i18n.ts';
 import { renderTable } from '../render/table.ts';
 import { listDevices } from '../live/devices.ts';
 import { LiveError } from '../live/errors.ts';
 import type { LiveEvent, SummaryEvent } from '../live/events.ts';
-import { clock, eventLine, kernelLines } from '../live/format.ts';
+import { type LineOptions, clock, eventLine, kernelLines } from '../live/format.ts';
 import { type KernelTimeWaitRecord, TimeWaitWatcher, kernelTablesAvailable } from '../live/kernel.ts';
 import { DEFAULT_BUFFER_BYTES, LiveSession } from '../live/session.ts';
 import { colorWanted } from './run.ts';
@@ -79,7 +79,7 @@ async function liveAction(o: LiveCliOptions): Promise<void> {
     process.stdout.write(s);
   };
   let timestamps: 'kernel' | 'receipt' = 'kernel';
-  const lineOpts = () => ({ timestamps, utc: o.utc ?? false });
+  const lineOpts = () => ({ timestamps, utc: o.utc ?? false, lang });
   const onEvent = (e: LiveEvent): void => {
     if (e.type === 'started') timestamps = e.timestamps;
     if (format === 'ndjson') {
@@ -138,15 +138,13 @@ async function liveAction(o: LiveCliOptions): Promise<void> {
 }
 
 /** The end of a live run: the same table as `analyze`, kernel comparison, backend and file. */
-export function summaryText(s: SummaryEvent, settings: Settings, lang: Lang, color: boolean, o: { timestamps: 'kernel' | 'receipt'; utc?: boolean }): string {
+export function summaryText(s: SummaryEvent, settings: Settings, lang: Lang, color: boolean, o: LineOptions): string {
   const doc: AnalysisDocument = { tool: { name: 'tcpscope', version: version() }, settings, captures: [s.capture] };
   const lines = ['', renderTable(doc, { lang, color }).trimEnd()];
-  if (s.kernel !== null) lines.push('', ...kernelLines(s.kernel, o));
-  lines.push('', s.backend === 'tcpdump'
-    ? 'Backend tcpdump: kernel timestamps in nanoseconds; TIME_WAIT and retransmission times are those of the capture point.'
-    : 'Backend cap: receipt timestamps (when node got each packet; cap gives none), so TIME_WAIT and retransmission times are approximate; libpcap drop counts are not available.');
-  if (s.stats) lines.push(`libpcap: ${s.stats.received} packets received by the filter, ${s.stats.dropped} dropped${s.stats.dropped > 0 ? ' - some connections may be missing segments' : ''}.`);
-  if (s.written) lines.push(`Wrote ${s.written.frames} frame(s) to ${s.written.path}: tcpscope analyze ${s.written.path} gives these verdicts (with the same --os/--msl).`);
+  if (s.kernel !== null) lines.push('', ...kernelLines(s.kernel, { ...o, lang }));
+  lines.push('', t(lang, `live.sum.${s.backend}`));
+  if (s.stats) lines.push(t(lang, 'live.sum.stats', { received: s.stats.received, dropped: s.stats.dropped, warn: s.stats.dropped > 0 ? t(lang, 'live.sum.dropWarn') : '' }));
+  if (s.written) lines.push(t(lang, 'live.sum.wrote', { frames: s.written.frames, path: s.written.path }));
   return lines.join('\n') + '\n';
 }
 
@@ -260,7 +258,7 @@ export function registerLiveCommands(program: Command): void {
     .option('--buffer-size <MiB>', 'kernel capture buffer in MiB (default 256: small buffers lose bursts)')
     .option('--os <preset>', 'TIME_WAIT length preset: rfc (2 x MSL, 240 s), linux (60 s), freebsd (60 s), macos (30 s), windows (240 s)', 'rfc')
     .option('--msl <seconds>', 'Maximum Segment Lifetime; TIME_WAIT must last 2 x MSL (overrides --os)')
-    .addOption(new Option('--lang <lang>', 'language of the summary table').choices(['en', 'zh']))
+    .addOption(new Option('--lang <lang>', 'language of the event lines and the summary (default: from LANG)').choices(['en', 'zh']))
     .option('--no-color', 'no colour')
     .addOption(new Option('--utc', 'show times of day in UTC').hideHelp())
     .addHelpText('after', `

@@ -2,6 +2,7 @@
  * A live capture backend hands the pipeline a pcap byte stream, exactly what
  * a file would give, so the same reader, decoder and engine run on it.
  */
+import { type Lang, t } from '../render/i18n.ts';
 
 /** libpcap's counters (pcap_stats), as far as the backend can tell. */
 export interface CaptureStats {
@@ -47,9 +48,7 @@ export interface OpenOptions {
   statsIntervalMs?: number;
 }
 
-/** What each backend means for timing, said in the output. */
-export function timingNote(backend: BackendName): string {
-  return backend === 'tcpdump'
-    ? 'kernel timestamps (ns): TIME_WAIT and retransmission timing are exact to the capture point'
-    : 'receipt timestamps: taken when node received each packet (cap gives no kernel timestamp), late by the buffering delay; TIME_WAIT and retransmission gaps are approximate';
+/** What each backend means for timing, said in the output (in English: the `timing` of the started event). */
+export function timingNote(backend: BackendName, lang: Lang = 'en'): string {
+  return t(lang, `live.timing.${backend}`);
 }

@@ -1,13 +1,24 @@
-/** The human form of live events: one line each. */
-import type { EndpointAddress } from '../report/types.ts';
+/**
+ * The human form of live events: one line each, in English or Chinese
+ * (`--lang`). The messages are those of render/i18n.ts. The English lines
+ * show the raw values of the NDJSON events (client, cut-short, four-way,
+ * the engine's causes); the Chinese lines show their labels. RFC state
+ * names stay in English in both.
+ */
+import type { EndpointAddress, Side } from '../report/types.ts';
+import {
+  type Lang, clientFromLabel, closeLabel, evidenceLabel, sideLabel, t, transitionCauseLabel, verdictLabel,
+} from '../render/i18n.ts';
 import { parseIso } from '../render/text.ts';
-import type { TimeSource } from './backend.ts';
+import { type TimeSource, timingNote } from './backend.ts';
 import type { KernelComparison, LiveEvent } from './events.ts';
 
 export interface LineOptions {
   timestamps: TimeSource;
   /** Show times as UTC (tests) instead of local time. */
   utc?: boolean;
+  /** Language of the lines (default en). */
+  lang?: Lang;
 }
 
 const ep = (a: EndpointAddress): string => (a.ip.includes(':') ? `[${a.ip}]:${a.port}` : `${a.ip}:${a.port}`);
@@ -22,64 +33,161 @@ export function clock(isoText: string, o: LineOptions): string {
 }
 
 const secs = (x: number): string => `${Math.round(x * 1000) / 1000} s`;
+const signed = (x: number): string => `${x >= 0 ? '+' : ''}${x}`;
+
+/** A side: the raw value in English (as in the events), the label in Chinese. */
+function side(lang: Lang, s: Side | 'both' | null): string {
+  if (lang === 'en' || s === null) return String(s);
+  return sideLabel(lang, s);
+}
 
 /** The line for an event, or null for events shown elsewhere (summary, closed at the end). */
 export function eventLine(e: LiveEvent, o: LineOptions): string | null {
+  const lang = o.lang ?? 'en';
+  const raw = lang === 'en';
+  const kernelClock = (iso: string): string => clock(iso, { ...o, timestamps: 'kernel' });
   switch (e.type) {
     case 'started':
-      return `tcpscope live on ${e.interface}${e.filter ? ` (filter: ${e.filter})` : ''}, backend ${e.backend}: ${e.timing}` +
-        `${e.timestamps === 'receipt' ? ' (times marked ~)' : ''}; TIME_WAIT = ${e.settings.timeWaitSeconds} s (--os ${e.settings.os})` +
-        `${e.kernel ? '; watching the kernel\'s TIME_WAIT table' : ''}${e.writing ? `; writing ${e.writing}` : ''}. Ctrl-C stops.`;
+      return t(lang, 'live.started', {
+        iface: e.interface,
+        filter: e.filter ? t(lang, 'live.started.filter', { filter: e.filter }) : '',
+        backend: e.backend,
+        timing: raw ? e.timing : timingNote(e.backend, lang),
+        receipt: e.timestamps === 'receipt' ? t(lang, 'live.started.receipt') : '',
+        seconds: e.settings.timeWaitSeconds,
+        os: e.settings.os,
+        kernel: e.kernel ? t(lang, 'live.started.kernel') : '',
+        writing: e.writing ? t(lang, 'live.started.writing', { file: e.writing }) : '',
+      });
     case 'opened':
-      return `${clock(e.time, o)}  #${e.stream} opened: client ${ep(e.client)} -> server ${ep(e.server)}${e.clientFrom === 'syn' ? '' : ` (client chosen by ${e.clientFrom})`}`;
+      return t(lang, 'live.opened', {
+        clock: clock(e.time, o), stream: e.stream, client: ep(e.client), server: ep(e.server),
+        from: e.clientFrom === 'syn' ? '' : t(lang, 'live.opened.from', { from: clientFromLabel(lang, e.clientFrom) }),
+      });
     case 'transition':
-      return `${clock(e.time, o)}  #${e.stream} ${e.side} ${ep(e.endpoint)} ${e.from} -> ${e.to} (${e.cause})${e.inferred ? ' [inferred]' : ''}`;
+      return t(lang, 'live.transition', {
+        clock: clock(e.time, o), stream: e.stream, side: side(lang, e.side), endpoint: ep(e.endpoint), from: e.from, to: e.to,
+        cause: transitionCauseLabel(lang, e.cause), inferred: e.inferred ? t(lang, 'live.inferred') : '',
+      });
     case 'retracted':
-      return `${clock(e.time, o)}  #${e.stream} ${e.side} ${ep(e.endpoint)} ${e.from} -> ${e.to} undone: ${e.cause === 'received ACK of our FIN' ? 'that ACK never reached it (it retransmitted its FIN)' : 'its FIN crossed the peer\'s (simultaneous close)'}`;
+      return t(lang, 'live.retracted', {
+        clock: clock(e.time, o), stream: e.stream, side: side(lang, e.side), endpoint: ep(e.endpoint), from: e.from, to: e.to,
+        why: t(lang, e.cause === 'received ACK of our FIN' ? 'live.retracted.ackLost' : 'live.retracted.crossed'),
+      });
     case 'fin-retransmission':
-      return `${clock(e.time, o)}  #${e.stream} ${e.side} ${ep(e.endpoint)} retransmitted its FIN (retransmission ${e.copy}, ${secs(e.gapSeconds)} after the previous copy)`;
+      return t(lang, 'live.finRetx', {
+        clock: clock(e.time, o), stream: e.stream, side: side(lang, e.side), endpoint: ep(e.endpoint), copy: e.copy, gap: secs(e.gapSeconds),
+      });
     case 'time-wait':
-      return `${clock(e.time, o)}  #${e.stream} ${e.side} ${ep(e.endpoint)} entered TIME_WAIT: must hold ${e.requiredSeconds} s, until ${clock(e.deadline, o)}`;
+      return t(lang, 'live.timeWait', {
+        clock: clock(e.time, o), stream: e.stream, side: side(lang, e.side), endpoint: ep(e.endpoint), required: e.requiredSeconds, deadline: clock(e.deadline, o),
+      });
     case 'time-wait-restart':
-      return `${clock(e.time, o)}  #${e.stream} ${e.side} ${ep(e.endpoint)} TIME_WAIT restarted (re-acknowledged a retransmitted FIN), now until ${clock(e.deadline, o)}`;
+      return t(lang, 'live.timeWaitRestart', {
+        clock: clock(e.time, o), stream: e.stream, side: side(lang, e.side), endpoint: ep(e.endpoint), deadline: clock(e.deadline, o),
+      });
     case 'time-wait-end':
-      return `${clock(e.time, o)}  #${e.stream} ${e.side} ${ep(e.endpoint)} TIME_WAIT ended by ${e.evidence === 'rst' ? 'its RST' : 'a reuse of the 4-tuple'} after ${secs(e.observedSeconds)} of ${e.requiredSeconds} s: verdict ${e.verdict}`;
+      return t(lang, 'live.timeWaitEnd', {
+        clock: clock(e.time, o), stream: e.stream, side: side(lang, e.side), endpoint: ep(e.endpoint),
+        evidence: t(lang, `live.timeWaitEnd.${e.evidence}`), observed: secs(e.observedSeconds), required: e.requiredSeconds,
+        verdict: raw ? e.verdict : verdictLabel(lang, e.verdict),
+      });
     case 'closed': {
       if (e.reason === 'capture-end') return null;
       const r = e.report;
-      const closer = r.close.activeCloser ? `, closed by ${r.close.activeCloser}` : '';
-      const why = e.reason === 'expired' ? `${r.timeWait.requiredSeconds} s passed with nothing on its 4-tuple` : 'its 4-tuple was reused';
-      return `${clock(e.time, o)}  #${e.stream} done (${why}): close ${r.close.kind}${closer}, TIME_WAIT verdict ${e.verdict}`;
+      return t(lang, 'live.closed', {
+        clock: clock(e.time, o), stream: e.stream,
+        why: e.reason === 'expired' ? t(lang, 'live.closed.expired', { seconds: r.timeWait.requiredSeconds }) : t(lang, 'live.closed.replaced'),
+        kind: raw ? r.close.kind : closeLabel(lang, r.close.kind),
+        closer: r.close.activeCloser ? t(lang, 'live.closed.by', { side: side(lang, r.close.activeCloser) }) : '',
+        verdict: raw ? e.verdict : verdictLabel(lang, e.verdict),
+      });
     }
     case 'drops':
-      return `warning: libpcap dropped ${e.newlyDropped} packet(s) (${e.dropped} of ${e.received} so far): connections may miss segments; a larger --buffer-size or a narrower -f filter helps`;
+      return t(lang, 'live.drops', { n: e.newlyDropped, dropped: e.dropped, received: e.received });
     case 'kernel-time-wait': {
-      const who = `kernel: #${e.stream} ${e.side} ${ep(e.local)}`;
-      const cap = e.captureEntered ? `; the capture saw it enter at ${clock(e.captureEntered, o)} (${e.entryDeltaSeconds! >= 0 ? '+' : ''}${e.entryDeltaSeconds} s)` : '';
-      if (e.phase === 'entered') return `${clock(e.time, { ...o, timestamps: 'kernel' })}  ${who} is in TIME_WAIT, ${e.remainingSeconds.toFixed(2)} s left (entered ${clock(e.entered, { ...o, timestamps: 'kernel' })})${cap}`;
-      if (e.phase === 'restart') return `${clock(e.time, { ...o, timestamps: 'kernel' })}  ${who} TIME_WAIT timer restarted: ${e.remainingSeconds.toFixed(2)} s left`;
-      return `${clock(e.time, { ...o, timestamps: 'kernel' })}  ${who} left TIME_WAIT after ${e.measuredSeconds} s${e.endedEarly ? ' (before its timer ran out)' : ''}`;
+      const who = t(lang, 'live.kernel.who', { stream: String(e.stream), side: side(lang, e.side), endpoint: ep(e.local) });
+      const at = kernelClock(e.time);
+      if (e.phase === 'entered') {
+        const capture = e.captureEntered ? t(lang, 'live.kernel.capture', { clock: clock(e.captureEntered, o), delta: signed(e.entryDeltaSeconds!) }) : '';
+        return t(lang, 'live.kernel.entered', { clock: at, who, left: e.remainingSeconds.toFixed(2), entered: kernelClock(e.entered), capture });
+      }
+      if (e.phase === 'restart') return t(lang, 'live.kernel.restart', { clock: at, who, left: e.remainingSeconds.toFixed(2) });
+      return t(lang, 'live.kernel.left', { clock: at, who, measured: String(e.measuredSeconds), early: e.endedEarly ? t(lang, 'live.kernel.early') : '' });
     }
     case 'stopped': {
-      const why = { interrupt: 'Ctrl-C', duration: '--duration', count: '--count', 'backend-ended': 'the capture ended' }[e.reason];
-      const st = e.stats ? `; libpcap: ${e.stats.received} received by the filter, ${e.stats.dropped} dropped${e.stats.droppedByInterface ? `, ${e.stats.droppedByInterface} dropped by the interface` : ''}` : '; libpcap drop counts: not available with the cap backend';
-      return `stopped (${why}) after ${e.frames} frame(s)${st}${e.failure ? `\nerror: ${e.failure}` : ''}`;
+      const s = e.stats;
+      const stats = s
+        ? t(lang, 'live.stopped.stats', {
+          received: s.received, dropped: s.dropped,
+          ifdrop: s.droppedByInterface ? t(lang, 'live.stopped.ifdrop', { n: s.droppedByInterface }) : '',
+        })
+        : t(lang, 'live.stopped.noStats');
+      const line = t(lang, 'live.stopped', { why: t(lang, `live.stopped.${e.reason}`), frames: e.frames, stats });
+      return e.failure ? `${line}\n${t(lang, 'live.error', { message: e.failure })}` : line;
     }
     case 'summary':
       return null;
   }
 }
 
+/**
+ * The note on one kernel-vs-capture comparison: what the capture concluded
+ * and what the kernel measured. The session stores the English one in
+ * KernelComparison.note.
+ */
+export function kernelNote(c: Omit<KernelComparison, 'note'>, lang: Lang = 'en'): string {
+  const still = c.stillInTimeWait;
+  const left = String(c.remainingAtEnd?.toFixed(1));
+  const kernel = String(c.kernelSeconds);
+  const observed = String(c.captureObservedSeconds);
+  const required = c.requiredSeconds;
+  let note: string;
+  switch (c.captureVerdict) {
+    case 'none':
+      note = t(lang, 'live.note.notSeen');
+      break;
+    case 'full':
+      note = still ? t(lang, 'live.note.fullStill', { left }) : t(lang, 'live.note.full', { kernel, required });
+      break;
+    case 'cut-short':
+      note = still
+        ? t(lang, 'live.note.cutStill')
+        : t(lang, 'live.note.cut', { observed, kernel, early: c.endedEarly ? t(lang, 'live.note.cutEarly') : '' });
+      break;
+    case 'inconclusive':
+      note = still
+        ? t(lang, 'live.note.inconclusiveStill', { observed, required, left })
+        : t(lang, 'live.note.inconclusive', {
+          observed, kernel,
+          linux: c.kernelSeconds !== null && c.kernelSeconds < required ? t(lang, 'live.note.linux', { seconds: 60 }) : '',
+        });
+      break;
+  }
+  const delta = c.entryDeltaSeconds;
+  if (delta !== null && Math.abs(delta) > 1) note += t(lang, 'live.note.entryDiffers', { delta });
+  return note;
+}
+
 /** The kernel-vs-capture lines of the summary. */
 export function kernelLines(k: readonly KernelComparison[], o: LineOptions): string[] {
-  if (k.length === 0) return ['Kernel TIME_WAIT: no local socket of a captured connection entered TIME_WAIT.'];
-  const out = ['Kernel TIME_WAIT (this host\'s sockets) vs the capture:'];
+  const lang = o.lang ?? 'en';
+  if (k.length === 0) return [t(lang, 'live.k.none')];
+  const out = [t(lang, 'live.k.title')];
   for (const c of k) {
-    const mark = c.agreement === 'agree' ? 'agree' : c.agreement === 'disagree' ? 'DISAGREE' : 'capture undecided';
-    const entry = `entered ${clock(c.kernelEntered, { ...o, timestamps: 'kernel' })}${c.captureEntered ? ` (capture ${clock(c.captureEntered, o)}, ${c.entryDeltaSeconds! >= 0 ? '+' : ''}${c.entryDeltaSeconds} s)` : ''}`;
-    const held = c.stillInTimeWait ? `still in TIME_WAIT (${c.remainingAtEnd?.toFixed(1)} s left)` : `held ${c.kernelSeconds} s${c.endedEarly ? ', ended early' : ''}`;
-    const restarts = c.kernelRestarts + c.captureRestarts > 0 ? `, restarts kernel ${c.kernelRestarts} / capture ${c.captureRestarts}` : '';
-    out.push(`  #${c.stream} ${c.side} ${ep(c.local)}: ${entry}, ${held}${restarts} - ${mark}: ${c.note}`);
+    const mark = t(lang, c.agreement === 'agree' ? 'live.k.agree' : c.agreement === 'disagree' ? 'live.k.disagree' : 'live.k.undecided');
+    const entry = t(lang, 'live.k.entry', {
+      kernel: clock(c.kernelEntered, { ...o, timestamps: 'kernel' }),
+      capture: c.captureEntered ? t(lang, 'live.k.entryCapture', { clock: clock(c.captureEntered, o), delta: signed(c.entryDeltaSeconds!) }) : '',
+    });
+    const held = c.stillInTimeWait
+      ? t(lang, 'live.k.still', { left: String(c.remainingAtEnd?.toFixed(1)) })
+      : t(lang, 'live.k.held', { seconds: String(c.kernelSeconds), early: c.endedEarly ? t(lang, 'live.k.early') : '' });
+    const restarts = c.kernelRestarts + c.captureRestarts > 0 ? t(lang, 'live.k.restarts', { kernel: c.kernelRestarts, capture: c.captureRestarts }) : '';
+    out.push(t(lang, 'live.k.line', {
+      stream: c.stream, side: side(lang, c.side), endpoint: ep(c.local), entry, held, restarts, mark,
+      note: lang === 'en' ? c.note : kernelNote(c, lang),
+    }));
   }
   return out;
 }

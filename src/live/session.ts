@@ -20,6 +20,7 @@ import { type BackendName, type CaptureStats, type LiveSource, timingNote } from
 import { openCap } from './cap.ts';
 import { LiveError } from './errors.ts';
 import type { ClosedEvent, KernelComparison, LiveEvent, StoppedEvent, SummaryEvent } from './events.ts';
+import { kernelNote } from './format.ts';
 import { type KernelEvent, type KernelTimeWaitRecord, TimeWaitWatcher, kernelTablesAvailable, socketKey } from './kernel.ts';
 import { openTcpdump, tcpdumpPath } from './tcpdump.ts';
 import { CaptureWriter } from './writer.ts';
@@ -309,35 +310,24 @@ export class LiveSession {
       const delta = capMs !== null ? Math.round(rec.enteredMs - capMs) / 1000 : null;
       const verdict = d ? d.verdict : 'none';
       let agreement: KernelComparison['agreement'];
-      let note: string;
       const entryOk = delta !== null && Math.abs(delta) <= 1;
       const kSec = rec.totalSeconds;
-      if (d === null) {
-        agreement = 'disagree';
-        note = 'the kernel put this socket in TIME_WAIT; the capture did not see it enter TIME_WAIT';
-      } else if (verdict === 'full') {
-        agreement = still || (kSec !== null && kSec >= required - 1) ? 'agree' : 'disagree';
-        note = still ? `capture: full; the kernel still holds it (${rec.lastRemaining.toFixed(1)} s left)` : `capture: full; kernel held it ${kSec} s (required ${required} s)`;
-      } else if (verdict === 'cut-short') {
-        agreement = !still && (rec.endedEarly || (kSec !== null && kSec < required)) ? 'agree' : 'disagree';
-        note = still ? 'capture: cut short, but the kernel still holds the socket in TIME_WAIT' : `capture: cut short after ${d.observedSeconds} s; kernel held it ${kSec} s${rec.endedEarly ? ' and dropped it before its timer ran out' : ''}`;
-      } else {
-        agreement = 'undecided';
-        note = still
-          ? `capture: inconclusive (${d.observedSeconds} s of ${required} s seen); the kernel still holds it, ${rec.lastRemaining.toFixed(1)} s left`
-          : `capture: inconclusive (${d.observedSeconds} s seen); the kernel measured ${kSec} s${kSec !== null && kSec < required ? ` (Linux TIME_WAIT is ${60} s; --os linux sets 2MSL to match)` : ''}`;
-      }
-      if (!entryOk && delta !== null) note += `; entry times differ by ${delta} s`;
+      if (d === null) agreement = 'disagree';
+      else if (verdict === 'full') agreement = still || (kSec !== null && kSec >= required - 1) ? 'agree' : 'disagree';
+      else if (verdict === 'cut-short') agreement = !still && (rec.endedEarly || (kSec !== null && kSec < required)) ? 'agree' : 'disagree';
+      else agreement = 'undecided';
       if (!entryOk && agreement === 'agree') agreement = 'disagree';
-      out.push({
+      const cmp: Omit<KernelComparison, 'note'> = {
         stream, side,
         local: { ip: rec.localIp, port: rec.localPort }, remote: { ip: rec.remoteIp, port: rec.remotePort },
         kernelEntered: isoMs(rec.enteredMs), captureEntered: cap ? iso(cap.sec, cap.nsec) : null, entryDeltaSeconds: delta,
         kernelSeconds: kSec, kernelRestarts: rec.restarts.length, captureRestarts: d ? d.restarts.length : 0,
         endedEarly: rec.endedEarly, stillInTimeWait: still, remainingAtEnd: still ? rec.lastRemaining : null,
         captureVerdict: verdict, captureObservedSeconds: d ? d.observedSeconds : null, requiredSeconds: required,
-        agreement, note,
-      });
+        agreement,
+      };
+      // The note in English (the JSON's); `live --lang zh` words it again from the same fields.
+      out.push({ ...cmp, note: kernelNote(cmp, 'en') });
     }
     out.sort((a, b) => a.stream - b.stream || a.side.localeCompare(b.side));
     return out;

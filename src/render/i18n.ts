@@ -9,7 +9,7 @@
  * label here; JSON, NDJSON and CSV keep the raw values whatever the language.
  */
 import type {
-  ActiveCloser, CloseKind, HandshakeKind, ResetCause, Side, TimeWaitEvidence, TimeWaitVerdict,
+  ActiveCloser, Cause, ClientFrom, CloseKind, HandshakeKind, ResetCause, Side, TimeWaitEvidence, TimeWaitVerdict,
 } from '../report/types.ts';
 
 export type Lang = 'en' | 'zh';
@@ -177,6 +177,109 @@ const M = {
   'key.header': { en: 'client {client}, server {server}; handshake: {hs}; close: {close}', zh: '客户端 {client}，服务器 {server}；握手：{hs}；关闭方式：{close}' },
   'key.closers': { en: 'Active closer: {active}   Passive closer: {passive}', zh: '主动关闭方：{active}　被动关闭方：{passive}' },
 
+  // Transition causes: the engine's arcs of RFC 9293's state diagram (the English is the raw value).
+  'tr.sent SYN': { en: 'sent SYN', zh: '发送 SYN' },
+  'tr.passive open (inferred: it answered a SYN)': { en: 'passive open (inferred: it answered a SYN)', zh: '被动打开（推断：它回应了 SYN）' },
+  'tr.received SYN, sent SYN+ACK': { en: 'received SYN, sent SYN+ACK', zh: '收到 SYN，发送 SYN+ACK' },
+  'tr.received SYN (simultaneous open)': { en: 'received SYN (simultaneous open)', zh: '收到 SYN（同时打开）' },
+  'tr.received SYN+ACK': { en: 'received SYN+ACK', zh: '收到 SYN+ACK' },
+  'tr.received ACK of our SYN': { en: 'received ACK of our SYN', zh: '收到对本端 SYN 的确认' },
+  'tr.sent FIN': { en: 'sent FIN', zh: '发送 FIN' },
+  'tr.received FIN': { en: 'received FIN', zh: '收到 FIN' },
+  'tr.received ACK of our FIN': { en: 'received ACK of our FIN', zh: '收到对本端 FIN 的确认' },
+  'tr.received FIN+ACK of our FIN': { en: 'received FIN+ACK of our FIN', zh: '收到确认本端 FIN 的 FIN+ACK' },
+  'tr.received FIN crossing ours (simultaneous close)': { en: 'received FIN crossing ours (simultaneous close)', zh: '收到与本端 FIN 交叉的 FIN（同时关闭）' },
+  'tr.sent RST': { en: 'sent RST', zh: '发送 RST' },
+  'tr.sent RST after TIME_WAIT (connection forgotten)': { en: 'sent RST after TIME_WAIT (connection forgotten)', zh: 'TIME_WAIT 结束后发送 RST（连接已不存在）' },
+  'tr.received RST': { en: 'received RST', zh: '收到 RST' },
+  'tr.received RST (connection refused)': { en: 'received RST (connection refused)', zh: '收到 RST（连接被拒绝）' },
+  'tr.received RST (passive open: back to LISTEN)': { en: 'received RST (passive open: back to LISTEN)', zh: '收到 RST（被动打开：回到 LISTEN）' },
+  'tr.TIME_WAIT ended: a new connection reused the 4-tuple': { en: 'TIME_WAIT ended: a new connection reused the 4-tuple', zh: 'TIME_WAIT 结束：新连接复用了该四元组' },
+  'tr.capture started mid-connection': { en: 'capture started mid-connection', zh: '抓包开始时连接已建立' },
+  'tr.SYN not captured (inferred from the SYN+ACK)': { en: 'SYN not captured (inferred from the SYN+ACK)', zh: '未抓到 SYN（由 SYN+ACK 推断）' },
+  'tr.SYN+ACK not captured (inferred from the ACK of it)': { en: 'SYN+ACK not captured (inferred from the ACK of it)', zh: '未抓到 SYN+ACK（由其 ACK 推断）' },
+  'tr.FIN not captured (inferred from the ACK of it)': { en: 'FIN not captured (inferred from the ACK of it)', zh: '未抓到 FIN（由其 ACK 推断）' },
+
+  // How the client was told apart (the English is the raw value).
+  'clientFrom.syn': { en: 'syn', zh: 'SYN' },
+  'clientFrom.syn-ack': { en: 'syn-ack', zh: '抓到的 SYN+ACK 方向' },
+  'clientFrom.port': { en: 'port', zh: '端口号' },
+  'clientFrom.first-frame': { en: 'first-frame', zh: '第一个报文的方向' },
+
+  // `live`: one line per event. The English lines show the raw values of the
+  // NDJSON events (sides, verdicts, close kinds); the Chinese ones their labels.
+  'live.started': { en: 'tcpscope live on {iface}{filter}, backend {backend}: {timing}{receipt}; TIME_WAIT = {seconds} s (--os {os}){kernel}{writing}. Ctrl-C stops.', zh: 'tcpscope live 正在 {iface} 上抓包{filter}，后端 {backend}：{timing}{receipt}；TIME_WAIT（2MSL）= {seconds} s（--os {os}）{kernel}{writing}。按 Ctrl-C 停止。' },
+  'live.started.filter': { en: ' (filter: {filter})', zh: '（过滤器：{filter}）' },
+  'live.started.receipt': { en: ' (times marked ~)', zh: '（带 ~ 的时间为接收时间）' },
+  'live.started.kernel': { en: '; watching the kernel\'s TIME_WAIT table', zh: '；同时监视内核的 TIME_WAIT 表' },
+  'live.started.writing': { en: '; writing {file}', zh: '；抓到的报文同时写入 {file}' },
+  'live.timing.tcpdump': { en: 'kernel timestamps (ns): TIME_WAIT and retransmission timing are exact to the capture point', zh: '使用内核时间戳（纳秒），TIME_WAIT 与重传的计时在抓包点上是精确的' },
+  'live.timing.cap': { en: 'receipt timestamps: taken when node received each packet (cap gives no kernel timestamp), late by the buffering delay; TIME_WAIT and retransmission gaps are approximate', zh: '使用接收时间戳，即 node 收到每个报文的时刻（cap 不提供内核时间戳），会晚一个缓冲延迟；TIME_WAIT 与重传间隔为近似值' },
+  'live.opened': { en: '{clock}  #{stream} opened: client {client} -> server {server}{from}', zh: '{clock}  #{stream} 新连接：客户端 {client} -> 服务器 {server}{from}' },
+  'live.opened.from': { en: ' (client chosen by {from})', zh: '（按{from}判定客户端）' },
+  'live.transition': { en: '{clock}  #{stream} {side} {endpoint} {from} -> {to} ({cause}){inferred}', zh: '{clock}  #{stream} {side} {endpoint} {from} -> {to}：{cause}{inferred}' },
+  'live.inferred': { en: ' [inferred]', zh: '【推断】' },
+  'live.retracted': { en: '{clock}  #{stream} {side} {endpoint} {from} -> {to} undone: {why}', zh: '{clock}  #{stream} {side} {endpoint} {from} -> {to} 已撤销：{why}' },
+  'live.retracted.ackLost': { en: 'that ACK never reached it (it retransmitted its FIN)', zh: '那个 ACK 其实没有到达它（它又重传了 FIN）' },
+  'live.retracted.crossed': { en: 'its FIN crossed the peer\'s (simultaneous close)', zh: '它的 FIN 与对方的 FIN 交叉（同时关闭）' },
+  'live.finRetx': { en: '{clock}  #{stream} {side} {endpoint} retransmitted its FIN (retransmission {copy}, {gap} after the previous copy)', zh: '{clock}  #{stream} {side} {endpoint} 重传了 FIN（第 {copy} 次重传，距上一份 {gap}）' },
+  'live.timeWait': { en: '{clock}  #{stream} {side} {endpoint} entered TIME_WAIT: must hold {required} s, until {deadline}', zh: '{clock}  #{stream} {side} {endpoint} 进入 TIME_WAIT（等待计时器）：须等待 2MSL = {required} s，到 {deadline} 为止' },
+  'live.timeWaitRestart': { en: '{clock}  #{stream} {side} {endpoint} TIME_WAIT restarted (re-acknowledged a retransmitted FIN), now until {deadline}', zh: '{clock}  #{stream} {side} {endpoint} TIME_WAIT 重新计时（再次确认了重传的 FIN），改为等到 {deadline}' },
+  'live.timeWaitEnd': { en: '{clock}  #{stream} {side} {endpoint} TIME_WAIT ended by {evidence} after {observed} of {required} s: verdict {verdict}', zh: '{clock}  #{stream} {side} {endpoint} TIME_WAIT 结束（{evidence}），历时 {observed}（2MSL = {required} s）：{verdict}' },
+  'live.timeWaitEnd.rst': { en: 'its RST', zh: '它回了 RST' },
+  'live.timeWaitEnd.reuse': { en: 'a reuse of the 4-tuple', zh: '四元组被复用' },
+  'live.closed': { en: '{clock}  #{stream} done ({why}): close {kind}{closer}, TIME_WAIT verdict {verdict}', zh: '{clock}  #{stream} 连接结束（{why}）：关闭方式为{kind}{closer}，TIME_WAIT 判定：{verdict}' },
+  'live.closed.by': { en: ', closed by {side}', zh: '，{side}主动关闭' },
+  'live.closed.expired': { en: '{seconds} s passed with nothing on its 4-tuple', zh: '{seconds} s 内该四元组上没有报文' },
+  'live.closed.replaced': { en: 'its 4-tuple was reused', zh: '四元组被新连接复用' },
+  'live.drops': { en: 'warning: libpcap dropped {n} packet(s) ({dropped} of {received} so far): connections may miss segments; a larger --buffer-size or a narrower -f filter helps', zh: '警告：libpcap 丢弃了 {n} 个报文（到目前为止收到 {received} 个，丢弃 {dropped} 个）：连接可能缺少报文段；加大 --buffer-size 或收窄 -f 过滤器可以缓解' },
+  'live.kernel.who': { en: 'kernel: #{stream} {side} {endpoint}', zh: '内核：#{stream} {side} {endpoint}' },
+  'live.kernel.capture': { en: '; the capture saw it enter at {clock} ({delta} s)', zh: '；抓包看到它在 {clock} 进入（相差 {delta} s）' },
+  'live.kernel.entered': { en: '{clock}  {who} is in TIME_WAIT, {left} s left (entered {entered}){capture}', zh: '{clock}  {who} 处于 TIME_WAIT，剩余 {left} s（进入于 {entered}）{capture}' },
+  'live.kernel.restart': { en: '{clock}  {who} TIME_WAIT timer restarted: {left} s left', zh: '{clock}  {who} 的 TIME_WAIT 计时器被重置：剩余 {left} s' },
+  'live.kernel.left': { en: '{clock}  {who} left TIME_WAIT after {measured} s{early}', zh: '{clock}  {who} 在 {measured} s 后离开 TIME_WAIT{early}' },
+  'live.kernel.early': { en: ' (before its timer ran out)', zh: '（计时器尚未到期）' },
+  'live.stopped': { en: 'stopped ({why}) after {frames} frame(s){stats}', zh: '已停止（{why}），共抓到 {frames} 帧{stats}' },
+  'live.stopped.interrupt': { en: 'Ctrl-C', zh: 'Ctrl-C' },
+  'live.stopped.duration': { en: '--duration', zh: '已到 --duration 时长' },
+  'live.stopped.count': { en: '--count', zh: '已满 --count 个报文' },
+  'live.stopped.backend-ended': { en: 'the capture ended', zh: '抓包已结束' },
+  'live.stopped.stats': { en: '; libpcap: {received} received by the filter, {dropped} dropped{ifdrop}', zh: '；libpcap：过滤器收到 {received} 个报文，丢弃 {dropped} 个{ifdrop}' },
+  'live.stopped.ifdrop': { en: ', {n} dropped by the interface', zh: '，网卡丢弃 {n} 个' },
+  'live.stopped.noStats': { en: '; libpcap drop counts: not available with the cap backend', zh: '；libpcap 丢包计数：cap 后端无法提供' },
+  'live.error': { en: 'error: {message}', zh: '错误：{message}' },
+
+  // `live`: the kernel's TIME_WAIT table against the capture, at the end.
+  'live.k.none': { en: 'Kernel TIME_WAIT: no local socket of a captured connection entered TIME_WAIT.', zh: '内核 TIME_WAIT：抓到的连接中没有本机套接字进入 TIME_WAIT。' },
+  'live.k.title': { en: 'Kernel TIME_WAIT (this host\'s sockets) vs the capture:', zh: '内核 TIME_WAIT（本机套接字）与抓包对比：' },
+  'live.k.line': { en: '  #{stream} {side} {endpoint}: {entry}, {held}{restarts} - {mark}: {note}', zh: '  #{stream} {side} {endpoint}：{entry}，{held}{restarts}——{mark}。{note}' },
+  'live.k.agree': { en: 'agree', zh: '一致' },
+  'live.k.disagree': { en: 'DISAGREE', zh: '不一致' },
+  'live.k.undecided': { en: 'capture undecided', zh: '无法比较' },
+  'live.k.entry': { en: 'entered {kernel}{capture}', zh: '进入于 {kernel}{capture}' },
+  'live.k.entryCapture': { en: ' (capture {clock}, {delta} s)', zh: '（抓包 {clock}，相差 {delta} s）' },
+  'live.k.still': { en: 'still in TIME_WAIT ({left} s left)', zh: '仍在 TIME_WAIT（剩余 {left} s）' },
+  'live.k.held': { en: 'held {seconds} s{early}', zh: '保持了 {seconds} s{early}' },
+  'live.k.early': { en: ', ended early', zh: '，提前结束' },
+  'live.k.restarts': { en: ', restarts kernel {kernel} / capture {capture}', zh: '，重新计时：内核 {kernel} 次 / 抓包 {capture} 次' },
+  'live.note.notSeen': { en: 'the kernel put this socket in TIME_WAIT; the capture did not see it enter TIME_WAIT', zh: '内核让该套接字进入了 TIME_WAIT，抓包却没有看到它进入 TIME_WAIT' },
+  'live.note.fullStill': { en: 'capture: full; the kernel still holds it ({left} s left)', zh: '抓包结论：满 2MSL；内核中它仍处于 TIME_WAIT（剩余 {left} s）' },
+  'live.note.full': { en: 'capture: full; kernel held it {kernel} s (required {required} s)', zh: '抓包结论：满 2MSL；内核实测保持 {kernel} s（要求 {required} s）' },
+  'live.note.cutStill': { en: 'capture: cut short, but the kernel still holds the socket in TIME_WAIT', zh: '抓包结论：提前结束，但内核中该套接字仍处于 TIME_WAIT' },
+  'live.note.cut': { en: 'capture: cut short after {observed} s; kernel held it {kernel} s{early}', zh: '抓包结论：{observed} s 后提前结束；内核实测保持 {kernel} s{early}' },
+  'live.note.cutEarly': { en: ' and dropped it before its timer ran out', zh: '，并在计时器到期前就释放了它' },
+  'live.note.inconclusiveStill': { en: 'capture: inconclusive ({observed} s of {required} s seen); the kernel still holds it, {left} s left', zh: '抓包结论：无法判定（{required} s 中只看到 {observed} s）；内核中它仍处于 TIME_WAIT，剩余 {left} s' },
+  'live.note.inconclusive': { en: 'capture: inconclusive ({observed} s seen); the kernel measured {kernel} s{linux}', zh: '抓包结论：无法判定（只看到 {observed} s）；内核实测保持 {kernel} s{linux}' },
+  'live.note.linux': { en: ' (Linux TIME_WAIT is {seconds} s; --os linux sets 2MSL to match)', zh: '（Linux 的 TIME_WAIT 为 {seconds} s；用 --os linux 可使 2MSL 与之一致）' },
+  'live.note.entryDiffers': { en: '; entry times differ by {delta} s', zh: '；两者的进入时间相差 {delta} s' },
+
+  // `live`: the notes under the summary table.
+  'live.sum.tcpdump': { en: 'Backend tcpdump: kernel timestamps in nanoseconds; TIME_WAIT and retransmission times are those of the capture point.', zh: '后端 tcpdump：内核时间戳（纳秒）；TIME_WAIT 与重传的时间都是抓包点上的时间。' },
+  'live.sum.cap': { en: 'Backend cap: receipt timestamps (when node got each packet; cap gives none), so TIME_WAIT and retransmission times are approximate; libpcap drop counts are not available.', zh: '后端 cap：接收时间戳（node 收到每个报文的时刻；cap 不提供内核时间戳），因此 TIME_WAIT 与重传时间是近似值；无法获得 libpcap 丢包计数。' },
+  'live.sum.stats': { en: 'libpcap: {received} packets received by the filter, {dropped} dropped{warn}.', zh: 'libpcap：过滤器收到 {received} 个报文，丢弃 {dropped} 个{warn}。' },
+  'live.sum.dropWarn': { en: ' - some connections may be missing segments', zh: '——部分连接可能缺少报文段' },
+  'live.sum.wrote': { en: 'Wrote {frames} frame(s) to {path}: tcpscope analyze {path} gives these verdicts (with the same --os/--msl).', zh: '已将 {frames} 帧写入 {path}：用相同的 --os/--msl 运行 tcpscope analyze {path} 会得到同样的判定。' },
+
   // CLI messages.
   'cli.noStream': { en: 'no stream {stream} in {file} (streams 0-{max})', zh: '{file} 中没有流 {stream}（流 0-{max}）' },
   'cli.noStreamAtAll': { en: 'no TCP connection in {file}', zh: '{file} 中没有 TCP 连接' },
@@ -219,6 +322,16 @@ export function evidenceLabel(lang: Lang, e: TimeWaitEvidence): string {
 
 export function causeLabel(lang: Lang, c: ResetCause): string {
   return t(lang, `cause.${c}`);
+}
+
+/** A state change's cause (Transition.cause) in words; the English is the raw value. */
+export function transitionCauseLabel(lang: Lang, c: Cause): string {
+  return t(lang, `tr.${c}`);
+}
+
+/** How the client was told apart (ConnectionReport.clientFrom); the English is the raw value. */
+export function clientFromLabel(lang: Lang, c: ClientFrom): string {
+  return t(lang, `clientFrom.${c}`);
 }
 
 /**

@@ -7,7 +7,7 @@
  */
 import type { SegmentRecord } from '../analyze/segments.ts';
 import type { ConnectionReport, Side, StateName, TimeWaitDetail, TransitionReport } from '../report/types.ts';
-import { type Lang, causeLabel, sideLabel, t, verdictLabel } from './i18n.ts';
+import { type Lang, causeLabel, sideLabel, t, transitionCauseLabel, verdictLabel } from './i18n.ts';
 import { duration, parseIso, relTime, secondsFrom } from './text.ts';
 
 const FIN = 0x01;
@@ -116,20 +116,6 @@ function finSeq(sym: string, len: number): string {
   return len === 0 ? sym : `${sym}-${len} (${len} B + FIN at ${sym})`;
 }
 
-/** Translate the engine's transition causes (English in the report) for notes. */
-function transitionCause(cause: string, lang: Lang): string {
-  if (lang === 'en') return cause;
-  const zh: Record<string, string> = {
-    'passive open (inferred: it answered a SYN)': '被动打开（推断：它回应了 SYN）',
-    'SYN not captured (inferred from the SYN+ACK)': '未抓到 SYN（由 SYN+ACK 推断）',
-    'SYN+ACK not captured (inferred from the ACK of it)': '未抓到 SYN+ACK（由其 ACK 推断）',
-    'FIN not captured (inferred from the ACK of it)': '未抓到 FIN（由其 ACK 推断）',
-    'capture started mid-connection': '抓包开始时连接已建立',
-    'TIME_WAIT ended: a new connection reused the 4-tuple': 'TIME_WAIT 结束：新连接复用了该四元组',
-  };
-  return zh[cause] ?? cause;
-}
-
 export function buildLadder(conn: ConnectionReport, segs: readonly SegmentRecord[], opts: LadderOptions): Ladder {
   const { lang } = opts;
   const cl = conn.close;
@@ -200,7 +186,7 @@ export function buildLadder(conn: ConnectionReport, segs: readonly SegmentRecord
         state[side] = tr.to;
         changed[side] = true;
         if (tr.inferred && !(tr.to === 'LISTEN')) {
-          notes.push(t(lang, 'tl.inferred', { side: sideLabel(lang, side), from: tr.from, to: tr.to, cause: transitionCause(tr.cause, lang) }));
+          notes.push(t(lang, 'tl.inferred', { side: sideLabel(lang, side), from: tr.from, to: tr.to, cause: transitionCauseLabel(lang, tr.cause) }));
         }
       }
     }
@@ -327,7 +313,7 @@ export function buildLadder(conn: ConnectionReport, segs: readonly SegmentRecord
     while (idx[side] < list.length) {
       const tr = list[idx[side]++];
       state[side] = tr.to;
-      endNotes.push(`${t(lang, 'tl.frame')} ${tr.frame}: ${sideLabel(lang, side)} ${tr.from} -> ${tr.to} (${transitionCause(tr.cause, lang)})`);
+      endNotes.push(`${t(lang, 'tl.frame')} ${tr.frame}: ${sideLabel(lang, side)} ${tr.from} -> ${tr.to} (${transitionCauseLabel(lang, tr.cause)})`);
     }
   }
   const twDraw: Ladder['timeWait'] = [];

@@ -248,6 +248,37 @@ describe('tcpscope live (command line)', guard('tcpdump'), () => {
     assert.deepEqual(fromFile.connections.map(verdicts), summary.type === 'summary' ? summary.capture.connections.map(verdicts) : null);
   });
 
+  it('speaks Chinese with --lang zh: event lines, summary table and notes', async () => {
+    const srv = await server();
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, ['--import', 'tsx', harness, 'live', '-i', 'lo', '-f', `tcp port ${srv.port}`, '--duration', '3s', '--os', 'linux', '--lang', 'zh', '--no-color'], { cwd: repoRoot });
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (s: string) => { out += s; });
+    let err = '';
+    child.stderr.on('data', (s) => { err += s; });
+    while (!out.includes('按 Ctrl-C 停止。')) {
+      if (child.exitCode !== null) assert.fail(`live exited: ${err}`);
+      await wait(50);
+    }
+    const port = await client(srv.port, 'C');
+    const code = await new Promise<number | null>((r) => child.once('close', r));
+    await srv.close();
+    assert.equal(code, 0, err);
+    assert.ok(out.startsWith(`tcpscope live 正在 lo 上抓包（过滤器：tcp port ${srv.port}），后端 tcpdump：使用内核时间戳（纳秒）`), out);
+    const c = `客户端 127.0.0.1:${port}`;
+    assert.match(out, new RegExp(`  #\\d+ 新连接：${c} -> 服务器 127\\.0\\.0\\.1:${srv.port}\\n`));
+    assert.ok(out.includes(`${c} ESTABLISHED -> FIN_WAIT_1：发送 FIN\n`), out);
+    // Four-way, or three-way when the server's ACK rides on its FIN.
+    assert.match(out, new RegExp(`${c} (FIN_WAIT_2 -> TIME_WAIT：收到 FIN|FIN_WAIT_1 -> TIME_WAIT：收到确认本端 FIN 的 FIN\\+ACK)\\n`));
+    assert.match(out, new RegExp(`${c} 进入 TIME_WAIT（等待计时器）：须等待 2MSL = 60 s，到 [\\d:.]+ 为止\\n`));
+    assert.match(out, /\n已停止（已到 --duration 时长），共抓到 \d+ 帧；libpcap：过滤器收到 \d+ 个报文，丢弃 0 个\n/);
+    assert.ok(out.includes('主动关闭方'), 'the summary table is in Chinese');
+    assert.ok(out.includes('\n后端 tcpdump：内核时间戳（纳秒）；'), out);
+    if (kernelTablesAvailable()) assert.match(out, new RegExp(`内核：#\\d+ ${c} 处于 TIME_WAIT，剩余`));
+    assert.doesNotMatch(out, /\b(opened|stopped|entered|Backend|received by|done)\b/, out);
+  });
+
   for (const backend of ['tcpdump', 'cap'] as const) {
     it(`one-line errors with the fix (${backend})`, { skip: missing(backend) ?? false }, () => {
       const dev = run(['live', '-i', 'tcpscope-nosuch0', '--backend', backend]);
