@@ -11,6 +11,8 @@ import { Tracker } from '../tcp/tracker.ts';
 export interface AnalyzeOptions extends ReadOptions {
   /** Keep the reports in the returned CaptureReport (default true; false for ndjson streaming). */
   keepConnections?: boolean;
+  /** Most connections held at once (see Tracker's maxConnections; default: no limit). */
+  maxConnections?: number;
 }
 
 export interface PipelineOptions {
@@ -20,6 +22,8 @@ export interface PipelineOptions {
   observer?: TcpObserver;
   /** Called with each connection and its report when the tracker lets go of it, before `onConnection`. */
   onDone?: (c: Connection, r: ConnectionReport) => void;
+  /** Most connections held at once (see Tracker's maxConnections; default: no limit). */
+  maxConnections?: number;
 }
 
 /**
@@ -39,7 +43,10 @@ export class Pipeline {
   constructor(readonly settings: Settings, onConnection?: (r: ConnectionReport) => void, opts: PipelineOptions = {}) {
     const keep = opts.keepConnections ?? true;
     const onDone = opts.onDone;
-    this.tracker = new Tracker({ lingerSeconds: settings.timeWaitSeconds }, (c) => {
+    const trackerOpts = opts.maxConnections === undefined
+      ? { lingerSeconds: settings.timeWaitSeconds }
+      : { lingerSeconds: settings.timeWaitSeconds, maxConnections: opts.maxConnections };
+    this.tracker = new Tracker(trackerOpts, (c) => {
       const r = buildReport(c, settings);
       if (keep) this.connections.push(r);
       if (onDone) onDone(c, r);
@@ -60,16 +67,28 @@ export class Pipeline {
     this.tracker.finish();
     const connections = this.connections;
     connections.sort((a, b) => a.stream - b.stream);
-    return {
+    const warnings = summary.warnings.map((w) => ({ frame: w.frame, offset: w.offset, message: w.message, skippedBytes: w.skippedBytes }));
+    const t = this.tracker;
+    if (t.evicted > 0) {
+      warnings.push({
+        frame: t.firstEvictionFrame, offset: t.firstEvictionOffset, skippedBytes: 0,
+        message: `connection table full (--max-connections ${t.maxHeld}): ${t.evicted} connection(s) evicted early, ` +
+          `${t.evictedOpen} of them still open; each was reported as if the capture had ended when it was evicted ` +
+          '(TIME_WAIT evidence capture-end, verdicts inconclusive where 2MSL had not passed)',
+      });
+    }
+    const report: CaptureReport = {
       file,
       format: summary.format,
       linkTypes: summary.linkTypes,
       frames: summary.frames,
       tcpSegments: this.decoder.stats.tcp,
       decode: decodeCounts(this.decoder.stats),
-      warnings: summary.warnings.map((w) => ({ frame: w.frame, offset: w.offset, message: w.message, skippedBytes: w.skippedBytes })),
+      warnings,
       connections,
     };
+    if (t.evicted > 0) report.connectionTable = { maxConnections: t.maxHeld, evicted: t.evicted, evictedOpen: t.evictedOpen };
+    return report;
   }
 }
 
@@ -85,7 +104,10 @@ export async function analyzeFile(
   onConnection?: (r: ConnectionReport) => void,
   opts: AnalyzeOptions = {},
 ): Promise<CaptureReport> {
-  const p = new Pipeline(settings, onConnection, { keepConnections: opts.keepConnections ?? true });
+  const p = new Pipeline(settings, onConnection, {
+    keepConnections: opts.keepConnections ?? true,
+    ...(opts.maxConnections === undefined ? {} : { maxConnections: opts.maxConnections }),
+  });
   const readOpts: ReadOptions = opts.onProgress ? { onProgress: opts.onProgress } : {};
   const summary = await readFrames(path, p.onFrame, readOpts);
   return p.finish(path, summary);
@@ -99,7 +121,10 @@ export async function analyzeChunks(
   onConnection?: (r: ConnectionReport) => void,
   opts: AnalyzeOptions = {},
 ): Promise<CaptureReport> {
-  const p = new Pipeline(settings, onConnection, { keepConnections: opts.keepConnections ?? true });
+  const p = new Pipeline(settings, onConnection, {
+    keepConnections: opts.keepConnections ?? true,
+    ...(opts.maxConnections === undefined ? {} : { maxConnections: opts.maxConnections }),
+  });
   const readOpts: ReadOptions = opts.onProgress ? { onProgress: opts.onProgress } : {};
   const summary = await readFramesFrom(chunks, name, p.onFrame, readOpts);
   return p.finish(name, summary);

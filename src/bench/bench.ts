@@ -11,6 +11,7 @@
  *   pcap-parser 0.2.1      the npm baseline (event-based)
  *   tcpdump -r F -w /dev/null
  *   tshark -r F -T fields -e tcp.seq > /dev/null
+ *   tshark -r F -q -z conv,tcp   (the per-connection table Wireshark users reach for)
  *   tcptrace -n -b F
  *
  * Wall time is measured around the child (so Node/tsx and tshark startup
@@ -24,7 +25,7 @@
  *   --segments N         size of the capture (default 3 000 000)
  *   --reps N             rounds (default 3; 1 with --quick)
  *   --seed N             generator seed (default 1)
- *   --tools a,b,...      only these tools (names: read, decode, analyze, pcap-parser, tcpdump, tshark, tcptrace)
+ *   --tools a,b,...      only these tools (names: read, decode, analyze, pcap-parser, tcpdump, tshark, tshark-conv, tcptrace)
  *   --big                also: peak RSS of read+decode over a ~1 GB capture (7 500 000 segments)
  *   --big-segments N     size of that capture
  *   --profile            also: CPU profile of read+decode (node --cpu-prof), top functions by self time
@@ -59,7 +60,7 @@ interface Options {
   json: string | null;
 }
 
-const TOOL_NAMES = ['read', 'decode', 'analyze', 'pcap-parser', 'tcpdump', 'tshark', 'tcptrace'];
+const TOOL_NAMES = ['read', 'decode', 'analyze', 'pcap-parser', 'tcpdump', 'tshark', 'tshark-conv', 'tcptrace'];
 
 function parseArgs(argv: string[]): Options {
   const o: Options = {
@@ -263,11 +264,13 @@ function allTools(o: Options): { tools: Tool[]; skipped: string[] } {
   const external: Tool[] = [
     { name: 'tcpdump', label: 'tcpdump -r F -w /dev/null', argv: (f) => ['tcpdump', '-r', f, '-w', '/dev/null'], worker: false, ours: false },
     { name: 'tshark', label: 'tshark -T fields -e tcp.seq', argv: (f) => ['tshark', '-r', f, '-T', 'fields', '-e', 'tcp.seq'], worker: false, ours: false },
+    { name: 'tshark-conv', label: 'tshark -q -z conv,tcp', argv: (f) => ['tshark', '-r', f, '-q', '-z', 'conv,tcp'], worker: false, ours: false },
     { name: 'tcptrace', label: 'tcptrace -n -b', argv: (f) => ['tcptrace', '-n', '-b', f], worker: false, ours: false },
   ];
   for (const t of external) {
-    if (which(t.name)) tools.push(t);
-    else skipped.push(`${t.name}: not installed`);
+    const cmd = t.argv('')[0];
+    if (which(cmd)) tools.push(t);
+    else skipped.push(`${t.label}: not installed`);
   }
   const chosen = o.tools;
   if (chosen === null) return { tools, skipped };
@@ -331,7 +334,7 @@ function environment(tools: Tool[]): string[] {
   const names = new Set(tools.map((t) => t.name));
   const v: string[] = [];
   if (names.has('tcpdump')) v.push(firstLine('tcpdump', ['--version']) ?? 'tcpdump');
-  if (names.has('tshark')) v.push(firstLine('tshark', ['--version']) ?? 'tshark');
+  if (names.has('tshark') || names.has('tshark-conv')) v.push(firstLine('tshark', ['--version']) ?? 'tshark');
   if (names.has('tcptrace')) v.push((firstLine('tcptrace', ['-v']) ?? 'tcptrace').replace(/^Version:\s*/, ''));
   if (v.length > 0) lines.push(`- ${v.join('; ')}`);
   return lines;
@@ -455,6 +458,8 @@ async function main(): Promise<number> {
     });
     const ref = medians.find((m) => m.res.tool.name === 'decode');
     const refWall = ref?.ok ? ref.wall : NaN;
+    const an = medians.find((m) => m.res.tool.name === 'analyze');
+    const anWall = an?.ok ? an.wall : NaN;
 
     const out: string[] = [];
     out.push(`### Benchmark (${o.quick ? 'quick, ' : ''}${o.reps} round${o.reps > 1 ? 's' : ''}, medians)`, '');
@@ -463,16 +468,31 @@ async function main(): Promise<number> {
     out.push(`- Load average ${load0.toFixed(2)} at the start${contention !== null ? `; CPU contention during the run (PSI, some task waiting for a CPU): ${(100 * contention).toFixed(0)}% of the time` : ''}`);
     out.push('');
     out.push(mdTable(
-      ['Tool', 'Wall s', 'CPU s', 'Peak RSS MB', 'Segments/s', 'MB/s', 'Time vs tcpscope'],
+      ['Tool', 'Wall s', 'CPU s', 'Peak RSS MB', 'Segments/s', 'MB/s', 'Time vs reader+decoder', 'Time vs analyze'],
       medians.map((m) => m.ok
-        ? [m.res.tool.label, m.wall.toFixed(2), fmt(m.cpu, 2), fmt(m.rss, 0), rate(meta.segments / m.wall), (meta.bytes / 1e6 / m.wall).toFixed(0), `${(m.wall / refWall).toFixed(2)}×`]
-        : [m.res.tool.label, 'failed', '', '', '', '', '']),
-      [false, true, true, true, true, true, true],
+        ? [m.res.tool.label, m.wall.toFixed(2), fmt(m.cpu, 2), fmt(m.rss, 0), rate(meta.segments / m.wall), (meta.bytes / 1e6 / m.wall).toFixed(0),
+          `${(m.wall / refWall).toFixed(2)}×`, Number.isFinite(anWall) ? `${(m.wall / anWall).toFixed(2)}×` : '–']
+        : [m.res.tool.label, 'failed', '', '', '', '', '', '']),
+      [false, true, true, true, true, true, true, true],
     ));
     out.push('');
     out.push('Wall time includes process startup (Node + tsx ' +
       `${startup.length > 0 ? `≈ ${median(startup).toFixed(2)} s` : 'n/a'}); every frame is a TCP segment, so for the tools that do not decode TCP segments/s = frames/s. ` +
-      '"Time vs tcpscope": wall time relative to tcpscope reader+decoder. MB = 10^6 bytes of pcap file.');
+      '"Time vs ...": wall time relative to tcpscope reader+decoder, and to the full analysis (`tcpscope analyze --format ndjson`; ' +
+      'above 1× the tool is that many times slower). MB = 10^6 bytes of pcap file.');
+    if (an?.ok && !o.quick) {
+      const goal = (name: string, factor: number, slower: boolean): string => {
+        const m = medians.find((x) => x.res.tool.name === name);
+        if (!m?.ok) return `${name}: not measured`;
+        const r = m.wall / an.wall;
+        return `${m.res.tool.label} ${r.toFixed(2)}× ${slower ? `(goal ≥ ${factor}×)` : `(goal ≤ ${factor}×)`}: ${(slower ? r >= factor : 1 / r <= factor) ? 'met' : 'NOT met'}`;
+      };
+      const sps = meta.segments / an.wall;
+      out.push('', `Analysis goals: ${rate(sps)} segments/s wall including startup (goal ≥ 2.50 M: ${sps >= 2.5e6 ? 'met' : 'NOT met'}); ` +
+        `peak RSS ${fmt(an.rss, 0)} MB (goal < 150: ${an.rss !== null && an.rss < 150 ? 'met' : 'NOT met'}); ` +
+        `${goal('tcptrace', 3, true)}; ${goal('tshark-conv', 40, true)}; ` +
+        `tcpdump -w /dev/null: analyze takes ${(() => { const m = medians.find((x) => x.res.tool.name === 'tcpdump'); return m?.ok ? `${(an.wall / m.wall).toFixed(2)}× its time (goal ≤ 2×: ${an.wall / m.wall <= 2 ? 'met' : 'NOT met'})` : 'not measured'; })()}.`);
+    }
     const inproc = medians.filter((m) => m.ok && m.inProc !== null);
     if (inproc.length > 0) {
       out.push('', 'In-process (file opened to last frame; startup excluded):', '');

@@ -1,10 +1,18 @@
 /**
+ * A chunk appended after an unconsumed tail is not joined whole with it: only
+ * its first STITCH bytes are (enough for any record that straddles the chunk
+ * boundary), and the reader then goes on in the chunk itself (`promote`).
+ * Copying whole 4 MB chunks cost 16% of reading time.
+ */
+const STITCH = 256 * 1024;
+
+/**
  * The bytes a push-style reader has been given and not yet consumed.
  *
  * `append` takes ownership of the chunk (the caller must not reuse it). When
  * nothing is pending the chunk is used as is; otherwise the unconsumed tail and
  * the new chunk are joined once. Readers hand out frames that point into
- * `buf`, which stays valid until the next `append`.
+ * `buf`, which stays valid until the next `append` or `promote`.
  */
 export class PendingBytes {
   buf: Uint8Array = new Uint8Array(0);
@@ -15,9 +23,29 @@ export class PendingBytes {
   /** Absolute stream offset of buf[0]. */
   base = 0;
 
+  /** Rest of a chunk whose first STITCH bytes were joined to the previous tail. */
+  private queued: Uint8Array | null = null;
+  /** Length of the old tail at the front of the stitched buffer. */
+  private stitchTail = 0;
+
   append(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
+    if (this.queued !== null) this.promote();
     const rest = this.end - this.start;
+    if (rest > 0 && chunk.length > 2 * STITCH) {
+      // Join the tail with the start of the chunk only; the reader continues
+      // in the chunk itself once past the tail (promote).
+      const joined = new Uint8Array(rest + STITCH);
+      joined.set(this.buf.subarray(this.start, this.end), 0);
+      joined.set(chunk.subarray(0, STITCH), rest);
+      this.base += this.start;
+      this.buf = joined;
+      this.start = 0;
+      this.end = joined.length;
+      this.queued = chunk;
+      this.stitchTail = rest;
+      return;
+    }
     if (rest === 0) {
       this.base += this.end;
       this.buf = chunk;
@@ -33,6 +61,32 @@ export class PendingBytes {
     this.buf = joined;
     this.start = 0;
     this.end = joined.length;
+  }
+
+  /** Switch from a stitched buffer to the rest of its chunk; false when there was nothing queued. */
+  promote(): boolean {
+    const chunk = this.queued;
+    if (chunk === null) return false;
+    this.queued = null;
+    const tail = this.stitchTail;
+    if (this.start >= tail) {
+      const at = this.start - tail;
+      this.base += tail;
+      this.buf = chunk;
+      this.start = at;
+      this.end = chunk.length;
+    } else {
+      // A record longer than the stitch starts in the old tail: join it all.
+      const rest = tail - this.start;
+      const joined = new Uint8Array(rest + chunk.length);
+      joined.set(this.buf.subarray(this.start, tail), 0);
+      joined.set(chunk, rest);
+      this.base += this.start;
+      this.buf = joined;
+      this.start = 0;
+      this.end = joined.length;
+    }
+    return true;
   }
 
   get available(): number {

@@ -58,6 +58,8 @@ export class PcapReader implements CaptureReader {
   }
 
   end(): void {
+    // No byte may stay queued behind a stitched buffer once nothing more comes.
+    this.pending.promote();
     this.ended = true;
   }
 
@@ -144,6 +146,14 @@ export class PcapReader implements CaptureReader {
   }
 
   next(): Frame | undefined {
+    for (;;) {
+      const f = this.nextInBuffer();
+      // Out of bytes in a stitched buffer: go on in the rest of its chunk.
+      if (f !== undefined || !this.pending.promote()) return f;
+    }
+  }
+
+  private nextInBuffer(): Frame | undefined {
     if (!this.headerRead && !this.readHeader()) return undefined;
     const p = this.pending;
     for (;;) {

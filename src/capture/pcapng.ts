@@ -66,6 +66,8 @@ export class PcapngReader implements CaptureReader {
   }
 
   end(): void {
+    // No byte may stay queued behind a stitched buffer once nothing more comes.
+    this.pending.promote();
     this.ended = true;
   }
 
@@ -91,6 +93,14 @@ export class PcapngReader implements CaptureReader {
   }
 
   next(): Frame | undefined {
+    for (;;) {
+      const f = this.nextInBuffer();
+      // Out of bytes in a stitched buffer: go on in the rest of its chunk.
+      if (f !== undefined || !this.pending.promote()) return f;
+    }
+  }
+
+  private nextInBuffer(): Frame | undefined {
     const p = this.pending;
     for (;;) {
       if (this.resyncFrom >= 0 && !this.resync()) {

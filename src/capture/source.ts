@@ -58,17 +58,37 @@ async function* fileChunks(path: string, total: { size: number }): AsyncGenerato
     const st = await fh.stat();
     if (st.isDirectory()) throw new CaptureError('is a directory', 0, 0);
     total.size = st.isFile() ? st.size : 0;
-    for (;;) {
-      // A fresh buffer per chunk: the reader keeps pointing into the previous one.
-      const buf = Buffer.allocUnsafe(CHUNK);
+    // Keep the next read in flight while the reader works on this chunk
+    // (positioned reads on a regular file; a pipe or device reads in order).
+    const positioned = st.isFile();
+    let pos = 0;
+    // Three buffers in turn: while chunk k+2 is read, the reader may still
+    // hold chunk k+1 and the tail of chunk k (copied out when k+1 is
+    // appended), never chunk k-1. A fresh 4 MB buffer per chunk left
+    // hundreds of MB of dead buffers for the collector to find.
+    const bufs: Buffer[] = [];
+    let turn = 0;
+    const readAt = async (): Promise<Uint8Array> => {
+      if (bufs.length < 3) bufs.push(Buffer.allocUnsafe(CHUNK));
+      const buf = bufs[turn];
+      turn = (turn + 1) % 3;
       let n: number;
       try {
-        ({ bytesRead: n } = await fh.read(buf, 0, CHUNK, null));
+        ({ bytesRead: n } = await fh.read(buf, 0, CHUNK, positioned ? pos : null));
       } catch (e) {
         throw new CaptureError(`read error: ${ioReason(e)}`, 0, 0);
       }
-      if (n === 0) return;
-      yield n === CHUNK ? buf : buf.subarray(0, n);
+      // Reads are sequential (the next starts once this one is awaited).
+      pos += n;
+      return n === CHUNK ? buf : buf.subarray(0, n);
+    };
+    let next = readAt();
+    for (;;) {
+      const chunk = await next;
+      if (chunk.length === 0) return;
+      next = readAt();
+      next.catch(() => undefined);
+      yield chunk;
     }
   } finally {
     await fh.close();

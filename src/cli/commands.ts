@@ -4,20 +4,21 @@
  * src/render, and sets the exit code (0 done, 2 bad usage or unreadable
  * input, 3 a --fail-on condition held; main.ts maps errors to 1 and 2).
  */
+import { availableParallelism } from 'node:os';
 import { type Command, Option } from 'commander';
 import { segmentsOf } from '../analyze/segments.ts';
 import type { AnalysisDocument, ConnectionReport } from '../report/types.ts';
 import { renderCsv } from '../render/csv.ts';
 import { renderHtml } from '../render/html.ts';
 import { t } from '../render/i18n.ts';
-import { renderJson, ndjsonLine } from '../render/json.ts';
+import { NdjsonWriter, renderJsonParts } from '../render/json.ts';
 import { renderKey } from '../render/key.ts';
 import { buildLadder } from '../render/ladder.ts';
 import { renderMarkdown } from '../render/markdown.ts';
 import { renderTable } from '../render/table.ts';
 import { renderTimeline } from '../render/timeline.ts';
 import {
-  type Common, type CommonOptions, type Input, analyzeAll, openOutput, resolveCommon, selector, withReadableTwice,
+  type Common, type CommonOptions, type Input, DEFAULT_MAX_CONNECTIONS, analyzeAll, analyzeParallel, parallel, openOutput, resolveCommon, selector, withReadableTwice,
 } from './run.ts';
 import { registerGradeCommand } from './grade.ts';
 import { registerLiveCommands } from './live.ts';
@@ -53,6 +54,7 @@ function common(cmd: Command): Command {
     .option('--fail-on <expr>', "exit with code 3 if a shown connection matches EXPR (e.g. 'retransmitted-fin')")
     .addOption(new Option('--lang <lang>', 'language of labels and explanations (default: from LANG)').choices(['en', 'zh']))
     .option('--no-color', 'no colour (also NO_COLOR=1; colour is only used on a terminal)')
+    .option('--max-connections <N>', `most connections held at once; beyond it the one idle the longest is reported early, as if the capture had ended then, and counted in a warning (about 1 KB each while lingering in TIME_WAIT, 4 KB while active; default ${DEFAULT_MAX_CONNECTIONS})`)
     .option('-q, --quiet', 'no progress bar')
     .option('-o, --output <file>', 'write to FILE instead of standard output');
 }
@@ -92,14 +94,36 @@ async function analyzeAction(files: string[], o: AnalyzeOptions): Promise<void> 
   const out = await openOutput(c.output);
   const keep = selector(c);
 
+  if (format === 'ndjson' && parallel(files, c)) {
+    const run = await analyzeParallel(files, c, out);
+    await out.close();
+    if (run.failed) process.exitCode = 2;
+    else if (run.failOnMatched) process.exitCode = 3;
+    return;
+  }
+
   if (format === 'ndjson') {
-    // One connection per line as soon as the tracker lets go of it.
+    // One connection per line as soon as the tracker lets go of it; lines
+    // are written in batches of up to 1 MiB, or when the current burst of
+    // work ends (so a live pipe sees them at once).
     const shown: ConnectionReport[] = [];
+    const lines = new NdjsonWriter();
+    let scheduled = false;
+    const flush = (): void => {
+      scheduled = false;
+      if (lines.size > 0) out.write(lines.take());
+    };
     const run = await analyzeAll(files, c, (r, file) => {
       if (!keep(r)) return;
-      out.write(ndjsonLine(r, file));
+      lines.line(r, file);
+      if (lines.size >= 1 << 20) flush();
+      else if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
       if (c.failOn?.(r)) shown.push(r);
     });
+    flush();
     await out.close();
     finish(c, run.failed, shown);
     return;
@@ -107,7 +131,7 @@ async function analyzeAction(files: string[], o: AnalyzeOptions): Promise<void> 
 
   const run = format === 'html'
     ? await (files.length === 1 && files[0] === '-' ? withReadableTwice('-', (i) => analyzeAll([i], c).then((r) => ({ ...r, inputs: [i] }))) : analyzeAll(files, c).then((r) => ({ ...r, inputs: null })))
-    : { ...(await analyzeAll(files, c)), inputs: null };
+    : { ...(await (parallel(files, c) ? analyzeParallel(files, c, null) : analyzeAll(files, c))), inputs: null };
   if (c.stream !== null && run.captures.length === 1) checkStream(c, run.captures[0].file, run.captures[0].connections);
   for (const cap of run.captures) cap.connections = cap.connections.filter(keep);
   const doc: AnalysisDocument = { tool: { name: 'tcpscope', version: version() }, settings: c.settings, captures: run.captures };
@@ -117,7 +141,7 @@ async function analyzeAction(files: string[], o: AnalyzeOptions): Promise<void> 
       out.write(renderTable(doc, { lang: c.lang, color: c.color }));
       break;
     case 'json':
-      out.write(renderJson(doc));
+      for (const part of renderJsonParts(doc)) out.write(part);
       break;
     case 'csv':
       out.write(renderCsv(doc));
@@ -194,6 +218,7 @@ export function registerCommands(program: Command): void {
     .description('Analyze captures (pcap, pcapng, gzip; - for standard input): one row per TCP connection with its handshake, close kind, active closer, final states, TIME_WAIT verdict, retransmitted FINs, half-close bytes and reset cause, and a summary.')
     .argument('<capture...>', 'pcap or pcapng files (.gz too), - for standard input')
     .addOption(new Option('-f, --format <format>', 'output format').choices([...FORMATS]).default('table'))
+    .option('-j, --jobs <n>', `worker threads for several captures, one capture each (default: the number of CPUs, here ${availableParallelism()})`)
     .addHelpText('after', `
 Examples:
   tcpscope analyze fixtures/captures/client-close.pcap

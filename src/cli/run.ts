@@ -5,11 +5,12 @@
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import cliProgress from 'cli-progress';
 import { analyzeFile } from '../analyze/analyze.ts';
+import { runPool, sibling } from '../analyze/pool.ts';
 import { CaptureError } from '../capture/frame.ts';
 import { isOsPreset, makeSettings, OS_PRESETS } from '../report/settings.ts';
 import type { CaptureReport, ConnectionReport, Settings } from '../report/types.ts';
@@ -28,7 +29,15 @@ export interface CommonOptions {
   color: boolean;
   quiet?: boolean;
   output?: string;
+  maxConnections?: string;
+  jobs?: string;
 }
+
+/**
+ * Default --max-connections: with connections lingering 2MSL after they
+ * close, about 100 000 of them fit the 150 MB the analysis is meant to stay under.
+ */
+export const DEFAULT_MAX_CONNECTIONS = 100_000;
 
 export interface Common {
   settings: Settings;
@@ -42,6 +51,11 @@ export interface Common {
   color: boolean;
   /** stderr is a terminal and --quiet is off: progress bar allowed. */
   progress: boolean;
+  maxConnections: number;
+  /** Worker threads for several captures (--jobs; default: the number of CPUs). */
+  jobs: number;
+  /** The options as given, for worker threads to resolve again. */
+  options: CommonOptions;
 }
 
 export function resolveCommon(o: CommonOptions): Common {
@@ -60,7 +74,20 @@ export function resolveCommon(o: CommonOptions): Common {
   const lang = o.lang ?? langFromEnv();
   if (!isLang(lang)) throw new UsageError(`--lang: expected en or zh, got '${o.lang}'`);
   const output = o.output ?? null;
+  let maxConnections = DEFAULT_MAX_CONNECTIONS;
+  if (o.maxConnections !== undefined) {
+    if (!/^\d+$/.test(o.maxConnections) || Number(o.maxConnections) < 1) throw new UsageError(`--max-connections: expected a positive whole number, got '${o.maxConnections}'`);
+    maxConnections = Number(o.maxConnections);
+  }
+  let jobs = availableParallelism();
+  if (o.jobs !== undefined) {
+    if (!/^\d+$/.test(o.jobs) || Number(o.jobs) < 1) throw new UsageError(`--jobs: expected a whole number >= 1, got '${o.jobs}'`);
+    jobs = Number(o.jobs);
+  }
   return {
+    maxConnections,
+    jobs,
+    options: { ...o },
     settings: makeSettings(msl === undefined ? { os } : { os, msl }),
     lang, stream,
     filter: o.filter !== undefined ? parseFilter(o.filter, '--filter') : null,
@@ -144,7 +171,11 @@ export async function analyzeAll(
     const { name: file, path } = typeof input === 'string' ? { name: input, path: input } : input;
     const progress = new Progress(c.progress, file);
     try {
-      const opts = { onProgress: (n: number, total: number) => progress.update(n, total), keepConnections: onConnection === undefined };
+      const opts = {
+        onProgress: (n: number, total: number) => progress.update(n, total),
+        keepConnections: onConnection === undefined,
+        maxConnections: c.maxConnections,
+      };
       const rep = await analyzeFile(path, c.settings, onConnection ? (r) => onConnection(r, file) : undefined, opts);
       rep.file = file;
       progress.stop();
@@ -165,6 +196,52 @@ export async function analyzeAll(
   return { captures, failed };
 }
 
+/** Several captures go to worker threads (one capture per task) when this holds. */
+export function parallel(files: readonly (string | Input)[], c: Common): boolean {
+  return files.length > 1 && c.jobs > 1 && files.every((f) => typeof f === 'string' && f !== '-');
+}
+
+/**
+ * analyzeAll over worker threads, one capture per task, for several
+ * captures. With `ndjsonOut` the lines (filtered by --stream/--filter) are
+ * written there, capture after capture in the order given; `failOnMatched`
+ * says whether one of them matched --fail-on.
+ */
+export async function analyzeParallel(
+  files: readonly string[], c: Common, ndjsonOut: Output | null,
+): Promise<RunResult & { failOnMatched: boolean }> {
+  const { analyzeTask } = await import('./worker.ts');
+  type Result = Awaited<ReturnType<typeof analyzeTask>>;
+  const dir = ndjsonOut !== null ? await mkdtemp(join(tmpdir(), 'tcpscope-ndjson-')) : null;
+  try {
+    const tasks = files.map((f, i) => ({ name: f, path: f, ndjsonTo: dir !== null ? join(dir, `${i}.ndjson`) : null }));
+    const results = await runPool<(typeof tasks)[number], Result>(
+      tasks, sibling(import.meta.url, 'worker'), { analyzeWorker: true, options: c.options },
+      (task) => analyzeTask(task, c.options),
+      (_task, message) => ({ capture: null, captureError: `internal error: ${message}`, failOnMatched: false }),
+      { jobs: c.jobs },
+    );
+    const captures: CaptureReport[] = [];
+    let failed = false;
+    let failOnMatched = false;
+    for (let i = 0; i < results.length; i++) {
+      const r = results[i];
+      if (r.capture === null) {
+        process.stderr.write(`error: ${files[i]}: ${r.captureError}\n`);
+        failed = true;
+        continue;
+      }
+      for (const w of r.capture.warnings) process.stderr.write(warningLine(c.lang, files[i], w) + '\n');
+      captures.push(r.capture);
+      failOnMatched ||= r.failOnMatched;
+      if (ndjsonOut !== null && dir !== null) await ndjsonOut.append(tasks[i].ndjsonTo as string);
+    }
+    return { captures, failed, failOnMatched };
+  } finally {
+    if (dir !== null) await rm(dir, { recursive: true, force: true });
+  }
+}
+
 /** Where the output goes: stdout, or the --output file. */
 export class Output {
   private readonly file: WriteStream | null;
@@ -172,9 +249,20 @@ export class Output {
     this.file = path === null ? null : createWriteStream(path);
   }
 
-  write(s: string): void {
+  write(s: string | Uint8Array): void {
     if (this.file) this.file.write(s);
     else process.stdout.write(s);
+  }
+
+  /** Copy a file's bytes to the output. */
+  async append(path: string): Promise<void> {
+    const { createReadStream } = await import('node:fs');
+    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+      const b = chunk as Buffer;
+      if (this.file) {
+        if (!this.file.write(b)) await new Promise<void>((r) => this.file?.once('drain', () => r()));
+      } else process.stdout.write(b);
+    }
   }
 
   async close(): Promise<void> {

@@ -8,6 +8,8 @@
 import fc from 'fast-check';
 import { Segment } from '../decode/segment.ts';
 import { Tracker } from '../tcp/tracker.ts';
+import { buildReport } from '../report/build.ts';
+import { makeSettings } from '../report/settings.ts';
 import type { Connection } from '../tcp/connection.ts';
 import type { Endpoint } from '../tcp/endpoint.ts';
 import { State, STATE_NAMES } from '../tcp/state.ts';
@@ -72,6 +74,13 @@ export function runSegments(specs: readonly SegSpec[], maxHeld = 64): number {
     checkEndpoint(c.server, `stream ${c.stream} server`);
   };
   const t = new Tracker({ lingerSeconds: 60 }, check);
+  // The same segments through a tracker that packs every over connection
+  // (src/tcp/frozen.ts) must give the same reports.
+  const settings = makeSettings({ msl: 30 });
+  const plainReports: string[] = [];
+  const packedReports: string[] = [];
+  const plain = new Tracker({ lingerSeconds: 60 }, (c) => plainReports.push(JSON.stringify(buildReport(c, settings))));
+  const packed = new Tracker({ lingerSeconds: 60, unpackedLimit: 0 }, (c) => packedReports.push(JSON.stringify(buildReport(c, settings))));
   const seg = new Segment();
   let sec = 1700000000;
   let frame = 0;
@@ -95,10 +104,19 @@ export function runSegments(specs: readonly SegSpec[], maxHeld = 64): number {
     seg.payloadCaptured = 0;
     seg.headerLen = 20;
     t.push(seg);
+    plain.push(seg);
+    packed.push(seg);
     peak = Math.max(peak, t.held);
     if (t.held > maxHeld) throw new StateInvariantError(`tracker holds ${t.held} connections after ${frame} segments on 3 4-tuples`);
   }
   t.finish();
+  plain.finish();
+  packed.finish();
+  for (let i = 0; i < Math.max(plainReports.length, packedReports.length); i++) {
+    if (plainReports[i] !== packedReports[i]) {
+      throw new StateInvariantError(`packed connections report differently (report ${i}): ${packedReports[i]?.slice(0, 300)} vs ${plainReports[i]?.slice(0, 300)}`);
+    }
+  }
   return peak;
 }
 

@@ -12,9 +12,9 @@ import type { Rubric } from './types.ts';
 const { rubric, settings } = workerData as { rubric: Rubric; settings: Settings };
 const port = parentPort;
 if (port === null) throw new Error('grade worker: not in a worker thread');
-port.on('message', (task: FileTask) => {
+port.on('message', ({ index, task }: { index: number; task: FileTask }) => {
   gradeFile(task, rubric, settings).then(
-    (result) => port.postMessage({ index: task.index, result }),
-    (e: unknown) => port.postMessage({ index: task.index, error: e instanceof Error ? e.message : String(e) }),
+    (result) => port.postMessage({ index, result }),
+    (e: unknown) => port.postMessage({ index, error: e instanceof Error ? e.message : String(e) }),
   );
 });

@@ -6,6 +6,24 @@
  * an epoch time).
  */
 export function isoTime(sec: number, nsec: number, digits: number): string {
+  // A capture's times come in runs within one second: build the date part once per second.
+  const base = sec === cachedSec ? cachedBase : secondText(sec);
+  const n = digits < 0 ? 0 : digits > 9 ? 9 : digits;
+  if (n === 0) return base + 'Z';
+  return `${base}.${fraction(nsec, n)}Z`;
+}
+
+let cachedSec = NaN;
+let cachedBase = '';
+
+/** Nanoseconds as `n` digits (leading zeros kept, truncated, not rounded). */
+function fraction(nsec: number, n: number): string {
+  let s = String(nsec);
+  if (s.length < 9) s = '000000000'.slice(s.length) + s;
+  return s.length === n ? s : s.slice(0, n);
+}
+
+function secondText(sec: number): string {
   const days = Math.floor(sec / 86400);
   let rem = sec - days * 86400;
   const hh = Math.floor(rem / 3600);
@@ -16,10 +34,9 @@ export function isoTime(sec: number, nsec: number, digits: number): string {
   // ISO 8601 expanded years (sign and 6 digits) outside 0000-9999: some
   // captures carry garbage timestamps far beyond what Date can show.
   const year = y >= 0 && y <= 9999 ? String(y).padStart(4, '0') : (y < 0 ? '-' : '+') + String(Math.abs(y)).padStart(6, '0');
-  const base = `${year}-${p2(mo)}-${p2(d)}T${p2(hh)}:${p2(mm)}:${p2(ss)}`;
-  const n = digits < 0 ? 0 : digits > 9 ? 9 : digits;
-  if (n === 0) return base + 'Z';
-  return `${base}.${String(nsec).padStart(9, '0').slice(0, n)}Z`;
+  cachedBase = `${year}-${p2(mo)}-${p2(d)}T${p2(hh)}:${p2(mm)}:${p2(ss)}`;
+  cachedSec = sec;
+  return cachedBase;
 }
 
 function p2(x: number): string {

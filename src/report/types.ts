@@ -100,6 +100,19 @@ export interface CaptureReport {
   /** What the frames that are not TCP segments were: counted, never silently dropped. */
   decode: DecodeCounts;
   warnings: WarningReport[];
+  /**
+   * Present only when the connection table was full (`--max-connections`)
+   * and connections were evicted early, each reported as if the capture had
+   * ended at that moment (a warning says so too). Absent otherwise.
+   */
+  connectionTable?: {
+    /** The limit in force. */
+    maxConnections: number;
+    /** Connections evicted: the over connection idle the longest first, else the least recently active open one. */
+    evicted: number;
+    /** How many of the evicted were still open (not closed or in TIME_WAIT on both ends). */
+    evictedOpen: number;
+  };
   /** In stream order. */
   connections: ConnectionReport[];
 }

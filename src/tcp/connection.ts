@@ -3,6 +3,8 @@ import { Endpoint } from './endpoint.ts';
 import type { TcpObserver } from './observer.ts';
 import { seqAdd } from './seq.ts';
 import { State, isClosedOrTimeWait } from './state.ts';
+import type { FrozenConnection } from './frozen.ts';
+import type { WordReader, WordWriter } from './words.ts';
 
 /** Wireshark's tcp.completeness bits (packet-tcp.c, TCP_COMPLETENESS_*). */
 export const Completeness = { SYN: 1, SYN_ACK: 2, ACK: 4, DATA: 8, FIN: 16, RST: 32 } as const;
@@ -22,11 +24,22 @@ export type ClientFrom = 'syn' | 'syn-ack' | 'port' | 'first-frame';
  * - `capture-end`: the capture ended;
  * - `expired`: it was over and nothing came on its 4-tuple for the linger time (2MSL);
  * - `replaced`: a new connection started on the same 4-tuple.
+ * A connection evicted from a full table (Tracker's `maxConnections`) ends
+ * as `capture-end` at the moment of its eviction, with `evicted` set.
  */
 export type EndReason = 'capture-end' | 'expired' | 'replaced';
 
 /** Zeek history letters, originator (client) first: S H A D F R, then the responder's s h a d f r. */
 const HISTORY_LETTERS = 'SHADFRshadfr';
+
+const CLIENT_FROM: readonly ClientFrom[] = ['syn', 'syn-ack', 'port', 'first-frame'];
+const END_REASONS: readonly EndReason[] = ['capture-end', 'expired', 'replaced'];
+
+/** What the Connection constructor reads of a segment, for `unpack`. */
+const SEED = {
+  ipVersion: 4 as 4 | 6, src: new Uint32Array(4), dst: new Uint32Array(4), srcPort: 0, dstPort: 0,
+  frame: 0, tsSec: 0, tsNsec: 0, tsDigits: 0,
+};
 
 /**
  * One TCP connection: the two endpoints' state machines and what the report
@@ -35,8 +48,16 @@ const HISTORY_LETTERS = 'SHADFRshadfr';
  */
 export class Connection {
   readonly ipVersion: 4 | 6;
-  readonly addr0 = new Uint32Array(4);
-  readonly addr1 = new Uint32Array(4);
+  // The two addresses as signed 32-bit words (small integers to V8, in the
+  // object itself): sideOf compares them for every segment.
+  private readonly a00: number;
+  private readonly a01: number;
+  private readonly a02: number;
+  private readonly a03: number;
+  private readonly a10: number;
+  private readonly a11: number;
+  private readonly a12: number;
+  private readonly a13: number;
   readonly port0: number;
   readonly port1: number;
   readonly ep0 = new Endpoint();
@@ -78,24 +99,34 @@ export class Connection {
   replaced: Connection | null = null;
 
   endReason: EndReason = 'capture-end';
+  /** Let go of early because the tracker's table was full (see EndReason). */
+  evicted = false;
   /** Time the tracker let go of it (capture end, or the moment it expired or was replaced). */
   endSec = 0;
   endNsec = 0;
 
   // Tracker bookkeeping.
   hash = 0;
-  next: Connection | null = null;
-  closedPrev: Connection | null = null;
-  closedNext: Connection | null = null;
+  next: Connection | FrozenConnection | null = null;
+  closedPrev: Connection | FrozenConnection | null = null;
+  closedNext: Connection | FrozenConnection | null = null;
   inClosedList = false;
+  /** Open (not over) connections, least recently active first: the eviction order when no over connection is left. */
+  activePrev: Connection | null = null;
+  activeNext: Connection | null = null;
+  inActiveList = false;
+  /** Capture second of its last move in that list (moves are coarse: at most one a second). */
+  activeSec = -1;
   done = false;
   /** Set by the tracker (with the endpoints' watches) only when it has an observer. */
   observer: TcpObserver | null = null;
 
   constructor(readonly stream: number, seg: Segment, hash: number) {
     this.ipVersion = seg.ipVersion;
-    this.addr0.set(seg.src);
-    this.addr1.set(seg.dst);
+    const s = seg.src;
+    const d = seg.dst;
+    this.a00 = s[0] | 0; this.a01 = s[1] | 0; this.a02 = s[2] | 0; this.a03 = s[3] | 0;
+    this.a10 = d[0] | 0; this.a11 = d[1] | 0; this.a12 = d[2] | 0; this.a13 = d[3] | 0;
     this.port0 = seg.srcPort;
     this.port1 = seg.dstPort;
     this.ep0.peer = this.ep1;
@@ -107,6 +138,86 @@ export class Connection {
     this.hash = hash;
   }
 
+  /**
+   * Pack the connection into words (frozen.ts). Only a connection the
+   * tracker holds with no observer and no pending replacement can be packed;
+   * otherwise, or when a value does not fit, `w.ok` ends false.
+   */
+  pack(w: WordWriter): void {
+    if (this.observer !== null || this.replaced !== null || this.done) w.ok = false;
+    const from = CLIENT_FROM.indexOf(this.clientFrom);
+    const why = END_REASONS.indexOf(this.endReason);
+    if (this.tsDigits < 0 || this.tsDigits > 15 || this.history.length > 12) w.ok = false;
+    w.u32(this.ipVersion | (this.clientSide << 3) | (from << 4) | (this.baseSet0 ? 1 << 6 : 0) | (this.baseSet1 ? 1 << 7 : 0) |
+      (this.sawFin ? 1 << 8 : 0) | (this.sawRst ? 1 << 9 : 0) | (why << 10) | ((this.tsDigits & 15) << 12));
+    w.u32(this.port0 * 65536 + this.port1);
+    w.i32(this.a00); w.i32(this.a01); w.i32(this.a02); w.i32(this.a03);
+    w.i32(this.a10); w.i32(this.a11); w.i32(this.a12); w.i32(this.a13);
+    w.u32(this.firstFrame); w.u32(this.firstSec); w.u32(this.firstNsec);
+    w.u32(this.lastFrame); w.u32(this.lastSec); w.u32(this.lastNsec);
+    w.u32(this.packets); w.u32(this.baseSeq0); w.u32(this.baseSeq1);
+    w.u32(this.completeness | (this.completenessFirst << 8) | (this.historyBits << 16));
+    // History: up to 12 letters, 4 bits each, 6 per word.
+    let h0 = 0;
+    let h1 = 0;
+    const h = this.history;
+    for (let i = 0; i < h.length; i++) {
+      const k = HISTORY_LETTERS.indexOf(h[i]) + 1;
+      if (i < 6) h0 |= k << (4 * i);
+      else h1 |= k << (4 * (i - 6));
+    }
+    w.u32(h0); w.u32(h1);
+    w.i32(this.previousStream);
+    w.f64(this.reuseGapSeconds);
+    w.u32(this.endSec); w.u32(this.endNsec);
+    this.ep0.pack(w);
+    this.ep1.pack(w);
+  }
+
+  /** A connection from the words `pack` wrote. */
+  static unpack(r: WordReader, stream: number, hash: number): Connection {
+    const f = r.u32();
+    const ports = r.u32();
+    const seed = SEED;
+    seed.ipVersion = (f & 7) as 4 | 6;
+    seed.srcPort = Math.floor(ports / 65536);
+    seed.dstPort = ports & 0xffff;
+    for (let i = 0; i < 4; i++) seed.src[i] = r.u32();
+    for (let i = 0; i < 4; i++) seed.dst[i] = r.u32();
+    seed.frame = r.u32();
+    seed.tsSec = r.u32();
+    seed.tsNsec = r.u32();
+    seed.tsDigits = (f >>> 12) & 15;
+    const c = new Connection(stream, seed as unknown as Segment, hash);
+    c.clientSide = ((f >>> 3) & 1) as 0 | 1;
+    c.clientFrom = CLIENT_FROM[(f >>> 4) & 3];
+    c.baseSet0 = (f & (1 << 6)) !== 0;
+    c.baseSet1 = (f & (1 << 7)) !== 0;
+    c.sawFin = (f & (1 << 8)) !== 0;
+    c.sawRst = (f & (1 << 9)) !== 0;
+    c.endReason = END_REASONS[(f >>> 10) & 3];
+    c.lastFrame = r.u32(); c.lastSec = r.u32(); c.lastNsec = r.u32();
+    c.packets = r.u32(); c.baseSeq0 = r.u32(); c.baseSeq1 = r.u32();
+    const bits = r.u32();
+    c.completeness = bits & 255;
+    c.completenessFirst = (bits >>> 8) & 255;
+    c.historyBits = bits >>> 16;
+    const hw = [r.u32(), r.u32()];
+    let h = '';
+    for (let i = 0; i < 12; i++) {
+      const k = (hw[i < 6 ? 0 : 1] >>> (4 * (i % 6))) & 15;
+      if (k === 0) break;
+      h += HISTORY_LETTERS[k - 1];
+    }
+    c.history = h;
+    c.previousStream = r.i32();
+    c.reuseGapSeconds = r.f64();
+    c.endSec = r.u32(); c.endNsec = r.u32();
+    c.ep0.unpack(r);
+    c.ep1.unpack(r);
+    return c;
+  }
+
   get client(): Endpoint {
     return this.clientSide === 0 ? this.ep0 : this.ep1;
   }
@@ -114,19 +225,30 @@ export class Connection {
     return this.clientSide === 0 ? this.ep1 : this.ep0;
   }
 
+  /** Side 0's address: 32-bit words in network order (IPv4: word 0). */
+  get addr0(): Uint32Array {
+    return Uint32Array.of(this.a00, this.a01, this.a02, this.a03);
+  }
+  /** Side 1's address. */
+  get addr1(): Uint32Array {
+    return Uint32Array.of(this.a10, this.a11, this.a12, this.a13);
+  }
+
   /** 0 if the segment goes from side 0 to side 1, 1 for the reverse, -1 if not this 4-tuple. */
   sideOf(seg: Segment): -1 | 0 | 1 {
     if (seg.ipVersion !== this.ipVersion) return -1;
     const s = seg.src;
     const d = seg.dst;
-    const a = this.addr0;
-    const b = this.addr1;
-    if (seg.srcPort === this.port0 && seg.dstPort === this.port1 &&
-      s[0] === a[0] && s[1] === a[1] && s[2] === a[2] && s[3] === a[3] &&
-      d[0] === b[0] && d[1] === b[1] && d[2] === b[2] && d[3] === b[3]) return 0;
-    if (seg.srcPort === this.port1 && seg.dstPort === this.port0 &&
-      s[0] === b[0] && s[1] === b[1] && s[2] === b[2] && s[3] === b[3] &&
-      d[0] === a[0] && d[1] === a[1] && d[2] === a[2] && d[3] === a[3]) return 1;
+    const sp = seg.srcPort;
+    const dp = seg.dstPort;
+    if (sp === this.port0 && dp === this.port1) {
+      if ((s[0] | 0) === this.a00 && (d[0] | 0) === this.a10 && (s[1] | 0) === this.a01 && (s[2] | 0) === this.a02 &&
+        (s[3] | 0) === this.a03 && (d[1] | 0) === this.a11 && (d[2] | 0) === this.a12 && (d[3] | 0) === this.a13) return 0;
+    }
+    if (sp === this.port1 && dp === this.port0) {
+      if ((s[0] | 0) === this.a10 && (d[0] | 0) === this.a00 && (s[1] | 0) === this.a11 && (s[2] | 0) === this.a12 &&
+        (s[3] | 0) === this.a13 && (d[1] | 0) === this.a01 && (d[2] | 0) === this.a02 && (d[3] | 0) === this.a03) return 1;
+    }
     return -1;
   }
 

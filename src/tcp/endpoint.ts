@@ -2,6 +2,7 @@ import { ACK, FIN, RST, SYN, type Segment } from '../decode/segment.ts';
 import { seqAdd, seqDiff, seqGt } from './seq.ts';
 import type { EndpointWatch } from './observer.ts';
 import { State } from './state.ts';
+import type { WordReader, WordWriter } from './words.ts';
 
 /**
  * Why an endpoint changed state. The strings are the labels of the arcs in
@@ -31,6 +32,20 @@ export type Cause =
   | 'SYN not captured (inferred from the SYN+ACK)'
   | 'SYN+ACK not captured (inferred from the ACK of it)'
   | 'FIN not captured (inferred from the ACK of it)';
+
+/** Every Cause, indexed for packing (frozen.ts). */
+const CAUSES = [
+  'sent SYN', 'passive open (inferred: it answered a SYN)', 'received SYN, sent SYN+ACK', 'received SYN (simultaneous open)',
+  'received SYN+ACK', 'received ACK of our SYN', 'sent FIN', 'received FIN', 'received ACK of our FIN',
+  'received FIN+ACK of our FIN', 'received FIN crossing ours (simultaneous close)', 'sent RST',
+  'sent RST after TIME_WAIT (connection forgotten)', 'received RST', 'received RST (connection refused)',
+  'received RST (passive open: back to LISTEN)', 'TIME_WAIT ended: a new connection reused the 4-tuple',
+  'capture started mid-connection', 'SYN not captured (inferred from the SYN+ACK)',
+  'SYN+ACK not captured (inferred from the ACK of it)', 'FIN not captured (inferred from the ACK of it)',
+] as const satisfies readonly Cause[];
+// Compile-time check that CAUSES lists them all.
+const ALL_CAUSES: Exclude<Cause, (typeof CAUSES)[number]> extends never ? true : never = true;
+void ALL_CAUSES;
 
 /** One state change of one endpoint. */
 export interface Transition {
@@ -547,6 +562,117 @@ export class Endpoint {
     }
   }
 
+  // ============================== packing ==================================
+
+  /** Pack everything this endpoint holds (frozen.ts); `peer` and `watch` are the connection's business. */
+  pack(w: WordWriter): void {
+    if (this.watch !== null) w.ok = false;
+    const te = this.twEnd;
+    w.u32(this.state |
+      (this.passive ? 1 << 4 : 0) | (this.issKnown ? 1 << 5 : 0) | (this.issInferred ? 1 << 6 : 0) |
+      (this.nxtKnown ? 1 << 7 : 0) | (this.finKnown ? 1 << 8 : 0) | (this.finCaptured ? 1 << 9 : 0) |
+      (this.finAcked ? 1 << 10 : 0) | (this.finAckLost ? 1 << 11 : 0) | (this.synAckAnswered ? 1 << 12 : 0) |
+      (this.firstSynPlain ? 1 << 13 : 0) | (this.ackSentKnown ? 1 << 14 : 0) | (this.peerSynReceived ? 1 << 15 : 0) |
+      (this.peerFinKnown ? 1 << 16 : 0) | (this.twReackPending ? 1 << 17 : 0) | (this.twEntry !== null ? 1 << 18 : 0) |
+      (te !== null ? 1 << 19 : 0) | (te !== null && te.kind === 'reuse' ? 1 << 20 : 0));
+    w.u32(this.iss); w.u32(this.dataNxt); w.u32(this.finSeq);
+    w.u32(this.finAckLostFrame); w.u32(this.finAckFrame); w.u32(this.finAckSegSeq); w.u32(this.finAckValue);
+    w.u32(this.synFirstUnacked); w.u32(this.finFirstUnacked); w.u32(this.lastAckSent);
+    w.u32(this.packets); w.u32(this.payloadBytes); w.u32(this.dataSegments); w.u32(this.keepAlives);
+    w.u32(this.halfCloseBytes); w.u32(this.halfCloseSegments); w.u32(this.peerFinPos);
+    w.u32(this.lastRecvFrame); w.u32(this.lastRecvFlags); w.u32(this.lastRecvLen); w.u32(this.lastRecvAck);
+    if (this.twEntry !== null) writeMoment(w, this.twEntry);
+    if (te !== null) writeMoment(w, te);
+    w.u32(this.transitions.length);
+    for (const t of this.transitions) {
+      // Cause strings are the constants above: indexOf compares pointers.
+      const cause = CAUSES.indexOf(t.cause);
+      if (cause < 0) w.ok = false;
+      w.u32(t.from | (t.to << 4) | ((cause < 0 ? 0 : cause) << 8) | (t.inferred ? 1 << 16 : 0));
+      writeMoment(w, t);
+    }
+    writeCopies(w, this.synCopies);
+    writeCopies(w, this.finCopies);
+    w.u32(this.rsts.length);
+    for (const x of this.rsts) {
+      writeMoment(w, x);
+      w.u32(x.state | (x.answersSyn ? 1 << 4 : 0) | (x.afterClose ? 1 << 5 : 0) | (x.finSent ? 1 << 6 : 0) |
+        (x.noSocketForm ? 1 << 7 : 0) | (x.finAcked ? 1 << 8 : 0));
+      w.u32(x.unackedPeerBytes); w.u32(x.sentBytes); w.u32(x.receivedBytes);
+      w.u32(x.lastRecvFrame); w.u32(x.lastRecvFlags); w.u32(x.lastRecvLen);
+    }
+    w.u32(this.twRestarts.length);
+    for (const m of this.twRestarts) writeMoment(w, m);
+  }
+
+  /** The inverse of pack, into a new endpoint. */
+  unpack(r: WordReader): void {
+    const f = r.u32();
+    this.state = (f & 15) as State;
+    this.passive = (f & (1 << 4)) !== 0;
+    this.issKnown = (f & (1 << 5)) !== 0;
+    this.issInferred = (f & (1 << 6)) !== 0;
+    this.nxtKnown = (f & (1 << 7)) !== 0;
+    this.finKnown = (f & (1 << 8)) !== 0;
+    this.finCaptured = (f & (1 << 9)) !== 0;
+    this.finAcked = (f & (1 << 10)) !== 0;
+    this.finAckLost = (f & (1 << 11)) !== 0;
+    this.synAckAnswered = (f & (1 << 12)) !== 0;
+    this.firstSynPlain = (f & (1 << 13)) !== 0;
+    this.ackSentKnown = (f & (1 << 14)) !== 0;
+    this.peerSynReceived = (f & (1 << 15)) !== 0;
+    this.peerFinKnown = (f & (1 << 16)) !== 0;
+    this.twReackPending = (f & (1 << 17)) !== 0;
+    this.iss = r.u32(); this.dataNxt = r.u32(); this.finSeq = r.u32();
+    this.finAckLostFrame = r.u32(); this.finAckFrame = r.u32(); this.finAckSegSeq = r.u32(); this.finAckValue = r.u32();
+    this.synFirstUnacked = r.u32(); this.finFirstUnacked = r.u32(); this.lastAckSent = r.u32();
+    this.packets = r.u32(); this.payloadBytes = r.u32(); this.dataSegments = r.u32(); this.keepAlives = r.u32();
+    this.halfCloseBytes = r.u32(); this.halfCloseSegments = r.u32(); this.peerFinPos = r.u32();
+    this.lastRecvFrame = r.u32(); this.lastRecvFlags = r.u32(); this.lastRecvLen = r.u32(); this.lastRecvAck = r.u32();
+    if (f & (1 << 18)) this.twEntry = { frame: r.u32(), tsSec: r.u32(), tsNsec: r.u32() };
+    if (f & (1 << 19)) this.twEnd = { kind: f & (1 << 20) ? 'reuse' : 'rst', frame: r.u32(), tsSec: r.u32(), tsNsec: r.u32() };
+    const nt = r.u32();
+    for (let i = 0; i < nt; i++) {
+      const x = r.u32();
+      const frame = r.u32();
+      const tsSec = r.u32();
+      const tsNsec = r.u32();
+      this.transitions.push({
+        from: (x & 15) as State, to: ((x >>> 4) & 15) as State, frame, tsSec, tsNsec,
+        cause: CAUSES[(x >>> 8) & 255], inferred: (x & (1 << 16)) !== 0,
+      });
+    }
+    readCopies(r, this.synCopies);
+    readCopies(r, this.finCopies);
+    const nr = r.u32();
+    for (let i = 0; i < nr; i++) {
+      const frame = r.u32();
+      const tsSec = r.u32();
+      const tsNsec = r.u32();
+      const x = r.u32();
+      const unackedPeerBytes = r.u32();
+      const sentBytes = r.u32();
+      const receivedBytes = r.u32();
+      const lastRecvFrame = r.u32();
+      const lastRecvFlags = r.u32();
+      const lastRecvLen = r.u32();
+      this.rsts.push({
+        frame, tsSec, tsNsec, state: (x & 15) as State,
+        answersSyn: (x & (1 << 4)) !== 0,
+        afterClose: (x & (1 << 5)) !== 0,
+        unackedPeerBytes,
+        finSent: (x & (1 << 6)) !== 0,
+        sentBytes,
+        receivedBytes,
+        lastRecvFrame, lastRecvFlags, lastRecvLen,
+        noSocketForm: (x & (1 << 7)) !== 0,
+        finAcked: (x & (1 << 8)) !== 0,
+      });
+    }
+    const nm = r.u32();
+    for (let i = 0; i < nm; i++) this.twRestarts.push({ frame: r.u32(), tsSec: r.u32(), tsNsec: r.u32() });
+  }
+
   // ============================ inferences ================================
 
   /**
@@ -571,6 +697,40 @@ export class Endpoint {
       this.go(State.LAST_ACK, m, 'FIN not captured (inferred from the ACK of it)', true);
     }
   }
+}
+
+function writeCopies(w: WordWriter, list: readonly Copy[]): void {
+  w.u32(list.length);
+  for (const k of list) {
+    w.u32(k.frame);
+    w.u32(k.tsSec);
+    // Nanoseconds are below 2^30: the withData bit goes above them.
+    w.u32(k.tsNsec + (k.withData ? 0x40000000 : 0));
+    w.u32(k.ackedFrame);
+    if (k.tsNsec >= 0x40000000 || k.tsNsec < 0) w.ok = false;
+  }
+}
+
+function readCopies(r: WordReader, list: Copy[]): void {
+  const n = r.u32();
+  for (let i = 0; i < n; i++) {
+    const frame = r.u32();
+    const tsSec = r.u32();
+    const x = r.u32();
+    const tsNsec = x & 0x3fffffff;
+    const prev = list.length > 0 ? list[list.length - 1] : null;
+    // The gap is recomputed exactly as addCopy computed it.
+    const gap = prev ? secondsBetween(prev.tsSec, prev.tsNsec, tsSec, tsNsec) : 0;
+    const k = new Copy(frame, tsSec, tsNsec, gap, x >= 0x40000000);
+    k.ackedFrame = r.u32();
+    list.push(k);
+  }
+}
+
+function writeMoment(w: WordWriter, m: Moment): void {
+  w.u32(m.frame);
+  w.u32(m.tsSec);
+  w.u32(m.tsNsec);
 }
 
 function markAcked(list: Copy[], from: number, frame: number): number {

@@ -1,6 +1,7 @@
 import { ACK, RST, SYN, type Segment } from '../decode/segment.ts';
 import { Connection } from './connection.ts';
 import { type Endpoint, secondsBetween } from './endpoint.ts';
+import { Arena, FrozenConnection } from './frozen.ts';
 import type { TcpObserver } from './observer.ts';
 import { State } from './state.ts';
 
@@ -11,7 +12,22 @@ export interface TrackerOptions {
    * retransmitted FIN, a RST or a reuse of the 4-tuple can still be matched.
    */
   lingerSeconds: number;
+  /**
+   * Connections kept as objects before the oldest over ones are packed
+   * (frozen.ts; default 4096, 0 packs every over connection at once).
+   */
+  unpackedLimit?: number;
+  /**
+   * Most connections held at once (default: no limit). A new connection
+   * beyond it evicts the over connection idle the longest, or else the least
+   * recently active open one (to the second): it is emitted at once, as if the capture had
+   * ended then (end reason `capture-end`, `evicted` set), and counted in `evicted`.
+   */
+  maxConnections?: number;
 }
+
+/** What the table holds for a connection: the object, or its packed form. */
+type Held = Connection | FrozenConnection;
 
 /**
  * Splits segments into connections the way Wireshark assigns tcp.stream and
@@ -26,10 +42,28 @@ export interface TrackerOptions {
  * 4-tuple, a new connection replaced it, or the capture ended (`finish`).
  */
 export class Tracker {
-  private readonly table = new Map<number, Connection>();
+  private readonly table = new Map<number, Held>();
   private nextStream = 0;
-  private closedHead: Connection | null = null;
-  private closedTail: Connection | null = null;
+  /** Over connections, least recently active first. */
+  private closedHead: Held | null = null;
+  private closedTail: Held | null = null;
+  /** First node of the closed list not yet considered for packing (all before it were). */
+  private packCursor: Held | null = null;
+  private readonly arena = new Arena();
+  private readonly unpackedLimit: number;
+  private frozenCount = 0;
+  private activeHead: Connection | null = null;
+  private activeTail: Connection | null = null;
+  private readonly maxConnections: number;
+  /** Connections evicted because the table was full, and how many of them were still open. */
+  evicted = 0;
+  evictedOpen = 0;
+  /** Frame (and its byte offset) whose new connection caused the first eviction. */
+  firstEvictionFrame = 0;
+  firstEvictionOffset = 0;
+  get maxHeld(): number {
+    return this.maxConnections;
+  }
   /** Replaced connections waiting for the answer to the SYN that replaced them. */
   private readonly waiting: Connection[] = [];
   private nowSec = 0;
@@ -43,7 +77,15 @@ export class Tracker {
    */
   observer: TcpObserver | null = null;
 
-  constructor(private readonly opts: TrackerOptions, private readonly onDone: (c: Connection) => void) {}
+  constructor(private readonly opts: TrackerOptions, private readonly onDone: (c: Connection) => void) {
+    this.unpackedLimit = opts.unpackedLimit ?? 4096;
+    this.maxConnections = opts.maxConnections ?? Infinity;
+  }
+
+  /** Connections held packed (see frozen.ts). */
+  get packed(): number {
+    return this.frozenCount;
+  }
 
   /** Connections currently held (open, lingering or waiting). */
   get held(): number {
@@ -74,18 +116,20 @@ export class Tracker {
   advance(sec: number, nsec: number): void {
     this.observeTime(sec, nsec);
     this.sweep();
+    if (this.arena.wasteful) this.arena.compact(this.frozenNodes());
   }
 
   push(seg: Segment): void {
     this.observeTime(seg.tsSec, seg.tsNsec);
     const h = hashTuple(seg);
-    let c = this.table.get(h) ?? null;
+    let held = this.table.get(h) ?? null;
     let dir: -1 | 0 | 1 = -1;
-    while (c !== null) {
-      dir = c.sideOf(seg);
+    while (held !== null) {
+      dir = held.sideOf(seg);
       if (dir >= 0) break;
-      c = c.next;
+      held = held.next;
     }
+    let c = held === null ? null : held instanceof FrozenConnection ? this.unfreeze(held) : held;
 
     if (c === null) {
       c = this.create(seg, h, null);
@@ -100,25 +144,43 @@ export class Tracker {
     if (c.replaced !== null && c.packets > 1) this.resolveReplaced(c, seg);
 
     if (c.isOver()) this.touchClosed(c);
+    else if (!c.inClosedList && c.activeSec !== c.lastSec) this.touchActive(c);
+    if (this.open - this.frozenCount > this.unpackedLimit) this.packSome(c);
     this.sweep();
+    if (this.arena.wasteful) this.arena.compact(this.frozenNodes());
   }
 
   /** The capture ended: emit everything still held, in stream order. */
   finish(): void {
-    const rest: Connection[] = [];
+    const rest: Held[] = [];
     for (const w of this.waiting) this.emit(w, 'replaced');
     this.waiting.length = 0;
     for (const head of this.table.values()) {
-      for (let c: Connection | null = head; c !== null; c = c.next) rest.push(c);
+      for (let c: Held | null = head; c !== null; c = c.next) rest.push(c);
     }
     this.table.clear();
-    this.closedHead = this.closedTail = null;
+    this.closedHead = this.closedTail = this.packCursor = null;
+    for (let a = this.activeHead; a !== null;) {
+      const n = a.activeNext;
+      a.activePrev = a.activeNext = null;
+      a.inActiveList = false;
+      a = n;
+    }
+    this.activeHead = this.activeTail = null;
     rest.sort((a, b) => a.stream - b.stream);
-    for (const c of rest) {
+    // Unpacked one at a time: the whole table never exists as objects at once.
+    for (let i = 0; i < rest.length; i++) {
+      const h = rest[i];
+      const c = h instanceof FrozenConnection ? this.unpack(h) : h;
+      rest[i] = c;
       c.inClosedList = false;
       this.emit(c, 'capture-end');
+      // Let the collector have it.
+      (rest as (Held | null)[])[i] = null;
     }
     this.open = 0;
+    this.frozenCount = 0;
+    this.arena.top = this.arena.garbage = 0;
   }
 
   /**
@@ -141,6 +203,7 @@ export class Tracker {
   }
 
   private create(seg: Segment, h: number, old: Connection | null): Connection {
+    if (old === null && this.open >= this.maxConnections) this.evictOne(seg);
     const c = new Connection(this.nextStream++, seg, h);
     this.open++;
     const obs = this.observer;
@@ -157,6 +220,7 @@ export class Tracker {
       else for (let p = head ?? null; p !== null; p = p.next) if (p.next === old) { p.next = c; break; }
       old.next = null;
       this.unlinkClosed(old);
+      this.unlinkActive(old);
       this.open--;
       c.previousStream = old.stream;
       c.reuseGapSeconds = secondsBetween(old.lastSec, old.lastNsec, seg.tsSec, seg.tsNsec);
@@ -205,7 +269,51 @@ export class Tracker {
     this.emit(old, 'replaced');
   }
 
+  /** The table is full: let go of the over connection idle the longest, or else the least recently active one. */
+  private evictOne(seg: Segment): void {
+    let victim: Held | null = this.closedHead;
+    if (victim !== null) this.unlinkClosed(victim);
+    else {
+      victim = this.activeHead;
+      if (victim === null) return;
+      this.unlinkActive(victim);
+      this.evictedOpen++;
+    }
+    if (this.evicted === 0) {
+      this.firstEvictionFrame = seg.frame;
+      this.firstEvictionOffset = seg.fileOffset;
+    }
+    this.removeFromTable(victim);
+    this.open--;
+    this.evicted++;
+    const c = victim instanceof FrozenConnection ? this.unpack(victim) : victim;
+    c.evicted = true;
+    this.emit(c, 'capture-end');
+  }
+
+  private touchActive(c: Connection): void {
+    c.activeSec = c.lastSec;
+    if (c.inActiveList) this.unlinkActive(c);
+    c.inActiveList = true;
+    c.activePrev = this.activeTail;
+    c.activeNext = null;
+    if (this.activeTail !== null) this.activeTail.activeNext = c;
+    else this.activeHead = c;
+    this.activeTail = c;
+  }
+
+  private unlinkActive(c: Connection): void {
+    if (!c.inActiveList) return;
+    if (c.activePrev !== null) c.activePrev.activeNext = c.activeNext;
+    else this.activeHead = c.activeNext;
+    if (c.activeNext !== null) c.activeNext.activePrev = c.activePrev;
+    else this.activeTail = c.activePrev;
+    c.activePrev = c.activeNext = null;
+    c.inActiveList = false;
+  }
+
   private touchClosed(c: Connection): void {
+    this.unlinkActive(c);
     if (c.inClosedList) this.unlinkClosed(c);
     c.inClosedList = true;
     c.closedPrev = this.closedTail;
@@ -213,10 +321,78 @@ export class Tracker {
     if (this.closedTail !== null) this.closedTail.closedNext = c;
     else this.closedHead = c;
     this.closedTail = c;
+    if (this.packCursor === null) this.packCursor = c;
   }
 
-  private unlinkClosed(c: Connection): void {
+  /**
+   * Too many connections held as objects: pack over connections, least
+   * recently active first, up to (not including) `current`.
+   */
+  private packSome(current: Connection): void {
+    while (this.open - this.frozenCount > this.unpackedLimit) {
+      const c = this.packCursor;
+      if (c === null || c === current) return;
+      this.packCursor = c.closedNext;
+      if (c instanceof FrozenConnection || !c.isOver()) continue;
+      this.freeze(c);
+    }
+  }
+
+  private freeze(c: Connection): void {
+    const arena = this.arena;
+    const w = arena.begin();
+    const start = w.n;
+    c.pack(w);
+    if (!w.ok) return;
+    const f = new FrozenConnection(arena, c.stream, c.hash, c.lastSec, c.lastNsec, arena.commit(), w.n - start);
+    this.replace(c, f);
+    this.frozenCount++;
+  }
+
+  /** The connection a packed one stands for, back in its place as an object. */
+  private unfreeze(f: FrozenConnection): Connection {
+    const c = this.unpack(f);
+    this.replace(f, c);
+    return c;
+  }
+
+  private unpack(f: FrozenConnection): Connection {
+    const arena = this.arena;
+    const c = Connection.unpack(arena.reader.at(arena.words, f.off), f.stream, f.hash);
+    arena.free(f.len);
+    this.frozenCount--;
+    return c;
+  }
+
+  /** Every packed connection (all are in the closed list). */
+  private *frozenNodes(): Generator<FrozenConnection> {
+    for (let n = this.closedHead; n !== null; n = n.closedNext) if (n instanceof FrozenConnection) yield n;
+  }
+
+  /** Put `to` where `from` is, in its 4-tuple chain and in the closed list. */
+  private replace(from: Held, to: Held): void {
+    to.next = from.next;
+    const head = this.table.get(from.hash);
+    if (head === from) this.table.set(from.hash, to);
+    else for (let p = head ?? null; p !== null; p = p.next) if (p.next === from) { p.next = to; break; }
+    from.next = null;
+    if (from.inClosedList) {
+      to.inClosedList = true;
+      to.closedPrev = from.closedPrev;
+      to.closedNext = from.closedNext;
+      if (from.closedPrev !== null) from.closedPrev.closedNext = to;
+      else this.closedHead = to;
+      if (from.closedNext !== null) from.closedNext.closedPrev = to;
+      else this.closedTail = to;
+      from.closedPrev = from.closedNext = null;
+      from.inClosedList = false;
+    }
+    if (this.packCursor === from) this.packCursor = to;
+  }
+
+  private unlinkClosed(c: Held): void {
     if (!c.inClosedList) return;
+    if (this.packCursor === c) this.packCursor = c.closedNext;
     if (c.closedPrev !== null) c.closedPrev.closedNext = c.closedNext;
     else this.closedHead = c.closedNext;
     if (c.closedNext !== null) c.closedNext.closedPrev = c.closedPrev;
@@ -233,18 +409,18 @@ export class Tracker {
       this.unlinkClosed(c);
       this.removeFromTable(c);
       this.open--;
-      this.emit(c, 'expired');
+      this.emit(c instanceof FrozenConnection ? this.unpack(c) : c, 'expired');
       c = next;
     }
   }
 
-  private removeFromTable(c: Connection): void {
+  private removeFromTable(c: Held): void {
     const head = this.table.get(c.hash);
     if (head === c) {
       if (c.next === null) this.table.delete(c.hash);
       else this.table.set(c.hash, c.next);
     } else {
-      for (let p = head ?? null; p !== null; p = p.next) if (p.next === c) { p.next = c.next; break; }
+      for (let p: Held | null = head ?? null; p !== null; p = p.next) if (p.next === c) { p.next = c.next; break; }
     }
     c.next = null;
   }

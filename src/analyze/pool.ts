@@ -1,0 +1,114 @@
+/**
+ * Work spread over CPU cores with worker threads, one file per task: each
+ * worker takes the next task as soon as it is done with one; results come
+ * back in the order of the tasks whatever order they finish in. Used by
+ * `tcpscope grade` and by `tcpscope analyze` of several captures.
+ *
+ * The worker is a module answering each task message with
+ * `{ index, result }` or `{ index, error }`. From dist/ it is a .js file;
+ * from the sources a .ts file loaded through tsx's API (Node 20 does not
+ * apply the parent's `--import tsx` hooks to a worker's entry, so the entry
+ * is a small bootstrap).
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+
+export interface PoolOptions {
+  /** Worker threads (default: the number of CPUs); 1 runs every task in this thread. */
+  jobs?: number;
+  /** Called as each task is done (in completion order), e.g. for a progress count. */
+  onResult?: (done: number, total: number) => void;
+}
+
+function newWorker(entry: URL, workerData: unknown): Worker {
+  if (!entry.pathname.endsWith('.ts')) return new Worker(entry, { workerData });
+  const api = import.meta.resolve('tsx/esm/api');
+  const boot = `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(entry.href)}, ${JSON.stringify(import.meta.url)}))`;
+  return new Worker(boot, { eval: true, workerData });
+}
+
+/** The module `name` (without extension) next to `moduleUrl`, as .ts from the sources or .js from dist/. */
+export function sibling(moduleUrl: string, name: string): URL {
+  return new URL(`./${name}${moduleUrl.endsWith('.ts') ? '.ts' : '.js'}`, moduleUrl);
+}
+
+/**
+ * Run `tasks` in worker threads started from `entry` with `workerData`.
+ * `inline` runs a task in this thread (one job, or when no worker can start
+ * at all); `failed` makes the result of a task whose worker crashed or threw.
+ */
+export async function runPool<T, R>(
+  tasks: readonly T[], entry: URL, workerData: unknown,
+  inline: (task: T, index: number) => Promise<R>, failed: (task: T, message: string) => R,
+  opts: PoolOptions = {},
+): Promise<R[]> {
+  const results: R[] = new Array(tasks.length);
+  let done = 0;
+  const finish = (i: number, r: R): void => {
+    results[i] = r;
+    done++;
+    opts.onResult?.(done, tasks.length);
+  };
+  const runInline = async (i: number): Promise<void> => {
+    try {
+      finish(i, await inline(tasks[i], i));
+    } catch (e) {
+      finish(i, failed(tasks[i], e instanceof Error ? e.message : String(e)));
+    }
+  };
+  const jobs = Math.max(1, Math.min(opts.jobs ?? availableParallelism(), tasks.length));
+  if (jobs <= 1) {
+    for (let i = 0; i < tasks.length; i++) await runInline(i);
+    return results;
+  }
+
+  let next = 0;
+  // Tasks left to this thread: when a worker cannot start at all (no results from it), the rest runs here.
+  const inlineLeft: number[] = [];
+  let broken = false;
+  await new Promise<void>((resolve) => {
+    let running = 0;
+    const start = (): void => {
+      if (next >= tasks.length || broken) {
+        if (running === 0) resolve();
+        return;
+      }
+      running++;
+      const w = newWorker(entry, workerData);
+      let current: number | null = null;
+      let answered = 0;
+      const feed = (): void => {
+        if (next >= tasks.length) {
+          current = null;
+          void w.terminate();
+          return;
+        }
+        current = next++;
+        w.postMessage({ index: current, task: tasks[current] });
+      };
+      w.on('message', (m: { index: number; result?: R; error?: string }) => {
+        answered++;
+        finish(m.index, m.error === undefined ? m.result as R : failed(tasks[m.index], m.error));
+        feed();
+      });
+      // A crashed worker loses only its current task; a new one takes over the rest.
+      w.on('error', (e) => {
+        if (answered === 0) {
+          broken = true;
+          if (current !== null) inlineLeft.push(current);
+        } else if (current !== null) finish(current, failed(tasks[current], e.message));
+        current = null;
+      });
+      w.on('exit', () => {
+        running--;
+        if (next < tasks.length && !broken) start();
+        else if (running === 0) resolve();
+      });
+      feed();
+    };
+    for (let i = 0; i < jobs; i++) start();
+  });
+  while (next < tasks.length) inlineLeft.push(next++);
+  for (const i of inlineLeft.sort((a, b) => a - b)) await runInline(i);
+  return results;
+}

@@ -1,0 +1,71 @@
+/**
+ * Worker thread of `tcpscope analyze` with several captures (run.ts): each
+ * task is one capture. With NDJSON the lines (already filtered) go to a
+ * temporary file that the main thread copies to the output in the order of
+ * the captures; otherwise the CaptureReport comes back whole.
+ */
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import { analyzeFile } from '../analyze/analyze.ts';
+import { CaptureError } from '../capture/frame.ts';
+import { NdjsonWriter } from '../render/json.ts';
+import type { CaptureReport } from '../report/types.ts';
+import { type CommonOptions, resolveCommon, selector } from './run.ts';
+
+export interface WorkerTask {
+  name: string;
+  path: string;
+  /** Write NDJSON lines to this file instead of returning the connections. */
+  ndjsonTo: string | null;
+}
+
+export interface WorkerResult {
+  capture: CaptureReport | null;
+  /** The capture could not be read (CaptureError's message). */
+  captureError: string | null;
+  /** Some written connection matched --fail-on. */
+  failOnMatched: boolean;
+}
+
+export async function analyzeTask(task: WorkerTask, o: CommonOptions): Promise<WorkerResult> {
+  const c = resolveCommon(o);
+  const keep = selector(c);
+  let fd: number | null = null;
+  let failOnMatched = false;
+  try {
+    let onConnection: ((r: import('../report/types.ts').ConnectionReport) => void) | undefined;
+    const lines = new NdjsonWriter();
+    if (task.ndjsonTo !== null) {
+      const out = openSync(task.ndjsonTo, 'w');
+      fd = out;
+      onConnection = (r) => {
+        if (!keep(r)) return;
+        lines.line(r, task.name);
+        if (lines.size >= 1 << 20) writeSync(out, lines.take());
+        if (c.failOn?.(r)) failOnMatched = true;
+      };
+    }
+    const capture = await analyzeFile(task.path, c.settings, onConnection, {
+      keepConnections: onConnection === undefined, maxConnections: c.maxConnections,
+    });
+    capture.file = task.name;
+    if (fd !== null && lines.size > 0) writeSync(fd, lines.take());
+    return { capture, captureError: null, failOnMatched };
+  } catch (e) {
+    if (e instanceof CaptureError) return { capture: null, captureError: e.message, failOnMatched };
+    throw e;
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
+}
+
+const port = parentPort;
+if (port !== null && (workerData as { analyzeWorker?: boolean } | null)?.analyzeWorker) {
+  const { options } = workerData as { options: CommonOptions };
+  port.on('message', ({ index, task }: { index: number; task: WorkerTask }) => {
+    analyzeTask(task, options).then(
+      (result) => port.postMessage({ index, result }),
+      (e: unknown) => port.postMessage({ index, error: e instanceof Error ? e.message : String(e) }),
+    );
+  });
+}

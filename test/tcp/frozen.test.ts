@@ -1,0 +1,140 @@
+/**
+ * Packed connections (src/tcp/frozen.ts) must come back exactly as they
+ * were: every field of the connection and its endpoints, and so every
+ * report, whether the tracker packs nothing or every over connection.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { Frame } from '../../src/capture/frame.ts';
+import { readFrames } from '../../src/capture/source.ts';
+import { Decoder } from '../../src/decode/decoder.ts';
+import { DecodeStatus, Segment } from '../../src/decode/segment.ts';
+import { buildReport } from '../../src/report/build.ts';
+import { makeSettings } from '../../src/report/settings.ts';
+import { Connection } from '../../src/tcp/connection.ts';
+import { Tracker } from '../../src/tcp/tracker.ts';
+import { WordReader, WordWriter } from '../../src/tcp/words.ts';
+import { capturesDir, corpusDir, haveCorpus } from '../helpers/paths.ts';
+
+const captures = (dir: string): string[] =>
+  readdirSync(dir).filter((f) => /\.(pcap|pcapng)(\.gz)?$/.test(f)).map((f) => join(dir, f));
+const files = [...captures(capturesDir), ...(haveCorpus ? captures(corpusDir) : [])];
+
+async function track(file: string, unpackedLimit: number | undefined, onDone: (c: Connection) => void): Promise<Tracker> {
+  const decoder = new Decoder();
+  const seg = new Segment();
+  const tracker = new Tracker({ lingerSeconds: 60, ...(unpackedLimit === undefined ? {} : { unpackedLimit }) }, onDone);
+  await readFrames(file, (f: Frame) => {
+    if (decoder.decode(f, seg) === DecodeStatus.Tcp) tracker.push(seg);
+    else tracker.observeTime(f.tsSec, f.tsNsec);
+  });
+  tracker.finish();
+  return tracker;
+}
+
+/** The connection's own state, without the tracker's links to other connections. */
+function state(c: Connection): unknown {
+  const {
+    next: _n, closedPrev: _p, closedNext: _x, inClosedList: _i, done: _d,
+    activePrev: _ap, activeNext: _an, inActiveList: _ai, activeSec: _as, ...rest
+  } = c;
+  return rest;
+}
+
+describe('packed connections', () => {
+  it('unpack(pack(c)) equals c, field by field, for every connection of the fixtures and corpus', async () => {
+    let n = 0;
+    for (const file of files) {
+      await track(file, undefined, (c) => {
+        const w = new WordWriter();
+        c.done = false;
+        c.pack(w);
+        c.done = true;
+        // Values past 32 bits (64-bit pcapng timestamps here) keep a connection unpacked.
+        if (!w.ok) return;
+        const back = Connection.unpack(new WordReader().at(w.buf, 0), c.stream, c.hash);
+        back.done = true;
+        assert.deepStrictEqual(state(back), state(c), `${file} stream ${c.stream}`);
+        n++;
+      });
+    }
+    assert.ok(n > 100);
+  });
+
+  it('reports are the same when every over connection is packed as soon as possible', async () => {
+    const settings = makeSettings({ msl: 30 });
+    for (const file of files) {
+      const plain: string[] = [];
+      const packed: string[] = [];
+      await track(file, undefined, (c) => plain.push(JSON.stringify(buildReport(c, settings))));
+      const t = await track(file, 0, (c) => packed.push(JSON.stringify(buildReport(c, settings))));
+      assert.deepStrictEqual(packed, plain, file);
+      assert.equal(t.packed, 0);
+    }
+  });
+});
+
+describe('Tracker with maxConnections', () => {
+  /** Client port p sends a SYN (or, with close, a whole three-way close) at second t. */
+  function syn(s: Segment, frame: number, t: number, port: number): Segment {
+    s.frame = frame; s.tsSec = 1_700_000_000 + t; s.tsNsec = 0; s.tsDigits = 6; s.ipVersion = 4;
+    s.src.fill(0); s.dst.fill(0);
+    s.src[0] = 0x0a000001; s.dst[0] = 0x0a000002;
+    s.srcPort = port; s.dstPort = 80;
+    s.seq = 1000; s.ack = 0; s.flags = 0x02; s.payloadLen = 0; s.payloadCaptured = 0;
+    return s;
+  }
+
+  it('a SYN flood is held in a bounded table: the least recently active go first, all counted', () => {
+    const done: Connection[] = [];
+    const t = new Tracker({ lingerSeconds: 240, maxConnections: 100 }, (c) => done.push(c));
+    const s = new Segment();
+    for (let i = 0; i < 1000; i++) {
+      t.push(syn(s, i + 1, i, 1024 + i));
+      assert.ok(t.held <= 100);
+    }
+    assert.equal(t.evicted, 900);
+    assert.equal(t.evictedOpen, 900);
+    assert.deepEqual(done.map((c) => c.stream), Array.from({ length: 900 }, (_, i) => i));
+    assert.ok(done.every((c) => c.evicted && c.endReason === 'capture-end'));
+    t.finish();
+    assert.equal(done.length, 1000);
+  });
+
+  it('evicts over connections (lingering in TIME_WAIT) before open ones', () => {
+    const done: Connection[] = [];
+    const t = new Tracker({ lingerSeconds: 240, maxConnections: 3, unpackedLimit: 0 }, (c) => done.push(c));
+    const s = new Segment();
+    let frame = 0;
+    // Stream 0 stays open; streams 1 and 2 close (and are packed at once).
+    t.push(syn(s, ++frame, 0, 2000));
+    for (const port of [2001, 2002]) {
+      const seq = (flags: number, fromClient: boolean, seqNo: number, ack: number): void => {
+        syn(s, ++frame, 1, port);
+        if (!fromClient) {
+          s.src[0] = 0x0a000002; s.dst[0] = 0x0a000001; s.srcPort = 80; s.dstPort = port;
+        }
+        s.flags = flags; s.seq = seqNo; s.ack = ack;
+        t.push(s);
+      };
+      seq(0x02, true, 1000, 0);
+      seq(0x12, false, 5000, 1001);
+      seq(0x10, true, 1001, 5001);
+      seq(0x11, true, 1001, 5001);
+      seq(0x11, false, 5001, 1002);
+      seq(0x10, true, 1002, 5002);
+    }
+    // The last one stays an object until another connection moves (packing never takes the current one).
+    assert.equal(t.packed, 1);
+    t.push(syn(s, ++frame, 2, 3000));
+    t.push(syn(s, ++frame, 3, 3001));
+    assert.deepEqual(done.map((c) => c.stream), [1, 2]);
+    assert.equal(t.evictedOpen, 0);
+    assert.equal(done[0].client.state, 10 /* TIME_WAIT */);
+    t.push(syn(s, ++frame, 4, 3002));
+    assert.deepEqual(done.map((c) => c.stream), [1, 2, 0]);
+    assert.equal(t.evictedOpen, 1);
+  });
+});
