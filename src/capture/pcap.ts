@@ -1,5 +1,6 @@
-import { PendingBytes, u32be, u32le, u16be, u16le } from './bytes.ts';
-import { CaptureError, newFrame, type CaptureReader, type CaptureWarning, type Frame } from './frame.ts';
+import { u32be, u16be, u16le } from './bytes.ts';
+import { CaptureError, type CaptureReader, type Frame } from './frame.ts';
+import { PushReader } from './push-reader.ts';
 
 /** Classic pcap magics as they read in big-endian order. */
 export const PCAP_MAGIC_US = 0xa1b2c3d4;
@@ -20,51 +21,19 @@ const RESYNC_MAX_TIME_JUMP = 86400 * 30;
  * snaplen or past any real packet) is reported and skipped by scanning for the
  * next plausible header, so frames after the damage are still read.
  */
-export class PcapReader implements CaptureReader {
+export class PcapReader extends PushReader implements CaptureReader {
   readonly format = 'pcap' as const;
-  readonly warnings: CaptureWarning[] = [];
-  readonly linkTypes: number[] = [];
-  private readonly pending = new PendingBytes();
-  private readonly frame: Frame = newFrame();
   private headerRead = false;
-  private littleEndian = true;
   private nanos = false;
   private snaplen = 0;
   private maxRecord = MAX_RECORD;
   private linkType = 1;
-  private frameNumber = 0;
   private lastSec = 0;
   private haveLastSec = false;
-  /** Offset where a damaged record started, while scanning for the next good one. */
-  private resyncFrom = -1;
-  private resyncReason = '';
-  private ended = false;
-
-  get frames(): number {
-    return this.frameNumber;
-  }
-
-  get bytesRead(): number {
-    return this.pending.offset;
-  }
 
   /** Byte order and precision, known once the file header is read. */
   get description(): { byteOrder: 'little-endian' | 'big-endian'; tsPrecision: 'us' | 'ns'; snaplen: number } {
     return { byteOrder: this.littleEndian ? 'little-endian' : 'big-endian', tsPrecision: this.nanos ? 'ns' : 'us', snaplen: this.snaplen };
-  }
-
-  append(chunk: Uint8Array): void {
-    this.pending.append(chunk);
-  }
-
-  end(): void {
-    // No byte may stay queued behind a stitched buffer once nothing more comes.
-    this.pending.promote();
-    this.ended = true;
-  }
-
-  private u32(b: Uint8Array, i: number): number {
-    return this.littleEndian ? u32le(b, i) : u32be(b, i);
   }
 
   private readHeader(): boolean {
@@ -159,12 +128,12 @@ export class PcapReader implements CaptureReader {
     for (;;) {
       if (this.resyncFrom >= 0) {
         if (!this.resync()) {
-          if (this.ended) this.finishResync();
+          if (this.ended) this.finishResync('plausible record');
           return undefined;
         }
       }
       if (p.available < RECORD_HEADER) {
-        if (this.ended && p.available > 0) this.cutOff(RECORD_HEADER, 'record header');
+        if (this.ended && p.available > 0) this.cutOff(RECORD_HEADER, 'the record header');
         return undefined;
       }
       const b = p.buf;
@@ -181,7 +150,7 @@ export class PcapReader implements CaptureReader {
         continue;
       }
       if (p.available < RECORD_HEADER + incl) {
-        if (this.ended) this.cutOff(RECORD_HEADER + incl, 'record');
+        if (this.ended) this.cutOff(RECORD_HEADER + incl, 'the record');
         return undefined;
       }
       const f = this.frame;
@@ -204,23 +173,4 @@ export class PcapReader implements CaptureReader {
     }
   }
 
-  private cutOff(needed: number, what: string): void {
-    const p = this.pending;
-    this.warnings.push({
-      frame: this.frameNumber + 1, offset: p.offset, skippedBytes: p.available,
-      message: `frame ${this.frameNumber + 1} at offset ${p.offset}: file ends inside the ${what} (${p.available} of ${needed} bytes present)`,
-    });
-    p.start = p.end;
-  }
-
-  private finishResync(): void {
-    const p = this.pending;
-    const skipped = p.base + p.end - this.resyncFrom;
-    this.warnings.push({
-      frame: this.frameNumber + 1, offset: this.resyncFrom, skippedBytes: skipped,
-      message: `${this.resyncReason}; no plausible record after it (${skipped} bytes at the end not read)`,
-    });
-    p.start = p.end;
-    this.resyncFrom = -1;
-  }
 }

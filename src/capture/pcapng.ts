@@ -1,5 +1,6 @@
-import { PendingBytes, u16be, u16le, u32be, u32le } from './bytes.ts';
-import { CaptureError, newFrame, type CaptureReader, type CaptureWarning, type Frame } from './frame.ts';
+import { u32be, u32le } from './bytes.ts';
+import { CaptureError, type CaptureReader, type Frame } from './frame.ts';
+import { PushReader } from './push-reader.ts';
 
 /** Block types of the pcapng specification (draft-ietf-opsawg-pcapng). */
 export const BT_SHB = 0x0a0d0d0a;
@@ -37,46 +38,12 @@ const TWO32 = 4294967296;
  * the reader scans (4-byte aligned) for the next block whose length and
  * trailing length agree, so the rest of the file is still read.
  */
-export class PcapngReader implements CaptureReader {
+export class PcapngReader extends PushReader implements CaptureReader {
   readonly format = 'pcapng' as const;
-  readonly warnings: CaptureWarning[] = [];
-  readonly linkTypes: number[] = [];
-  private readonly pending = new PendingBytes();
-  private readonly frame: Frame = newFrame();
-  private littleEndian = true;
   private inSection = false;
   private interfaces: Interface[] = [];
   private interfaceCount = 0;
-  private frameNumber = 0;
-  private ended = false;
-  private resyncFrom = -1;
-  private resyncReason = '';
   sections = 0;
-
-  get frames(): number {
-    return this.frameNumber;
-  }
-
-  get bytesRead(): number {
-    return this.pending.offset;
-  }
-
-  append(chunk: Uint8Array): void {
-    this.pending.append(chunk);
-  }
-
-  end(): void {
-    // No byte may stay queued behind a stitched buffer once nothing more comes.
-    this.pending.promote();
-    this.ended = true;
-  }
-
-  private u32(b: Uint8Array, i: number): number {
-    return this.littleEndian ? u32le(b, i) : u32be(b, i);
-  }
-  private u16(b: Uint8Array, i: number): number {
-    return this.littleEndian ? u16le(b, i) : u16be(b, i);
-  }
 
   /** Length of a well-formed block starting at i, or -1 (needs its 8 first bytes). */
   private blockLength(b: Uint8Array, i: number, type: number): number {
@@ -104,12 +71,12 @@ export class PcapngReader implements CaptureReader {
     const p = this.pending;
     for (;;) {
       if (this.resyncFrom >= 0 && !this.resync()) {
-        if (this.ended) this.finishResync();
+        if (this.ended) this.finishResync('good block');
         return undefined;
       }
       const need = this.inSection ? 8 : 12;
       if (p.available < need) {
-        if (this.ended && p.available > 0) this.cutOff(need, 'block header');
+        if (this.ended && p.available > 0) this.cutOff(need, 'a block header');
         if (this.ended && !this.inSection && this.sections === 0) {
           throw new CaptureError('pcapng section header cut off', 0, p.offset);
         }
@@ -121,7 +88,7 @@ export class PcapngReader implements CaptureReader {
       const type = u32le(b, s) === BT_SHB ? BT_SHB : this.u32(b, s);
       if (type === BT_SHB && p.available < 12) {
         // Its byte-order magic decides how to read its length.
-        if (this.ended) this.cutOff(12, 'block header');
+        if (this.ended) this.cutOff(12, 'a block header');
         return undefined;
       }
       if (!this.inSection && type !== BT_SHB) {
@@ -136,7 +103,7 @@ export class PcapngReader implements CaptureReader {
         continue;
       }
       if (p.available < len) {
-        if (this.ended) this.cutOff(len, 'block');
+        if (this.ended) this.cutOff(len, 'a block');
         return undefined;
       }
       // A section header's own byte-order magic says how to read its trailing
@@ -311,25 +278,6 @@ export class PcapngReader implements CaptureReader {
     return false;
   }
 
-  private finishResync(): void {
-    const p = this.pending;
-    const skipped = p.base + p.end - this.resyncFrom;
-    this.warnings.push({
-      frame: this.frameNumber + 1, offset: this.resyncFrom, skippedBytes: skipped,
-      message: `${this.resyncReason}; no good block after it (${skipped} bytes at the end not read)`,
-    });
-    p.start = p.end;
-    this.resyncFrom = -1;
-  }
-
-  private cutOff(needed: number, what: string): void {
-    const p = this.pending;
-    this.warnings.push({
-      frame: this.frameNumber + 1, offset: p.offset, skippedBytes: p.available,
-      message: `frame ${this.frameNumber + 1} at offset ${p.offset}: file ends inside a ${what} (${p.available} of ${needed} bytes present)`,
-    });
-    p.start = p.end;
-  }
 }
 
 /**
