@@ -10,6 +10,9 @@ import type {
   TimeWaitDetail, TimeWaitEndpoint, TimeWaitReport,
 } from './types.ts';
 
+/** Scratch words for an address on its way to text. */
+const ADDR = new Uint32Array(4);
+
 /** Turns a finished Connection into its report (verdicts and textbook values). */
 export function buildReport(c: Connection, settings: Settings): ConnectionReport {
   const b = new Builder(c, settings);
@@ -54,8 +57,8 @@ class Builder {
 
   build(): ConnectionReport {
     const c = this.c;
-    const a0 = { ip: ipText(c.ipVersion, c.addr0), port: c.port0 };
-    const a1 = { ip: ipText(c.ipVersion, c.addr1), port: c.port1 };
+    const a0 = { ip: ipText(c.ipVersion, c.addrInto(0, ADDR)), port: c.port0 };
+    const a1 = { ip: ipText(c.ipVersion, c.addrInto(1, ADDR)), port: c.port1 };
     const handshake = this.handshake();
     return {
       stream: c.stream,

@@ -6,12 +6,26 @@
  * an epoch time).
  */
 export function isoTime(sec: number, nsec: number, digits: number): string {
+  // A report names the same few moments several times (a frame's time in a
+  // transition, a copy, a TIME_WAIT entry): recently made texts are reused.
+  const k = (nsec ^ Math.imul(sec | 0, 0x9e3779b1) ^ digits) & (TIME_CACHE - 1);
+  if (timeSec[k] === sec && timeNsec[k] === nsec && timeDigits[k] === digits) return timeText[k];
   // A capture's times come in runs within one second: build the date part once per second.
   const base = sec === cachedSec ? cachedBase : secondText(sec);
   const n = digits < 0 ? 0 : digits > 9 ? 9 : digits;
-  if (n === 0) return base + 'Z';
-  return `${base}.${fraction(nsec, n)}Z`;
+  const text = n === 0 ? base + 'Z' : `${base}.${fraction(nsec, n)}Z`;
+  timeSec[k] = sec;
+  timeNsec[k] = nsec;
+  timeDigits[k] = digits;
+  timeText[k] = text;
+  return text;
 }
+
+const TIME_CACHE = 1024;
+const timeSec = new Float64Array(TIME_CACHE).fill(NaN);
+const timeNsec = new Float64Array(TIME_CACHE).fill(NaN);
+const timeDigits = new Float64Array(TIME_CACHE).fill(NaN);
+const timeText: string[] = new Array<string>(TIME_CACHE).fill('');
 
 let cachedSec = NaN;
 let cachedBase = '';

@@ -234,6 +234,13 @@ export class Connection {
     return Uint32Array.of(this.a10, this.a11, this.a12, this.a13);
   }
 
+  /** Side `side`'s address into `out` (as addr0 / addr1, without a new array). */
+  addrInto(side: 0 | 1, out: Uint32Array): Uint32Array {
+    if (side === 0) { out[0] = this.a00; out[1] = this.a01; out[2] = this.a02; out[3] = this.a03; }
+    else { out[0] = this.a10; out[1] = this.a11; out[2] = this.a12; out[3] = this.a13; }
+    return out;
+  }
+
   /** 0 if the segment goes from side 0 to side 1, 1 for the reverse, -1 if not this 4-tuple. */
   sideOf(seg: Segment): -1 | 0 | 1 {
     if (seg.ipVersion !== this.ipVersion) return -1;

@@ -43,6 +43,8 @@ const CAUSES = [
   'capture started mid-connection', 'SYN not captured (inferred from the SYN+ACK)',
   'SYN+ACK not captured (inferred from the ACK of it)', 'FIN not captured (inferred from the ACK of it)',
 ] as const satisfies readonly Cause[];
+/** Index of each Cause in CAUSES. */
+const CAUSE_INDEX: ReadonlyMap<string, number> = new Map(CAUSES.map((c, i) => [c, i]));
 // Compile-time check that CAUSES lists them all.
 const ALL_CAUSES: Exclude<Cause, (typeof CAUSES)[number]> extends never ? true : never = true;
 void ALL_CAUSES;
@@ -585,8 +587,8 @@ export class Endpoint {
     if (te !== null) writeMoment(w, te);
     w.u32(this.transitions.length);
     for (const t of this.transitions) {
-      // Cause strings are the constants above: indexOf compares pointers.
-      const cause = CAUSES.indexOf(t.cause);
+      // Cause strings are the constants above (CAUSE_INDEX).
+      const cause = CAUSE_INDEX.get(t.cause) ?? -1;
       if (cause < 0) w.ok = false;
       w.u32(t.from | (t.to << 4) | ((cause < 0 ? 0 : cause) << 8) | (t.inferred ? 1 << 16 : 0));
       writeMoment(w, t);
