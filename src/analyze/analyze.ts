@@ -98,35 +98,38 @@ export class Pipeline {
  * final (not in stream order); the returned CaptureReport has them in stream
  * order.
  */
-export async function analyzeFile(
+export function analyzeFile(
   path: string,
   settings: Settings,
   onConnection?: (r: ConnectionReport) => void,
   opts: AnalyzeOptions = {},
 ): Promise<CaptureReport> {
-  const p = new Pipeline(settings, onConnection, {
-    keepConnections: opts.keepConnections ?? true,
-    ...(opts.maxConnections === undefined ? {} : { maxConnections: opts.maxConnections }),
-  });
-  const readOpts: ReadOptions = opts.onProgress ? { onProgress: opts.onProgress } : {};
-  const summary = await readFrames(path, p.onFrame, readOpts);
-  return p.finish(path, summary);
+  return run(path, settings, onConnection, opts, (onFrame, readOpts) => readFrames(path, onFrame, readOpts));
 }
 
 /** Same as analyzeFile for any stream of capture bytes (a pipe, a socket); `name` is the report's `file`. */
-export async function analyzeChunks(
+export function analyzeChunks(
   chunks: AsyncIterable<Uint8Array>,
   name: string,
   settings: Settings,
   onConnection?: (r: ConnectionReport) => void,
   opts: AnalyzeOptions = {},
 ): Promise<CaptureReport> {
+  return run(name, settings, onConnection, opts, (onFrame, readOpts) => readFramesFrom(chunks, name, onFrame, readOpts));
+}
+
+async function run(
+  name: string,
+  settings: Settings,
+  onConnection: ((r: ConnectionReport) => void) | undefined,
+  opts: AnalyzeOptions,
+  read: (onFrame: (f: Frame) => void, readOpts: ReadOptions) => Promise<CaptureSummary>,
+): Promise<CaptureReport> {
   const p = new Pipeline(settings, onConnection, {
     keepConnections: opts.keepConnections ?? true,
     ...(opts.maxConnections === undefined ? {} : { maxConnections: opts.maxConnections }),
   });
-  const readOpts: ReadOptions = opts.onProgress ? { onProgress: opts.onProgress } : {};
-  const summary = await readFramesFrom(chunks, name, p.onFrame, readOpts);
+  const summary = await read(p.onFrame, opts.onProgress ? { onProgress: opts.onProgress } : {});
   return p.finish(name, summary);
 }
 
