@@ -102,6 +102,28 @@ const verdicts = (c: ConnectionReport) => ({
   final: [c.endpoints.client.finalState, c.endpoints.server.finalState],
 });
 
+/**
+ * `tcpscope live -i lo ARGS` as a user runs it: wait for its `ready` text,
+ * make one client-close connection to `srv`, and collect what it printed.
+ */
+async function liveAround(srv: { port: number; close: () => Promise<void> }, args: string[], ready: string): Promise<{ port: number; out: string; err: string; code: number | null }> {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'test/live/harness.ts'), 'live', '-i', 'lo', ...args], { cwd: repoRoot });
+  let out = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (s: string) => { out += s; });
+  let err = '';
+  child.stderr.on('data', (s) => { err += s; });
+  while (!out.includes(ready)) {
+    if (child.exitCode !== null) assert.fail(`live exited: ${err}`);
+    await wait(50);
+  }
+  const port = await client(srv.port, 'C');
+  const code = await new Promise<number | null>((r) => child.once('close', r));
+  await srv.close();
+  return { port, out, err, code };
+}
+
 async function runScenarios(backend: BackendName, kernel: boolean): Promise<{ events: LiveEvent[]; summary: SummaryEvent; ports: Record<string, number>; serverPort: number; file: string }> {
   const srv = await server();
   const file = join(dir, `${backend}.pcap`);
@@ -220,20 +242,7 @@ describe('tcpscope live (command line)', guard('tcpdump'), () => {
   it('streams ndjson events, stops after --duration, writes the file', async () => {
     const srv = await server();
     const file = join(dir, 'cli.pcapng');
-    const { spawn } = await import('node:child_process');
-    const child = spawn(process.execPath, ['--import', 'tsx', harness, 'live', '-i', 'lo', '-f', `tcp port ${srv.port}`, '--format', 'ndjson', '--duration', '4s', '-w', file, '--os', 'linux'], { cwd: repoRoot });
-    let out = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (s: string) => { out += s; });
-    let err = '';
-    child.stderr.on('data', (s) => { err += s; });
-    while (!out.includes('"type":"started"')) {
-      if (child.exitCode !== null) assert.fail(`live exited: ${err}`);
-      await wait(50);
-    }
-    const port = await client(srv.port, 'C');
-    const code = await new Promise<number | null>((r) => child.once('close', r));
-    await srv.close();
+    const { port, out, err, code } = await liveAround(srv, ['-f', `tcp port ${srv.port}`, '--format', 'ndjson', '--duration', '4s', '-w', file, '--os', 'linux'], '"type":"started"');
     assert.equal(code, 0, err);
     const lines = out.trim().split('\n').map((l) => JSON.parse(l) as LiveEvent);
     assert.equal(lines[0].type, 'started');
@@ -250,20 +259,7 @@ describe('tcpscope live (command line)', guard('tcpdump'), () => {
 
   it('speaks Chinese with --lang zh: event lines, summary table and notes', async () => {
     const srv = await server();
-    const { spawn } = await import('node:child_process');
-    const child = spawn(process.execPath, ['--import', 'tsx', harness, 'live', '-i', 'lo', '-f', `tcp port ${srv.port}`, '--duration', '3s', '--os', 'linux', '--lang', 'zh', '--no-color'], { cwd: repoRoot });
-    let out = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (s: string) => { out += s; });
-    let err = '';
-    child.stderr.on('data', (s) => { err += s; });
-    while (!out.includes('按 Ctrl-C 停止。')) {
-      if (child.exitCode !== null) assert.fail(`live exited: ${err}`);
-      await wait(50);
-    }
-    const port = await client(srv.port, 'C');
-    const code = await new Promise<number | null>((r) => child.once('close', r));
-    await srv.close();
+    const { port, out, err, code } = await liveAround(srv, ['-f', `tcp port ${srv.port}`, '--duration', '3s', '--os', 'linux', '--lang', 'zh', '--no-color'], '按 Ctrl-C 停止。');
     assert.equal(code, 0, err);
     assert.ok(out.startsWith(`tcpscope live 正在 lo 上抓包（过滤器：tcp port ${srv.port}），后端 tcpdump：使用内核时间戳（纳秒）`), out);
     const c = `客户端 127.0.0.1:${port}`;
