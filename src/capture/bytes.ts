@@ -117,3 +117,14 @@ export function hex(b: Uint8Array, n: number): string {
   for (let i = 0; i < Math.min(n, b.length); i++) s += b[i].toString(16).padStart(2, '0');
   return s;
 }
+
+/** The parts one after the other, in a new array. */
+export function concatBytes(...parts: ArrayLike<number>[]): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

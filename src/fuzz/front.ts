@@ -13,16 +13,7 @@ import { Decoder } from '../decode/decoder.ts';
 import { DecodeStatus, Segment } from '../decode/segment.ts';
 
 /** What one frame looked like, copied out of the reader's buffer. */
-export interface FrameCopy {
-  number: number;
-  tsSec: number;
-  tsNsec: number;
-  tsDigits: number;
-  capLen: number;
-  origLen: number;
-  linkType: number;
-  interfaceId: number;
-  fileOffset: number;
+export interface FrameCopy extends Omit<Frame, 'buf' | 'offset'> {
   /** The frame's bytes (a copy). */
   data: Uint8Array;
   /** The frame's bytes lay inside the reader's buffer (offset + capLen <= buf.length). */

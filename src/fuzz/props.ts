@@ -5,6 +5,7 @@
  * turns its generated value into one capture file (`input`), so any failure
  * can be saved as a plain file in fixtures/regressions/ and replayed there.
  */
+import { concatBytes } from '../capture/bytes.ts';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -94,28 +95,18 @@ export function mutate(input: Uint8Array, muts: readonly RawMutation[]): { bytes
         continue;
       }
       case 'cut': b = b.slice(0, at); break;
-      case 'insert': b = cat(b.subarray(0, at), m.bytes, b.subarray(at)); break;
-      case 'delete': b = cat(b.subarray(0, at), b.subarray(Math.min(n, at + 1 + (m.v % 64)))); break;
+      case 'insert': b = concatBytes(b.subarray(0, at), m.bytes, b.subarray(at)); break;
+      case 'delete': b = concatBytes(b.subarray(0, at), b.subarray(Math.min(n, at + 1 + (m.v % 64)))); break;
       case 'copy': {
         const from = Math.floor(m.q * n);
         const count = 1 + (m.v % 128);
-        b = cat(b.subarray(0, at), b.subarray(from, Math.min(n, from + count)), b.subarray(at));
+        b = concatBytes(b.subarray(0, at), b.subarray(from, Math.min(n, from + count)), b.subarray(at));
         break;
       }
     }
     first = Math.min(first, at);
   }
   return { bytes: b, firstDamaged: first === Infinity ? b.length : first };
-}
-
-export function cat(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** Cut points for chunked feeding (sorted, inside the input). */
@@ -247,7 +238,7 @@ export function buildFrame(f: typeof frameArb extends fc.Arbitrary<infer T> ? T 
     }
     default: head = [];
   }
-  let data = cat(new Uint8Array(head), net, f.junk);
+  let data = concatBytes(new Uint8Array(head), net, f.junk);
   const origLen = Math.max(0, data.length + f.origDelta);
   if (f.capCut >= 0 && f.capCut < data.length) data = data.slice(0, f.capCut);
   return { link: f.link, data, origLen };
@@ -312,7 +303,7 @@ export const splicedFixtures: FrontProperty = {
       const A = fx[a].bytes;
       const B = fx[b].bytes;
       const at = Math.floor(pa * A.length);
-      const bytes = cat(A.subarray(0, at), B.subarray(Math.floor(pb * B.length)));
+      const bytes = concatBytes(A.subarray(0, at), B.subarray(Math.floor(pb * B.length)));
       const cuts = cutsFor(cutFracs, bytes.length);
       onInput(bytes, { fixtures: [fx[a].name, fx[b].name], firstDamaged: at, cuts });
       const whole = runFront(bytes);
@@ -352,7 +343,7 @@ export const noiseAfterHeader: FrontProperty = {
   property(onInput) {
     const heads = [pcapOf(1, []), fixtures().find((f) => f.name.endsWith('.pcapng'))?.bytes.subarray(0, 48) ?? pcapOf(1, [])];
     return fc.property(fc.nat({ max: heads.length - 1 }), fc.uint8Array({ maxLength: 600 }), cutsArb, (h, noise, cutFracs) => {
-      const bytes = cat(heads[h], noise);
+      const bytes = concatBytes(heads[h], noise);
       const cuts = cutsFor(cutFracs, bytes.length);
       onInput(bytes, { cuts });
       const whole = runFront(bytes);

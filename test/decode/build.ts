@@ -5,16 +5,9 @@
  */
 import { newFrame, type Frame } from '../../src/capture/frame.ts';
 
-export function cat(...parts: (Uint8Array | number[])[]): Uint8Array {
-  const n = parts.reduce((s, p) => s + p.length, 0);
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+import { concatBytes as cat } from '../../src/capture/bytes.ts';
+
+export { cat };
 
 export const be16 = (v: number): number[] => [(v >>> 8) & 0xff, v & 0xff];
 export const be32 = (v: number): number[] => [(v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff];

@@ -132,15 +132,7 @@ export function pb(interfaceId: number, units: bigint, data: Uint8Array, le = tr
   return pcapngBlock(2, body, le);
 }
 
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+export { concatBytes as concat } from '../../src/capture/bytes.ts';
 
 export function bytes(n: number, fill = 0xab): Uint8Array {
   return new Uint8Array(n).fill(fill);
