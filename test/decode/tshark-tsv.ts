@@ -29,20 +29,8 @@ export interface TsharkRow {
 }
 
 /** What we made of one frame, in tshark's terms. */
-export interface OurRow {
-  frame: number;
+export interface OurRow extends TsharkRow {
   status: DecodeStatus;
-  time: string;
-  frameLen: number;
-  capLen: number;
-  src: string;
-  dst: string;
-  sport: number;
-  dport: number;
-  seq: number;
-  ack: number;
-  flags: number;
-  tcpLen: number;
 }
 
 export const STATUS_NAMES: Record<number, string> = Object.fromEntries(
