@@ -6,13 +6,24 @@ import { buildReport } from '../report/build.ts';
 import type { CaptureReport, ConnectionReport, DecodeCounts, Settings } from '../report/types.ts';
 import type { Connection } from '../tcp/connection.ts';
 import type { TcpObserver } from '../tcp/observer.ts';
-import { Tracker } from '../tcp/tracker.ts';
+import { type PackedDone, Tracker } from '../tcp/tracker.ts';
 
 export interface AnalyzeOptions extends ReadOptions {
   /** Keep the reports in the returned CaptureReport (default true; false for ndjson streaming). */
   keepConnections?: boolean;
   /** Most connections held at once (see Tracker's maxConnections; default: no limit). */
   maxConnections?: number;
+  /**
+   * Hand each finished connection here instead of building its report in
+   * this thread (handoff.ts packs it for a report thread); no report is
+   * built or kept, `onConnection` is not called.
+   */
+  raw?: RawConnections;
+  /**
+   * Called between chunks of input, and between steps of letting go of the
+   * connections held at the end: reading waits for a returned promise.
+   */
+  pause?: () => Promise<void> | null;
 }
 
 export interface PipelineOptions {
@@ -24,7 +35,19 @@ export interface PipelineOptions {
   onDone?: (c: Connection, r: ConnectionReport) => void;
   /** Most connections held at once (see Tracker's maxConnections; default: no limit). */
   maxConnections?: number;
+  /** See AnalyzeOptions.raw. */
+  raw?: RawConnections;
 }
+
+/** Where finished connections go instead of buildReport (handoff.ts). */
+export interface RawConnections {
+  connection(c: Connection): void;
+  /** A connection the tracker held packed. */
+  packed(p: PackedDone): void;
+}
+
+/** Connections let go of per step at the end of a capture when AnalyzeOptions.pause is set. */
+const FINISH_STEP = 1024;
 
 /**
  * Decoder -> Tracker -> buildReport for one capture, fed frame by frame:
@@ -46,13 +69,15 @@ export class Pipeline {
     const trackerOpts = opts.maxConnections === undefined
       ? { lingerSeconds: settings.timeWaitSeconds }
       : { lingerSeconds: settings.timeWaitSeconds, maxConnections: opts.maxConnections };
-    this.tracker = new Tracker(trackerOpts, (c) => {
+    const raw = opts.raw;
+    this.tracker = new Tracker(trackerOpts, raw !== undefined ? (c) => raw.connection(c) : (c) => {
       const r = buildReport(c, settings);
       if (keep) this.connections.push(r);
       if (onDone) onDone(c, r);
       if (onConnection) onConnection(r);
     });
     if (opts.observer) this.tracker.observer = opts.observer;
+    if (raw !== undefined) this.tracker.onDonePacked = (p) => raw.packed(p);
     const decoder = this.decoder;
     const seg = this.seg;
     const tracker = this.tracker;
@@ -128,9 +153,22 @@ async function run(
   const p = new Pipeline(settings, onConnection, {
     keepConnections: opts.keepConnections ?? true,
     ...(opts.maxConnections === undefined ? {} : { maxConnections: opts.maxConnections }),
+    ...(opts.raw === undefined ? {} : { raw: opts.raw }),
   });
-  const summary = await read(p.onFrame, opts.onProgress ? { onProgress: opts.onProgress } : {});
+  const readOpts: ReadOptions = {};
+  if (opts.onProgress) readOpts.onProgress = opts.onProgress;
+  const pause = opts.pause;
+  if (pause) readOpts.pause = pause;
+  const summary = await read(p.onFrame, readOpts);
+  if (pause) {
+    // Many connections may be held at the end: let them go in steps, with the pause between.
+    while (p.tracker.finishSome(FINISH_STEP) > 0) await (pause() ?? nextTurn());
+  }
   return p.finish(name, summary);
+}
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function decodeCounts(s: DecoderStats): DecodeCounts {

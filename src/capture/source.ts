@@ -29,6 +29,11 @@ export interface CaptureSummary {
 export interface ReadOptions {
   /** Called after each chunk with bytes read so far and the file size (0 when unknown). */
   onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /**
+   * Called after each chunk's frames: reading waits for a returned promise
+   * before the next chunk (back-pressure from a consumer in another thread).
+   */
+  pause?: () => Promise<void> | null;
 }
 
 /** Pick the reader from the magic number: never from the file name. */
@@ -117,7 +122,10 @@ export async function readFrames(path: string, onFrame: (f: Frame) => void, opts
   const total = { size: 0 };
   const chunks = path === '-' ? streamChunks(process.stdin) : fileChunks(path, total);
   const progress = opts.onProgress;
-  return readFramesFrom(chunks, path, onFrame, progress ? { onProgress: (n) => progress(n, total.size) } : {});
+  const o: ReadOptions = {};
+  if (progress) o.onProgress = (n) => progress(n, total.size);
+  if (opts.pause) o.pause = opts.pause;
+  return readFramesFrom(chunks, path, onFrame, o);
 }
 
 /** Same as readFrames for any stream of bytes (standard input, a tcpdump pipe). */
@@ -168,9 +176,17 @@ async function readAll(
   };
   feed(head.first);
   try {
-    for (let r = await source.next(); !r.done; r = await source.next()) feed(r.value);
+    const pause = opts.pause;
+    for (let r = await source.next(); !r.done; r = await source.next()) {
+      feed(r.value);
+      if (pause) {
+        const wait = pause();
+        if (wait !== null) await wait.catch((e: unknown) => { throw new Paused(e); });
+      }
+    }
   } catch (e) {
     if (e instanceof CaptureError) throw e;
+    if (e instanceof Paused) throw e.reason;
     // A cut-off gzip stream: keep everything decompressed so far.
     compressedCut = e instanceof Error ? e.message : String(e);
   }
@@ -190,6 +206,13 @@ async function readAll(
   };
 }
 
+
+/** The consumer's pause failed: its error, not a damaged input. */
+class Paused extends Error {
+  constructor(readonly reason: unknown) {
+    super('paused');
+  }
+}
 
 /** Read at least 4 bytes (or all there is) from the start of a stream. */
 async function sniff(it: AsyncIterator<Uint8Array>): Promise<{ first: Uint8Array; rest: AsyncIterator<Uint8Array> }> {

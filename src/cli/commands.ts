@@ -12,13 +12,14 @@ import { renderCsv } from '../render/csv.ts';
 import { renderHtml } from '../render/html.ts';
 import { t } from '../render/i18n.ts';
 import { NdjsonWriter, renderJsonParts } from '../render/json.ts';
+import { ReportThread } from './report-thread.ts';
 import { renderKey } from '../render/key.ts';
 import { buildLadder } from '../render/ladder.ts';
 import { renderMarkdown } from '../render/markdown.ts';
 import { renderTable } from '../render/table.ts';
 import { renderTimeline } from '../render/timeline.ts';
 import {
-  type Common, type CommonOptions, type Input, DEFAULT_MAX_CONNECTIONS, analyzeAll, analyzeParallel, parallel, openOutput, resolveCommon, selector, withReadableTwice,
+  type Common, type CommonOptions, type Input, DEFAULT_MAX_CONNECTIONS, analyzeAll, analyzeParallel, parallel, openOutput, reportThreadWanted, resolveCommon, selector, withReadableTwice,
 } from './run.ts';
 import { registerGradeCommand } from './grade.ts';
 import { registerLiveCommands } from './live.ts';
@@ -96,6 +97,24 @@ async function analyzeAction(files: string[], o: AnalyzeOptions): Promise<void> 
 
   if (format === 'ndjson' && parallel(files, c)) {
     const run = await analyzeParallel(files, c, out);
+    await out.close();
+    if (run.failed) process.exitCode = 2;
+    else if (run.failOnMatched) process.exitCode = 3;
+    return;
+  }
+
+  if (format === 'ndjson' && reportThreadWanted(files)) {
+    // Large captures: reports are built and written on a second core.
+    const reports = new ReportThread(c, (bytes, written) => out.write(bytes, written));
+    let run;
+    try {
+      run = await analyzeAll(files, c, undefined, reports);
+    } finally {
+      await reports.close();
+    }
+    if (reports.lostThread !== null && !c.quiet) {
+      process.stderr.write(`warning: report thread: ${reports.lostThread}; the reports were built in the main thread\n`);
+    }
     await out.close();
     if (run.failed) process.exitCode = 2;
     else if (run.failOnMatched) process.exitCode = 3;

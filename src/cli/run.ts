@@ -3,13 +3,14 @@
  * running the analysis of each capture with a progress bar and warnings on
  * stderr, selecting connections, and writing the output.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, statSync, type WriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import cliProgress from 'cli-progress';
-import { analyzeFile } from '../analyze/analyze.ts';
+import { type AnalyzeOptions, analyzeFile } from '../analyze/analyze.ts';
+import type { ReportThread } from './report-thread.ts';
 import { runPool, sibling } from '../analyze/pool.ts';
 import { CaptureError } from '../capture/frame.ts';
 import { isOsPreset, makeSettings, OS_PRESETS } from '../report/settings.ts';
@@ -160,25 +161,35 @@ export interface RunResult {
  * `error: <file>: <reason>` and the others go on; damage inside a readable
  * capture prints one warning per problem, naming frame and byte offset.
  * `onConnection` gets each connection as soon as it is final (ndjson).
+ * With `reports` the connections go to that report thread instead (ndjson
+ * of large captures) and `failOnMatched` comes back from it.
  */
 export async function analyzeAll(
   files: readonly (string | Input)[], c: Common,
   onConnection?: (r: ConnectionReport, file: string) => void,
-): Promise<RunResult> {
+  reports?: ReportThread,
+): Promise<RunResult & { failOnMatched: boolean }> {
   const captures: CaptureReport[] = [];
   let failed = false;
+  let failOnMatched = false;
   for (const input of files) {
     const { name: file, path } = typeof input === 'string' ? { name: input, path: input } : input;
     const progress = new Progress(c.progress, file);
+    reports?.begin(file);
     try {
-      const opts = {
+      const opts: AnalyzeOptions = {
         onProgress: (n: number, total: number) => progress.update(n, total),
-        keepConnections: onConnection === undefined,
+        keepConnections: onConnection === undefined && reports === undefined,
         maxConnections: c.maxConnections,
       };
+      if (reports !== undefined) {
+        opts.raw = reports;
+        opts.pause = reports.pause;
+      }
       const rep = await analyzeFile(path, c.settings, onConnection ? (r) => onConnection(r, file) : undefined, opts);
       rep.file = file;
       progress.stop();
+      if (reports !== undefined && await reports.end()) failOnMatched = true;
       for (const w of rep.warnings) {
         process.stderr.write(warningLine(c.lang, file, w) + '\n');
       }
@@ -186,6 +197,7 @@ export async function analyzeAll(
     } catch (e) {
       progress.stop();
       if (e instanceof CaptureError) {
+        if (reports !== undefined && await reports.end()) failOnMatched = true;
         process.stderr.write(`error: ${file}: ${e.message}\n`);
         failed = true;
         continue;
@@ -193,7 +205,34 @@ export async function analyzeAll(
       throw e;
     }
   }
-  return { captures, failed };
+  return { captures, failed, failOnMatched };
+}
+
+/** Captures at least this large in all go through a report thread with --format ndjson. */
+const REPORT_THREAD_BYTES = 32 << 20;
+
+/**
+ * Whether `analyze --format ndjson` of these captures builds its reports in
+ * a second thread (report-thread.ts): regular files of REPORT_THREAD_BYTES or
+ * more in all, on a machine with more than one core. TCPSCOPE_REPORT_THREAD
+ * (`on` or `off`) overrides it (tests, measurements).
+ */
+export function reportThreadWanted(files: readonly string[]): boolean {
+  const env = process.env.TCPSCOPE_REPORT_THREAD;
+  if (env === 'on') return true;
+  if (env === 'off') return false;
+  if (availableParallelism() < 2) return false;
+  let bytes = 0;
+  for (const f of files) {
+    if (f === '-') return false;
+    try {
+      const st = statSync(f);
+      if (st.isFile()) bytes += st.size;
+    } catch {
+      // reported when it is read
+    }
+  }
+  return bytes >= REPORT_THREAD_BYTES;
 }
 
 /** Several captures go to worker threads (one capture per task) when this holds. */
@@ -249,9 +288,10 @@ export class Output {
     this.file = path === null ? null : createWriteStream(path);
   }
 
-  write(s: string | Uint8Array): void {
-    if (this.file) this.file.write(s);
-    else process.stdout.write(s);
+  /** Write `s`; `written` is called once its bytes are no longer needed. */
+  write(s: string | Uint8Array, written?: () => void): void {
+    if (this.file) this.file.write(s, written);
+    else process.stdout.write(s, written);
   }
 
   /** Copy a file's bytes to the output. */

@@ -78,6 +78,7 @@ const SAFE = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 export class NdjsonWriter {
   private buf: Buffer;
   private n = 0;
+  private readonly spares: Buffer[] = [];
 
   constructor(capacity = 1 << 20) {
     this.buf = Buffer.allocUnsafe(capacity);
@@ -88,12 +89,17 @@ export class NdjsonWriter {
     return this.n;
   }
 
-  /** The bytes written since the last take, and start over in a new buffer. */
+  /** The bytes written since the last take, and start over in a new buffer (a recycled one if there is one). */
   take(): Uint8Array {
     const out = this.buf.subarray(0, this.n);
-    this.buf = Buffer.allocUnsafe(this.buf.length);
+    this.buf = this.spares.pop() ?? Buffer.allocUnsafe(this.buf.length);
     this.n = 0;
     return out;
+  }
+
+  /** Bytes from `take` that are no longer needed: their buffer is used again. */
+  recycle(bytes: Uint8Array): void {
+    if (this.spares.length < 4) this.spares.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.buffer.byteLength - bytes.byteOffset));
   }
 
   line(c: ConnectionReport, file: string): void {

@@ -35,6 +35,9 @@ const HISTORY_LETTERS = 'SHADFRshadfr';
 const CLIENT_FROM: readonly ClientFrom[] = ['syn', 'syn-ack', 'port', 'first-frame'];
 const END_REASONS: readonly EndReason[] = ['capture-end', 'expired', 'replaced'];
 
+/** Word of `pack`'s output holding endSec (endNsec follows). */
+const PACKED_END = 25;
+
 /** What the Connection constructor reads of a segment, for `unpack`. */
 const SEED = {
   ipVersion: 4 as 4 | 6, src: new Uint32Array(4), dst: new Uint32Array(4), srcPort: 0, dstPort: 0,
@@ -141,10 +144,13 @@ export class Connection {
   /**
    * Pack the connection into words (frozen.ts). Only a connection the
    * tracker holds with no observer and no pending replacement can be packed;
-   * otherwise, or when a value does not fit, `w.ok` ends false.
+   * otherwise, or when a value does not fit, `w.ok` ends false. `finished`
+   * packs a connection the tracker let go of (for a report thread,
+   * analyze/handoff.ts).
    */
-  pack(w: WordWriter): void {
-    if (this.observer !== null || this.replaced !== null || this.done) w.ok = false;
+  pack(w: WordWriter, finished = false): void {
+    if (this.observer !== null || this.replaced !== null || this.done !== finished) w.ok = false;
+    const start = w.n;
     const from = CLIENT_FROM.indexOf(this.clientFrom);
     const why = END_REASONS.indexOf(this.endReason);
     if (this.tsDigits < 0 || this.tsDigits > 15 || this.history.length > 12) w.ok = false;
@@ -169,9 +175,22 @@ export class Connection {
     w.u32(h0); w.u32(h1);
     w.i32(this.previousStream);
     w.f64(this.reuseGapSeconds);
+    if (w.n - start !== PACKED_END && w.ok) throw new Error('Connection.pack: PACKED_END is out of date');
     w.u32(this.endSec); w.u32(this.endNsec);
     this.ep0.pack(w);
     this.ep1.pack(w);
+  }
+
+  /**
+   * Set endReason, endSec and endNsec in words `pack` wrote at `off` (the
+   * tracker let go of a packed connection); false if the time does not fit.
+   */
+  static setPackedEnd(words: Int32Array, off: number, reason: EndReason, sec: number, nsec: number): boolean {
+    if ((sec >>> 0) !== sec || (nsec >>> 0) !== nsec) return false;
+    words[off] = (words[off] & ~(3 << 10)) | (END_REASONS.indexOf(reason) << 10);
+    words[off + PACKED_END] = sec | 0;
+    words[off + PACKED_END + 1] = nsec | 0;
+    return true;
   }
 
   /** A connection from the words `pack` wrote. */

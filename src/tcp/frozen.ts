@@ -14,60 +14,123 @@ import type { Segment } from '../decode/segment.ts';
 import type { Connection } from './connection.ts';
 import { WordReader, WordWriter } from './words.ts';
 
+const EMPTY = new Int32Array(0);
+
 /** A connection with more records than this (a few thousand transitions, copies, RSTs) stays an object. */
 const MAX_RECORD = 16384;
 
-/** Packed connections, one after the other in a growable Int32Array. */
+/**
+ * Words per block (1 MiB). Records go into fixed-size blocks rather than one
+ * array that doubles: growing never copies nor holds two arrays at once, and
+ * a block is let go of as soon as its last record is.
+ */
+const BLOCK = 1 << 18;
+
+/** Packed connections, one after the other in blocks of BLOCK words. */
 export class Arena {
-  words = new Int32Array(1 << 16);
-  top = 0;
-  /** Words of records freed since the last compaction. */
-  garbage = 0;
+  /** Blocks (null once emptied and let go of); records are written in the last one. */
+  private blocks: (Int32Array | null)[] = [];
+  /** Words of live records per block. */
+  private live: number[] = [];
+  /** Words of live records in all. */
+  private liveWords = 0;
+  /** Blocks held. */
+  private held = 0;
   readonly writer = new WordWriter();
   readonly reader = new WordReader();
 
-  /** The writer, set to write a record at the top (at most MAX_RECORD words). */
+  private readonly maxRecord: number;
+  private top: number;
+
+  /** `blockWords`: words per block (tests use small ones); a record may take up to all of one. */
+  constructor(private readonly blockWords = BLOCK) {
+    this.maxRecord = Math.min(MAX_RECORD, blockWords);
+    this.top = blockWords;
+  }
+
+  /** The writer, set to write a record at the top (at most maxRecord words). */
   begin(): WordWriter {
-    if (this.top + MAX_RECORD > this.words.length) {
-      const next = new Int32Array(this.words.length * 2);
-      next.set(this.words.subarray(0, this.top));
-      this.words = next;
-    }
-    this.writer.reset(this.words, this.top, this.top + MAX_RECORD);
+    if (this.top + this.maxRecord > this.blockWords) this.newBlock();
+    this.writer.reset(this.blocks[this.blocks.length - 1] as Int32Array, this.top, this.top + this.maxRecord);
     return this.writer;
   }
 
-  /** Keep the record the writer wrote (when it is ok); returns its offset. */
-  commit(): number {
-    const off = this.top;
+  /** Keep the record the writer wrote (when it is ok): its place. */
+  commit(f: { words: Int32Array; block: number; off: number; len: number }): void {
+    f.words = this.writer.buf;
+    f.block = this.blocks.length - 1;
+    f.off = this.top;
+    f.len = this.writer.n - this.top;
     this.top = this.writer.n;
-    return off;
+    this.live[f.block] += f.len;
+    this.liveWords += f.len;
   }
 
-  free(len: number): void {
-    this.garbage += len;
+  /** The record of `f` is no longer needed. */
+  free(f: FrozenConnection): void {
+    const b = f.block;
+    this.live[b] -= f.len;
+    this.liveWords -= f.len;
+    if (this.live[b] === 0 && b !== this.blocks.length - 1) this.dropBlock(b);
   }
 
-  /** Worth compacting: more than half of it is freed records. */
+  /** Bytes held in blocks. */
+  get bytes(): number {
+    return this.held * this.blockWords * 4;
+  }
+
+  /** Worth compacting: more than half of the blocks held are freed records. */
   get wasteful(): boolean {
-    return this.garbage > 1 << 16 && this.garbage * 2 > this.top;
+    return this.held > 4 && this.liveWords * 2 < this.held * this.blockWords;
   }
 
-  /** Move every live record to the front (`live` lists them all, in any order) and shrink. */
+  /** Move every live record (`live` lists them all, in any order) into new blocks, in order. */
   compact(live: Iterable<FrozenConnection>): void {
-    const recs = [...live].sort((a, b) => a.off - b.off);
-    let top = 0;
-    const w = this.words;
-    for (const f of recs) {
-      if (f.off !== top) w.copyWithin(top, f.off, f.off + f.len);
-      f.off = top;
-      top += f.len;
+    const recs = [...live].sort((a, b) => a.block - b.block || a.off - b.off);
+    const old = this.blocks;
+    const oldLive = this.live;
+    this.blocks = [];
+    this.live = [];
+    this.top = this.blockWords;
+    this.liveWords = 0;
+    this.held = 0;
+    for (let i = 0; i < recs.length; i++) {
+      const f = recs[i];
+      if (this.top + f.len > this.blockWords) this.newBlock();
+      const to = this.blocks[this.blocks.length - 1] as Int32Array;
+      to.set(f.words.subarray(f.off, f.off + f.len), this.top);
+      const from = f.block;
+      f.words = to;
+      f.block = this.blocks.length - 1;
+      f.off = this.top;
+      this.top += f.len;
+      this.live[f.block] += f.len;
+      this.liveWords += f.len;
+      // Let go of an old block once its last record moved.
+      oldLive[from] -= f.len;
+      if (oldLive[from] === 0) old[from] = null;
     }
-    this.top = top;
-    this.garbage = 0;
-    let size = this.words.length;
-    while (size > 1 << 16 && top * 4 < size) size >>= 1;
-    if (size < this.words.length) this.words = this.words.slice(0, size);
+  }
+
+  /** Forget every record. */
+  reset(): void {
+    this.blocks = [];
+    this.live = [];
+    this.top = this.blockWords;
+    this.liveWords = 0;
+    this.held = 0;
+  }
+
+  private newBlock(): void {
+    this.blocks.push(new Int32Array(this.blockWords));
+    this.live.push(0);
+    this.held++;
+    this.top = 0;
+  }
+
+  private dropBlock(b: number): void {
+    this.blocks[b] = null;
+    this.held--;
   }
 }
 
@@ -81,20 +144,22 @@ export class FrozenConnection {
   closedPrev: Connection | FrozenConnection | null = null;
   closedNext: Connection | FrozenConnection | null = null;
   inClosedList = false;
+  /** The block holding the record, its index in the arena, and the record's place in it. */
+  words: Int32Array = EMPTY;
+  block = 0;
+  off = 0;
+  len = 0;
 
   constructor(
-    readonly arena: Arena,
     readonly stream: number,
     readonly hash: number,
     readonly lastSec: number,
     readonly lastNsec: number,
-    public off: number,
-    readonly len: number,
   ) {}
 
   /** As Connection.sideOf, from the packed words (ip version, ports, then the two addresses). */
   sideOf(seg: Segment): -1 | 0 | 1 {
-    const w = this.arena.words;
+    const w = this.words;
     const o = this.off;
     if ((w[o] & 7) !== seg.ipVersion) return -1;
     const ports = w[o + 1] >>> 0;

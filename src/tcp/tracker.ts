@@ -1,5 +1,5 @@
 import { ACK, RST, SYN, type Segment } from '../decode/segment.ts';
-import { Connection } from './connection.ts';
+import { Connection, type EndReason } from './connection.ts';
 import { type Endpoint, secondsBetween } from './endpoint.ts';
 import { Arena, FrozenConnection } from './frozen.ts';
 import type { TcpObserver } from './observer.ts';
@@ -27,6 +27,22 @@ export interface TrackerOptions {
    * ended then (end reason `capture-end`, `evicted` set), and counted in `evicted`.
    */
   maxConnections?: number;
+  /** Words per block of the packed connections' arena (frozen.ts; tests use small ones). */
+  arenaBlockWords?: number;
+}
+
+/** A packed connection let go of (see Tracker.onDonePacked): words[off, off + len) as Connection.pack wrote them before it ended. */
+export interface PackedDone {
+  words: Int32Array;
+  off: number;
+  len: number;
+  stream: number;
+  /** Why it ended, and when (Connection's endReason, endSec, endNsec): not in the words yet. */
+  reason: EndReason;
+  endSec: number;
+  endNsec: number;
+  /** Let go of early because the table was full. */
+  evicted: boolean;
 }
 
 /** What the table holds for a connection: the object, or its packed form. */
@@ -52,7 +68,7 @@ export class Tracker {
   private closedTail: Held | null = null;
   /** First node of the closed list not yet considered for packing (all before it were). */
   private packCursor: Held | null = null;
-  private readonly arena = new Arena();
+  private readonly arena: Arena;
   private readonly unpackedLimit: number;
   private frozenCount = 0;
   private activeHead: Connection | null = null;
@@ -73,6 +89,9 @@ export class Tracker {
   private nowNsec = 0;
   private nowSet = false;
   private open = 0;
+  /** What finishSome has left to emit (null: not finishing). */
+  private rest: (Held | null)[] | null = null;
+  private restAt = 0;
 
   /**
    * Hooks called as connections open and change (see observer.ts). Set it
@@ -80,9 +99,23 @@ export class Tracker {
    */
   observer: TcpObserver | null = null;
 
+  /**
+   * When set, a connection the tracker holds packed (frozen.ts) is handed
+   * over packed when it is let go of, instead of unpacked for `onDone`
+   * (analyze/handoff.ts copies the words to a report thread). The words are
+   * valid only during the call.
+   */
+  onDonePacked: ((p: PackedDone) => void) | null = null;
+
   constructor(private readonly opts: TrackerOptions, private readonly onDone: (c: Connection) => void) {
     this.unpackedLimit = opts.unpackedLimit ?? 256;
+    this.arena = new Arena(opts.arenaBlockWords);
     this.maxConnections = opts.maxConnections ?? Infinity;
+  }
+
+  /** Bytes of the blocks holding packed connections. */
+  get packedBytes(): number {
+    return this.arena.bytes;
   }
 
   /** Connections held packed (see frozen.ts). */
@@ -155,6 +188,39 @@ export class Tracker {
 
   /** The capture ended: emit everything still held, in stream order. */
   finish(): void {
+    this.finishSome(Infinity);
+  }
+
+  /**
+   * The capture ended: emit up to `n` of the connections still held, in
+   * stream order (the first call takes them all out of the table); returns
+   * how many are left. Lets a caller interleave other work with the end of
+   * a large capture; `finish` is finishSome(Infinity).
+   */
+  finishSome(n: number): number {
+    if (this.rest === null) this.rest = this.takeAll();
+    const rest = this.rest;
+    let i = this.restAt;
+    const stop = Math.min(rest.length, i + n);
+    for (; i < stop; i++) {
+      const h = rest[i] as Held;
+      // Let the collector have it: the whole table never exists as objects at once.
+      rest[i] = null;
+      h.inClosedList = false;
+      this.emitHeld(h, 'capture-end', false);
+    }
+    this.restAt = i;
+    if (i < rest.length) return rest.length - i;
+    this.rest = null;
+    this.restAt = 0;
+    this.open = 0;
+    this.frozenCount = 0;
+    this.arena.reset();
+    return 0;
+  }
+
+  /** Everything held, out of the table and lists, in stream order (waiting connections are emitted at once). */
+  private takeAll(): (Held | null)[] {
     const rest: Held[] = [];
     for (const w of this.waiting) this.emit(w, 'replaced');
     this.waiting.length = 0;
@@ -171,19 +237,7 @@ export class Tracker {
     }
     this.activeHead = this.activeTail = null;
     rest.sort((a, b) => a.stream - b.stream);
-    // Unpacked one at a time: the whole table never exists as objects at once.
-    for (let i = 0; i < rest.length; i++) {
-      const h = rest[i];
-      const c = h instanceof FrozenConnection ? this.unpack(h) : h;
-      rest[i] = c;
-      c.inClosedList = false;
-      this.emit(c, 'capture-end');
-      // Let the collector have it.
-      (rest as (Held | null)[])[i] = null;
-    }
-    this.open = 0;
-    this.frozenCount = 0;
-    this.arena.top = this.arena.garbage = 0;
+    return rest;
   }
 
   /**
@@ -289,9 +343,7 @@ export class Tracker {
     this.removeFromTable(victim);
     this.open--;
     this.evicted++;
-    const c = victim instanceof FrozenConnection ? this.unpack(victim) : victim;
-    c.evicted = true;
-    this.emit(c, 'capture-end');
+    this.emitHeld(victim, 'capture-end', true);
   }
 
   private touchActive(c: Connection): void {
@@ -344,10 +396,10 @@ export class Tracker {
   private freeze(c: Connection): void {
     const arena = this.arena;
     const w = arena.begin();
-    const start = w.n;
     c.pack(w);
     if (!w.ok) return;
-    const f = new FrozenConnection(arena, c.stream, c.hash, c.lastSec, c.lastNsec, arena.commit(), w.n - start);
+    const f = new FrozenConnection(c.stream, c.hash, c.lastSec, c.lastNsec);
+    arena.commit(f);
     this.replace(c, f);
     this.frozenCount++;
   }
@@ -361,8 +413,8 @@ export class Tracker {
 
   private unpack(f: FrozenConnection): Connection {
     const arena = this.arena;
-    const c = Connection.unpack(arena.reader.at(arena.words, f.off), f.stream, f.hash);
-    arena.free(f.len);
+    const c = Connection.unpack(arena.reader.at(f.words, f.off), f.stream, f.hash);
+    arena.free(f);
     this.frozenCount--;
     return c;
   }
@@ -412,7 +464,7 @@ export class Tracker {
       this.unlinkClosed(c);
       this.removeFromTable(c);
       this.open--;
-      this.emit(c instanceof FrozenConnection ? this.unpack(c) : c, 'expired');
+      this.emitHeld(c, 'expired', false);
       c = next;
     }
   }
@@ -426,6 +478,29 @@ export class Tracker {
       for (let p: Held | null = head ?? null; p !== null; p = p.next) if (p.next === c) { p.next = c.next; break; }
     }
     c.next = null;
+  }
+
+  /**
+   * Emit a held connection: a packed one goes to `onDonePacked` as it is when
+   * the tracker has one, or else is unpacked first.
+   */
+  private emitHeld(h: Held, reason: 'capture-end' | 'expired', evicted: boolean): void {
+    if (h instanceof FrozenConnection) {
+      const sink = this.onDonePacked;
+      if (sink !== null) {
+        const arena = this.arena;
+        sink({
+          words: h.words, off: h.off, len: h.len, stream: h.stream,
+          reason, endSec: this.nowSec, endNsec: this.nowNsec, evicted,
+        });
+        arena.free(h);
+        this.frozenCount--;
+        return;
+      }
+      h = this.unpack(h);
+    }
+    if (evicted) h.evicted = true;
+    this.emit(h, reason);
   }
 
   private emit(c: Connection, reason: 'capture-end' | 'expired' | 'replaced'): void {

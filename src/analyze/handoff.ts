@@ -1,0 +1,141 @@
+/**
+ * Finished connections on their way to a report thread. Building a report
+ * and writing it as JSON costs more than reading, decoding and tracking all
+ * the connection's segments (a 3 KB NDJSON line for 30 segments), so
+ * `analyze --format ndjson` of a large capture does it in a second thread
+ * (cli/report-thread.ts): this thread packs each connection the tracker lets
+ * go of into 32-bit words (the same packing as tcp/frozen.ts), batches go
+ * over with their buffer transferred, and the other thread unpacks them and
+ * builds exactly the reports this thread would have built.
+ *
+ * A record is [length in words, stream, flags] then the packed connection.
+ * A connection that cannot be packed (a value too large for its word, a
+ * pending replacement) has its report built here, sent along in `built`, in
+ * order.
+ */
+import { buildReport } from '../report/build.ts';
+import type { ConnectionReport, Settings } from '../report/types.ts';
+import { Connection } from '../tcp/connection.ts';
+import type { PackedDone } from '../tcp/tracker.ts';
+import { WordReader, WordWriter } from '../tcp/words.ts';
+
+const HEADER = 3;
+/** Most words a packed connection may take (as frozen.ts). */
+const MAX_RECORD = 16384;
+const EVICTED = 1;
+const BUILT = 2;
+
+/** One batch of finished connections, in the order the tracker let go of them. */
+export interface HandoffBatch {
+  words: Int32Array;
+  /** Words used in `words`. */
+  length: number;
+  /** Records in the batch. */
+  count: number;
+  /** Reports of the records flagged BUILT, in order. */
+  built: ConnectionReport[];
+}
+
+/** The sending side: collects finished connections into a batch. */
+export class Handoff {
+  private words: Int32Array;
+  private n = 0;
+  private count = 0;
+  private built: ConnectionReport[] = [];
+  private readonly w = new WordWriter();
+  private readonly reader = new WordReader();
+
+  constructor(private readonly settings: Settings, private readonly capacity = 1 << 18) {
+    this.words = new Int32Array(capacity);
+  }
+
+  /** Make room for a record of `len` words. */
+  private room(len: number): void {
+    if (this.n + HEADER + len <= this.words.length) return;
+    const next = new Int32Array(Math.max(this.words.length * 2, this.n + HEADER + len));
+    next.set(this.words.subarray(0, this.n));
+    this.words = next;
+  }
+
+  /** Records waiting in the current batch. */
+  get pending(): number {
+    return this.count;
+  }
+
+  /** A finished connection the tracker held packed (Tracker.onDonePacked): its words are copied, not unpacked. */
+  addPacked(p: PackedDone): void {
+    this.room(p.len);
+    const start = this.n;
+    const words = this.words;
+    words.set(p.words.subarray(p.off, p.off + p.len), start + HEADER);
+    let flags = p.evicted ? EVICTED : 0;
+    let end = start + HEADER + p.len;
+    if (!Connection.setPackedEnd(words, start + HEADER, p.reason, p.endSec, p.endNsec)) {
+      // The end time does not fit a word: build the report here.
+      const c = Connection.unpack(this.reader.at(words, start + HEADER), p.stream, 0);
+      c.endReason = p.reason;
+      c.endSec = p.endSec;
+      c.endNsec = p.endNsec;
+      c.evicted = p.evicted;
+      this.built.push(buildReport(c, this.settings));
+      flags |= BUILT;
+      end = start + HEADER;
+    }
+    words[start] = end - start;
+    words[start + 1] = p.stream;
+    words[start + 2] = flags;
+    this.n = end;
+    this.count++;
+  }
+
+  add(c: Connection): void {
+    this.room(MAX_RECORD);
+    const start = this.n;
+    const w = this.w;
+    w.reset(this.words, start + HEADER, start + HEADER + MAX_RECORD);
+    c.pack(w, true);
+    let flags = c.evicted ? EVICTED : 0;
+    let end = w.n;
+    if (!w.ok) {
+      this.built.push(buildReport(c, this.settings));
+      flags |= BUILT;
+      end = start + HEADER;
+    }
+    const words = this.words;
+    words[start] = end - start;
+    words[start + 1] = c.stream;
+    words[start + 2] = flags;
+    this.n = end;
+    this.count++;
+  }
+
+  /** The batch so far (null if empty); the next one starts in a new buffer (this one may be transferred). */
+  take(): HandoffBatch | null {
+    if (this.count === 0) return null;
+    const batch: HandoffBatch = { words: this.words, length: this.n, count: this.count, built: this.built };
+    this.words = new Int32Array(this.capacity);
+    this.n = 0;
+    this.count = 0;
+    this.built = [];
+    return batch;
+  }
+}
+
+/** The receiving side: the report of each record of a batch, in order. */
+export function reportsOf(batch: HandoffBatch, settings: Settings, onReport: (r: ConnectionReport) => void): void {
+  const words = batch.words;
+  const reader = new WordReader();
+  let p = 0;
+  let k = 0;
+  for (let i = 0; i < batch.count; i++) {
+    const len = words[p];
+    const flags = words[p + 2];
+    if (flags & BUILT) onReport(batch.built[k++]);
+    else {
+      const c = Connection.unpack(reader.at(words, p + HEADER), words[p + 1], 0);
+      c.evicted = (flags & EVICTED) !== 0;
+      onReport(buildReport(c, settings));
+    }
+    p += len;
+  }
+}

@@ -1,0 +1,256 @@
+/**
+ * `analyze --format ndjson` of a large capture on two cores. Building a
+ * report and writing it as JSON costs more than reading, decoding and
+ * tracking all the connection's segments, so the reports of each batch of
+ * finished connections (analyze/handoff.ts, one batch per chunk of input
+ * and per step of the capture's end) are built by whichever thread is free:
+ * the report thread when it has fewer than MAX_IN_FLIGHT batches to do,
+ * else this one. Nobody waits: memory stays bounded by the batches in
+ * flight. Bytes are written in batch order, so the lines are byte for byte
+ * those of the single-thread path, in the same order.
+ */
+import { parentPort, type Worker, workerData } from 'node:worker_threads';
+import { type HandoffBatch, Handoff, reportsOf } from '../analyze/handoff.ts';
+import type { RawConnections } from '../analyze/analyze.ts';
+import { newWorker, sibling } from '../analyze/pool.ts';
+import { NdjsonWriter } from '../render/json.ts';
+import type { Connection } from '../tcp/connection.ts';
+import type { ConnectionReport } from '../report/types.ts';
+import type { PackedDone } from '../tcp/tracker.ts';
+import { type Common, type CommonOptions, resolveCommon, selector } from './run.ts';
+
+/** Batches given to the report thread and not yet back. */
+const MAX_IN_FLIGHT = 2;
+
+interface BatchTask {
+  seq: number;
+  file: string;
+  batch: HandoffBatch;
+  /** Buffers of earlier output, written and sent back for reuse. */
+  spares: ArrayBuffer[];
+}
+
+interface BatchDone {
+  seq: number;
+  /** The NDJSON bytes of the batch's selected connections, in pieces of about 1 MiB. */
+  chunks: Uint8Array[];
+  failOnMatched: boolean;
+  /** The worker failed on this batch. */
+  error?: string;
+}
+
+/** NDJSON of a batch's connections that pass --stream/--filter; whether one matched --fail-on. */
+function renderBatch(
+  task: BatchTask, c: Common, keep: (r: ConnectionReport) => boolean, lines: NdjsonWriter,
+): BatchDone {
+  const chunks: Uint8Array[] = [];
+  let failOnMatched = false;
+  reportsOf(task.batch, c.settings, (r) => {
+    if (!keep(r)) return;
+    lines.line(r, task.file);
+    if (lines.size >= 1 << 20) chunks.push(lines.take());
+    if (c.failOn?.(r)) failOnMatched = true;
+  });
+  if (lines.size > 0) chunks.push(lines.take());
+  return { seq: task.seq, chunks, failOnMatched };
+}
+
+/**
+ * The CLI thread's side: feeds the report thread, shares its work, writes in
+ * order. If the report thread fails (it cannot start, or dies), the batches
+ * it had are built here from copies and every later one too: the output is
+ * the same, only slower.
+ */
+export class ReportThread implements RawConnections {
+  private worker: Worker | null;
+  private readonly keep: (r: ConnectionReport) => boolean;
+  /** Lines of the batches built here. */
+  private readonly lines = new NdjsonWriter();
+  /** Written buffers of the report thread's, to send back with the next batch. */
+  private spares: ArrayBuffer[] = [];
+  private handoff: Handoff;
+  private file = '';
+  private nextSeq = 0;
+  private written = 0;
+  /** Batches the report thread has, with copies of their words in case it fails. */
+  private readonly inFlight = new Map<number, BatchTask>();
+  private readonly ready = new Map<number, { d: BatchDone; here: boolean }>();
+  private failOnMatched = false;
+  private failure: Error | null = null;
+  private ending: { resolve: (failOnMatched: boolean) => void; reject: (e: Error) => void } | null = null;
+  /** Why the report thread was given up (null while it works). */
+  lostThread: string | null = null;
+  /** Batches built here and by the report thread. */
+  builtHere = 0;
+  builtThere = 0;
+
+  constructor(private readonly c: Common, private readonly write: (bytes: Uint8Array, written: () => void) => void) {
+    this.keep = selector(c);
+    this.handoff = new Handoff(c.settings);
+    let w: Worker | null = null;
+    try {
+      w = newWorker(sibling(import.meta.url, 'report-thread'), { reportThread: true, options: c.options });
+    } catch (e) {
+      this.lostThread = e instanceof Error ? e.message : String(e);
+    }
+    this.worker = w;
+    if (w === null) return;
+    w.on('message', (m: BatchDone) => {
+      if (this.worker !== w) return;
+      if (m.error !== undefined) {
+        this.loseThread(m.error);
+        return;
+      }
+      this.inFlight.delete(m.seq);
+      this.builtThere++;
+      this.done(m, false);
+    });
+    w.on('error', (e) => this.loseThread(e.message));
+    w.on('exit', (code) => {
+      // Only close() ends it on purpose (and lets go of it first).
+      if (this.worker === w) this.loseThread(`exited with code ${code}`);
+    });
+  }
+
+  /** The next connections belong to this capture (its name goes in each line's `file`). */
+  begin(name: string): void {
+    this.file = name;
+    this.failOnMatched = false;
+  }
+
+  connection(conn: Connection): void {
+    this.handoff.add(conn);
+  }
+
+  packed(p: PackedDone): void {
+    this.handoff.addPacked(p);
+  }
+
+  /**
+   * For AnalyzeOptions.pause: the pending connections make a batch. Never
+   * waits for the report thread, but lets the event loop turn when batches
+   * are out, so that the ones done come back (reading itself may go on for
+   * long with nothing but microtasks between its chunks).
+   */
+  readonly pause = (): Promise<void> | null => {
+    this.send();
+    if (this.failure !== null) return Promise.reject(this.failure);
+    return this.inFlight.size > 0 ? new Promise<void>((resolve) => setImmediate(resolve)) : null;
+  };
+
+  /** The capture is done: resolves once every line of it is written; says whether one matched --fail-on. */
+  end(): Promise<boolean> {
+    this.send();
+    if (this.failure !== null) return Promise.reject(this.failure);
+    return new Promise<boolean>((resolve, reject) => {
+      this.ending = { resolve, reject };
+      this.flushWritten();
+    });
+  }
+
+  /** The report thread (null once given up). */
+  get thread(): Worker | null {
+    return this.worker;
+  }
+
+  async close(): Promise<void> {
+    const w = this.worker;
+    this.worker = null;
+    if (w !== null) await w.terminate();
+  }
+
+  private send(): void {
+    const batch = this.handoff.take();
+    if (batch === null) return;
+    const task: BatchTask = { seq: this.nextSeq++, file: this.file, batch, spares: [] };
+    const w = this.worker;
+    if (w !== null && this.inFlight.size < MAX_IN_FLIGHT) {
+      // The words go over (transferred); a copy stays in case the thread fails.
+      const copy: BatchTask = { ...task, batch: { ...batch, words: batch.words.slice(0, batch.length) } };
+      task.spares = this.spares;
+      this.spares = [];
+      this.inFlight.set(task.seq, copy);
+      w.postMessage(task, [batch.words.buffer as ArrayBuffer, ...task.spares]);
+      return;
+    }
+    // The report thread is busy (or gone): build this batch here.
+    this.buildHere(task);
+  }
+
+  private buildHere(task: BatchTask): void {
+    this.builtHere++;
+    let d: BatchDone;
+    try {
+      d = renderBatch(task, this.c, this.keep, this.lines);
+    } catch (e) {
+      this.fail(e instanceof Error ? e : new Error(String(e)));
+      return;
+    }
+    this.done(d, true);
+  }
+
+  /** Give up the report thread: what it had is built here. */
+  private loseThread(why: string): void {
+    if (this.worker === null) return;
+    const w = this.worker;
+    this.worker = null;
+    this.lostThread = why;
+    void w.terminate();
+    const tasks = [...this.inFlight.values()].sort((a, b) => a.seq - b.seq);
+    this.inFlight.clear();
+    for (const t of tasks) this.buildHere(t);
+  }
+
+  private done(d: BatchDone, here: boolean): void {
+    this.ready.set(d.seq, { d, here });
+    this.flushWritten();
+  }
+
+  /** Write every batch whose turn it is; settle `end` when all are written. */
+  private flushWritten(): void {
+    for (let r = this.ready.get(this.written); r !== undefined; r = this.ready.get(this.written)) {
+      this.ready.delete(this.written);
+      this.written++;
+      const { d, here } = r;
+      for (const bytes of d.chunks) {
+        // Once written, a buffer is used again by whichever thread made it.
+        this.write(bytes, here ? () => this.lines.recycle(bytes) : () => this.spares.push(bytes.buffer as ArrayBuffer));
+      }
+      if (d.failOnMatched) this.failOnMatched = true;
+    }
+    const e = this.ending;
+    if (e !== null && this.written === this.nextSeq) {
+      this.ending = null;
+      e.resolve(this.failOnMatched);
+    }
+  }
+
+  /** Building a batch failed here too: the analysis stops with this error (at the next pause or end). */
+  private fail(e: Error): void {
+    if (this.failure === null) this.failure = e;
+    const end = this.ending;
+    this.ending = null;
+    end?.reject(e);
+  }
+}
+
+// ------------------------------ the report thread ------------------------------
+
+const port = parentPort;
+if (port !== null && (workerData as { reportThread?: boolean } | null)?.reportThread) {
+  const { options } = workerData as { options: CommonOptions };
+  const c = resolveCommon(options);
+  const keep = selector(c);
+  const lines = new NdjsonWriter();
+  port.on('message', (task: BatchTask) => {
+    let d: BatchDone;
+    try {
+      for (const b of task.spares) lines.recycle(new Uint8Array(b));
+      d = renderBatch(task, c, keep, lines);
+    } catch (e) {
+      port.postMessage({ seq: task.seq, chunks: [], failOnMatched: false, error: e instanceof Error ? e.message : String(e) } satisfies BatchDone);
+      return;
+    }
+    port.postMessage(d, d.chunks.map((b) => b.buffer as ArrayBuffer));
+  });
+}

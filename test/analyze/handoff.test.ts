@@ -1,0 +1,112 @@
+/**
+ * Connections handed to a report thread (src/analyze/handoff.ts) must give
+ * the reports the pipeline builds in place: same text, same order, whether
+ * they were objects or packed when the tracker let go of them.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { analyzeFile } from '../../src/analyze/analyze.ts';
+import { Handoff, reportsOf } from '../../src/analyze/handoff.ts';
+import type { Frame } from '../../src/capture/frame.ts';
+import { readFrames } from '../../src/capture/source.ts';
+import { Decoder } from '../../src/decode/decoder.ts';
+import { DecodeStatus, Segment } from '../../src/decode/segment.ts';
+import { buildReport } from '../../src/report/build.ts';
+import { makeSettings } from '../../src/report/settings.ts';
+import type { Settings } from '../../src/report/types.ts';
+import { Tracker } from '../../src/tcp/tracker.ts';
+import { capturesDir, corpusDir, haveCorpus } from '../helpers/paths.ts';
+
+const captures = (dir: string): string[] =>
+  readdirSync(dir).filter((f) => /\.(pcap|pcapng)(\.gz)?$/.test(f)).map((f) => join(dir, f));
+const files = [...captures(capturesDir), ...(haveCorpus ? captures(corpusDir) : [])];
+
+/** Reports of a capture through a Handoff, taking a batch every `every` connections. */
+async function handedOff(file: string, settings: Settings, unpackedLimit: number, every: number): Promise<{ texts: string[]; packed: number }> {
+  const texts: string[] = [];
+  const handoff = new Handoff(settings, 64);
+  let packed = 0;
+  const drain = (): void => {
+    const b = handoff.take();
+    if (b !== null) reportsOf(b, settings, (r) => texts.push(JSON.stringify(r)));
+  };
+  const tracker = new Tracker({ lingerSeconds: settings.timeWaitSeconds, unpackedLimit }, (c) => {
+    handoff.add(c);
+    if (handoff.pending >= every) drain();
+  });
+  tracker.onDonePacked = (p) => {
+    packed++;
+    handoff.addPacked(p);
+    if (handoff.pending >= every) drain();
+  };
+  const decoder = new Decoder();
+  const seg = new Segment();
+  await readFrames(file, (f: Frame) => {
+    if (decoder.decode(f, seg) === DecodeStatus.Tcp) tracker.push(seg);
+    else tracker.observeTime(f.tsSec, f.tsNsec);
+  });
+  while (tracker.finishSome(7) > 0) drain();
+  tracker.finish();
+  drain();
+  return { texts, packed };
+}
+
+describe('Handoff', () => {
+  it('gives the reports built in place, in the same order, on every fixture and corpus capture', async () => {
+    let packed = 0;
+    let total = 0;
+    for (const msl of [1, 120]) {
+      const settings = makeSettings({ msl });
+      for (const file of files) {
+        const inPlace: string[] = [];
+        const tracker = new Tracker({ lingerSeconds: settings.timeWaitSeconds }, (c) => inPlace.push(JSON.stringify(buildReport(c, settings))));
+        const decoder = new Decoder();
+        const seg = new Segment();
+        await readFrames(file, (f: Frame) => {
+          if (decoder.decode(f, seg) === DecodeStatus.Tcp) tracker.push(seg);
+          else tracker.observeTime(f.tsSec, f.tsNsec);
+        });
+        tracker.finish();
+        // Everything packed as soon as it is over, batches of 1 and of 50.
+        for (const every of [1, 50]) {
+          const h = await handedOff(file, settings, 0, every);
+          assert.deepStrictEqual(h.texts, inPlace, `${file} msl ${msl} batches of ${every}`);
+          packed += h.packed;
+        }
+        total += inPlace.length;
+      }
+    }
+    // Both kinds of records were exercised.
+    assert.ok(packed > 200, `packed ${packed}`);
+    assert.ok(total > packed / 2);
+  });
+
+  it('analyzeFile with a raw sink and pause hands over every connection exactly once', async () => {
+    const settings = makeSettings({});
+    for (const file of files.slice(0, 8)) {
+      const plain = await analyzeFile(file, settings);
+      const handoff = new Handoff(settings);
+      const texts: string[] = [];
+      let pauses = 0;
+      const rep = await analyzeFile(file, settings, undefined, {
+        keepConnections: false,
+        raw: { connection: (c) => handoff.add(c), packed: (p) => handoff.addPacked(p) },
+        pause: () => {
+          pauses++;
+          const b = handoff.take();
+          if (b !== null) reportsOf(b, settings, (r) => texts.push(JSON.stringify(r)));
+          return null;
+        },
+      });
+      const b = handoff.take();
+      if (b !== null) reportsOf(b, settings, (r) => texts.push(JSON.stringify(r)));
+      assert.ok(pauses >= 0);
+      assert.equal(rep.connections.length, 0);
+      // Handed over in the tracker's order; the same reports as in stream order.
+      const sorted = texts.map((t) => JSON.parse(t) as { stream: number }).sort((x, y) => x.stream - y.stream);
+      assert.deepStrictEqual(sorted, JSON.parse(JSON.stringify(plain.connections)), file);
+    }
+  });
+});

@@ -1,0 +1,73 @@
+/**
+ * `analyze --format ndjson` builds the reports of large captures in a second
+ * thread (src/cli/report-thread.ts). Whatever thread builds a batch, and even
+ * when the report thread dies, the output must be the single-thread path's,
+ * byte for byte, with the same exit codes.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ReportThread } from '../../src/cli/report-thread.ts';
+import { analyzeAll, resolveCommon } from '../../src/cli/run.ts';
+import { ndjsonLine } from '../../src/render/json.ts';
+import { tcpscope } from '../helpers/cli.ts';
+import { capturesDir, corpusDir, haveCorpus } from '../helpers/paths.ts';
+
+const captures = (dir: string): string[] =>
+  readdirSync(dir).filter((f) => /\.(pcap|pcapng)(\.gz)?$/.test(f)).map((f) => join(dir, f));
+const fixtures = captures(capturesDir);
+const all = [...fixtures, ...(haveCorpus ? captures(corpusDir) : [])];
+
+async function both(args: string[]): Promise<void> {
+  const on = await tcpscope(args, { env: { TCPSCOPE_REPORT_THREAD: 'on' } });
+  const off = await tcpscope(args, { env: { TCPSCOPE_REPORT_THREAD: 'off' } });
+  assert.equal(on.stdout, off.stdout, args.join(' '));
+  assert.equal(on.stderr, off.stderr, args.join(' '));
+  assert.equal(on.code, off.code, args.join(' '));
+}
+
+describe('analyze --format ndjson through the report thread', () => {
+  it('writes what the single thread writes, for all fixture and corpus captures at once', async () => {
+    await both(['analyze', '--format', 'ndjson', '-j', '1', ...all]);
+    await both(['analyze', '--format', 'ndjson', '-j', '1', '--msl', '1', ...all]);
+  });
+
+  it('same selection and exit codes with --filter, --stream and --fail-on', async () => {
+    await both(['analyze', '--format', 'ndjson', '-j', '1', '--filter', 'closed-by server', ...fixtures]);
+    await both(['analyze', '--format', 'ndjson', '-j', '1', '--fail-on', 'verdict cut-short', ...fixtures]);
+    await both(['analyze', '--format', 'ndjson', '--stream', '1', join(capturesDir, 'timewait-reuse.pcap')]);
+    // An unreadable capture among readable ones: exit 2, the others written.
+    await both(['analyze', '--format', 'ndjson', '-j', '1', join(capturesDir, 'lost-fin.pcap'), join(capturesDir, 'lost-fin.expected.json')]);
+  });
+
+  it('builds everything in this thread when the report thread dies, with the same lines', async () => {
+    const c = resolveCommon({ color: false, quiet: true, msl: '1' });
+    const expected: string[] = [];
+    await analyzeAll(all, c, (r, file) => expected.push(ndjsonLine(r, file)));
+
+    const out: Buffer[] = [];
+    /** A report thread that is killed at the start of a capture once it has built a batch. */
+    class Dying extends ReportThread {
+      killed = false;
+      override begin(name: string): void {
+        super.begin(name);
+        if (!this.killed && this.builtThere > 0) {
+          this.killed = true;
+          void this.thread?.terminate();
+        }
+      }
+    }
+    const reports = new Dying(c, (bytes, written) => {
+      out.push(Buffer.from(bytes));
+      written();
+    });
+    const run = await analyzeAll(all, c, undefined, reports);
+    await reports.close();
+    assert.equal(run.failed, false);
+    assert.ok(reports.killed, 'the report thread never built a batch');
+    assert.match(reports.lostThread ?? '', /exited/);
+    assert.ok(reports.builtHere > 0);
+    assert.equal(Buffer.concat(out).toString('utf8'), expected.join(''));
+  });
+});
