@@ -13,6 +13,7 @@ import { renderHtml } from '../render/html.ts';
 import { t } from '../render/i18n.ts';
 import { NdjsonWriter, renderJsonParts } from '../render/json.ts';
 import { ReportThread } from './report-thread.ts';
+import { expandFolders, NoCapturesError } from '../capture/files.ts';
 import { renderKey } from '../render/key.ts';
 import { buildLadder } from '../render/ladder.ts';
 import { renderMarkdown } from '../render/markdown.ts';
@@ -87,8 +88,15 @@ interface AnalyzeOptions extends CommonOptions {
   format: string;
 }
 
-async function analyzeAction(files: string[], o: AnalyzeOptions): Promise<void> {
+async function analyzeAction(args: string[], o: AnalyzeOptions): Promise<void> {
   const c = resolveCommon(o);
+  let files: string[];
+  try {
+    files = await expandFolders(args);
+  } catch (e) {
+    if (e instanceof NoCapturesError) throw new UsageError(e.message);
+    throw e;
+  }
   const format = o.format as Format;
   if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format: expected one of ${FORMATS.join(', ')}, got '${o.format}'`);
   if (files.filter((f) => f === '-').length > 1) throw new UsageError('standard input (-) can be given only once');
@@ -234,14 +242,15 @@ async function keyAction(file: string, o: CommonOptions): Promise<void> {
 export function registerCommands(program: Command): void {
   common(program.command('analyze'))
     .summary('one row per connection: who closed, TIME_WAIT verdict, retransmitted FINs')
-    .description('Analyze captures (pcap, pcapng, gzip; - for standard input): one row per TCP connection with its handshake, close kind, active closer, final states, TIME_WAIT verdict, retransmitted FINs, half-close bytes and reset cause, and a summary.')
-    .argument('<capture...>', 'pcap or pcapng files (.gz too), - for standard input')
+    .description('Analyze captures (pcap, pcapng, gzip; folders of them; - for standard input): one row per TCP connection with its handshake, close kind, active closer, final states, TIME_WAIT verdict, retransmitted FINs, half-close bytes and reset cause, and a summary.')
+    .argument('<capture...>', 'pcap or pcapng files (.gz too), folders (every .pcap, .pcapng, .cap, .gz under them), - for standard input')
     .addOption(new Option('-f, --format <format>', 'output format').choices([...FORMATS]).default('table'))
     .option('-j, --jobs <n>', `worker threads for several captures, one capture each (default: the number of CPUs, here ${availableParallelism()})`)
     .addHelpText('after', `
 Examples:
   tcpscope analyze fixtures/captures/client-close.pcap
   tcpscope analyze --os linux fixtures/captures/*.pcap
+  tcpscope analyze --format ndjson fixtures/captures/   (every capture under it, one per CPU at a time)
   tcpscope analyze --format json capture.pcapng > report.json
   tcpscope analyze --format ndjson big.pcap.gz | jq -c 'select(.close.activeCloser == "server")'
   tcpscope analyze --format csv --output conns.csv capture.pcap

@@ -1,13 +1,13 @@
 /**
- * Finding the submissions: every capture under the folders given (`.pcap`,
- * `.pcapng`, `.cap`, `.gz`), one student per file or per sub-folder, the
- * student id read from the name. Files named on the command line are taken
- * whatever their extension. macOS zip leftovers (`__MACOSX`, `._name`) and
- * hidden files are skipped. Sorted by student id (numbers in names compare
- * as numbers), then path: the gradebook's order does not depend on the file
+ * Finding the submissions: every capture under the folders given (see
+ * capture/files.ts), one student per file or per sub-folder, the student id
+ * read from the name. Files named on the command line are taken whatever
+ * their extension. Sorted by student id (numbers in names compare as
+ * numbers), then path: the gradebook's order does not depend on the file
  * system or on which worker finished first.
  */
 import { readdir, stat } from 'node:fs/promises';
+import { capturesUnder as walk, collator, isCaptureName, isSkippedEntry as skipped } from '../capture/files.ts';
 import { basename, join } from 'node:path';
 
 export type Per = 'file' | 'folder';
@@ -18,13 +18,7 @@ export interface Submission {
   files: { path: string; display: string }[];
 }
 
-const CAPTURE = /\.(pcap|pcapng|cap|gz)$/i;
-
-export const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'variant' });
-
-export function isCaptureName(name: string): boolean {
-  return CAPTURE.test(name) && !name.startsWith('.');
-}
+export { collator, isCaptureName };
 
 /** `s2024001_lab3.pcapng.gz` -> `s2024001_lab3`; with a pattern, its first group (or the whole match). */
 export function studentId(name: string, pattern: RegExp | null): string {
@@ -39,22 +33,6 @@ export function studentId(name: string, pattern: RegExp | null): string {
     if (m) return m[1] ?? m[0];
   }
   return stem;
-}
-
-function skipped(name: string): boolean {
-  return name.startsWith('.') || name === '__MACOSX';
-}
-
-async function walk(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  const entries = await readdir(dir, { withFileTypes: true });
-  for (const e of entries) {
-    if (skipped(e.name)) continue;
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await walk(p)));
-    else if ((e.isFile() || e.isSymbolicLink()) && isCaptureName(e.name)) out.push(p);
-  }
-  return out;
 }
 
 export class InputError extends Error {}
@@ -82,7 +60,7 @@ export async function collectSubmissions(inputs: readonly string[], opts: { per:
       if (skipped(e.name)) continue;
       const p = join(input, e.name);
       if (e.isDirectory()) {
-        const files = (await walk(p)).sort(collator.compare).map((f) => ({ path: f, display: f }));
+        const files = (await walk(p)).map((f) => ({ path: f, display: f }));
         const name = opts.idPattern ? studentId(e.name, opts.idPattern) : e.name;
         subs.push({ student: name, files });
       } else if (isCaptureName(e.name)) subs.push(one(p));

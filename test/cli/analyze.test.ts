@@ -4,7 +4,7 @@
  * captures are regenerated with new ISNs), never from this file.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -216,6 +216,37 @@ describe('analyze: selection', () => {
 
   it('--stream N picks one connection', async () => {
     assert.deepEqual(await streams(['--stream', '1']), ['timewait-reuse.pcap#1']);
+  });
+});
+
+describe('analyze: folders', () => {
+  it('a folder stands for every capture under it, in name order, spread over worker threads', async () => {
+    // A folder of captures, one in a sub-folder, with files that are not captures beside them.
+    const dir = mkdtempSync(join(tmp, 'folder-'));
+    const sub = join(dir, 'lab 2');
+    mkdirSync(sub);
+    const names = ['client-close.pcap', 'lost-fin.pcap', 'rst-abort.pcap'];
+    copyFileSync(join(capturesDir, names[0]), join(dir, 'b10.pcap'));
+    copyFileSync(join(capturesDir, names[1]), join(dir, 'b9.pcap'));
+    copyFileSync(join(capturesDir, names[2]), join(sub, 'a.pcap'));
+    writeFileSync(join(dir, 'notes.txt'), 'not a capture');
+    writeFileSync(join(dir, '.hidden.pcap'), 'hidden');
+    const order = [join(dir, 'b9.pcap'), join(dir, 'b10.pcap'), join(sub, 'a.pcap')];
+    const byFolder = await tcpscope(['analyze', '--format', 'ndjson', dir]);
+    const byFiles = await tcpscope(['analyze', '--format', 'ndjson', '-j', '1', ...order]);
+    assert.equal(byFolder.code, 0, byFolder.stderr);
+    assert.equal(byFolder.stdout, byFiles.stdout);
+    const files = [...new Set(byFolder.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { file: string }).file))];
+    assert.deepEqual(files, order);
+  });
+
+  it('a folder without captures: one line, exit 2', async () => {
+    const dir = mkdtempSync(join(tmp, 'empty-'));
+    writeFileSync(join(dir, 'readme.txt'), 'nothing here');
+    const r = await tcpscope(['analyze', dir]);
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+    assert.match(r.stderr, /no capture files/);
   });
 });
 
