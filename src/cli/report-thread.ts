@@ -21,6 +21,8 @@ import { type Common, type CommonOptions, resolveCommon, selector } from './run.
 
 /** Batches given to the report thread and not yet back. */
 const MAX_IN_FLIGHT = 2;
+/** Written output buffers kept to send back to the report thread. */
+const MAX_SPARES = 4;
 
 interface BatchTask {
   seq: number;
@@ -201,6 +203,11 @@ export class ReportThread implements RawConnections {
     for (const t of tasks) this.buildHere(t);
   }
 
+  /** A written buffer of the report thread's goes back with the next batch (a few; the rest are let go of). */
+  private spare(bytes: Uint8Array): void {
+    if (this.spares.length < MAX_SPARES) this.spares.push(bytes.buffer as ArrayBuffer);
+  }
+
   private done(d: BatchDone, here: boolean): void {
     this.ready.set(d.seq, { d, here });
     this.flushWritten();
@@ -214,7 +221,7 @@ export class ReportThread implements RawConnections {
       const { d, here } = r;
       for (const bytes of d.chunks) {
         // Once written, a buffer is used again by whichever thread made it.
-        this.write(bytes, here ? () => this.lines.recycle(bytes) : () => this.spares.push(bytes.buffer as ArrayBuffer));
+        this.write(bytes, here ? () => this.lines.recycle(bytes) : () => this.spare(bytes));
       }
       if (d.failOnMatched) this.failOnMatched = true;
     }
