@@ -113,7 +113,7 @@ async function analyzeAction(args: string[], o: AnalyzeOptions): Promise<void> {
 
   if (format === 'ndjson' && reportThreadWanted(files)) {
     // Large captures: reports are built and written on a second core.
-    const reports = new ReportThread(c, (bytes, written) => out.write(bytes, written));
+    const reports = new ReportThread(c, (bytes, written) => out.write(bytes, written), () => out.caughtUp());
     let run;
     try {
       run = await analyzeAll(files, c, undefined, reports);
@@ -149,7 +149,7 @@ async function analyzeAction(args: string[], o: AnalyzeOptions): Promise<void> {
         setImmediate(flush);
       }
       if (c.failOn?.(r)) shown.push(r);
-    });
+    }, undefined, () => out.caughtUp());
     flush();
     await out.close();
     finish(c, run.failed, shown);
@@ -168,7 +168,10 @@ async function analyzeAction(args: string[], o: AnalyzeOptions): Promise<void> {
       out.write(renderTable(doc, { lang: c.lang, color: c.color }));
       break;
     case 'json':
-      for (const part of renderJsonParts(doc)) out.write(part);
+      for (const part of renderJsonParts(doc)) {
+        out.write(part);
+        await out.caughtUp();
+      }
       break;
     case 'csv':
       out.write(renderCsv(doc));

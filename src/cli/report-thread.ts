@@ -86,7 +86,15 @@ export class ReportThread implements RawConnections {
   builtHere = 0;
   builtThere = 0;
 
-  constructor(private readonly c: Common, private readonly write: (bytes: Uint8Array, written: () => void) => void) {
+  /**
+   * `write` writes bytes and calls `written` once they are no longer needed;
+   * `caughtUp` is the output's back-pressure (see Output.caughtUp).
+   */
+  constructor(
+    private readonly c: Common,
+    private readonly write: (bytes: Uint8Array, written: () => void) => void,
+    private readonly caughtUp: () => Promise<void> | null = () => null,
+  ) {
     this.keep = selector(c);
     this.handoff = new Handoff(c.settings);
     let w: Worker | null = null;
@@ -132,11 +140,14 @@ export class ReportThread implements RawConnections {
    * For AnalyzeOptions.pause: the pending connections make a batch. Never
    * waits for the report thread, but lets the event loop turn when batches
    * are out, so that the ones done come back (reading itself may go on for
-   * long with nothing but microtasks between its chunks).
+   * long with nothing but microtasks between its chunks); waits for the
+   * output when much is waiting to be written.
    */
   readonly pause = (): Promise<void> | null => {
     this.send();
     if (this.failure !== null) return Promise.reject(this.failure);
+    const output = this.caughtUp();
+    if (output !== null) return output;
     return this.inFlight.size > 0 ? new Promise<void>((resolve) => setImmediate(resolve)) : null;
   };
 

@@ -162,12 +162,15 @@ export interface RunResult {
  * capture prints one warning per problem, naming frame and byte offset.
  * `onConnection` gets each connection as soon as it is final (ndjson).
  * With `reports` the connections go to that report thread instead (ndjson
- * of large captures) and `failOnMatched` comes back from it.
+ * of large captures) and `failOnMatched` comes back from it. `pause` is
+ * called between chunks of input (AnalyzeOptions.pause), e.g. to wait for
+ * the output.
  */
 export async function analyzeAll(
   files: readonly (string | Input)[], c: Common,
   onConnection?: (r: ConnectionReport, file: string) => void,
   reports?: ReportThread,
+  pause?: () => Promise<void> | null,
 ): Promise<RunResult & { failOnMatched: boolean }> {
   const captures: CaptureReport[] = [];
   let failed = false;
@@ -185,7 +188,7 @@ export async function analyzeAll(
       if (reports !== undefined) {
         opts.raw = reports;
         opts.pause = reports.pause;
-      }
+      } else if (pause !== undefined) opts.pause = pause;
       const rep = await analyzeFile(path, c.settings, onConnection ? (r) => onConnection(r, file) : undefined, opts);
       rep.file = file;
       progress.stop();
@@ -281,6 +284,9 @@ export async function analyzeParallel(
   }
 }
 
+/** Bytes waiting to be written beyond which reading waits (Output.caughtUp). */
+const OUTPUT_BACKLOG = 8 << 20;
+
 /** Where the output goes: stdout, or the --output file. */
 export class Output {
   private readonly file: WriteStream | null;
@@ -292,6 +298,26 @@ export class Output {
   write(s: string | Uint8Array, written?: () => void): void {
     if (this.file) this.file.write(s, written);
     else process.stdout.write(s, written);
+  }
+
+  /**
+   * Back-pressure: null while little is waiting to be written, else a
+   * promise resolved once the output has caught up (a pipe to a slower
+   * reader, or a thread that did not let the event loop turn for a while).
+   * Without it everything written would wait in memory.
+   */
+  caughtUp(): Promise<void> | null {
+    const s = this.file ?? process.stdout;
+    if (s.writableLength <= OUTPUT_BACKLOG || s.destroyed) return null;
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        s.off('drain', done);
+        s.off('close', done);
+        resolve();
+      };
+      s.on('drain', done);
+      s.on('close', done);
+    });
   }
 
   /** Copy a file's bytes to the output. */
