@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { type Command, Option } from 'commander';
 import { segmentsOf } from '../analyze/segments.ts';
 import type { AnalysisDocument, ConnectionReport } from '../report/types.ts';
-import { renderCsv } from '../render/csv.ts';
+import { csvHeader, csvLine, renderCsv } from '../render/csv.ts';
 import { renderHtml } from '../render/html.ts';
 import { t } from '../render/i18n.ts';
 import { NdjsonWriter, renderJsonParts } from '../render/json.ts';
@@ -16,11 +16,12 @@ import { ReportThread } from './report-thread.ts';
 import { expandFolders, NoCapturesError } from '../capture/files.ts';
 import { renderKey } from '../render/key.ts';
 import { buildLadder } from '../render/ladder.ts';
-import { renderMarkdown } from '../render/markdown.ts';
-import { renderTable } from '../render/table.ts';
+import { markdownRow, renderMarkdown, renderMarkdownRows } from '../render/markdown.ts';
+import { addToSummary, emptySummary } from '../render/rows.ts';
+import { renderTable, renderTableParts, tableCells } from '../render/table.ts';
 import { renderTimeline } from '../render/timeline.ts';
 import {
-  type Common, type CommonOptions, type Input, DEFAULT_MAX_CONNECTIONS, analyzeAll, analyzeParallel, parallel, openOutput, reportThreadWanted, resolveCommon, selector, withReadableTwice,
+  type Common, type CommonOptions, type Input, type Output, DEFAULT_MAX_CONNECTIONS, analyzeAll, analyzeParallel, parallel, openOutput, reportThreadWanted, resolveCommon, selector, withReadableTwice,
 } from './run.ts';
 import { registerGradeCommand } from './grade.ts';
 import { registerLiveCommands } from './live.ts';
@@ -156,6 +157,11 @@ async function analyzeAction(args: string[], o: AnalyzeOptions): Promise<void> {
     return;
   }
 
+  if ((format === 'table' || format === 'markdown' || format === 'csv') && !parallel(files, c)) {
+    await rowsAction(files, c, format, out);
+    return;
+  }
+
   const run = format === 'html'
     ? await (files.length === 1 && files[0] === '-' ? withReadableTwice('-', (i) => analyzeAll([i], c).then((r) => ({ ...r, inputs: [i] }))) : analyzeAll(files, c).then((r) => ({ ...r, inputs: null })))
     : { ...(await (parallel(files, c) ? analyzeParallel(files, c, null) : analyzeAll(files, c))), inputs: null };
@@ -195,6 +201,62 @@ async function analyzeAction(args: string[], o: AnalyzeOptions): Promise<void> {
   await out.close();
   if (c.output !== null && !c.quiet) process.stderr.write(t(c.lang, 'cli.wrote', { file: c.output }) + '\n');
   finish(c, run.failed, doc.captures.flatMap((cap) => cap.connections));
+}
+
+/**
+ * `--format table`, `markdown` or `csv` of captures read in this thread: each
+ * shown connection becomes its row as soon as it is final and only the rows
+ * are kept (a report takes several KB, a row a few hundred bytes), sorted by
+ * stream at the end. The text is renderTable's, renderMarkdown's and
+ * renderCsv's of the whole document.
+ */
+async function rowsAction(files: readonly string[], c: Common, format: 'table' | 'markdown' | 'csv', out: Output): Promise<void> {
+  type Kept = { stream: number; row: string | string[] };
+  const kept: Kept[][] = files.map(() => []);
+  const seen = files.map(() => ({ n: 0, max: -1, wanted: false }));
+  const keep = selector(c);
+  const summary = emptySummary();
+  const tableOpts = { lang: c.lang, color: c.color };
+  let failOnMatched = false;
+  const run = await analyzeAll(files, c, (r, file, i) => {
+    const s = seen[i];
+    s.n++;
+    if (r.stream > s.max) s.max = r.stream;
+    if (r.stream === c.stream) s.wanted = true;
+    if (!keep(r)) return;
+    addToSummary(summary, r);
+    kept[i].push({ stream: r.stream, row: format === 'csv' ? csvLine(r, file) : format === 'table' ? tableCells(r, tableOpts) : markdownRow(r, c.lang) });
+    if (c.failOn?.(r)) failOnMatched = true;
+  });
+  if (c.stream !== null && run.captures.length === 1) {
+    const s = seen[run.indexes[0]];
+    const file = run.captures[0].file;
+    if (!s.wanted) {
+      throw new UsageError(s.n === 0 ? t(c.lang, 'cli.noStreamAtAll', { file }) : t(c.lang, 'cli.noStream', { stream: c.stream, file, max: s.max }));
+    }
+  }
+  const rowsOf = <R>(k: number): R[] => kept[run.indexes[k]].sort((a, b) => a.stream - b.stream).map((x) => x.row as R);
+  const write = async (part: string): Promise<void> => {
+    out.write(part);
+    await out.caughtUp();
+  };
+  if (format === 'csv') {
+    await write(csvHeader());
+    for (let k = 0; k < run.captures.length; k++) {
+      const lines = rowsOf<string>(k);
+      for (let i = 0; i < lines.length; i += 4096) await write(lines.slice(i, i + 4096).join(''));
+    }
+  } else if (format === 'table') {
+    const caps = run.captures.map((capture, k) => ({ capture, rows: rowsOf<string[]>(k) }));
+    for (const part of renderTableParts(caps, summary, c.settings, tableOpts)) await write(part);
+  } else {
+    const caps = run.captures.map((capture, k) => ({ capture, rows: rowsOf<string>(k) }));
+    await write(renderMarkdownRows(caps, summary, c.settings, { lang: c.lang }));
+  }
+  await out.close();
+  if (c.output !== null && !c.quiet) process.stderr.write(t(c.lang, 'cli.wrote', { file: c.output }) + '\n');
+  if (run.failed) process.exitCode = 2;
+  else if (failOnMatched) process.exitCode = 3;
 }
 
 interface TimelineOptions extends CommonOptions {

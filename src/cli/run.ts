@@ -164,18 +164,20 @@ export interface RunResult {
  * With `reports` the connections go to that report thread instead (ndjson
  * of large captures) and `failOnMatched` comes back from it. `pause` is
  * called between chunks of input (AnalyzeOptions.pause), e.g. to wait for
- * the output.
+ * the output. `indexes` gives, for each capture returned, its place in `files`.
  */
 export async function analyzeAll(
   files: readonly (string | Input)[], c: Common,
-  onConnection?: (r: ConnectionReport, file: string) => void,
+  onConnection?: (r: ConnectionReport, file: string, index: number) => void,
   reports?: ReportThread,
   pause?: () => Promise<void> | null,
-): Promise<RunResult & { failOnMatched: boolean }> {
+): Promise<RunResult & { failOnMatched: boolean; indexes: number[] }> {
   const captures: CaptureReport[] = [];
+  const indexes: number[] = [];
   let failed = false;
   let failOnMatched = false;
-  for (const input of files) {
+  for (let index = 0; index < files.length; index++) {
+    const input = files[index];
     const { name: file, path } = typeof input === 'string' ? { name: input, path: input } : input;
     const progress = new Progress(c.progress, file);
     reports?.begin(file);
@@ -189,7 +191,7 @@ export async function analyzeAll(
         opts.raw = reports;
         opts.pause = reports.pause;
       } else if (pause !== undefined) opts.pause = pause;
-      const rep = await analyzeFile(path, c.settings, onConnection ? (r) => onConnection(r, file) : undefined, opts);
+      const rep = await analyzeFile(path, c.settings, onConnection ? (r) => onConnection(r, file, index) : undefined, opts);
       rep.file = file;
       progress.stop();
       if (reports !== undefined && await reports.end()) failOnMatched = true;
@@ -197,6 +199,7 @@ export async function analyzeAll(
         process.stderr.write(warningLine(c.lang, file, w) + '\n');
       }
       captures.push(rep);
+      indexes.push(index);
     } catch (e) {
       progress.stop();
       if (e instanceof CaptureError) {
@@ -208,7 +211,7 @@ export async function analyzeAll(
       throw e;
     }
   }
-  return { captures, failed, failOnMatched };
+  return { captures, failed, failOnMatched, indexes };
 }
 
 /** Captures at least this large in all go through a report thread with --format ndjson. */

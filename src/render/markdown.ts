@@ -2,9 +2,9 @@
  * `--format markdown`: a GitHub-flavoured Markdown table per capture and the
  * summary as a list, for pasting into issues, course notes and reports.
  */
-import type { AnalysisDocument } from '../report/types.ts';
+import type { AnalysisDocument, ConnectionReport, Settings } from '../report/types.ts';
 import { type Lang, t } from './i18n.ts';
-import { COLUMNS, allConnections, decodeLine, headers, row, summarize, summaryLines } from './rows.ts';
+import { COLUMNS, type CaptureRows, type Summary, allConnections, decodeLine, headers, row, summarize, summaryLines } from './rows.ts';
 
 /** A Markdown table cell: pipes escaped, line breaks as <br>. */
 export function mdCell(s: string): string {
@@ -12,26 +12,35 @@ export function mdCell(s: string): string {
 }
 
 export function renderMarkdown(doc: AnalysisDocument, opts: { lang: Lang }): string {
+  const caps = doc.captures.map((cap) => ({ capture: cap, rows: cap.connections.map((c) => markdownRow(c, opts.lang)) }));
+  return renderMarkdownRows(caps, summarize(allConnections(doc)), doc.settings, opts);
+}
+
+/** A connection's line of the Markdown table. */
+export function markdownRow(c: ConnectionReport, lang: Lang): string {
+  const r = row(c, lang);
+  return `| ${COLUMNS.map((k) => mdCell(r[k])).join(' | ')} |`;
+}
+
+/** renderMarkdown from each capture's lines (markdownRow) and the summary of the connections shown. */
+export function renderMarkdownRows(caps: readonly CaptureRows<string>[], summary: Summary, settings: Settings, opts: { lang: Lang }): string {
   const lang = opts.lang;
   const h = headers(lang);
   const out: string[] = [];
-  for (const cap of doc.captures) {
+  for (const { capture: cap, rows } of caps) {
     out.push(`### ${mdCell(cap.file)}`, '');
-    out.push(t(lang, 'sum.capture', { file: `\`${cap.file}\``, format: cap.format, frames: cap.frames, segments: cap.tcpSegments, n: cap.connections.length }), '');
+    out.push(t(lang, 'sum.capture', { file: `\`${cap.file}\``, format: cap.format, frames: cap.frames, segments: cap.tcpSegments, n: rows.length }), '');
     const skipped = decodeLine(cap, lang);
     if (skipped !== null) out.push(skipped, '');
-    if (cap.connections.length === 0) {
+    if (rows.length === 0) {
       out.push(t(lang, 'sum.noConnections'), '');
       continue;
     }
     out.push(`| ${COLUMNS.map((k) => mdCell(h[k])).join(' | ')} |`);
     out.push(`|${COLUMNS.map((k) => (k === 'stream' || k === 'finRetx' ? '---:' : '---')).join('|')}|`);
-    for (const c of cap.connections) {
-      const r = row(c, lang);
-      out.push(`| ${COLUMNS.map((k) => mdCell(r[k])).join(' | ')} |`);
-    }
+    out.push(...rows);
     out.push('');
   }
-  for (const line of summaryLines(summarize(allConnections(doc)), doc.settings, lang)) out.push(`- ${line}`);
+  for (const line of summaryLines(summary, settings, lang)) out.push(`- ${line}`);
   return out.join('\n') + '\n';
 }

@@ -89,22 +89,41 @@ export interface Summary {
 }
 
 export function summarize(conns: Iterable<ConnectionReport>): Summary {
-  const s: Summary = {
+  const s = emptySummary();
+  for (const c of conns) addToSummary(s, c);
+  return s;
+}
+
+export function emptySummary(): Summary {
+  return {
     connections: 0, closedBy: { client: 0, server: 0, both: 0 }, resets: 0,
     timeWait: { full: 0, 'cut-short': 0, inconclusive: 0, none: 0 }, finRetransmissions: 0, connectionsWithFinRetx: 0,
   };
-  for (const c of conns) {
-    s.connections++;
-    const closer = c.close.activeCloser;
-    // A reset is counted as a reset, not as a close by its sender.
-    if (c.close.kind === 'reset') s.resets++;
-    else if (closer !== null) s.closedBy[closer]++;
-    s.timeWait[c.timeWait.verdict]++;
-    const n = c.close.finRetransmissions.client + c.close.finRetransmissions.server;
-    s.finRetransmissions += n;
-    if (n > 0) s.connectionsWithFinRetx++;
-  }
-  return s;
+}
+
+/** Count one more connection in `s`. */
+export function addToSummary(s: Summary, c: ConnectionReport): void {
+  s.connections++;
+  const closer = c.close.activeCloser;
+  // A reset is counted as a reset, not as a close by its sender.
+  if (c.close.kind === 'reset') s.resets++;
+  else if (closer !== null) s.closedBy[closer]++;
+  s.timeWait[c.timeWait.verdict]++;
+  const n = c.close.finRetransmissions.client + c.close.finRetransmissions.server;
+  s.finRetransmissions += n;
+  if (n > 0) s.connectionsWithFinRetx++;
+}
+
+/**
+ * A capture as the table, Markdown and CSV renderers need it: its report
+ * without the connections, and each shown connection already turned into
+ * its row (`R`: cells, a Markdown line, a CSV line), in stream order. Rows
+ * take a small part of a report's memory, so a capture of a million
+ * connections can be shown without holding a million reports.
+ */
+export interface CaptureRows<R> {
+  capture: Omit<CaptureReport, 'connections'>;
+  rows: R[];
 }
 
 /** The summary as lines of text. */
@@ -124,7 +143,7 @@ export function allConnections(doc: AnalysisDocument): ConnectionReport[] {
 }
 
 /** Frames that were not analysed and why, or null when every frame was a TCP segment or plainly not TCP. */
-export function decodeLine(cap: CaptureReport, lang: Lang): string | null {
+export function decodeLine(cap: Omit<CaptureReport, 'connections'>, lang: Lang): string | null {
   const d = cap.decode;
   const parts: string[] = [];
   if (d.truncated > 0) parts.push(t(lang, 'sum.decode.truncated', { n: d.truncated }));

@@ -4,9 +4,9 @@
  */
 import { decodeLine } from './rows.ts';
 import Table from 'cli-table3';
-import type { AnalysisDocument, CaptureReport, ConnectionReport } from '../report/types.ts';
+import type { AnalysisDocument, CaptureReport, ConnectionReport, Settings } from '../report/types.ts';
 import { type Lang, t } from './i18n.ts';
-import { COLUMNS, type Row, allConnections, headers, row, summarize, summaryLines } from './rows.ts';
+import { COLUMNS, type CaptureRows, type Row, type Summary, allConnections, headers, row, summarize, summaryLines } from './rows.ts';
 import { displayWidth, palette, type Palette } from './text.ts';
 
 export interface TableOptions {
@@ -29,38 +29,51 @@ function headCell(s: string): string {
  */
 export const TABLE_CHUNK = 50;
 
+/** A connection's cells in the table, coloured when asked. */
+export function tableCells(c: ConnectionReport, opts: TableOptions): string[] {
+  const p = palette(opts.color);
+  const r = row(c, opts.lang);
+  return COLUMNS.map((k) => colour(k, r, c, p));
+}
+
 /** The table of one capture's connections (no summary). */
 export function connectionTable(conns: readonly ConnectionReport[], opts: TableOptions, chunk = TABLE_CHUNK): string {
+  return tableOfCells(conns.map((c) => tableCells(c, opts)), opts, chunk);
+}
+
+/** The table of rows of cells (tableCells). */
+export function tableOfCells(rows: readonly string[][], opts: TableOptions, chunk = TABLE_CHUNK): string {
+  return [...tableLines(rows, opts, chunk)].join('\n');
+}
+
+/** The lines of tableOfCells, a block of rows at a time (no string of the whole table). */
+export function* tableLines(rows: readonly string[][], opts: TableOptions, chunk = TABLE_CHUNK): Generator<string> {
   const p = palette(opts.color);
   const h = headers(opts.lang);
   const head = COLUMNS.map((k) => p.bold(headCell(h[k])));
   // cli-table3 colours head and borders even into a pipe unless told not to.
   const style = opts.color ? { head: [], border: ['grey'] } : { head: [], border: [] };
-  const rows = conns.map((c) => {
-    const r = row(c, opts.lang);
-    return COLUMNS.map((k) => colour(k, r, c, p));
-  });
-  const draw = (part: string[][], withHead: boolean, colWidths?: number[]): string => {
+  const draw = (part: readonly string[][], withHead: boolean, colWidths?: number[]): string => {
     const table = new Table({ head: withHead ? head : [], style, wordWrap: false, ...(colWidths ? { colWidths } : {}) });
     for (const r of part) table.push(r);
     return table.toString();
   };
-  if (rows.length <= chunk) return draw(rows, true);
-  const parts: string[][][] = [];
-  for (let i = 0; i < rows.length; i += chunk) parts.push(rows.slice(i, i + chunk));
+  if (rows.length <= chunk) {
+    yield draw(rows, true);
+    return;
+  }
   // Column widths of the whole table, as cli-table3 makes them: the widest
   // line of any cell of the column, head included, plus one space each side.
   const widths = head.map(cellWidth);
   for (const r of rows) for (let k = 0; k < r.length; k++) widths[k] = Math.max(widths[k], cellWidth(r[k]));
-  const lines: string[] = [];
-  parts.forEach((part, i) => {
-    const text = draw(part, i === 0, widths).split('\n');
+  for (let i = 0; i < rows.length; i += chunk) {
+    const last = i + chunk >= rows.length;
+    const text = draw(rows.slice(i, i + chunk), i === 0, widths).split('\n');
     // Where blocks meet, the bottom border of one goes and the top border of
     // the next becomes the line between two rows.
     if (i > 0) text[0] = text[0].replace('┌', '├').replaceAll('┬', '┼').replace('┐', '┤');
-    lines.push(...(i === parts.length - 1 ? text : text.slice(0, -1)));
-  });
-  return lines.join('\n');
+    yield (last ? text : text.slice(0, -1)).join('\n');
+  }
 }
 
 function cellWidth(s: string): number {
@@ -92,7 +105,7 @@ function colour(k: keyof Row, r: Row, c: ConnectionReport, p: Palette): string {
   }
 }
 
-function captureHeading(cap: CaptureReport, shown: number, lang: Lang, p: Palette): string {
+function captureHeading(cap: Omit<CaptureReport, 'connections'>, shown: number, lang: Lang, p: Palette): string {
   return p.bold(t(lang, 'sum.capture', {
     file: cap.file, format: cap.format, frames: cap.frames, segments: cap.tcpSegments, n: shown,
   }));
@@ -100,17 +113,26 @@ function captureHeading(cap: CaptureReport, shown: number, lang: Lang, p: Palett
 
 /** The whole `--format table` output: a heading and table per capture, then the summary. */
 export function renderTable(doc: AnalysisDocument, opts: TableOptions): string {
+  const caps = doc.captures.map((cap) => ({ capture: cap, rows: cap.connections.map((c) => tableCells(c, opts)) }));
+  return renderTableRows(caps, summarize(allConnections(doc)), doc.settings, opts);
+}
+
+/** renderTable from each capture's rows of cells (tableCells) and the summary of the connections shown. */
+export function renderTableRows(caps: readonly CaptureRows<string[]>[], summary: Summary, settings: Settings, opts: TableOptions): string {
+  return [...renderTableParts(caps, summary, settings, opts)].join('');
+}
+
+/** The text of renderTableRows in pieces (a block of rows at most each). */
+export function* renderTableParts(caps: readonly CaptureRows<string[]>[], summary: Summary, settings: Settings, opts: TableOptions): Generator<string> {
   const p = palette(opts.color);
-  const out: string[] = [];
-  for (const cap of doc.captures) {
-    out.push(captureHeading(cap, cap.connections.length, opts.lang, p));
-    if (cap.connections.length === 0) out.push(t(opts.lang, 'sum.noConnections'));
-    else out.push(connectionTable(cap.connections, opts));
+  for (const { capture: cap, rows } of caps) {
+    yield captureHeading(cap, rows.length, opts.lang, p) + '\n';
+    if (rows.length === 0) yield t(opts.lang, 'sum.noConnections') + '\n';
+    else for (const lines of tableLines(rows, opts)) yield lines + '\n';
     const skipped = decodeLine(cap, opts.lang);
-    if (skipped !== null) out.push(skipped);
-    if (cap.warnings.length > 0) out.push(p.yellow(t(opts.lang, 'sum.warnings', { n: cap.warnings.length })));
-    out.push('');
+    if (skipped !== null) yield skipped + '\n';
+    if (cap.warnings.length > 0) yield p.yellow(t(opts.lang, 'sum.warnings', { n: cap.warnings.length })) + '\n';
+    yield '\n';
   }
-  out.push(...summaryLines(summarize(allConnections(doc)), doc.settings, opts.lang));
-  return out.join('\n') + '\n';
+  yield summaryLines(summary, settings, opts.lang).join('\n') + '\n';
 }
