@@ -5,7 +5,8 @@
  * byte for byte, with the same exit codes.
  */
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ReportThread } from '../../src/cli/report-thread.ts';
@@ -39,6 +40,21 @@ describe('analyze --format ndjson through the report thread', () => {
     await both(['analyze', '--format', 'ndjson', '--stream', '1', join(capturesDir, 'timewait-reuse.pcap')]);
     // An unreadable capture among readable ones: exit 2, the others written.
     await both(['analyze', '--format', 'ndjson', '-j', '1', join(capturesDir, 'lost-fin.pcap'), join(capturesDir, 'lost-fin.expected.json')]);
+  });
+
+  it('writes the same file with --output', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tcpscope-rt-'));
+    try {
+      const on = join(dir, 'on.ndjson');
+      const off = join(dir, 'off.ndjson');
+      const args = ['analyze', '--format', 'ndjson', '-j', '1', '--msl', '1', ...all];
+      assert.equal((await tcpscope([...args, '--output', on], { env: { TCPSCOPE_REPORT_THREAD: 'on' } })).code, 0);
+      assert.equal((await tcpscope([...args, '--output', off], { env: { TCPSCOPE_REPORT_THREAD: 'off' } })).code, 0);
+      assert.ok(statSync(off).size > 0);
+      assert.ok(readFileSync(on).equals(readFileSync(off)));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('builds everything in this thread when the report thread dies, with the same lines', async () => {
