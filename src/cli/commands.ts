@@ -11,7 +11,7 @@ import type { AnalysisDocument, ConnectionReport } from '../report/types.ts';
 import { csvHeader, csvLine, renderCsv } from '../render/csv.ts';
 import { renderHtml } from '../render/html.ts';
 import { t } from '../render/i18n.ts';
-import { NdjsonWriter, renderJsonParts } from '../render/json.ts';
+import { renderJsonParts } from '../render/json.ts';
 import { ReportThread } from './report-thread.ts';
 import { expandFolders, NoCapturesError } from '../capture/files.ts';
 import { renderKey } from '../render/key.ts';
@@ -112,9 +112,11 @@ async function analyzeAction(args: string[], o: AnalyzeOptions): Promise<void> {
     return;
   }
 
-  if (format === 'ndjson' && reportThreadWanted(files)) {
-    // Large captures: reports are built and written on a second core.
-    const reports = new ReportThread(c, (bytes, written) => out.write(bytes, written), () => out.caughtUp());
+  if (format === 'ndjson') {
+    // One connection per line as soon as the tracker lets go of it, built in
+    // batches (one per chunk of input): on a second core for large captures,
+    // else in this thread (see report-thread.ts).
+    const reports = new ReportThread(c, (bytes, written) => out.write(bytes, written), () => out.caughtUp(), reportThreadWanted(files));
     let run;
     try {
       run = await analyzeAll(files, c, undefined, reports);
@@ -127,33 +129,6 @@ async function analyzeAction(args: string[], o: AnalyzeOptions): Promise<void> {
     await out.close();
     if (run.failed) process.exitCode = 2;
     else if (run.failOnMatched) process.exitCode = 3;
-    return;
-  }
-
-  if (format === 'ndjson') {
-    // One connection per line as soon as the tracker lets go of it; lines
-    // are written in batches of up to 1 MiB, or when the current burst of
-    // work ends (so a live pipe sees them at once).
-    const shown: ConnectionReport[] = [];
-    const lines = new NdjsonWriter();
-    let scheduled = false;
-    const flush = (): void => {
-      scheduled = false;
-      if (lines.size > 0) out.write(lines.take());
-    };
-    const run = await analyzeAll(files, c, (r, file) => {
-      if (!keep(r)) return;
-      lines.line(r, file);
-      if (lines.size >= 1 << 20) flush();
-      else if (!scheduled) {
-        scheduled = true;
-        setImmediate(flush);
-      }
-      if (c.failOn?.(r)) shown.push(r);
-    }, undefined, () => out.caughtUp());
-    flush();
-    await out.close();
-    finish(c, run.failed, shown);
     return;
   }
 
