@@ -89,6 +89,9 @@ interface AnalyzeOptions extends CommonOptions {
   format: string;
 }
 
+/** Most ladder diagrams in one HTML report (each needs its connection's segments read again and kept). */
+const MAX_DIAGRAMS = 1000;
+
 async function analyzeAction(args: string[], o: AnalyzeOptions): Promise<void> {
   const c = resolveCommon(o);
   let files: string[];
@@ -161,13 +164,23 @@ async function analyzeAction(args: string[], o: AnalyzeOptions): Promise<void> {
       out.write(renderMarkdown(doc, { lang: c.lang }));
       break;
     case 'html': {
+      // Every connection has its row; ladder diagrams (which need every
+      // segment of their connection read again) for the first MAX_DIAGRAMS.
       const ladders = [];
+      let left = MAX_DIAGRAMS;
       for (const cap of doc.captures) {
+        const drawn = cap.connections.slice(0, Math.max(0, left));
+        left -= drawn.length;
+        if (drawn.length === 0) continue;
         const path = run.inputs ? run.inputs[0].path : cap.file;
-        const segs = await segmentsOf(path, cap.connections);
-        for (const conn of cap.connections) {
+        const segs = await segmentsOf(path, drawn);
+        for (const conn of drawn) {
           ladders.push({ file: cap.file, ladder: buildLadder(conn, segs.get(conn.stream) ?? [], { lang: c.lang, data: true }) });
         }
+      }
+      const total = doc.captures.reduce((n, cap) => n + cap.connections.length, 0);
+      if (ladders.length < total && !c.quiet) {
+        process.stderr.write(`note: ladder diagrams of the first ${ladders.length} of ${total} connections; choose others with --stream or --filter\n`);
       }
       out.write(renderHtml(doc, ladders, { lang: c.lang }));
       break;

@@ -129,3 +129,21 @@ describe('analyze --format html in a headless browser', { skip: !haveChromium &&
     await page.close();
   });
 });
+
+describe('analyze --format html of a large capture', () => {
+  it('has a row for every connection and ladder diagrams for the first 1 000, and says so', async () => {
+    const { generateTo } = await import('../../src/bench/generate.ts');
+    const gen = join(tmp, 'many.pcap');
+    const meta = generateTo(gen, { segments: 50_000, seed: 5 });
+    assert.ok(meta.connections > 1000);
+    const path = join(tmp, 'many.html');
+    const r = await tcpscope(['analyze', '--format', 'html', '--output', path, gen]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, new RegExp(`first 1000 of ${meta.connections} connections`));
+    const html = readFileSync(path, 'utf8');
+    assert.equal(html.match(/<tr data-verdict=/g)?.length, meta.connections);
+    assert.equal(html.match(/<section class="conn"/g)?.length, 1000);
+    assert.equal(html.match(/<td><a href="#c0-s\d+">/g)?.length, 1000);
+    assert.match(html, new RegExp(`Ladder diagrams of the first 1000 of ${meta.connections} connections`));
+  });
+});
