@@ -45,7 +45,8 @@ export class Handoff {
   private readonly w = new WordWriter();
   private readonly reader = new WordReader();
 
-  constructor(private readonly settings: Settings, private readonly capacity = 1 << 18) {
+  /** `capacity`: words of the first batch's buffer; later ones are sized after the batch before. */
+  constructor(private readonly settings: Settings, capacity = 1 << 14) {
     this.words = new Int32Array(capacity);
   }
 
@@ -113,7 +114,11 @@ export class Handoff {
   take(): HandoffBatch | null {
     if (this.count === 0) return null;
     const batch: HandoffBatch = { words: this.words, length: this.n, count: this.count, built: this.built };
-    this.words = new Int32Array(this.capacity);
+    // The next batch is likely the size of this one (a buffer per batch: a
+    // batch's may have gone to another thread).
+    let size = 1 << 12;
+    while (size < this.n) size *= 2;
+    this.words = new Int32Array(size);
     this.n = 0;
     this.count = 0;
     this.built = [];

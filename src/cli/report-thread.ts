@@ -27,6 +27,9 @@ import { type Common, type CommonOptions, resolveCommon, selector } from './run.
 const MAX_IN_FLIGHT = 2;
 /** Written output buffers kept to send back to the report thread. */
 const MAX_SPARES = 4;
+/** A batch goes when it has this many connections, or this many ms after the last one. */
+const BATCH_MIN = 256;
+const BATCH_MS = 50;
 
 interface BatchTask {
   seq: number;
@@ -83,6 +86,9 @@ export class ReportThread implements RawConnections {
   private readonly ready = new Map<number, { d: BatchDone; here: boolean }>();
   private failOnMatched = false;
   private failure: Error | null = null;
+  /** When the last batch was sent (performance.now()), and the timer that sends a batch left waiting. */
+  private sentAt = 0;
+  private timer: NodeJS.Timeout | null = null;
   private ending: { resolve: (failOnMatched: boolean) => void; reject: (e: Error) => void } | null = null;
   /** Why the report thread was given up (null while it works). */
   lostThread: string | null = null;
@@ -150,7 +156,19 @@ export class ReportThread implements RawConnections {
    * output when much is waiting to be written.
    */
   readonly pause = (): Promise<void> | null => {
-    this.send();
+    // Small batches (a pipe's 64 KB chunks) cost more than they save: wait
+    // for BATCH_MIN connections, or BATCH_MS to have passed (a live capture's
+    // lines still come out at once).
+    const now = performance.now();
+    if (this.handoff.pending >= BATCH_MIN || now - this.sentAt >= BATCH_MS) this.send();
+    else if (this.handoff.pending > 0 && this.timer === null) {
+      // Input may pause for long (a quiet live capture): the lines go out anyway.
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.send();
+      }, BATCH_MS);
+      this.timer.unref();
+    }
     if (this.failure !== null) return Promise.reject(this.failure);
     const output = this.caughtUp();
     if (output !== null) return output;
@@ -179,6 +197,11 @@ export class ReportThread implements RawConnections {
   }
 
   private send(): void {
+    this.sentAt = performance.now();
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
     const batch = this.handoff.take();
     if (batch === null) return;
     const task: BatchTask = { seq: this.nextSeq++, file: this.file, batch, spares: [] };

@@ -12,8 +12,13 @@ import { describe, it } from 'node:test';
 import { ReportThread } from '../../src/cli/report-thread.ts';
 import { analyzeAll, resolveCommon } from '../../src/cli/run.ts';
 import { ndjsonLine } from '../../src/render/json.ts';
-import { tcpscope } from '../helpers/cli.ts';
-import { capturesDir, corpusDir, haveCorpus } from '../helpers/paths.ts';
+import { baseEnv, tcpscope } from '../helpers/cli.ts';
+import { capturesDir, corpusDir, haveCorpus, repoRoot } from '../helpers/paths.ts';
+import { generateTo } from '../../src/bench/generate.ts';
+import { Pipeline } from '../../src/analyze/analyze.ts';
+import { readFramesFrom } from '../../src/capture/source.ts';
+import { makeSettings } from '../../src/report/settings.ts';
+import { spawn } from 'node:child_process';
 
 const captures = (dir: string): string[] =>
   readdirSync(dir).filter((f) => /\.(pcap|pcapng)(\.gz)?$/.test(f)).map((f) => join(dir, f));
@@ -52,6 +57,42 @@ describe('analyze --format ndjson through the report thread', () => {
       assert.equal((await tcpscope([...args, '--output', off], { env: { TCPSCOPE_REPORT_THREAD: 'off' } })).code, 0);
       assert.ok(statSync(off).size > 0);
       assert.ok(readFileSync(on).equals(readFileSync(off)));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('writes the lines of finished connections while its input pauses (a live pipe)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tcpscope-rt-'));
+    try {
+      const gen = join(dir, 'gen.pcap');
+      generateTo(gen, { segments: 50_000, seed: 9 });
+      const bytes = readFileSync(gen);
+      const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), 'analyze', '--format', 'ndjson', '--msl', '0.01', '-'], {
+        cwd: repoRoot, env: baseEnv(), stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout.on('data', (b: Buffer) => {
+        out += b.toString();
+      });
+      // Half the capture, in small writes as tcpdump -U makes them; then nothing for a while.
+      const half = bytes.length >> 1;
+      for (let i = 0; i < half; i += 8192) child.stdin.write(bytes.subarray(i, Math.min(half, i + 8192)));
+      // Every connection the tracker lets go of within that half must come out without more input.
+      let expected = 0;
+      const p = new Pipeline(makeSettings({ msl: 0.01 }), () => expected++, { keepConnections: false });
+      await readFramesFrom((async function* () {
+        yield bytes.subarray(0, half);
+      })(), 'half', p.onFrame);
+      const deadline = Date.now() + 15_000;
+      while (out.split('\n').length - 1 < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const early = out.split('\n').length - 1;
+      child.stdin.end(bytes.subarray(half));
+      const code = await new Promise<number | null>((done) => child.on('exit', done));
+      assert.equal(code, 0);
+      assert.ok(expected > 100);
+      assert.equal(early, expected, 'lines written before the input went on');
+      assert.ok(out.split('\n').length - 1 > early);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
