@@ -175,20 +175,25 @@ async function readAll(
     opts.onProgress?.(raw, 0);
   };
   feed(head.first);
-  try {
-    const pause = opts.pause;
-    for (let r = await source.next(); !r.done; r = await source.next()) {
-      feed(r.value);
-      if (pause) {
-        const wait = pause();
-        if (wait !== null) await wait.catch((e: unknown) => { throw new Paused(e); });
-      }
+  // Only the input's own errors are about the input: a cut-off gzip stream
+  // keeps everything decompressed so far. An error of the consumer (a frame
+  // handler, a pause) is not damage in the capture and goes up as it is.
+  const next = async (): Promise<IteratorResult<Uint8Array> | null> => {
+    try {
+      return await source.next();
+    } catch (e) {
+      if (e instanceof CaptureError) throw e;
+      compressedCut = e instanceof Error ? e.message : String(e);
+      return null;
     }
-  } catch (e) {
-    if (e instanceof CaptureError) throw e;
-    if (e instanceof Paused) throw e.reason;
-    // A cut-off gzip stream: keep everything decompressed so far.
-    compressedCut = e instanceof Error ? e.message : String(e);
+  };
+  const pause = opts.pause;
+  for (let r = await next(); r !== null && !r.done; r = await next()) {
+    feed(r.value);
+    if (pause) {
+      const wait = pause();
+      if (wait !== null) await wait;
+    }
   }
   reader.end();
   for (let f = reader.next(); f !== undefined; f = reader.next()) onFrame(f);
@@ -206,13 +211,6 @@ async function readAll(
   };
 }
 
-
-/** The consumer's pause failed: its error, not a damaged input. */
-class Paused extends Error {
-  constructor(readonly reason: unknown) {
-    super('paused');
-  }
-}
 
 /** Read at least 4 bytes (or all there is) from the start of a stream. */
 async function sniff(it: AsyncIterator<Uint8Array>): Promise<{ first: Uint8Array; rest: AsyncIterator<Uint8Array> }> {
