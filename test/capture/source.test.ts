@@ -64,6 +64,34 @@ describe('capture source', () => {
     assert.ok(summary.warnings.some((w) => /gzip stream ends early/.test(w.message)), JSON.stringify(summary.warnings));
   });
 
+  it('lets an error of the frame handler or of a pause go up, as it is, not as damage in the input', async () => {
+    // In chunks (frames come after the first one), plain and gzip, where a
+    // cut-off stream is a warning: the handler's error is not one.
+    const gz = gzipSync(pcap);
+    for (const input of [pcap, gz]) {
+      const chunks = (): Readable => Readable.from([input.subarray(0, 30), input.subarray(30)]);
+      // On the last frame, so that nothing after it would call the handler again.
+      await assert.rejects(readFramesFrom(chunks(), 'x', (f) => {
+        if (f.number === 2) throw new Error('handler failed');
+      }), /^Error: handler failed$/);
+      await assert.rejects(readFramesFrom(chunks(), 'x', () => undefined, {
+        pause: () => Promise.reject(new Error('pause failed')),
+      }), /^Error: pause failed$/);
+    }
+  });
+
+  it('waits for a pause between chunks', async () => {
+    const seen: string[] = [];
+    // Frame 1 ends at byte 100; the first chunk (header and part of frame 1) is read before the loop.
+    await readFramesFrom(Readable.from([pcap.subarray(0, 50), pcap.subarray(50, 110), pcap.subarray(110)]), 'x', (f) => seen.push(`frame ${f.number}`), {
+      pause: () => {
+        seen.push('pause');
+        return new Promise((r) => setTimeout(r, 10));
+      },
+    });
+    assert.deepEqual(seen, ['frame 1', 'pause', 'frame 2', 'pause']);
+  });
+
   it('rejects a file that is not a capture, naming its first bytes', async () => {
     await assert.rejects(frames(path('text.pcap')), (e: unknown) => e instanceof CaptureError && e.message === 'not a pcap or pcapng file (starts with 0x68656c6c)');
   });
