@@ -10,7 +10,7 @@ import { segmentsOf } from '../analyze/segments.ts';
 import type { AnalysisDocument, ConnectionReport } from '../report/types.ts';
 import { csvHeader, csvLine, renderCsv } from '../render/csv.ts';
 import { renderHtml } from '../render/html.ts';
-import { t } from '../render/i18n.ts';
+import { type Lang, t } from '../render/i18n.ts';
 import { renderJsonParts } from '../render/json.ts';
 import { ReportThread } from './report-thread.ts';
 import { expandFolders, NoCapturesError } from '../capture/files.ts';
@@ -269,13 +269,35 @@ async function timelineAction(file: string, o: TimelineOptions): Promise<void> {
       process.exitCode = 2;
       return;
     }
-    const segs = await segmentsOf(input.path, conns);
-    const parts = conns.map((conn) =>
-      renderTimeline(buildLadder(conn, segs.get(conn.stream) ?? [], { lang: c.lang, data: o.data ?? false }), { lang: c.lang, color: c.color, file }));
-    out.write(parts.length ? parts.join('\n') : `${t(c.lang, 'sum.noConnections')}\n`);
+    if (conns.length === 0) out.write(`${t(c.lang, 'sum.noConnections')}\n`);
+    for await (const part of timelineParts(input.path, conns, { lang: c.lang, color: c.color, file, data: o.data ?? false })) {
+      out.write(part);
+      await out.caughtUp();
+    }
     await out.close();
     finish(c, false, conns);
   });
+}
+
+/** Connections whose segments are read and kept at once for their timelines. */
+export const TIMELINE_GROUP = 2000;
+
+/**
+ * The timelines of `conns`, separated by blank lines, a group of connections
+ * at a time: each group's segments are read from the capture in one pass
+ * and let go of before the next, so memory does not grow with the capture.
+ */
+export async function* timelineParts(
+  path: string, conns: readonly ConnectionReport[],
+  opts: { lang: Lang; color: boolean; file: string; data: boolean }, group = TIMELINE_GROUP,
+): AsyncGenerator<string> {
+  for (let i = 0; i < conns.length; i += group) {
+    const some = conns.slice(i, i + group);
+    const segs = await segmentsOf(path, some);
+    const parts = some.map((conn) =>
+      renderTimeline(buildLadder(conn, segs.get(conn.stream) ?? [], { lang: opts.lang, data: opts.data }), { lang: opts.lang, color: opts.color, file: opts.file }));
+    yield (i > 0 ? '\n' : '') + parts.join('\n');
+  }
 }
 
 async function keyAction(file: string, o: CommonOptions): Promise<void> {

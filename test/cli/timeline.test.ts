@@ -147,3 +147,25 @@ describe('key', () => {
     assert.ok(r.stdout.includes('第一次挥手的序号（FIN=1，seq=u）'));
   });
 });
+
+describe('timelines in groups', () => {
+  it('are the same text whatever the group of connections read at once', async () => {
+    const { timelineParts } = await import('../../src/cli/commands.ts');
+    const { analyzeFile } = await import('../../src/analyze/analyze.ts');
+    const { makeSettings } = await import('../../src/report/settings.ts');
+    for (const name of ['timewait-reuse.pcap', 'simultaneous-close.pcap', 'lost-fin.pcap']) {
+      const file = capture(name);
+      const conns = (await analyzeFile(file, makeSettings({ os: 'linux' }))).connections;
+      const text = async (group: number): Promise<string> => {
+        let s = '';
+        for await (const part of timelineParts(file, conns, { lang: 'en', color: false, file, data: true }, group)) s += part;
+        return s;
+      };
+      const whole = await text(Infinity);
+      assert.ok(whole.length > 0);
+      for (const group of [1, 2]) assert.equal(await text(group), whole, `${name} groups of ${group}`);
+    }
+    // Several connections in one capture, so groups of one did split it.
+    assert.ok((await analyzeFile(capture('timewait-reuse.pcap'), makeSettings({}))).connections.length > 1);
+  });
+});
