@@ -82,11 +82,7 @@ export class Handoff {
       flags |= BUILT;
       end = start + HEADER;
     }
-    words[start] = end - start;
-    words[start + 1] = p.stream;
-    words[start + 2] = flags;
-    this.n = end;
-    this.count++;
+    this.record(start, end, p.stream, flags);
   }
 
   add(c: Connection): void {
@@ -102,9 +98,14 @@ export class Handoff {
       flags |= BUILT;
       end = start + HEADER;
     }
+    this.record(start, end, c.stream, flags);
+  }
+
+  /** Close the record at `start`: its header, and the batch now ends at `end`. */
+  private record(start: number, end: number, stream: number, flags: number): void {
     const words = this.words;
     words[start] = end - start;
-    words[start + 1] = c.stream;
+    words[start + 1] = stream;
     words[start + 2] = flags;
     this.n = end;
     this.count++;

@@ -62,27 +62,45 @@ function common(cmd: Command): Command {
     .option('-o, --output <file>', 'write to FILE instead of standard output');
 }
 
-/** Exit code 3 when --fail-on matched, else 0; 2 if a capture was unreadable. */
-function finish(c: Common, failed: boolean, shown: Iterable<ConnectionReport>): void {
-  if (failed) {
-    process.exitCode = 2;
-    return;
-  }
-  if (c.failOn) {
-    for (const r of shown) {
-      if (c.failOn(r)) {
-        process.exitCode = 3;
-        return;
-      }
-    }
-  }
+/** Exit code 2 if a capture was unreadable, else 3 when a shown connection matched --fail-on, else 0. */
+function setExitCode(failed: boolean, failOnMatched: boolean): void {
+  if (failed) process.exitCode = 2;
+  else if (failOnMatched) process.exitCode = 3;
 }
 
-function checkStream(c: Common, file: string, all: readonly ConnectionReport[]): void {
-  if (c.stream === null) return;
-  if (all.some((r) => r.stream === c.stream)) return;
-  if (all.length === 0) throw new UsageError(t(c.lang, 'cli.noStreamAtAll', { file }));
-  throw new UsageError(t(c.lang, 'cli.noStream', { stream: c.stream, file, max: Math.max(...all.map((r) => r.stream)) }));
+function failOnMatches(c: Common, shown: Iterable<ConnectionReport>): boolean {
+  if (c.failOn) for (const r of shown) if (c.failOn(r)) return true;
+  return false;
+}
+
+/** The streams a capture has: how many, the highest, and whether --stream is one of them. */
+interface StreamsSeen {
+  n: number;
+  max: number;
+  wanted: boolean;
+}
+
+function streamsSeen(): StreamsSeen {
+  return { n: 0, max: -1, wanted: false };
+}
+
+function seeStream(c: Common, s: StreamsSeen, stream: number): void {
+  s.n++;
+  if (stream > s.max) s.max = stream;
+  if (stream === c.stream) s.wanted = true;
+}
+
+/** --stream names no stream of the capture: a usage error naming the highest there is. */
+function checkStream(c: Common, file: string, s: StreamsSeen): void {
+  if (c.stream === null || s.wanted) return;
+  if (s.n === 0) throw new UsageError(t(c.lang, 'cli.noStreamAtAll', { file }));
+  throw new UsageError(t(c.lang, 'cli.noStream', { stream: c.stream, file, max: s.max }));
+}
+
+function streamsOf(c: Common, conns: readonly ConnectionReport[]): StreamsSeen {
+  const s = streamsSeen();
+  for (const r of conns) seeStream(c, s, r.stream);
+  return s;
 }
 
 interface AnalyzeOptions extends CommonOptions {
@@ -110,8 +128,7 @@ async function analyzeAction(args: string[], o: AnalyzeOptions): Promise<void> {
   if (format === 'ndjson' && parallel(files, c)) {
     const run = await analyzeParallel(files, c, out);
     await out.close();
-    if (run.failed) process.exitCode = 2;
-    else if (run.failOnMatched) process.exitCode = 3;
+    setExitCode(run.failed, run.failOnMatched);
     return;
   }
 
@@ -143,7 +160,7 @@ async function analyzeAction(args: string[], o: AnalyzeOptions): Promise<void> {
   const run = format === 'html'
     ? await (files.length === 1 && files[0] === '-' ? withReadableTwice('-', (i) => analyzeAll([i], c).then((r) => ({ ...r, inputs: [i] }))) : analyzeAll(files, c).then((r) => ({ ...r, inputs: null })))
     : { ...(await (parallel(files, c) ? analyzeParallel(files, c, null) : analyzeAll(files, c))), inputs: null };
-  if (c.stream !== null && run.captures.length === 1) checkStream(c, run.captures[0].file, run.captures[0].connections);
+  if (run.captures.length === 1) checkStream(c, run.captures[0].file, streamsOf(c, run.captures[0].connections));
   for (const cap of run.captures) cap.connections = cap.connections.filter(keep);
   const doc: AnalysisDocument = { tool: { name: 'tcpscope', version: version() }, settings: c.settings, captures: run.captures };
 
@@ -188,7 +205,7 @@ async function analyzeAction(args: string[], o: AnalyzeOptions): Promise<void> {
   }
   await out.close();
   if (c.output !== null && !c.quiet) process.stderr.write(t(c.lang, 'cli.wrote', { file: c.output }) + '\n');
-  finish(c, run.failed, doc.captures.flatMap((cap) => cap.connections));
+  setExitCode(run.failed, failOnMatches(c, doc.captures.flatMap((cap) => cap.connections)));
 }
 
 /**
@@ -201,28 +218,19 @@ async function analyzeAction(args: string[], o: AnalyzeOptions): Promise<void> {
 async function rowsAction(files: readonly string[], c: Common, format: 'table' | 'markdown' | 'csv', out: Output): Promise<void> {
   type Kept = { stream: number; row: string | string[] };
   const kept: Kept[][] = files.map(() => []);
-  const seen = files.map(() => ({ n: 0, max: -1, wanted: false }));
+  const seen = files.map(() => streamsSeen());
   const keep = selector(c);
   const summary = emptySummary();
   const tableOpts = { lang: c.lang, color: c.color };
   let failOnMatched = false;
   const run = await analyzeAll(files, c, (r, file, i) => {
-    const s = seen[i];
-    s.n++;
-    if (r.stream > s.max) s.max = r.stream;
-    if (r.stream === c.stream) s.wanted = true;
+    seeStream(c, seen[i], r.stream);
     if (!keep(r)) return;
     addToSummary(summary, r);
     kept[i].push({ stream: r.stream, row: format === 'csv' ? csvLine(r, file) : format === 'table' ? tableCells(r, tableOpts) : markdownRow(r, c.lang) });
     if (c.failOn?.(r)) failOnMatched = true;
   });
-  if (c.stream !== null && run.captures.length === 1) {
-    const s = seen[run.indexes[0]];
-    const file = run.captures[0].file;
-    if (!s.wanted) {
-      throw new UsageError(s.n === 0 ? t(c.lang, 'cli.noStreamAtAll', { file }) : t(c.lang, 'cli.noStream', { stream: c.stream, file, max: s.max }));
-    }
-  }
+  if (run.captures.length === 1) checkStream(c, run.captures[0].file, seen[run.indexes[0]]);
   const rowsOf = <R>(k: number): R[] => kept[run.indexes[k]].sort((a, b) => a.stream - b.stream).map((x) => x.row as R);
   const write = async (part: string): Promise<void> => {
     out.write(part);
@@ -243,8 +251,7 @@ async function rowsAction(files: readonly string[], c: Common, format: 'table' |
   }
   await out.close();
   if (c.output !== null && !c.quiet) process.stderr.write(t(c.lang, 'cli.wrote', { file: c.output }) + '\n');
-  if (run.failed) process.exitCode = 2;
-  else if (failOnMatched) process.exitCode = 3;
+  setExitCode(run.failed, failOnMatched);
 }
 
 interface TimelineOptions extends CommonOptions {
@@ -256,7 +263,7 @@ async function oneCapture(file: string, c: Common, input: Input): Promise<{ conn
   const run = await analyzeAll([input], c);
   if (run.failed) return { conns: [], failed: true };
   const all = run.captures[0].connections;
-  checkStream(c, file, all);
+  checkStream(c, file, streamsOf(c, all));
   return { conns: all.filter(selector(c)), failed: false };
 }
 
@@ -275,7 +282,7 @@ async function timelineAction(file: string, o: TimelineOptions): Promise<void> {
       await out.caughtUp();
     }
     await out.close();
-    finish(c, false, conns);
+    setExitCode(false, failOnMatches(c, conns));
   });
 }
 
@@ -311,7 +318,7 @@ async function keyAction(file: string, o: CommonOptions): Promise<void> {
   const parts = conns.map((conn) => renderKey(conn, { lang: c.lang, color: c.color, file }));
   out.write(parts.length ? parts.join('\n') : `${t(c.lang, 'sum.noConnections')}\n`);
   await out.close();
-  finish(c, false, conns);
+  setExitCode(false, failOnMatches(c, conns));
 }
 
 export function registerCommands(program: Command): void {

@@ -165,15 +165,13 @@ export interface RunResult {
  * capture prints one warning per problem, naming frame and byte offset.
  * `onConnection` gets each connection as soon as it is final (ndjson).
  * With `reports` the connections go to that report thread instead (ndjson
- * of large captures) and `failOnMatched` comes back from it. `pause` is
- * called between chunks of input (AnalyzeOptions.pause), e.g. to wait for
- * the output. `indexes` gives, for each capture returned, its place in `files`.
+ * of large captures) and `failOnMatched` comes back from it. `indexes`
+ * gives, for each capture returned, its place in `files`.
  */
 export async function analyzeAll(
   files: readonly (string | Input)[], c: Common,
   onConnection?: (r: ConnectionReport, file: string, index: number) => void,
   reports?: ReportThread,
-  pause?: () => Promise<void> | null,
 ): Promise<RunResult & { failOnMatched: boolean; indexes: number[] }> {
   const captures: CaptureReport[] = [];
   const indexes: number[] = [];
@@ -193,7 +191,7 @@ export async function analyzeAll(
       if (reports !== undefined) {
         opts.raw = reports;
         opts.pause = reports.pause;
-      } else if (pause !== undefined) opts.pause = pause;
+      }
       const rep = await analyzeFile(path, c.settings, onConnection ? (r) => onConnection(r, file, index) : undefined, opts);
       rep.file = file;
       progress.stop();

@@ -18,8 +18,6 @@ export interface Submission {
   files: { path: string; display: string }[];
 }
 
-export { collator, isCaptureName };
-
 /** `s2024001_lab3.pcapng.gz` -> `s2024001_lab3`; with a pattern, its first group (or the whole match). */
 export function studentId(name: string, pattern: RegExp | null): string {
   let stem = name;

@@ -8,7 +8,7 @@
  *   on both of its ends (lab partners) or a copy with shifted timestamps.
  * Each group lists the students and files involved, strongest kind first.
  */
-import { collator } from './collect.ts';
+import { collator } from '../capture/files.ts';
 import type { Fingerprint } from './types.ts';
 
 export type CopyKind = 'identical' | 'same-connections' | 'same-isns';

@@ -9,7 +9,7 @@ import { csvCell } from '../render/csv.ts';
 import type { Lang } from '../render/i18n.ts';
 import { mdCell } from '../render/markdown.ts';
 import { palette } from '../render/text.ts';
-import { collator } from './collect.ts';
+import { collator } from '../capture/files.ts';
 import { ANSWER_FIELDS, type AnswerField } from './answers.ts';
 import type { Gradebook, StudentRow } from './batch.ts';
 import { gt } from './i18n.ts';

@@ -38,15 +38,10 @@ export function tableCells(c: ConnectionReport, opts: TableOptions): string[] {
 
 /** The table of one capture's connections (no summary). */
 export function connectionTable(conns: readonly ConnectionReport[], opts: TableOptions, chunk = TABLE_CHUNK): string {
-  return tableOfCells(conns.map((c) => tableCells(c, opts)), opts, chunk);
+  return [...tableLines(conns.map((c) => tableCells(c, opts)), opts, chunk)].join('\n');
 }
 
-/** The table of rows of cells (tableCells). */
-export function tableOfCells(rows: readonly string[][], opts: TableOptions, chunk = TABLE_CHUNK): string {
-  return [...tableLines(rows, opts, chunk)].join('\n');
-}
-
-/** The lines of tableOfCells, a block of rows at a time (no string of the whole table). */
+/** The table of rows of cells (tableCells), a block of rows at a time (no string of the whole table). */
 export function* tableLines(rows: readonly string[][], opts: TableOptions, chunk = TABLE_CHUNK): Generator<string> {
   const p = palette(opts.color);
   const h = headers(opts.lang);
@@ -114,15 +109,10 @@ function captureHeading(cap: Omit<CaptureReport, 'connections'>, shown: number, 
 /** The whole `--format table` output: a heading and table per capture, then the summary. */
 export function renderTable(doc: AnalysisDocument, opts: TableOptions): string {
   const caps = doc.captures.map((cap) => ({ capture: cap, rows: cap.connections.map((c) => tableCells(c, opts)) }));
-  return renderTableRows(caps, summarize(allConnections(doc)), doc.settings, opts);
+  return [...renderTableParts(caps, summarize(allConnections(doc)), doc.settings, opts)].join('');
 }
 
-/** renderTable from each capture's rows of cells (tableCells) and the summary of the connections shown. */
-export function renderTableRows(caps: readonly CaptureRows<string[]>[], summary: Summary, settings: Settings, opts: TableOptions): string {
-  return [...renderTableParts(caps, summary, settings, opts)].join('');
-}
-
-/** The text of renderTableRows in pieces (a block of rows at most each). */
+/** renderTable from each capture's rows of cells (tableCells) and the summary of the connections shown, in pieces (a block of rows at most each). */
 export function* renderTableParts(caps: readonly CaptureRows<string[]>[], summary: Summary, settings: Settings, opts: TableOptions): Generator<string> {
   const p = palette(opts.color);
   for (const { capture: cap, rows } of caps) {
