@@ -123,7 +123,9 @@ export class ReportThread implements RawConnections {
         this.loseThread(m.error);
         return;
       }
+      const copy = this.inFlight.get(m.seq);
       this.inFlight.delete(m.seq);
+      if (copy !== undefined) this.handoff.recycle(copy.batch.words);
       this.builtThere++;
       this.done(m, false);
     });
@@ -208,7 +210,7 @@ export class ReportThread implements RawConnections {
     const w = this.worker;
     if (w !== null && this.inFlight.size < MAX_IN_FLIGHT) {
       // The words go over (transferred); a copy stays in case the thread fails.
-      const copy: BatchTask = { ...task, batch: { ...batch, words: batch.words.slice(0, batch.length) } };
+      const copy: BatchTask = { ...task, batch: { ...batch, words: this.handoff.copy(batch) } };
       task.spares = this.spares;
       this.spares = [];
       this.inFlight.set(task.seq, copy);
@@ -228,6 +230,7 @@ export class ReportThread implements RawConnections {
       this.fail(e instanceof Error ? e : new Error(String(e)));
       return;
     }
+    this.handoff.recycle(task.batch.words);
     this.done(d, true);
   }
 

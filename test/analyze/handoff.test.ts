@@ -28,9 +28,16 @@ async function handedOff(file: string, settings: Settings, unpackedLimit: number
   const texts: string[] = [];
   const handoff = new Handoff(settings, 64);
   let packed = 0;
+  let taken = 0;
   const drain = (): void => {
     const b = handoff.take();
-    if (b !== null) reportsOf(b, settings, (r) => texts.push(JSON.stringify(r)));
+    if (b === null) return;
+    // As the report thread does: every other batch is built from its copy;
+    // then the buffers go back to the handoff for the next batches.
+    const words = ++taken % 2 === 0 ? handoff.copy(b) : b.words;
+    reportsOf({ ...b, words }, settings, (r) => texts.push(JSON.stringify(r)));
+    handoff.recycle(b.words);
+    if (words !== b.words) handoff.recycle(words);
   };
   const tracker = new Tracker({ lingerSeconds: settings.timeWaitSeconds, unpackedLimit }, (c) => {
     handoff.add(c);
@@ -108,5 +115,29 @@ describe('Handoff', () => {
       const sorted = texts.map((t) => JSON.parse(t) as { stream: number }).sort((x, y) => x.stream - y.stream);
       assert.deepStrictEqual(sorted, JSON.parse(JSON.stringify(plain.connections)), file);
     }
+  });
+});
+
+describe('Handoff buffers', () => {
+  it('uses a recycled buffer for the next batch and for copies, and never the one being filled', () => {
+    const settings = makeSettings({});
+    const handoff = new Handoff(settings, 64);
+    // Batches are only taken with records in them: fill with what a real capture gives.
+    const first = new Int32Array(8192);
+    handoff.recycle(first);
+    const fresh = handoff.take();
+    assert.equal(fresh, null, 'nothing to take yet');
+    const copySource = { words: new Int32Array([1, 2, 3, 4, 5]), length: 3, count: 0, built: [] };
+    const copy = handoff.copy(copySource);
+    // The spare (8 192 words, at least the 4 096 minimum) was used for the copy.
+    assert.equal(copy, first);
+    assert.deepStrictEqual([...copy.subarray(0, 3)], [1, 2, 3]);
+    // Without a spare a copy gets a new buffer of at least 4 096 words.
+    const other = handoff.copy(copySource);
+    assert.notEqual(other, first);
+    assert.equal(other.length, 4096);
+    // A buffer too small is never handed out for a bigger batch.
+    handoff.recycle(new Int32Array(16));
+    assert.ok(handoff.copy({ ...copySource, words: new Int32Array(5000), length: 5000 }).length >= 5000);
   });
 });
