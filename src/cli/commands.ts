@@ -11,7 +11,8 @@ import type { AnalysisDocument, ConnectionReport } from '../report/types.ts';
 import { csvHeader, csvLine, renderCsv } from '../render/csv.ts';
 import { renderHtml } from '../render/html.ts';
 import { type Lang, t } from '../render/i18n.ts';
-import { renderJsonParts } from '../render/json.ts';
+import { JSON_CONNECTIONS_CLOSE, JSON_CONNECTIONS_OPEN, JSON_NO_CONNECTIONS, jsonFrame, renderJsonParts } from '../render/json.ts';
+import { JsonSpool } from './json-spool.ts';
 import { ReportThread } from './report-thread.ts';
 import { expandFolders, NoCapturesError } from '../capture/files.ts';
 import { renderKey } from '../render/key.ts';
@@ -157,6 +158,11 @@ async function analyzeAction(args: string[], o: AnalyzeOptions): Promise<void> {
     return;
   }
 
+  if (format === 'json' && !parallel(files, c)) {
+    await jsonAction(files, c, out);
+    return;
+  }
+
   const run = format === 'html'
     ? await (files.length === 1 && files[0] === '-' ? withReadableTwice('-', (i) => analyzeAll([i], c).then((r) => ({ ...r, inputs: [i] }))) : analyzeAll(files, c).then((r) => ({ ...r, inputs: null })))
     : { ...(await (parallel(files, c) ? analyzeParallel(files, c, null) : analyzeAll(files, c))), inputs: null };
@@ -252,6 +258,50 @@ async function rowsAction(files: readonly string[], c: Common, format: 'table' |
   await out.close();
   if (c.output !== null && !c.quiet) process.stderr.write(t(c.lang, 'cli.wrote', { file: c.output }) + '\n');
   setExitCode(run.failed, failOnMatched);
+}
+
+/**
+ * `--format json` of captures read in this thread: each shown connection's
+ * text goes to a spool file as soon as it is final (json-spool.ts), and the
+ * document is written at the end. Same text as renderJsonParts of the whole
+ * document.
+ */
+async function jsonAction(files: readonly string[], c: Common, out: Output): Promise<void> {
+  const seen = files.map(() => streamsSeen());
+  const keep = selector(c);
+  const spool = new JsonSpool();
+  try {
+    let failOnMatched = false;
+    const run = await analyzeAll(files, c, (r, _file, i) => {
+      seeStream(c, seen[i], r.stream);
+      if (!keep(r)) return;
+      spool.add(i, r);
+      if (c.failOn?.(r)) failOnMatched = true;
+    });
+    if (run.captures.length === 1) checkStream(c, run.captures[0].file, seen[run.indexes[0]]);
+    const doc: AnalysisDocument = { tool: { name: 'tcpscope', version: version() }, settings: c.settings, captures: run.captures };
+    const frame = jsonFrame(doc);
+    for (let k = 0; k < run.captures.length; k++) {
+      out.write(frame[k]);
+      const i = run.indexes[k];
+      if (spool.count(i) === 0) {
+        out.write(JSON_NO_CONNECTIONS);
+        continue;
+      }
+      out.write(JSON_CONNECTIONS_OPEN);
+      for (const bytes of spool.texts(i)) {
+        out.write(bytes);
+        await out.caughtUp();
+      }
+      out.write(JSON_CONNECTIONS_CLOSE);
+    }
+    out.write(frame[run.captures.length]);
+    await out.close();
+    if (c.output !== null && !c.quiet) process.stderr.write(t(c.lang, 'cli.wrote', { file: c.output }) + '\n');
+    setExitCode(run.failed, failOnMatched);
+  } finally {
+    spool.close();
+  }
 }
 
 interface TimelineOptions extends CommonOptions {

@@ -23,32 +23,23 @@ export function renderJson(doc: AnalysisDocument): string {
  * The text of JSON.stringify(doc, null, 2) + '\n' in pieces of about 1 MiB:
  * on a capture of 100 000 connections the whole text is longer than the
  * longest string V8 can make. The connections are written one by one into
- * a skeleton of the document made with a marker in their place.
+ * the document's frame (jsonFrame).
  */
 export function* renderJsonParts(doc: AnalysisDocument): Generator<string> {
-  const marker = `@@tcpscope-connections-${Math.random().toString(36).slice(2)}-`;
-  const skeleton = {
-    ...doc,
-    captures: doc.captures.map((c, i) => ({ ...c, connections: `${marker}${i}@@` })),
-  };
-  const text = JSON.stringify(skeleton, null, 2) + '\n';
-  // Connections are at depth 4 of the document (8 spaces), their array's brackets at depth 3.
-  const re = new RegExp(`"${marker}(\\d+)@@"`, 'g');
-  let last = 0;
+  const frame = jsonFrame(doc);
   let pending: string[] = [];
   let size = 0;
-  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-    pending.push(text.slice(last, m.index));
-    last = m.index + m[0].length;
-    const conns = doc.captures[Number(m[1])].connections;
+  for (let i = 0; i < doc.captures.length; i++) {
+    pending.push(frame[i]);
+    const conns = doc.captures[i].connections;
     if (conns.length === 0) {
-      pending.push('[]');
+      pending.push(JSON_NO_CONNECTIONS);
       continue;
     }
-    pending.push('[\n');
+    pending.push(JSON_CONNECTIONS_OPEN);
     for (let k = 0; k < conns.length; k++) {
-      const one = '        ' + JSON.stringify(conns[k], null, 2).replace(/\n/g, '\n        ');
-      pending.push(k > 0 ? ',\n' + one : one);
+      const one = jsonConnectionText(conns[k]);
+      pending.push(k > 0 ? one : one.slice(JSON_SEPARATOR_LENGTH));
       size += one.length;
       if (size >= 1 << 20) {
         yield pending.join('');
@@ -56,10 +47,47 @@ export function* renderJsonParts(doc: AnalysisDocument): Generator<string> {
         size = 0;
       }
     }
-    pending.push('\n      ]');
+    pending.push(JSON_CONNECTIONS_CLOSE);
   }
-  pending.push(text.slice(last));
+  pending.push(frame[doc.captures.length]);
   yield pending.join('');
+}
+
+/**
+ * The document's text without its connections: piece i comes before capture
+ * i's `connections` array, the last piece after the last. Between them goes
+ * JSON_NO_CONNECTIONS, or JSON_CONNECTIONS_OPEN, the connections'
+ * jsonConnectionText (the first without its JSON_SEPARATOR_LENGTH leading
+ * characters) and JSON_CONNECTIONS_CLOSE.
+ */
+export function jsonFrame(doc: AnalysisDocument): string[] {
+  const marker = `@@tcpscope-connections-${Math.random().toString(36).slice(2)}-`;
+  const skeleton = {
+    ...doc,
+    captures: doc.captures.map((c, i) => ({ ...c, connections: `${marker}${i}@@` })),
+  };
+  const text = JSON.stringify(skeleton, null, 2) + '\n';
+  const re = new RegExp(`"${marker}(\\d+)@@"`, 'g');
+  const pieces: string[] = [];
+  let last = 0;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    pieces.push(text.slice(last, m.index));
+    last = m.index + m[0].length;
+  }
+  pieces.push(text.slice(last));
+  return pieces;
+}
+
+// Connections are at depth 4 of the document (8 spaces), their array's brackets at depth 3.
+export const JSON_NO_CONNECTIONS = '[]';
+export const JSON_CONNECTIONS_OPEN = '[\n';
+export const JSON_CONNECTIONS_CLOSE = '\n      ]';
+/** Characters (and bytes) of the separator that starts every jsonConnectionText. */
+export const JSON_SEPARATOR_LENGTH = 2;
+
+/** One connection's text in the document, indented to its place, after the separator `,\n`. */
+export function jsonConnectionText(conn: ConnectionReport): string {
+  return ',\n        ' + JSON.stringify(conn, null, 2).replace(/\n/g, '\n        ');
 }
 
 /** One NDJSON line. */
