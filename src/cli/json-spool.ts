@@ -100,26 +100,8 @@ export class JsonSpool {
     // Runs of connections that lie one after the other in the file are read together.
     let runStart = -1;
     let runEnd = -1;
-    let first = true;
-    const read = function* (this: JsonSpool, from: number, to: number): Generator<Uint8Array> {
-      // The first connection of the array has no separator before it.
-      if (first) {
-        from += JSON_SEPARATOR_LENGTH;
-        first = false;
-      }
-      while (from < to) {
-        const n = Math.min(READ_BYTES, to - from);
-        const buf = Buffer.allocUnsafe(n);
-        let got = 0;
-        while (got < n) {
-          const k = readSync(this.fd, buf, got, n - got, from + got);
-          if (k === 0) throw new Error(`spool file ended early at byte ${from + got}`);
-          got += k;
-        }
-        yield buf;
-        from += n;
-      }
-    }.bind(this);
+    // The first connection of the array has no separator before it.
+    let skip = JSON_SEPARATOR_LENGTH;
     for (let j = 0; j < order.length; j++) {
       const i = order[j];
       const off = p.offset[i];
@@ -127,11 +109,30 @@ export class JsonSpool {
         runEnd = off + p.length[i];
         continue;
       }
-      if (runStart >= 0) yield* read(runStart, runEnd);
+      if (runStart >= 0) {
+        yield* this.range(runStart + skip, runEnd);
+        skip = 0;
+      }
       runStart = off;
       runEnd = off + p.length[i];
     }
-    if (runStart >= 0) yield* read(runStart, runEnd);
+    if (runStart >= 0) yield* this.range(runStart + skip, runEnd);
+  }
+
+  /** Bytes [from, to) of the spool file, in new buffers of at most READ_BYTES. */
+  private *range(from: number, to: number): Generator<Uint8Array> {
+    while (from < to) {
+      const n = Math.min(READ_BYTES, to - from);
+      const buf = Buffer.allocUnsafe(n);
+      let got = 0;
+      while (got < n) {
+        const k = readSync(this.fd, buf, got, n - got, from + got);
+        if (k === 0) throw new Error(`spool file ended early at byte ${from + got}`);
+        got += k;
+      }
+      yield buf;
+      from += n;
+    }
   }
 
   /** Delete the spool file. */
