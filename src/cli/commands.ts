@@ -11,7 +11,7 @@ import type { AnalysisDocument, ConnectionReport } from '../report/types.ts';
 import { csvHeader, csvLine, renderCsv } from '../render/csv.ts';
 import { renderHtml } from '../render/html.ts';
 import { type Lang, t } from '../render/i18n.ts';
-import { JSON_CONNECTIONS_CLOSE, JSON_CONNECTIONS_OPEN, JSON_NO_CONNECTIONS, jsonFrame, renderJsonParts } from '../render/json.ts';
+import { jsonDocumentParts, renderJsonParts } from '../render/json.ts';
 import { JsonSpool } from './json-spool.ts';
 import { ReportThread } from './report-thread.ts';
 import { expandFolders, NoCapturesError } from '../capture/files.ts';
@@ -280,22 +280,14 @@ async function jsonAction(files: readonly string[], c: Common, out: Output): Pro
     });
     if (run.captures.length === 1) checkStream(c, run.captures[0].file, seen[run.indexes[0]]);
     const doc: AnalysisDocument = { tool: { name: 'tcpscope', version: version() }, settings: c.settings, captures: run.captures };
-    const frame = jsonFrame(doc);
-    for (let k = 0; k < run.captures.length; k++) {
-      out.write(frame[k]);
+    const parts = jsonDocumentParts(doc, (k) => {
       const i = run.indexes[k];
-      if (spool.count(i) === 0) {
-        out.write(JSON_NO_CONNECTIONS);
-        continue;
-      }
-      out.write(JSON_CONNECTIONS_OPEN);
-      for (const bytes of spool.texts(i)) {
-        out.write(bytes);
-        await out.caughtUp();
-      }
-      out.write(JSON_CONNECTIONS_CLOSE);
+      return spool.count(i) === 0 ? null : spool.texts(i);
+    });
+    for (const part of parts) {
+      out.write(part);
+      await out.caughtUp();
     }
-    out.write(frame[run.captures.length]);
     await out.close();
     if (c.output !== null && !c.quiet) process.stderr.write(t(c.lang, 'cli.wrote', { file: c.output }) + '\n');
     setExitCode(run.failed, failOnMatched);

@@ -26,41 +26,58 @@ export function renderJson(doc: AnalysisDocument): string {
  * the document's frame (jsonFrame).
  */
 export function* renderJsonParts(doc: AnalysisDocument): Generator<string> {
-  const frame = jsonFrame(doc);
+  yield* jsonDocumentParts(doc, (i) => {
+    const conns = doc.captures[i].connections;
+    return conns.length === 0 ? null : connectionPieces(conns);
+  });
+}
+
+/** The connections between their array's brackets, joined in pieces of about 1 MiB. */
+function* connectionPieces(conns: readonly ConnectionReport[]): Generator<string> {
   let pending: string[] = [];
   let size = 0;
-  for (let i = 0; i < doc.captures.length; i++) {
-    pending.push(frame[i]);
-    const conns = doc.captures[i].connections;
-    if (conns.length === 0) {
-      pending.push(JSON_NO_CONNECTIONS);
-      continue;
+  for (let k = 0; k < conns.length; k++) {
+    const one = jsonConnectionText(conns[k]);
+    pending.push(k > 0 ? one : one.slice(JSON_SEPARATOR_LENGTH));
+    size += one.length;
+    if (size >= 1 << 20) {
+      yield pending.join('');
+      pending = [];
+      size = 0;
     }
-    pending.push(JSON_CONNECTIONS_OPEN);
-    for (let k = 0; k < conns.length; k++) {
-      const one = jsonConnectionText(conns[k]);
-      pending.push(k > 0 ? one : one.slice(JSON_SEPARATOR_LENGTH));
-      size += one.length;
-      if (size >= 1 << 20) {
-        yield pending.join('');
-        pending = [];
-        size = 0;
-      }
-    }
-    pending.push(JSON_CONNECTIONS_CLOSE);
   }
-  pending.push(frame[doc.captures.length]);
-  yield pending.join('');
+  if (pending.length > 0) yield pending.join('');
 }
 
 /**
- * The document's text without its connections: piece i comes before capture
- * i's `connections` array, the last piece after the last. Between them goes
- * JSON_NO_CONNECTIONS, or JSON_CONNECTIONS_OPEN, the connections'
- * jsonConnectionText (the first without its JSON_SEPARATOR_LENGTH leading
- * characters) and JSON_CONNECTIONS_CLOSE.
+ * The document's text with each capture's connections from `connections(i)`:
+ * null when it has none, else the text between the array's brackets in
+ * pieces (strings, or bytes from a spool file): the connections'
+ * jsonConnectionText in stream order, the first without its
+ * JSON_SEPARATOR_LENGTH leading characters. The `connections` members of
+ * `doc` are not read.
  */
-export function jsonFrame(doc: AnalysisDocument): string[] {
+export function* jsonDocumentParts<T extends string | Uint8Array>(
+  doc: AnalysisDocument, connections: (capture: number) => Iterable<T> | null,
+): Generator<string | T> {
+  const frame = jsonFrame(doc);
+  for (let i = 0; i < doc.captures.length; i++) {
+    yield frame[i];
+    const pieces = connections(i);
+    if (pieces === null) {
+      yield '[]';
+      continue;
+    }
+    // Connections are at depth 4 of the document (8 spaces), their array's brackets at depth 3.
+    yield '[\n';
+    yield* pieces;
+    yield '\n      ]';
+  }
+  yield frame[doc.captures.length];
+}
+
+/** The document's text without its connections: piece i comes before capture i's `connections` array, the last piece after the last. */
+function jsonFrame(doc: AnalysisDocument): string[] {
   const marker = `@@tcpscope-connections-${Math.random().toString(36).slice(2)}-`;
   const skeleton = {
     ...doc,
@@ -78,10 +95,6 @@ export function jsonFrame(doc: AnalysisDocument): string[] {
   return pieces;
 }
 
-// Connections are at depth 4 of the document (8 spaces), their array's brackets at depth 3.
-export const JSON_NO_CONNECTIONS = '[]';
-export const JSON_CONNECTIONS_OPEN = '[\n';
-export const JSON_CONNECTIONS_CLOSE = '\n      ]';
 /** Characters (and bytes) of the separator that starts every jsonConnectionText. */
 export const JSON_SEPARATOR_LENGTH = 2;
 

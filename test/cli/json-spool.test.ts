@@ -7,26 +7,18 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { analyzeFile } from '../../src/analyze/analyze.ts';
 import { JsonSpool } from '../../src/cli/json-spool.ts';
-import { JSON_CONNECTIONS_CLOSE, JSON_CONNECTIONS_OPEN, JSON_NO_CONNECTIONS, jsonFrame, renderJson } from '../../src/render/json.ts';
+import { jsonDocumentParts, renderJson } from '../../src/render/json.ts';
 import { makeSettings } from '../../src/report/settings.ts';
 import type { AnalysisDocument, CaptureReport } from '../../src/report/types.ts';
 import { capturesDir } from '../helpers/paths.ts';
 import { tcpscope } from '../helpers/cli.ts';
 
 function fromSpool(doc: AnalysisDocument, spool: JsonSpool): string {
-  const frame = jsonFrame(doc);
   let text = '';
-  for (let k = 0; k < doc.captures.length; k++) {
-    text += frame[k];
-    if (spool.count(k) === 0) {
-      text += JSON_NO_CONNECTIONS;
-      continue;
-    }
-    text += JSON_CONNECTIONS_OPEN;
-    for (const b of spool.texts(k)) text += Buffer.from(b).toString('utf8');
-    text += JSON_CONNECTIONS_CLOSE;
+  for (const part of jsonDocumentParts(doc, (k) => (spool.count(k) === 0 ? null : spool.texts(k)))) {
+    text += typeof part === 'string' ? part : Buffer.from(part).toString('utf8');
   }
-  return text + frame[doc.captures.length];
+  return text;
 }
 
 describe('JsonSpool', () => {
