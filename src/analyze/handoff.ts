@@ -4,12 +4,13 @@
  * the connection's segments (a 3 KB NDJSON line for 30 segments), so
  * `analyze --format ndjson` of a large capture does it in a second thread
  * (cli/report-thread.ts): this thread packs each connection the tracker lets
- * go of into 32-bit words (the same packing as tcp/frozen.ts), batches go
- * over with their buffer transferred, and the other thread unpacks them and
- * builds exactly the reports this thread would have built.
+ * go of into a record of 32-bit words (the packing of tcp/frozen.ts and
+ * tcp/words.ts), batches go over with their buffer transferred, and the
+ * other thread unpacks them and builds exactly the reports this thread
+ * would have built.
  *
  * A record is [length in words, stream, flags] then the packed connection.
- * A connection that cannot be packed (a value too large for its word, a
+ * A connection that cannot be packed (a value too large for its field, a
  * pending replacement) has its report built here, sent along in `built`, in
  * order.
  */

@@ -35,8 +35,8 @@ const HISTORY_LETTERS = 'SHADFRshadfr';
 const CLIENT_FROM: readonly ClientFrom[] = ['syn', 'syn-ack', 'port', 'first-frame'];
 const END_REASONS: readonly EndReason[] = ['capture-end', 'expired', 'replaced'];
 
-/** Word of `pack`'s output holding endSec (endNsec follows). */
-const PACKED_END = 25;
+/** Word of `pack`'s output holding endSec (endNsec follows): the last of its whole words. */
+const PACKED_END = 10;
 
 /** What the Connection constructor reads of a segment, for `unpack`. */
 const SEED = {
@@ -142,7 +142,7 @@ export class Connection {
   }
 
   /**
-   * Pack the connection into words (frozen.ts). Only a connection the
+   * Pack the connection into a record (frozen.ts, words.ts). Only a connection the
    * tracker holds with no observer and no pending replacement can be packed;
    * otherwise, or when a value does not fit, `w.ok` ends false. `finished`
    * packs a connection the tracker let go of (for a report thread,
@@ -150,17 +150,20 @@ export class Connection {
    */
   pack(w: WordWriter, finished = false): void {
     if (this.observer !== null || this.replaced !== null || this.done !== finished) w.ok = false;
-    const start = w.n;
     const from = CLIENT_FROM.indexOf(this.clientFrom);
     const why = END_REASONS.indexOf(this.endReason);
     if (this.tsDigits < 0 || this.tsDigits > 15 || this.history.length > 12) w.ok = false;
-    w.u32(this.ipVersion | (this.clientSide << 3) | (from << 4) | (this.baseSet0 ? 1 << 6 : 0) | (this.baseSet1 ? 1 << 7 : 0) |
+    if ((this.endSec >>> 0) !== this.endSec || (this.endNsec >>> 0) !== this.endNsec) w.ok = false;
+    // Whole words first (FrozenConnection.sideOf and setPackedEnd read them in place).
+    w.fixed(this.ipVersion | (this.clientSide << 3) | (from << 4) | (this.baseSet0 ? 1 << 6 : 0) | (this.baseSet1 ? 1 << 7 : 0) |
       (this.sawFin ? 1 << 8 : 0) | (this.sawRst ? 1 << 9 : 0) | (why << 10) | ((this.tsDigits & 15) << 12));
-    w.u32(this.port0 * 65536 + this.port1);
-    w.i32(this.a00); w.i32(this.a01); w.i32(this.a02); w.i32(this.a03);
-    w.i32(this.a10); w.i32(this.a11); w.i32(this.a12); w.i32(this.a13);
+    w.fixed(this.port0 * 65536 + this.port1);
+    w.fixed(this.a00); w.fixed(this.a01); w.fixed(this.a02); w.fixed(this.a03);
+    w.fixed(this.a10); w.fixed(this.a11); w.fixed(this.a12); w.fixed(this.a13);
+    w.fixed(this.endSec); w.fixed(this.endNsec);
     w.u32(this.firstFrame); w.u32(this.firstSec); w.u32(this.firstNsec);
-    w.u32(this.lastFrame); w.u32(this.lastSec); w.u32(this.lastNsec);
+    w.base(this.firstFrame, this.firstSec, this.firstNsec);
+    w.moment(this.lastFrame, this.lastSec, this.lastNsec);
     w.u32(this.packets); w.u32(this.baseSeq0); w.u32(this.baseSeq1);
     w.u32(this.completeness | (this.completenessFirst << 8) | (this.historyBits << 16));
     // History: up to 12 letters, 4 bits each, 6 per word.
@@ -175,8 +178,6 @@ export class Connection {
     w.u32(h0); w.u32(h1);
     w.i32(this.previousStream);
     w.f64(this.reuseGapSeconds);
-    if (w.n - start !== PACKED_END && w.ok) throw new Error('Connection.pack: PACKED_END is out of date');
-    w.u32(this.endSec); w.u32(this.endNsec);
     this.ep0.pack(w);
     this.ep1.pack(w);
   }
@@ -195,18 +196,21 @@ export class Connection {
 
   /** A connection from the words `pack` wrote. */
   static unpack(r: WordReader, stream: number, hash: number): Connection {
-    const f = r.u32();
-    const ports = r.u32();
+    const f = r.fixed();
+    const ports = r.fixed() >>> 0;
     const seed = SEED;
     seed.ipVersion = (f & 7) as 4 | 6;
     seed.srcPort = Math.floor(ports / 65536);
     seed.dstPort = ports & 0xffff;
-    for (let i = 0; i < 4; i++) seed.src[i] = r.u32();
-    for (let i = 0; i < 4; i++) seed.dst[i] = r.u32();
+    for (let i = 0; i < 4; i++) seed.src[i] = r.fixed();
+    for (let i = 0; i < 4; i++) seed.dst[i] = r.fixed();
+    const endSec = r.fixed() >>> 0;
+    const endNsec = r.fixed() >>> 0;
     seed.frame = r.u32();
     seed.tsSec = r.u32();
     seed.tsNsec = r.u32();
     seed.tsDigits = (f >>> 12) & 15;
+    r.base(seed.frame, seed.tsSec, seed.tsNsec);
     const c = new Connection(stream, seed as unknown as Segment, hash);
     c.clientSide = ((f >>> 3) & 1) as 0 | 1;
     c.clientFrom = CLIENT_FROM[(f >>> 4) & 3];
@@ -215,7 +219,9 @@ export class Connection {
     c.sawFin = (f & (1 << 8)) !== 0;
     c.sawRst = (f & (1 << 9)) !== 0;
     c.endReason = END_REASONS[(f >>> 10) & 3];
-    c.lastFrame = r.u32(); c.lastSec = r.u32(); c.lastNsec = r.u32();
+    c.endSec = endSec;
+    c.endNsec = endNsec;
+    c.lastFrame = r.frame(); c.lastSec = r.time(); c.lastNsec = r.nsec;
     c.packets = r.u32(); c.baseSeq0 = r.u32(); c.baseSeq1 = r.u32();
     const bits = r.u32();
     c.completeness = bits & 255;
@@ -231,7 +237,6 @@ export class Connection {
     c.history = h;
     c.previousStream = r.i32();
     c.reuseGapSeconds = r.f64();
-    c.endSec = r.u32(); c.endNsec = r.u32();
     c.ep0.unpack(r);
     c.ep1.unpack(r);
     return c;

@@ -577,12 +577,16 @@ export class Endpoint {
       (this.firstSynPlain ? 1 << 13 : 0) | (this.ackSentKnown ? 1 << 14 : 0) | (this.peerSynReceived ? 1 << 15 : 0) |
       (this.peerFinKnown ? 1 << 16 : 0) | (this.twReackPending ? 1 << 17 : 0) | (this.twEntry !== null ? 1 << 18 : 0) |
       (te !== null ? 1 << 19 : 0) | (te !== null && te.kind === 'reuse' ? 1 << 20 : 0));
-    w.u32(this.iss); w.u32(this.dataNxt); w.u32(this.finSeq);
-    w.u32(this.finAckLostFrame); w.u32(this.finAckFrame); w.u32(this.finAckSegSeq); w.u32(this.finAckValue);
-    w.u32(this.synFirstUnacked); w.u32(this.finFirstUnacked); w.u32(this.lastAckSent);
+    // Sequence numbers from the ISN (ours) or from the last ACK it sent (the peer's), frames and times from the connection's first.
+    const iss = this.iss;
+    const peer = this.lastAckSent;
+    w.u32(iss); w.seq(this.dataNxt, iss); w.seq(this.finSeq, iss);
+    w.frame(this.finAckLostFrame); w.frame(this.finAckFrame);
+    w.u32(peer); w.seq(this.finAckSegSeq, peer); w.seq(this.finAckValue, iss);
+    w.u32(this.synFirstUnacked); w.u32(this.finFirstUnacked);
     w.u32(this.packets); w.u32(this.payloadBytes); w.u32(this.dataSegments); w.u32(this.keepAlives);
-    w.u32(this.halfCloseBytes); w.u32(this.halfCloseSegments); w.u32(this.peerFinPos);
-    w.u32(this.lastRecvFrame); w.u32(this.lastRecvFlags); w.u32(this.lastRecvLen); w.u32(this.lastRecvAck);
+    w.u32(this.halfCloseBytes); w.u32(this.halfCloseSegments); w.seq(this.peerFinPos, peer);
+    w.frame(this.lastRecvFrame); w.u32(this.lastRecvFlags); w.u32(this.lastRecvLen); w.seq(this.lastRecvAck, iss);
     if (this.twEntry !== null) writeMoment(w, this.twEntry);
     if (te !== null) writeMoment(w, te);
     w.u32(this.transitions.length);
@@ -590,7 +594,7 @@ export class Endpoint {
       // Cause strings are the constants above (CAUSE_INDEX).
       const cause = CAUSE_INDEX.get(t.cause) ?? -1;
       if (cause < 0) w.ok = false;
-      w.u32(t.from | (t.to << 4) | ((cause < 0 ? 0 : cause) << 8) | (t.inferred ? 1 << 16 : 0));
+      w.u32(t.from | (t.to << 4) | (t.inferred ? 1 << 8 : 0) | ((cause < 0 ? 0 : cause) << 9));
       writeMoment(w, t);
     }
     writeCopies(w, this.synCopies);
@@ -601,7 +605,7 @@ export class Endpoint {
       w.u32(x.state | (x.answersSyn ? 1 << 4 : 0) | (x.afterClose ? 1 << 5 : 0) | (x.finSent ? 1 << 6 : 0) |
         (x.noSocketForm ? 1 << 7 : 0) | (x.finAcked ? 1 << 8 : 0));
       w.u32(x.unackedPeerBytes); w.u32(x.sentBytes); w.u32(x.receivedBytes);
-      w.u32(x.lastRecvFrame); w.u32(x.lastRecvFlags); w.u32(x.lastRecvLen);
+      w.frame(x.lastRecvFrame); w.u32(x.lastRecvFlags); w.u32(x.lastRecvLen);
     }
     w.u32(this.twRestarts.length);
     for (const m of this.twRestarts) writeMoment(w, m);
@@ -625,37 +629,43 @@ export class Endpoint {
     this.peerSynReceived = (f & (1 << 15)) !== 0;
     this.peerFinKnown = (f & (1 << 16)) !== 0;
     this.twReackPending = (f & (1 << 17)) !== 0;
-    this.iss = r.u32(); this.dataNxt = r.u32(); this.finSeq = r.u32();
-    this.finAckLostFrame = r.u32(); this.finAckFrame = r.u32(); this.finAckSegSeq = r.u32(); this.finAckValue = r.u32();
-    this.synFirstUnacked = r.u32(); this.finFirstUnacked = r.u32(); this.lastAckSent = r.u32();
+    const iss = r.u32();
+    this.iss = iss; this.dataNxt = r.seq(iss); this.finSeq = r.seq(iss);
+    this.finAckLostFrame = r.frame(); this.finAckFrame = r.frame();
+    const peer = r.u32();
+    this.lastAckSent = peer; this.finAckSegSeq = r.seq(peer); this.finAckValue = r.seq(iss);
+    this.synFirstUnacked = r.u32(); this.finFirstUnacked = r.u32();
     this.packets = r.u32(); this.payloadBytes = r.u32(); this.dataSegments = r.u32(); this.keepAlives = r.u32();
-    this.halfCloseBytes = r.u32(); this.halfCloseSegments = r.u32(); this.peerFinPos = r.u32();
-    this.lastRecvFrame = r.u32(); this.lastRecvFlags = r.u32(); this.lastRecvLen = r.u32(); this.lastRecvAck = r.u32();
-    if (f & (1 << 18)) this.twEntry = { frame: r.u32(), tsSec: r.u32(), tsNsec: r.u32() };
-    if (f & (1 << 19)) this.twEnd = { kind: f & (1 << 20) ? 'reuse' : 'rst', frame: r.u32(), tsSec: r.u32(), tsNsec: r.u32() };
+    this.halfCloseBytes = r.u32(); this.halfCloseSegments = r.u32(); this.peerFinPos = r.seq(peer);
+    this.lastRecvFrame = r.frame(); this.lastRecvFlags = r.u32(); this.lastRecvLen = r.u32(); this.lastRecvAck = r.seq(iss);
+    if (f & (1 << 18)) this.twEntry = readMoment(r);
+    if (f & (1 << 19)) {
+      const m = readMoment(r);
+      this.twEnd = { kind: f & (1 << 20) ? 'reuse' : 'rst', frame: m.frame, tsSec: m.tsSec, tsNsec: m.tsNsec };
+    }
     const nt = r.u32();
     for (let i = 0; i < nt; i++) {
       const x = r.u32();
-      const frame = r.u32();
-      const tsSec = r.u32();
-      const tsNsec = r.u32();
+      const frame = r.frame();
+      const tsSec = r.time();
+      const tsNsec = r.nsec;
       this.transitions.push({
         from: (x & 15) as State, to: ((x >>> 4) & 15) as State, frame, tsSec, tsNsec,
-        cause: CAUSES[(x >>> 8) & 255], inferred: (x & (1 << 16)) !== 0,
+        cause: CAUSES[x >>> 9], inferred: (x & (1 << 8)) !== 0,
       });
     }
     readCopies(r, this.synCopies);
     readCopies(r, this.finCopies);
     const nr = r.u32();
     for (let i = 0; i < nr; i++) {
-      const frame = r.u32();
-      const tsSec = r.u32();
-      const tsNsec = r.u32();
+      const frame = r.frame();
+      const tsSec = r.time();
+      const tsNsec = r.nsec;
       const x = r.u32();
       const unackedPeerBytes = r.u32();
       const sentBytes = r.u32();
       const receivedBytes = r.u32();
-      const lastRecvFrame = r.u32();
+      const lastRecvFrame = r.frame();
       const lastRecvFlags = r.u32();
       const lastRecvLen = r.u32();
       this.rsts.push({
@@ -672,7 +682,7 @@ export class Endpoint {
       });
     }
     const nm = r.u32();
-    for (let i = 0; i < nm; i++) this.twRestarts.push({ frame: r.u32(), tsSec: r.u32(), tsNsec: r.u32() });
+    for (let i = 0; i < nm; i++) this.twRestarts.push(readMoment(r));
   }
 
   // ============================ inferences ================================
@@ -704,35 +714,36 @@ export class Endpoint {
 function writeCopies(w: WordWriter, list: readonly Copy[]): void {
   w.u32(list.length);
   for (const k of list) {
-    w.u32(k.frame);
-    w.u32(k.tsSec);
-    // Nanoseconds are below 2^30: the withData bit goes above them.
-    w.u32(k.tsNsec + (k.withData ? 0x40000000 : 0));
-    w.u32(k.ackedFrame);
-    if (k.tsNsec >= 0x40000000 || k.tsNsec < 0) w.ok = false;
+    w.moment(k.frame, k.tsSec, k.tsNsec);
+    w.u32(k.withData ? 1 : 0);
+    w.frame(k.ackedFrame);
   }
 }
 
 function readCopies(r: WordReader, list: Copy[]): void {
   const n = r.u32();
   for (let i = 0; i < n; i++) {
-    const frame = r.u32();
-    const tsSec = r.u32();
-    const x = r.u32();
-    const tsNsec = x & 0x3fffffff;
+    const frame = r.frame();
+    const tsSec = r.time();
+    const tsNsec = r.nsec;
+    const withData = r.u32() === 1;
     const prev = list.length > 0 ? list[list.length - 1] : null;
     // The gap is recomputed exactly as addCopy computed it.
     const gap = prev ? secondsBetween(prev.tsSec, prev.tsNsec, tsSec, tsNsec) : 0;
-    const k = new Copy(frame, tsSec, tsNsec, gap, x >= 0x40000000);
-    k.ackedFrame = r.u32();
+    const k = new Copy(frame, tsSec, tsNsec, gap, withData);
+    k.ackedFrame = r.frame();
     list.push(k);
   }
 }
 
 function writeMoment(w: WordWriter, m: Moment): void {
-  w.u32(m.frame);
-  w.u32(m.tsSec);
-  w.u32(m.tsNsec);
+  w.moment(m.frame, m.tsSec, m.tsNsec);
+}
+
+function readMoment(r: WordReader): Moment {
+  const frame = r.frame();
+  const tsSec = r.time();
+  return { frame, tsSec, tsNsec: r.nsec };
 }
 
 function markAcked(list: Copy[], from: number, frame: number): number {

@@ -5,9 +5,10 @@
  * busy link that is most of the table: at 1 500 new connections a second,
  * 360 000 of them under the RFC's 240 s. As objects (a Connection, two
  * Endpoints, their transitions and copies) each takes about 4 KB and keeps
- * the garbage collector busy; packed into 32-bit words (pack/unpack in
- * connection.ts and endpoint.ts) it takes about 500 bytes in one typed array
- * the collector never scans. A packed connection is unpacked, exactly as it
+ * the garbage collector busy; packed (pack/unpack in connection.ts and
+ * endpoint.ts, variable-length fields as in words.ts) it takes about 320
+ * bytes in one typed array the collector never scans (560 with a whole
+ * 32-bit word per field). A packed connection is unpacked, exactly as it
  * was, when a segment arrives for it or when it is emitted.
  */
 import type { Segment } from '../decode/segment.ts';
