@@ -24,6 +24,8 @@ export interface AnalyzeOptions extends ReadOptions {
    * connections held at the end: reading waits for a returned promise.
    */
   pause?: () => Promise<void> | null;
+  /** With `pause`: asked after every frame whether to pause there, within a chunk (ReadOptions.pauseWanted). */
+  pauseWanted?: () => boolean;
 }
 
 export interface PipelineOptions {
@@ -159,6 +161,7 @@ async function run(
   if (opts.onProgress) readOpts.onProgress = opts.onProgress;
   const pause = opts.pause;
   if (pause) readOpts.pause = pause;
+  if (pause && opts.pauseWanted) readOpts.pauseWanted = opts.pauseWanted;
   const summary = await read(p.onFrame, readOpts);
   if (pause) {
     // Many connections may be held at the end: let them go in steps, with the pause between.

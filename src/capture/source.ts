@@ -34,6 +34,13 @@ export interface ReadOptions {
    * before the next chunk (back-pressure from a consumer in another thread).
    */
   pause?: () => Promise<void> | null;
+  /**
+   * With `pause`: asked after every frame whether to pause before the next
+   * one, within a chunk. A 4 MB chunk of small packets can end tens of
+   * thousands of connections (a SYN flood evicting from a full table), and
+   * their reports must not all wait for the end of the chunk.
+   */
+  pauseWanted?: () => boolean;
 }
 
 /** Pick the reader from the magic number: never from the file name. */
@@ -125,6 +132,7 @@ export async function readFrames(path: string, onFrame: (f: Frame) => void, opts
   const o: ReadOptions = {};
   if (progress) o.onProgress = (n) => progress(n, total.size);
   if (opts.pause) o.pause = opts.pause;
+  if (opts.pauseWanted) o.pauseWanted = opts.pauseWanted;
   return readFramesFrom(chunks, path, onFrame, o);
 }
 
@@ -168,13 +176,26 @@ async function readAll(
   const reader = readerFor(head.first);
   let compressedCut: string | null = null;
   let raw = 0;
-  const feed = (chunk: Uint8Array): void => {
+  const pause = opts.pause;
+  const wanted = pause ? opts.pauseWanted : undefined;
+  const feed = async (chunk: Uint8Array): Promise<void> => {
     raw += chunk.length;
     reader.append(chunk);
-    for (let f = reader.next(); f !== undefined; f = reader.next()) onFrame(f);
+    if (wanted === undefined) {
+      for (let f = reader.next(); f !== undefined; f = reader.next()) onFrame(f);
+    } else {
+      // The chunk stays as it is while this waits: the next read goes into another buffer.
+      for (let f = reader.next(); f !== undefined; f = reader.next()) {
+        onFrame(f);
+        if (wanted()) {
+          const wait = (pause as () => Promise<void> | null)();
+          if (wait !== null) await wait;
+        }
+      }
+    }
     opts.onProgress?.(raw, 0);
   };
-  feed(head.first);
+  await feed(head.first);
   // Only the input's own errors are about the input: a cut-off gzip stream
   // keeps everything decompressed so far. An error of the consumer (a frame
   // handler, a pause) is not damage in the capture and goes up as it is.
@@ -187,9 +208,8 @@ async function readAll(
       return null;
     }
   };
-  const pause = opts.pause;
   for (let r = await next(); r !== null && !r.done; r = await next()) {
-    feed(r.value);
+    await feed(r.value);
     if (pause) {
       const wait = pause();
       if (wait !== null) await wait;

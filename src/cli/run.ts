@@ -191,6 +191,7 @@ export async function analyzeAll(
       if (reports !== undefined) {
         opts.raw = reports;
         opts.pause = reports.pause;
+        opts.pauseWanted = reports.pauseWanted;
       }
       const rep = await analyzeFile(path, c.settings, onConnection ? (r) => onConnection(r, file, index) : undefined, opts);
       rep.file = file;

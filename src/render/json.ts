@@ -140,7 +140,7 @@ export class NdjsonWriter {
 
   /** Bytes from `take` that are no longer needed: their buffer is used again. */
   recycle(bytes: Uint8Array): void {
-    if (this.spares.length < 4) this.spares.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.buffer.byteLength - bytes.byteOffset));
+    if (this.spares.length < 8) this.spares.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.buffer.byteLength - bytes.byteOffset));
   }
 
   line(c: ConnectionReport, file: string): void {

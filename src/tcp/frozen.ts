@@ -145,6 +145,8 @@ export class FrozenConnection {
   closedPrev: Connection | FrozenConnection | null = null;
   closedNext: Connection | FrozenConnection | null = null;
   inClosedList = false;
+  /** An open connection packed because it was idle: closedPrev / closedNext link it in the tracker's idle list instead. */
+  idle = false;
   /** The block holding the record, its index in the arena, and the record's place in it. */
   words: Int32Array = EMPTY;
   block = 0;

@@ -27,6 +27,17 @@ export interface TrackerOptions {
    * ended then (end reason `capture-end`, `evicted` set), and counted in `evicted`.
    */
   maxConnections?: number;
+  /**
+   * Connections kept as objects before open ones idle for `idleSeconds` are
+   * packed too, least recently active first (default 4096; 0 packs every
+   * idle one at once); once the table is a quarter full (`maxConnections`), the
+   * least recently active are packed whatever their idle time. A SYN flood's half-open connections, or the idle
+   * keep-alive connections of a busy server, then take a few hundred bytes
+   * each instead of a few KB; connections that keep sending stay objects.
+   */
+  idleUnpackedLimit?: number;
+  /** Capture seconds without a segment before an open connection counts as idle (default 2). */
+  idleSeconds?: number;
   /** Words per block of the packed connections' arena (frozen.ts; tests use small ones). */
   arenaBlockWords?: number;
 }
@@ -73,6 +84,18 @@ export class Tracker {
   private frozenCount = 0;
   private activeHead: Connection | null = null;
   private activeTail: Connection | null = null;
+  /**
+   * Open connections packed because they were idle (packIdle), least recently
+   * active first, linked through their closedPrev / closedNext: every one of
+   * them was idle longer than any open connection still an object.
+   */
+  private idleHead: FrozenConnection | null = null;
+  private idleTail: FrozenConnection | null = null;
+  /** Open connections in the active list, and in the idle list. */
+  private activeCount = 0;
+  private idleCount = 0;
+  private readonly idleUnpackedLimit: number;
+  private readonly idleSeconds: number;
   private readonly maxConnections: number;
   /** Connections evicted because the table was full, and how many of them were still open. */
   evicted = 0;
@@ -109,6 +132,8 @@ export class Tracker {
 
   constructor(private readonly opts: TrackerOptions, private readonly onDone: (c: Connection) => void) {
     this.unpackedLimit = opts.unpackedLimit ?? 256;
+    this.idleUnpackedLimit = opts.idleUnpackedLimit ?? 4096;
+    this.idleSeconds = opts.idleSeconds ?? 2;
     this.arena = new Arena(opts.arenaBlockWords);
     this.maxConnections = opts.maxConnections ?? Infinity;
   }
@@ -182,6 +207,7 @@ export class Tracker {
     if (c.isOver()) this.touchClosed(c);
     else if (!c.inClosedList && c.activeSec !== c.lastSec) this.touchActive(c);
     if (this.open - this.frozenCount > this.unpackedLimit) this.packSome(c);
+    if (this.open - this.frozenCount > this.idleUnpackedLimit && this.observer === null) this.packIdle(c);
     this.sweep();
     if (this.arena.wasteful) this.arena.compact(this.frozenNodes());
   }
@@ -229,6 +255,8 @@ export class Tracker {
     }
     this.table.clear();
     this.closedHead = this.closedTail = this.packCursor = null;
+    this.idleHead = this.idleTail = null;
+    this.idleCount = 0;
     for (let a = this.activeHead; a !== null;) {
       const n = a.activeNext;
       a.activePrev = a.activeNext = null;
@@ -236,6 +264,7 @@ export class Tracker {
       a = n;
     }
     this.activeHead = this.activeTail = null;
+    this.activeCount = 0;
     rest.sort((a, b) => a.stream - b.stream);
     return rest;
   }
@@ -330,7 +359,11 @@ export class Tracker {
   private evictOne(seg: Segment): void {
     let victim: Held | null = this.closedHead;
     if (victim !== null) this.unlinkClosed(victim);
-    else {
+    else if (this.idleHead !== null) {
+      victim = this.idleHead;
+      this.unlinkIdle(this.idleHead);
+      this.evictedOpen++;
+    } else {
       victim = this.activeHead;
       if (victim === null) return;
       this.unlinkActive(victim);
@@ -350,6 +383,7 @@ export class Tracker {
     c.activeSec = c.lastSec;
     if (c.inActiveList) this.unlinkActive(c);
     c.inActiveList = true;
+    this.activeCount++;
     c.activePrev = this.activeTail;
     c.activeNext = null;
     if (this.activeTail !== null) this.activeTail.activeNext = c;
@@ -365,6 +399,7 @@ export class Tracker {
     else this.activeTail = c.activePrev;
     c.activePrev = c.activeNext = null;
     c.inActiveList = false;
+    this.activeCount--;
   }
 
   private touchClosed(c: Connection): void {
@@ -393,19 +428,68 @@ export class Tracker {
     }
   }
 
-  private freeze(c: Connection): void {
+  /**
+   * Too many connections held as objects: pack open ones idle for
+   * idleSeconds (any, once the table is a quarter full), least recently active
+   * first, never `current`. One that
+   * cannot be packed (a pending replacement, a value too large) goes to the
+   * end of the active list instead; a few at most per segment.
+   */
+  private packIdle(current: Connection): void {
+    for (let tries = 0; tries < 8 && this.open - this.frozenCount > this.idleUnpackedLimit; tries++) {
+      const c = this.activeHead;
+      if (c === null || c === current) return;
+      // Open connections filling more than a quarter of the table: pack the least recently active
+      // whatever their idle time: a SYN flood fills it faster than any
+      // connection turns idle.
+      if (secondsBetween(c.lastSec, c.lastNsec, this.nowSec, this.nowNsec) < this.idleSeconds &&
+        (this.activeCount + this.idleCount) * 4 < this.maxConnections) return;
+      const f = this.freeze(c);
+      if (f === null) {
+        this.touchActive(c);
+        continue;
+      }
+      this.unlinkActive(c);
+      f.inClosedList = false;
+      f.idle = true;
+      f.closedPrev = this.idleTail;
+      f.closedNext = null;
+      if (this.idleTail !== null) this.idleTail.closedNext = f;
+      else this.idleHead = f;
+      this.idleTail = f;
+      this.idleCount++;
+    }
+  }
+
+  private unlinkIdle(f: FrozenConnection): void {
+    if (!f.idle) return;
+    const prev = f.closedPrev as FrozenConnection | null;
+    const next = f.closedNext as FrozenConnection | null;
+    if (prev !== null) prev.closedNext = next;
+    else this.idleHead = next;
+    if (next !== null) next.closedPrev = prev;
+    else this.idleTail = prev;
+    f.closedPrev = f.closedNext = null;
+    f.idle = false;
+    this.idleCount--;
+  }
+
+  /** Pack `c` in its place (null if it cannot be packed). */
+  private freeze(c: Connection): FrozenConnection | null {
     const arena = this.arena;
     const w = arena.begin();
     c.pack(w);
-    if (!w.ok) return;
+    if (!w.ok) return null;
     const f = new FrozenConnection(c.stream, c.hash, c.lastSec, c.lastNsec);
     arena.commit(f);
     this.replace(c, f);
     this.frozenCount++;
+    return f;
   }
 
   /** The connection a packed one stands for, back in its place as an object. */
   private unfreeze(f: FrozenConnection): Connection {
+    this.unlinkIdle(f);
     const c = this.unpack(f);
     this.replace(f, c);
     return c;
@@ -419,9 +503,10 @@ export class Tracker {
     return c;
   }
 
-  /** Every packed connection (all are in the closed list). */
+  /** Every packed connection (over ones are in the closed list, idle open ones in the idle list). */
   private *frozenNodes(): Generator<FrozenConnection> {
     for (let n = this.closedHead; n !== null; n = n.closedNext) if (n instanceof FrozenConnection) yield n;
+    for (let n: Held | null = this.idleHead; n !== null; n = n.closedNext) yield n as FrozenConnection;
   }
 
   /** Put `to` where `from` is, in its 4-tuple chain and in the closed list. */

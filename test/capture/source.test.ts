@@ -92,6 +92,27 @@ describe('capture source', () => {
     assert.deepEqual(seen, ['frame 1', 'pause', 'frame 2', 'pause']);
   });
 
+  it('pauses within a chunk when pauseWanted asks, and only then', async () => {
+    const seen: string[] = [];
+    // One chunk holding both frames (the first chunk, read before the loop that pauses between chunks).
+    await readFramesFrom(Readable.from([pcap]), 'x', (f) => seen.push(`frame ${f.number}`), {
+      pause: () => {
+        seen.push('pause');
+        return new Promise((r) => setTimeout(r, 10));
+      },
+      pauseWanted: () => seen[seen.length - 1] === 'frame 1',
+    });
+    assert.deepEqual(seen, ['frame 1', 'pause', 'frame 2']);
+    const plain: string[] = [];
+    await readFramesFrom(Readable.from([pcap]), 'x', (f) => plain.push(`frame ${f.number}`), {
+      pause: () => {
+        plain.push('pause');
+        return null;
+      },
+    });
+    assert.deepEqual(plain, ['frame 1', 'frame 2']);
+  });
+
   it('rejects a file that is not a capture, naming its first bytes', async () => {
     await assert.rejects(frames(path('text.pcap')), (e: unknown) => e instanceof CaptureError && e.message === 'not a pcap or pcapng file (starts with 0x68656c6c)');
   });

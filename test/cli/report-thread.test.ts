@@ -5,7 +5,7 @@
  * byte for byte, with the same exit codes.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -98,6 +98,37 @@ describe('analyze --format ndjson through the report thread', () => {
     }
   });
 
+  it('a SYN flood evicting within one chunk of input: batches of bounded size, the same lines', async () => {
+    // 20 000 SYNs from as many sources (1.4 MB: one chunk of input) into a
+    // table of 300: nearly every SYN evicts one connection, and the lines go
+    // out in batches within the chunk instead of all at its end.
+    const dir = mkdtempSync(join(tmpdir(), 'tcpscope-flood-'));
+    try {
+      const file = join(dir, 'flood.pcap');
+      writeFileSync(file, synFlood(20_000));
+      const c = resolveCommon({ color: false, quiet: true, maxConnections: '300' });
+      const expected: string[] = [];
+      await analyzeAll([file], c, (r, f) => expected.push(ndjsonLine(r, f)));
+      assert.equal(expected.length, 20_000);
+      for (const thread of [false, true]) {
+        const out: Buffer[] = [];
+        const reports = new ReportThread(c, (bytes, written) => {
+          out.push(Buffer.from(bytes));
+          written();
+        }, () => null, thread);
+        const run = await analyzeAll([file], c, undefined, reports);
+        await reports.close();
+        assert.equal(run.captures[0].connectionTable?.evicted, 20_000 - 300);
+        // Without batches within the chunk there would be 2 or 3.
+        assert.ok(reports.builtHere + reports.builtThere >= 15, `${reports.builtHere} + ${reports.builtThere} batches`);
+        assert.equal(Buffer.concat(out).toString('utf8'), expected.join(''), `report thread ${thread}`);
+      }
+      await both(['analyze', '--format', 'ndjson', '--max-connections', '300', file]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('builds everything in this thread when the report thread dies, with the same lines', async () => {
     const c = resolveCommon({ color: false, quiet: true, msl: '1' });
     const expected: string[] = [];
@@ -128,3 +159,24 @@ describe('analyze --format ndjson through the report thread', () => {
     assert.equal(Buffer.concat(out).toString('utf8'), expected.join(''));
   });
 });
+
+/** A classic pcap of `n` SYNs to 10.0.0.1:80 from distinct sources, 20 µs apart (Ethernet, IPv4, TCP). */
+function synFlood(n: number): Buffer {
+  const rec = 16 + 54;
+  const b = Buffer.alloc(24 + n * rec);
+  b.writeUInt32LE(0xa1b2c3d4, 0); b.writeUInt16LE(2, 4); b.writeUInt16LE(4, 6); b.writeUInt32LE(65535, 16); b.writeUInt32LE(1, 20);
+  for (let i = 0; i < n; i++) {
+    const o = 24 + i * rec;
+    const us = i * 20;
+    b.writeUInt32LE(1_700_000_000 + Math.floor(us / 1e6), o); b.writeUInt32LE(us % 1e6, o + 4);
+    b.writeUInt32LE(54, o + 8); b.writeUInt32LE(54, o + 12);
+    const ip = o + 16 + 14;
+    b.writeUInt16BE(0x0800, o + 16 + 12);
+    b[ip] = 0x45; b.writeUInt16BE(40, ip + 2); b[ip + 8] = 64; b[ip + 9] = 6;
+    b.writeUInt32BE(0xc0a80000 + Math.floor(i / 50), ip + 12); b.writeUInt32BE(0x0a000001, ip + 16);
+    const tcp = ip + 20;
+    b.writeUInt16BE(1024 + (i % 50), tcp); b.writeUInt16BE(80, tcp + 2); b.writeUInt32BE((i * 2654435761) >>> 0, tcp + 4);
+    b[tcp + 12] = 0x50; b[tcp + 13] = 0x02; b.writeUInt16BE(64240, tcp + 14);
+  }
+  return b;
+}

@@ -15,7 +15,7 @@ import { DecodeStatus, Segment } from '../../src/decode/segment.ts';
 import { buildReport } from '../../src/report/build.ts';
 import { makeSettings } from '../../src/report/settings.ts';
 import { Connection } from '../../src/tcp/connection.ts';
-import { Tracker } from '../../src/tcp/tracker.ts';
+import { Tracker, type TrackerOptions } from '../../src/tcp/tracker.ts';
 import { WordReader, WordWriter } from '../../src/tcp/words.ts';
 import { generateTo } from '../../src/bench/generate.ts';
 import { capturesDir, corpusDir, haveCorpus } from '../helpers/paths.ts';
@@ -24,10 +24,12 @@ const captures = (dir: string): string[] =>
   readdirSync(dir).filter((f) => /\.(pcap|pcapng)(\.gz)?$/.test(f)).map((f) => join(dir, f));
 const files = [...captures(capturesDir), ...(haveCorpus ? captures(corpusDir) : [])];
 
-async function track(file: string, unpackedLimit: number | undefined, onDone: (c: Connection) => void): Promise<Tracker> {
+async function track(
+  file: string, unpackedLimit: number | undefined, onDone: (c: Connection) => void, more: Partial<TrackerOptions> = {},
+): Promise<Tracker> {
   const decoder = new Decoder();
   const seg = new Segment();
-  const tracker = new Tracker({ lingerSeconds: 60, ...(unpackedLimit === undefined ? {} : { unpackedLimit }) }, onDone);
+  const tracker = new Tracker({ lingerSeconds: 60, ...(unpackedLimit === undefined ? {} : { unpackedLimit }), ...more }, onDone);
   await readFrames(file, (f: Frame) => {
     if (decoder.decode(f, seg) === DecodeStatus.Tcp) tracker.push(seg);
     else tracker.observeTime(f.tsSec, f.tsNsec);
@@ -76,6 +78,34 @@ describe('packed connections', () => {
       assert.equal(t.packed, 0);
     }
   });
+
+  it('reports are the same when every open connection is packed as soon as another one moves', async () => {
+    // idleSeconds 0: every connection but the one a segment is for is
+    // packed after every segment, so each is unpacked and packed again
+    // mid-handshake, mid-data and mid-close.
+    const dir = mkdtempSync(join(tmpdir(), 'tcpscope-idle-'));
+    try {
+      const gen = join(dir, 'gen.pcap');
+      generateTo(gen, { segments: 20_000, seed: 11, concurrency: 50 });
+      const settings = makeSettings({ msl: 30 });
+      let idlePacked = 0;
+      for (const file of [gen, ...files]) {
+        const plain: string[] = [];
+        const packed: string[] = [];
+        await track(file, undefined, (c) => plain.push(JSON.stringify(buildReport(c, settings))));
+        const t = await track(file, 0, (c) => packed.push(JSON.stringify(buildReport(c, settings))), {
+          idleUnpackedLimit: 0, idleSeconds: 0, arenaBlockWords: 2048,
+        });
+        assert.deepStrictEqual(packed, plain, file);
+        assert.equal(t.packed, 0);
+        assert.equal(t.packedBytes, 0);
+        idlePacked += plain.length;
+      }
+      assert.ok(idlePacked > 500);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('Tracker with maxConnections', () => {
@@ -103,6 +133,29 @@ describe('Tracker with maxConnections', () => {
     assert.ok(done.every((c) => c.evicted && c.endReason === 'capture-end'));
     t.finish();
     assert.equal(done.length, 1000);
+  });
+
+  it('a SYN flood packed as it idles: the same evictions, in the same order, in a few KB', () => {
+    const runs = [{}, { idleUnpackedLimit: 10, idleSeconds: 2, arenaBlockWords: 1024 }].map((more) => {
+      const done: Connection[] = [];
+      const t = new Tracker({ lingerSeconds: 240, maxConnections: 100, ...more }, (c) => done.push(c));
+      const s = new Segment();
+      let maxObjects = 0;
+      for (let i = 0; i < 1000; i++) {
+        // Ten SYNs a second; every fourth connection retransmits its SYN 3 s later.
+        t.push(syn(s, 2 * i + 1, Math.floor(i / 10), 1024 + i));
+        if (i >= 30 && i % 4 === 0) t.push(syn(s, 2 * i + 2, Math.floor(i / 10), 1024 + i - 30));
+        assert.ok(t.held <= 100);
+        maxObjects = Math.max(maxObjects, t.held - t.packed);
+      }
+      t.finish();
+      return { done: done.map((c) => JSON.stringify(buildReport(c, makeSettings({})))), t, maxObjects };
+    });
+    const [plain, idle] = runs;
+    assert.deepStrictEqual(idle.done, plain.done);
+    assert.equal(idle.t.evicted, plain.t.evicted);
+    assert.equal(idle.t.evictedOpen, plain.t.evictedOpen);
+    assert.ok(plain.maxObjects === 100 && idle.maxObjects <= 60, `objects held: ${idle.maxObjects}`);
   });
 
   it('evicts over connections (lingering in TIME_WAIT) before open ones', () => {
