@@ -30,10 +30,11 @@ export interface TrackerOptions {
   /**
    * Connections kept as objects before open ones idle for `idleSeconds` are
    * packed too, least recently active first (default 4096; 0 packs every
-   * idle one at once); once the table is a quarter full (`maxConnections`), the
-   * least recently active are packed whatever their idle time. A SYN flood's half-open connections, or the idle
-   * keep-alive connections of a busy server, then take a few hundred bytes
-   * each instead of a few KB; connections that keep sending stay objects.
+   * idle one at once); once open connections fill a quarter of the table
+   * (`maxConnections`), the least recently active are packed whatever their
+   * idle time. A SYN flood's half-open connections, or the idle keep-alive
+   * connections of a busy server, then take a few hundred bytes each
+   * instead of a few KB; connections that keep sending stay objects.
    */
   idleUnpackedLimit?: number;
   /** Capture seconds without a segment before an open connection counts as idle (default 2). */
@@ -430,18 +431,18 @@ export class Tracker {
 
   /**
    * Too many connections held as objects: pack open ones idle for
-   * idleSeconds (any, once the table is a quarter full), least recently active
-   * first, never `current`. One that
-   * cannot be packed (a pending replacement, a value too large) goes to the
-   * end of the active list instead; a few at most per segment.
+   * idleSeconds (any, once open ones fill a quarter of the table), least
+   * recently active first, never `current`. One that cannot be packed (a
+   * pending replacement, a value too large) goes to the end of the active
+   * list instead; a few at most per segment.
    */
   private packIdle(current: Connection): void {
     for (let tries = 0; tries < 8 && this.open - this.frozenCount > this.idleUnpackedLimit; tries++) {
       const c = this.activeHead;
       if (c === null || c === current) return;
-      // Open connections filling more than a quarter of the table: pack the least recently active
-      // whatever their idle time: a SYN flood fills it faster than any
-      // connection turns idle.
+      // Open connections filling a quarter of the table: pack the least
+      // recently active whatever their idle time (a SYN flood fills it
+      // faster than any connection turns idle).
       if (secondsBetween(c.lastSec, c.lastNsec, this.nowSec, this.nowNsec) < this.idleSeconds &&
         (this.activeCount + this.idleCount) * 4 < this.maxConnections) return;
       const f = this.freeze(c);
