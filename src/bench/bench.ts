@@ -30,6 +30,8 @@
  *   --tools a,b,...      only these tools (names: read, decode, analyze, analyze-1t, pcap-parser, tcpdump, tshark, tshark-conv, tcptrace)
  *   --big                also: peak RSS of read+decode over a ~1 GB capture (7 500 000 segments)
  *   --big-segments N     size of that capture
+ *   --flood N            also: a SYN flood of N half-open connections (bare SYNs, 50 000 a second) through
+ *                        analyze and analyze-1t, with the default --max-connections: time and peak RSS
  *   --profile            also: CPU profile of read+decode (node --cpu-prof), top functions by self time
  *   --analyze-cmd CMD    command for the analyze line, {file} replaced by the capture path
  *   --json FILE          also write all measurements as JSON
@@ -39,7 +41,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync
 import { cpus, loadavg, tmpdir, totalmem, type as osType, release } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureCapture, positiveInt, type CaptureMeta } from './generate.ts';
+import { ensureCapture, positiveInt, synFloodTo, type CaptureMeta, type FloodMeta } from './generate.ts';
 import type { WorkerResult } from './worker.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -58,6 +60,7 @@ interface Options {
   big: boolean;
   bigSegments: number;
   profile: boolean;
+  flood: number;
   analyzeCmd: string | null;
   json: string | null;
 }
@@ -67,7 +70,7 @@ const TOOL_NAMES = ['read', 'decode', 'analyze', 'analyze-1t', 'pcap-parser', 't
 function parseArgs(argv: string[]): Options {
   const o: Options = {
     quick: false, segments: 0, reps: 0, seed: 1, tools: null, big: false, bigSegments: 7_500_000,
-    profile: false, analyzeCmd: null, json: null,
+    profile: false, flood: 0, analyzeCmd: null, json: null,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -90,6 +93,7 @@ function parseArgs(argv: string[]): Options {
       case '--big': o.big = true; break;
       case '--big-segments': o.bigSegments = positiveInt(a, val()); o.big = true; break;
       case '--profile': o.profile = true; break;
+      case '--flood': o.flood = positiveInt(a, val()); break;
       case '--analyze-cmd': o.analyzeCmd = val(); break;
       case '--json': o.json = resolve(val()); break;
       case '--help': case '-h':
@@ -566,6 +570,37 @@ async function main(): Promise<number> {
       }
     }
 
+    let flood: { meta: FloodMeta; results: { tool: string; runs: Run[] }[] } | null = null;
+    if (o.flood > 0) {
+      const floodMeta = synFloodTo(join(scratch, 'flood.pcap'), { syns: o.flood, seed: o.seed });
+      log(`SYN flood: ${floodMeta.syns} SYNs, ${(floodMeta.bytes / 1e6).toFixed(0)} MB`);
+      flood = { meta: floodMeta, results: [] };
+      const rows: string[][] = [];
+      for (const t of tools.filter((x) => x.name === 'analyze' || x.name === 'analyze-1t')) {
+        const runs: Run[] = [];
+        for (let r = 0; r < o.reps; r++) {
+          log(`SYN flood, round ${r + 1}/${o.reps}: ${t.label} ...`);
+          const run = await measure(t, floodMeta.path, scratch);
+          if (run.ok) log(`  ${run.wallS.toFixed(2)} s wall, ${fmt(run.cpuS, 2)} s CPU, ${fmt(run.rssMb, 0)} MB peak RSS`);
+          else {
+            log(`  FAILED: ${run.error}`);
+            failures++;
+          }
+          runs.push(run);
+        }
+        flood.results.push({ tool: t.name, runs });
+        const ok = runs.filter((x) => x.ok);
+        if (ok.length === 0) continue;
+        const wall = median(ok.map((x) => x.wallS));
+        rows.push([t.label, wall.toFixed(2), fmt(medianOrNull(ok.map((x) => x.cpuS)), 2), fmt(medianOrNull(ok.map((x) => x.rssMb)), 0), rate(floodMeta.syns / wall)]);
+      }
+      if (rows.length > 0) {
+        out.push('', `SYN flood: ${floodMeta.syns.toLocaleString('en-US')} bare SYNs from distinct sources (${(floodMeta.bytes / 1e6).toFixed(0)} MB, ` +
+          `${floodMeta.durationSec.toFixed(1)} s of capture), every one a half-open connection, with the default --max-connections (medians):`, '');
+        out.push(mdTable(['Tool', 'Wall s', 'CPU s', 'Peak RSS MB', 'Connections/s'], rows, [false, true, true, true, true]));
+      }
+    }
+
     if (o.profile) {
       const profDir = join(scratch, 'prof');
       const decode = tools.find((t) => t.name === 'decode') as Tool;
@@ -589,7 +624,7 @@ async function main(): Promise<number> {
       writeFileSync(o.json, JSON.stringify({
         options: o, capture: meta, startup,
         results: results.map((r) => ({ tool: r.tool.name, label: r.tool.label, runs: r.runs })),
-        big,
+        big, flood,
       }, null, 2) + '\n');
     }
   } finally {

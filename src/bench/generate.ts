@@ -472,6 +472,43 @@ export function generateTo(path: string, opts: GenerateOptions): CaptureMeta {
   };
 }
 
+/** What synFloodTo wrote. */
+export interface FloodMeta {
+  path: string;
+  /** SYNs, each from its own address and port: as many connections. */
+  syns: number;
+  bytes: number;
+  durationSec: number;
+}
+
+/**
+ * A SYN flood: `syns` bare SYNs (no options, as flooding tools send them)
+ * to one server port, each from its own source address and port (from
+ * 198.18.0.0/15, the benchmarking range), `perSecond` of them a second, with
+ * random ISNs. Nothing answers them: every one is a half-open connection.
+ */
+export function synFloodTo(path: string, opts: { syns: number; seed?: number; perSecond?: number }): FloodMeta {
+  const rng = new Rng(opts.seed ?? 1);
+  const usStep = 1e6 / (opts.perSecond ?? 50_000);
+  const w = new PcapWriter(path);
+  const c: Conn = {
+    cIp: 0, sIp: (10 << 24) | (200 << 16) | 1, cPort: 0, sPort: 80,
+    ipId: new Uint16Array(2), tsOff: new Uint32Array(2), lastTs: new Uint32Array(2), win: new Uint16Array(2), script: [], next: 0,
+  };
+  const p: Pkt = { dir: CLIENT, flags: SYN, seq: 0, ack: 0, len: 0, hdr: HDR_BARE };
+  let us = 0;
+  for (let i = 0; i < opts.syns; i++) {
+    us = Math.round(i * usStep);
+    c.cIp = (((198 << 24) | (18 << 16)) >>> 0) + Math.floor(i / 60_000);
+    c.cPort = 1024 + (i % 60_000);
+    c.ipId[CLIENT] = rng.int(65536);
+    p.seq = rng.u32();
+    w.packet(c, p, START_SEC + Math.floor(us / 1e6), us % 1e6, 0);
+  }
+  w.close();
+  return { path, syns: opts.syns, bytes: w.bytes, durationSec: us / 1e6 };
+}
+
 /** Where a capture with these parameters is cached. */
 export function cachePath(opts: GenerateOptions): string {
   const seed = opts.seed ?? 1;

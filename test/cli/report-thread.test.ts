@@ -5,7 +5,7 @@
  * byte for byte, with the same exit codes.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -14,7 +14,7 @@ import { analyzeAll, resolveCommon } from '../../src/cli/run.ts';
 import { ndjsonLine } from '../../src/render/json.ts';
 import { baseEnv, tcpscope } from '../helpers/cli.ts';
 import { capturesDir, corpusDir, haveCorpus, repoRoot } from '../helpers/paths.ts';
-import { generateTo } from '../../src/bench/generate.ts';
+import { generateTo, synFloodTo } from '../../src/bench/generate.ts';
 import { Pipeline } from '../../src/analyze/analyze.ts';
 import { readFramesFrom } from '../../src/capture/source.ts';
 import { makeSettings } from '../../src/report/settings.ts';
@@ -105,7 +105,7 @@ describe('analyze --format ndjson through the report thread', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tcpscope-flood-'));
     try {
       const file = join(dir, 'flood.pcap');
-      writeFileSync(file, synFlood(20_000));
+      synFloodTo(file, { syns: 20_000 });
       const c = resolveCommon({ color: false, quiet: true, maxConnections: '300' });
       const expected: string[] = [];
       await analyzeAll([file], c, (r, f) => expected.push(ndjsonLine(r, f)));
@@ -159,24 +159,3 @@ describe('analyze --format ndjson through the report thread', () => {
     assert.equal(Buffer.concat(out).toString('utf8'), expected.join(''));
   });
 });
-
-/** A classic pcap of `n` SYNs to 10.0.0.1:80 from distinct sources, 20 µs apart (Ethernet, IPv4, TCP). */
-function synFlood(n: number): Buffer {
-  const rec = 16 + 54;
-  const b = Buffer.alloc(24 + n * rec);
-  b.writeUInt32LE(0xa1b2c3d4, 0); b.writeUInt16LE(2, 4); b.writeUInt16LE(4, 6); b.writeUInt32LE(65535, 16); b.writeUInt32LE(1, 20);
-  for (let i = 0; i < n; i++) {
-    const o = 24 + i * rec;
-    const us = i * 20;
-    b.writeUInt32LE(1_700_000_000 + Math.floor(us / 1e6), o); b.writeUInt32LE(us % 1e6, o + 4);
-    b.writeUInt32LE(54, o + 8); b.writeUInt32LE(54, o + 12);
-    const ip = o + 16 + 14;
-    b.writeUInt16BE(0x0800, o + 16 + 12);
-    b[ip] = 0x45; b.writeUInt16BE(40, ip + 2); b[ip + 8] = 64; b[ip + 9] = 6;
-    b.writeUInt32BE(0xc0a80000 + Math.floor(i / 50), ip + 12); b.writeUInt32BE(0x0a000001, ip + 16);
-    const tcp = ip + 20;
-    b.writeUInt16BE(1024 + (i % 50), tcp); b.writeUInt16BE(80, tcp + 2); b.writeUInt32BE((i * 2654435761) >>> 0, tcp + 4);
-    b[tcp + 12] = 0x50; b[tcp + 13] = 0x02; b.writeUInt16BE(64240, tcp + 14);
-  }
-  return b;
-}
