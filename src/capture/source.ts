@@ -181,16 +181,12 @@ async function readAll(
   const feed = async (chunk: Uint8Array): Promise<void> => {
     raw += chunk.length;
     reader.append(chunk);
-    if (wanted === undefined) {
-      for (let f = reader.next(); f !== undefined; f = reader.next()) onFrame(f);
-    } else {
+    for (let f = reader.next(); f !== undefined; f = reader.next()) {
+      onFrame(f);
       // The chunk stays as it is while this waits: the next read goes into another buffer.
-      for (let f = reader.next(); f !== undefined; f = reader.next()) {
-        onFrame(f);
-        if (wanted()) {
-          const wait = (pause as () => Promise<void> | null)();
-          if (wait !== null) await wait;
-        }
+      if (wanted !== undefined && wanted()) {
+        const wait = (pause as () => Promise<void> | null)();
+        if (wait !== null) await wait;
       }
     }
     opts.onProgress?.(raw, 0);

@@ -35,7 +35,7 @@ const HISTORY_LETTERS = 'SHADFRshadfr';
 const CLIENT_FROM: readonly ClientFrom[] = ['syn', 'syn-ack', 'port', 'first-frame'];
 const END_REASONS: readonly EndReason[] = ['capture-end', 'expired', 'replaced'];
 
-/** Word of `pack`'s output holding endSec (endNsec follows): the last of its whole words. */
+/** Word of `pack`'s output holding endSec (endNsec follows, the last of its whole words). */
 const PACKED_END = 10;
 
 /** What the Connection constructor reads of a segment, for `unpack`. */

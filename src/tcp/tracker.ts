@@ -451,7 +451,6 @@ export class Tracker {
         continue;
       }
       this.unlinkActive(c);
-      f.inClosedList = false;
       f.idle = true;
       f.closedPrev = this.idleTail;
       f.closedNext = null;

@@ -173,6 +173,8 @@ export class WordWriter {
 
 export class WordReader {
   words: Int32Array = new Int32Array(0);
+  /** Nanoseconds of the last `time`. */
+  nsec = 0;
   private bytes: Uint8Array = new Uint8Array(0);
   private p = 0;
   private baseFrame = 0;
@@ -252,7 +254,4 @@ export class WordReader {
     this.nsec = (t - ds * 1e9) | 0;
     return (this.baseSec + ds) >>> 0;
   }
-
-  /** Nanoseconds of the last `time`. */
-  nsec = 0;
 }
