@@ -209,10 +209,75 @@ export class Endpoint {
 
   /** Set by the tracker only when it has an observer (see observer.ts). */
   watch: EndpointWatch | null = null;
+  /** Transitions of the connection this object held before (reset), for the next ones (transition). */
+  private readonly spareTransitions: Writable<Transition>[] = [];
+
+  /**
+   * Back to the state of a new Endpoint (the peer link stays): the tracker
+   * reuses the objects of connections it packed. Every field above is set
+   * here as its initializer sets it (test/tcp/reuse.test.ts compares a reset
+   * endpoint with a new one field by field).
+   */
+  reset(): void {
+    this.state = State.CLOSED;
+    // Pop, not length = 0, which would let go of the arrays' room too.
+    const spare = this.spareTransitions;
+    for (let t = this.transitions.pop(); t !== undefined; t = this.transitions.pop()) if (spare.length < SPARE_TRANSITIONS) spare.push(t);
+    this.passive = false;
+    this.issKnown = false;
+    this.iss = 0;
+    this.issInferred = false;
+    this.nxtKnown = false;
+    this.dataNxt = 0;
+    this.finKnown = false;
+    this.finSeq = 0;
+    this.finCaptured = false;
+    this.finAcked = false;
+    this.finAckLost = false;
+    this.finAckLostFrame = 0;
+    this.finAckFrame = 0;
+    this.finAckSegSeq = 0;
+    this.finAckValue = 0;
+    empty(this.synCopies);
+    empty(this.finCopies);
+    this.synFirstUnacked = 0;
+    this.synAckAnswered = false;
+    this.firstSynPlain = false;
+    this.finFirstUnacked = 0;
+    this.ackSentKnown = false;
+    this.lastAckSent = 0;
+    this.packets = 0;
+    this.payloadBytes = 0;
+    this.dataSegments = 0;
+    this.keepAlives = 0;
+    empty(this.rsts);
+    this.halfCloseBytes = 0;
+    this.halfCloseSegments = 0;
+    this.peerSynReceived = false;
+    this.peerFinKnown = false;
+    this.peerFinPos = 0;
+    this.lastRecvFrame = 0;
+    this.lastRecvFlags = 0;
+    this.lastRecvLen = 0;
+    this.lastRecvAck = 0;
+    this.twEntry = null;
+    empty(this.twRestarts);
+    this.twEnd = null;
+    this.twReackPending = false;
+    this.watch = null;
+  }
+
+  /** A transition record: a spare one (see reset) if there is one. */
+  private transition(from: State, to: State, frame: number, tsSec: number, tsNsec: number, cause: Cause, inferred: boolean): Transition {
+    const t = this.spareTransitions.pop();
+    if (t === undefined) return { from, to, frame, tsSec, tsNsec, cause, inferred };
+    t.from = from; t.to = to; t.frame = frame; t.tsSec = tsSec; t.tsNsec = tsNsec; t.cause = cause; t.inferred = inferred;
+    return t;
+  }
 
   /** Record a transition. */
   go(to: State, m: Moment, cause: Cause, inferred = false): void {
-    const t: Transition = { from: this.state, to, frame: m.frame, tsSec: m.tsSec, tsNsec: m.tsNsec, cause, inferred };
+    const t = this.transition(this.state, to, m.frame, m.tsSec, m.tsNsec, cause, inferred);
     this.transitions.push(t);
     this.state = to;
     if (to === State.TIME_WAIT) this.twEntry = { frame: m.frame, tsSec: m.tsSec, tsNsec: m.tsNsec };
@@ -649,10 +714,7 @@ export class Endpoint {
       const frame = r.frame();
       const tsSec = r.time();
       const tsNsec = r.nsec;
-      this.transitions.push({
-        from: (x & 15) as State, to: ((x >>> 4) & 15) as State, frame, tsSec, tsNsec,
-        cause: CAUSES[x >>> 9], inferred: (x & (1 << 8)) !== 0,
-      });
+      this.transitions.push(this.transition((x & 15) as State, ((x >>> 4) & 15) as State, frame, tsSec, tsNsec, CAUSES[x >>> 9], (x & (1 << 8)) !== 0));
     }
     readCopies(r, this.synCopies);
     readCopies(r, this.finCopies);
@@ -709,6 +771,16 @@ export class Endpoint {
       this.go(State.LAST_ACK, m, 'FIN not captured (inferred from the ACK of it)', true);
     }
   }
+}
+
+/** Most transition records an endpoint keeps for reuse. */
+const SPARE_TRANSITIONS = 8;
+
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Empty a list keeping its room (length = 0 would let go of it). */
+function empty(list: unknown[]): void {
+  while (list.length > 0) list.pop();
 }
 
 function writeCopies(w: WordWriter, list: readonly Copy[]): void {

@@ -57,6 +57,9 @@ export interface PackedDone {
   evicted: boolean;
 }
 
+/** Most objects of packed connections kept for reuse (Tracker.spare). */
+const SPARE_MAX = 64;
+
 /** What the table holds for a connection: the object, or its packed form. */
 type Held = Connection | FrozenConnection;
 
@@ -109,6 +112,13 @@ export class Tracker {
   }
   /** Replaced connections waiting for the answer to the SYN that replaced them. */
   private readonly waiting: Connection[] = [];
+  /**
+   * Objects of connections packed in their place (freeze), referenced
+   * nowhere else, for the next new or unpacked connection (Connection.renew).
+   */
+  private readonly spare: Connection[] = [];
+  /** Connections that took the object of a packed one (Connection.renew) instead of a new one. */
+  renewed = 0;
   private nowSec = 0;
   private nowNsec = 0;
   private nowSet = false;
@@ -291,7 +301,14 @@ export class Tracker {
 
   private create(seg: Segment, h: number, old: Connection | null): Connection {
     if (old === null && this.open >= this.maxConnections) this.evictOne(seg);
-    const c = new Connection(this.nextStream++, seg, h);
+    const spare = this.spare.pop();
+    let c: Connection;
+    if (spare === undefined) c = new Connection(this.nextStream, seg, h);
+    else {
+      c = spare.renew(this.nextStream, seg, h);
+      this.renewed++;
+    }
+    this.nextStream++;
     this.open++;
     const obs = this.observer;
     if (obs !== null) {
@@ -484,6 +501,8 @@ export class Tracker {
     arena.commit(f);
     this.replace(c, f);
     this.frozenCount++;
+    // Nothing else holds it (pack refuses one with an observer or a pending replacement).
+    if (this.spare.length < SPARE_MAX) this.spare.push(c);
     return f;
   }
 
@@ -497,7 +516,9 @@ export class Tracker {
 
   private unpack(f: FrozenConnection): Connection {
     const arena = this.arena;
-    const c = Connection.unpack(arena.reader.at(f.words, f.off), f.stream, f.hash);
+    const spare = this.spare.pop() ?? null;
+    if (spare !== null) this.renewed++;
+    const c = Connection.unpack(arena.reader.at(f.words, f.off), f.stream, f.hash, spare);
     arena.free(f);
     this.frozenCount--;
     return c;

@@ -19,6 +19,7 @@ import { Tracker, type TrackerOptions } from '../../src/tcp/tracker.ts';
 import { WordReader, WordWriter } from '../../src/tcp/words.ts';
 import { generateTo } from '../../src/bench/generate.ts';
 import { capturesDir, corpusDir, haveCorpus } from '../helpers/paths.ts';
+import { connectionState } from './helpers.ts';
 
 const captures = (dir: string): string[] =>
   readdirSync(dir).filter((f) => /\.(pcap|pcapng)(\.gz)?$/.test(f)).map((f) => join(dir, f));
@@ -43,7 +44,7 @@ function state(c: Connection): unknown {
   const {
     next: _n, closedPrev: _p, closedNext: _x, inClosedList: _i, done: _d,
     activePrev: _ap, activeNext: _an, inActiveList: _ai, activeSec: _as, ...rest
-  } = c;
+  } = connectionState(c);
   return rest;
 }
 
@@ -69,6 +70,7 @@ describe('packed connections', () => {
 
   it('reports are the same when every over connection is packed as soon as possible', async () => {
     const settings = makeSettings({ msl: 30 });
+    let renewed = 0;
     for (const file of files) {
       const plain: string[] = [];
       const packed: string[] = [];
@@ -76,7 +78,10 @@ describe('packed connections', () => {
       const t = await track(file, 0, (c) => packed.push(JSON.stringify(buildReport(c, settings))));
       assert.deepStrictEqual(packed, plain, file);
       assert.equal(t.packed, 0);
+      renewed += t.renewed;
     }
+    // The objects of packed connections were reused (Connection.renew) for new and unpacked ones.
+    assert.ok(renewed > 100, `renewed ${renewed}`);
   });
 
   it('reports are the same when every open connection is packed as soon as another one moves', async () => {
@@ -89,6 +94,7 @@ describe('packed connections', () => {
       generateTo(gen, { segments: 20_000, seed: 11, concurrency: 50 });
       const settings = makeSettings({ msl: 30 });
       let idlePacked = 0;
+      let renewed = 0;
       for (const file of [gen, ...files]) {
         const plain: string[] = [];
         const packed: string[] = [];
@@ -100,8 +106,10 @@ describe('packed connections', () => {
         assert.equal(t.packed, 0);
         assert.equal(t.packedBytes, 0);
         idlePacked += plain.length;
+        renewed += t.renewed;
       }
       assert.ok(idlePacked > 500);
+      assert.ok(renewed > idlePacked, `renewed ${renewed}`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -158,3 +158,20 @@ export function collectingTracker(lingerSeconds = 240): { tracker: Tracker; done
   const tracker = new Tracker({ lingerSeconds }, (c) => done.push(c));
   return { tracker, done };
 }
+
+/**
+ * An endpoint's fields as plain data, without its peer link and the spare
+ * records it keeps for reuse (Endpoint.reset): what two endpoints in the
+ * same state have in common.
+ */
+export function endpointState(ep: Endpoint): Record<string, unknown> {
+  const { peer: _peer, ...rest } = ep;
+  const out: Record<string, unknown> = { ...rest };
+  delete out.spareTransitions;
+  return out;
+}
+
+/** A connection's fields as plain data, its endpoints as endpointState shows them. */
+export function connectionState(c: Connection): Record<string, unknown> {
+  return { ...c, ep0: endpointState(c.ep0), ep1: endpointState(c.ep1) };
+}

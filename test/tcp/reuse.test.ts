@@ -1,0 +1,92 @@
+/**
+ * The tracker reuses the objects of connections it packed (Connection.renew,
+ * Endpoint.reset): a renewed connection must be exactly what a new one is,
+ * every field of it and of its endpoints, whatever it held before.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { Frame } from '../../src/capture/frame.ts';
+import { readFrames } from '../../src/capture/source.ts';
+import { Decoder } from '../../src/decode/decoder.ts';
+import { DecodeStatus, Segment } from '../../src/decode/segment.ts';
+import { Connection } from '../../src/tcp/connection.ts';
+import { Tracker } from '../../src/tcp/tracker.ts';
+import { capturesDir, corpusDir, haveCorpus } from '../helpers/paths.ts';
+import { connectionState } from './helpers.ts';
+
+const captures = (dir: string): string[] =>
+  readdirSync(dir).filter((f) => /\.(pcap|pcapng)(\.gz)?$/.test(f)).map((f) => join(dir, f));
+const files = [...captures(capturesDir), ...(haveCorpus ? captures(corpusDir) : [])];
+
+/** A first segment: IPv6 so every address word is set. */
+function first(frame: number, port: number): Segment {
+  const s = new Segment();
+  s.frame = frame; s.tsSec = 1_700_000_000 + frame; s.tsNsec = 123_456_789; s.tsDigits = 9; s.ipVersion = 6;
+  s.src.set([0x20010db8, 1, 2, 3]); s.dst.set([0x20010db8, 4, 5, 6]);
+  s.srcPort = port; s.dstPort = 443;
+  s.seq = 1000; s.flags = 0x02;
+  return s;
+}
+
+/** Every own field of `o` (and of the objects and arrays it holds, but not what `skip` holds) set to another value. */
+function scramble(o: Record<string, unknown>, seen = new Set<object>()): number {
+  if (seen.has(o)) return 0;
+  seen.add(o);
+  let n = 0;
+  for (const k of Object.keys(o)) {
+    const v = o[k];
+    if (typeof v === 'number') o[k] = v + 77;
+    else if (typeof v === 'boolean') o[k] = !v;
+    else if (typeof v === 'string') o[k] = v + 'x';
+    else if (v === null) o[k] = { junk: k };
+    else if (Array.isArray(v)) v.push({ junk: k });
+    else if (v instanceof Uint32Array) continue;
+    else if (typeof v === 'object') {
+      n += scramble(v as Record<string, unknown>, seen);
+      continue;
+    }
+    n++;
+  }
+  return n;
+}
+
+describe('Connection.renew', () => {
+  it('makes any connection, every field scrambled, equal to a new one', () => {
+    const used = new Connection(5, first(10, 40000), 99);
+    const fresh = new Connection(7, first(20, 40001), 1234);
+    const changed = scramble(used as unknown as Record<string, unknown>);
+    // Every field of the connection and its two endpoints was changed (the peer links lead back to them).
+    assert.ok(changed > 100, `scrambled ${changed}`);
+    assert.notDeepStrictEqual(connectionState(used), connectionState(fresh));
+    used.renew(7, first(20, 40001), 1234);
+    // Equal but for the spare records the endpoints keep for reuse.
+    assert.deepStrictEqual(connectionState(used), connectionState(fresh));
+    assert.equal(used.ep0.peer, used.ep1);
+    assert.equal(used.ep1.peer, used.ep0);
+  });
+
+  it('makes every connection of the fixtures and corpus, as it ended, equal to a new one', async () => {
+    let n = 0;
+    for (const file of files) {
+      const decoder = new Decoder();
+      const seg = new Segment();
+      const done: Connection[] = [];
+      const tracker = new Tracker({ lingerSeconds: 60 }, (c) => done.push(c));
+      await readFrames(file, (f: Frame) => {
+        if (decoder.decode(f, seg) === DecodeStatus.Tcp) tracker.push(seg);
+        else tracker.observeTime(f.tsSec, f.tsNsec);
+      });
+      tracker.finish();
+      for (const c of done) {
+        const s = first(c.stream + 1, 1024 + (c.stream % 60000));
+        const fresh = new Connection(c.stream + 1, s, c.hash + 1);
+        assert.notDeepStrictEqual(connectionState(c), connectionState(fresh));
+        assert.deepStrictEqual(connectionState(c.renew(c.stream + 1, s, c.hash + 1)), connectionState(fresh), `${file} stream ${c.stream}`);
+        n++;
+      }
+    }
+    assert.ok(n > 100);
+  });
+});
