@@ -120,6 +120,8 @@ export class Connection {
   activePrev: Connection | null = null;
   activeNext: Connection | null = null;
   inActiveList = false;
+  /** Which of the tracker's two active lists it is in: that of half-open connections (see halfOpen), or the other. */
+  inHalfList = false;
   /** Capture second of its last move in that list (moves are coarse: at most one a second). */
   activeSec = -1;
   done = false;
@@ -191,6 +193,7 @@ export class Connection {
     this.activePrev = null;
     this.activeNext = null;
     this.inActiveList = false;
+    this.inHalfList = false;
     this.activeSec = -1;
     this.done = false;
     this.observer = null;
@@ -337,6 +340,11 @@ export class Connection {
         (s[3] | 0) === this.a13 && (d[1] | 0) === this.a01 && (d[2] | 0) === this.a02 && (d[3] | 0) === this.a03) return 1;
     }
     return -1;
+  }
+
+  /** No endpoint is past the handshake (CLOSED, LISTEN, SYN_SENT or SYN_RCVD): a SYN flood's connections stay so. */
+  halfOpen(): boolean {
+    return this.ep0.state <= State.SYN_RCVD && this.ep1.state <= State.SYN_RCVD;
   }
 
   /** Both endpoints are done with the connection (CLOSED, TIME_WAIT, or back to LISTEN). */

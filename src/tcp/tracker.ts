@@ -22,19 +22,23 @@ export interface TrackerOptions {
   unpackedLimit?: number;
   /**
    * Most connections held at once (default: no limit). A new connection
-   * beyond it evicts the over connection idle the longest, or else the least
-   * recently active open one (to the second): it is emitted at once, as if the capture had
-   * ended then (end reason `capture-end`, `evicted` set), and counted in `evicted`.
+   * beyond it evicts the over connection idle the longest, or else the open
+   * one idle the longest, or else the least recently active half-open one
+   * (to the second), or else the least recently active open one: it is
+   * emitted at once, as if the capture had ended then (end reason
+   * `capture-end`, `evicted` set), and counted in `evicted`.
    */
   maxConnections?: number;
   /**
    * Connections kept as objects before open ones idle for `idleSeconds` are
    * packed too, least recently active first (default 4096; 0 packs every
    * idle one at once); once open connections fill a quarter of the table
-   * (`maxConnections`), the least recently active are packed whatever their
-   * idle time. A SYN flood's half-open connections, or the idle keep-alive
-   * connections of a busy server, then take a few hundred bytes each
-   * instead of a few KB; connections that keep sending stay objects.
+   * (`maxConnections`), half-open ones (no endpoint past SYN_RCVD) are
+   * packed whatever their idle time. A SYN flood's half-open connections,
+   * or the idle keep-alive connections of a busy server, then take a few
+   * hundred bytes each instead of a few KB; connections that keep sending
+   * stay objects (however many: packing them would unpack them at their
+   * next segment).
    */
   idleUnpackedLimit?: number;
   /** Capture seconds without a segment before an open connection counts as idle (default 2). */
@@ -86,8 +90,15 @@ export class Tracker {
   private readonly arena: Arena;
   private readonly unpackedLimit: number;
   private frozenCount = 0;
+  /**
+   * Open connections as objects, least recently active first (to the
+   * second), in two lists: half-open ones (Connection.halfOpen when last
+   * moved; a SYN flood's), and the others.
+   */
   private activeHead: Connection | null = null;
   private activeTail: Connection | null = null;
+  private halfHead: Connection | null = null;
+  private halfTail: Connection | null = null;
   /**
    * Open connections packed because they were idle (packIdle), least recently
    * active first, linked through their closedPrev / closedNext: every one of
@@ -95,7 +106,7 @@ export class Tracker {
    */
   private idleHead: FrozenConnection | null = null;
   private idleTail: FrozenConnection | null = null;
-  /** Open connections in the active list, and in the idle list. */
+  /** Open connections in the two active lists, and in the idle list. */
   private activeCount = 0;
   private idleCount = 0;
   private readonly idleUnpackedLimit: number;
@@ -119,6 +130,8 @@ export class Tracker {
   private readonly spare: Connection[] = [];
   /** Connections that took the object of a packed one (Connection.renew) instead of a new one. */
   renewed = 0;
+  /** Packed connections made objects again because a segment came for them. */
+  unpacked = 0;
   private nowSec = 0;
   private nowNsec = 0;
   private nowSet = false;
@@ -268,13 +281,15 @@ export class Tracker {
     this.closedHead = this.closedTail = this.packCursor = null;
     this.idleHead = this.idleTail = null;
     this.idleCount = 0;
-    for (let a = this.activeHead; a !== null;) {
-      const n = a.activeNext;
-      a.activePrev = a.activeNext = null;
-      a.inActiveList = false;
-      a = n;
+    for (const head of [this.activeHead, this.halfHead]) {
+      for (let a = head; a !== null;) {
+        const n = a.activeNext;
+        a.activePrev = a.activeNext = null;
+        a.inActiveList = a.inHalfList = false;
+        a = n;
+      }
     }
-    this.activeHead = this.activeTail = null;
+    this.activeHead = this.activeTail = this.halfHead = this.halfTail = null;
     this.activeCount = 0;
     rest.sort((a, b) => a.stream - b.stream);
     return rest;
@@ -373,7 +388,7 @@ export class Tracker {
     this.emit(old, 'replaced');
   }
 
-  /** The table is full: let go of the over connection idle the longest, or else the least recently active one. */
+  /** The table is full: let go of the over connection idle the longest, or else the least recently active open one (half-open ones first). */
   private evictOne(seg: Segment): void {
     let victim: Held | null = this.closedHead;
     if (victim !== null) this.unlinkClosed(victim);
@@ -382,7 +397,7 @@ export class Tracker {
       this.unlinkIdle(this.idleHead);
       this.evictedOpen++;
     } else {
-      victim = this.activeHead;
+      victim = this.halfHead ?? this.activeHead;
       if (victim === null) return;
       this.unlinkActive(victim);
       this.evictedOpen++;
@@ -397,26 +412,38 @@ export class Tracker {
     this.emitHeld(victim, 'capture-end', true);
   }
 
+  /** `c` is active this second: to the end of its active list (that of half-open ones if it is one now). */
   private touchActive(c: Connection): void {
     c.activeSec = c.lastSec;
     if (c.inActiveList) this.unlinkActive(c);
     c.inActiveList = true;
     this.activeCount++;
-    c.activePrev = this.activeTail;
     c.activeNext = null;
-    if (this.activeTail !== null) this.activeTail.activeNext = c;
-    else this.activeHead = c;
-    this.activeTail = c;
+    if (c.halfOpen()) {
+      c.inHalfList = true;
+      c.activePrev = this.halfTail;
+      if (this.halfTail !== null) this.halfTail.activeNext = c;
+      else this.halfHead = c;
+      this.halfTail = c;
+    } else {
+      c.activePrev = this.activeTail;
+      if (this.activeTail !== null) this.activeTail.activeNext = c;
+      else this.activeHead = c;
+      this.activeTail = c;
+    }
   }
 
   private unlinkActive(c: Connection): void {
     if (!c.inActiveList) return;
+    const half = c.inHalfList;
     if (c.activePrev !== null) c.activePrev.activeNext = c.activeNext;
+    else if (half) this.halfHead = c.activeNext;
     else this.activeHead = c.activeNext;
     if (c.activeNext !== null) c.activeNext.activePrev = c.activePrev;
+    else if (half) this.halfTail = c.activePrev;
     else this.activeTail = c.activePrev;
     c.activePrev = c.activeNext = null;
-    c.inActiveList = false;
+    c.inActiveList = c.inHalfList = false;
     this.activeCount--;
   }
 
@@ -448,26 +475,29 @@ export class Tracker {
 
   /**
    * Too many connections held as objects: pack open ones idle for
-   * idleSeconds (any, once open ones fill a quarter of the table), least
-   * recently active first, never `current`. One that cannot be packed (a
-   * pending replacement, a value too large) goes to the end of the active
-   * list instead; a few at most per segment.
+   * idleSeconds, least recently active first, never `current`. Once open
+   * ones fill a quarter of the table, half-open ones are packed whatever
+   * their idle time (a SYN flood fills it faster than any connection turns
+   * idle), but never the others: connections that keep sending would be
+   * packed and unpacked in turn. One that cannot be packed (a pending
+   * replacement, a value too large) goes to the end of its active list
+   * instead; a few at most per segment.
    */
   private packIdle(current: Connection): void {
     for (let tries = 0; tries < 8 && this.open - this.frozenCount > this.idleUnpackedLimit; tries++) {
-      const c = this.activeHead;
-      if (c === null || c === current) return;
-      // Open connections filling a quarter of the table: pack the least
-      // recently active whatever their idle time (a SYN flood fills it
-      // faster than any connection turns idle).
-      if (secondsBetween(c.lastSec, c.lastNsec, this.nowSec, this.nowNsec) < this.idleSeconds &&
-        (this.activeCount + this.idleCount) * 4 < this.maxConnections) return;
+      let c = this.halfHead;
+      if (c === current || (c !== null && !this.idle(c) && (this.activeCount + this.idleCount) * 4 < this.maxConnections)) c = null;
+      if (c === null) {
+        c = this.activeHead;
+        if (c === current || (c !== null && !this.idle(c))) c = null;
+      }
+      if (c === null) return;
+      this.unlinkActive(c);
       const f = this.freeze(c);
       if (f === null) {
         this.touchActive(c);
         continue;
       }
-      this.unlinkActive(c);
       f.idle = true;
       f.closedPrev = this.idleTail;
       f.closedNext = null;
@@ -476,6 +506,11 @@ export class Tracker {
       this.idleTail = f;
       this.idleCount++;
     }
+  }
+
+  /** No segment for `c` in the last idleSeconds. */
+  private idle(c: Connection): boolean {
+    return secondsBetween(c.lastSec, c.lastNsec, this.nowSec, this.nowNsec) >= this.idleSeconds;
   }
 
   private unlinkIdle(f: FrozenConnection): void {
@@ -508,6 +543,7 @@ export class Tracker {
 
   /** The connection a packed one stands for, back in its place as an object. */
   private unfreeze(f: FrozenConnection): Connection {
+    this.unpacked++;
     this.unlinkIdle(f);
     const c = this.unpack(f);
     this.replace(f, c);

@@ -166,6 +166,32 @@ describe('Tracker with maxConnections', () => {
     assert.ok(plain.maxObjects === 100 && idle.maxObjects <= 60, `objects held: ${idle.maxObjects}`);
   });
 
+  it('connections that keep sending are not packed and unpacked in turn when open ones fill a quarter of the table', async () => {
+    // 50 connections open at a time, all sending, in a table of 120: open
+    // ones fill more than a quarter of it the whole time. Only half-open
+    // ones are packed then whatever their idle time (a few times each at
+    // most), so the packing follows the connections, not the segments.
+    const dir = mkdtempSync(join(tmpdir(), 'tcpscope-busy-'));
+    try {
+      const gen = join(dir, 'busy.pcap');
+      generateTo(gen, { segments: 20_000, seed: 5, concurrency: 50 });
+      const settings = makeSettings({ msl: 0.001 });
+      const plain: string[] = [];
+      const packed: string[] = [];
+      await track(gen, undefined, (c) => plain.push(JSON.stringify(buildReport(c, settings))), { lingerSeconds: 0.002 });
+      const t = await track(gen, 0, (c) => packed.push(JSON.stringify(buildReport(c, settings))), {
+        lingerSeconds: 0.002, maxConnections: 120, idleUnpackedLimit: 0, idleSeconds: 2,
+      });
+      assert.equal(t.evicted, 0);
+      assert.deepStrictEqual(packed, plain);
+      // Before: every segment of a connection another one's segment had packed unpacked it (~18 000 here).
+      assert.ok(t.unpacked <= 2 * plain.length, `unpacked ${t.unpacked} times for ${plain.length} connections`);
+      assert.ok(t.unpacked > 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('evicts over connections (lingering in TIME_WAIT) before open ones', () => {
     const done: Connection[] = [];
     const t = new Tracker({ lingerSeconds: 240, maxConnections: 3, unpackedLimit: 0 }, (c) => done.push(c));
