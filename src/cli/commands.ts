@@ -58,7 +58,7 @@ function common(cmd: Command): Command {
     .option('--fail-on <expr>', "exit with code 3 if a shown connection matches EXPR (e.g. 'retransmitted-fin')")
     .addOption(new Option('--lang <lang>', 'language of labels and explanations (default: from LANG)').choices(['en', 'zh']))
     .option('--no-color', 'no colour (also NO_COLOR=1; colour is only used on a terminal)')
-    .option('--max-connections <N>', `most connections held at once; beyond it the one idle the longest is reported early, as if the capture had ended then, and counted in a warning (about 1 KB each while lingering in TIME_WAIT, 4 KB while active; default ${DEFAULT_MAX_CONNECTIONS})`)
+    .option('--max-connections <N>', `most connections held at once; beyond it the one idle the longest is reported early, as if the capture had ended then, and counted in a warning (about 450 bytes each while lingering in TIME_WAIT or idle, 2-4 KB while active; default ${DEFAULT_MAX_CONNECTIONS})`)
     .option('-q, --quiet', 'no progress bar')
     .option('-o, --output <file>', 'write to FILE instead of standard output');
 }
