@@ -27,6 +27,8 @@
  *   --segments N         size of the capture (default 3 000 000)
  *   --reps N             rounds (default 3; 1 with --quick)
  *   --seed N             generator seed (default 1)
+ *   --concurrency N      connections open at a time in the capture (default: the generator's, 2 000 for
+ *                        3 000 000 segments); tens of thousands show the cost of many connections at once
  *   --tools a,b,...      only these tools (names: read, decode, analyze, analyze-1t, pcap-parser, tcpdump, tshark, tshark-conv, tcptrace)
  *   --big                also: peak RSS of read+decode over a ~1 GB capture (7 500 000 segments)
  *   --big-segments N     size of that capture
@@ -56,6 +58,7 @@ interface Options {
   segments: number;
   reps: number;
   seed: number;
+  concurrency: number | undefined;
   tools: string[] | null;
   big: boolean;
   bigSegments: number;
@@ -69,7 +72,7 @@ const TOOL_NAMES = ['read', 'decode', 'analyze', 'analyze-1t', 'pcap-parser', 't
 
 function parseArgs(argv: string[]): Options {
   const o: Options = {
-    quick: false, segments: 0, reps: 0, seed: 1, tools: null, big: false, bigSegments: 7_500_000,
+    quick: false, segments: 0, reps: 0, seed: 1, concurrency: undefined, tools: null, big: false, bigSegments: 7_500_000,
     profile: false, flood: 0, analyzeCmd: null, json: null,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -84,6 +87,7 @@ function parseArgs(argv: string[]): Options {
       case '--segments': o.segments = positiveInt(a, val()); break;
       case '--reps': o.reps = positiveInt(a, val()); break;
       case '--seed': o.seed = positiveInt(a, val(), true); break;
+      case '--concurrency': o.concurrency = positiveInt(a, val()); break;
       case '--tools': {
         o.tools = val().split(',').map((s) => s.trim()).filter((s) => s !== '');
         const bad = o.tools.filter((t) => !TOOL_NAMES.includes(t));
@@ -414,7 +418,7 @@ function summarizeProfile(path: string, top: number): { startupMs: number; lines
 async function main(): Promise<number> {
   const o = parseArgs(process.argv.slice(2));
   const log = (m: string): void => void process.stderr.write(`${m}\n`);
-  const meta = ensureCapture({ segments: o.segments, seed: o.seed }, log);
+  const meta = ensureCapture({ segments: o.segments, seed: o.seed, ...(o.concurrency === undefined ? {} : { concurrency: o.concurrency }) }, log);
   const { tools, skipped } = allTools(o);
   const scratch = mkdtempSync(join(tmpdir(), 'tcpscope-bench-run-'));
   let failures = 0;
