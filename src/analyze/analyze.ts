@@ -68,9 +68,11 @@ export class Pipeline {
   constructor(readonly settings: Settings, onConnection?: (r: ConnectionReport) => void, opts: PipelineOptions = {}) {
     const keep = opts.keepConnections ?? true;
     const onDone = opts.onDone;
+    // Reports hold no reference to their connection: only onDone (and an observer) could keep one.
+    const reuseDone = onDone === undefined && opts.observer === undefined;
     const trackerOpts = opts.maxConnections === undefined
-      ? { lingerSeconds: settings.timeWaitSeconds }
-      : { lingerSeconds: settings.timeWaitSeconds, maxConnections: opts.maxConnections };
+      ? { lingerSeconds: settings.timeWaitSeconds, reuseDone }
+      : { lingerSeconds: settings.timeWaitSeconds, maxConnections: opts.maxConnections, reuseDone };
     const raw = opts.raw;
     this.tracker = new Tracker(trackerOpts, raw !== undefined ? (c) => raw.connection(c) : (c) => {
       const r = buildReport(c, settings);

@@ -167,12 +167,14 @@ export function reportsOf(batch: HandoffBatch, settings: Settings, onReport: (r:
   const reader = new WordReader();
   let p = 0;
   let k = 0;
+  // One object for every record: a report holds no reference to its connection.
+  let c: Connection | null = null;
   for (let i = 0; i < batch.count; i++) {
     const len = words[p];
     const flags = words[p + 2];
     if (flags & BUILT) onReport(batch.built[k++]);
     else {
-      const c = Connection.unpack(reader.at(words, p + HEADER), words[p + 1], 0);
+      c = Connection.unpack(reader.at(words, p + HEADER), words[p + 1], 0, c);
       c.evicted = (flags & EVICTED) !== 0;
       onReport(buildReport(c, settings));
     }

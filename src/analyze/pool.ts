@@ -11,7 +11,7 @@
  * is a small bootstrap).
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { type ResourceLimits, Worker } from 'node:worker_threads';
 
 export interface PoolOptions {
   /** Worker threads (default: the number of CPUs); 1 runs every task in this thread. */
@@ -21,11 +21,12 @@ export interface PoolOptions {
 }
 
 /** A worker thread running the module `entry` (.js from dist/, .ts through tsx from the sources). */
-export function newWorker(entry: URL, workerData: unknown): Worker {
-  if (!entry.pathname.endsWith('.ts')) return new Worker(entry, { workerData });
+export function newWorker(entry: URL, workerData: unknown, resourceLimits?: ResourceLimits): Worker {
+  const limits = resourceLimits === undefined ? {} : { resourceLimits };
+  if (!entry.pathname.endsWith('.ts')) return new Worker(entry, { workerData, ...limits });
   const api = import.meta.resolve('tsx/esm/api');
   const boot = `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(entry.href)}, ${JSON.stringify(import.meta.url)}))`;
-  return new Worker(boot, { eval: true, workerData });
+  return new Worker(boot, { eval: true, workerData, ...limits });
 }
 
 /** The module `name` (without extension) next to `moduleUrl`, as .ts from the sources or .js from dist/. */

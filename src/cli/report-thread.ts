@@ -71,6 +71,14 @@ function renderBatch(
 }
 
 /**
+ * Young generation of the report thread (MB; V8's default is 48 on this
+ * kind of machine): nothing it builds outlives a report, so a small one
+ * costs no time and keeps about 30 MB less (bench capture: peak RSS
+ * 249-265 MB with the default, 213-236 with 8).
+ */
+const REPORT_THREAD_YOUNG_MB = 8;
+
+/**
  * The CLI thread's side: feeds the report thread, shares its work, writes in
  * order. If the report thread fails (it cannot start, or dies), the batches
  * it had are built here from copies and every later one too: the output is
@@ -119,7 +127,11 @@ export class ReportThread implements RawConnections {
     this.handoff = new Handoff(c.settings);
     let w: Worker | null = null;
     try {
-      if (thread) w = newWorker(sibling(import.meta.url, 'report-thread'), { reportThread: true, options: c.options });
+      if (thread) {
+        w = newWorker(sibling(import.meta.url, 'report-thread'), { reportThread: true, options: c.options }, {
+          maxYoungGenerationSizeMb: REPORT_THREAD_YOUNG_MB,
+        });
+      }
     } catch (e) {
       this.lostThread = e instanceof Error ? e.message : String(e);
     }

@@ -45,6 +45,13 @@ export interface TrackerOptions {
   idleSeconds?: number;
   /** Words per block of the packed connections' arena (frozen.ts; tests use small ones). */
   arenaBlockWords?: number;
+  /**
+   * Nothing keeps a connection handed to `onDone` once it returns (default
+   * false): the tracker reuses its object (Connection.renew) for a later
+   * one, as it does the objects of connections it packs. Ignored with an
+   * observer.
+   */
+  reuseDone?: boolean;
 }
 
 /** A packed connection let go of (see Tracker.onDonePacked): words[off, off + len) as Connection.pack wrote them before it ended. */
@@ -643,6 +650,8 @@ export class Tracker {
     }
     if (evicted) h.evicted = true;
     this.emit(h, reason);
+    // A connection from the table is no other one's `replaced`: once emitted, nothing here holds it.
+    if (this.opts.reuseDone === true && this.observer === null && this.spare.length < SPARE_MAX) this.spare.push(h);
   }
 
   private emit(c: Connection, reason: 'capture-end' | 'expired' | 'replaced'): void {

@@ -4,7 +4,8 @@
  * every field of it and of its endpoints, whatever it held before.
  */
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Frame } from '../../src/capture/frame.ts';
@@ -13,6 +14,7 @@ import { Decoder } from '../../src/decode/decoder.ts';
 import { DecodeStatus, Segment } from '../../src/decode/segment.ts';
 import { Connection } from '../../src/tcp/connection.ts';
 import { Tracker } from '../../src/tcp/tracker.ts';
+import { generateTo } from '../../src/bench/generate.ts';
 import { capturesDir, corpusDir, haveCorpus } from '../helpers/paths.ts';
 import { connectionState } from './helpers.ts';
 
@@ -88,5 +90,35 @@ describe('Connection.renew', () => {
       }
     }
     assert.ok(n > 100);
+  });
+});
+
+describe('Tracker reuseDone', () => {
+  it('reuses the objects of the connections it emits, and only with the option', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tcpscope-reuse-'));
+    const file = join(dir, 'gen.pcap');
+    generateTo(file, { segments: 3000, seed: 3, concurrency: 4 });
+    const seen = new Map<boolean, Set<Connection>>();
+    const counts = new Map<boolean, number>();
+    for (const reuseDone of [false, true]) {
+      const objects = new Set<Connection>();
+      let n = 0;
+      const decoder = new Decoder();
+      const seg = new Segment();
+      // lingerSeconds 0: each connection is emitted as soon as it is over, before the next one starts.
+      const tracker = new Tracker({ lingerSeconds: 0, reuseDone }, (c) => { objects.add(c); n++; });
+      await readFrames(file, (f: Frame) => {
+        if (decoder.decode(f, seg) === DecodeStatus.Tcp) tracker.push(seg);
+        else tracker.observeTime(f.tsSec, f.tsNsec);
+      });
+      tracker.finish();
+      seen.set(reuseDone, objects);
+      counts.set(reuseDone, n);
+    }
+    rmSync(dir, { recursive: true, force: true });
+    assert.ok((counts.get(false) ?? 0) > 50);
+    assert.equal(counts.get(false), counts.get(true));
+    assert.equal(seen.get(false)?.size, counts.get(false));
+    assert.ok((seen.get(true)?.size ?? 0) < (counts.get(true) ?? 0), 'with reuseDone some objects were handed out twice');
   });
 });
