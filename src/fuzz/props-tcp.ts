@@ -75,13 +75,14 @@ export function runSegments(specs: readonly SegSpec[], maxHeld = 64): number {
   };
   const t = new Tracker({ lingerSeconds: 60 }, check);
   // The same segments through a tracker that packs every over connection,
-  // and every open one but the one moving (src/tcp/frozen.ts), must give the
-  // same reports.
+  // and every open one but the one moving (src/tcp/frozen.ts), and reuses
+  // the objects of the connections it packs and emits, must give the same
+  // reports.
   const settings = makeSettings({ msl: 30 });
   const plainReports: string[] = [];
   const packedReports: string[] = [];
   const plain = new Tracker({ lingerSeconds: 60 }, (c) => plainReports.push(JSON.stringify(buildReport(c, settings))));
-  const packed = new Tracker({ lingerSeconds: 60, unpackedLimit: 0, idleUnpackedLimit: 0, idleSeconds: 0 }, (c) => packedReports.push(JSON.stringify(buildReport(c, settings))));
+  const packed = new Tracker({ lingerSeconds: 60, unpackedLimit: 0, idleUnpackedLimit: 0, idleSeconds: 0, reuseDone: true }, (c) => packedReports.push(JSON.stringify(buildReport(c, settings))));
   const seg = new Segment();
   let sec = 1700000000;
   let frame = 0;

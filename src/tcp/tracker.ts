@@ -131,8 +131,9 @@ export class Tracker {
   /** Replaced connections waiting for the answer to the SYN that replaced them. */
   private readonly waiting: Connection[] = [];
   /**
-   * Objects of connections packed in their place (freeze), referenced
-   * nowhere else, for the next new or unpacked connection (Connection.renew).
+   * Objects of connections packed in their place (freeze), or emitted with
+   * `reuseDone`, referenced nowhere else: for the next new or unpacked
+   * connection (Connection.renew).
    */
   private readonly spare: Connection[] = [];
   /** Connections that took the object of a packed one (Connection.renew) instead of a new one. */
