@@ -153,9 +153,10 @@ export class Connection {
 
   /**
    * Make this object what `new Connection(stream, seg, hash)` would be: the
-   * tracker reuses the objects of connections it packed (none of them is
-   * referenced anywhere else then), which spares the collector ~2 KB of
-   * promoted objects a connection. Every field is set here as its
+   * tracker reuses the objects of connections it packed, or emitted when
+   * nothing keeps them (Tracker's reuseDone), and a report batch unpacks all
+   * its records into one; that spares the collector ~2 KB of promoted
+   * objects a connection. Every field is set here as its
    * initializer or the constructor sets it (test/tcp/reuse.test.ts compares
    * a renewed connection with a new one field by field).
    */

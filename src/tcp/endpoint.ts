@@ -213,8 +213,8 @@ export class Endpoint {
   private readonly spareTransitions: Writable<Transition>[] = [];
 
   /**
-   * Back to the state of a new Endpoint (the peer link stays): the tracker
-   * reuses the objects of connections it packed. Every field above is set
+   * Back to the state of a new Endpoint (the peer link stays), for
+   * Connection.renew. Every field above is set
    * here as its initializer sets it (test/tcp/reuse.test.ts compares a reset
    * endpoint with a new one field by field).
    */

@@ -14,6 +14,8 @@ import { Decoder } from '../../src/decode/decoder.ts';
 import { DecodeStatus, Segment } from '../../src/decode/segment.ts';
 import { Connection } from '../../src/tcp/connection.ts';
 import { Tracker } from '../../src/tcp/tracker.ts';
+import { Pipeline } from '../../src/analyze/analyze.ts';
+import { makeSettings } from '../../src/report/settings.ts';
 import { generateTo } from '../../src/bench/generate.ts';
 import { capturesDir, corpusDir, haveCorpus } from '../helpers/paths.ts';
 import { connectionState } from './helpers.ts';
@@ -120,5 +122,36 @@ describe('Tracker reuseDone', () => {
     assert.equal(counts.get(false), counts.get(true));
     assert.equal(seen.get(false)?.size, counts.get(false));
     assert.ok((seen.get(true)?.size ?? 0) < (counts.get(true) ?? 0), 'with reuseDone some objects were handed out twice');
+  });
+});
+
+describe('Pipeline with reused connection objects', () => {
+  it('reports kept to the end are those of a pipeline that reuses nothing (fixtures, corpus, a generated capture)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tcpscope-reuse-'));
+    try {
+      const gen = join(dir, 'gen.pcap');
+      generateTo(gen, { segments: 20_000, seed: 7, concurrency: 40 });
+      // A short MSL: connections are let go of (and their objects reused) as the capture goes.
+      const settings = makeSettings({ msl: 0.05 });
+      // Objects reused with reuseDone, beyond those reused without it.
+      let renewed = 0;
+      for (const file of [gen, ...files]) {
+        const texts: string[] = [];
+        for (const reuse of [false, true]) {
+          // With onDone the pipeline cannot know the connections are not kept: it reuses none.
+          const p = new Pipeline(settings, undefined, reuse ? {} : { onDone: () => undefined });
+          const summary = await readFrames(file, p.onFrame);
+          const report = p.finish(file, summary);
+          // Packed connections' objects are reused either way; emitted ones only without onDone.
+          renewed += reuse ? p.tracker.renewed : -p.tracker.renewed;
+          // Serialised only now, after every object was reused as often as it was going to be.
+          texts.push(JSON.stringify(report));
+        }
+        assert.equal(texts[1], texts[0], file);
+      }
+      assert.ok(renewed > 500, `renewed ${renewed}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
