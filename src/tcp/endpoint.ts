@@ -214,9 +214,9 @@ export class Endpoint {
 
   /**
    * Back to the state of a new Endpoint (the peer link stays), for
-   * Connection.renew. Every field above is set
-   * here as its initializer sets it (test/tcp/reuse.test.ts compares a reset
-   * endpoint with a new one field by field).
+   * Connection.renew. Every field above is set here as its initializer sets
+   * it (test/tcp/reuse.test.ts compares a reset endpoint with a new one
+   * field by field).
    */
   reset(): void {
     this.state = State.CLOSED;
