@@ -71,6 +71,12 @@ export interface PackedDone {
 /** Most objects of packed connections kept for reuse (Tracker.spare). */
 const SPARE_MAX = 64;
 
+/** Ends of a list of open connections linked through their activePrev / activeNext. */
+interface ActiveList {
+  head: Connection | null;
+  tail: Connection | null;
+}
+
 /** What the table holds for a connection: the object, or its packed form. */
 type Held = Connection | FrozenConnection;
 
@@ -102,10 +108,8 @@ export class Tracker {
    * second), in two lists: half-open ones (Connection.halfOpen when last
    * moved; a SYN flood's), and the others.
    */
-  private activeHead: Connection | null = null;
-  private activeTail: Connection | null = null;
-  private halfHead: Connection | null = null;
-  private halfTail: Connection | null = null;
+  private readonly active: ActiveList = { head: null, tail: null };
+  private readonly half: ActiveList = { head: null, tail: null };
   /**
    * Open connections packed because they were idle (packIdle), least recently
    * active first, linked through their closedPrev / closedNext: every one of
@@ -289,15 +293,15 @@ export class Tracker {
     this.closedHead = this.closedTail = this.packCursor = null;
     this.idleHead = this.idleTail = null;
     this.idleCount = 0;
-    for (const head of [this.activeHead, this.halfHead]) {
-      for (let a = head; a !== null;) {
+    for (const list of [this.active, this.half]) {
+      for (let a = list.head; a !== null;) {
         const n = a.activeNext;
         a.activePrev = a.activeNext = null;
         a.inActiveList = a.inHalfList = false;
         a = n;
       }
+      list.head = list.tail = null;
     }
-    this.activeHead = this.activeTail = this.halfHead = this.halfTail = null;
     this.activeCount = 0;
     rest.sort((a, b) => a.stream - b.stream);
     return rest;
@@ -324,13 +328,8 @@ export class Tracker {
 
   private create(seg: Segment, h: number, old: Connection | null): Connection {
     if (old === null && this.open >= this.maxConnections) this.evictOne(seg);
-    const spare = this.spare.pop();
-    let c: Connection;
-    if (spare === undefined) c = new Connection(this.nextStream, seg, h);
-    else {
-      c = spare.renew(this.nextStream, seg, h);
-      this.renewed++;
-    }
+    const spare = this.takeSpare();
+    const c = spare === null ? new Connection(this.nextStream, seg, h) : spare.renew(this.nextStream, seg, h);
     this.nextStream++;
     this.open++;
     const obs = this.observer;
@@ -405,7 +404,7 @@ export class Tracker {
       this.unlinkIdle(this.idleHead);
       this.evictedOpen++;
     } else {
-      victim = this.halfHead ?? this.activeHead;
+      victim = this.half.head ?? this.active.head;
       if (victim === null) return;
       this.unlinkActive(victim);
       this.evictedOpen++;
@@ -425,31 +424,23 @@ export class Tracker {
     c.activeSec = c.lastSec;
     if (c.inActiveList) this.unlinkActive(c);
     c.inActiveList = true;
+    c.inHalfList = c.halfOpen();
     this.activeCount++;
+    const list = c.inHalfList ? this.half : this.active;
+    c.activePrev = list.tail;
     c.activeNext = null;
-    if (c.halfOpen()) {
-      c.inHalfList = true;
-      c.activePrev = this.halfTail;
-      if (this.halfTail !== null) this.halfTail.activeNext = c;
-      else this.halfHead = c;
-      this.halfTail = c;
-    } else {
-      c.activePrev = this.activeTail;
-      if (this.activeTail !== null) this.activeTail.activeNext = c;
-      else this.activeHead = c;
-      this.activeTail = c;
-    }
+    if (list.tail !== null) list.tail.activeNext = c;
+    else list.head = c;
+    list.tail = c;
   }
 
   private unlinkActive(c: Connection): void {
     if (!c.inActiveList) return;
-    const half = c.inHalfList;
+    const list = c.inHalfList ? this.half : this.active;
     if (c.activePrev !== null) c.activePrev.activeNext = c.activeNext;
-    else if (half) this.halfHead = c.activeNext;
-    else this.activeHead = c.activeNext;
+    else list.head = c.activeNext;
     if (c.activeNext !== null) c.activeNext.activePrev = c.activePrev;
-    else if (half) this.halfTail = c.activePrev;
-    else this.activeTail = c.activePrev;
+    else list.tail = c.activePrev;
     c.activePrev = c.activeNext = null;
     c.inActiveList = c.inHalfList = false;
     this.activeCount--;
@@ -493,10 +484,10 @@ export class Tracker {
    */
   private packIdle(current: Connection): void {
     for (let tries = 0; tries < 8 && this.open - this.frozenCount > this.idleUnpackedLimit; tries++) {
-      let c = this.halfHead;
+      let c = this.half.head;
       if (c === current || (c !== null && !this.idle(c) && (this.activeCount + this.idleCount) * 4 < this.maxConnections)) c = null;
       if (c === null) {
-        c = this.activeHead;
+        c = this.active.head;
         if (c === current || (c !== null && !this.idle(c))) c = null;
       }
       if (c === null) return;
@@ -549,6 +540,14 @@ export class Tracker {
     return f;
   }
 
+  /** An object to renew for a new or unpacked connection (null: none spare). */
+  private takeSpare(): Connection | null {
+    const c = this.spare.pop();
+    if (c === undefined) return null;
+    this.renewed++;
+    return c;
+  }
+
   /** The connection a packed one stands for, back in its place as an object. */
   private unfreeze(f: FrozenConnection): Connection {
     this.unpacked++;
@@ -560,9 +559,7 @@ export class Tracker {
 
   private unpack(f: FrozenConnection): Connection {
     const arena = this.arena;
-    const spare = this.spare.pop() ?? null;
-    if (spare !== null) this.renewed++;
-    const c = Connection.unpack(arena.reader.at(f.words, f.off), f.stream, f.hash, spare);
+    const c = Connection.unpack(arena.reader.at(f.words, f.off), f.stream, f.hash, this.takeSpare());
     arena.free(f);
     this.frozenCount--;
     return c;
