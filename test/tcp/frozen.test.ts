@@ -4,9 +4,6 @@
  * report, whether the tracker packs nothing or every over connection.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Frame } from '../../src/capture/frame.ts';
 import { readFrames } from '../../src/capture/source.ts';
@@ -15,29 +12,10 @@ import { DecodeStatus, Segment } from '../../src/decode/segment.ts';
 import { buildReport } from '../../src/report/build.ts';
 import { makeSettings } from '../../src/report/settings.ts';
 import { Connection } from '../../src/tcp/connection.ts';
-import { Tracker, type TrackerOptions } from '../../src/tcp/tracker.ts';
+import { Tracker } from '../../src/tcp/tracker.ts';
 import { WordReader, WordWriter } from '../../src/tcp/words.ts';
-import { generateTo } from '../../src/bench/generate.ts';
-import { capturesDir, corpusDir, haveCorpus } from '../helpers/paths.ts';
 import { connectionState } from './helpers.ts';
-
-const captures = (dir: string): string[] =>
-  readdirSync(dir).filter((f) => /\.(pcap|pcapng)(\.gz)?$/.test(f)).map((f) => join(dir, f));
-const files = [...captures(capturesDir), ...(haveCorpus ? captures(corpusDir) : [])];
-
-async function track(
-  file: string, unpackedLimit: number | undefined, onDone: (c: Connection) => void, more: Partial<TrackerOptions> = {},
-): Promise<Tracker> {
-  const decoder = new Decoder();
-  const seg = new Segment();
-  const tracker = new Tracker({ lingerSeconds: 60, ...(unpackedLimit === undefined ? {} : { unpackedLimit }), ...more }, onDone);
-  await readFrames(file, (f: Frame) => {
-    if (decoder.decode(f, seg) === DecodeStatus.Tcp) tracker.push(seg);
-    else tracker.observeTime(f.tsSec, f.tsNsec);
-  });
-  tracker.finish();
-  return tracker;
-}
+import { files, track, withGenerated } from './track.ts';
 
 /** The connection's own state, without the tracker's links to other connections. */
 function state(c: Connection): unknown {
@@ -89,10 +67,7 @@ describe('packed connections', () => {
     // idleSeconds 0: every connection but the one a segment is for is
     // packed after every segment, so each is unpacked and packed again
     // mid-handshake, mid-data and mid-close.
-    const dir = mkdtempSync(join(tmpdir(), 'tcpscope-idle-'));
-    try {
-      const gen = join(dir, 'gen.pcap');
-      generateTo(gen, { segments: 20_000, seed: 11, concurrency: 50 });
+    await withGenerated({ segments: 20_000, seed: 11, concurrency: 50 }, async (gen) => {
       const settings = makeSettings({ msl: 30 });
       let idlePacked = 0;
       let renewed = 0;
@@ -111,9 +86,7 @@ describe('packed connections', () => {
       }
       assert.ok(idlePacked > 500);
       assert.ok(renewed > idlePacked, `renewed ${renewed}`);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
@@ -172,10 +145,7 @@ describe('Tracker with maxConnections', () => {
     // ones fill more than a quarter of it the whole time. Only half-open
     // ones are packed then whatever their idle time (a few times each at
     // most), so the packing follows the connections, not the segments.
-    const dir = mkdtempSync(join(tmpdir(), 'tcpscope-busy-'));
-    try {
-      const gen = join(dir, 'busy.pcap');
-      generateTo(gen, { segments: 20_000, seed: 5, concurrency: 50 });
+    await withGenerated({ segments: 20_000, seed: 5, concurrency: 50 }, async (gen) => {
       const settings = makeSettings({ msl: 0.001 });
       const plain: string[] = [];
       const packed: string[] = [];
@@ -188,9 +158,7 @@ describe('Tracker with maxConnections', () => {
       // Before: every segment of a connection another one's segment had packed unpacked it (~18 000 here).
       assert.ok(t.unpacked <= 2 * plain.length, `unpacked ${t.unpacked} times for ${plain.length} connections`);
       assert.ok(t.unpacked > 0);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('evicts over connections (lingering in TIME_WAIT) before open ones', () => {
@@ -233,10 +201,7 @@ describe('Arena blocks', () => {
   it('lets go of emptied blocks and compacts, with the same reports (blocks of 512 words)', async () => {
     // A generated capture of ~700 connections in 0.4 s: with 2MSL of 0.1 s,
     // about a hundred are held packed at a time while older ones expire.
-    const dir = mkdtempSync(join(tmpdir(), 'tcpscope-arena-'));
-    try {
-      const gen = join(dir, 'gen.pcap');
-      generateTo(gen, { segments: 20_000, seed: 7 });
+    await withGenerated({ segments: 20_000, seed: 7 }, async (gen) => {
       let compacted = 0;
       for (const [file, msl] of [[gen, 0.05], ...files.map((f) => [f, 1] as const)] as const) {
         const settings = makeSettings({ msl });
@@ -265,8 +230,6 @@ describe('Arena blocks', () => {
         assert.deepStrictEqual(small, plain, file);
         if (file === gen) assert.ok(plain.length > 500 && compacted > 0, `${plain.length} connections, compacted ${compacted}`);
       }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });

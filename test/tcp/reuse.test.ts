@@ -1,28 +1,18 @@
 /**
- * The tracker reuses the objects of connections it packed (Connection.renew,
- * Endpoint.reset): a renewed connection must be exactly what a new one is,
- * every field of it and of its endpoints, whatever it held before.
+ * The tracker reuses the objects of connections it packed, or emitted when
+ * nothing keeps them (Connection.renew, Endpoint.reset): a renewed
+ * connection must be exactly what a new one is, every field of it and of
+ * its endpoints, whatever it held before, and no report may change.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { Frame } from '../../src/capture/frame.ts';
-import { readFrames } from '../../src/capture/source.ts';
-import { Decoder } from '../../src/decode/decoder.ts';
-import { DecodeStatus, Segment } from '../../src/decode/segment.ts';
-import { Connection } from '../../src/tcp/connection.ts';
-import { Tracker } from '../../src/tcp/tracker.ts';
 import { Pipeline } from '../../src/analyze/analyze.ts';
+import { readFrames } from '../../src/capture/source.ts';
+import { Segment } from '../../src/decode/segment.ts';
 import { makeSettings } from '../../src/report/settings.ts';
-import { generateTo } from '../../src/bench/generate.ts';
-import { capturesDir, corpusDir, haveCorpus } from '../helpers/paths.ts';
+import { Connection } from '../../src/tcp/connection.ts';
 import { connectionState } from './helpers.ts';
-
-const captures = (dir: string): string[] =>
-  readdirSync(dir).filter((f) => /\.(pcap|pcapng)(\.gz)?$/.test(f)).map((f) => join(dir, f));
-const files = [...captures(capturesDir), ...(haveCorpus ? captures(corpusDir) : [])];
+import { files, track, withGenerated } from './track.ts';
 
 /** A first segment: IPv6 so every address word is set. */
 function first(frame: number, port: number): Segment {
@@ -74,15 +64,8 @@ describe('Connection.renew', () => {
   it('makes every connection of the fixtures and corpus, as it ended, equal to a new one', async () => {
     let n = 0;
     for (const file of files) {
-      const decoder = new Decoder();
-      const seg = new Segment();
       const done: Connection[] = [];
-      const tracker = new Tracker({ lingerSeconds: 60 }, (c) => done.push(c));
-      await readFrames(file, (f: Frame) => {
-        if (decoder.decode(f, seg) === DecodeStatus.Tcp) tracker.push(seg);
-        else tracker.observeTime(f.tsSec, f.tsNsec);
-      });
-      tracker.finish();
+      await track(file, undefined, (c) => done.push(c));
       for (const c of done) {
         const s = first(c.stream + 1, 1024 + (c.stream % 60000));
         const fresh = new Connection(c.stream + 1, s, c.hash + 1);
@@ -97,27 +80,18 @@ describe('Connection.renew', () => {
 
 describe('Tracker reuseDone', () => {
   it('reuses the objects of the connections it emits, and only with the option', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tcpscope-reuse-'));
-    const file = join(dir, 'gen.pcap');
-    generateTo(file, { segments: 3000, seed: 3, concurrency: 4 });
     const seen = new Map<boolean, Set<Connection>>();
     const counts = new Map<boolean, number>();
-    for (const reuseDone of [false, true]) {
-      const objects = new Set<Connection>();
-      let n = 0;
-      const decoder = new Decoder();
-      const seg = new Segment();
-      // lingerSeconds 0: each connection is emitted as soon as it is over, before the next one starts.
-      const tracker = new Tracker({ lingerSeconds: 0, reuseDone }, (c) => { objects.add(c); n++; });
-      await readFrames(file, (f: Frame) => {
-        if (decoder.decode(f, seg) === DecodeStatus.Tcp) tracker.push(seg);
-        else tracker.observeTime(f.tsSec, f.tsNsec);
-      });
-      tracker.finish();
-      seen.set(reuseDone, objects);
-      counts.set(reuseDone, n);
-    }
-    rmSync(dir, { recursive: true, force: true });
+    await withGenerated({ segments: 3000, seed: 3, concurrency: 4 }, async (file) => {
+      for (const reuseDone of [false, true]) {
+        const objects = new Set<Connection>();
+        let n = 0;
+        // lingerSeconds 0: each connection is emitted as soon as it is over, before the next one starts.
+        await track(file, undefined, (c) => { objects.add(c); n++; }, { lingerSeconds: 0, reuseDone });
+        seen.set(reuseDone, objects);
+        counts.set(reuseDone, n);
+      }
+    });
     assert.ok((counts.get(false) ?? 0) > 50);
     assert.equal(counts.get(false), counts.get(true));
     assert.equal(seen.get(false)?.size, counts.get(false));
@@ -127,10 +101,7 @@ describe('Tracker reuseDone', () => {
 
 describe('Pipeline with reused connection objects', () => {
   it('reports kept to the end are those of a pipeline that reuses nothing (fixtures, corpus, a generated capture)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tcpscope-reuse-'));
-    try {
-      const gen = join(dir, 'gen.pcap');
-      generateTo(gen, { segments: 20_000, seed: 7, concurrency: 40 });
+    await withGenerated({ segments: 20_000, seed: 7, concurrency: 40 }, async (gen) => {
       // A short MSL: connections are let go of (and their objects reused) as the capture goes.
       const settings = makeSettings({ msl: 0.05 });
       // Objects reused with reuseDone, beyond those reused without it.
@@ -138,7 +109,7 @@ describe('Pipeline with reused connection objects', () => {
       for (const file of [gen, ...files]) {
         const texts: string[] = [];
         for (const reuse of [false, true]) {
-          // With onDone the pipeline cannot know the connections are not kept: it reuses none.
+          // With onDone the pipeline cannot know the connections are not kept: it reuses no emitted one.
           const p = new Pipeline(settings, undefined, reuse ? {} : { onDone: () => undefined });
           const summary = await readFrames(file, p.onFrame);
           const report = p.finish(file, summary);
@@ -150,8 +121,6 @@ describe('Pipeline with reused connection objects', () => {
         assert.equal(texts[1], texts[0], file);
       }
       assert.ok(renewed > 500, `renewed ${renewed}`);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
