@@ -4,8 +4,6 @@
  * they were objects or packed when the tracker let go of them.
  */
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { analyzeFile } from '../../src/analyze/analyze.ts';
 import { Handoff, reportsOf } from '../../src/analyze/handoff.ts';
@@ -17,11 +15,7 @@ import { buildReport } from '../../src/report/build.ts';
 import { makeSettings } from '../../src/report/settings.ts';
 import type { Settings } from '../../src/report/types.ts';
 import { Tracker } from '../../src/tcp/tracker.ts';
-import { capturesDir, corpusDir, haveCorpus } from '../helpers/paths.ts';
-
-const captures = (dir: string): string[] =>
-  readdirSync(dir).filter((f) => /\.(pcap|pcapng)(\.gz)?$/.test(f)).map((f) => join(dir, f));
-const files = [...captures(capturesDir), ...(haveCorpus ? captures(corpusDir) : [])];
+import { fixtureAndCorpusFiles as files, withGenerated } from '../helpers/captures.ts';
 
 /** Reports of a capture through a Handoff, taking a batch every `every` connections. */
 async function handedOff(file: string, settings: Settings, unpackedLimit: number, every: number): Promise<{ texts: string[]; packed: number }> {
@@ -61,33 +55,35 @@ async function handedOff(file: string, settings: Settings, unpackedLimit: number
 }
 
 describe('Handoff', () => {
-  it('gives the reports built in place, in the same order, on every fixture and corpus capture', async () => {
-    let packed = 0;
-    let total = 0;
-    for (const msl of [1, 120]) {
-      const settings = makeSettings({ msl });
-      for (const file of files) {
-        const inPlace: string[] = [];
-        const tracker = new Tracker({ lingerSeconds: settings.timeWaitSeconds }, (c) => inPlace.push(JSON.stringify(buildReport(c, settings))));
-        const decoder = new Decoder();
-        const seg = new Segment();
-        await readFrames(file, (f: Frame) => {
-          if (decoder.decode(f, seg) === DecodeStatus.Tcp) tracker.push(seg);
-          else tracker.observeTime(f.tsSec, f.tsNsec);
-        });
-        tracker.finish();
-        // Everything packed as soon as it is over, batches of 1 and of 50.
-        for (const every of [1, 50]) {
-          const h = await handedOff(file, settings, 0, every);
-          assert.deepStrictEqual(h.texts, inPlace, `${file} msl ${msl} batches of ${every}`);
-          packed += h.packed;
+  it('gives the reports built in place, in the same order, on a generated capture and every fixture and corpus capture', async () => {
+    await withGenerated({ segments: 5000, seed: 13 }, async (gen) => {
+      let packed = 0;
+      let total = 0;
+      for (const msl of [1, 120]) {
+        const settings = makeSettings({ msl });
+        for (const file of [gen, ...files]) {
+          const inPlace: string[] = [];
+          const tracker = new Tracker({ lingerSeconds: settings.timeWaitSeconds }, (c) => inPlace.push(JSON.stringify(buildReport(c, settings))));
+          const decoder = new Decoder();
+          const seg = new Segment();
+          await readFrames(file, (f: Frame) => {
+            if (decoder.decode(f, seg) === DecodeStatus.Tcp) tracker.push(seg);
+            else tracker.observeTime(f.tsSec, f.tsNsec);
+          });
+          tracker.finish();
+          // Everything packed as soon as it is over, batches of 1 and of 50.
+          for (const every of [1, 50]) {
+            const h = await handedOff(file, settings, 0, every);
+            assert.deepStrictEqual(h.texts, inPlace, `${file} msl ${msl} batches of ${every}`);
+            packed += h.packed;
+          }
+          total += inPlace.length;
         }
-        total += inPlace.length;
       }
-    }
-    // Both kinds of records were exercised.
-    assert.ok(packed > 200, `packed ${packed}`);
-    assert.ok(total > packed / 2);
+      // Both kinds of records were exercised.
+      assert.ok(packed > 200, `packed ${packed}`);
+      assert.ok(total > packed / 2);
+    });
   });
 
   it('analyzeFile with a raw sink and pause hands over every connection exactly once', async () => {

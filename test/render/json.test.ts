@@ -4,32 +4,31 @@
  * makes.
  */
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { analyzeFile } from '../../src/analyze/analyze.ts';
 import { ndjsonLine, renderJson } from '../../src/render/json.ts';
 import type { AnalysisDocument } from '../../src/report/types.ts';
 import { makeSettings } from '../../src/report/settings.ts';
-import { capturesDir, corpusDir, haveCorpus } from '../helpers/paths.ts';
-
-const captures = (dir: string): string[] =>
-  readdirSync(dir).filter((f) => /\.(pcap|pcapng)(\.gz)?$/.test(f)).map((f) => join(dir, f));
+import { fixtureAndCorpusFiles, withGenerated } from '../helpers/captures.ts';
+import { capturesDir } from '../helpers/paths.ts';
 
 describe('ndjsonLine', () => {
-  it('writes the same text as JSON.stringify on every fixture and corpus capture', async () => {
-    const files = [...captures(capturesDir), ...(haveCorpus ? captures(corpusDir) : [])];
-    let lines = 0;
-    for (const os of ['rfc', 'linux'] as const) {
-      for (const file of files) {
-        const cap = await analyzeFile(file, makeSettings({ os }));
-        for (const c of cap.connections) {
-          assert.equal(ndjsonLine(c, file), JSON.stringify({ file, ...c }) + '\n', `${file} stream ${c.stream}`);
-          lines++;
+  it('writes the same text as JSON.stringify on a generated capture and every fixture and corpus capture', async () => {
+    await withGenerated({ segments: 3000, seed: 13 }, async (gen) => {
+      const files = fixtureAndCorpusFiles;
+      let lines = 0;
+      for (const os of ['rfc', 'linux'] as const) {
+        for (const file of [gen, ...files]) {
+          const cap = await analyzeFile(file, makeSettings({ os }));
+          for (const c of cap.connections) {
+            assert.equal(ndjsonLine(c, file), JSON.stringify({ file, ...c }) + '\n', `${file} stream ${c.stream}`);
+            lines++;
+          }
         }
       }
-    }
-    assert.ok(lines > 100);
+      assert.ok(lines > 100);
+    });
   });
 
   it('escapes file names as JSON.stringify does', async () => {
@@ -42,7 +41,7 @@ describe('ndjsonLine', () => {
 
 describe('renderJson', () => {
   it('writes the text of JSON.stringify(doc, null, 2), connection by connection', async () => {
-    const files = [...captures(capturesDir), ...(haveCorpus ? captures(corpusDir) : [])];
+    const files = fixtureAndCorpusFiles;
     const settings = makeSettings();
     const caps = [];
     for (const file of files) caps.push(await analyzeFile(file, settings));

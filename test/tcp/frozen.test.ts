@@ -15,7 +15,8 @@ import { Connection } from '../../src/tcp/connection.ts';
 import { Tracker } from '../../src/tcp/tracker.ts';
 import { WordReader, WordWriter } from '../../src/tcp/words.ts';
 import { connectionState } from './helpers.ts';
-import { files, track, withGenerated } from './track.ts';
+import { fixtureAndCorpusFiles as files, withGenerated } from '../helpers/captures.ts';
+import { track } from './track.ts';
 
 /** The connection's own state, without the tracker's links to other connections. */
 function state(c: Connection): unknown {
@@ -27,40 +28,44 @@ function state(c: Connection): unknown {
 }
 
 describe('packed connections', () => {
-  it('unpack(pack(c)) equals c, field by field, for every connection of the fixtures and corpus', async () => {
-    let n = 0;
-    for (const file of files) {
-      await track(file, undefined, (c) => {
-        const w = new WordWriter();
-        c.done = false;
-        c.pack(w);
-        c.done = true;
-        // Values past 32 bits (64-bit pcapng timestamps here) keep a connection unpacked.
-        if (!w.ok) return;
-        const back = Connection.unpack(new WordReader().at(w.buf, 0), c.stream, c.hash);
-        back.done = true;
-        assert.deepStrictEqual(state(back), state(c), `${file} stream ${c.stream}`);
-        n++;
-      });
-    }
-    assert.ok(n > 100);
+  it('unpack(pack(c)) equals c, field by field, for every connection of a generated capture, the fixtures and the corpus', async () => {
+    await withGenerated({ segments: 5000, seed: 13 }, async (gen) => {
+      let n = 0;
+      for (const file of [gen, ...files]) {
+        await track(file, undefined, (c) => {
+          const w = new WordWriter();
+          c.done = false;
+          c.pack(w);
+          c.done = true;
+          // Values past 32 bits (64-bit pcapng timestamps here) keep a connection unpacked.
+          if (!w.ok) return;
+          const back = Connection.unpack(new WordReader().at(w.buf, 0), c.stream, c.hash);
+          back.done = true;
+          assert.deepStrictEqual(state(back), state(c), `${file} stream ${c.stream}`);
+          n++;
+        });
+      }
+      assert.ok(n > 100);
+    });
   });
 
   it('reports are the same when every over connection is packed as soon as possible', async () => {
-    const settings = makeSettings({ msl: 30 });
-    let renewed = 0;
-    for (const file of files) {
-      const plain: string[] = [];
-      const packed: string[] = [];
-      await track(file, undefined, (c) => plain.push(JSON.stringify(buildReport(c, settings))));
-      // reuseDone: the objects of emitted connections are reused too (the reports hold none of them).
-      const t = await track(file, 0, (c) => packed.push(JSON.stringify(buildReport(c, settings))), { reuseDone: true });
-      assert.deepStrictEqual(packed, plain, file);
-      assert.equal(t.packed, 0);
-      renewed += t.renewed;
-    }
-    // The objects of packed connections were reused (Connection.renew) for new and unpacked ones.
-    assert.ok(renewed > 100, `renewed ${renewed}`);
+    await withGenerated({ segments: 5000, seed: 13 }, async (gen) => {
+      const settings = makeSettings({ msl: 30 });
+      let renewed = 0;
+      for (const file of [gen, ...files]) {
+        const plain: string[] = [];
+        const packed: string[] = [];
+        await track(file, undefined, (c) => plain.push(JSON.stringify(buildReport(c, settings))));
+        // reuseDone: the objects of emitted connections are reused too (the reports hold none of them).
+        const t = await track(file, 0, (c) => packed.push(JSON.stringify(buildReport(c, settings))), { reuseDone: true });
+        assert.deepStrictEqual(packed, plain, file);
+        assert.equal(t.packed, 0);
+        renewed += t.renewed;
+      }
+      // The objects of packed connections were reused (Connection.renew) for new and unpacked ones.
+      assert.ok(renewed > 100, `renewed ${renewed}`);
+    });
   });
 
   it('reports are the same when every open connection is packed as soon as another one moves', async () => {

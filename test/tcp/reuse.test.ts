@@ -12,7 +12,8 @@ import { Segment } from '../../src/decode/segment.ts';
 import { makeSettings } from '../../src/report/settings.ts';
 import { Connection } from '../../src/tcp/connection.ts';
 import { connectionState } from './helpers.ts';
-import { files, track, withGenerated } from './track.ts';
+import { fixtureAndCorpusFiles as files, withGenerated } from '../helpers/captures.ts';
+import { track } from './track.ts';
 
 /** A first segment: IPv6 so every address word is set. */
 function first(frame: number, port: number): Segment {
@@ -61,20 +62,22 @@ describe('Connection.renew', () => {
     assert.equal(used.ep1.peer, used.ep0);
   });
 
-  it('makes every connection of the fixtures and corpus, as it ended, equal to a new one', async () => {
-    let n = 0;
-    for (const file of files) {
-      const done: Connection[] = [];
-      await track(file, undefined, (c) => done.push(c));
-      for (const c of done) {
-        const s = first(c.stream + 1, 1024 + (c.stream % 60000));
-        const fresh = new Connection(c.stream + 1, s, c.hash + 1);
-        assert.notDeepStrictEqual(connectionState(c), connectionState(fresh));
-        assert.deepStrictEqual(connectionState(c.renew(c.stream + 1, s, c.hash + 1)), connectionState(fresh), `${file} stream ${c.stream}`);
-        n++;
+  it('makes every connection of a generated capture, the fixtures and the corpus, as it ended, equal to a new one', async () => {
+    await withGenerated({ segments: 5000, seed: 13 }, async (gen) => {
+      let n = 0;
+      for (const file of [gen, ...files]) {
+        const done: Connection[] = [];
+        await track(file, undefined, (c) => done.push(c));
+        for (const c of done) {
+          const s = first(c.stream + 1, 1024 + (c.stream % 60000));
+          const fresh = new Connection(c.stream + 1, s, c.hash + 1);
+          assert.notDeepStrictEqual(connectionState(c), connectionState(fresh));
+          assert.deepStrictEqual(connectionState(c.renew(c.stream + 1, s, c.hash + 1)), connectionState(fresh), `${file} stream ${c.stream}`);
+          n++;
+        }
       }
-    }
-    assert.ok(n > 100);
+      assert.ok(n > 100);
+    });
   });
 });
 
@@ -101,7 +104,7 @@ describe('Tracker reuseDone', () => {
 
 describe('Pipeline with reused connection objects', () => {
   it('reports kept to the end are those of a pipeline that reuses nothing (fixtures, corpus, a generated capture)', async () => {
-    await withGenerated({ segments: 20_000, seed: 7, concurrency: 40 }, async (gen) => {
+    await withGenerated({ segments: 40_000, seed: 7, concurrency: 40 }, async (gen) => {
       // A short MSL: connections are let go of (and their objects reused) as the capture goes.
       const settings = makeSettings({ msl: 0.05 });
       // Objects reused with reuseDone, beyond those reused without it.
