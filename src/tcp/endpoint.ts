@@ -211,6 +211,8 @@ export class Endpoint {
   watch: EndpointWatch | null = null;
   /** Transitions of the connection this object held before (reset), for the next ones (transition). */
   private readonly spareTransitions: Writable<Transition>[] = [];
+  /** Copy records of the connection this object held before (reset), for the next ones (copy). */
+  private readonly spareCopies: Writable<Copy>[] = [];
 
   /**
    * Back to the state of a new Endpoint (the peer link stays), for
@@ -221,8 +223,7 @@ export class Endpoint {
   reset(): void {
     this.state = State.CLOSED;
     // Pop, not length = 0, which would let go of the arrays' room too.
-    const spare = this.spareTransitions;
-    for (let t = this.transitions.pop(); t !== undefined; t = this.transitions.pop()) if (spare.length < SPARE_TRANSITIONS) spare.push(t);
+    keepRecords(this.transitions, this.spareTransitions);
     this.passive = false;
     this.issKnown = false;
     this.iss = 0;
@@ -238,8 +239,8 @@ export class Endpoint {
     this.finAckFrame = 0;
     this.finAckSegSeq = 0;
     this.finAckValue = 0;
-    empty(this.synCopies);
-    empty(this.finCopies);
+    keepRecords(this.synCopies, this.spareCopies);
+    keepRecords(this.finCopies, this.spareCopies);
     this.synFirstUnacked = 0;
     this.synAckAnswered = false;
     this.firstSynPlain = false;
@@ -285,9 +286,35 @@ export class Endpoint {
   }
 
   private addCopy(list: Copy[], seg: Segment): void {
+    list.push(this.copy(list, seg.frame, seg.tsSec, seg.tsNsec, seg.payloadLen > 0));
+  }
+
+  /**
+   * A copy record to append to `list`, its gap from the last one there: a
+   * spare one (see reset) if there is one. A SYN flood's connections each
+   * left one behind for the collector to find in the old generation.
+   */
+  private copy(list: readonly Copy[], frame: number, tsSec: number, tsNsec: number, withData: boolean): Copy {
     const prev = list.length > 0 ? list[list.length - 1] : null;
-    const gap = prev ? secondsBetween(prev.tsSec, prev.tsNsec, seg.tsSec, seg.tsNsec) : 0;
-    list.push(new Copy(seg.frame, seg.tsSec, seg.tsNsec, gap, seg.payloadLen > 0));
+    const gapSeconds = prev ? secondsBetween(prev.tsSec, prev.tsNsec, tsSec, tsNsec) : 0;
+    const k = this.spareCopies.pop();
+    if (k === undefined) return new Copy(frame, tsSec, tsNsec, gapSeconds, withData);
+    k.frame = frame; k.tsSec = tsSec; k.tsNsec = tsNsec; k.gapSeconds = gapSeconds; k.withData = withData; k.ackedFrame = 0;
+    return k;
+  }
+
+  /** The copies writeCopies wrote, appended to `list` (the gaps recomputed exactly as addCopy computed them). */
+  private readCopies(r: WordReader, list: Copy[]): void {
+    const n = r.u32();
+    for (let i = 0; i < n; i++) {
+      const frame = r.frame();
+      const tsSec = r.time();
+      const tsNsec = r.nsec;
+      const withData = r.u32() === 1;
+      const k = this.copy(list, frame, tsSec, tsNsec, withData);
+      k.ackedFrame = r.frame();
+      list.push(k);
+    }
   }
 
   // ===================== segments this endpoint sends =====================
@@ -716,8 +743,8 @@ export class Endpoint {
       const tsNsec = r.nsec;
       this.transitions.push(this.transition((x & 15) as State, ((x >>> 4) & 15) as State, frame, tsSec, tsNsec, CAUSES[x >>> 9], (x & (1 << 8)) !== 0));
     }
-    readCopies(r, this.synCopies);
-    readCopies(r, this.finCopies);
+    this.readCopies(r, this.synCopies);
+    this.readCopies(r, this.finCopies);
     const nr = r.u32();
     for (let i = 0; i < nr; i++) {
       const frame = r.frame();
@@ -774,7 +801,7 @@ export class Endpoint {
 }
 
 /** Most transition records an endpoint keeps for reuse. */
-const SPARE_TRANSITIONS = 8;
+const SPARE_RECORDS = 8;
 
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -783,28 +810,17 @@ function empty(list: unknown[]): void {
   while (list.length > 0) list.pop();
 }
 
+/** Empty a list of records keeping its room; up to SPARE_RECORDS of them go to `spare`. */
+function keepRecords<T>(list: T[], spare: T[]): void {
+  for (let t = list.pop(); t !== undefined; t = list.pop()) if (spare.length < SPARE_RECORDS) spare.push(t);
+}
+
 function writeCopies(w: WordWriter, list: readonly Copy[]): void {
   w.u32(list.length);
   for (const k of list) {
     w.moment(k.frame, k.tsSec, k.tsNsec);
     w.u32(k.withData ? 1 : 0);
     w.frame(k.ackedFrame);
-  }
-}
-
-function readCopies(r: WordReader, list: Copy[]): void {
-  const n = r.u32();
-  for (let i = 0; i < n; i++) {
-    const frame = r.frame();
-    const tsSec = r.time();
-    const tsNsec = r.nsec;
-    const withData = r.u32() === 1;
-    const prev = list.length > 0 ? list[list.length - 1] : null;
-    // The gap is recomputed exactly as addCopy computed it.
-    const gap = prev ? secondsBetween(prev.tsSec, prev.tsNsec, tsSec, tsNsec) : 0;
-    const k = new Copy(frame, tsSec, tsNsec, gap, withData);
-    k.ackedFrame = r.frame();
-    list.push(k);
   }
 }
 

@@ -2,6 +2,7 @@ import { ACK, RST, SYN, type Segment } from '../decode/segment.ts';
 import { Connection, type EndReason } from './connection.ts';
 import { type Endpoint, secondsBetween } from './endpoint.ts';
 import { Arena, FrozenConnection } from './frozen.ts';
+import { ChainTable } from './table.ts';
 import type { TcpObserver } from './observer.ts';
 import { State } from './state.ts';
 
@@ -85,15 +86,15 @@ type Held = Connection | FrozenConnection;
  * runs each connection's two endpoint machines.
  *
  * Connections are found by their 4-tuple without building a key string: a
- * direction-independent 32-bit hash of the two (address, port) pairs indexes
- * a Map whose entries chain the connections sharing the hash.
+ * direction-independent 32-bit hash of the two (address, port) pairs picks
+ * a bucket of a ChainTable (table.ts), a chain of connections.
  *
  * A connection is handed to `onDone` as soon as nothing in the capture can
  * change it: it is over and `lingerSeconds` passed without a segment on its
  * 4-tuple, a new connection replaced it, or the capture ended (`finish`).
  */
 export class Tracker {
-  private readonly table = new Map<number, Held>();
+  private readonly table = new ChainTable<Held>();
   private nextStream = 0;
   /** Over connections, least recently active first. */
   private closedHead: Held | null = null;
@@ -140,8 +141,12 @@ export class Tracker {
    * connection (Connection.renew).
    */
   private readonly spare: Connection[] = [];
+  /** Stand-ins of packed connections unpacked or emitted since (releaseFrozen): for the next freeze. */
+  private readonly spareFrozen: FrozenConnection[] = [];
   /** Connections that took the object of a packed one (Connection.renew) instead of a new one. */
   renewed = 0;
+  /** Packed connections that took the stand-in of one unpacked or emitted before (FrozenConnection.renew). */
+  renewedFrozen = 0;
   /** Packed connections made objects again because a segment came for them. */
   unpacked = 0;
   private nowSec = 0;
@@ -219,7 +224,7 @@ export class Tracker {
   push(seg: Segment): void {
     this.observeTime(seg.tsSec, seg.tsNsec);
     const h = hashTuple(seg);
-    let held = this.table.get(h) ?? null;
+    let held = this.table.head(h);
     let dir: -1 | 0 | 1 = -1;
     while (held !== null) {
       dir = held.sideOf(seg);
@@ -286,9 +291,7 @@ export class Tracker {
     const rest: Held[] = [];
     for (const w of this.waiting) this.emit(w, 'replaced');
     this.waiting.length = 0;
-    for (const head of this.table.values()) {
-      for (let c: Held | null = head; c !== null; c = c.next) rest.push(c);
-    }
+    for (const c of this.table.values()) rest.push(c);
     this.table.clear();
     this.closedHead = this.closedTail = this.packCursor = null;
     this.idleHead = this.idleTail = null;
@@ -340,11 +343,7 @@ export class Tracker {
     }
     if (old !== null) {
       // The new connection takes the old one's place in the chain.
-      c.next = old.next;
-      const head = this.table.get(h);
-      if (head === old) this.table.set(h, c);
-      else for (let p = head ?? null; p !== null; p = p.next) if (p.next === old) { p.next = c; break; }
-      old.next = null;
+      this.table.replace(old, c);
       this.unlinkClosed(old);
       this.unlinkActive(old);
       this.open--;
@@ -373,8 +372,7 @@ export class Tracker {
       this.emit(old, 'replaced');
       return c;
     }
-    c.next = this.table.get(h) ?? null;
-    this.table.set(h, c);
+    this.table.add(c);
     return c;
   }
 
@@ -413,7 +411,7 @@ export class Tracker {
       this.firstEvictionFrame = seg.frame;
       this.firstEvictionOffset = seg.fileOffset;
     }
-    this.removeFromTable(victim);
+    this.table.remove(victim);
     this.open--;
     this.evicted++;
     this.emitHeld(victim, 'capture-end', true);
@@ -531,7 +529,9 @@ export class Tracker {
     const w = arena.begin();
     c.pack(w);
     if (!w.ok) return null;
-    const f = new FrozenConnection(c.stream, c.hash, c.lastSec, c.lastNsec);
+    const old = this.spareFrozen.pop();
+    if (old !== undefined) this.renewedFrozen++;
+    const f = old?.renew(c.stream, c.hash, c.lastSec, c.lastNsec) ?? new FrozenConnection(c.stream, c.hash, c.lastSec, c.lastNsec);
     arena.commit(f);
     this.replace(c, f);
     this.frozenCount++;
@@ -554,7 +554,13 @@ export class Tracker {
     this.unlinkIdle(f);
     const c = this.unpack(f);
     this.replace(f, c);
+    this.releaseFrozen(f);
     return c;
+  }
+
+  /** `f` is out of the table and the lists and its record freed: freeze may reuse it. */
+  private releaseFrozen(f: FrozenConnection): void {
+    if (this.spareFrozen.length < SPARE_MAX) this.spareFrozen.push(f);
   }
 
   private unpack(f: FrozenConnection): Connection {
@@ -573,11 +579,7 @@ export class Tracker {
 
   /** Put `to` where `from` is, in its 4-tuple chain and in the closed list. */
   private replace(from: Held, to: Held): void {
-    to.next = from.next;
-    const head = this.table.get(from.hash);
-    if (head === from) this.table.set(from.hash, to);
-    else for (let p = head ?? null; p !== null; p = p.next) if (p.next === from) { p.next = to; break; }
-    from.next = null;
+    this.table.replace(from, to);
     if (from.inClosedList) {
       to.inClosedList = true;
       to.closedPrev = from.closedPrev;
@@ -609,22 +611,11 @@ export class Tracker {
     while (c !== null && secondsBetween(c.lastSec, c.lastNsec, this.nowSec, this.nowNsec) > linger) {
       const next = c.closedNext;
       this.unlinkClosed(c);
-      this.removeFromTable(c);
+      this.table.remove(c);
       this.open--;
       this.emitHeld(c, 'expired', false);
       c = next;
     }
-  }
-
-  private removeFromTable(c: Held): void {
-    const head = this.table.get(c.hash);
-    if (head === c) {
-      if (c.next === null) this.table.delete(c.hash);
-      else this.table.set(c.hash, c.next);
-    } else {
-      for (let p: Held | null = head ?? null; p !== null; p = p.next) if (p.next === c) { p.next = c.next; break; }
-    }
-    c.next = null;
   }
 
   /**
@@ -642,9 +633,12 @@ export class Tracker {
         });
         arena.free(h);
         this.frozenCount--;
+        this.releaseFrozen(h);
         return;
       }
-      h = this.unpack(h);
+      const f = h;
+      h = this.unpack(f);
+      this.releaseFrozen(f);
     }
     if (evicted) h.evicted = true;
     this.emit(h, reason);

@@ -12,6 +12,7 @@ import { DecodeStatus, Segment } from '../../src/decode/segment.ts';
 import { buildReport } from '../../src/report/build.ts';
 import { makeSettings } from '../../src/report/settings.ts';
 import { Connection } from '../../src/tcp/connection.ts';
+import { Arena, FrozenConnection } from '../../src/tcp/frozen.ts';
 import { Tracker } from '../../src/tcp/tracker.ts';
 import { WordReader, WordWriter } from '../../src/tcp/words.ts';
 import { connectionState } from './helpers.ts';
@@ -143,6 +144,8 @@ describe('Tracker with maxConnections', () => {
     assert.equal(idle.t.evicted, plain.t.evicted);
     assert.equal(idle.t.evictedOpen, plain.t.evictedOpen);
     assert.ok(plain.maxObjects === 100 && idle.maxObjects <= 60, `objects held: ${idle.maxObjects}`);
+    // The stand-ins of evicted packed connections serve the next ones packed.
+    assert.ok(idle.t.renewedFrozen > 700, `renewed stand-ins: ${idle.t.renewedFrozen}`);
   });
 
   it('connections that keep sending are not packed and unpacked in turn when open ones fill a quarter of the table', async () => {
@@ -203,6 +206,29 @@ describe('Tracker with maxConnections', () => {
 });
 
 describe('Arena blocks', () => {
+  it('uses an emptied block again for the next records', () => {
+    // Blocks of 64 words: every record starts a block of its own.
+    const arena = new Arena(64);
+    const rec = (stream: number): FrozenConnection => {
+      const w = arena.begin();
+      for (let i = 0; i < 10; i++) w.u32(stream * 100 + i);
+      const f = new FrozenConnection(stream, 0, 0, 0);
+      arena.commit(f);
+      return f;
+    };
+    const a = rec(1);
+    const b = rec(2);
+    const blockOfA = a.words;
+    assert.notEqual(b.words, blockOfA);
+    arena.free(a);
+    const c = rec(3);
+    assert.equal(c.words, blockOfA);
+    // Its words are the new record's, read back as written.
+    const r = new WordReader().at(c.words, c.off);
+    assert.deepEqual(Array.from({ length: 10 }, () => r.u32()), Array.from({ length: 10 }, (_, i) => 300 + i));
+    assert.equal(arena.bytes, 2 * 64 * 4);
+  });
+
   it('lets go of emptied blocks and compacts, with the same reports (blocks of 512 words)', async () => {
     // A generated capture of ~700 connections in 0.4 s: with 2MSL of 0.1 s,
     // about a hundred are held packed at a time while older ones expire.

@@ -168,6 +168,7 @@ export function endpointState(ep: Endpoint): Record<string, unknown> {
   const { peer: _peer, ...rest } = ep;
   const out: Record<string, unknown> = { ...rest };
   delete out.spareTransitions;
+  delete out.spareCopies;
   return out;
 }
 
