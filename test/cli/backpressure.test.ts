@@ -66,7 +66,10 @@ describe('output back-pressure', { skip: hasProc ? false : 'needs /proc' }, () =
         assert.equal(slow.code, 0);
         assert.ok(slow.bytes > 80e6, `${slow.bytes} bytes of ${meta.connections} connections`);
         // Without back-pressure most of the output (> 80 MB) waited in memory.
-        assert.ok(slow.peakMb < devNull.peakMb + 30, `peak ${slow.peakMb.toFixed(0)} MB with a slow reader, ${devNull.peakMb.toFixed(0)} MB to /dev/null`);
+        // With it, the slow run holds the output backlog (8 MB), the batches
+        // in flight and the pipe's buffer over the /dev/null run: measured
+        // +2 to +37 MB on a loaded 2-core machine (report thread on).
+        assert.ok(slow.peakMb < devNull.peakMb + 50, `peak ${slow.peakMb.toFixed(0)} MB with a slow reader, ${devNull.peakMb.toFixed(0)} MB to /dev/null`);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
