@@ -37,11 +37,6 @@ export class ChainTable<T extends Chained<T>> {
     return this.heads[h & this.mask];
   }
 
-  /** `x` is the first connection of the bucket of hash `h` now (the caller links the rest). */
-  setHead(h: number, x: T | null): void {
-    this.heads[h & this.mask] = x;
-  }
-
   /** Put `c` first in its bucket. */
   add(c: T): void {
     const i = c.hash & this.mask;
