@@ -8,14 +8,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import cliProgress from 'cli-progress';
+import type cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
 import { type AnalyzeOptions, analyzeFile } from '../analyze/analyze.ts';
 import type { ReportThread } from './report-thread.ts';
 import { runPool, sibling } from '../analyze/pool.ts';
 import { CaptureError } from '../capture/frame.ts';
 import { isOsPreset, makeSettings, OS_PRESETS } from '../report/settings.ts';
 import type { CaptureReport, ConnectionReport, Settings } from '../report/types.ts';
-import { isLang, type Lang, langFromEnv, t, warningLine } from '../render/i18n.ts';
+import { isLang, type Lang, langFromEnv, warningLine } from '../render/i18n.ts';
 import { parseFilter, type Predicate } from './filter.ts';
 import { UsageError } from './util.ts';
 
@@ -128,11 +129,13 @@ class Progress {
     const mb = (n: number): string => (n / 1048576).toFixed(1);
     if (this.bar === null) {
       if (Date.now() - this.started < 1000) return;
-      this.bar = new cliProgress.SingleBar({
+      // Loaded here, not at start: most runs are quick and show no bar.
+      const bars = createRequire(import.meta.url)('cli-progress') as typeof cliProgress;
+      this.bar = new bars.SingleBar({
         stream: process.stderr,
         format: total > 0 ? ' {file} [{bar}] {percentage}% | {done}/{size} MB | ETA {eta_formatted}' : ' {file} {done} MB read',
         hideCursor: true, clearOnComplete: true, barsize: 30, etaBuffer: 20,
-      }, cliProgress.Presets.shades_classic);
+      }, bars.Presets.shades_classic);
       this.bar.start(Math.max(total, read, 1), read, { file: this.file, done: mb(read), size: mb(total) });
       return;
     }

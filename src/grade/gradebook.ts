@@ -14,8 +14,9 @@ import { ANSWER_FIELDS, type AnswerField } from './answers.ts';
 import type { Gradebook, StudentRow } from './batch.ts';
 import { gt } from './i18n.ts';
 
-export const GRADEBOOK_FORMATS = ['table', 'csv', 'json', 'markdown'] as const;
-export type GradebookFormat = (typeof GRADEBOOK_FORMATS)[number];
+import { GRADEBOOK_FORMATS, type GradebookFormat } from './types.ts';
+
+export { GRADEBOOK_FORMATS, type GradebookFormat };
 
 function num(n: number): string {
   return String(Math.round(n * 1000) / 1000);

@@ -175,3 +175,7 @@ export interface FileResult {
   key: AnswerKey | null;
   fingerprint: Fingerprint | null;
 }
+
+/** Formats of the gradebook (gradebook.ts renders them). */
+export const GRADEBOOK_FORMATS = ['table', 'csv', 'json', 'markdown'] as const;
+export type GradebookFormat = (typeof GRADEBOOK_FORMATS)[number];

@@ -150,7 +150,7 @@ describe('key', () => {
 
 describe('timelines in groups', () => {
   it('are the same text whatever the group of connections read at once', async () => {
-    const { timelineParts } = await import('../../src/cli/commands.ts');
+    const { timelineParts } = await import('../../src/cli/actions.ts');
     const { analyzeFile } = await import('../../src/analyze/analyze.ts');
     const { makeSettings } = await import('../../src/report/settings.ts');
     for (const name of ['timewait-reuse.pcap', 'simultaneous-close.pcap', 'lost-fin.pcap']) {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { analyzeFile } from '../../src/analyze/analyze.ts';
-import { summaryText } from '../../src/cli/live.ts';
+import { summaryText } from '../../src/cli/live-action.ts';
 import { timingNote } from '../../src/live/backend.ts';
 import type { KernelComparison, LiveEvent, SummaryEvent } from '../../src/live/events.ts';
 import { eventLine, kernelLines, kernelNote, type LineOptions } from '../../src/live/format.ts';

@@ -12,7 +12,7 @@ import type { Connection } from '../../src/tcp/connection.ts';
 import type { Transition } from '../../src/tcp/endpoint.ts';
 import type { TcpObserver } from '../../src/tcp/observer.ts';
 import { stateName } from '../../src/tcp/state.ts';
-import { parseDuration } from '../../src/cli/live.ts';
+import { parseDuration } from '../../src/cli/live-action.ts';
 import { capLinkType } from '../../src/live/cap.ts';
 import { classifyOpenError } from '../../src/live/errors.ts';
 import { type KernelSocket, TimeWaitWatcher, parseProcNetTcp, procAddress } from '../../src/live/kernel.ts';

@@ -1,0 +1,243 @@
+/**
+ * What the live commands do: `live` (capture on an interface and watch
+ * connections change), `interfaces` (capture devices) and `watch-timewait`
+ * (the kernel's TIME_WAIT sockets). Their options and help are live.ts's,
+ * which loads this module only when one of them runs.
+ */
+import { isoTime } from '../report/format.ts';
+import { makeSettings, isOsPreset, OS_PRESETS } from '../report/settings.ts';
+import type { AnalysisDocument, Settings } from '../report/types.ts';
+import { isLang, type Lang, langFromEnv, t } from '../render/i18n.ts';
+import { renderTable } from '../render/table.ts';
+import { listDevices } from '../live/devices.ts';
+import { LiveError } from '../live/errors.ts';
+import type { LiveEvent, SummaryEvent } from '../live/events.ts';
+import { type LineOptions, clock, eventLine, kernelLines } from '../live/format.ts';
+import { type KernelTimeWaitRecord, TimeWaitWatcher, kernelTablesAvailable } from '../live/kernel.ts';
+import { DEFAULT_BUFFER_BYTES, LiveSession } from '../live/session.ts';
+import { colorWanted } from './run.ts';
+import { UsageError, version } from './util.ts';
+import { LIVE_FORMATS } from './live.ts';
+
+
+/** `30s`, `2m`, `1h`, `500ms`, `1.5` (seconds) -> milliseconds. */
+export function parseDuration(s: string, flag = '--duration'): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(s.trim());
+  if (!m) throw new UsageError(`${flag}: expected a duration like 30s, 2m, 1h or 500ms, got '${s}'`);
+  const v = Number(m[1]) * ({ ms: 1, s: 1000, m: 60000, h: 3600000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h']);
+  if (!(v > 0)) throw new UsageError(`${flag}: must be more than 0, got '${s}'`);
+  return v;
+}
+
+function positiveInt(s: string, flag: string): number {
+  if (!/^\d+$/.test(s) || Number(s) === 0) throw new UsageError(`${flag}: expected a positive whole number, got '${s}'`);
+  return Number(s);
+}
+
+function settingsFrom(o: { os?: string; msl?: string }): Settings {
+  const os = o.os ?? 'rfc';
+  if (!isOsPreset(os)) throw new UsageError(`--os: expected one of ${OS_PRESETS.join(', ')}, got '${o.os}'`);
+  if (o.msl === undefined) return makeSettings({ os });
+  const msl = Number(o.msl);
+  if (!(msl > 0) || !Number.isFinite(msl)) throw new UsageError(`--msl: expected a positive number of seconds, got '${o.msl}'`);
+  return makeSettings({ os, msl });
+}
+
+function langFrom(l?: string): Lang {
+  const lang = l ?? langFromEnv();
+  if (!isLang(lang)) throw new UsageError(`--lang: expected en or zh, got '${l}'`);
+  return lang;
+}
+
+export interface LiveCliOptions {
+  interface: string;
+  filter?: string;
+  write?: string;
+  duration?: string;
+  count?: string;
+  format: string;
+  backend: string;
+  kernel: boolean;
+  bufferSize?: string;
+  os?: string;
+  msl?: string;
+  lang?: string;
+  color: boolean;
+  utc?: boolean;
+}
+
+export async function liveAction(o: LiveCliOptions): Promise<void> {
+  const format = o.format as (typeof LIVE_FORMATS)[number];
+  if (!(LIVE_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format: expected one of ${LIVE_FORMATS.join(', ')}, got '${o.format}'`);
+  if (!['auto', 'cap', 'tcpdump'].includes(o.backend)) throw new UsageError(`--backend: expected cap or tcpdump, got '${o.backend}'`);
+  const settings = settingsFrom(o);
+  const lang = langFrom(o.lang);
+  const color = colorWanted(o.color, process.stdout.isTTY === true);
+  const bufferBytes = o.bufferSize !== undefined ? positiveInt(o.bufferSize, '--buffer-size') * 1024 * 1024 : DEFAULT_BUFFER_BYTES;
+  const out = (s: string): void => {
+    process.stdout.write(s);
+  };
+  let timestamps: 'kernel' | 'receipt' = 'kernel';
+  const lineOpts = () => ({ timestamps, utc: o.utc ?? false, lang });
+  const onEvent = (e: LiveEvent): void => {
+    if (e.type === 'started') timestamps = e.timestamps;
+    if (format === 'ndjson') {
+      out(JSON.stringify(e) + '\n');
+      if (e.type === 'drops') process.stderr.write(eventLine(e, lineOpts()) + '\n');
+      return;
+    }
+    if (format === 'json') {
+      if (e.type === 'drops' || e.type === 'started' || e.type === 'stopped') process.stderr.write(eventLine(e, lineOpts()) + '\n');
+      return;
+    }
+    const line = eventLine(e, lineOpts());
+    if (line === null) return;
+    if (e.type === 'drops') process.stderr.write(line + '\n');
+    else out(line + '\n');
+  };
+
+  const session = new LiveSession({
+    iface: o.interface, filter: o.filter ?? '', backend: o.backend as 'auto' | 'cap' | 'tcpdump', write: o.write ?? null,
+    durationMs: o.duration !== undefined ? parseDuration(o.duration) : null,
+    count: o.count !== undefined ? positiveInt(o.count, '--count') : null,
+    settings, kernel: o.kernel, bufferBytes,
+  }, onEvent);
+
+  let interrupts = 0;
+  const onSignal = (): void => {
+    interrupts++;
+    if (interrupts > 1) {
+      // A second Ctrl-C: leave now; the -w file is valid up to its last flushed chunk.
+      process.exit(130);
+    }
+    session.stop('interrupt');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    try {
+      await session.start();
+    } catch (e) {
+      if (e instanceof LiveError) throw new UsageError(e.message);
+      throw e;
+    }
+    const summary = await session.finished();
+    if (format === 'table') out(summaryText(summary, settings, lang, color, lineOpts()));
+    if (format === 'json') {
+      const doc: AnalysisDocument & { live: Omit<SummaryEvent, 'capture' | 'type'> } = {
+        tool: { name: 'tcpscope', version: version() }, settings, captures: [summary.capture],
+        live: { time: summary.time, backend: summary.backend, timestamps: summary.timestamps, stats: summary.stats, kernel: summary.kernel, written: summary.written },
+      };
+      out(JSON.stringify(doc, null, 2) + '\n');
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** The end of a live run: the same table as `analyze`, kernel comparison, backend and file. */
+export function summaryText(s: SummaryEvent, settings: Settings, lang: Lang, color: boolean, o: LineOptions): string {
+  const doc: AnalysisDocument = { tool: { name: 'tcpscope', version: version() }, settings, captures: [s.capture] };
+  const lines = ['', renderTable(doc, { lang, color }).trimEnd()];
+  if (s.kernel !== null) lines.push('', ...kernelLines(s.kernel, { ...o, lang }));
+  lines.push('', t(lang, `live.sum.${s.backend}`));
+  if (s.stats) lines.push(t(lang, 'live.sum.stats', { received: s.stats.received, dropped: s.stats.dropped, warn: s.stats.dropped > 0 ? t(lang, 'live.sum.dropWarn') : '' }));
+  if (s.written) lines.push(t(lang, 'live.sum.wrote', { frames: s.written.frames, path: s.written.path }));
+  return lines.join('\n') + '\n';
+}
+
+export async function interfacesAction(o: { format: string }): Promise<void> {
+  const { devices, via } = listDevices();
+  if (o.format === 'json') {
+    process.stdout.write(JSON.stringify({ via, devices }, null, 2) + '\n');
+    return;
+  }
+  if (devices.length === 0) {
+    process.stdout.write('no capture devices found\n');
+    return;
+  }
+  const w = Math.max(...devices.map((d) => d.name.length), 4);
+  for (const d of devices) {
+    const desc = d.description || (d.loopback ? 'loopback' : '');
+    process.stdout.write(`${d.name.padEnd(w)}  ${desc}${desc && d.addresses.length ? '  ' : ''}${d.addresses.join(', ')}\n`);
+  }
+  if (via !== 'libpcap (cap)') process.stderr.write(`(listed by ${via}: the cap module is not available)\n`);
+}
+
+export interface WatchOptions {
+  port?: string;
+  once?: boolean;
+  interval: string;
+  format: string;
+}
+
+function isoNow(): string {
+  const ms = Date.now();
+  const sec = Math.floor(ms / 1000);
+  return isoTime(sec, (ms - sec * 1000) * 1e6, 9);
+}
+
+function watchTable(recs: readonly KernelTimeWaitRecord[], now: number): string {
+  const lines = [`${recs.length} socket(s) in TIME_WAIT`];
+  if (recs.length === 0) return lines.join('\n') + '\n';
+  const rows = recs.map((r) => {
+    const l = r.localIp.includes(':') ? `[${r.localIp}]:${r.localPort}` : `${r.localIp}:${r.localPort}`;
+    const p = r.remoteIp.includes(':') ? `[${r.remoteIp}]:${r.remotePort}` : `${r.remoteIp}:${r.remotePort}`;
+    const since = ((now - r.enteredMs) / 1000).toFixed(1);
+    return [l, p, `${r.lastRemaining.toFixed(2)} s`, `${since} s`, String(r.restarts.length)];
+  });
+  const head = ['local', 'remote', 'left', 'in TIME_WAIT for', 'restarts'];
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const fmt = (r: string[]): string => r.map((c, i) => (i >= 2 ? c.padStart(w[i]) : c.padEnd(w[i]))).join('  ');
+  lines.push(fmt(head), ...rows.map(fmt));
+  return lines.join('\n') + '\n';
+}
+
+export async function watchAction(o: WatchOptions): Promise<void> {
+  if (!kernelTablesAvailable()) throw new UsageError('watch-timewait needs Linux\'s /proc/net/tcp (not available here)');
+  const port = o.port !== undefined ? positiveInt(o.port, '--port') : null;
+  if (port !== null && port > 65535) throw new UsageError(`--port: expected 1-65535, got '${o.port}'`);
+  const interval = parseDuration(o.interval, '--interval');
+  const ndjson = o.format === 'ndjson';
+  const kernelOpts = { timestamps: 'kernel' as const };
+  const iso = (ms: number): string => new Date(ms).toISOString();
+  const watcher = new TimeWaitWatcher({
+    intervalMs: 100, port,
+    onEvent: (e) => {
+      if (o.once) return;
+      const r = e.rec;
+      if (ndjson) {
+        process.stdout.write(JSON.stringify({ type: e.kind, local: { ip: r.localIp, port: r.localPort }, remote: { ip: r.remoteIp, port: r.remotePort }, entered: iso(r.enteredMs), remainingSeconds: e.kind === 'left' ? 0 : r.lastRemaining, measuredSeconds: r.totalSeconds, restarts: r.restarts.length, endedEarly: r.endedEarly }) + '\n');
+      } else if (e.kind === 'left' && !process.stdout.isTTY) {
+        process.stdout.write(`${clock(isoNow(), kernelOpts)}  ${r.localIp}:${r.localPort} -> ${r.remoteIp}:${r.remotePort} left TIME_WAIT after ${r.totalSeconds} s${r.endedEarly ? ' (before its timer ran out)' : ''}${r.restarts.length ? `, ${r.restarts.length} restart(s)` : ''}\n`);
+      }
+    },
+  });
+  watcher.poll();
+  const show = (): void => {
+    const recs = [...watcher.current.values()].sort((a, b) => a.lastRemaining - b.lastRemaining);
+    if (ndjson) {
+      if (o.once) for (const r of recs) process.stdout.write(JSON.stringify({ type: 'time-wait', local: { ip: r.localIp, port: r.localPort }, remote: { ip: r.remoteIp, port: r.remotePort }, remainingSeconds: r.lastRemaining, entered: iso(r.enteredMs) }) + '\n');
+      return;
+    }
+    const tty = process.stdout.isTTY === true && !o.once;
+    process.stdout.write((tty ? '\x1b[H\x1b[2J' : '') + `${new Date().toISOString()}  ` + watchTable(recs, Date.now()) + (tty ? '\n(Ctrl-C to stop)\n' : ''));
+  };
+  show();
+  if (o.once) return;
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      watcher.poll();
+      show();
+    }, interval);
+    const stop = (): void => {
+      clearInterval(timer);
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
