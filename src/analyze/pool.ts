@@ -13,11 +13,13 @@
 import { availableParallelism } from 'node:os';
 import { type ResourceLimits, Worker } from 'node:worker_threads';
 
-export interface PoolOptions {
+export interface PoolOptions<R = unknown> {
   /** Worker threads (default: the number of CPUs); 1 runs every task in this thread. */
   jobs?: number;
   /** Called as each task is done (in completion order), e.g. for a progress count. */
   onResult?: (done: number, total: number) => void;
+  /** Called with each task's result as soon as it is done (in completion order). */
+  onTask?: (index: number, result: R) => void;
 }
 
 /** A worker thread running the module `entry` (.js from dist/, .ts through tsx from the sources). */
@@ -42,7 +44,7 @@ export function sibling(moduleUrl: string, name: string): URL {
 export async function runPool<T, R>(
   tasks: readonly T[], entry: URL, workerData: unknown,
   inline: (task: T, index: number) => Promise<R>, failed: (task: T, message: string) => R,
-  opts: PoolOptions = {},
+  opts: PoolOptions<R> = {},
 ): Promise<R[]> {
   const results: R[] = new Array(tasks.length);
   let done = 0;
@@ -50,6 +52,7 @@ export async function runPool<T, R>(
     results[i] = r;
     done++;
     opts.onResult?.(done, tasks.length);
+    opts.onTask?.(i, r);
   };
   const runInline = async (i: number): Promise<void> => {
     try {

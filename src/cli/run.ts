@@ -4,7 +4,7 @@
  * stderr, selecting connections, and writing the output.
  */
 import { createWriteStream, statSync, type WriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, open, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -265,27 +265,53 @@ export async function analyzeParallel(
   const dir = ndjsonOut !== null ? await mkdtemp(join(tmpdir(), 'tcpscope-ndjson-')) : null;
   try {
     const tasks = files.map((f, i) => ({ name: f, path: f, ndjsonTo: dir !== null ? join(dir, `${i}.ndjson`) : null }));
-    const results = await runPool<(typeof tasks)[number], Result>(
-      tasks, sibling(import.meta.url, 'worker'), { analyzeWorker: true, options: c.options },
-      (task) => analyzeTask(task, c.options),
-      (_task, message) => ({ capture: null, captureError: `internal error: ${message}`, failOnMatched: false }),
-      { jobs: c.jobs },
-    );
     const captures: CaptureReport[] = [];
     let failed = false;
     let failOnMatched = false;
-    for (let i = 0; i < results.length; i++) {
-      const r = results[i];
-      if (r.capture === null) {
-        process.stderr.write(`error: ${files[i]}: ${r.captureError}\n`);
-        failed = true;
-        continue;
+    // Each capture's messages and NDJSON go out, in the order of the files,
+    // as soon as it and every capture before it are done (not once all are):
+    // the output starts early and each spool file is deleted once copied.
+    const ready: (Result | undefined)[] = new Array<Result | undefined>(files.length);
+    let next = 0;
+    let writing: Promise<void> = Promise.resolve();
+    let writeError: unknown = null;
+    const emit = async (i: number, r: Result): Promise<void> => {
+      if (writeError !== null) return;
+      try {
+        if (r.capture === null) {
+          process.stderr.write(`error: ${files[i]}: ${r.captureError}\n`);
+          failed = true;
+          return;
+        }
+        for (const w of r.capture.warnings) process.stderr.write(warningLine(c.lang, files[i], w) + '\n');
+        captures.push(r.capture);
+        failOnMatched ||= r.failOnMatched;
+        const spool = tasks[i].ndjsonTo;
+        if (ndjsonOut !== null && spool !== null) {
+          await ndjsonOut.append(spool);
+          await rm(spool, { force: true });
+        }
+      } catch (e) {
+        writeError = e;
       }
-      for (const w of r.capture.warnings) process.stderr.write(warningLine(c.lang, files[i], w) + '\n');
-      captures.push(r.capture);
-      failOnMatched ||= r.failOnMatched;
-      if (ndjsonOut !== null && dir !== null) await ndjsonOut.append(tasks[i].ndjsonTo as string);
-    }
+    };
+    const onTask = (i: number, r: Result): void => {
+      ready[i] = r;
+      for (; next < files.length && ready[next] !== undefined; next++) {
+        const k = next;
+        const done = ready[k] as Result;
+        ready[k] = undefined;
+        writing = writing.then(() => emit(k, done));
+      }
+    };
+    await runPool<(typeof tasks)[number], Result>(
+      tasks, sibling(import.meta.url, 'worker'), { analyzeWorker: true, options: c.options },
+      (task) => analyzeTask(task, c.options),
+      (_task, message) => ({ capture: null, captureError: `internal error: ${message}`, failOnMatched: false }),
+      { jobs: c.jobs, onTask },
+    );
+    await writing;
+    if (writeError !== null) throw writeError;
     return { captures, failed, failOnMatched };
   } finally {
     if (dir !== null) await rm(dir, { recursive: true, force: true });
@@ -328,16 +354,25 @@ export class Output {
     });
   }
 
-  /** Copy a file's bytes to the output. */
+  /**
+   * Copy a file's bytes to the output through one buffer, each part written
+   * before the next is read: the copy of a capture's spooled NDJSON runs
+   * while workers analyze the next captures, and must not add to their memory.
+   */
   async append(path: string): Promise<void> {
-    const { createReadStream } = await import('node:fs');
-    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
-      const b = chunk as Buffer;
-      if (this.file) {
-        if (!this.file.write(b)) await new Promise<void>((r) => this.file?.once('drain', () => r()));
-      } else process.stdout.write(b);
+    const fh = await open(path, 'r');
+    try {
+      const buf = Buffer.allocUnsafe(1 << 20);
+      for (;;) {
+        const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+        if (bytesRead === 0) break;
+        await new Promise<void>((resolve) => this.write(buf.subarray(0, bytesRead), resolve));
+      }
+    } finally {
+      await fh.close();
     }
   }
+
 
   async close(): Promise<void> {
     const f = this.file;

@@ -14,6 +14,7 @@ import type { AnalysisDocument, ConnectionReport } from '../../src/report/types.
 import { CSV_COLUMNS } from '../../src/render/csv.ts';
 import { ANSI, capture, tcpscope } from '../helpers/cli.ts';
 import { capturesDir } from '../helpers/paths.ts';
+import { withGenerated } from '../helpers/captures.ts';
 
 interface ExpectedConnection {
   stream: number;
@@ -238,6 +239,28 @@ describe('analyze: folders', () => {
     assert.equal(byFolder.stdout, byFiles.stdout);
     const files = [...new Set(byFolder.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { file: string }).file))];
     assert.deepEqual(files, order);
+  });
+
+  it('several captures over worker threads: the same output and messages, in file order, whichever finishes first', async () => {
+    // The first capture takes longest: the ones after it finish first and wait for it.
+    await withGenerated({ segments: 60000, seed: 7 }, async (big) => {
+      const bad = capture('client-close.expected.json');
+      const files = [big, capture('lost-fin.pcap'), bad, capture('rst-abort.pcap'), capture('client-close.pcap')];
+      const out = join(mkdtempSync(join(tmp, 'jobs-')), 'out.ndjson');
+      const [one, two, toFile] = await Promise.all([
+        tcpscope(['analyze', '--format', 'ndjson', '-j', '1', ...files]),
+        tcpscope(['analyze', '--format', 'ndjson', '-j', '2', ...files]),
+        tcpscope(['analyze', '--format', 'ndjson', '-j', '2', '-q', '-o', out, ...files]),
+      ]);
+      assert.equal(one.code, 2);
+      assert.equal(two.code, 2);
+      assert.equal(two.stdout, one.stdout);
+      assert.equal(two.stderr, one.stderr);
+      assert.match(two.stderr, /^error: fixtures\/captures\/client-close\.expected\.json: not a pcap/m);
+      assert.equal(readFileSync(out, 'utf8'), one.stdout);
+      const order = [...new Set(one.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { file: string }).file))];
+      assert.deepEqual(order, files.filter((f) => f !== bad));
+    });
   });
 
   it('a folder without captures: one line, exit 2', async () => {
