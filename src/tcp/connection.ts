@@ -89,8 +89,16 @@ export class Connection {
   /** Wireshark tcp.completeness bits of all frames, and of the first frame's SYN rule alone. */
   completeness = 0;
   completenessFirst = 0;
-  /** Zeek history string (client letters upper case). */
-  history = '';
+  /**
+   * Zeek history letters in the order they came, 4 bits each (HISTORY_LETTERS
+   * index + 1; 0 ends): the first six in hist0, the next in hist1. A letter
+   * comes at most once, so twelve at most. The string is made when asked for
+   * (history): concatenated as segments came, it was 14% of what tracking
+   * allocates (sampled on the benchmark capture).
+   */
+  private hist0 = 0;
+  private hist1 = 0;
+  private histLen = 0;
   private historyBits = 0;
 
   sawFin = false;
@@ -176,7 +184,9 @@ export class Connection {
     this.baseSet1 = false;
     this.completeness = 0;
     this.completenessFirst = 0;
-    this.history = '';
+    this.hist0 = 0;
+    this.hist1 = 0;
+    this.histLen = 0;
     this.historyBits = 0;
     this.sawFin = false;
     this.sawRst = false;
@@ -212,7 +222,7 @@ export class Connection {
     if (this.observer !== null || this.replaced !== null || this.done !== finished) w.ok = false;
     const from = CLIENT_FROM.indexOf(this.clientFrom);
     const why = END_REASONS.indexOf(this.endReason);
-    if (this.tsDigits < 0 || this.tsDigits > 15 || this.history.length > 12) w.ok = false;
+    if (this.tsDigits < 0 || this.tsDigits > 15) w.ok = false;
     if ((this.endSec >>> 0) !== this.endSec || (this.endNsec >>> 0) !== this.endNsec) w.ok = false;
     // Whole words first (FrozenConnection.sideOf and setPackedEnd read them in place).
     w.fixed(this.ipVersion | (this.clientSide << 3) | (from << 4) | (this.baseSet0 ? 1 << 6 : 0) | (this.baseSet1 ? 1 << 7 : 0) |
@@ -227,15 +237,7 @@ export class Connection {
     w.u32(this.packets); w.u32(this.baseSeq0); w.u32(this.baseSeq1);
     w.u32(this.completeness | (this.completenessFirst << 8) | (this.historyBits << 16));
     // History: up to 12 letters, 4 bits each, 6 per word.
-    let h0 = 0;
-    let h1 = 0;
-    const h = this.history;
-    for (let i = 0; i < h.length; i++) {
-      const k = HISTORY_LETTERS.indexOf(h[i]) + 1;
-      if (i < 6) h0 |= k << (4 * i);
-      else h1 |= k << (4 * (i - 6));
-    }
-    w.u32(h0); w.u32(h1);
+    w.u32(this.hist0); w.u32(this.hist1);
     w.i32(this.previousStream);
     w.f64(this.reuseGapSeconds);
     this.ep0.pack(w);
@@ -287,14 +289,11 @@ export class Connection {
     c.completeness = bits & 255;
     c.completenessFirst = (bits >>> 8) & 255;
     c.historyBits = bits >>> 16;
-    const hw = [r.u32(), r.u32()];
-    let h = '';
-    for (let i = 0; i < 12; i++) {
-      const k = (hw[i < 6 ? 0 : 1] >>> (4 * (i % 6))) & 15;
-      if (k === 0) break;
-      h += HISTORY_LETTERS[k - 1];
-    }
-    c.history = h;
+    c.hist0 = r.u32();
+    c.hist1 = r.u32();
+    let n = 0;
+    while (n < 12 && (((n < 6 ? c.hist0 : c.hist1) >>> (4 * (n % 6))) & 15) !== 0) n++;
+    c.histLen = n;
     c.previousStream = r.i32();
     c.reuseGapSeconds = r.f64();
     c.ep0.unpack(r);
@@ -483,7 +482,19 @@ export class Connection {
     const fresh = bits & ~this.historyBits;
     if (fresh === 0) return;
     this.historyBits |= fresh;
-    for (let i = 0; i < 12; i++) if (fresh & (1 << i)) this.history += HISTORY_LETTERS[i];
+    for (let i = 0; i < 12; i++) {
+      if (!(fresh & (1 << i))) continue;
+      const n = this.histLen++;
+      if (n < 6) this.hist0 |= (i + 1) << (4 * n);
+      else this.hist1 |= (i + 1) << (4 * (n - 6));
+    }
+  }
+
+  /** Zeek history string (client letters upper case), e.g. ShADadFf. */
+  get history(): string {
+    let h = '';
+    for (let n = 0; n < this.histLen; n++) h += HISTORY_LETTERS[(((n < 6 ? this.hist0 : this.hist1) >>> (4 * (n % 6))) & 15) - 1];
+    return h;
   }
 }
 
