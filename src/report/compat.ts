@@ -5,7 +5,14 @@ import type { CompatReport, ZeekConnState } from './types.ts';
 
 const COMPLETENESS_NAMES = ['S', 'SA', 'A', 'D', 'F', 'R'];
 
+/** completenessStr of every 6-bit value, made once. */
+const COMPLETENESS_TEXT: readonly string[] = Array.from({ length: 64 }, (_, bits) => completenessText(bits));
+
 export function completenessStr(bits: number): string {
+  return bits >= 0 && bits < 64 ? COMPLETENESS_TEXT[bits] : completenessText(bits);
+}
+
+function completenessText(bits: number): string {
   const out: string[] = [];
   for (let i = 0; i < 6; i++) if (bits & (1 << i)) out.push(COMPLETENESS_NAMES[i]);
   return out.join('-');

@@ -32,6 +32,9 @@ export type EndReason = 'capture-end' | 'expired' | 'replaced';
 /** Zeek history letters, originator (client) first: S H A D F R, then the responder's s h a d f r. */
 const HISTORY_LETTERS = 'SHADFRshadfr';
 
+/** History strings by their letter codes (Connection.history). */
+const HISTORIES = new Map<number, string>();
+
 const CLIENT_FROM: readonly ClientFrom[] = ['syn', 'syn-ack', 'port', 'first-frame'];
 const END_REASONS: readonly EndReason[] = ['capture-end', 'expired', 'replaced'];
 
@@ -492,8 +495,14 @@ export class Connection {
 
   /** Zeek history string (client letters upper case), e.g. ShADadFf. */
   get history(): string {
-    let h = '';
+    // A capture's connections share a few histories: each string is made once.
+    const key = this.hist0 * 0x1000000 + this.hist1;
+    let h = HISTORIES.get(key);
+    if (h !== undefined) return h;
+    h = '';
     for (let n = 0; n < this.histLen; n++) h += HISTORY_LETTERS[(((n < 6 ? this.hist0 : this.hist1) >>> (4 * (n % 6))) & 15) - 1];
+    if (HISTORIES.size >= 4096) HISTORIES.clear();
+    HISTORIES.set(key, h);
     return h;
   }
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildReport } from '../../src/report/build.ts';
+import { completenessStr } from '../../src/report/compat.ts';
 import { ipText, isoTime } from '../../src/report/format.ts';
 import { makeSettings } from '../../src/report/settings.ts';
 import type { ConnectionReport, Settings } from '../../src/report/types.ts';
@@ -225,6 +226,27 @@ describe('settings and formats', () => {
     assert.equal(isoTime(951782400, 0, 6), '2000-02-29T00:00:00.000000Z');
     // A garbage timestamp (2^64 microseconds) from a real capture: beyond Date's range.
     assert.equal(isoTime(18446744073204, 126329000, 6), '+586524-01-19T07:53:24.126329Z');
+  });
+  it('cached texts of times, addresses and completeness are those made fresh', () => {
+    // Enough distinct seconds and addresses to evict every cache slot many times over, each asked twice.
+    let seed = 12345;
+    const rand = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
+    for (let i = 0; i < 20000; i++) {
+      const sec = 1700000000 + (rand() % 5000);
+      const nsec = rand() % 1000000000;
+      const want = new Date(sec * 1000).toISOString().slice(0, 19) + '.' + String(nsec).padStart(9, '0').slice(0, 6) + 'Z';
+      assert.equal(isoTime(sec, nsec, 6), want);
+      assert.equal(isoTime(sec, nsec, 6), want);
+      const a = rand();
+      const dotted = [a >>> 24, (a >>> 16) & 255, (a >>> 8) & 255, a & 255].join('.');
+      assert.equal(ipText(4, Uint32Array.of(a, 0, 0, 0)), dotted);
+      assert.equal(ipText(4, Uint32Array.of(a, 0, 0, 0)), dotted);
+    }
+    assert.equal(ipText(4, Uint32Array.of(0, 0, 0, 0)), '0.0.0.0');
+    const names = ['S', 'SA', 'A', 'D', 'F', 'R'];
+    for (let bits = 0; bits < 64; bits++) {
+      assert.equal(completenessStr(bits), names.filter((_, i) => bits & (1 << i)).join('-'));
+    }
   });
   it('IPv6 text follows RFC 5952', () => {
     assert.equal(ipText(6, Uint32Array.of(0x20010db8, 0, 0, 1)), '2001:db8::1');
