@@ -3,7 +3,8 @@
  * (grade.ts) and the live ones (live.ts). What a command does is loaded only
  * when it runs (actions.ts, grade-action.ts, live-action.ts): a run of
  * `analyze` does not load the grader, the live capture or the HTML report,
- * which saves about 50 ms and 6 MB at every start.
+ * which saves about 20 ms and 3 MB at every start (0.22 s and 60 MB to
+ * 0.20 s and 57 MB for a small capture).
  */
 import { availableParallelism } from 'node:os';
 import { type Command, Option } from 'commander';
