@@ -18,8 +18,11 @@ export interface PoolOptions<R = unknown> {
   jobs?: number;
   /** Called as each task is done (in completion order), e.g. for a progress count. */
   onResult?: (done: number, total: number) => void;
-  /** Called with each task's result as soon as it is done (in completion order). */
-  onTask?: (index: number, result: R) => void;
+  /**
+   * Called with each task's result in the order of the tasks, as soon as it
+   * and every task before it are done (e.g. to write output as it comes).
+   */
+  onInOrder?: (index: number, result: R) => void;
 }
 
 /** A worker thread running the module `entry` (.js from dist/, .ts through tsx from the sources). */
@@ -48,11 +51,14 @@ export async function runPool<T, R>(
 ): Promise<R[]> {
   const results: R[] = new Array(tasks.length);
   let done = 0;
+  const finished: boolean[] = new Array<boolean>(tasks.length).fill(false);
+  let inOrder = 0;
   const finish = (i: number, r: R): void => {
     results[i] = r;
+    finished[i] = true;
     done++;
     opts.onResult?.(done, tasks.length);
-    opts.onTask?.(i, r);
+    for (; inOrder < tasks.length && finished[inOrder]; inOrder++) opts.onInOrder?.(inOrder, results[inOrder]);
   };
   const runInline = async (i: number): Promise<void> => {
     try {

@@ -271,8 +271,6 @@ export async function analyzeParallel(
     // Each capture's messages and NDJSON go out, in the order of the files,
     // as soon as it and every capture before it are done (not once all are):
     // the output starts early and each spool file is deleted once copied.
-    const ready: (Result | undefined)[] = new Array<Result | undefined>(files.length);
-    let next = 0;
     let writing: Promise<void> = Promise.resolve();
     let writeError: unknown = null;
     const emit = async (i: number, r: Result): Promise<void> => {
@@ -295,20 +293,14 @@ export async function analyzeParallel(
         writeError = e;
       }
     };
-    const onTask = (i: number, r: Result): void => {
-      ready[i] = r;
-      for (; next < files.length && ready[next] !== undefined; next++) {
-        const k = next;
-        const done = ready[k] as Result;
-        ready[k] = undefined;
-        writing = writing.then(() => emit(k, done));
-      }
+    const onInOrder = (i: number, r: Result): void => {
+      writing = writing.then(() => emit(i, r));
     };
     await runPool<(typeof tasks)[number], Result>(
       tasks, sibling(import.meta.url, 'worker'), { analyzeWorker: true, options: c.options },
       (task) => analyzeTask(task, c.options),
       (_task, message) => ({ capture: null, captureError: `internal error: ${message}`, failOnMatched: false }),
-      { jobs: c.jobs, onTask },
+      { jobs: c.jobs, onInOrder },
     );
     await writing;
     if (writeError !== null) throw writeError;
