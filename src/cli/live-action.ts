@@ -14,7 +14,8 @@ import { LiveError } from '../live/errors.ts';
 import type { LiveEvent, SummaryEvent } from '../live/events.ts';
 import { type LineOptions, clock, eventLine, kernelLines } from '../live/format.ts';
 import { type KernelTimeWaitRecord, TimeWaitWatcher, kernelTablesAvailable } from '../live/kernel.ts';
-import { DEFAULT_BUFFER_BYTES, LiveSession } from '../live/session.ts';
+import { DEFAULT_BUFFER_BYTES, DEFAULT_SNAP_LENGTH, LiveSession, WHOLE_PACKETS } from '../live/session.ts';
+import { LineBatch } from './line-batch.ts';
 import { colorWanted } from './run.ts';
 import { UsageError, version } from './util.ts';
 import { LIVE_FORMATS } from './live.ts';
@@ -59,6 +60,7 @@ export interface LiveCliOptions {
   backend: string;
   kernel: boolean;
   bufferSize?: string;
+  snaplen?: string;
   os?: string;
   msl?: string;
   lang?: string;
@@ -74,8 +76,12 @@ export async function liveAction(o: LiveCliOptions): Promise<void> {
   const lang = langFrom(o.lang);
   const color = colorWanted(o.color, process.stdout.isTTY === true);
   const bufferBytes = o.bufferSize !== undefined ? positiveInt(o.bufferSize, '--buffer-size') * 1024 * 1024 : DEFAULT_BUFFER_BYTES;
-  const out = (s: string): void => {
-    process.stdout.write(s);
+  const snapLength = o.snaplen !== undefined ? snapLengthOf(o.snaplen) : DEFAULT_SNAP_LENGTH;
+  const lines = new LineBatch((s) => void process.stdout.write(s));
+  const out = (s: string): void => lines.add(s);
+  const err = (s: string): void => {
+    lines.flush();
+    process.stderr.write(s);
   };
   let timestamps: 'kernel' | 'receipt' = 'kernel';
   const lineOpts = () => ({ timestamps, utc: o.utc ?? false, lang });
@@ -83,16 +89,16 @@ export async function liveAction(o: LiveCliOptions): Promise<void> {
     if (e.type === 'started') timestamps = e.timestamps;
     if (format === 'ndjson') {
       out(JSON.stringify(e) + '\n');
-      if (e.type === 'drops') process.stderr.write(eventLine(e, lineOpts()) + '\n');
+      if (e.type === 'drops') err(eventLine(e, lineOpts()) + '\n');
       return;
     }
     if (format === 'json') {
-      if (e.type === 'drops' || e.type === 'started' || e.type === 'stopped') process.stderr.write(eventLine(e, lineOpts()) + '\n');
+      if (e.type === 'drops' || e.type === 'started' || e.type === 'stopped') err(eventLine(e, lineOpts()) + '\n');
       return;
     }
     const line = eventLine(e, lineOpts());
     if (line === null) return;
-    if (e.type === 'drops') process.stderr.write(line + '\n');
+    if (e.type === 'drops') err(line + '\n');
     else out(line + '\n');
   };
 
@@ -100,20 +106,24 @@ export async function liveAction(o: LiveCliOptions): Promise<void> {
     iface: o.interface, filter: o.filter ?? '', backend: o.backend as 'auto' | 'cap' | 'tcpdump', write: o.write ?? null,
     durationMs: o.duration !== undefined ? parseDuration(o.duration) : null,
     count: o.count !== undefined ? positiveInt(o.count, '--count') : null,
-    settings, kernel: o.kernel, bufferBytes,
+    settings, kernel: o.kernel, bufferBytes, snapLength,
   }, onEvent);
 
+  // Ctrl-C, `kill` and a closed terminal all end the capture the same way:
+  // what was captured until then is analysed, the summary printed, the -w
+  // file closed. A second one leaves at once (128 + the signal's number);
+  // the -w file is valid up to its last written chunk, and the watchdog
+  // stops tcpdump (tcpdump.ts).
   let interrupts = 0;
-  const onSignal = (): void => {
+  const onSignal = (sig: (typeof STOP_SIGNALS)[number]): void => {
     interrupts++;
     if (interrupts > 1) {
-      // A second Ctrl-C: leave now; the -w file is valid up to its last flushed chunk.
-      process.exit(130);
+      lines.flush();
+      process.exit(128 + SIGNAL_NUMBERS[sig]);
     }
-    session.stop('interrupt');
+    session.stop('interrupt', sig);
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
   try {
     try {
       await session.start();
@@ -122,6 +132,7 @@ export async function liveAction(o: LiveCliOptions): Promise<void> {
       throw e;
     }
     const summary = await session.finished();
+    lines.flush();
     if (format === 'table') out(summaryText(summary, settings, lang, color, lineOpts()));
     if (format === 'json') {
       const doc: AnalysisDocument & { live: Omit<SummaryEvent, 'capture' | 'type'> } = {
@@ -131,10 +142,25 @@ export async function liveAction(o: LiveCliOptions): Promise<void> {
       out(JSON.stringify(doc, null, 2) + '\n');
     }
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    lines.flush();
+    for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
   }
 }
+
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+const SIGNAL_NUMBERS: Record<(typeof STOP_SIGNALS)[number], number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
+
+/** --snaplen: bytes kept of each packet; 0 for whole packets. */
+function snapLengthOf(s: string): number {
+  if (!/^\d+$/.test(s)) throw new UsageError(`--snaplen: expected a number of bytes (0: whole packets), got '${s}'`);
+  const n = Number(s);
+  if (n === 0 || n >= WHOLE_PACKETS) return WHOLE_PACKETS;
+  if (n < MIN_SNAP_LENGTH) throw new UsageError(`--snaplen: at least ${MIN_SNAP_LENGTH} bytes (the TCP header must fit), got '${s}'`);
+  return n;
+}
+
+/** tcpdump's old default: Ethernet with a VLAN tag, IPv6 and TCP with 12 bytes of options. */
+const MIN_SNAP_LENGTH = 96;
 
 /** The end of a live run: the same table as `analyze`, kernel comparison, backend and file. */
 export function summaryText(s: SummaryEvent, settings: Settings, lang: Lang, color: boolean, o: LineOptions): string {

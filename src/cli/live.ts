@@ -15,16 +15,17 @@ const action = (): Promise<typeof import('./live-action.ts')> => import('./live-
 export function registerLiveCommands(program: Command): void {
   program.command('live')
     .summary('capture on an interface and watch connections open, change state and close')
-    .description('Capture on a network interface and print, as they happen, each connection opened, each state transition of either endpoint, each retransmitted FIN, each TIME_WAIT entered and its verdict when known. Ctrl-C, --duration or --count stops it and prints the same summary table as analyze. On Linux it also watches the kernel\'s TIME_WAIT table for the connections\' local sockets and compares it with the capture.')
+    .description('Capture on a network interface and print, as they happen, each connection opened, each state transition of either endpoint, each retransmitted FIN, each TIME_WAIT entered and its verdict when known. Ctrl-C (or SIGTERM, or closing the terminal), --duration or --count stops it: what was captured until then is analysed and the same summary table as analyze printed; a second Ctrl-C quits at once. tcpdump never outlives tcpscope, even when tcpscope is killed. On Linux it also watches the kernel\'s TIME_WAIT table for the connections\' local sockets and compares it with the capture.')
     .requiredOption('-i, --interface <iface>', 'interface to capture on (any: all; tcpscope interfaces lists them)')
     .option('-f, --filter <bpf>', "BPF capture filter, e.g. 'tcp port 80' (man pcap-filter)")
-    .option('-w, --write <file>', 'also write everything captured to FILE (pcap; pcapng if it ends in .pcapng), valid even after Ctrl-C or a crash')
+    .option('-w, --write <file>', 'also write everything captured to FILE (pcap; pcapng if it ends in .pcapng): a valid capture from the start, and after Ctrl-C, a kill or a crash')
     .option('--duration <time>', 'stop after this long (30s, 5m, 1h)')
     .option('--count <N>', 'stop after N packets')
     .addOption(new Option('--format <format>', 'table: event lines and the summary table; ndjson: events as JSON lines; json: the analyze document at the end').choices([...LIVE_FORMATS]).default('table'))
     .addOption(new Option('--backend <backend>', 'capture backend: tcpdump (kernel ns timestamps, drop counts; default when on the PATH) or cap (libpcap in-process, receipt timestamps)').choices(['auto', 'cap', 'tcpdump']).default('auto'))
     .option('--no-kernel', 'do not watch the kernel\'s TIME_WAIT table (/proc/net/tcp)')
     .option('--buffer-size <MiB>', 'kernel capture buffer in MiB (default 256: small buffers lose bursts)')
+    .option('--snaplen <bytes>', 'bytes kept of each packet (default 256: every header the analysis reads, and some 400,000 packets fit in the buffer); 0 keeps whole packets in the -w file, but on lo a 256 MiB buffer then holds only about 3,000')
     .option('--os <preset>', 'TIME_WAIT length preset: rfc (2 x MSL, 240 s), linux (60 s), freebsd (60 s), macos (30 s), windows (240 s)', 'rfc')
     .option('--msl <seconds>', 'Maximum Segment Lifetime; TIME_WAIT must last 2 x MSL (overrides --os)')
     .addOption(new Option('--lang <lang>', 'language of the event lines and the summary (default: from LANG)').choices(['en', 'zh']))
@@ -37,8 +38,12 @@ Examples:
   sudo tcpscope live -i any --duration 30s --format ndjson | jq -c 'select(.type == "transition")'
   sudo tcpscope live -i eth0 --backend cap --count 1000
 
-Permissions: capturing needs root, or: sudo setcap cap_net_raw,cap_net_admin+eip "$(readlink -f "$(command -v node)")"
-(for --backend cap) or the same on tcpdump.`)
+Without root (as Wireshark's dumpcap does it): give tcpdump the two capabilities it needs and
+let one group run it, then add the users who capture to that group:
+  sudo groupadd -f pcap && sudo chgrp pcap "$(command -v tcpdump)" && sudo chmod 750 "$(command -v tcpdump)"
+  sudo setcap cap_net_raw,cap_net_admin=eip "$(command -v tcpdump)"
+  sudo usermod -aG pcap "$USER"        (log in again)
+--backend cap needs the same on node itself, which lets every script it runs capture: prefer tcpdump.`)
     .action(async (o: LiveCliOptions) => (await action()).liveAction(o));
 
   program.command('interfaces')

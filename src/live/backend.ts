@@ -44,6 +44,14 @@ export interface OpenOptions {
   filter: string;
   /** Kernel buffer for captured packets, bytes. */
   bufferBytes: number;
+  /**
+   * Bytes kept of each packet (tcpdump -s; 262144 for whole packets). The
+   * analysis needs the headers only: lengths come from the IP header, never
+   * from the captured length. With tcpdump the ring holds about
+   * bufferBytes / (snapLength + 44) packets (half that on lo, see
+   * tcpdumpArgs); cap keeps 65535 bytes always.
+   */
+  snapLength: number;
   /** How often to ask tcpdump for its counters (0: never). */
   statsIntervalMs?: number;
 }

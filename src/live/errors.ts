@@ -15,7 +15,7 @@ export class LiveError extends Error {
 export function permissionError(iface: string, backend: 'cap' | 'tcpdump', detail: string): LiveError {
   const fix = backend === 'cap'
     ? 'run as root (sudo), or let node capture: sudo setcap cap_net_raw,cap_net_admin+eip "$(readlink -f "$(command -v node)")"'
-    : 'run as root (sudo), or let tcpdump capture: sudo setcap cap_net_raw,cap_net_admin+eip "$(command -v tcpdump)"';
+    : 'run as root (sudo), or let tcpdump capture: sudo setcap cap_net_raw,cap_net_admin+eip "$(command -v tcpdump)" (tcpscope live --help: how to allow one group only)';
   return new LiveError('permission', `no permission to capture on ${iface} (${detail}): ${fix}`);
 }
 
@@ -51,7 +51,16 @@ export function classifyOpenError(
   message: string, ctx: { iface: string; filter: string; backend: 'cap' | 'tcpdump'; interfaces: () => string[] },
 ): LiveError {
   const m = oneLine(message.replace(/^tcpdump: /gm, ''));
-  if (/permission|not permitted|EPERM|EACCES/i.test(m)) return permissionError(ctx.iface, ctx.backend, m);
+  if (/permission|not permitted|EPERM|EACCES/i.test(m)) {
+    // Without CAP_NET_RAW libpcap fails on socket() before it looks at the
+    // device, so a misspelt name reads "no permission": the list of devices
+    // (tcpdump -D needs no privilege) tells which it is.
+    if (ctx.iface !== 'any' && !/^\d+$/.test(ctx.iface)) {
+      const names = ctx.interfaces();
+      if (names.length > 0 && !names.includes(ctx.iface)) return unknownInterfaceError(ctx.iface, names);
+    }
+    return permissionError(ctx.iface, ctx.backend, m);
+  }
   if (/no such device|doesn't exist|does not exist|No such interface|SIOCGIFHWADDR|not up/i.test(m) && !/filter/i.test(m)) {
     return unknownInterfaceError(ctx.iface, ctx.interfaces());
   }

@@ -20,6 +20,8 @@ export interface StartedEvent {
   kernel: boolean;
   /** The -w file, if any. */
   writing: string | null;
+  /** Bytes kept of each packet (--snaplen; 65535 with cap): the -w file's packets are cut there. */
+  snapLength: number;
   settings: Settings;
 }
 
@@ -132,7 +134,10 @@ export interface KernelEventOut {
 export interface StoppedEvent {
   type: 'stopped';
   time: string;
+  /** `interrupt`: SIGINT (Ctrl-C), SIGTERM or SIGHUP (the terminal closed), named in `signal`. */
   reason: 'interrupt' | 'duration' | 'count' | 'backend-ended';
+  /** The signal that stopped the capture (null: not a signal, or not known). */
+  signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP' | null;
   frames: number;
   stats: CaptureStats | null;
   failure: string | null;
@@ -157,6 +162,11 @@ export interface KernelComparison {
   captureVerdict: TimeWaitVerdict;
   captureObservedSeconds: number | null;
   requiredSeconds: number;
+  /**
+   * When the capture ended before this endpoint could have entered TIME_WAIT
+   * in it (--count, a stop, lost packets): its last state there; else null.
+   */
+  captureLastState: StateName | null;
   /** Do the capture's verdict and the kernel's measurement agree? `undecided` when the capture could not tell. */
   agreement: 'agree' | 'disagree' | 'undecided';
   note: string;

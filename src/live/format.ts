@@ -21,6 +21,9 @@ export interface LineOptions {
   lang?: Lang;
 }
 
+/** tcpdump's whole-packet snapshot length (session.ts WHOLE_PACKETS). */
+const WHOLE = 262144;
+
 const ep = (a: EndpointAddress): string => (a.ip.includes(':') ? `[${a.ip}]:${a.port}` : `${a.ip}:${a.port}`);
 
 /** Time of day with microseconds; `~` marks a receipt time (cap backend). */
@@ -57,7 +60,9 @@ export function eventLine(e: LiveEvent, o: LineOptions): string | null {
         seconds: e.settings.timeWaitSeconds,
         os: e.settings.os,
         kernel: e.kernel ? t(lang, 'live.started.kernel') : '',
-        writing: e.writing ? t(lang, 'live.started.writing', { file: e.writing }) : '',
+        writing: e.writing ? t(lang, 'live.started.writing', {
+          file: e.writing, snap: e.snapLength < WHOLE ? t(lang, 'live.started.snap', { bytes: e.snapLength }) : '',
+        }) : '',
       });
     case 'opened':
       return t(lang, 'live.opened', {
@@ -123,7 +128,8 @@ export function eventLine(e: LiveEvent, o: LineOptions): string | null {
           ifdrop: s.droppedByInterface ? t(lang, 'live.stopped.ifdrop', { n: s.droppedByInterface }) : '',
         })
         : t(lang, 'live.stopped.noStats');
-      const line = t(lang, 'live.stopped', { why: t(lang, `live.stopped.${e.reason}`), frames: e.frames, stats });
+      const why = e.signal === 'SIGTERM' || e.signal === 'SIGHUP' ? t(lang, `live.stopped.${e.signal}`) : t(lang, `live.stopped.${e.reason}`);
+      const line = t(lang, 'live.stopped', { why, frames: e.frames, stats });
       return e.failure ? `${line}\n${t(lang, 'live.error', { message: e.failure })}` : line;
     }
     case 'summary':
@@ -145,7 +151,7 @@ export function kernelNote(c: Omit<KernelComparison, 'note'>, lang: Lang = 'en')
   let note: string;
   switch (c.captureVerdict) {
     case 'none':
-      note = t(lang, 'live.note.notSeen');
+      note = c.captureLastState !== null ? t(lang, 'live.note.endedBefore', { state: c.captureLastState }) : t(lang, 'live.note.notSeen');
       break;
     case 'full':
       note = still ? t(lang, 'live.note.fullStill', { left }) : t(lang, 'live.note.full', { kernel, required });

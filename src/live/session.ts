@@ -5,13 +5,21 @@
  * tapping the frames, the tracker's clock advanced by the wall clock (so
  * 2MSL can run out with no packet), and the kernel's TIME_WAIT table
  * watched for the connections' local sockets.
+ *
+ * A stop (Ctrl-C, SIGTERM, SIGHUP, --duration) takes everything stamped up to
+ * that moment: the backend may still hold a backlog (its ring and the pipe)
+ * when the stop comes, and stopping it at once would lose packets that the
+ * kernel counted as received but nobody as dropped. With kernel timestamps
+ * the session reads on until a packet stamped after the stop, or until the
+ * pipe has been idle for DRAIN_IDLE_MS, and only then stops the backend.
+ * --count stops at once, at its packet.
  */
 import { Pipeline } from '../analyze/analyze.ts';
 import type { Frame } from '../capture/frame.ts';
 import { CaptureError } from '../capture/frame.ts';
 import { readFramesFrom } from '../capture/source.ts';
 import { ipText, isoTime } from '../report/format.ts';
-import type { CaptureReport, ConnectionReport, EndpointAddress, Settings, Side } from '../report/types.ts';
+import type { CaptureReport, ConnectionReport, EndpointAddress, Settings, Side, StateName } from '../report/types.ts';
 import type { Connection } from '../tcp/connection.ts';
 import type { Copy, Moment, Transition } from '../tcp/endpoint.ts';
 import type { TcpObserver } from '../tcp/observer.ts';
@@ -38,6 +46,8 @@ export interface LiveOptions {
   /** Watch the kernel's TIME_WAIT table (Linux). */
   kernel: boolean;
   bufferBytes: number;
+  /** Bytes kept of each packet (see OpenOptions.snapLength). */
+  snapLength: number;
   statsIntervalMs?: number;
   kernelIntervalMs?: number;
   /** How often the wall clock advances the tracker (ms, default 1000). */
@@ -45,6 +55,16 @@ export interface LiveOptions {
 }
 
 export const DEFAULT_BUFFER_BYTES = 256 * 1024 * 1024;
+/**
+ * Enough for every header the decoder reads (SLL2 or Ethernet with two VLAN
+ * tags, IPv6 with extension headers or a GRE tunnel, 60 bytes of TCP), and
+ * small ring slots (tcpdumpArgs): 256 MiB hold some 400,000 packets.
+ */
+export const DEFAULT_SNAP_LENGTH = 256;
+/** What `--snaplen 0` means: whole packets (tcpdump's own default). */
+export const WHOLE_PACKETS = 262144;
+/** No data from the backend for this long after a stop: its backlog is read. */
+const DRAIN_IDLE_MS = 200;
 
 /** `auto`: tcpdump when it is on the PATH (kernel timestamps, drop counts), else cap. */
 export function chooseBackend(b: BackendName | 'auto'): BackendName {
@@ -58,6 +78,9 @@ const isoMs = (ms: number): string => {
   return isoTime(sec, Math.round((ms - sec * 1000) * 1e6), 9);
 };
 const nowIso = (): string => isoMs(Date.now());
+
+/** States from which an endpoint may still go to TIME_WAIT (RFC 9293 section 3.3.2). */
+const TIME_WAIT_AHEAD: ReadonlySet<StateName> = new Set<StateName>(['LISTEN', 'SYN_SENT', 'SYN_RCVD', 'ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_2', 'CLOSING']);
 
 interface ConnInfo {
   stream: number;
@@ -77,8 +100,17 @@ export class LiveSession {
   private readonly twEntry = new Map<string, { sec: number; nsec: number }>();
   private readonly reports = new Map<number, ConnectionReport>();
   private readonly matchedKernel: { rec: KernelTimeWaitRecord; stream: number; side: Side }[] = [];
+  /** Streams with a socket in matchedKernel. */
+  private readonly kernelStreams = new Set<number>();
   private frames = 0;
   private stopReason: StoppedEvent['reason'] | null = null;
+  private stopSignal: StoppedEvent['signal'] = null;
+  /** The stop's time (kernel clock) while the backlog is read; -1 when none. */
+  private stopSec = -1;
+  private stopNsec = 0;
+  private drainTimer: NodeJS.Timeout | null = null;
+  /** performance.now() of the backend's last chunk. */
+  private lastData = 0;
   private durationTimer: NodeJS.Timeout | null = null;
   private tickTimer: NodeJS.Timeout | null = null;
   private lastDropped = 0;
@@ -99,25 +131,31 @@ export class LiveSession {
   /** Open the backend (throws LiveError with the fix) and start reading. */
   async start(): Promise<void> {
     const o = this.o;
+    const snapLength = this.backend === 'cap' ? 65535 : o.snapLength;
+    const open = { iface: o.iface, filter: o.filter, bufferBytes: o.bufferBytes, snapLength, statsIntervalMs: o.statsIntervalMs ?? 2000 };
+    const source = this.backend === 'tcpdump' ? await openTcpdump(open) : openCap(open);
+    this.source = source;
     if (o.write !== null) {
       try {
-        this.writer = new CaptureWriter(o.write);
+        this.writer = new CaptureWriter(o.write, snapLength);
       } catch (e) {
+        source.stop();
+        await source.closed();
         const code = (e as NodeJS.ErrnoException).code;
         throw new LiveError('capture-failed', `-w: cannot write ${o.write}: ${code === 'ENOENT' ? 'no such directory' : code === 'EACCES' ? 'permission denied' : e instanceof Error ? e.message : String(e)}`);
       }
+      // A capture from now on, even if no packet ever comes (else at the first packet).
+      if (source.linkType !== null) this.writer.start(source.linkType);
     }
-    const open = { iface: o.iface, filter: o.filter, bufferBytes: o.bufferBytes, statsIntervalMs: o.statsIntervalMs ?? 2000 };
-    this.source = this.backend === 'tcpdump' ? await openTcpdump(open) : openCap(open);
-    this.source.onStats = (s) => this.onStats(s);
+    source.onStats = (s) => this.onStats(s);
     if (o.kernel && kernelTablesAvailable()) {
       this.watcher = new TimeWaitWatcher({ intervalMs: o.kernelIntervalMs ?? 200, onEvent: (e) => this.onKernel(e) });
       this.watcher.start();
     }
     this.emit({
       type: 'started', time: nowIso(), backend: this.backend, interface: o.iface, filter: o.filter,
-      timestamps: this.source.timestamps, timing: timingNote(this.backend), kernel: this.watcher !== null,
-      writing: o.write, settings: o.settings,
+      timestamps: source.timestamps, timing: timingNote(this.backend), kernel: this.watcher !== null,
+      writing: o.write, snapLength, settings: o.settings,
     });
     if (o.durationMs !== null) this.durationTimer = setTimeout(() => this.stop('duration'), o.durationMs);
     this.tickTimer = setInterval(() => this.tick(), o.tickMs ?? 1000);
@@ -125,10 +163,32 @@ export class LiveSession {
     this.running = this.run();
   }
 
-  /** Stop capturing; `finished()` resolves once everything captured was analysed. */
-  stop(reason: StoppedEvent['reason'] = 'interrupt'): void {
+  /**
+   * Stop capturing; `finished()` resolves once everything captured up to now
+   * was analysed (for --count: up to its packet).
+   */
+  stop(reason: StoppedEvent['reason'] = 'interrupt', signal: StoppedEvent['signal'] = null): void {
     if (this.stopReason !== null) return;
     this.stopReason = reason;
+    this.stopSignal = signal;
+    const src = this.source;
+    if (src === null || reason === 'count' || src.timestamps !== 'kernel') {
+      src?.stop();
+      return;
+    }
+    const ms = Date.now();
+    this.stopSec = Math.floor(ms / 1000);
+    this.stopNsec = Math.round((ms - this.stopSec * 1000) * 1e6);
+    this.lastData = performance.now();
+    this.drainTimer = setInterval(() => {
+      if (performance.now() - this.lastData >= DRAIN_IDLE_MS) this.endDrain();
+    }, DRAIN_IDLE_MS / 4);
+  }
+
+  /** The backlog before the stop is read: stop the backend. */
+  private endDrain(): void {
+    if (this.drainTimer !== null) clearInterval(this.drainTimer);
+    this.drainTimer = null;
     this.source?.stop();
   }
 
@@ -150,6 +210,11 @@ export class LiveSession {
     const pipeFrame = this.pipeline.onFrame;
     const onFrame = (f: Frame): void => {
       if (count !== null && this.frames >= count) return;
+      if (this.stopSec >= 0 && (f.tsSec > this.stopSec || (f.tsSec === this.stopSec && f.tsNsec > this.stopNsec))) {
+        // Stamped after the stop: not part of this capture.
+        this.endDrain();
+        return;
+      }
       this.frames++;
       if (writer !== null) writer.add(f);
       pipeFrame(f);
@@ -157,9 +222,16 @@ export class LiveSession {
     };
     let capture: CaptureReport;
     try {
-      const summary = await readFramesFrom(src.chunks, this.name, onFrame, { onProgress: () => writer?.flush() });
+      const summary = await readFramesFrom(src.chunks, this.name, onFrame, {
+        onProgress: () => {
+          writer?.flush();
+          this.lastData = performance.now();
+        },
+      });
       this.cleanupTimers();
-      capture = this.pipeline.finish(this.name, summary);
+      // The frames of the capture are those analysed (and written), not
+      // those the backend sent after --count or after the stop.
+      capture = this.pipeline.finish(this.name, { ...summary, frames: this.frames });
     } catch (e) {
       this.cleanupTimers();
       if (!(e instanceof CaptureError)) throw e;
@@ -174,7 +246,7 @@ export class LiveSession {
     }
     if (closed.stats) this.onStats(closed.stats);
     const reason = this.stopReason ?? 'backend-ended';
-    this.emit({ type: 'stopped', time: nowIso(), reason, frames: this.frames, stats: closed.stats, failure: this.stopReason === null ? closed.failure : null });
+    this.emit({ type: 'stopped', time: nowIso(), reason, signal: this.stopSignal, frames: this.frames, stats: closed.stats, failure: this.stopReason === null ? closed.failure : null });
     const summary: SummaryEvent = {
       type: 'summary', time: nowIso(), backend: this.backend, timestamps: src.timestamps, capture,
       stats: closed.stats, kernel: this.watcher ? this.compareKernel() : null,
@@ -187,7 +259,8 @@ export class LiveSession {
   private cleanupTimers(): void {
     if (this.durationTimer) clearTimeout(this.durationTimer);
     if (this.tickTimer) clearInterval(this.tickTimer);
-    this.durationTimer = this.tickTimer = null;
+    if (this.drainTimer) clearInterval(this.drainTimer);
+    this.durationTimer = this.tickTimer = this.drainTimer = null;
   }
 
   /** The wall clock moves the tracker's clock (2 s behind, for packets still in the pipe). */
@@ -237,15 +310,17 @@ export class LiveSession {
         i.clientSide = c.clientSide;
         const client = i.addr[c.clientSide];
         const server = i.addr[c.clientSide === 0 ? 1 : 0];
-        this.byTuple.set(socketKey(client.ip, client.port, server.ip, server.port), { stream: c.stream, side: 'client' });
-        this.byTuple.set(socketKey(server.ip, server.port, client.ip, client.port), { stream: c.stream, side: 'server' });
+        if (this.watcher !== null) {
+          this.byTuple.set(socketKey(client.ip, client.port, server.ip, server.port), { stream: c.stream, side: 'client' });
+          this.byTuple.set(socketKey(server.ip, server.port, client.ip, client.port), { stream: c.stream, side: 'server' });
+        }
         this.emit({ type: 'opened', time: iso(c.firstSec, c.firstNsec), frame: c.firstFrame, stream: c.stream, client, server, clientFrom: c.clientFrom });
       },
       transition: (c: Connection, s: 0 | 1, t: Transition) => {
         const base = { ...ep(c, s), time: iso(t.tsSec, t.tsNsec), frame: t.frame };
         this.emit({ ...base, type: 'transition', from: stateName(t.from), to: stateName(t.to), cause: t.cause, inferred: t.inferred });
         if (t.to === State.TIME_WAIT) {
-          this.twEntry.set(`${c.stream}:${base.side}`, { sec: t.tsSec, nsec: t.tsNsec });
+          if (this.watcher !== null) this.twEntry.set(`${c.stream}:${base.side}`, { sec: t.tsSec, nsec: t.tsNsec });
           this.emit({ ...base, type: 'time-wait', requiredSeconds: required, deadline: deadline(t) });
         } else if (t.from === State.TIME_WAIT) {
           const e = s === 0 ? c.ep0 : c.ep1;
@@ -271,8 +346,20 @@ export class LiveSession {
   }
 
   private onDone(c: Connection, r: ConnectionReport): void {
+    const info = this.conns.get(c);
     this.conns.delete(c);
-    this.reports.set(r.stream, r);
+    // What the kernel comparison needs of a connection outlives it only if
+    // the kernel showed one of its sockets: memory stays with the open ones.
+    if (this.kernelStreams.has(r.stream)) this.reports.set(r.stream, r);
+    else if (info !== undefined && this.watcher !== null) {
+      // A reuse of the 4-tuple may already have mapped it to the new stream.
+      const [a, b] = info.addr;
+      for (const k of [socketKey(a.ip, a.port, b.ip, b.port), socketKey(b.ip, b.port, a.ip, a.port)]) {
+        if (this.byTuple.get(k)?.stream === r.stream) this.byTuple.delete(k);
+      }
+      this.twEntry.delete(`${r.stream}:client`);
+      this.twEntry.delete(`${r.stream}:server`);
+    }
     const ev: ClosedEvent = { type: 'closed', time: iso(c.endSec, c.endNsec), stream: r.stream, reason: c.endReason, verdict: r.timeWait.verdict, report: r };
     this.emit(ev);
   }
@@ -283,7 +370,10 @@ export class LiveSession {
     const r = e.rec;
     const m = this.byTuple.get(r.key);
     if (m === undefined) return; // not a socket of a captured connection
-    if (e.kind === 'entered') this.matchedKernel.push({ rec: r, stream: m.stream, side: m.side });
+    if (e.kind === 'entered') {
+      this.matchedKernel.push({ rec: r, stream: m.stream, side: m.side });
+      this.kernelStreams.add(m.stream);
+    }
     const cap = this.twEntry.get(`${m.stream}:${m.side}`) ?? null;
     const capMs = cap ? cap.sec * 1000 + cap.nsec / 1e6 : null;
     this.emit({
@@ -312,7 +402,14 @@ export class LiveSession {
       let agreement: KernelComparison['agreement'];
       const entryOk = delta !== null && Math.abs(delta) <= 1;
       const kSec = rec.totalSeconds;
-      if (d === null) agreement = 'disagree';
+      // The capture ended (--count, a stop, lost packets) with this endpoint
+      // still able to reach TIME_WAIT: it never saw the rest, so its silence
+      // says nothing. Only a state from which TIME_WAIT cannot follow
+      // (CLOSE_WAIT, LAST_ACK, CLOSED) contradicts the kernel.
+      const lastState = rep ? rep.endpoints[side].finalState : null;
+      const unseen = verdict === 'none' && lastState !== null && TIME_WAIT_AHEAD.has(lastState);
+      if (unseen) agreement = 'undecided';
+      else if (d === null) agreement = 'disagree';
       else if (verdict === 'full') agreement = still || (kSec !== null && kSec >= required - 1) ? 'agree' : 'disagree';
       else if (verdict === 'cut-short') agreement = !still && (rec.endedEarly || (kSec !== null && kSec < required)) ? 'agree' : 'disagree';
       else agreement = 'undecided';
@@ -324,6 +421,7 @@ export class LiveSession {
         kernelSeconds: kSec, kernelRestarts: rec.restarts.length, captureRestarts: d ? d.restarts.length : 0,
         endedEarly: rec.endedEarly, stillInTimeWait: still, remainingAtEnd: still ? rec.lastRemaining : null,
         captureVerdict: verdict, captureObservedSeconds: d ? d.observedSeconds : null, requiredSeconds: required,
+        captureLastState: unseen ? lastState : null,
         agreement,
       };
       // The note in English (the JSON's); `live --lang zh` words it again from the same fields.

@@ -1,9 +1,9 @@
 /**
- * `-w`: everything captured, written as it goes. Records are gathered per
- * chunk the reader consumed and written with one synchronous write, so the
- * file always ends at a record boundary: a Ctrl-C, a crash or a kill leaves
- * a valid capture (pcap, or pcapng when the name ends in .pcapng/.ntar).
- * Timestamps are nanoseconds.
+ * `-w`: everything captured, written as it goes. The header is written when
+ * the capture starts; records are gathered per chunk the reader consumed and
+ * written with one synchronous write, so the file always ends at a record
+ * boundary: a Ctrl-C, a crash or a kill leaves a valid capture (pcap, or
+ * pcapng when the name ends in .pcapng/.ntar). Timestamps are nanoseconds.
  */
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import type { Frame } from '../capture/frame.ts';
@@ -23,7 +23,8 @@ export class CaptureWriter {
   /** Frames written so far. */
   frames = 0;
 
-  constructor(readonly path: string, readonly format: WriteFormat = formatForPath(path)) {
+  /** `snapLength`: the capture's snapshot length, recorded in the file header. */
+  constructor(readonly path: string, private readonly snapLength = 262144, readonly format: WriteFormat = formatForPath(path)) {
     this.fd = openSync(path, 'w');
   }
 
@@ -31,7 +32,7 @@ export class CaptureWriter {
   start(linkType: number): void {
     if (this.headerDone) return;
     this.headerDone = true;
-    writeSync(this.fd, this.format === 'pcap' ? pcapHeader(linkType) : pcapngHead(linkType));
+    writeSync(this.fd, this.format === 'pcap' ? pcapHeader(linkType, this.snapLength) : pcapngHead(linkType, this.snapLength));
   }
 
   add(f: Frame): void {
@@ -90,7 +91,7 @@ export class CaptureWriter {
   }
 }
 
-function pcapngHead(linkType: number): Buffer {
+function pcapngHead(linkType: number, snapLength: number): Buffer {
   // Section Header Block: no options.
   const shb = Buffer.alloc(28);
   shb.writeUInt32LE(0x0a0d0d0a, 0);
@@ -107,7 +108,7 @@ function pcapngHead(linkType: number): Buffer {
   idb.writeUInt32LE(32, 4);
   idb.writeUInt16LE(linkType, 8);
   idb.writeUInt16LE(0, 10);
-  idb.writeUInt32LE(262144, 12);
+  idb.writeUInt32LE(snapLength, 12);
   idb.writeUInt16LE(9, 16); // if_tsresol
   idb.writeUInt16LE(1, 18);
   idb.writeUInt8(9, 20);

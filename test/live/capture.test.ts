@@ -130,7 +130,7 @@ async function runScenarios(backend: BackendName, kernel: boolean): Promise<{ ev
   const events: LiveEvent[] = [];
   const session = new LiveSession({
     iface: 'lo', filter: `tcp port ${srv.port}`, backend, write: file, durationMs: null, count: null,
-    settings: makeSettings({ os: 'linux' }), kernel, bufferBytes: 32 * 1024 * 1024, kernelIntervalMs: 100,
+    settings: makeSettings({ os: 'linux' }), kernel, bufferBytes: 32 * 1024 * 1024, snapLength: 256, kernelIntervalMs: 100,
   }, (e) => events.push(e));
   await session.start();
   const ports: Record<string, number> = {};

@@ -32,11 +32,15 @@ const report = (kind: ConnectionReport['close']['kind'], activeCloser: Connectio
 /** Every event type (and the variants of its line), with the English and the Chinese line. */
 const cases: [string, LiveEvent, string, string][] = [
   ['started (tcpdump, filter, kernel, -w)',
-    { type: 'started', time, backend: 'tcpdump', interface: 'lo', filter: 'tcp port 80', timestamps: 'kernel', timing: timingNote('tcpdump'), kernel: true, writing: 'lab.pcap', settings },
-    'tcpscope live on lo (filter: tcp port 80), backend tcpdump: kernel timestamps (ns): TIME_WAIT and retransmission timing are exact to the capture point; TIME_WAIT = 60 s (--os linux); watching the kernel\'s TIME_WAIT table; writing lab.pcap. Ctrl-C stops.',
-    'tcpscope live 正在 lo 上抓包（过滤器：tcp port 80），后端 tcpdump：使用内核时间戳（纳秒），TIME_WAIT 与重传的计时在抓包点上是精确的；TIME_WAIT（2MSL）= 60 s（--os linux）；同时监视内核的 TIME_WAIT 表；抓到的报文同时写入 lab.pcap。按 Ctrl-C 停止。'],
+    { type: 'started', time, backend: 'tcpdump', interface: 'lo', filter: 'tcp port 80', timestamps: 'kernel', timing: timingNote('tcpdump'), kernel: true, writing: 'lab.pcap', snapLength: 256, settings },
+    'tcpscope live on lo (filter: tcp port 80), backend tcpdump: kernel timestamps (ns): TIME_WAIT and retransmission timing are exact to the capture point; TIME_WAIT = 60 s (--os linux); watching the kernel\'s TIME_WAIT table; writing lab.pcap (the first 256 bytes of each packet; --snaplen 0 keeps them whole). Ctrl-C stops.',
+    'tcpscope live 正在 lo 上抓包（过滤器：tcp port 80），后端 tcpdump：使用内核时间戳（纳秒），TIME_WAIT 与重传的计时在抓包点上是精确的；TIME_WAIT（2MSL）= 60 s（--os linux）；同时监视内核的 TIME_WAIT 表；抓到的报文同时写入 lab.pcap（每个报文只保留前 256 字节；--snaplen 0 保留完整报文）。按 Ctrl-C 停止。'],
+  ['started (tcpdump, -w of whole packets)',
+    { type: 'started', time, backend: 'tcpdump', interface: 'lo', filter: '', timestamps: 'kernel', timing: timingNote('tcpdump'), kernel: false, writing: 'lab.pcap', snapLength: 262144, settings },
+    'tcpscope live on lo, backend tcpdump: kernel timestamps (ns): TIME_WAIT and retransmission timing are exact to the capture point; TIME_WAIT = 60 s (--os linux); writing lab.pcap. Ctrl-C stops.',
+    'tcpscope live 正在 lo 上抓包，后端 tcpdump：使用内核时间戳（纳秒），TIME_WAIT 与重传的计时在抓包点上是精确的；TIME_WAIT（2MSL）= 60 s（--os linux）；抓到的报文同时写入 lab.pcap。按 Ctrl-C 停止。'],
   ['started (cap, receipt times)',
-    { type: 'started', time, backend: 'cap', interface: 'eth0', filter: '', timestamps: 'receipt', timing: timingNote('cap'), kernel: false, writing: null, settings },
+    { type: 'started', time, backend: 'cap', interface: 'eth0', filter: '', timestamps: 'receipt', timing: timingNote('cap'), kernel: false, writing: null, snapLength: 65535, settings },
     'tcpscope live on eth0, backend cap: receipt timestamps: taken when node received each packet (cap gives no kernel timestamp), late by the buffering delay; TIME_WAIT and retransmission gaps are approximate (times marked ~); TIME_WAIT = 60 s (--os linux). Ctrl-C stops.',
     'tcpscope live 正在 eth0 上抓包，后端 cap：使用接收时间戳，即 node 收到每个报文的时刻（cap 不提供内核时间戳），会晚一个缓冲延迟；TIME_WAIT 与重传间隔为近似值（带 ~ 的时间为接收时间）；TIME_WAIT（2MSL）= 60 s（--os linux）。按 Ctrl-C 停止。'],
   ['opened',
@@ -132,19 +136,27 @@ const cases: [string, LiveEvent, string, string][] = [
     '10:00:00.123456  kernel: #3 client 10.0.0.1:40000 left TIME_WAIT after 60.01 s',
     '10:00:00.123456  内核：#3 客户端 10.0.0.1:40000 在 60.01 s 后离开 TIME_WAIT'],
   ['stopped (Ctrl-C, tcpdump counters)',
-    { type: 'stopped', time, reason: 'interrupt', frames: 42, stats: { received: 42, dropped: 0, droppedByInterface: 3, captured: 42 }, failure: null },
+    { type: 'stopped', time, reason: 'interrupt', signal: 'SIGINT', frames: 42, stats: { received: 42, dropped: 0, droppedByInterface: 3, captured: 42 }, failure: null },
     'stopped (Ctrl-C) after 42 frame(s); libpcap: 42 received by the filter, 0 dropped, 3 dropped by the interface',
     '已停止（Ctrl-C），共抓到 42 帧；libpcap：过滤器收到 42 个报文，丢弃 0 个，网卡丢弃 3 个'],
+  ['stopped (SIGTERM)',
+    { type: 'stopped', time, reason: 'interrupt', signal: 'SIGTERM', frames: 42, stats: { received: 42, dropped: 0, droppedByInterface: null, captured: 42 }, failure: null },
+    'stopped (SIGTERM) after 42 frame(s); libpcap: 42 received by the filter, 0 dropped',
+    '已停止（收到 SIGTERM），共抓到 42 帧；libpcap：过滤器收到 42 个报文，丢弃 0 个'],
+  ['stopped (SIGHUP)',
+    { type: 'stopped', time, reason: 'interrupt', signal: 'SIGHUP', frames: 42, stats: { received: 42, dropped: 0, droppedByInterface: null, captured: 42 }, failure: null },
+    'stopped (SIGHUP: the terminal closed) after 42 frame(s); libpcap: 42 received by the filter, 0 dropped',
+    '已停止（收到 SIGHUP：终端已关闭），共抓到 42 帧；libpcap：过滤器收到 42 个报文，丢弃 0 个'],
   ['stopped (--duration, with an error)',
-    { type: 'stopped', time, reason: 'duration', frames: 42, stats: null, failure: 'tcpdump exited with status 1' },
+    { type: 'stopped', time, reason: 'duration', signal: null, frames: 42, stats: null, failure: 'tcpdump exited with status 1' },
     'stopped (--duration) after 42 frame(s); libpcap drop counts: not available with the cap backend\nerror: tcpdump exited with status 1',
     '已停止（已到 --duration 时长），共抓到 42 帧；libpcap 丢包计数：cap 后端无法提供\n错误：tcpdump exited with status 1'],
   ['stopped (--count)',
-    { type: 'stopped', time, reason: 'count', frames: 1000, stats: { received: 1000, dropped: 2, droppedByInterface: null, captured: 1000 }, failure: null },
+    { type: 'stopped', time, reason: 'count', signal: null, frames: 1000, stats: { received: 1000, dropped: 2, droppedByInterface: null, captured: 1000 }, failure: null },
     'stopped (--count) after 1000 frame(s); libpcap: 1000 received by the filter, 2 dropped',
     '已停止（已满 --count 个报文），共抓到 1000 帧；libpcap：过滤器收到 1000 个报文，丢弃 2 个'],
   ['stopped (the backend ended)',
-    { type: 'stopped', time, reason: 'backend-ended', frames: 0, stats: null, failure: null },
+    { type: 'stopped', time, reason: 'backend-ended', signal: null, frames: 0, stats: null, failure: null },
     'stopped (the capture ended) after 0 frame(s); libpcap drop counts: not available with the cap backend',
     '已停止（抓包已结束），共抓到 0 帧；libpcap 丢包计数：cap 后端无法提供'],
 ];
@@ -156,6 +168,7 @@ const cases: [string, LiveEvent, string, string][] = [
 const LATIN_OK = new Set([
   'tcpscope', 'live', 'lo', 'eth0', 'tcp', 'port', 'tcpdump', 'cap', 'node', 'libpcap', 'os', 'linux', 'buffer', 'size', 'duration', 'count',
   'lab', 'pcap', 'ns', 'Linux', 's', 'fe80', 'exited', 'with', 'status', 'MSL', 'f',
+  'snaplen', 'SIGTERM', 'SIGHUP',
   'SYN', 'ACK', 'FIN', 'RST', 'CLOSED', 'LISTEN', 'SYN_SENT', 'SYN_RCVD', 'ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_2', 'CLOSE_WAIT', 'CLOSING', 'LAST_ACK', 'TIME_WAIT',
 ]);
 function untranslated(line: string): string[] {
@@ -214,7 +227,7 @@ describe('live lines in English and Chinese', () => {
 const cmpBase: Omit<KernelComparison, 'note'> = {
   stream: 3, side: 'client', local: C, remote: S, kernelEntered: time, captureEntered: time, entryDeltaSeconds: 0.003,
   kernelSeconds: 60.01, kernelRestarts: 0, captureRestarts: 0, endedEarly: false, stillInTimeWait: false, remainingAtEnd: null,
-  captureVerdict: 'full', captureObservedSeconds: 61, requiredSeconds: 60, agreement: 'agree',
+  captureVerdict: 'full', captureObservedSeconds: 61, requiredSeconds: 60, captureLastState: null, agreement: 'agree',
 };
 const cmp = (x: Partial<KernelComparison>): KernelComparison => {
   const c = { ...cmpBase, ...x };
@@ -244,6 +257,9 @@ describe('kernel TIME_WAIT against the capture, in English and Chinese', () => {
     [cmp({ side: 'server', local: S, captureVerdict: 'none', captureObservedSeconds: null, captureEntered: null, entryDeltaSeconds: null, agreement: 'disagree' }),
       '  #3 server 10.0.0.2:80: entered 10:00:00.123456, held 60.01 s - DISAGREE: the kernel put this socket in TIME_WAIT; the capture did not see it enter TIME_WAIT',
       '  #3 服务器 10.0.0.2:80：进入于 10:00:00.123456，保持了 60.01 s——不一致。内核让该套接字进入了 TIME_WAIT，抓包却没有看到它进入 TIME_WAIT'],
+    [cmp({ captureVerdict: 'none', captureObservedSeconds: null, captureEntered: null, entryDeltaSeconds: null, stillInTimeWait: true, kernelSeconds: null, remainingAtEnd: 59.9, captureLastState: 'ESTABLISHED', agreement: 'undecided' }),
+      '  #3 client 10.0.0.1:40000: entered 10:00:00.123456, still in TIME_WAIT (59.9 s left) - capture undecided: the capture ended with this endpoint in ESTABLISHED, before it could see it enter TIME_WAIT',
+      '  #3 客户端 10.0.0.1:40000：进入于 10:00:00.123456，仍在 TIME_WAIT（剩余 59.9 s）——无法比较。抓包结束时该端点仍处于 ESTABLISHED，没能看到它进入 TIME_WAIT'],
     [cmp({ entryDeltaSeconds: -2.5, agreement: 'disagree' }),
       '  #3 client 10.0.0.1:40000: entered 10:00:00.123456 (capture 10:00:00.123456, -2.5 s), held 60.01 s - DISAGREE: capture: full; kernel held it 60.01 s (required 60 s); entry times differ by -2.5 s',
       '  #3 客户端 10.0.0.1:40000：进入于 10:00:00.123456（抓包 10:00:00.123456，相差 -2.5 s），保持了 60.01 s——不一致。抓包结论：满 2MSL；内核实测保持 60.01 s（要求 60 s）；两者的进入时间相差 -2.5 s'],

@@ -176,8 +176,8 @@ describe('TIME_WAIT watcher', () => {
 
 describe('backends', () => {
   it('tcpdump command line and counters', () => {
-    assert.deepEqual(tcpdumpArgs({ iface: 'eth1', filter: 'tcp port 80', bufferBytes: 256 * 1024 * 1024 }),
-      ['-i', 'eth1', '-n', '-U', '-w', '-', '--immediate-mode', '--time-stamp-precision=nano', '-B', '262144', 'tcp port 80']);
+    assert.deepEqual(tcpdumpArgs({ iface: 'eth1', filter: 'tcp port 80', bufferBytes: 256 * 1024 * 1024, snapLength: 256 }),
+      ['-i', 'eth1', '-n', '-U', '-w', '-', '--immediate-mode', '--time-stamp-precision=nano', '-s', '256', '-B', '262144', 'tcp port 80']);
     assert.deepEqual(parseTcpdumpStats('tcpdump: 10 packets captured, 12 packets received by filter, 2 packets dropped by kernel'),
       { captured: 10, received: 12, dropped: 2, droppedByInterface: null });
     assert.deepEqual(parseTcpdumpStats('3 packets captured\n4 packets received by filter\n1 packet dropped by kernel\n0 packets dropped by interface\n'),
@@ -191,14 +191,19 @@ describe('backends', () => {
     assert.equal(capLinkType('Unknown linktype 276'), 276);
   });
   it('open errors become one line with the fix', () => {
-    const ctx = { iface: 'eth1', filter: 'tcp portx 80', backend: 'tcpdump' as const, interfaces: () => ['lo', 'eth0'] };
+    const ctx = { iface: 'eth1', filter: 'tcp portx 80', backend: 'tcpdump' as const, interfaces: () => ['lo', 'eth0', 'eth1'] };
     const perm = classifyOpenError("tcpdump: eth1: You don't have permission to perform this capture on that device\n(socket: Operation not permitted)", ctx);
     assert.equal(perm.kind, 'permission');
     assert.match(perm.message, /setcap cap_net_raw,cap_net_admin\+eip/);
     assert.doesNotMatch(perm.message, /\n/);
+    // Without privileges libpcap says "permission" before it looks at the name.
+    const missing = classifyOpenError("tcpdump: eth9: You don't have permission to perform this capture on that device\n(socket: Operation not permitted)", { ...ctx, iface: 'eth9' });
+    assert.equal(missing.kind, 'unknown-interface');
+    assert.equal(missing.message, "unknown interface 'eth9': valid ones: lo, eth0, eth1");
+    assert.equal(classifyOpenError("tcpdump: any: You don't have permission to perform this capture on that device", { ...ctx, iface: 'any' }).kind, 'permission');
     const dev = classifyOpenError('tcpdump: eth1: No such device exists\n(No such device exists)', ctx);
     assert.equal(dev.kind, 'unknown-interface');
-    assert.match(dev.message, /valid ones: lo, eth0/);
+    assert.match(dev.message, /valid ones: lo, eth0, eth1/);
     const bpf = classifyOpenError("tcpdump: can't parse filter expression: syntax error", ctx);
     assert.equal(bpf.kind, 'bad-filter');
     assert.equal(bpf.message, "invalid BPF filter 'tcp portx 80': can't parse filter expression: syntax error (see man pcap-filter)");
