@@ -164,6 +164,8 @@ async function run(
   const pause = opts.pause;
   if (pause) readOpts.pause = pause;
   if (pause && opts.pauseWanted) readOpts.pauseWanted = opts.pauseWanted;
+  if (opts.signal) readOpts.signal = opts.signal;
+  if (opts.cutShortBy !== undefined) readOpts.cutShortBy = opts.cutShortBy;
   const summary = await read(p.onFrame, readOpts);
   if (pause) {
     // Many connections may be held at the end: let them go in steps, with the pause between.

@@ -23,6 +23,13 @@ export interface PoolOptions<R = unknown> {
    * and every task before it are done (e.g. to write output as it comes).
    */
   onInOrder?: (index: number, result: R) => void;
+  /**
+   * Once aborted no task starts, and each worker busy with one gets the
+   * message `{ interrupt: reason }` (its module decides what to do, e.g. end
+   * the read and answer with what it has). Tasks never started have no
+   * result (their slots stay empty, and onInOrder stops before them).
+   */
+  signal?: AbortSignal;
 }
 
 /** A worker thread running the module `entry` (.js from dist/, .ts through tsx from the sources). */
@@ -68,8 +75,9 @@ export async function runPool<T, R>(
     }
   };
   const jobs = Math.max(1, Math.min(opts.jobs ?? availableParallelism(), tasks.length));
+  const stopped = (): boolean => opts.signal?.aborted === true;
   if (jobs <= 1) {
-    for (let i = 0; i < tasks.length; i++) await runInline(i);
+    for (let i = 0; i < tasks.length && !stopped(); i++) await runInline(i);
     return results;
   }
 
@@ -77,6 +85,11 @@ export async function runPool<T, R>(
   // Tasks left to this thread: when a worker cannot start at all (no results from it), the rest runs here.
   const inlineLeft: number[] = [];
   let broken = false;
+  const busy = new Set<Worker>();
+  const onAbort = (): void => {
+    for (const w of busy) w.postMessage({ interrupt: String(opts.signal?.reason) });
+  };
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
   await new Promise<void>((resolve) => {
     let running = 0;
     const start = (): void => {
@@ -89,12 +102,14 @@ export async function runPool<T, R>(
       let current: number | null = null;
       let answered = 0;
       const feed = (): void => {
-        if (next >= tasks.length) {
+        if (next >= tasks.length || stopped()) {
           current = null;
+          busy.delete(w);
           void w.terminate();
           return;
         }
         current = next++;
+        busy.add(w);
         w.postMessage({ index: current, task: tasks[current] });
       };
       w.on('message', (m: { index: number; result?: R; error?: string }) => {
@@ -112,14 +127,16 @@ export async function runPool<T, R>(
       });
       w.on('exit', () => {
         running--;
-        if (next < tasks.length && !broken) start();
+        busy.delete(w);
+        if (next < tasks.length && !broken && !stopped()) start();
         else if (running === 0) resolve();
       });
       feed();
     };
     for (let i = 0; i < jobs; i++) start();
   });
-  while (next < tasks.length) inlineLeft.push(next++);
+  opts.signal?.removeEventListener('abort', onAbort);
+  while (next < tasks.length && !stopped()) inlineLeft.push(next++);
   for (const i of inlineLeft.sort((a, b) => a - b)) await runInline(i);
   return results;
 }

@@ -56,7 +56,16 @@ export async function segmentsOf(path: string, conns: readonly ConnectionReport[
   }
   const decoder = new Decoder();
   const seg = new Segment();
+  // Nothing after the last frame of the last connection is needed (the
+  // connections of a capture cut short end well before the file does).
+  let last = 0;
+  for (const conn of conns) if (conn.lastFrame > last) last = conn.lastFrame;
+  const done = new AbortController();
   const onFrame = (f: Frame): void => {
+    if (f.number > last) {
+      done.abort('the last frame needed');
+      return;
+    }
     if (decoder.decode(f, seg) !== DecodeStatus.Tcp) return;
     const list = byPorts.get(seg.srcPort * 65536 + seg.dstPort);
     if (!list) return;
@@ -77,6 +86,6 @@ export async function segmentsOf(path: string, conns: readonly ConnectionReport[
       break;
     }
   };
-  await readFrames(path, onFrame);
+  await readFrames(path, onFrame, { signal: done.signal });
   return result;
 }

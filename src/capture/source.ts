@@ -1,4 +1,6 @@
+import { constants, openSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { Socket } from 'node:net';
 import { hex } from './bytes.ts';
 import { gunzipMembers } from './gzip.ts';
 import { CaptureError, type CaptureReader, type CaptureWarning, type Frame } from './frame.ts';
@@ -41,6 +43,19 @@ export interface ReadOptions {
    * their reports must not all wait for the end of the chunk.
    */
   pauseWanted?: () => boolean;
+  /**
+   * Stop reading when this is aborted (its reason, e.g. 'SIGINT', names
+   * why): what was read is the capture, and a warning at the frame where
+   * reading stopped says it was cut short. A wait for input that may never
+   * come (a pipe) ends at once.
+   */
+  signal?: AbortSignal;
+  /**
+   * The input is a copy of one that this cut short (e.g. 'SIGINT'): its end
+   * gets the same warning as a read the signal ended, not "file ends inside
+   * the record".
+   */
+  cutShortBy?: string;
 }
 
 /** Pick the reader from the magic number: never from the file name. */
@@ -59,16 +74,27 @@ export function readerFor(first: Uint8Array): CaptureReader {
   }
 }
 
-async function* fileChunks(path: string, total: { size: number }): AsyncGenerator<Uint8Array> {
+async function* fileChunks(path: string, total: { size: number }, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
   let fh;
   try {
     fh = await open(path, 'r');
   } catch (e) {
     throw new CaptureError(`cannot open: ${ioReason(e)}`, 0, 0);
   }
+  let handedOver = false;
   try {
     const st = await fh.stat();
     if (st.isDirectory()) throw new CaptureError('is a directory', 0, 0);
+    if (st.isFIFO()) {
+      // The producer is there (this open waited for it). The second open
+      // comes before the first is closed: a pipe with no reader left would
+      // lose what a producer that already finished wrote into it.
+      const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+      handedOver = true;
+      await fh.close();
+      yield* fifoChunks(fd, signal);
+      return;
+    }
     total.size = st.isFile() ? st.size : 0;
     // Keep the next read in flight while the reader works on this chunk
     // (positioned reads on a regular file; a pipe or device reads in order).
@@ -103,7 +129,25 @@ async function* fileChunks(path: string, total: { size: number }): AsyncGenerato
       yield chunk;
     }
   } finally {
-    await fh.close();
+    if (!handedOver) await fh.close();
+  }
+}
+
+/**
+ * A named pipe is read as standard input is, by the event loop: a read in
+ * the thread pool could not be ended while a quiet producer keeps the pipe
+ * open, and would keep the process alive after an interrupt
+ * (ReadOptions.signal).
+ */
+async function* fifoChunks(fd: number, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+  const pipe = new Socket({ fd, readable: true, writable: false });
+  const end = (): void => void pipe.destroy();
+  signal?.addEventListener('abort', end, { once: true });
+  try {
+    yield* streamChunks(pipe);
+  } finally {
+    signal?.removeEventListener('abort', end);
+    pipe.destroy();
   }
 }
 
@@ -115,8 +159,14 @@ function ioReason(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-async function* streamChunks(stream: AsyncIterable<Uint8Array | string>): AsyncGenerator<Uint8Array> {
-  for await (const c of stream) yield typeof c === 'string' ? Buffer.from(c) : c;
+async function* streamChunks(stream: NodeJS.ReadableStream & { destroyed?: boolean }): AsyncGenerator<Uint8Array> {
+  try {
+    for await (const c of stream) yield typeof c === 'string' ? Buffer.from(c) : c;
+  } catch (e) {
+    // Destroyed on purpose (an interrupt, readFrames): the input just ends.
+    if (stream.destroyed === true && (e as { code?: string }).code === 'ERR_STREAM_PREMATURE_CLOSE') return;
+    throw e;
+  }
 }
 
 /**
@@ -127,13 +177,35 @@ async function* streamChunks(stream: AsyncIterable<Uint8Array | string>): AsyncG
  */
 export async function readFrames(path: string, onFrame: (f: Frame) => void, opts: ReadOptions = {}): Promise<CaptureSummary> {
   const total = { size: 0 };
-  const chunks = path === '-' ? streamChunks(process.stdin) : fileChunks(path, total);
+  const chunks = inputChunks(path, total, opts.signal);
   const progress = opts.onProgress;
   const o: ReadOptions = {};
   if (progress) o.onProgress = (n) => progress(n, total.size);
   if (opts.pause) o.pause = opts.pause;
   if (opts.pauseWanted) o.pauseWanted = opts.pauseWanted;
+  if (opts.cutShortBy !== undefined) o.cutShortBy = opts.cutShortBy;
+  if (opts.signal !== undefined) o.signal = opts.signal;
   return readFramesFrom(chunks, path, onFrame, o);
+}
+
+/**
+ * The bytes of an input the user named: a file, a named pipe, or `-` for
+ * standard input (`total.size` gets a regular file's size). Once `signal`
+ * is aborted a pipe's pending read ends: a quiet producer would otherwise
+ * keep the process alive after the report.
+ */
+export function inputChunks(path: string, total: { size: number } = { size: 0 }, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+  return path === '-' ? stdinChunks(signal) : fileChunks(path, total, signal);
+}
+
+async function* stdinChunks(signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+  const drop = (): void => void process.stdin.destroy();
+  signal?.addEventListener('abort', drop, { once: true });
+  try {
+    yield* streamChunks(process.stdin);
+  } finally {
+    signal?.removeEventListener('abort', drop);
+  }
 }
 
 /** Same as readFrames for any stream of bytes (standard input, a tcpdump pipe). */
@@ -146,9 +218,29 @@ export async function readFramesFrom(
   } finally {
     // Reading may stop before the input ends (not a capture, a damaged gzip
     // member): let the input close its file now, not when the garbage
-    // collector finds the handle.
-    await input.return?.(undefined)?.catch(() => undefined);
+    // collector finds the handle. After an abort a read may still be pending,
+    // and the input's return() waits for it: not awaited then.
+    const closing = input.return?.(undefined)?.catch(() => undefined);
+    if (opts.signal?.aborted !== true) await closing;
   }
+}
+
+/** What `next` of an input gives once `signal` is aborted while it waits. */
+const ABORTED: unique symbol = Symbol('aborted');
+
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T | typeof ABORTED> {
+  if (signal.aborted) return Promise.resolve(ABORTED);
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => resolve(ABORTED);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then((v) => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(v);
+    }, (e: unknown) => {
+      signal.removeEventListener('abort', onAbort);
+      reject(e);
+    });
+  });
 }
 
 async function readAll(
@@ -171,6 +263,7 @@ async function readAll(
     }
   }
   if (head.first.length < 4) {
+    if (opts.signal?.aborted) throw new CaptureError(`cut short by ${String(opts.signal.reason)} before the capture's first bytes`, 0, 0);
     throw new CaptureError(head.first.length === 0 ? 'empty file: not a pcap or pcapng file' : `not a pcap or pcapng file (only ${head.first.length} bytes)`, 0, 0);
   }
   const reader = readerFor(head.first);
@@ -195,14 +288,22 @@ async function readAll(
   // Only the input's own errors are about the input: a cut-off gzip stream
   // keeps everything decompressed so far. An error of the consumer (a frame
   // handler, a pause) is not damage in the capture and goes up as it is.
+  const signal = opts.signal;
+  let cutBy: string | null = null;
   const next = async (): Promise<IteratorResult<Uint8Array> | null> => {
     try {
-      return await source.next();
+      const r = signal === undefined ? await source.next() : await untilAborted(source.next(), signal);
+      if (r !== ABORTED && !(signal?.aborted ?? false)) return r;
     } catch (e) {
       if (e instanceof CaptureError) throw e;
-      compressedCut = e instanceof Error ? e.message : String(e);
-      return null;
+      if (!(signal?.aborted ?? false)) {
+        compressedCut = e instanceof Error ? e.message : String(e);
+        return null;
+      }
     }
+    // Aborted: what was read is the capture.
+    cutBy = String((signal as AbortSignal).reason ?? 'an interrupt');
+    return null;
   };
   for (let r = await next(); r !== null && !r.done; r = await next()) {
     await feed(r.value);
@@ -211,9 +312,14 @@ async function readAll(
       if (wait !== null) await wait;
     }
   }
-  reader.end();
+  if (cutBy === null && opts.cutShortBy !== undefined) cutBy = opts.cutShortBy;
+  // Cut short: a record split by the last chunk is not damage, only unread.
+  if (cutBy === null) reader.end();
   for (let f = reader.next(); f !== undefined; f = reader.next()) onFrame(f);
   const warnings = reader.warnings;
+  if (cutBy !== null) {
+    warnings.push({ frame: reader.frames + 1, offset: reader.bytesRead, skippedBytes: 0, message: `cut short by ${cutBy}: nothing from here on was read` });
+  }
   for (const m of gzipWarnings) {
     warnings.push({ frame: reader.frames + 1, offset: reader.bytesRead, skippedBytes: 0, message: m });
   }

@@ -9,11 +9,12 @@
 import type { AnalysisDocument, ConnectionReport } from '../report/types.ts';
 import { type Lang, t } from '../render/i18n.ts';
 import { jsonDocumentParts, renderJsonParts } from '../render/json.ts';
+import { Interrupt } from './interrupt.ts';
 import { JsonSpool } from './json-spool.ts';
 import { ReportThread } from './report-thread.ts';
 import { expandFolders, NoCapturesError } from '../capture/files.ts';
 import {
-  type Common, type CommonOptions, type Input, type Output, analyzeAll, analyzeParallel, parallel, openOutput, reportThreadWanted, resolveCommon, selector, withReadableTwice,
+  type Common, type CommonOptions, type Input, type Output, analyzeAll, analyzeParallel, parallel, openOutput, readableTwice, reportThreadWanted, resolveCommon, selector, withReadableTwice,
 } from './run.ts';
 import { FORMATS, type Format } from './commands.ts';
 import { UsageError, version } from './util.ts';
@@ -67,6 +68,26 @@ export interface AnalyzeOptions extends CommonOptions {
 const MAX_DIAGRAMS = 1000;
 
 export async function analyzeAction(args: string[], o: AnalyzeOptions): Promise<void> {
+  const interrupt = new Interrupt();
+  try {
+    await analyzeUntilInterrupted(args, o, interrupt);
+  } finally {
+    interrupt.dispose();
+  }
+  if (interrupt.received !== null) {
+    const c = resolveCommon(o);
+    const unread = interrupt.unread.length > 0 ? t(c.lang, 'cli.interrupted.unread', { files: interrupt.unread.join(', ') }) : '';
+    process.stderr.write(t(c.lang, 'cli.interrupted', { signal: interrupt.received, unread }) + '\n');
+    process.exitCode = interrupt.exitCode ?? 130;
+  }
+}
+
+/**
+ * analyze: everything but the interrupt's message and exit code. An
+ * interrupt ends the read where it is; each output is then written as at
+ * the end of the captures.
+ */
+async function analyzeUntilInterrupted(args: string[], o: AnalyzeOptions, interrupt: Interrupt): Promise<void> {
   const c = resolveCommon(o);
   let files: string[];
   try {
@@ -82,7 +103,7 @@ export async function analyzeAction(args: string[], o: AnalyzeOptions): Promise<
   const keep = selector(c);
 
   if (format === 'ndjson' && parallel(files, c)) {
-    const run = await analyzeParallel(files, c, out);
+    const run = await analyzeParallel(files, c, out, interrupt);
     await out.close();
     setExitCode(run.failed, run.failOnMatched);
     return;
@@ -95,7 +116,7 @@ export async function analyzeAction(args: string[], o: AnalyzeOptions): Promise<
     const reports = new ReportThread(c, (bytes, written) => out.write(bytes, written), () => out.caughtUp(), reportThreadWanted(files));
     let run;
     try {
-      run = await analyzeAll(files, c, undefined, reports);
+      run = await analyzeAll(files, c, undefined, reports, interrupt);
     } finally {
       await reports.close();
     }
@@ -109,18 +130,32 @@ export async function analyzeAction(args: string[], o: AnalyzeOptions): Promise<
   }
 
   if ((format === 'table' || format === 'markdown' || format === 'csv') && !parallel(files, c)) {
-    await rowsAction(files, c, format, out);
+    await rowsAction(files, c, format, out, interrupt);
     return;
   }
 
   if (format === 'json' && !parallel(files, c)) {
-    await jsonAction(files, c, out);
+    await jsonAction(files, c, out, interrupt);
     return;
   }
 
-  const run = format === 'html'
-    ? await (files.length === 1 && files[0] === '-' ? withReadableTwice('-', (i) => analyzeAll([i], c).then((r) => ({ ...r, inputs: [i] }))) : analyzeAll(files, c).then((r) => ({ ...r, inputs: null })))
-    : { ...(await (parallel(files, c) ? analyzeParallel(files, c, null) : analyzeAll(files, c))), inputs: null };
+  if (format === 'html' && files.length === 1 && !readableTwice(files[0])) {
+    // The ladder diagrams read the capture again: standard input or a pipe
+    // is copied to a file first (an interrupt ends the copy, and the copy is
+    // read whole).
+    await withReadableTwice(files[0], (input) => documentAction([input], c, format, out), interrupt);
+    return;
+  }
+  await documentAction(files, c, format, out, interrupt);
+}
+
+/** The formats rendered from the whole document: HTML, and the others for captures read in parallel. */
+async function documentAction(files: readonly (string | Input)[], c: Common, format: Format, out: Output, interrupt?: Interrupt): Promise<void> {
+  const keep = selector(c);
+  const names = files.map((f) => (typeof f === 'string' ? f : f.name));
+  const run = parallel(files, c) ? await analyzeParallel(names, c, null, interrupt) : await analyzeAll(files, c, undefined, undefined, interrupt);
+  // Where each capture is read again (for the ladders): a copy of standard input, else the file named.
+  const pathOf = new Map(files.map((f) => (typeof f === 'string' ? [f, f] : [f.name, f.path])));
   if (run.captures.length === 1) checkStream(c, run.captures[0].file, streamsOf(c, run.captures[0].connections));
   for (const cap of run.captures) cap.connections = cap.connections.filter(keep);
   const doc: AnalysisDocument = { tool: { name: 'tcpscope', version: version() }, settings: c.settings, captures: run.captures };
@@ -153,10 +188,12 @@ export async function analyzeAction(args: string[], o: AnalyzeOptions): Promise<
       const ladders = [];
       let left = MAX_DIAGRAMS;
       for (const cap of doc.captures) {
+        // A pipe among several captures cannot be read again: its rows only.
+        const path = pathOf.get(cap.file) ?? cap.file;
+        if (!readableTwice(path)) continue;
         const drawn = cap.connections.slice(0, Math.max(0, left));
         left -= drawn.length;
         if (drawn.length === 0) continue;
-        const path = run.inputs ? run.inputs[0].path : cap.file;
         const segs = await segmentsOf(path, drawn);
         for (const conn of drawn) {
           ladders.push({ file: cap.file, ladder: buildLadder(conn, segs.get(conn.stream) ?? [], { lang: c.lang, data: true }) });
@@ -182,7 +219,7 @@ export async function analyzeAction(args: string[], o: AnalyzeOptions): Promise<
  * stream at the end. The text is renderTable's, renderMarkdown's and
  * renderCsv's of the whole document.
  */
-async function rowsAction(files: readonly string[], c: Common, format: 'table' | 'markdown' | 'csv', out: Output): Promise<void> {
+async function rowsAction(files: readonly string[], c: Common, format: 'table' | 'markdown' | 'csv', out: Output, interrupt: Interrupt): Promise<void> {
   const [{ csvHeader, csvLine }, { markdownRow, renderMarkdownRows }, { addToSummary, emptySummary }, { renderTableParts, tableCells }] = await Promise.all([
     import('../render/csv.ts'), import('../render/markdown.ts'), import('../render/rows.ts'), import('../render/table.ts'),
   ]);
@@ -199,7 +236,7 @@ async function rowsAction(files: readonly string[], c: Common, format: 'table' |
     addToSummary(summary, r);
     kept[i].push({ stream: r.stream, row: format === 'csv' ? csvLine(r, file) : format === 'table' ? tableCells(r, tableOpts) : markdownRow(r, c.lang) });
     if (c.failOn?.(r)) failOnMatched = true;
-  });
+  }, undefined, interrupt);
   if (run.captures.length === 1) checkStream(c, run.captures[0].file, seen[run.indexes[0]]);
   const rowsOf = <R>(k: number): R[] => kept[run.indexes[k]].sort((a, b) => a.stream - b.stream).map((x) => x.row as R);
   const write = async (part: string): Promise<void> => {
@@ -230,7 +267,7 @@ async function rowsAction(files: readonly string[], c: Common, format: 'table' |
  * document is written at the end. Same text as renderJsonParts of the whole
  * document.
  */
-async function jsonAction(files: readonly string[], c: Common, out: Output): Promise<void> {
+async function jsonAction(files: readonly string[], c: Common, out: Output, interrupt: Interrupt): Promise<void> {
   const seen = files.map(() => streamsSeen());
   const keep = selector(c);
   const spool = new JsonSpool();
@@ -241,7 +278,7 @@ async function jsonAction(files: readonly string[], c: Common, out: Output): Pro
       if (!keep(r)) return;
       spool.add(i, r);
       if (c.failOn?.(r)) failOnMatched = true;
-    });
+    }, undefined, interrupt);
     if (run.captures.length === 1) checkStream(c, run.captures[0].file, seen[run.indexes[0]]);
     const doc: AnalysisDocument = { tool: { name: 'tcpscope', version: version() }, settings: c.settings, captures: run.captures };
     const parts = jsonDocumentParts(doc, (k) => {

@@ -7,13 +7,16 @@ import { createWriteStream, statSync, type WriteStream } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type cliProgress from 'cli-progress';
 import { createRequire } from 'node:module';
 import { type AnalyzeOptions, analyzeFile } from '../analyze/analyze.ts';
 import type { ReportThread } from './report-thread.ts';
+import type { Interrupt } from './interrupt.ts';
 import { runPool, sibling } from '../analyze/pool.ts';
 import { CaptureError } from '../capture/frame.ts';
+import { inputChunks } from '../capture/source.ts';
 import { isOsPreset, makeSettings, OS_PRESETS } from '../report/settings.ts';
 import type { CaptureReport, ConnectionReport, Settings } from '../report/types.ts';
 import { isLang, type Lang, langFromEnv, warningLine } from '../render/i18n.ts';
@@ -154,6 +157,8 @@ class Progress {
 export interface Input {
   name: string;
   path: string;
+  /** The copy was cut short by this signal (withReadableTwice). */
+  cutShortBy?: string;
 }
 
 export interface RunResult {
@@ -169,12 +174,15 @@ export interface RunResult {
  * `onConnection` gets each connection as soon as it is final (ndjson).
  * With `reports` the connections go to that report thread instead (ndjson
  * of large captures) and `failOnMatched` comes back from it. `indexes`
- * gives, for each capture returned, its place in `files`.
+ * gives, for each capture returned, its place in `files`. Once `interrupt`
+ * has come, the capture being read ends where it is (a warning says so) and
+ * the next ones are not read.
  */
 export async function analyzeAll(
   files: readonly (string | Input)[], c: Common,
   onConnection?: (r: ConnectionReport, file: string, index: number) => void,
   reports?: ReportThread,
+  interrupt?: Interrupt,
 ): Promise<RunResult & { failOnMatched: boolean; indexes: number[] }> {
   const captures: CaptureReport[] = [];
   const indexes: number[] = [];
@@ -183,6 +191,10 @@ export async function analyzeAll(
   for (let index = 0; index < files.length; index++) {
     const input = files[index];
     const { name: file, path } = typeof input === 'string' ? { name: input, path: input } : input;
+    if (interrupt?.received) {
+      interrupt.notRead(file);
+      continue;
+    }
     const progress = new Progress(c.progress, file);
     reports?.begin(file);
     try {
@@ -191,6 +203,8 @@ export async function analyzeAll(
         keepConnections: onConnection === undefined && reports === undefined,
         maxConnections: c.maxConnections,
       };
+      if (interrupt !== undefined) opts.signal = interrupt.signal;
+      if (typeof input !== 'string' && input.cutShortBy !== undefined) opts.cutShortBy = input.cutShortBy;
       if (reports !== undefined) {
         opts.raw = reports;
         opts.pause = reports.pause;
@@ -255,10 +269,11 @@ export function parallel(files: readonly (string | Input)[], c: Common): boolean
  * analyzeAll over worker threads, one capture per task, for several
  * captures. With `ndjsonOut` the lines (filtered by --stream/--filter) are
  * written there, capture after capture in the order given; `failOnMatched`
- * says whether one of them matched --fail-on.
+ * says whether one of them matched --fail-on. An `interrupt` ends the reads
+ * in progress (each worker answers with what it read) and starts no other.
  */
 export async function analyzeParallel(
-  files: readonly string[], c: Common, ndjsonOut: Output | null,
+  files: readonly string[], c: Common, ndjsonOut: Output | null, interrupt?: Interrupt,
 ): Promise<RunResult & { failOnMatched: boolean }> {
   const { analyzeTask } = await import('./worker.ts');
   type Result = Awaited<ReturnType<typeof analyzeTask>>;
@@ -296,14 +311,15 @@ export async function analyzeParallel(
     const onInOrder = (i: number, r: Result): void => {
       writing = writing.then(() => emit(i, r));
     };
-    await runPool<(typeof tasks)[number], Result>(
+    const results = await runPool<(typeof tasks)[number], Result>(
       tasks, sibling(import.meta.url, 'worker'), { analyzeWorker: true, options: c.options },
-      (task) => analyzeTask(task, c.options),
+      (task) => analyzeTask(task, c.options, interrupt?.signal),
       (_task, message) => ({ capture: null, captureError: `internal error: ${message}`, failOnMatched: false }),
-      { jobs: c.jobs, onInOrder },
+      { jobs: c.jobs, onInOrder, ...(interrupt === undefined ? {} : { signal: interrupt.signal }) },
     );
     await writing;
     if (writeError !== null) throw writeError;
+    for (let i = 0; i < files.length; i++) if (!(i in results)) interrupt?.notRead(files[i]);
     return { captures, failed, failOnMatched };
   } finally {
     if (dir !== null) await rm(dir, { recursive: true, force: true });
@@ -391,17 +407,35 @@ export async function openOutput(path: string | null): Promise<Output> {
   return out;
 }
 
-/**
- * A capture on standard input can only be read once; commands that read the
- * capture twice (timeline, HTML diagrams) copy it to a temporary file first.
- */
-export async function withReadableTwice<T>(file: string, fn: (input: Input) => Promise<T>): Promise<T> {
-  if (file !== '-') return fn({ name: file, path: file });
-  const dir = await mkdtemp(join(tmpdir(), 'tcpscope-'));
-  const path = join(dir, 'stdin.capture');
+/** Can the capture be read a second time: a regular file (not `-`, a named pipe or a device)? */
+export function readableTwice(file: string): boolean {
+  if (file === '-') return false;
   try {
-    await pipeline(process.stdin, createWriteStream(path));
-    return await fn({ name: '-', path });
+    return statSync(file).isFile();
+  } catch {
+    return true; // its error comes when it is read
+  }
+}
+
+/**
+ * Standard input or a pipe can only be read once; commands that read the
+ * capture twice (timeline, HTML diagrams) copy it to a temporary file first.
+ * An `interrupt` ends the copy: what was copied is the capture.
+ */
+export async function withReadableTwice<T>(file: string, fn: (input: Input) => Promise<T>, interrupt?: Interrupt): Promise<T> {
+  if (readableTwice(file)) return fn({ name: file, path: file });
+  const dir = await mkdtemp(join(tmpdir(), 'tcpscope-'));
+  const path = join(dir, 'input.capture');
+  try {
+    const out = createWriteStream(path);
+    try {
+      await pipeline(Readable.from(inputChunks(file, undefined, interrupt?.signal)), out);
+    } catch (e) {
+      if (e instanceof CaptureError) throw new UsageError(`${file}: ${e.message}`);
+      throw e;
+    }
+    const cutShortBy = interrupt?.received ?? null;
+    return await fn(cutShortBy === null ? { name: file, path } : { name: file, path, cutShortBy });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -27,7 +27,8 @@ export interface WorkerResult {
   failOnMatched: boolean;
 }
 
-export async function analyzeTask(task: WorkerTask, o: CommonOptions): Promise<WorkerResult> {
+/** `signal`: end the read where it is (an interrupt), and answer with what was read. */
+export async function analyzeTask(task: WorkerTask, o: CommonOptions, signal?: AbortSignal): Promise<WorkerResult> {
   const c = resolveCommon(o);
   const keep = selector(c);
   let fd: number | null = null;
@@ -46,7 +47,7 @@ export async function analyzeTask(task: WorkerTask, o: CommonOptions): Promise<W
       };
     }
     const capture = await analyzeFile(task.path, c.settings, onConnection, {
-      keepConnections: onConnection === undefined, maxConnections: c.maxConnections,
+      keepConnections: onConnection === undefined, maxConnections: c.maxConnections, ...(signal === undefined ? {} : { signal }),
     });
     capture.file = task.name;
     if (fd !== null && lines.size > 0) writeSync(fd, lines.take());
@@ -62,8 +63,19 @@ export async function analyzeTask(task: WorkerTask, o: CommonOptions): Promise<W
 const port = parentPort;
 if (port !== null && (workerData as { analyzeWorker?: boolean } | null)?.analyzeWorker) {
   const { options } = workerData as { options: CommonOptions };
-  port.on('message', ({ index, task }: { index: number; task: WorkerTask }) => {
-    analyzeTask(task, options).then(
+  // The task being read; the pool's interrupt message ends its read.
+  let current: AbortController | null = null;
+  port.on('message', (m: { index: number; task: WorkerTask } | { interrupt: string }) => {
+    if ('interrupt' in m) {
+      current?.abort(m.interrupt);
+      return;
+    }
+    const { index, task } = m;
+    const ctl = new AbortController();
+    current = ctl;
+    analyzeTask(task, options, ctl.signal).finally(() => {
+      if (current === ctl) current = null;
+    }).then(
       (result) => port.postMessage({ index, result }),
       (e: unknown) => port.postMessage({ index, error: e instanceof Error ? e.message : String(e) }),
     );

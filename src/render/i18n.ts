@@ -289,6 +289,8 @@ const M = {
   'cli.noStreamAtAll': { en: 'no TCP connection in {file}', zh: '{file} 中没有 TCP 连接' },
   'cli.warning': { en: 'warning: {file}: frame {frame} (byte offset {offset}): {message}', zh: '警告：{file}：第 {frame} 帧（字节偏移 {offset}）：{message}' },
   'cli.wrote': { en: 'wrote {file}', zh: '已写入 {file}' },
+  'cli.interrupted': { en: 'interrupted ({signal}): the capture was cut short; the report covers what was read until then, connections still open there reported as open{unread}', zh: '已中断（{signal}）：抓包读取被提前截断；报告只包含此前读到的内容，当时仍未关闭的连接按未关闭报告{unread}' },
+  'cli.interrupted.unread': { en: '; not read: {files}', zh: '；未读取：{files}' },
 } satisfies Record<string, Entry>;
 
 export type MessageKey = keyof typeof M;
