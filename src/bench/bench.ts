@@ -37,6 +37,18 @@
  *   --profile            also: CPU profile of read+decode (node --cpu-prof), top functions by self time
  *   --analyze-cmd CMD    command for the analyze line, {file} replaced by the capture path
  *   --json FILE          also write all measurements as JSON
+ *
+ * Live capture (root on Linux, with tcpdump and ip netns; skipped otherwise,
+ * saying why): bursts of short connections made as fast as one Node client
+ * can (src/bench/load.ts) on the loopback of a private network namespace,
+ * captured by tcpdump alone with the arguments tcpscope gives it (its output
+ * read and thrown away) and by `tcpscope live` in each format; libpcap's
+ * drop counts and the connections reported, per run.
+ *   --no-live            skip it
+ *   --live-only          only it (no capture file, no file tools)
+ *   --live-connections a,b   burst sizes (default 3000,10000; --quick: 3000)
+ *   --live-reps N        runs per tool and size (default: --reps)
+ *   --netns-prefix P     names of the namespaces made (default tcpscope-bench; one per run, deleted after)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -45,6 +57,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureCapture, positiveInt, synFloodTo, type CaptureMeta, type FloodMeta } from './generate.ts';
 import type { WorkerResult } from './worker.ts';
+import { type LiveTool, type LiveTrial, liveBenchMissing, liveTrial } from './live.ts';
+import { DEFAULT_BUFFER_BYTES, DEFAULT_SNAP_LENGTH } from '../live/session.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..', '..');
@@ -66,6 +80,11 @@ interface Options {
   flood: number;
   analyzeCmd: string | null;
   json: string | null;
+  live: boolean;
+  liveOnly: boolean;
+  liveConnections: number[];
+  liveReps: number;
+  netnsPrefix: string;
 }
 
 const TOOL_NAMES = ['read', 'decode', 'analyze', 'analyze-1t', 'pcap-parser', 'tcpdump', 'tshark', 'tshark-conv', 'tcptrace'];
@@ -74,6 +93,7 @@ function parseArgs(argv: string[]): Options {
   const o: Options = {
     quick: false, segments: 0, reps: 0, seed: 1, concurrency: undefined, tools: null, big: false, bigSegments: 7_500_000,
     profile: false, flood: 0, analyzeCmd: null, json: null,
+    live: true, liveOnly: false, liveConnections: [], liveReps: 0, netnsPrefix: 'tcpscope-bench',
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -100,6 +120,11 @@ function parseArgs(argv: string[]): Options {
       case '--flood': o.flood = positiveInt(a, val()); break;
       case '--analyze-cmd': o.analyzeCmd = val(); break;
       case '--json': o.json = resolve(val()); break;
+      case '--no-live': o.live = false; break;
+      case '--live-only': o.liveOnly = true; break;
+      case '--live-connections': o.liveConnections = val().split(',').map((x) => positiveInt(a, x.trim())); break;
+      case '--live-reps': o.liveReps = positiveInt(a, val()); break;
+      case '--netns-prefix': o.netnsPrefix = val(); break;
       case '--help': case '-h':
         process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0].replace(/^\/\*\*\n?/, '').replace(/^ \* ?/gm, '') + '\n');
         process.exit(0);
@@ -109,6 +134,8 @@ function parseArgs(argv: string[]): Options {
   }
   if (o.segments === 0) o.segments = o.quick ? 50_000 : 3_000_000;
   if (o.reps === 0) o.reps = o.quick ? 1 : 3;
+  if (o.liveConnections.length === 0) o.liveConnections = o.quick ? [3000] : [3000, 10000];
+  if (o.liveReps === 0) o.liveReps = o.reps;
   return o;
 }
 
@@ -415,9 +442,99 @@ function summarizeProfile(path: string, top: number): { startupMs: number; lines
 
 // --- main ---------------------------------------------------------------------
 
+// --- live capture under load --------------------------------------------------
+
+interface LiveSection {
+  lines: string[];
+  failures: number;
+  trials: LiveTrial[];
+}
+
+/**
+ * Bursts of `connections` on a namespace's loopback, each captured by every
+ * tool in turn (the order turning each round). A run of ours fails the
+ * benchmark if it errs, or if a connection the load completed is missing
+ * while no drop was reported (drops that happen are measured, not failures).
+ */
+async function liveSection(o: Options, log: (m: string) => void): Promise<LiveSection> {
+  const why = liveBenchMissing();
+  if (why !== null) return { lines: ['', `Live capture: not measured (${why}).`], failures: 0, trials: [] };
+  const tools: LiveTool[] = ['tcpdump', 'table', 'ndjson', 'json'];
+  const label: Record<LiveTool, string> = {
+    tcpdump: 'tcpdump alone (same arguments), output read and discarded', table: 'tcpscope live (table: a line per event)',
+    ndjson: 'tcpscope live --format ndjson', json: 'tcpscope live --format json (summary only)',
+  };
+  const load0 = loadavg()[0];
+  const trials: LiveTrial[] = [];
+  let failures = 0;
+  let k = 0;
+  for (const n of o.liveConnections) {
+    for (let r = 0; r < o.liveReps; r++) {
+      for (let i = 0; i < tools.length; i++) {
+        const tool = tools[(i + r) % tools.length];
+        log(`live, ${n} connections, round ${r + 1}/${o.liveReps}: ${label[tool]} ...`);
+        const t = await liveTrial({ netns: `${o.netnsPrefix}-${process.pid}-${k++}`, tool, connections: n });
+        trials.push(t);
+        if (t.error !== null) {
+          log(`  FAILED: ${t.error}`);
+          if (tool !== 'tcpdump') failures++;
+          continue;
+        }
+        log(`  load ${t.loadSeconds.toFixed(2)} s; libpcap: ${t.received} received, ${t.dropped} dropped; ${t.reported ?? '-'} connections reported of ${t.completed}`);
+        const lost = t.missing !== null ? t.missing.length > 0 : t.reported !== null && t.reported < t.completed;
+        if (tool !== 'tcpdump' && lost && !(t.dropped !== null && t.dropped > 0)) {
+          log(`  WRONG: connections missing with no drop reported${t.missing ? ` (client ports ${t.missing.slice(0, 10).join(', ')})` : ''}`);
+          failures++;
+        }
+      }
+    }
+  }
+  const lines = ['', `### Live capture under load (${o.liveReps} run${o.liveReps > 1 ? 's' : ''} per tool and size)`, ''];
+  lines.push(`Bursts of short connections (handshake, one byte each way, client closes: 10 packets) made as fast as one Node client can, ` +
+    `64 at a time, on the loopback of a private network namespace (src/bench/load.ts); capture filter \`tcp port P\`, default buffer ` +
+    `(${DEFAULT_BUFFER_BYTES >> 20} MiB) and snapshot length (${DEFAULT_SNAP_LENGTH} bytes). libpcap counts both copies of a loopback packet, ` +
+    `so received = 2 x packets. Load average ${load0.toFixed(2)} at the start, ${loadavg()[0].toFixed(2)} at the end; the load generator, ` +
+    'the capture and tcpscope share the machine\'s cores, so a capture that takes more CPU also slows the burst.', '');
+  const range = (xs: number[], f: (x: number) => string): string => {
+    if (xs.length === 0) return '–';
+    const lo = Math.min(...xs);
+    const hi = Math.max(...xs);
+    return lo === hi ? f(lo) : `${f(lo)}–${f(hi)}`;
+  };
+  const rows: string[][] = [];
+  for (const n of o.liveConnections) {
+    for (const tool of tools) {
+      const ok = trials.filter((t) => t.connections === n && t.tool === tool && t.error === null);
+      if (ok.length === 0) {
+        rows.push([String(n), label[tool], 'failed', '', '', '', '']);
+        continue;
+      }
+      const pct = ok.filter((t) => t.received !== null && t.dropped !== null && t.received > 0).map((t) => (100 * (t.dropped as number)) / (t.received as number));
+      rows.push([
+        n.toLocaleString('en-US'), label[tool],
+        median(ok.map((t) => t.loadSeconds)).toFixed(2),
+        rate(median(ok.map((t) => (t.frames ?? 0) / t.loadSeconds))),
+        ok.map((t) => t.dropped ?? '–').join(', '),
+        range(pct, (x) => `${x.toFixed(1)}%`),
+        tool === 'tcpdump' ? '–' : ok.map((t) => `${t.reported}/${t.completed}`).join(', '),
+      ]);
+    }
+  }
+  lines.push(mdTable(['Connections', 'Capture', 'Burst s (median)', 'Packets/s (median)', 'libpcap dropped (each run)', 'Drop %', 'Connections reported (each run)'],
+    rows, [true, false, true, true, true, true, false]));
+  return { lines, failures, trials };
+}
+
 async function main(): Promise<number> {
   const o = parseArgs(process.argv.slice(2));
   const log = (m: string): void => void process.stderr.write(`${m}\n`);
+  if (o.liveOnly) {
+    const live = await liveSection(o, log);
+    process.stdout.write(`${live.lines.join('\n').trimStart()}\n`);
+    if (o.json !== null) writeFileSync(o.json, JSON.stringify({ options: o, live: live.trials }, null, 2) + '\n');
+    if (live.failures > 0) process.stderr.write(`bench: ${live.failures} failed or wrong run(s) of tcpscope's own code\n`);
+    return live.failures > 0 ? 1 : 0;
+  }
   const meta = ensureCapture({ segments: o.segments, seed: o.seed, ...(o.concurrency === undefined ? {} : { concurrency: o.concurrency }) }, log);
   const { tools, skipped } = allTools(o);
   const scratch = mkdtempSync(join(tmpdir(), 'tcpscope-bench-run-'));
@@ -623,12 +740,19 @@ async function main(): Promise<number> {
       }
     }
 
+    let live: LiveSection | null = null;
+    if (o.live) {
+      live = await liveSection(o, log);
+      out.push(...live.lines);
+      failures += live.failures;
+    }
+
     process.stdout.write(`${out.join('\n')}\n`);
     if (o.json !== null) {
       writeFileSync(o.json, JSON.stringify({
         options: o, capture: meta, startup,
         results: results.map((r) => ({ tool: r.tool.name, label: r.tool.label, runs: r.runs })),
-        big, flood,
+        big, flood, live: live?.trials ?? null,
       }, null, 2) + '\n');
     }
   } finally {

@@ -83,10 +83,11 @@ export async function liveAction(o: LiveCliOptions): Promise<void> {
     lines.flush();
     process.stderr.write(s);
   };
-  let timestamps: 'kernel' | 'receipt' = 'kernel';
-  const lineOpts = () => ({ timestamps, utc: o.utc ?? false, lang });
+  // One options object for every line (the timestamps' kind comes with `started`).
+  const opts: LineOptions = { timestamps: 'kernel', utc: o.utc ?? false, lang };
+  const lineOpts = (): LineOptions => opts;
   const onEvent = (e: LiveEvent): void => {
-    if (e.type === 'started') timestamps = e.timestamps;
+    if (e.type === 'started') opts.timestamps = e.timestamps;
     if (format === 'ndjson') {
       out(JSON.stringify(e) + '\n');
       if (e.type === 'drops') err(eventLine(e, lineOpts()) + '\n');
@@ -107,6 +108,8 @@ export async function liveAction(o: LiveCliOptions): Promise<void> {
     durationMs: o.duration !== undefined ? parseDuration(o.duration) : null,
     count: o.count !== undefined ? positiveInt(o.count, '--count') : null,
     settings, kernel: o.kernel, bufferBytes, snapLength,
+    // The json document is the summary's: no line per event to build.
+    connectionEvents: format !== 'json',
   }, onEvent);
 
   // Ctrl-C, `kill` and a closed terminal all end the capture the same way:

@@ -7,7 +7,7 @@
  */
 import type { EndpointAddress, Side } from '../report/types.ts';
 import {
-  type Lang, clientFromLabel, closeLabel, evidenceLabel, sideLabel, t, transitionCauseLabel, verdictLabel,
+  type Lang, type MessageKey, clientFromLabel, closeLabel, evidenceLabel, sideLabel, t, transitionCauseLabel, verdictLabel,
 } from '../render/i18n.ts';
 import { parseIso } from '../render/text.ts';
 import { type TimeSource, timingNote } from './backend.ts';
@@ -26,13 +26,45 @@ const WHOLE = 262144;
 
 const ep = (a: EndpointAddress): string => (a.ip.includes(':') ? `[${a.ip}]:${a.port}` : `${a.ip}:${a.port}`);
 
+/** The last second turned into a time of day: a burst's events fall in few seconds. */
+const lastClock = { base: '', utc: false, hms: '' };
+
 /** Time of day with microseconds; `~` marks a receipt time (cap backend). */
 export function clock(isoText: string, o: LineOptions): string {
-  const { sec, nsec } = parseIso(isoText);
-  const d = new Date(sec * 1000);
-  const p = (n: number): string => String(n).padStart(2, '0');
-  const hms = o.utc ? `${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}` : `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
-  return `${o.timestamps === 'receipt' ? '~' : ''}${hms}.${String(nsec).padStart(9, '0').slice(0, 6)}`;
+  // `YYYY-MM-DDTHH:MM:SS` names the second; the fraction follows its dot.
+  const base = isoText.slice(0, 19);
+  const utc = o.utc === true;
+  let hms: string;
+  if (base === lastClock.base && utc === lastClock.utc) hms = lastClock.hms;
+  else {
+    const d = new Date(parseIso(isoText).sec * 1000);
+    const p = (n: number): string => String(n).padStart(2, '0');
+    hms = utc ? `${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}` : `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+    lastClock.base = base;
+    lastClock.utc = utc;
+    lastClock.hms = hms;
+  }
+  const dot = isoText.indexOf('.', 19);
+  const micros = dot < 0 ? '000000' : isoText.slice(dot + 1, isoText.length - 1).padEnd(6, '0').slice(0, 6);
+  return `${o.timestamps === 'receipt' ? '~' : ''}${hms}.${micros}`;
+}
+
+/** Messages split at their {placeholders} once: [text, name, text, name, ..., text]. */
+const templates: Record<Lang, Map<MessageKey, string[]>> = { en: new Map(), zh: new Map() };
+
+/** t() of render/i18n.ts for the lines of a burst: the same text, without a regular expression per line. */
+function msg(lang: Lang, key: MessageKey, params: Record<string, string | number>): string {
+  let parts = templates[lang].get(key);
+  if (parts === undefined) {
+    parts = t(lang, key).split(/\{(\w+)\}/);
+    templates[lang].set(key, parts);
+  }
+  let out = parts[0];
+  for (let i = 1; i < parts.length; i += 2) {
+    const v = params[parts[i]];
+    out += (v === undefined ? `{${parts[i]}}` : String(v)) + parts[i + 1];
+  }
+  return out;
 }
 
 const secs = (x: number): string => `${Math.round(x * 1000) / 1000} s`;
@@ -48,7 +80,6 @@ function side(lang: Lang, s: Side | 'both' | null): string {
 export function eventLine(e: LiveEvent, o: LineOptions): string | null {
   const lang = o.lang ?? 'en';
   const raw = lang === 'en';
-  const kernelClock = (iso: string): string => clock(iso, { ...o, timestamps: 'kernel' });
   switch (e.type) {
     case 'started':
       return t(lang, 'live.started', {
@@ -65,34 +96,34 @@ export function eventLine(e: LiveEvent, o: LineOptions): string | null {
         }) : '',
       });
     case 'opened':
-      return t(lang, 'live.opened', {
+      return msg(lang, 'live.opened', {
         clock: clock(e.time, o), stream: e.stream, client: ep(e.client), server: ep(e.server),
         from: e.clientFrom === 'syn' ? '' : t(lang, 'live.opened.from', { from: clientFromLabel(lang, e.clientFrom) }),
       });
     case 'transition':
-      return t(lang, 'live.transition', {
+      return msg(lang, 'live.transition', {
         clock: clock(e.time, o), stream: e.stream, side: side(lang, e.side), endpoint: ep(e.endpoint), from: e.from, to: e.to,
         cause: transitionCauseLabel(lang, e.cause), inferred: e.inferred ? t(lang, 'live.inferred') : '',
       });
     case 'retracted':
-      return t(lang, 'live.retracted', {
+      return msg(lang, 'live.retracted', {
         clock: clock(e.time, o), stream: e.stream, side: side(lang, e.side), endpoint: ep(e.endpoint), from: e.from, to: e.to,
         why: t(lang, e.cause === 'received ACK of our FIN' ? 'live.retracted.ackLost' : 'live.retracted.crossed'),
       });
     case 'fin-retransmission':
-      return t(lang, 'live.finRetx', {
+      return msg(lang, 'live.finRetx', {
         clock: clock(e.time, o), stream: e.stream, side: side(lang, e.side), endpoint: ep(e.endpoint), copy: e.copy, gap: secs(e.gapSeconds),
       });
     case 'time-wait':
-      return t(lang, 'live.timeWait', {
+      return msg(lang, 'live.timeWait', {
         clock: clock(e.time, o), stream: e.stream, side: side(lang, e.side), endpoint: ep(e.endpoint), required: e.requiredSeconds, deadline: clock(e.deadline, o),
       });
     case 'time-wait-restart':
-      return t(lang, 'live.timeWaitRestart', {
+      return msg(lang, 'live.timeWaitRestart', {
         clock: clock(e.time, o), stream: e.stream, side: side(lang, e.side), endpoint: ep(e.endpoint), deadline: clock(e.deadline, o),
       });
     case 'time-wait-end':
-      return t(lang, 'live.timeWaitEnd', {
+      return msg(lang, 'live.timeWaitEnd', {
         clock: clock(e.time, o), stream: e.stream, side: side(lang, e.side), endpoint: ep(e.endpoint),
         evidence: t(lang, `live.timeWaitEnd.${e.evidence}`), observed: secs(e.observedSeconds), required: e.requiredSeconds,
         verdict: raw ? e.verdict : verdictLabel(lang, e.verdict),
@@ -100,7 +131,7 @@ export function eventLine(e: LiveEvent, o: LineOptions): string | null {
     case 'closed': {
       if (e.reason === 'capture-end') return null;
       const r = e.report;
-      return t(lang, 'live.closed', {
+      return msg(lang, 'live.closed', {
         clock: clock(e.time, o), stream: e.stream,
         why: e.reason === 'expired' ? t(lang, 'live.closed.expired', { seconds: r.timeWait.requiredSeconds }) : t(lang, 'live.closed.replaced'),
         kind: raw ? r.close.kind : closeLabel(lang, r.close.kind),
@@ -112,6 +143,7 @@ export function eventLine(e: LiveEvent, o: LineOptions): string | null {
       return t(lang, 'live.drops', { n: e.newlyDropped, dropped: e.dropped, received: e.received });
     case 'kernel-time-wait': {
       const who = t(lang, 'live.kernel.who', { stream: String(e.stream), side: side(lang, e.side), endpoint: ep(e.local) });
+      const kernelClock = (iso: string): string => clock(iso, { ...o, timestamps: 'kernel' });
       const at = kernelClock(e.time);
       if (e.phase === 'entered') {
         const capture = e.captureEntered ? t(lang, 'live.kernel.capture', { clock: clock(e.captureEntered, o), delta: signed(e.entryDeltaSeconds!) }) : '';

@@ -52,6 +52,12 @@ export interface LiveOptions {
   kernelIntervalMs?: number;
   /** How often the wall clock advances the tracker (ms, default 1000). */
   tickMs?: number;
+  /**
+   * Emit the connections' events (opened, transition, time-wait, ...,
+   * closed); default true. `--format json` reads none of them: false spares
+   * building them.
+   */
+  connectionEvents?: boolean;
 }
 
 export const DEFAULT_BUFFER_BYTES = 256 * 1024 * 1024;
@@ -293,12 +299,15 @@ export class LiveSession {
     return i;
   }
 
+  /**
+   * The engine's transitions as events. Under a burst this runs some
+   * 150,000 times a second: each event is one object literal (no spreads,
+   * keys in the order the NDJSON has always had), and none is built when
+   * nobody reads them (LiveOptions.connectionEvents false).
+   */
   private observer(): TcpObserver {
+    const events = this.o.connectionEvents ?? true;
     const side = (c: Connection, s: 0 | 1): Side => (s === c.clientSide ? 'client' : 'server');
-    const ep = (c: Connection, s: 0 | 1) => {
-      const i = this.info(c);
-      return { time: '', frame: 0, stream: i.stream, side: side(c, s), endpoint: i.addr[s] };
-    };
     const required = this.o.settings.timeWaitSeconds;
     const deadline = (m: Moment): string => {
       const ns = m.tsNsec + Math.round((required % 1) * 1e9);
@@ -306,6 +315,7 @@ export class LiveSession {
     };
     return {
       opened: (c: Connection) => {
+        if (!events && this.watcher === null) return;
         const i = this.info(c);
         i.clientSide = c.clientSide;
         const client = i.addr[c.clientSide];
@@ -314,33 +324,45 @@ export class LiveSession {
           this.byTuple.set(socketKey(client.ip, client.port, server.ip, server.port), { stream: c.stream, side: 'client' });
           this.byTuple.set(socketKey(server.ip, server.port, client.ip, client.port), { stream: c.stream, side: 'server' });
         }
-        this.emit({ type: 'opened', time: iso(c.firstSec, c.firstNsec), frame: c.firstFrame, stream: c.stream, client, server, clientFrom: c.clientFrom });
+        if (events) this.emit({ type: 'opened', time: iso(c.firstSec, c.firstNsec), frame: c.firstFrame, stream: c.stream, client, server, clientFrom: c.clientFrom });
       },
       transition: (c: Connection, s: 0 | 1, t: Transition) => {
-        const base = { ...ep(c, s), time: iso(t.tsSec, t.tsNsec), frame: t.frame };
-        this.emit({ ...base, type: 'transition', from: stateName(t.from), to: stateName(t.to), cause: t.cause, inferred: t.inferred });
+        if (t.to === State.TIME_WAIT && this.watcher !== null) this.twEntry.set(`${c.stream}:${side(c, s)}`, { sec: t.tsSec, nsec: t.tsNsec });
+        if (!events) return;
+        const i = this.info(c);
+        const sd = side(c, s);
+        const endpoint = i.addr[s];
+        const time = iso(t.tsSec, t.tsNsec);
+        const frame = t.frame;
+        const stream = i.stream;
+        this.emit({ time, frame, stream, side: sd, endpoint, type: 'transition', from: stateName(t.from), to: stateName(t.to), cause: t.cause, inferred: t.inferred });
         if (t.to === State.TIME_WAIT) {
-          if (this.watcher !== null) this.twEntry.set(`${c.stream}:${base.side}`, { sec: t.tsSec, nsec: t.tsNsec });
-          this.emit({ ...base, type: 'time-wait', requiredSeconds: required, deadline: deadline(t) });
+          this.emit({ time, frame, stream, side: sd, endpoint, type: 'time-wait', requiredSeconds: required, deadline: deadline(t) });
         } else if (t.from === State.TIME_WAIT) {
           const e = s === 0 ? c.ep0 : c.ep1;
           const last = e.twRestarts.length > 0 ? e.twRestarts[e.twRestarts.length - 1] : e.twEntry;
           if (last !== null && e.twEnd !== null) {
             const observed = Math.round(((t.tsSec - last.tsSec) + (t.tsNsec - last.tsNsec) / 1e9) * 1e9) / 1e9;
-            this.emit({ ...base, type: 'time-wait-end', evidence: e.twEnd.kind, observedSeconds: observed, requiredSeconds: required, verdict: observed >= required ? 'full' : 'cut-short' });
+            this.emit({ time, frame, stream, side: sd, endpoint, type: 'time-wait-end', evidence: e.twEnd.kind, observedSeconds: observed, requiredSeconds: required, verdict: observed >= required ? 'full' : 'cut-short' });
           }
         }
       },
       retracted: (c: Connection, s: 0 | 1, t: Transition) => {
         if (t.to === State.TIME_WAIT) this.twEntry.delete(`${c.stream}:${side(c, s)}`);
-        this.emit({ ...ep(c, s), time: iso(t.tsSec, t.tsNsec), frame: t.frame, type: 'retracted', from: stateName(t.from), to: stateName(t.to), cause: t.cause });
+        if (!events) return;
+        const i = this.info(c);
+        this.emit({ time: iso(t.tsSec, t.tsNsec), frame: t.frame, stream: i.stream, side: side(c, s), endpoint: i.addr[s], type: 'retracted', from: stateName(t.from), to: stateName(t.to), cause: t.cause });
       },
       finRetransmitted: (c: Connection, s: 0 | 1, copy: Copy) => {
+        if (!events) return;
         const e = s === 0 ? c.ep0 : c.ep1;
-        this.emit({ ...ep(c, s), time: iso(copy.tsSec, copy.tsNsec), frame: copy.frame, type: 'fin-retransmission', copy: e.finCopies.length - 1, gapSeconds: copy.gapSeconds });
+        const i = this.info(c);
+        this.emit({ time: iso(copy.tsSec, copy.tsNsec), frame: copy.frame, stream: i.stream, side: side(c, s), endpoint: i.addr[s], type: 'fin-retransmission', copy: e.finCopies.length - 1, gapSeconds: copy.gapSeconds });
       },
       timeWaitRestarted: (c: Connection, s: 0 | 1, m: Moment) => {
-        this.emit({ ...ep(c, s), time: iso(m.tsSec, m.tsNsec), frame: m.frame, type: 'time-wait-restart', deadline: deadline(m) });
+        if (!events) return;
+        const i = this.info(c);
+        this.emit({ time: iso(m.tsSec, m.tsNsec), frame: m.frame, stream: i.stream, side: side(c, s), endpoint: i.addr[s], type: 'time-wait-restart', deadline: deadline(m) });
       },
     };
   }
@@ -360,6 +382,7 @@ export class LiveSession {
       this.twEntry.delete(`${r.stream}:client`);
       this.twEntry.delete(`${r.stream}:server`);
     }
+    if (this.o.connectionEvents === false) return;
     const ev: ClosedEvent = { type: 'closed', time: iso(c.endSec, c.endNsec), stream: r.stream, reason: c.endReason, verdict: r.timeWait.verdict, report: r };
     this.emit(ev);
   }
