@@ -32,7 +32,9 @@ Wireshark style: ip.addr == A, tcp.port == N, tcp.srcport == N (client), tcp.dst
   (== / eq, != / ne, && / and, || / or, ! / not).
 
 Exit codes: 0 done, 1 internal error, 2 bad usage or unreadable input,
-3 a --fail-on condition held for some connection.`;
+3 a --fail-on condition held for some connection; analyze: 130 (Ctrl-C) or 143
+(SIGTERM) while reading: the read ended there and the report of what was read
+was written (a second Ctrl-C quits at once).`;
 
 function common(cmd: Command): Command {
   return cmd

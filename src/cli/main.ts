@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * tcpscope's command line. Exit codes: 0 done, 1 internal error, 2 bad usage
- * or unreadable input, 3 a --fail-on condition held.
+ * or unreadable input, 3 a --fail-on condition held, 128 + N when signal N
+ * cut an analysis short (its report still written; cli/interrupt.ts).
  */
 import { Command, CommanderError } from 'commander';
 import { CaptureError } from '../capture/frame.ts';

@@ -58,6 +58,8 @@ export interface LiveOptions {
    * building them.
    */
   connectionEvents?: boolean;
+  /** A source already open, instead of the backend's (tests; replays of a capture). */
+  source?: LiveSource;
 }
 
 export const DEFAULT_BUFFER_BYTES = 256 * 1024 * 1024;
@@ -139,7 +141,7 @@ export class LiveSession {
     const o = this.o;
     const snapLength = this.backend === 'cap' ? 65535 : o.snapLength;
     const open = { iface: o.iface, filter: o.filter, bufferBytes: o.bufferBytes, snapLength, statsIntervalMs: o.statsIntervalMs ?? 2000 };
-    const source = this.backend === 'tcpdump' ? await openTcpdump(open) : openCap(open);
+    const source = this.o.source ?? (this.backend === 'tcpdump' ? await openTcpdump(open) : openCap(open));
     this.source = source;
     if (o.write !== null) {
       try {
