@@ -41,6 +41,9 @@ export const CSV_COLUMNS: readonly [string, (c: ConnectionReport, file: string) 
   ['reset_cause', (c) => c.close.reset?.cause ?? null],
   ['reset_frame', (c) => c.close.reset?.frame ?? null],
   ['wireshark_filter', (c) => c.compat.wireshark.filter],
+  ['reset_candidates', (c) => c.close.reset?.candidates.join('|') ?? null],
+  ['reset_effective', (c) => (c.close.reset === null ? null : c.close.reset.effective)],
+  ['capture_directions', (c) => c.capture.directions],
 ];
 
 export function csvCell(v: Cell): string {

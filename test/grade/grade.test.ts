@@ -157,18 +157,18 @@ Your answers: 8 of 10 right
     assert.ok(s04);
     const en = feedbackText(gb, s04, 'en');
     assert.ok(en.includes(`  [lost 2] That connection closes with FINs from both sides: four waves (or three, when the 2nd and 3rd travel in one FIN+ACK). (0/2)
-    In your capture: the connection was reset: RST from the client at frame ${rst.frame}, in ESTABLISHED (abort)
+    In your capture: the connection was reset: RST from the client at frame ${rst.frame}, in ESTABLISHED (unread data or abort)
 `), en);
     assert.ok(en.includes(`  [lost 2] The active closer goes ESTABLISHED → FIN_WAIT_1 → TIME_WAIT (through FIN_WAIT_2 in a four-way close). (0/2)
     In your capture: there is no active closer
-      the connection was reset: RST from the client at frame ${rst.frame}, in ESTABLISHED (abort)
+      the connection was reset: RST from the client at frame ${rst.frame}, in ESTABLISHED (unread data or abort)
 `), en);
     assert.ok(en.includes(`    In your capture: nobody entered TIME_WAIT: at the end (frame ${fr.length}) the client is in CLOSED and the server in CLOSED\n`), en);
     assert.ok(en.includes(`    Seen: three-way handshake: SYN at frame ${syn}`), en);
     const zh = feedbackText(gb, s04, 'zh');
     assert.ok(zh.startsWith('s04 的评语：TCP 连接的生命周期：三次握手、四次挥手、TIME_WAIT\n得分：2 / 10\n'), zh);
     assert.ok(zh.includes(`  [扣 2 分] 该连接由双方的 FIN 正常关闭：四次挥手（第二次和第三次挥手合并为一个 FIN+ACK 时为三次）。（0/2）
-    你的抓包中：连接被复位：客户端在 ESTABLISHED 状态下于第 ${rst.frame} 帧发送 RST（异常终止（abort））
+    你的抓包中：连接被复位：客户端在 ESTABLISHED 状态下于第 ${rst.frame} 帧发送 RST（有未读数据或异常终止（abort））
 `), zh);
     assert.ok(zh.includes(`    你的抓包中：没有主动关闭方\n`), zh);
     assert.ok(zh.includes(`  [扣 1 分] TIME_WAIT（2MSL 等待计时器）由主动关闭方进入。（0/1）
