@@ -408,6 +408,7 @@ class Builder {
       packets: ep.packets,
       payloadBytes: ep.payloadBytes,
       keepAlives: ep.keepAlives,
+      unacceptable: ep.rejected,
     };
   }
 }

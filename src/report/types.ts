@@ -407,7 +407,14 @@ export interface EndpointReport {
   packets: number;
   /** Payload bytes it sent, retransmissions included. */
   payloadBytes: number;
+  /** Keep-alive probes it sent (SEG.SEQ = SND.NXT-1 with 0 or 1 byte, RFC 9293 3.8.4). */
   keepAlives: number;
+  /**
+   * Segments it received that it would not accept (RFC 9293 3.10.7.4, first
+   * check): retransmitted old data, keep-alive probes, data beyond its window.
+   * Those carrying SYN, FIN or RST are also in `notes`, with the rule.
+   */
+  unacceptable: number;
 }
 
 /** Zeek conn.log conn_state (scripts/base/protocols/conn/main.zeek). */

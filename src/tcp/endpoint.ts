@@ -297,6 +297,8 @@ export class Endpoint {
   payloadBytes = 0;
   dataSegments = 0;
   keepAlives = 0;
+  /** Segments it received and would not accept (RFC 9293 3.10.7.4 first check): old duplicates, keep-alive probes, data beyond its window. */
+  rejected = 0;
   /** Its last keep-alive probe still waiting for the peer's ACK (0: none). */
   private probeFrame = 0;
   readonly rsts: RstRecord[] = [];
@@ -413,6 +415,7 @@ export class Endpoint {
     this.payloadBytes = 0;
     this.dataSegments = 0;
     this.keepAlives = 0;
+    this.rejected = 0;
     this.probeFrame = 0;
     empty(this.rsts);
     this.halfCloseBytes = 0;
@@ -1063,6 +1066,7 @@ export class Endpoint {
    */
   private notAcceptable(seg: Segment): void {
     const f = seg.flags;
+    this.rejected++;
     if (!(f & FIN)) return;
     const pos = seqAdd(seg.seq, seg.payloadLen);
     if (this.peerFinKnown && pos === this.peerFinPos) {
@@ -1357,7 +1361,7 @@ export class Endpoint {
     w.u32(peer); w.seq(this.finAckSegSeq, peer); w.seq(this.finAckValue, iss);
     w.seq(this.wndEdge, peer); w.u32(this.tsMax);
     w.u32(this.synFirstUnacked); w.u32(this.finFirstUnacked);
-    w.u32(this.packets); w.u32(this.payloadBytes); w.u32(this.dataSegments); w.u32(this.keepAlives); w.frame(this.probeFrame);
+    w.u32(this.packets); w.u32(this.payloadBytes); w.u32(this.dataSegments); w.u32(this.keepAlives); w.u32(this.rejected); w.frame(this.probeFrame);
     w.u32(this.halfCloseBytes); w.u32(this.halfCloseSegments); w.u32(this.sentSinceRecv);
     w.seq(this.rcvNxt, peer); w.seq(this.peerFinPos, peer); w.seq(this.heldFinPos, peer);
     w.u32(this.recvSinceSent); w.u32(this.peerBytesAfterFin);
@@ -1434,7 +1438,7 @@ export class Endpoint {
     this.lastAckSent = peer; this.finAckSegSeq = r.seq(peer); this.finAckValue = r.seq(iss);
     this.wndEdge = r.seq(peer); this.tsMax = r.u32();
     this.synFirstUnacked = r.u32(); this.finFirstUnacked = r.u32();
-    this.packets = r.u32(); this.payloadBytes = r.u32(); this.dataSegments = r.u32(); this.keepAlives = r.u32(); this.probeFrame = r.frame();
+    this.packets = r.u32(); this.payloadBytes = r.u32(); this.dataSegments = r.u32(); this.keepAlives = r.u32(); this.rejected = r.u32(); this.probeFrame = r.frame();
     this.halfCloseBytes = r.u32(); this.halfCloseSegments = r.u32(); this.sentSinceRecv = r.u32();
     this.rcvNxt = r.seq(peer); this.peerFinPos = r.seq(peer); this.heldFinPos = r.seq(peer);
     this.recvSinceSent = r.u32(); this.peerBytesAfterFin = r.u32();

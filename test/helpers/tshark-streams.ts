@@ -19,12 +19,13 @@ export interface TsharkStream {
   other_fin_frame: number | null;
   fin_frames: Record<string, number>;
   fin_retrans: Record<string, number>;
-  simultaneous_close: boolean;
+  /** null when fewer than two FINs were seen. */
+  simultaneous_close: boolean | null;
   rst: boolean;
   rst_from: Record<string, number>;
   first_rst_frame: number | null;
   completeness: number;
-  fin_acked_frame: Record<string, number>;
+  fin_acked_frame: Record<string, number> | null;
 }
 
 export function readStreams(file: string): TsharkStream[] {
@@ -80,5 +81,32 @@ export function checkStream(t: TsharkStream, r: ConnectionReport | undefined): C
   check('rst', ourRst === t.rst, `tshark ${t.rst}, ours ${ourRst}`);
   check('completeness', r.compat.wireshark.completeness === t.completeness,
     `tshark ${t.completeness}, ours ${r.compat.wireshark.completeness}`);
+  // Every FIN frame per endpoint, every RST per sender.
+  const finFrames: string[] = [];
+  for (const [ep, n] of Object.entries(t.fin_frames)) {
+    const side = sideOf(r, ep);
+    const mine = side === null ? -1 : r.close.finFrames[side].length;
+    if (mine !== n) finFrames.push(`${ep}: tshark ${n}, ours ${mine}`);
+  }
+  check('finFrames', finFrames.length === 0, finFrames.join('; '));
+  const rstFrom: string[] = [];
+  for (const side of ['client', 'server'] as const) {
+    const ep = addr(r[side]);
+    const theirs = t.rst_from[ep] ?? 0;
+    const mine = r.close.reset === null ? 0 : r.close.reset.count[side];
+    if (mine !== theirs) rstFrom.push(`${ep}: tshark ${theirs}, ours ${mine}`);
+  }
+  check('rstFrom', rstFrom.length === 0, rstFrom.join('; '));
+  // tshark's simultaneous close: the second FIN does not acknowledge the first.
+  const simultaneous = r.close.activeCloser === 'both';
+  check('simultaneous', simultaneous === (t.simultaneous_close === true), `tshark ${t.simultaneous_close}, ours ${r.close.kind}/${r.close.activeCloser}`);
+  // The first frame of the peer acknowledging each endpoint's first FIN.
+  const finAcked: string[] = [];
+  for (const [ep, frame] of Object.entries(t.fin_acked_frame ?? {})) {
+    const side = sideOf(r, ep);
+    const mine = side === null ? null : r.close.finFrames[side][0]?.ackedFrame ?? null;
+    if (mine !== frame) finAcked.push(`${ep}: tshark ${frame}, ours ${mine}`);
+  }
+  check('finAcked', finAcked.length === 0, finAcked.join('; '));
   return out;
 }
