@@ -8,6 +8,12 @@ const FCOMMENT = 0x10;
 /** Most decompressed bytes waiting to be read, per gzip layer. */
 const OUT_CHUNK = 256 * 1024;
 
+/** What a gunzip has taken so far: for the ratio of decompressed to compressed bytes. */
+export interface GunzipStats {
+  /** Compressed bytes inflate has used (not merely read ahead), headers and trailers included. */
+  consumed: number;
+}
+
 /**
  * Decompress a gzip stream member by member (RFC 1952), as `gzip -d` does:
  * concatenated members are read one after the other, zero padding after the
@@ -24,8 +30,10 @@ const OUT_CHUNK = 256 * 1024;
  * (the head is not a capture; a limit of source.ts) stops the inflating.
  */
 export async function* gunzipMembers(
-  first: Uint8Array, rest: AsyncIterator<Uint8Array>, warn: (message: string) => void,
+  first: Uint8Array, rest: AsyncIterator<Uint8Array>, warn: (message: string) => void, stats: GunzipStats = { consumed: 0 },
 ): AsyncGenerator<Uint8Array> {
+  /** Compressed bytes of the members before this one (headers, deflate data, trailers). */
+  let before = 0;
   let buf: Uint8Array = first;
   let pos = 0;
   let srcDone = false;
@@ -82,6 +90,7 @@ export async function* gunzipMembers(
       if (flags & FHCRC) h += 2;
       if (!(await need(h))) throw new Error('gzip header cut off');
       pos += h;
+      stats.consumed = before + h;
 
       // The deflate data, pulled: inflate's output is read (read(), never a
       // 'data' listener) one piece at a time, only as fast as the reader takes
@@ -124,6 +133,7 @@ export async function* gunzipMembers(
         if (failure) throw failure;
         const d = inflate.read() as Uint8Array | null;
         if (d !== null) {
+          stats.consumed = before + h + inflate.bytesWritten;
           yield d;
           continue;
         }
@@ -151,6 +161,8 @@ export async function* gunzipMembers(
       // CRC32 and ISIZE.
       if (!(await need(8))) throw new Error('gzip trailer cut off');
       pos += 8;
+      before += h + used + 8;
+      stats.consumed = before;
     }
   } finally {
     current?.destroy();

@@ -1,7 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { hex } from './bytes.ts';
 import type { FilePath } from './files.ts';
-import { gunzipMembers } from './gzip.ts';
+import { type GunzipStats, gunzipMembers } from './gzip.ts';
 import { CaptureError, type CaptureReader, type CaptureWarning, type Frame } from './frame.ts';
 import { ioReason, openCapture } from './open.ts';
 import { PCAP_MAGIC_NS, PCAP_MAGIC_NS_SWAPPED, PCAP_MAGIC_US, PCAP_MAGIC_US_SWAPPED, PcapReader } from './pcap.ts';
@@ -198,27 +198,21 @@ export async function readFramesFrom(
 async function readAll(
   input: AsyncIterator<Uint8Array>, file: string, onFrame: (f: Frame) => void, opts: ReadOptions,
 ): Promise<CaptureSummary> {
-  // Bytes taken from the input, for the ratio of decompressed to compressed.
-  let taken = 0;
-  const counted: AsyncIterator<Uint8Array> = {
-    next: async () => {
-      const r = await input.next();
-      if (!r.done) taken += r.value.length;
-      return r;
-    },
-  };
   // Each gzip layer, outermost first: closed when reading stops, so that
-  // inflating stops with it.
+  // inflating stops with it. The outermost one's consumed bytes are the
+  // compressed bytes behind the output so far (the file is read ahead in
+  // 4 MB chunks: a bomb's whole file is read long before it is inflated).
   const layers: AsyncGenerator<Uint8Array>[] = [];
+  const outermost: GunzipStats = { consumed: 0 };
   try {
-    return await readLayers(counted, layers, () => taken, file, onFrame, opts);
+    return await readLayers(input, layers, outermost, file, onFrame, opts);
   } finally {
     for (const g of layers.reverse()) await g.return(undefined).catch(() => undefined);
   }
 }
 
 async function readLayers(
-  input: AsyncIterator<Uint8Array>, layers: AsyncGenerator<Uint8Array>[], taken: () => number,
+  input: AsyncIterator<Uint8Array>, layers: AsyncGenerator<Uint8Array>[], outermost: GunzipStats,
   file: string, onFrame: (f: Frame) => void, opts: ReadOptions,
 ): Promise<CaptureSummary> {
   let compression: 'gzip' | null = null;
@@ -229,7 +223,7 @@ async function readLayers(
   while (head.first.length >= 2 && head.first[0] === 0x1f && head.first[1] === 0x8b) {
     if (++gzipDepth > 8) throw new CaptureError('gzip nested more than 8 times', 0, 0);
     compression = 'gzip';
-    const layer = gunzipMembers(head.first, head.rest, (m) => gzipWarnings.push(m));
+    const layer = gunzipMembers(head.first, head.rest, (m) => gzipWarnings.push(m), layers.length === 0 ? outermost : undefined);
     layers.push(layer);
     source = layer;
     try {
@@ -250,7 +244,7 @@ async function readLayers(
   const limits = opts.inflate ?? DEFAULT_INFLATE_LIMITS;
   const feed = async (chunk: Uint8Array): Promise<void> => {
     raw += chunk.length;
-    if (compression !== null) checkInflate(raw, taken(), limits, reader);
+    if (compression !== null) checkInflate(raw, outermost.consumed, limits, reader);
     reader.append(chunk);
     for (let f = reader.next(); f !== undefined; f = reader.next()) {
       onFrame(f);
