@@ -2,7 +2,7 @@
  * `tcpscope grade`: grade a class's captures with a rubric. Its options and
  * help are grade.ts's, which loads this module only when the command runs.
  */
-import { mkdir, realpath } from 'node:fs/promises';
+import { lstat, mkdir, realpath } from 'node:fs/promises';
 import { AnswersError, loadAnswers } from '../grade/answers.ts';
 import { gradeBatch } from '../grade/batch.ts';
 import { InputError } from '../grade/collect.ts';
@@ -104,6 +104,7 @@ export async function gradeAction(inputs: string[], o: GradeOptions): Promise<vo
       throw e;
     }
   }
+  const feedback = o.feedback === undefined ? null : await feedbackFolder(o.feedback);
   const out = await openOutput(o.output ?? null);
   const progress = !(o.quiet ?? false) && process.stderr.isTTY === true;
   let gb;
@@ -128,29 +129,40 @@ export async function gradeAction(inputs: string[], o: GradeOptions): Promise<vo
   const color = colorWanted(o.color, o.output === undefined && process.stdout.isTTY === true);
   out.write(renderGradebook(gb, format, { lang, color }));
   await out.close();
-  if (o.feedback !== undefined) {
-    const written = await writeFeedbackFiles(gb, o.feedback, lang);
-    if (!o.quiet) process.stderr.write(`${lang === 'zh' ? '已写入' : 'wrote'} ${written} ${lang === 'zh' ? '份评语到' : 'feedback files to'} ${termText(o.feedback)}\n`);
+  if (feedback !== null) {
+    const written = await writeFeedbackFiles(gb, feedback, lang);
+    if (!o.quiet) process.stderr.write(`${lang === 'zh' ? '已写入' : 'wrote'} ${written} ${lang === 'zh' ? '份评语到' : 'feedback files to'} ${termText(o.feedback ?? '')}\n`);
   }
   for (const s of gb.answersWithoutSubmission) process.stderr.write(`warning: --answers: student '${termText(s)}' has no submission\n`);
 }
 
 /**
- * One feedback file per student in `dir` (made if missing), each written
+ * The --feedback folder, made if missing, as its real path: checked before
+ * grading (a usage error then, not after the gradebook), and resolved once,
+ * so that every file goes to the folder as it was when grading began. A
+ * link there may be a student's (`--feedback submissions/feedback`): the
+ * folder must be named as itself.
+ */
+async function feedbackFolder(dir: string): Promise<string> {
+  if ((await lstat(dir).catch(() => null))?.isSymbolicLink()) {
+    throw new UsageError(`--feedback: ${termText(dir)} is a symbolic link: give the folder itself`);
+  }
+  try {
+    await mkdir(dir, { recursive: true });
+    return await realpath(dir);
+  } catch (e) {
+    throw new UsageError(`--feedback: cannot write to ${termText(dir)}: ${writeReason(e)}`);
+  }
+}
+
+/**
+ * One feedback file per student in `real` (feedbackFolder's), each written
  * beside its name and renamed into place (output-file.ts): a link or a file
  * a student put in the folder under a feedback file's name is replaced,
  * never written through. A file that cannot be written is a warning; the
  * others are still written. Returns how many were.
  */
-async function writeFeedbackFiles(gb: Awaited<ReturnType<typeof gradeBatch>>, dir: string, lang: 'en' | 'zh'): Promise<number> {
-  let real: string;
-  try {
-    await mkdir(dir, { recursive: true });
-    // Resolved once: every file goes to the folder as it was when writing began.
-    real = await realpath(dir);
-  } catch (e) {
-    throw new UsageError(`--feedback: cannot write to ${termText(dir)}: ${writeReason(e)}`);
-  }
+async function writeFeedbackFiles(gb: Awaited<ReturnType<typeof gradeBatch>>, real: string, lang: 'en' | 'zh'): Promise<number> {
   let written = 0;
   for (const f of feedbackFiles(gb, lang)) {
     try {

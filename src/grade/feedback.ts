@@ -72,13 +72,14 @@ export function feedbackText(gb: Gradebook, s: StudentRow, lang: Lang): string {
 
 /**
  * The stem of a feedback file's name from a student id: one name in the
- * folder, never a path. Separators, controls, DEL, C1, bidi controls, the
+ * folder, never a path. Separators, controls, DEL, C1, format characters
+ * (bidi controls, zero-width spaces), the
  * characters Windows refuses and backslashes (which spell a non-UTF-8 byte,
  * `\xNN`) become `_`; leading dots too (no hidden file, no `..`); at most
  * 200 bytes of UTF-8, so that `-N.txt` still fits NAME_MAX (255).
  */
 export function feedbackStem(student: string): string {
-  let safe = student.replace(/[\\/:*?"<>|\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufffd\ud800-\udfff]/gu, '_').replace(/^\.+/, '_');
+  let safe = student.replace(/[\\/:*?"<>|\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}\ufffd]/gu, '_').replace(/^\.+/, '_');
   while (Buffer.byteLength(safe) > 200) safe = [...safe].slice(0, -1).join('');
   return safe.trim() === '' ? '_' : safe;
 }

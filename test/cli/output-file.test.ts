@@ -72,6 +72,16 @@ describe('output files', () => {
     assert.deepEqual(temps(d), []);
   });
 
+  it('--feedback naming a symbolic link is refused: the folder must be named as itself', async () => {
+    const d = join(dir, 'fb');
+    mkdirSync(join(d, 'elsewhere'), { recursive: true });
+    symlinkSync(join(d, 'elsewhere'), join(d, 'feedback'));
+    const r = await tcpscope(['grade', capture('four-way-close.pcap'), '-r', 'lifecycle-lab', '--feedback', join(d, 'feedback'), '-j', '1', '-q']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, new RegExp(`error: --feedback: ${join(d, 'feedback')} is a symbolic link: give the folder itself\n$`));
+    assert.deepEqual(readdirSync(join(d, 'elsewhere')), []);
+  });
+
   it('-o naming a folder or a missing folder is a usage error before anything is read', async () => {
     const r = await tcpscope(['analyze', '-o', dir, capture('four-way-close.pcap')]);
     assert.equal(r.code, 2);

@@ -41,6 +41,12 @@ describe('escape: terminal', () => {
     assert.equal(termText('a\u202eb\u2066c\u2069d\u200fe\u061cf\u2028g\u2029'), 'a\\u202eb\\u2066c\\u2069d\\u200fe\\u061cf\\u2028g\\u2029');
   });
 
+  it('shows invisible format characters escaped: an id cannot pass for another', () => {
+    assert.equal(termText('s02\u200b'), 's02\\u200b');
+    assert.equal(termText('a\ufeffb\u00adc\u2060d'), 'a\\ufeffb\\xadc\\u2060d');
+    assert.equal(termText('hide\u{e0041}\u{e0042}'), 'hide\\u{e0041}\\u{e0042}');
+  });
+
   it('shows a lone surrogate escaped and leaves letters, CJK, emoji and backslashes alone', () => {
     assert.equal(termText('x\ud800y'), 'x\\ud800y');
     assert.equal(termText('主动关闭方 😀 é \\x1b'), '主动关闭方 😀 é \\x1b');

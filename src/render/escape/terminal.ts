@@ -8,23 +8,26 @@
  * one-byte CSI on terminals that take 8-bit controls), the line and paragraph
  * separators, the bidirectional embeddings, overrides, isolates and marks
  * (Unicode TR #9: U+202E shows `exe.pcap` for `pcap.exe`; the "Trojan Source"
- * attack, CVE-2021-42574) and lone UTF-16 surrogates. Names are decoded from
+ * attack, CVE-2021-42574), the other invisible format characters (a
+ * zero-width space makes `s02\u200b` look like the student `s02`; tag
+ * characters hide text) and lone UTF-16 surrogates: Unicode's categories
+ * Cc, Cf, Cs, Zl and Zp. Names are decoded from
  * their bytes before they get here, invalid UTF-8 as `\xNN`
  * (capture/files.ts), so that form is the one used for the other controls
  * too. A backslash is left as it is: a name that spells `\x1b` out is shown
  * as it is, and is as harmless.
  */
 
-/** Characters shown escaped: Unicode category Cc, U+2028/2029, the bidi controls, lone surrogates. */
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]/gu;
+/** Characters shown escaped: controls, format characters (bidi among them), lone surrogates, line and paragraph separators. */
+const UNSAFE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/gu;
 
 const SHORT: Record<string, string> = { '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 
 function escapeOne(ch: string): string {
   const short = SHORT[ch];
   if (short !== undefined) return short;
-  const c = ch.charCodeAt(0);
-  return c < 0x100 ? `\\x${c.toString(16).padStart(2, '0')}` : `\\u${c.toString(16).padStart(4, '0')}`;
+  const c = ch.codePointAt(0) ?? 0;
+  return c < 0x100 ? `\\x${c.toString(16).padStart(2, '0')}` : c < 0x10000 ? `\\u${c.toString(16).padStart(4, '0')}` : `\\u{${c.toString(16)}}`;
 }
 
 /** `s` with every character a terminal would act on shown as `\xNN`, `\uNNNN`, `\n`, `\t` or `\r`. */
