@@ -1,3 +1,4 @@
+import { type FilePath, nameText } from '../capture/files.ts';
 import type { Frame } from '../capture/frame.ts';
 import { type CaptureSummary, type ReadOptions, readFrames, readFramesFrom } from '../capture/source.ts';
 import { Decoder, type DecoderStats } from '../decode/decoder.ts';
@@ -128,12 +129,13 @@ export class Pipeline {
  * order.
  */
 export function analyzeFile(
-  path: string,
+  path: FilePath,
   settings: Settings,
   onConnection?: (r: ConnectionReport) => void,
   opts: AnalyzeOptions = {},
 ): Promise<CaptureReport> {
-  return run(path, settings, onConnection, opts, (onFrame, readOpts) => readFrames(path, onFrame, readOpts));
+  const name = typeof path === 'string' ? path : nameText(path);
+  return run(name, settings, onConnection, opts, (onFrame, readOpts) => readFrames(path, onFrame, readOpts));
 }
 
 /** Same as analyzeFile for any stream of capture bytes (a pipe, a socket); `name` is the report's `file`. */
@@ -164,6 +166,8 @@ async function run(
   const pause = opts.pause;
   if (pause) readOpts.pause = pause;
   if (pause && opts.pauseWanted) readOpts.pauseWanted = opts.pauseWanted;
+  if (opts.within) readOpts.within = opts.within;
+  if (opts.inflate) readOpts.inflate = opts.inflate;
   const summary = await read(p.onFrame, readOpts);
   if (pause) {
     // Many connections may be held at the end: let them go in steps, with the pause between.

@@ -1,11 +1,50 @@
-import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { hex } from './bytes.ts';
-import { gunzipMembers } from './gzip.ts';
+import type { FilePath } from './files.ts';
+import { type GunzipStats, gunzipMembers } from './gzip.ts';
 import { CaptureError, type CaptureReader, type CaptureWarning, type Frame } from './frame.ts';
+import { ioReason, openCapture } from './open.ts';
 import { PCAP_MAGIC_NS, PCAP_MAGIC_NS_SWAPPED, PCAP_MAGIC_US, PCAP_MAGIC_US_SWAPPED, PcapReader } from './pcap.ts';
 import { BT_SHB, PcapngReader } from './pcapng.ts';
 
 const CHUNK = 4 * 1024 * 1024;
+
+/**
+ * Default --max-inflate: most bytes a gzip-compressed capture may
+ * decompress to. A bomb's output is never held (gzip.ts), so this bounds
+ * the time it takes (about 1 GB/s inflated), not memory.
+ */
+export const DEFAULT_MAX_INFLATE = 16 * 2 ** 30;
+/**
+ * Default --max-inflate-ratio: most decompressed bytes per compressed byte.
+ * Deflate's own limit is about 1032 (long runs of one byte); captures come
+ * far below it, even of zero-filled payloads (every packet has a header,
+ * a timestamp, sequence numbers), while a gzip inside a gzip multiplies the
+ * two ratios. Checked once RATIO_AFTER bytes are out, so small files with
+ * a high ratio (a short capture of empty segments) pass.
+ */
+export const DEFAULT_MAX_INFLATE_RATIO = 1000;
+const RATIO_AFTER = 64 * 2 ** 20;
+
+/** Limits on decompression (--max-inflate, --max-inflate-ratio). */
+export interface InflateLimits {
+  maxBytes: number;
+  maxRatio: number;
+}
+
+export const DEFAULT_INFLATE_LIMITS: Readonly<InflateLimits> = { maxBytes: DEFAULT_MAX_INFLATE, maxRatio: DEFAULT_MAX_INFLATE_RATIO };
+
+/** `1.5 GiB`, `64 MiB`, `512 KiB`, `100 B`: a limit as people read it. */
+export function sizeText(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let u = 0;
+  let v = n;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${Number.isInteger(v) ? v : v.toFixed(1)} ${units[u]}`;
+}
 
 /** What was read from one capture, once it has been read to the end. */
 export interface CaptureSummary {
@@ -41,6 +80,13 @@ export interface ReadOptions {
    * their reports must not all wait for the end of the chunk.
    */
   pauseWanted?: () => boolean;
+  /**
+   * The real path of the folder the file was found in (capture/files.ts):
+   * it is opened as a file someone else put there (capture/open.ts).
+   */
+  within?: Buffer | null;
+  /** Decompression limits (default DEFAULT_INFLATE_LIMITS). */
+  inflate?: InflateLimits;
 }
 
 /** Pick the reader from the magic number: never from the file name. */
@@ -59,14 +105,21 @@ export function readerFor(first: Uint8Array): CaptureReader {
   }
 }
 
-async function* fileChunks(path: string, total: { size: number }): AsyncGenerator<Uint8Array> {
-  let fh;
+async function* fileChunks(path: FilePath, total: { size: number }, within: Buffer | null): AsyncGenerator<Uint8Array> {
+  const fh = await openCapture(path, within);
   try {
-    fh = await open(path, 'r');
-  } catch (e) {
-    throw new CaptureError(`cannot open: ${ioReason(e)}`, 0, 0);
+    yield* handleChunks(fh, total);
+  } finally {
+    await fh.close();
   }
-  try {
+}
+
+/**
+ * The bytes of an open file, in chunks of up to 4 MB; `total.size` is set
+ * to its size (0 when it is not a regular file). The handle stays open.
+ */
+export async function* handleChunks(fh: FileHandle, total: { size: number }): AsyncGenerator<Uint8Array> {
+  {
     const st = await fh.stat();
     if (st.isDirectory()) throw new CaptureError('is a directory', 0, 0);
     total.size = st.isFile() ? st.size : 0;
@@ -102,17 +155,7 @@ async function* fileChunks(path: string, total: { size: number }): AsyncGenerato
       next.catch(() => undefined);
       yield chunk;
     }
-  } finally {
-    await fh.close();
   }
-}
-
-function ioReason(e: unknown): string {
-  const code = (e as { code?: string }).code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EACCES') return 'permission denied';
-  if (code === 'EISDIR') return 'is a directory';
-  return e instanceof Error ? e.message : String(e);
 }
 
 async function* streamChunks(stream: AsyncIterable<Uint8Array | string>): AsyncGenerator<Uint8Array> {
@@ -125,15 +168,16 @@ async function* streamChunks(stream: AsyncIterable<Uint8Array | string>): AsyncG
  * Throws CaptureError when the input is not a capture at all; damage inside a
  * readable capture ends up in the summary's warnings.
  */
-export async function readFrames(path: string, onFrame: (f: Frame) => void, opts: ReadOptions = {}): Promise<CaptureSummary> {
+export async function readFrames(path: FilePath, onFrame: (f: Frame) => void, opts: ReadOptions = {}): Promise<CaptureSummary> {
   const total = { size: 0 };
-  const chunks = path === '-' ? streamChunks(process.stdin) : fileChunks(path, total);
+  const chunks = path === '-' ? streamChunks(process.stdin) : fileChunks(path, total, opts.within ?? null);
   const progress = opts.onProgress;
   const o: ReadOptions = {};
   if (progress) o.onProgress = (n) => progress(n, total.size);
   if (opts.pause) o.pause = opts.pause;
   if (opts.pauseWanted) o.pauseWanted = opts.pauseWanted;
-  return readFramesFrom(chunks, path, onFrame, o);
+  if (opts.inflate) o.inflate = opts.inflate;
+  return readFramesFrom(chunks, typeof path === 'string' ? path : path.toString('utf8'), onFrame, o);
 }
 
 /** Same as readFrames for any stream of bytes (standard input, a tcpdump pipe). */
@@ -154,6 +198,23 @@ export async function readFramesFrom(
 async function readAll(
   input: AsyncIterator<Uint8Array>, file: string, onFrame: (f: Frame) => void, opts: ReadOptions,
 ): Promise<CaptureSummary> {
+  // Each gzip layer, outermost first: closed when reading stops, so that
+  // inflating stops with it. The outermost one's consumed bytes are the
+  // compressed bytes behind the output so far (the file is read ahead in
+  // 4 MB chunks: a bomb's whole file is read long before it is inflated).
+  const layers: AsyncGenerator<Uint8Array>[] = [];
+  const outermost: GunzipStats = { consumed: 0 };
+  try {
+    return await readLayers(input, layers, outermost, file, onFrame, opts);
+  } finally {
+    for (const g of layers.reverse()) await g.return(undefined).catch(() => undefined);
+  }
+}
+
+async function readLayers(
+  input: AsyncIterator<Uint8Array>, layers: AsyncGenerator<Uint8Array>[], outermost: GunzipStats,
+  file: string, onFrame: (f: Frame) => void, opts: ReadOptions,
+): Promise<CaptureSummary> {
   let compression: 'gzip' | null = null;
   let source: AsyncIterator<Uint8Array> = input;
   let head = await sniff(source);
@@ -162,7 +223,9 @@ async function readAll(
   while (head.first.length >= 2 && head.first[0] === 0x1f && head.first[1] === 0x8b) {
     if (++gzipDepth > 8) throw new CaptureError('gzip nested more than 8 times', 0, 0);
     compression = 'gzip';
-    source = gunzipMembers(head.first, head.rest, (m) => gzipWarnings.push(m))[Symbol.asyncIterator]();
+    const layer = gunzipMembers(head.first, head.rest, (m) => gzipWarnings.push(m), layers.length === 0 ? outermost : undefined);
+    layers.push(layer);
+    source = layer;
     try {
       head = await sniff(source);
     } catch (e) {
@@ -178,8 +241,10 @@ async function readAll(
   let raw = 0;
   const pause = opts.pause;
   const wanted = pause ? opts.pauseWanted : undefined;
+  const limits = opts.inflate ?? DEFAULT_INFLATE_LIMITS;
   const feed = async (chunk: Uint8Array): Promise<void> => {
     raw += chunk.length;
+    if (compression !== null) checkInflate(raw, outermost.consumed, limits, reader);
     reader.append(chunk);
     for (let f = reader.next(); f !== undefined; f = reader.next()) {
       onFrame(f);
@@ -227,6 +292,16 @@ async function readAll(
   };
 }
 
+
+/** A gzip-compressed capture past a limit of decompression: reading stops with a CaptureError. */
+function checkInflate(out: number, taken: number, limits: InflateLimits, reader: CaptureReader): void {
+  if (out > limits.maxBytes) {
+    throw new CaptureError(`gzip: decompresses to more than ${sizeText(limits.maxBytes)} (--max-inflate); not read further`, reader.frames + 1, reader.bytesRead);
+  }
+  if (out > RATIO_AFTER && out > limits.maxRatio * taken) {
+    throw new CaptureError(`gzip: decompresses to more than ${limits.maxRatio} times its compressed size (--max-inflate-ratio): a gzip bomb?; not read further`, reader.frames + 1, reader.bytesRead);
+  }
+}
 
 /** Read at least 4 bytes (or all there is) from the start of a stream. */
 async function sniff(it: AsyncIterator<Uint8Array>): Promise<{ first: Uint8Array; rest: AsyncIterator<Uint8Array> }> {

@@ -44,8 +44,10 @@ function common(cmd: Command): Command {
     .addOption(new Option('--lang <lang>', 'language of labels and explanations (default: from LANG)').choices(['en', 'zh']))
     .option('--no-color', 'no colour (also NO_COLOR=1; colour is only used on a terminal)')
     .option('--max-connections <N>', `most connections held at once; beyond it the one idle the longest is reported early, as if the capture had ended then, and counted in a warning (about 450 bytes each while lingering in TIME_WAIT or idle, 2-4 KB while active; default ${DEFAULT_MAX_CONNECTIONS})`)
+    .option('--max-inflate <size>', 'most bytes a gzip-compressed capture may decompress to; past it reading stops with an error (default 16G; K, M, G, T are powers of 1024)')
+    .option('--max-inflate-ratio <n>', 'most decompressed bytes per compressed byte, checked past 64 MiB: a gzip bomb stops with an error (default 1000)')
     .option('-q, --quiet', 'no progress bar')
-    .option('-o, --output <file>', 'write to FILE instead of standard output');
+    .option('-o, --output <file>', 'write to FILE instead of standard output (written beside it, then renamed onto it: never through a link)');
 }
 
 const actions = (): Promise<typeof import('./actions.ts')> => import('./actions.ts');

@@ -99,6 +99,7 @@ const M: Record<string, Entry> = {
   'gb.copyTitle': { en: 'Submissions sharing the same capture', zh: '抓包相同的提交' },
   'gb.copyLine': { en: '{students}: {how}', zh: '{students}：{how}' },
   'gb.noCopies': { en: 'No two submissions share a capture.', zh: '没有发现相同的抓包。' },
+  'gb.duplicate': { en: 'DUPLICATE student id (another submission has it too)', zh: '学号重复（另一份提交也是这个学号）' },
   'gb.stats': { en: 'mean {mean} / {max}, median {median}; {zero} with 0 points, {broken} unreadable or damaged', zh: '平均 {mean} / {max}，中位数 {median}；{zero} 人 0 分，{broken} 个文件无法读取或已损坏' },
 
   'status.graded': { en: 'graded', zh: '已评分' },

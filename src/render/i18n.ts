@@ -12,6 +12,7 @@ import type {
   ActiveCloser, Cause, Caveat, ClientFrom, CloseKind, HandshakeKind, ResetCause, ResetReport, SegmentNote, Side, TimeWaitEvidence,
   TimeWaitVerdict,
 } from '../report/types.ts';
+import { termText } from './escape/terminal.ts';
 
 export type Lang = 'en' | 'zh';
 export const LANGS: readonly Lang[] = ['en', 'zh'];
@@ -407,12 +408,13 @@ export function clientFromLabel(lang: Lang, c: ClientFrom): string {
 
 /**
  * `warning: <file>: frame N (byte offset O): <what>`. Readers often start
- * their message with the same `frame N at offset O: `; it is said once.
+ * their message with the same `frame N at offset O: `; it is said once. The
+ * name and the message are escaped for the terminal (escape/terminal.ts).
  */
 export function warningLine(lang: Lang, file: string, w: { frame: number; offset: number; message: string }): string {
   const prefix = `frame ${w.frame} at offset ${w.offset}: `;
   const message = w.message.startsWith(prefix) ? w.message.slice(prefix.length) : w.message;
-  return t(lang, 'cli.warning', { file, frame: w.frame, offset: w.offset, message });
+  return t(lang, 'cli.warning', { file: termText(file), frame: w.frame, offset: w.offset, message: termText(message) });
 }
 
 /** All messages, for tests: every key has both languages. */

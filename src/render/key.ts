@@ -9,6 +9,7 @@ import type { ConnectionReport, SeqValue, Side, TransitionReport } from '../repo
 import {
   type Lang, caveatLabel, closeLabel, closerLabel, evidenceLabel, handshakeLabel, noteLabel, resetCauseLabel, sideLabel, t, verdictLabel,
 } from './i18n.ts';
+import { termText } from './escape/terminal.ts';
 import { duration, endpointText, palette } from './text.ts';
 
 export interface KeyOptions {
@@ -66,7 +67,7 @@ export function renderKey(c: ConnectionReport, opts: KeyOptions): string {
   const p = palette(opts.color);
   const cl = c.close;
   const out: string[] = [];
-  out.push(p.bold(t(lang, 'key.title', { stream: c.stream, file: opts.file })));
+  out.push(p.bold(t(lang, 'key.title', { stream: c.stream, file: termText(opts.file) })));
   out.push(t(lang, 'key.header', { client: endpointText(c.client), server: endpointText(c.server), hs: handshakeLabel(lang, c.handshake.kind), close: closeLabel(lang, cl.kind) }));
   const active = cl.activeCloser;
   const passive = active === 'client' ? 'server' : active === 'server' ? 'client' : null;

@@ -7,6 +7,7 @@
  */
 import type { Ladder, LadderFold, LadderRow } from './ladder.ts';
 import { type Lang, t } from './i18n.ts';
+import { termText } from './escape/terminal.ts';
 import { displayWidth, endpointText, padEnd, padStart, palette, type Palette } from './text.ts';
 
 export interface TimelineOptions {
@@ -31,7 +32,7 @@ export function renderTimeline(ladder: Ladder, opts: TimelineOptions): string {
   const bar = p.dim('│');
   const out: string[] = [];
 
-  out.push(p.bold(t(lang, 'tl.title', { stream: c.stream, file: opts.file })));
+  out.push(p.bold(t(lang, 'tl.title', { stream: c.stream, file: termText(opts.file) })));
   out.push(`${t(lang, 'side.client')} ${endpointText(c.client)}  ->  ${t(lang, 'side.server')} ${endpointText(c.server)}   ${t(lang, 'tl.start', { time: ladder.start })}   ${p.dim(t(lang, 'tl.hint', { filter: c.compat.wireshark.filter }))}`);
   out.push('');
   out.push(

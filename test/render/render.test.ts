@@ -13,10 +13,10 @@ import { parseFilter } from '../../src/cli/filter.ts';
 import { colorWanted } from '../../src/cli/run.ts';
 import { makeSettings } from '../../src/report/settings.ts';
 import type { ConnectionReport } from '../../src/report/types.ts';
-import { csvCell } from '../../src/render/csv.ts';
+import { csvCell } from '../../src/render/escape/csv.ts';
 import { allMessages, langFromEnv, t } from '../../src/render/i18n.ts';
 import { buildLadder } from '../../src/render/ladder.ts';
-import { mdCell } from '../../src/render/markdown.ts';
+import { mdCell } from '../../src/render/escape/markdown.ts';
 import { displayWidth, duration, parseIso, relTime } from '../../src/render/text.ts';
 import { capturesDir } from '../helpers/paths.ts';
 
