@@ -252,6 +252,7 @@ const M = {
   'tr.SYN+ACK not captured (inferred from the ACK of it)': { en: 'SYN+ACK not captured (inferred from the ACK of it)', zh: '未抓到 SYN+ACK（由其 ACK 推断）' },
   'tr.ACK of our SYN not captured (inferred: it acknowledged data sent after the handshake)': { en: 'ACK of our SYN not captured (inferred: it acknowledged data sent after the handshake)', zh: '未抓到对本端 SYN 的确认（推断：它确认了握手之后发来的数据）' },
   'tr.FIN not captured (inferred from the ACK of it)': { en: 'FIN not captured (inferred from the ACK of it)', zh: '未抓到 FIN（由其 ACK 推断）' },
+  'tr.ACK of our FIN not captured (inferred: the FIN was not sent again)': { en: 'ACK of our FIN not captured (inferred: the FIN was not sent again)', zh: '未抓到对本端 FIN 的确认（推断：FIN 没有再重传）' },
 
   // How the client was told apart (the English is the raw value).
   'clientFrom.syn': { en: 'syn', zh: 'SYN' },

@@ -17,6 +17,8 @@ const ADDR = new Uint32Array(4);
 
 /** Turns a finished Connection into its report (verdicts and textbook values). */
 export function buildReport(c: Connection, settings: Settings): ConnectionReport {
+  // The connection is final: what the silence at its end proves (Connection.settle).
+  c.settle();
   const b = new Builder(c, settings);
   return b.build();
 }
@@ -96,7 +98,10 @@ class Builder {
     const svRst = sv.rsts.length > 0 ? sv.rsts[0] : null;
     const clRst = cl.rsts.length > 0 ? cl.rsts[0] : null;
     let kind: HandshakeKind;
-    if (cl.synCopies.length === 0) kind = 'not-captured';
+    // A captured SYN+ACK proves the SYN (its ack is x+1): a capture without the
+    // client's side, or started between the two, holds a three-way handshake too.
+    if (cl.synCopies.length === 0 && sv.synCopies.length === 0) kind = 'not-captured';
+    else if (cl.synCopies.length === 0) kind = 'three-way';
     else if (simultaneous) kind = 'simultaneous-open';
     else if (clRst !== null && clRst.answersSynAck) kind = 'aborted';
     else if (sv.synCopies.length > 0 || (sv.issKnown && sv.issInferred)) kind = 'three-way';
@@ -120,12 +125,16 @@ class Builder {
     };
   }
 
-  /** Frame at which the endpoint's FIN first appears (captured, or the frame of the ACK it was inferred from). */
+  /**
+   * Frame at which the endpoint's FIN first appears: captured, or just before
+   * the ACK it was inferred from (that FIN was sent before anything the ACK's
+   * segment carries, a FIN in it included).
+   */
   private finFrame(ep: Endpoint): number {
     if (!ep.finKnown) return Infinity;
     let f = ep.finCopies.length > 0 ? ep.finCopies[0].frame : Infinity;
     for (const t of ep.transitions) {
-      if (t.cause === 'FIN not captured (inferred from the ACK of it)' && t.frame < f) f = t.frame;
+      if (t.cause === 'FIN not captured (inferred from the ACK of it)' && t.frame - 0.5 < f) f = t.frame - 0.5;
     }
     return f;
   }
@@ -171,6 +180,10 @@ class Builder {
     } else if (hk === 'unanswered') {
       // SYNs and no answer: there never was a connection to close.
       kind = 'never-opened';
+      activeCloser = null;
+    } else if (hk === 'aborted') {
+      // The client answered the SYN+ACK with RST: there was no connection to close.
+      kind = 'reset';
       activeCloser = null;
     } else if (ended !== null && ended.rec.frame < gracefulDone) {
       // The active closer is the side whose close came first, FIN or RST.

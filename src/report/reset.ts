@@ -33,9 +33,12 @@ export interface ResetVerdict {
  *    seq = the ACK it answers), the same a host that had already dropped the
  *    connection sends: when the RST has that form and the sender's FIN was
  *    acknowledged, `no-connection` stays possible too.
- * 5. `no-connection` - the sender's FIN had been acknowledged and it
- *    answered a segment with that bare RST: it no longer had the connection
- *    (Linux drops an orphaned FIN_WAIT_2 socket after tcp_fin_timeout).
+ * 5. `no-connection` - it answered a segment with that bare RST (no ACK
+ *    bit, seq = the ACK it answers): the form of a host without the
+ *    connection; a live socket's RST carries ACK (Linux's
+ *    tcp_send_active_reset, as other stacks' aborts). Linux drops an
+ *    orphaned FIN_WAIT_2 socket after tcp_fin_timeout, and an aborted one
+ *    at once.
  * 6. `unread-data` - the sender had received payload it never acknowledged
  *    before the RST: Linux's close() with unread data sends RST instead of
  *    FIN (tcp_close, RFC 2525 2.17).
@@ -79,9 +82,11 @@ export function classifyReset(c: Connection, by: Side, sender: Endpoint, rst: Rs
     return one('data-after-close', `inferred: ${what} (frame ${rst.frame}): data reached a side that had closed ` +
       '(Linux resets a closed socket that receives data)');
   }
-  if (rst.finSent && rst.finAcked && rst.noSocketForm) {
-    return one('no-connection', `inferred: the ${by}'s FIN had been acknowledged (it was in ${st}) and it answered ${answered} with ${bare}: ` +
-      'it had already forgotten the connection (Linux drops an orphaned FIN_WAIT_2 socket after tcp_fin_timeout)');
+  if (rst.noSocketForm) {
+    const had = rst.finSent && rst.finAcked
+      ? `the ${by}'s FIN had been acknowledged (it was in ${st}) and it` : `the ${by} (in ${st} as far as the capture shows)`;
+    return one('no-connection', `inferred: ${had} answered ${answered} with ${bare}: it no longer had the connection ` +
+      '(a live socket\'s RST carries ACK; Linux drops an orphaned FIN_WAIT_2 socket after tcp_fin_timeout, and an aborted one at once)');
   }
   if (rst.unackedPeerBytes > 0) {
     return one('unread-data', `inferred: the ${by} had received ${rst.unackedPeerBytes} byte(s) of payload it never acknowledged ` +

@@ -1,5 +1,5 @@
 import { ACK, FIN, RST, SYN, type Segment } from '../decode/segment.ts';
-import { Endpoint, FinBasis, NxtBasis } from './endpoint.ts';
+import { Endpoint, FinBasis, NxtBasis, secondsBetween } from './endpoint.ts';
 import { NoteKind, NoteList } from './notes.ts';
 import type { TcpObserver } from './observer.ts';
 import { seqAdd, seqDiff, seqGt } from './seq.ts';
@@ -38,6 +38,9 @@ const HISTORIES = new Map<number, string>();
 
 const CLIENT_FROM: readonly ClientFrom[] = ['syn', 'syn-ack', 'port', 'first-frame'];
 const END_REASONS: readonly EndReason[] = ['capture-end', 'expired', 'replaced'];
+
+/** Seconds without a retransmission after which an unseen peer's ACK of a FIN is inferred (Connection.settle). */
+const SILENT_FIN_SECONDS = 1;
 
 /** Word of `pack`'s output holding endSec (endNsec follows, the last of its whole words). */
 const PACKED_END = 10;
@@ -445,10 +448,31 @@ export class Connection {
     }
 
     if (f & FIN) this.sawFin = true;
-    if (f & RST) this.sawRst = true;
 
     from.sent(seg);
     to.received(seg);
+    // Only a RST its receiver took ends the connection for a later SYN on the
+    // 4-tuple (Tracker.startsNew): an injected or stale one must not split it.
+    if ((f & RST) && from.rsts.length > 0) {
+      const taken = from.rsts[from.rsts.length - 1].taken;
+      if (taken === 'reset' || taken === 'untested') this.sawRst = true;
+    }
+  }
+
+  /**
+   * The capture has ended for this connection (endSec, endNsec are set): what
+   * the silence after the last segment proves. In a capture of one direction,
+   * an endpoint that sent its FIN and did not send it again for a second (RFC
+   * 6298's lowest retransmission timeout; Linux's is 200 ms) had its FIN
+   * acknowledged by the unseen peer: an unacknowledged FIN is retransmitted.
+   */
+  settle(): void {
+    for (const ep of [this.ep0, this.ep1]) {
+      if (ep.peer.packets > 0 || !ep.finKnown || !ep.finCaptured || ep.finAcked) continue;
+      const last = ep.finCopies[ep.finCopies.length - 1];
+      if (last === undefined || secondsBetween(last.tsSec, last.tsNsec, this.endSec, this.endNsec) < SILENT_FIN_SECONDS) continue;
+      ep.inferFinAcked({ frame: this.lastFrame, tsSec: this.lastSec, tsNsec: this.lastNsec });
+    }
   }
 
   private inferStart(seg: Segment, dir: 0 | 1, from: Endpoint, to: Endpoint): void {

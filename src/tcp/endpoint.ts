@@ -35,6 +35,7 @@ export type Cause =
   | 'SYN not captured (inferred from the SYN+ACK)'
   | 'SYN+ACK not captured (inferred from the ACK of it)'
   | 'ACK of our SYN not captured (inferred: it acknowledged data sent after the handshake)'
+  | 'ACK of our FIN not captured (inferred: the FIN was not sent again)'
   | 'FIN not captured (inferred from the ACK of it)';
 
 /** Every Cause, indexed for packing (frozen.ts). */
@@ -49,6 +50,7 @@ const CAUSES = [
   'SYN+ACK not captured (inferred from the ACK of it)',
   'ACK of our SYN not captured (inferred: it acknowledged data sent after the handshake)',
   'FIN not captured (inferred from the ACK of it)',
+  'ACK of our FIN not captured (inferred: the FIN was not sent again)',
 ] as const satisfies readonly Cause[];
 /** Index of each Cause in CAUSES. */
 const CAUSE_INDEX: ReadonlyMap<string, number> = new Map(CAUSES.map((c, i) => [c, i]));
@@ -1324,6 +1326,20 @@ export class Endpoint {
     this.finAckFrame = 0;
     this.finAckSegSeq = 0;
     this.finAckValue = 0;
+  }
+
+  /**
+   * Its FIN was acknowledged by a peer the capture never shows (see
+   * Connection.settle), at the end of what the capture shows.
+   */
+  inferFinAcked(m: Moment): void {
+    this.finAcked = true;
+    this.finAckFrame = m.frame;
+    this.finFirstUnacked = this.finCopies.length;
+    const cause: Cause = 'ACK of our FIN not captured (inferred: the FIN was not sent again)';
+    if (this.state === State.FIN_WAIT_1) this.go(State.FIN_WAIT_2, m, cause, true);
+    else if (this.state === State.CLOSING) this.go(State.TIME_WAIT, m, cause, true);
+    else if (this.state === State.LAST_ACK) this.go(State.CLOSED, m, cause, true);
   }
 
   /**

@@ -55,7 +55,9 @@ export function asExpected(r: ConnectionReport): ExpectedConnection {
     finRetransmissions: r.close.finRetransmissions,
     synRetransmissions: r.handshake.synRetransmissions,
     halfClose: r.close.halfClose === null ? null : { side: r.close.halfClose.side, bytes: r.close.halfClose.bytes },
-    reset: r.close.reset === null ? null : { by: r.close.reset.by, cause: r.close.reset.cause, candidates: r.close.reset.candidates },
+    // The RST that ended the connection (one its receiver did not take, or after which the hosts went on, ended nothing).
+    reset: r.close.reset === null || !r.close.reset.effective ? null
+      : { by: r.close.reset.by, cause: r.close.reset.cause, candidates: r.close.reset.candidates },
     finalStates: { client: r.endpoints.client.finalState, server: r.endpoints.server.finalState },
     timeWaitVerdict: r.timeWait.verdict,
   };

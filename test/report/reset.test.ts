@@ -25,8 +25,10 @@ describe('RST causes', () => {
       .send({ flags: RST, seq: ISS + 1 });
     const r = report(p);
     assert.equal(r.handshake.kind, 'aborted');
+    // The RST ended the attempt; there was no connection to close.
     assert.equal(r.close.kind, 'reset');
-    assert.equal(r.close.activeCloser, 'client');
+    assert.equal(r.close.activeCloser, null);
+    assert.equal(r.close.reset?.by, 'client');
     assert.equal(r.close.reset?.cause, 'handshake-aborted');
     // The SYN+ACK found no connection in SYN-SENT: the client never was ESTABLISHED.
     assert.deepEqual(p.local.transitions.map((t) => stateName(t.to)), ['SYN_SENT', 'CLOSED']);
