@@ -145,15 +145,16 @@ export interface CopyReport {
  * How the connection opened.
  * - `three-way`: SYN, SYN+ACK, ACK (RFC 9293 figure 6), possibly with
  *   retransmissions; `inferred` when the SYN+ACK is known only from the
- *   client's ACK of it (a capture of one direction);
+ *   client's ACK of it, or the SYN only from the SYN+ACK (a capture of one
+ *   direction, or one that began between the two);
  * - `simultaneous-open`: both ends sent a SYN without ACK and each went
  *   SYN_SENT -> SYN_RCVD -> ESTABLISHED (RFC 9293 figure 7);
  * - `refused`: the SYN was answered with RST (nothing listening, RFC 9293 3.10.7.1);
  * - `aborted`: the client answered the SYN+ACK with RST instead of ACK (the
  *   half-open scan pattern, or a client that gave up): the handshake never completed;
  * - `unanswered`: SYN(s) and no answer captured: the connection never opened;
- * - `not-captured`: the capture holds no SYN of the client (started mid-connection,
- *   or only the SYN+ACK was captured).
+ * - `not-captured`: the capture holds neither SYN nor SYN+ACK (it started
+ *   mid-connection).
  */
 export type HandshakeKind = 'three-way' | 'simultaneous-open' | 'refused' | 'aborted' | 'unanswered' | 'not-captured';
 
