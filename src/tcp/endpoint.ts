@@ -307,8 +307,6 @@ export class Endpoint {
   /** Data it sent after it had received the peer's FIN (the segment acknowledged that FIN). */
   halfCloseBytes = 0;
   halfCloseSegments = 0;
-  /** New payload bytes since it last received payload (what it sent in answer). */
-  private sentSinceRecv = 0;
 
   // ---- what it received ----
   peerSynReceived = false;
@@ -422,7 +420,6 @@ export class Endpoint {
     empty(this.rsts);
     this.halfCloseBytes = 0;
     this.halfCloseSegments = 0;
-    this.sentSinceRecv = 0;
     this.peerSynReceived = false;
     this.rcvKnown = false;
     this.rcvNxt = 0;
@@ -609,8 +606,7 @@ export class Endpoint {
         this.halfCloseBytes += newBytes;
         this.halfCloseSegments++;
       }
-      this.sentSinceRecv += newBytes;
-      this.peer.recvSinceSent = 0;
+      this.recvSinceSent = 0;
       if (this.peer.finKnown) this.peer.peerBytesAfterFin += newBytes;
     }
     if (!otherIsn && (!this.nxtKnown || seqGt(end, this.dataNxt))) {
@@ -1378,7 +1374,7 @@ export class Endpoint {
     w.seq(this.wndEdge, peer); w.u32(this.tsMax);
     w.u32(this.synFirstUnacked); w.u32(this.finFirstUnacked);
     w.u32(this.packets); w.u32(this.payloadBytes); w.u32(this.dataSegments); w.u32(this.keepAlives); w.u32(this.rejected); w.frame(this.probeFrame);
-    w.u32(this.halfCloseBytes); w.u32(this.halfCloseSegments); w.u32(this.sentSinceRecv);
+    w.u32(this.halfCloseBytes); w.u32(this.halfCloseSegments);
     w.seq(this.rcvNxt, peer); w.seq(this.peerFinPos, peer); w.seq(this.heldFinPos, peer);
     w.u32(this.recvSinceSent); w.u32(this.peerBytesAfterFin);
     w.frame(this.lastRecvFrame); w.u32(this.lastRecvFlags); w.u32(this.lastRecvLen); w.seq(this.lastRecvAck, iss);
@@ -1455,7 +1451,7 @@ export class Endpoint {
     this.wndEdge = r.seq(peer); this.tsMax = r.u32();
     this.synFirstUnacked = r.u32(); this.finFirstUnacked = r.u32();
     this.packets = r.u32(); this.payloadBytes = r.u32(); this.dataSegments = r.u32(); this.keepAlives = r.u32(); this.rejected = r.u32(); this.probeFrame = r.frame();
-    this.halfCloseBytes = r.u32(); this.halfCloseSegments = r.u32(); this.sentSinceRecv = r.u32();
+    this.halfCloseBytes = r.u32(); this.halfCloseSegments = r.u32();
     this.rcvNxt = r.seq(peer); this.peerFinPos = r.seq(peer); this.heldFinPos = r.seq(peer);
     this.recvSinceSent = r.u32(); this.peerBytesAfterFin = r.u32();
     this.lastRecvFrame = r.frame(); this.lastRecvFlags = r.u32(); this.lastRecvLen = r.u32(); this.lastRecvAck = r.seq(iss);
