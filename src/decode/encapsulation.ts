@@ -49,8 +49,14 @@ export const TUNNEL_NAMES = [
   'none', 'vxlan', 'vxlan-gpe', 'geneve', 'gre', 'erspan', 'ipv4-in-ipv4', 'ipv6-in-ipv4', 'ipv4-in-ipv6',
   'ipv6-in-ipv6', 'mpls', 'gtp-u', 'pppoe', 'teredo', 'l2tp', 'pptp', 'etherip',
 ] as const;
-export type TunnelName = (typeof TUNNEL_NAMES)[number];
+export type TunnelName = Exclude<(typeof TUNNEL_NAMES)[number], 'none'>;
 export const TUNNEL_KINDS = TUNNEL_NAMES.length;
+
+/** JSON name of a Tunnel kind other than None. */
+export function tunnelName(kind: number): TunnelName {
+  if (kind <= Tunnel.None || kind >= TUNNEL_KINDS) throw new RangeError(`no tunnel kind ${kind}`);
+  return TUNNEL_NAMES[kind] as TunnelName;
+}
 
 /**
  * Encapsulations recognised but not followed: the decoding of a frame stops

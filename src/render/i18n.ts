@@ -100,6 +100,7 @@ const M = {
   'sum.decode.malformed': { en: '{n} malformed', zh: '{n} 帧格式错误' },
   'sum.decode.duplicates': { en: '{n} loopback duplicates (tcpdump -i any) counted once', zh: '{n} 帧环回重复（tcpdump -i any），只计一次' },
   'sum.decode.link': { en: '{n} of unsupported link type {lt}', zh: '{n} 帧链路类型 {lt} 不支持' },
+  'sum.decode.undecoded': { en: '{n} in encapsulations tcpscope does not decode, which may hold TCP ({kinds})', zh: '{n} 帧封装未能解码，其中可能含 TCP（{kinds}）' },
   'sum.capture': { en: '{file}: {format}, {frames} frames, {segments} TCP segments, {n} connection(s)', zh: '{file}：{format}，{frames} 帧，{segments} 个 TCP 报文段，{n} 条连接' },
   'sum.noConnections': { en: 'no TCP connection matched', zh: '没有匹配的 TCP 连接' },
   'sum.sep': { en: '; ', zh: '；' },

@@ -4,6 +4,7 @@ import { State, stateName } from '../tcp/state.ts';
 import { compatReport } from './compat.ts';
 import { ipText, isoTime } from './format.ts';
 import { classifyReset } from './reset.ts';
+import { tunnelReport } from './tunnel.ts';
 import type {
   AckRef, ActiveCloser, CloseKind, CloseReport, ConnectionReport, CopyReport, EndpointReport,
   HalfCloseReport, HandshakeKind, HandshakeReport, ResetReport, SeqValue, Settings, Side,
@@ -76,6 +77,7 @@ class Builder {
       timeWait: this.timeWait(),
       endpoints: { client: this.endpoint(this.cl), server: this.endpoint(this.sv) },
       reuse: c.previousStream >= 0 ? { previousStream: c.previousStream, gapSeconds: round9(c.reuseGapSeconds) } : null,
+      tunnel: tunnelReport(c),
       compat: compatReport(c),
     };
   }
