@@ -39,6 +39,8 @@ interface Expected {
   capture: string;
   scenario: string;
   frames: number;
+  /** Scenarios inside a tunnel: the tunnel every connection's report names. */
+  tunnel?: TunnelReport;
   tshark: { retransmissions: number[]; completeness: number[] };
   connections: ExpectedConnection[];
 }
@@ -84,6 +86,7 @@ describe('kernel captures in fixtures/captures', () => {
       assert.deepEqual(cap.connections.map(asExpected), exp.connections);
       assert.deepEqual(cap.connections.map((c) => c.compat.wireshark.completeness), exp.tshark.completeness,
         'tcp.completeness per stream');
+      for (const c of cap.connections) assert.deepEqual(c.tunnel, exp.tunnel ?? null, `stream ${c.stream}: tunnel`);
       const retrans = cap.connections
         .flatMap((c) => [...c.close.finFrames.client.slice(1), ...c.close.finFrames.server.slice(1),
           ...c.handshake.synFrames.slice(1), ...c.handshake.synAckFrames.slice(1)])
