@@ -224,7 +224,7 @@ export class Decoder {
           } else if (proto === IPPROTO_GRE) {
             r = decodeGre(buf, ip.payloadOffset, ip.payloadEnd, ip.payloadLen, link);
           } else if (proto === IPPROTO_UDP) {
-            r = decodeUdp(buf, ip.payloadOffset, ip.payloadEnd, ip.payloadLen, link);
+            r = decodeUdp(buf, ip.payloadOffset, ip.payloadEnd, ip.payloadLen, link, ip.firstFragment);
           } else if (proto === IPPROTO_ESP) {
             return link.stopUndecoded(Undecoded.Esp);
           } else if (proto === IPPROTO_L2TP) {

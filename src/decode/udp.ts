@@ -30,8 +30,13 @@ function isTunnelPort(port: number): boolean {
 /**
  * Decodes the UDP datagram at `off` (`len` bytes by the IP header, captured
  * up to `end`) when it is a tunnel: sets the inner network layer in `link`.
+ * `firstFragment`: the IP packet is the first fragment of a datagram, so
+ * the UDP length may go past it (the inner packet then ends in a later
+ * fragment, as for TCP in a first fragment).
  */
-export function decodeUdp(buf: Uint8Array, off: number, end: number, len: number, link: LinkInfo): LayerResult {
+export function decodeUdp(
+  buf: Uint8Array, off: number, end: number, len: number, link: LinkInfo, firstFragment: boolean,
+): LayerResult {
   if (off + 4 > end) return DecodeStatus.NotTcp;
   const sport = u16(buf, off);
   const dport = u16(buf, off + 2);
@@ -44,7 +49,7 @@ export function decodeUdp(buf: Uint8Array, off: number, end: number, len: number
   // The UDP length (0 in a jumbogram, RFC 2675) may only shorten what IP says.
   let udpLen = u16(buf, off + 4);
   if (udpLen === 0) udpLen = len;
-  if (udpLen < UDP_HEADER_LEN || udpLen > len) return DecodeStatus.Malformed;
+  if (udpLen < UDP_HEADER_LEN || (udpLen > len && !firstFragment)) return DecodeStatus.Malformed;
   const p = off + UDP_HEADER_LEN;
   const payloadEnd = off + udpLen < end ? off + udpLen : end;
   const n = udpLen - UDP_HEADER_LEN;

@@ -90,6 +90,14 @@ describe('UDP tunnels', () => {
     assert.equal(decode(ethernet(0x0800, udp4(40000, 4789, vxlan(1, innerEth()), 500))), DecodeStatus.Malformed);
   });
 
+  it('a first IP fragment may hold only the start of the UDP datagram: the inner TCP header is still read', () => {
+    const dgram = vxlan(1, ethernet(0x0800, ipv4({}, tcp({ payload: 1000 }))));
+    const udp = cat(be16(40000), be16(4789), be16(8 + dgram.length), [0, 0], dgram).subarray(0, 200);
+    assert.equal(decode(ethernet(0x0800, ipv4({ proto: 17, moreFragments: true }, udp))), DecodeStatus.Tcp);
+    assert.equal(seg.payloadLen, 1000);
+    assert.equal(seg.firstFragment, true);
+  });
+
   it('the inner packet ends where the UDP length says, not at the end of the frame', () => {
     const dgram = vxlan(1, innerEth());
     const bytes = ethernet(0x0800, ipv4({ proto: 17 }, cat(be16(1), be16(4789), be16(8 + dgram.length), [0, 0], dgram, new Uint8Array(12))));
