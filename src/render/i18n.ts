@@ -113,6 +113,9 @@ const M = {
 
   // Timeline.
   'tl.title': { en: 'Timeline of stream {stream} in {file}', zh: '{file} 中流 {stream} 的时序图' },
+  'tl.tunnel': { en: 'inside {tunnel}', zh: '封装于 {tunnel}' },
+  'tl.tunnel.reverse': { en: ' (the other way {reverse})', zh: '（反方向 {reverse}）' },
+  'tl.tunnel.ambiguous': { en: '; segments of one direction came in different tunnels: these may be several connections that share addresses and ports', zh: '；同一方向的报文段来自不同的隧道：可能是地址和端口相同的多条连接' },
   'tl.hint': { en: 'In Wireshark: {filter}', zh: 'Wireshark 过滤器：{filter}' },
   'tl.frame': { en: 'frame', zh: '帧' },
   'tl.time': { en: 'time (s)', zh: '时间 (s)' },
