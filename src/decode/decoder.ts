@@ -39,7 +39,7 @@ import { Tunnel, TUNNEL_KINDS, Undecoded, UNDECODED_KINDS } from './encapsulatio
  * Network layers decoded before giving up (IP, Ethernet in a tunnel, an
  * MPLS stack, a tunnel header each count one): the deepest stack here,
  * Ethernet / MPLS / Ethernet pseudowire / IPv4 / UDP VXLAN / Ethernet /
- * IPv4 / GRE / IPv6 / TCP, takes 7. Deeper frames count as Undecoded
+ * IPv4 / GRE / IPv6 / TCP, takes 6. Deeper frames count as Undecoded
  * `nesting`; the bound also keeps a crafted frame from costing much.
  */
 const MAX_LAYERS = 12;
