@@ -422,12 +422,12 @@ export interface TunnelRef {
 }
 
 /**
- * The innermost tunnel the connection's segments came in. tcpscope keeps
- * one connection per 4-tuple whatever the tunnel, as Wireshark's tcp.stream
- * does (a tunnel id cannot be part of the key: GTP-U TEIDs, GRE keys and
- * MPLS labels are often different per direction).
+ * The innermost tunnel the connection's segments came in; `kind` and `id`
+ * are those of its first segment. tcpscope keeps one connection per 4-tuple
+ * whatever the tunnel, as Wireshark's tcp.stream does (a tunnel id cannot be
+ * part of the key: GTP-U TEIDs, GRE keys and MPLS labels are often different
+ * per direction).
  */
-/** `kind` and `id` are those of the connection's first segment. */
 export interface TunnelReport extends TunnelRef {
   /** The tunnel of the first segment the other side sent, when it differs from the first segment's; else null. */
   reverse: TunnelRef | null;
