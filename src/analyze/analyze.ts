@@ -3,6 +3,7 @@ import type { Frame } from '../capture/frame.ts';
 import { type CaptureSummary, type ReadOptions, readFrames, readFramesFrom } from '../capture/source.ts';
 import { Decoder, type DecoderStats } from '../decode/decoder.ts';
 import { DecodeStatus, Segment } from '../decode/segment.ts';
+import { tunnelName, UNDECODED_NAMES } from '../decode/encapsulation.ts';
 import { buildReport } from '../report/build.ts';
 import type { CaptureReport, ConnectionReport, DecodeCounts, Settings } from '../report/types.ts';
 import type { Connection } from '../tcp/connection.ts';
@@ -188,5 +189,7 @@ function decodeCounts(s: DecoderStats): DecodeCounts {
     malformed: s.malformed,
     loopbackDuplicates: s.duplicates,
     unsupportedLinkTypes: [...s.unsupportedLinkTypes].sort((a, b) => a[0] - b[0]).map(([linkType, frames]) => ({ linkType, frames })),
+    undecodedEncapsulations: s.undecoded.flatMap((frames, k) => (frames > 0 ? [{ kind: UNDECODED_NAMES[k], frames }] : [])),
+    tunnels: s.tunnels.flatMap((segments, k) => (k > 0 && segments > 0 ? [{ kind: tunnelName(k), segments }] : [])),
   };
 }

@@ -55,7 +55,7 @@ const actions = (): Promise<typeof import('./actions.ts')> => import('./actions.
 export function registerCommands(program: Command): void {
   common(program.command('analyze'))
     .summary('one row per connection: who closed, TIME_WAIT verdict, retransmitted FINs')
-    .description('Analyze captures (pcap, pcapng, gzip; folders of them; - for standard input): one row per TCP connection with its handshake, close kind, active closer, final states, TIME_WAIT verdict, retransmitted FINs, half-close bytes and reset cause, and a summary.')
+    .description('Analyze captures (pcap, pcapng, gzip; folders of them; - for standard input): one row per TCP connection with its handshake, close kind, active closer, final states, TIME_WAIT verdict, retransmitted FINs, half-close bytes and reset cause, and a summary. TCP inside tunnels (VXLAN, GENEVE, GRE, ERSPAN, IP in IP, MPLS, GTP-U, PPPoE, L2TP, Teredo...) and on PPP, 802.11 and IPoIB links is followed; frames in encapsulations it cannot read (ESP, protected 802.11...) are counted.')
     .argument('<capture...>', 'pcap or pcapng files (.gz too), folders (every .pcap, .pcapng, .cap, .gz under them), - for standard input')
     .addOption(new Option('-f, --format <format>', 'output format').choices([...FORMATS]).default('table'))
     .option('-j, --jobs <n>', `worker threads for several captures, one capture each (default: the number of CPUs, here ${availableParallelism()})`)

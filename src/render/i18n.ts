@@ -139,6 +139,7 @@ const M = {
   'sum.decode.malformed': { en: '{n} malformed', zh: '{n} 帧格式错误' },
   'sum.decode.duplicates': { en: '{n} loopback duplicates (tcpdump -i any) counted once', zh: '{n} 帧环回重复（tcpdump -i any），只计一次' },
   'sum.decode.link': { en: '{n} of unsupported link type {lt}', zh: '{n} 帧链路类型 {lt} 不支持' },
+  'sum.decode.undecoded': { en: '{n} in encapsulations tcpscope does not decode, which may hold TCP ({kinds})', zh: '{n} 帧封装未能解码，其中可能含 TCP（{kinds}）' },
   'sum.capture': { en: '{file}: {format}, {frames} frames, {segments} TCP segments, {n} connection(s)', zh: '{file}：{format}，{frames} 帧，{segments} 个 TCP 报文段，{n} 条连接' },
   'sum.noConnections': { en: 'no TCP connection matched', zh: '没有匹配的 TCP 连接' },
   'sum.sep': { en: '; ', zh: '；' },
@@ -151,6 +152,9 @@ const M = {
 
   // Timeline.
   'tl.title': { en: 'Timeline of stream {stream} in {file}', zh: '{file} 中流 {stream} 的时序图' },
+  'tl.tunnel': { en: 'inside {tunnel}', zh: '封装于 {tunnel}' },
+  'tl.tunnel.reverse': { en: ' (the other way {reverse})', zh: '（反方向 {reverse}）' },
+  'tl.tunnel.ambiguous': { en: '; segments of one direction came in different tunnels: these may be several connections that share addresses and ports', zh: '；同一方向的报文段来自不同的隧道：可能是地址和端口相同的多条连接' },
   'tl.hint': { en: 'In Wireshark: {filter}', zh: 'Wireshark 过滤器：{filter}' },
   'tl.frame': { en: 'frame', zh: '帧' },
   'tl.time': { en: 'time (s)', zh: '时间 (s)' },

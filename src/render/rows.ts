@@ -152,6 +152,13 @@ export function decodeLine(cap: Omit<CaptureReport, 'connections'>, lang: Lang):
   if (d.ipFragments > 0) parts.push(t(lang, 'sum.decode.fragments', { n: d.ipFragments }));
   if (d.loopbackDuplicates > 0) parts.push(t(lang, 'sum.decode.duplicates', { n: d.loopbackDuplicates }));
   for (const u of d.unsupportedLinkTypes) parts.push(t(lang, 'sum.decode.link', { n: u.frames, lt: u.linkType }));
+  const undecoded = d.undecodedEncapsulations;
+  if (undecoded.length > 0) {
+    parts.push(t(lang, 'sum.decode.undecoded', {
+      n: undecoded.reduce((n, u) => n + u.frames, 0),
+      kinds: undecoded.map((u) => `${u.kind} ${u.frames}`).join(lang === 'zh' ? '，' : ', '),
+    }));
+  }
   if (parts.length === 0) return null;
   if (d.notTcp > 0) parts.unshift(t(lang, 'sum.decode.notTcp', { n: d.notTcp }));
   return t(lang, 'sum.decode', { parts: parts.join(lang === 'zh' ? '，' : ', ') });

@@ -6,6 +6,7 @@ import { compatReport } from './compat.ts';
 import { ipText, isoTime } from './format.ts';
 import { classifyReset } from './reset.ts';
 import { noteText } from './notes.ts';
+import { tunnelReport } from './tunnel.ts';
 import type {
   AckRef, ActiveCloser, Caveat, CloseKind, CloseReport, ConnectionReport, CopyReport, EndpointReport,
   FinInferenceReport, HalfCloseReport, HandshakeKind, HandshakeReport, ResetReport, SegmentNote, SeqValue, Settings, Side,
@@ -86,6 +87,7 @@ class Builder {
       notes,
       notesOmitted: c.notes.dropped,
       caveats: this.caveats(close),
+      tunnel: tunnelReport(c),
       compat: compatReport(c),
     };
   }

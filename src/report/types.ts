@@ -67,9 +67,53 @@ export interface WarningReport {
 }
 
 /**
+ * Tunnels tcpscope decodes to the TCP inside (DecodeCounts.tunnels,
+ * TunnelReport.kind). The id of each (TunnelReport.id) is said with it.
+ * - `vxlan`: VXLAN (RFC 7348, UDP 4789); id: the VNI;
+ * - `vxlan-gpe`: VXLAN-GPE (UDP 4790); id: the VNI;
+ * - `geneve`: GENEVE (RFC 8926, UDP 6081); id: the VNI;
+ * - `gre`: GRE version 0 (RFC 2784, 2890; also RFC 1701 routing) carrying IP,
+ *   Ethernet (gretap, NVGRE) or MPLS; id: the key, null without one;
+ * - `erspan`: ERSPAN type I, II or III over GRE; id: the session ID (null for type I);
+ * - `ipv4-in-ipv4`, `ipv6-in-ipv4` (6in4), `ipv4-in-ipv6`, `ipv6-in-ipv6`: IP in IP (RFC 2003, 4213, 2473); no id;
+ * - `mpls`: an MPLS label stack (RFC 3032), IP or an Ethernet pseudowire after it; id: the bottom label;
+ * - `gtp-u`: GTP-U (3GPP TS 29.281, UDP 2152) T-PDUs; id: the TEID;
+ * - `pppoe`: a PPPoE session (RFC 2516); id: the session ID;
+ * - `teredo`: Teredo (RFC 4380, UDP 3544); no id;
+ * - `l2tp`: L2TPv2 (RFC 2661, UDP 1701) data carrying PPP; id: tunnel ID * 65536 + session ID;
+ * - `pptp`: PPTP's enhanced GRE (version 1, RFC 2637) with uncompressed PPP; id: the call ID;
+ * - `etherip`: EtherIP (RFC 3378, IP protocol 97); no id.
+ */
+export type TunnelKind =
+  | 'vxlan' | 'vxlan-gpe' | 'geneve' | 'gre' | 'erspan' | 'ipv4-in-ipv4' | 'ipv6-in-ipv4' | 'ipv4-in-ipv6'
+  | 'ipv6-in-ipv6' | 'mpls' | 'gtp-u' | 'pppoe' | 'teredo' | 'l2tp' | 'pptp' | 'etherip';
+
+/**
+ * Encapsulations tcpscope recognises but does not decode: the frame may hold
+ * TCP that the capture does not show in the clear, or whose framing was set
+ * out of band (DecodeCounts.undecodedEncapsulations).
+ * - `gre`: GRE of a version other than 0 and 1 (receivers discard it), or a protocol type not followed;
+ * - `ppp`: PPP datagrams compressed or encrypted (CCP, MPPE, ECP), Van Jacobson header-compressed TCP/IP,
+ *   multilink fragments, bridged frames (on a PPP link, PPPoE, L2TP or PPTP);
+ * - `l2tpv3`: L2TPv3 over IP (protocol 115) or UDP 1701: the cookie's length comes from the control connection;
+ * - `mpls`: an MPLS payload that is neither IP nor recognisably an Ethernet pseudowire;
+ * - `geneve`: GENEVE of another version, or a protocol type other than Ethernet, IPv4, IPv6;
+ * - `vxlan-gpe`: VXLAN-GPE whose next protocol is not IPv4, IPv6, Ethernet or MPLS (NSH, ...);
+ * - `erspan`: ERSPAN of an unknown version or frame type;
+ * - `gtp-u`: a GTP-U T-PDU that is neither IP nor recognisably Ethernet;
+ * - `esp`: IPsec ESP (IP protocol 50), encrypted;
+ * - `wlan-protected`: IEEE 802.11 data frames with the Protected bit (WEP, TKIP, CCMP, GCMP), encrypted;
+ * - `wlan-a-msdu`: IEEE 802.11 aggregate MSDUs;
+ * - `nesting`: more than 12 nested network layers (tcpscope stops there).
+ */
+export type UndecodedEncapsulation =
+  | 'gre' | 'ppp' | 'l2tpv3' | 'mpls' | 'geneve' | 'vxlan-gpe' | 'erspan' | 'gtp-u' | 'esp' | 'wlan-protected'
+  | 'wlan-a-msdu' | 'nesting';
+
+/**
  * Frames that did not become a TCP segment, by reason. `tcp + notTcp +
- * ipFragments + truncated + malformed + loopbackDuplicates + unsupported` =
- * `frames`.
+ * ipFragments + truncated + malformed + loopbackDuplicates + unsupported +
+ * undecoded encapsulations` = `frames`.
  */
 export interface DecodeCounts {
   /** Well-formed frames without TCP (ARP, UDP, ICMP, ...). */
@@ -84,6 +128,18 @@ export interface DecodeCounts {
   loopbackDuplicates: number;
   /** Frames of link types tcpscope does not decode, per LINKTYPE_ value. */
   unsupportedLinkTypes: { linkType: number; frames: number }[];
+  /**
+   * Frames whose decoding stopped at an encapsulation tcpscope recognises
+   * but does not decode (see UndecodedEncapsulation): they may hold TCP.
+   * Per kind, only kinds with frames, in the order of UndecodedEncapsulation.
+   */
+  undecodedEncapsulations: { kind: UndecodedEncapsulation; frames: number }[];
+  /**
+   * Not a reason for a frame to be left out: the TCP segments that came
+   * inside each tunnel (a segment in VXLAN inside GRE counts for both).
+   * Only kinds with segments, in the order of TunnelKind.
+   */
+  tunnels: { kind: TunnelKind; segments: number }[];
 }
 
 /** One input file. */
@@ -442,6 +498,32 @@ export interface CompatReport {
   };
 }
 
+/** A tunnel: its kind (`none`: no tunnel) and id (VNI, key, TEID, label...; null when the kind has none, see TunnelKind). */
+export interface TunnelRef {
+  kind: TunnelKind | 'none';
+  id: number | null;
+}
+
+/**
+ * The innermost tunnel the connection's segments came in; `kind` and `id`
+ * are those of its first segment. tcpscope keeps one connection per 4-tuple
+ * whatever the tunnel, as Wireshark's tcp.stream does (a tunnel id cannot be
+ * part of the key: GTP-U TEIDs, GRE keys and MPLS labels are often different
+ * per direction).
+ */
+export interface TunnelReport extends TunnelRef {
+  /** The tunnel of the first segment the other side sent, when it differs from the first segment's; else null. */
+  reverse: TunnelRef | null;
+  /**
+   * A later segment came in another tunnel, or with another id, than the
+   * first one its side sent: the segments may belong to several connections
+   * that share their addresses and ports (two tenants with overlapping
+   * addresses in two VNIs, say), which the 4-tuple alone cannot tell apart.
+   * The verdicts then mix them.
+   */
+  ambiguous: boolean;
+}
+
 /**
  * A segment the state machines judged without moving a state, with the rule
  * that judged it. `kind`:
@@ -527,6 +609,8 @@ export interface ConnectionReport {
   notesOmitted: number;
   /** What the capture cannot prove here. */
   caveats: Caveat[];
+  /** The tunnel its segments came in (VXLAN, GRE, GTP-U...), null when none came in one. */
+  tunnel: TunnelReport | null;
   compat: CompatReport;
 }
 

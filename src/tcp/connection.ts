@@ -48,8 +48,13 @@ const PACKED_END = 10;
 /** What the Connection constructor reads of a segment, for `unpack`. */
 const SEED = {
   ipVersion: 4 as 4 | 6, src: new Uint32Array(4), dst: new Uint32Array(4), srcPort: 0, dstPort: 0,
-  frame: 0, tsSec: 0, tsNsec: 0, tsDigits: 0,
+  frame: 0, tsSec: 0, tsNsec: 0, tsDigits: 0, tunnelKind: 0, tunnelId: -1,
 };
+
+/** Bits of the packed tunnel word (pack): the kinds take 5 bits each. */
+const TUNNEL_SEEN1 = 1 << 10;
+const TUNNEL_MIXED = 1 << 11;
+const TUNNEL_IDS = 1 << 12;
 
 /**
  * One TCP connection: the two endpoints' state machines and what the report
@@ -113,6 +118,24 @@ export class Connection {
   sawFin = false;
   sawRst = false;
 
+  /**
+   * The innermost tunnel (decode/encapsulation.ts Tunnel; 0: none) and its
+   * id (-1: none) of the first segment each side sent: side 0's is the
+   * connection's first segment; tunnelSeen1 once side 1 sent one. A
+   * connection is its 4-tuple whatever the tunnel (as Wireshark's
+   * tcp.stream), and tunnels are compared per direction because GTP-U TEIDs,
+   * GRE keys and MPLS labels often differ per direction: tunnelMixed says a
+   * later segment of a side came in another tunnel than that side's first
+   * (two tenants of overlapping addresses in two VNIs, say), so the
+   * "connection" may be several that the capture cannot tell apart.
+   */
+  tunnelKind0 = 0;
+  tunnelId0 = -1;
+  tunnelKind1 = 0;
+  tunnelId1 = -1;
+  tunnelSeen1 = false;
+  tunnelMixed = false;
+
   /** Stream of the connection this one reuses the 4-tuple of (-1: none). */
   previousStream = -1;
   /** Seconds from that connection's last segment to this one's first. */
@@ -167,6 +190,8 @@ export class Connection {
     this.firstSec = seg.tsSec;
     this.firstNsec = seg.tsNsec;
     this.tsDigits = seg.tsDigits;
+    this.tunnelKind0 = seg.tunnelKind;
+    this.tunnelId0 = seg.tunnelId;
     this.hash = hash;
   }
 
@@ -201,6 +226,10 @@ export class Connection {
     this.historyBits = 0;
     this.sawFin = false;
     this.sawRst = false;
+    this.tunnelKind1 = 0;
+    this.tunnelId1 = -1;
+    this.tunnelSeen1 = false;
+    this.tunnelMixed = false;
     this.previousStream = -1;
     this.reuseGapSeconds = 0;
     this.replaced = null;
@@ -251,6 +280,14 @@ export class Connection {
     w.u32(this.hist0); w.u32(this.hist1);
     w.i32(this.previousStream);
     w.f64(this.reuseGapSeconds);
+    // Tunnels: one byte when there is none.
+    const ids = this.tunnelId0 !== -1 || this.tunnelId1 !== -1;
+    w.uint(this.tunnelKind0 | (this.tunnelKind1 << 5) | (this.tunnelSeen1 ? TUNNEL_SEEN1 : 0) |
+      (this.tunnelMixed ? TUNNEL_MIXED : 0) | (ids ? TUNNEL_IDS : 0));
+    if (ids) {
+      w.uint(this.tunnelId0 + 1);
+      w.uint(this.tunnelId1 + 1);
+    }
     this.ep0.pack(w);
     this.ep1.pack(w);
     const notes = this.notes.list;
@@ -317,6 +354,15 @@ export class Connection {
     c.hist1 = r.u32();
     c.previousStream = r.i32();
     c.reuseGapSeconds = r.f64();
+    const t = r.uint();
+    c.tunnelKind0 = t & 31;
+    c.tunnelKind1 = (t >>> 5) & 31;
+    c.tunnelSeen1 = (t & TUNNEL_SEEN1) !== 0;
+    c.tunnelMixed = (t & TUNNEL_MIXED) !== 0;
+    if (t & TUNNEL_IDS) {
+      c.tunnelId0 = r.uint() - 1;
+      c.tunnelId1 = r.uint() - 1;
+    }
     c.ep0.unpack(r);
     c.ep1.unpack(r);
     const nn = r.u32();
@@ -391,6 +437,7 @@ export class Connection {
 
   /** Process one segment travelling from side `dir` to the other side. */
   process(seg: Segment, dir: 0 | 1): void {
+    this.noteTunnel(seg, dir);
     const first = this.packets === 0;
     this.packets++;
     this.lastFrame = seg.frame;
@@ -472,6 +519,19 @@ export class Connection {
       const last = ep.finCopies[ep.finCopies.length - 1];
       if (last === undefined || secondsBetween(last.tsSec, last.tsNsec, this.endSec, this.endNsec) < SILENT_FIN_SECONDS) continue;
       ep.inferFinAcked({ frame: this.lastFrame, tsSec: this.lastSec, tsNsec: this.lastNsec });
+    }
+  }
+
+  /** Compares the segment's tunnel with the first of its direction (see tunnelMixed). */
+  private noteTunnel(seg: Segment, dir: 0 | 1): void {
+    if (dir === 0) {
+      if (seg.tunnelKind !== this.tunnelKind0 || seg.tunnelId !== this.tunnelId0) this.tunnelMixed = true;
+    } else if (!this.tunnelSeen1) {
+      this.tunnelSeen1 = true;
+      this.tunnelKind1 = seg.tunnelKind;
+      this.tunnelId1 = seg.tunnelId;
+    } else if (seg.tunnelKind !== this.tunnelKind1 || seg.tunnelId !== this.tunnelId1) {
+      this.tunnelMixed = true;
     }
   }
 
