@@ -642,7 +642,7 @@ export class Connection {
       }
     } else {
       // More than one: payload the capture missed, not a FIN.
-      to.plusOneFrame = 0;
+      to.clearPlusOne();
     }
     to.dataNxt = ack;
     to.nxtBasis = NxtBasis.PeerAck;
@@ -656,7 +656,7 @@ export class Connection {
   private peerClosedFirst(seg: Segment, from: Endpoint, to: Endpoint): void {
     const pos = to.plusOnePos;
     const m = { frame: to.plusOneFrame, tsSec: to.plusOneSec, tsNsec: to.plusOneNsec };
-    to.plusOneFrame = 0;
+    to.clearPlusOne();
     if (to.finKnown || seg.ack !== seqAdd(pos, 1) || !(to.state === State.ESTABLISHED || to.state === State.CLOSE_WAIT)) return;
     if (from.state !== State.ESTABLISHED) return;
     to.inferFinSent(m, pos, FinBasis.PeerClosing);

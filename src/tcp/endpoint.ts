@@ -349,6 +349,14 @@ export class Endpoint {
   plusOneNsec = 0;
   plusOnePos = 0;
 
+  /** No candidate any more (the ACK went further, or it was decided). */
+  clearPlusOne(): void {
+    this.plusOneFrame = 0;
+    this.plusOneSec = 0;
+    this.plusOneNsec = 0;
+    this.plusOnePos = 0;
+  }
+
   // ---- TIME_WAIT ----
   twEntry: Moment | null = null;
   readonly twRestarts: Moment[] = [];
@@ -638,8 +646,17 @@ export class Endpoint {
       if ((f & ACK) && this.firstSynPlain) {
         // Simultaneous open (RFC 9293 3.5): after its SYN crossed the peer's,
         // the endpoint answers SYN+ACK with the same ISN. That is the
-        // SYN-RECEIVED answer, not a retransmission of its SYN.
+        // SYN-RECEIVED answer, not a retransmission of its SYN: it received the
+        // peer's SYN in SYN-SENT, even if the capture shows that SYN before its
+        // own (they crossed) or the peer's SYN+ACK first (its answer left late).
         this.addCopy(this.synAckCopies, seg);
+        if (this.state === State.SYN_SENT) {
+          this.go(State.SYN_RCVD, seg, 'received SYN (simultaneous open)');
+        } else if (this.state === State.ESTABLISHED && !this.transitions.some((t) => t.to === State.SYN_RCVD) &&
+          this.undoLast('received SYN+ACK')) {
+          this.go(State.SYN_RCVD, seg, 'received SYN (simultaneous open)');
+          this.go(State.ESTABLISHED, seg, 'received SYN+ACK');
+        }
       } else {
         // Same ISN: a copy of the SYN (retransmission, or the real one after an inferred ISN).
         if (this.issInferred) this.issInferred = false;
@@ -1091,9 +1108,10 @@ export class Endpoint {
     this.finAckLost = false;
     switch (this.state) {
       case State.FIN_WAIT_1:
-        // FIN-WAIT-1: "if the FIN segment is now acknowledged, then enter FIN-WAIT-2".
-        // A FIN+ACK acknowledging our FIN goes straight to TIME_WAIT (receivedFin).
-        if (!(f & FIN) || this.peerFinKnown) this.go(State.FIN_WAIT_2, seg, 'received ACK of our FIN');
+        // FIN-WAIT-1: "if the FIN segment is now acknowledged, then enter FIN-WAIT-2
+        // and continue processing in that state": a FIN+ACK acknowledging our FIN
+        // then moves on to TIME_WAIT at its eighth step (receivedFin), as Linux does.
+        this.go(State.FIN_WAIT_2, seg, 'received ACK of our FIN');
         break;
       case State.CLOSING:
         // CLOSING: "if the ACK acknowledges our FIN, then enter the TIME-WAIT state".

@@ -204,10 +204,13 @@ describe('FIN_WAIT_1', () => {
     const p = finWait1().recv({ flags: ACK, seq: IRS + 1, ack: ISS + 1 });
     assertState(p.local, 'FIN_WAIT_1');
   });
-  it('test_fin_wait_1_recv_fin_ack_of_fin goes to TIME_WAIT (three-segment close)', () => {
+  it('test_fin_wait_1_recv_fin_ack_of_fin goes through FIN_WAIT_2 to TIME_WAIT (three-segment close)', () => {
+    // RFC 9293 3.10.7.4: the ACK of our FIN moves FIN-WAIT-1 to FIN-WAIT-2 "and continue
+    // processing in that state": the FIN in the same segment then moves it to TIME-WAIT.
     const p = finWait1().recv({ flags: FIN | ACK, seq: IRS + 1, ack: ISS + 2 });
     assertState(p.local, 'TIME_WAIT');
-    assert.equal(lastCause(p.local), 'received FIN+ACK of our FIN');
+    assert.deepEqual(p.local.transitions.slice(-2).map((t) => [stateName(t.to), t.cause, t.frame]),
+      [['FIN_WAIT_2', 'received ACK of our FIN', 5], ['TIME_WAIT', 'received FIN', 5]]);
     assertState(p.remote, 'LAST_ACK');
   });
   it('test_fin_wait_1_recv_fin goes to CLOSING', () => {
