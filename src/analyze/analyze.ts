@@ -1,7 +1,9 @@
+import { type FilePath, nameText } from '../capture/files.ts';
 import type { Frame } from '../capture/frame.ts';
 import { type CaptureSummary, type ReadOptions, readFrames, readFramesFrom } from '../capture/source.ts';
 import { Decoder, type DecoderStats } from '../decode/decoder.ts';
 import { DecodeStatus, Segment } from '../decode/segment.ts';
+import { tunnelName, UNDECODED_NAMES } from '../decode/encapsulation.ts';
 import { buildReport } from '../report/build.ts';
 import type { CaptureReport, ConnectionReport, DecodeCounts, Settings } from '../report/types.ts';
 import type { Connection } from '../tcp/connection.ts';
@@ -128,12 +130,13 @@ export class Pipeline {
  * order.
  */
 export function analyzeFile(
-  path: string,
+  path: FilePath,
   settings: Settings,
   onConnection?: (r: ConnectionReport) => void,
   opts: AnalyzeOptions = {},
 ): Promise<CaptureReport> {
-  return run(path, settings, onConnection, opts, (onFrame, readOpts) => readFrames(path, onFrame, readOpts));
+  const name = typeof path === 'string' ? path : nameText(path);
+  return run(name, settings, onConnection, opts, (onFrame, readOpts) => readFrames(path, onFrame, readOpts));
 }
 
 /** Same as analyzeFile for any stream of capture bytes (a pipe, a socket); `name` is the report's `file`. */
@@ -164,6 +167,8 @@ async function run(
   const pause = opts.pause;
   if (pause) readOpts.pause = pause;
   if (pause && opts.pauseWanted) readOpts.pauseWanted = opts.pauseWanted;
+  if (opts.within) readOpts.within = opts.within;
+  if (opts.inflate) readOpts.inflate = opts.inflate;
   if (opts.signal) readOpts.signal = opts.signal;
   if (opts.cutShortBy !== undefined) readOpts.cutShortBy = opts.cutShortBy;
   const summary = await read(p.onFrame, readOpts);
@@ -186,5 +191,7 @@ function decodeCounts(s: DecoderStats): DecodeCounts {
     malformed: s.malformed,
     loopbackDuplicates: s.duplicates,
     unsupportedLinkTypes: [...s.unsupportedLinkTypes].sort((a, b) => a[0] - b[0]).map(([linkType, frames]) => ({ linkType, frames })),
+    undecodedEncapsulations: s.undecoded.flatMap((frames, k) => (frames > 0 ? [{ kind: UNDECODED_NAMES[k], frames }] : [])),
+    tunnels: s.tunnels.flatMap((segments, k) => (k > 0 && segments > 0 ? [{ kind: tunnelName(k), segments }] : [])),
   };
 }

@@ -30,6 +30,8 @@ export interface PoolOptions<R = unknown> {
    * result (their slots stay empty, and onInOrder stops before them).
    */
   signal?: AbortSignal;
+  /** Limits of each worker's heap: a task that needs more fails alone (its worker is replaced). */
+  resourceLimits?: ResourceLimits;
 }
 
 /** A worker thread running the module `entry` (.js from dist/, .ts through tsx from the sources). */
@@ -98,7 +100,7 @@ export async function runPool<T, R>(
         return;
       }
       running++;
-      const w = newWorker(entry, workerData);
+      const w = newWorker(entry, workerData, opts.resourceLimits);
       let current: number | null = null;
       let answered = 0;
       const feed = (): void => {
@@ -118,8 +120,12 @@ export async function runPool<T, R>(
         feed();
       });
       // A crashed worker loses only its current task; a new one takes over the rest.
+      // A worker that fails before its first answer could not start at all,
+      // unless it ran out of its heap: then its task is what failed (an
+      // input that takes more memory than allowed must not move every other
+      // task into this thread, without limits).
       w.on('error', (e) => {
-        if (answered === 0) {
+        if (answered === 0 && (e as { code?: string }).code !== 'ERR_WORKER_OUT_OF_MEMORY') {
           broken = true;
           if (current !== null) inlineLeft.push(current);
         } else if (current !== null) finish(current, failed(tasks[current], e.message));

@@ -8,7 +8,8 @@
  * of other connections; the port check comes before any address text.
  */
 import type { Frame } from '../capture/frame.ts';
-import { readFrames } from '../capture/source.ts';
+import type { FilePath } from '../capture/files.ts';
+import { type ReadOptions, readFrames } from '../capture/source.ts';
 import { Decoder } from '../decode/decoder.ts';
 import { DecodeStatus, Segment } from '../decode/segment.ts';
 import { ipText } from '../report/format.ts';
@@ -39,7 +40,9 @@ interface Target {
 }
 
 /** The segments of each connection in `conns`, by stream number, read from `path` (a file: it is read again). */
-export async function segmentsOf(path: string, conns: readonly ConnectionReport[]): Promise<Map<number, SegmentRecord[]>> {
+export async function segmentsOf(
+  path: FilePath, conns: readonly ConnectionReport[], opts: Pick<ReadOptions, 'within' | 'inflate'> = {},
+): Promise<Map<number, SegmentRecord[]>> {
   const result = new Map<number, SegmentRecord[]>();
   // Targets by the sum of their ports: a cheap first test for every segment.
   const byPorts = new Map<number, Target[]>();
@@ -86,6 +89,6 @@ export async function segmentsOf(path: string, conns: readonly ConnectionReport[
       break;
     }
   };
-  await readFrames(path, onFrame, { signal: done.signal });
+  await readFrames(path, onFrame, { ...opts, signal: done.signal });
   return result;
 }

@@ -129,7 +129,7 @@ export async function liveTrial(o: LiveTrialOptions): Promise<LiveTrial> {
       if (o.tool === 'tcpdump') {
         const bin = tcpdumpPath() as string;
         cap = inNetns(o.netns, [bin, ...tcpdumpArgs({ iface: 'lo', filter, bufferBytes: DEFAULT_BUFFER_BYTES, snapLength: DEFAULT_SNAP_LENGTH })], true);
-        await until(() => /listening on /.test(cap.err), cap, 'tcpdump');
+        await until(() => /listening on [^\n]*\n/.test(cap.err), cap, 'tcpdump');
       } else {
         const argv = [...(o.tcpscope ?? tcpscopeArgv()), 'live', '-i', 'lo', '-f', filter, '--no-kernel', '--format', o.tool, ...(o.extraArgs ?? [])];
         cap = inNetns(o.netns, argv);

@@ -1,13 +1,52 @@
 import { constants, openSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { hex } from './bytes.ts';
-import { gunzipMembers } from './gzip.ts';
+import type { FilePath } from './files.ts';
+import { type GunzipStats, gunzipMembers } from './gzip.ts';
 import { CaptureError, type CaptureReader, type CaptureWarning, type Frame } from './frame.ts';
+import { ioReason, openCapture } from './open.ts';
 import { PCAP_MAGIC_NS, PCAP_MAGIC_NS_SWAPPED, PCAP_MAGIC_US, PCAP_MAGIC_US_SWAPPED, PcapReader } from './pcap.ts';
 import { BT_SHB, PcapngReader } from './pcapng.ts';
 
 const CHUNK = 4 * 1024 * 1024;
+
+/**
+ * Default --max-inflate: most bytes a gzip-compressed capture may
+ * decompress to. A bomb's output is never held (gzip.ts), so this bounds
+ * the time it takes (about 1 GB/s inflated), not memory.
+ */
+export const DEFAULT_MAX_INFLATE = 16 * 2 ** 30;
+/**
+ * Default --max-inflate-ratio: most decompressed bytes per compressed byte.
+ * Deflate's own limit is about 1032 (long runs of one byte); captures come
+ * far below it, even of zero-filled payloads (every packet has a header,
+ * a timestamp, sequence numbers), while a gzip inside a gzip multiplies the
+ * two ratios. Checked once RATIO_AFTER bytes are out, so small files with
+ * a high ratio (a short capture of empty segments) pass.
+ */
+export const DEFAULT_MAX_INFLATE_RATIO = 1000;
+const RATIO_AFTER = 64 * 2 ** 20;
+
+/** Limits on decompression (--max-inflate, --max-inflate-ratio). */
+export interface InflateLimits {
+  maxBytes: number;
+  maxRatio: number;
+}
+
+export const DEFAULT_INFLATE_LIMITS: Readonly<InflateLimits> = { maxBytes: DEFAULT_MAX_INFLATE, maxRatio: DEFAULT_MAX_INFLATE_RATIO };
+
+/** `1.5 GiB`, `64 MiB`, `512 KiB`, `100 B`: a limit as people read it. */
+export function sizeText(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let u = 0;
+  let v = n;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${Number.isInteger(v) ? v : v.toFixed(1)} ${units[u]}`;
+}
 
 /** What was read from one capture, once it has been read to the end. */
 export interface CaptureSummary {
@@ -44,6 +83,13 @@ export interface ReadOptions {
    */
   pauseWanted?: () => boolean;
   /**
+   * The real path of the folder the file was found in (capture/files.ts):
+   * it is opened as a file someone else put there (capture/open.ts).
+   */
+  within?: Buffer | null;
+  /** Decompression limits (default DEFAULT_INFLATE_LIMITS). */
+  inflate?: InflateLimits;
+  /**
    * Stop reading when this is aborted (its reason, e.g. 'SIGINT', names
    * why): what was read is the capture, and a warning at the frame where
    * reading stopped says it was cut short. A wait for input that may never
@@ -74,19 +120,13 @@ export function readerFor(first: Uint8Array): CaptureReader {
   }
 }
 
-async function* fileChunks(path: string, total: { size: number }, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
-  let fh;
-  try {
-    fh = await open(path, 'r');
-  } catch (e) {
-    throw new CaptureError(`cannot open: ${ioReason(e)}`, 0, 0);
-  }
+async function* fileChunks(path: FilePath, total: { size: number }, within: Buffer | null, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+  const fh = await openCapture(path, within);
   let handedOver = false;
   try {
-    const st = await fh.stat();
-    if (st.isDirectory()) throw new CaptureError('is a directory', 0, 0);
-    if (st.isFIFO()) {
-      // The producer is there (this open waited for it). The second open
+    // A named pipe the user named (one found in a folder is refused by openCapture).
+    if (within === null && (await fh.stat()).isFIFO()) {
+      // The producer is there (the open waited for it). The second open
       // comes before the first is closed: a pipe with no reader left would
       // lose what a producer that already finished wrote into it.
       const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -95,6 +135,38 @@ async function* fileChunks(path: string, total: { size: number }, signal?: Abort
       yield* fifoChunks(fd, signal);
       return;
     }
+    yield* handleChunks(fh, total);
+  } finally {
+    if (!handedOver) await fh.close();
+  }
+}
+
+/**
+ * A named pipe is read as standard input is, by the event loop: a read in
+ * the thread pool could not be ended while a quiet producer keeps the pipe
+ * open, and would keep the process alive after an interrupt
+ * (ReadOptions.signal).
+ */
+async function* fifoChunks(fd: number, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+  const pipe = new Socket({ fd, readable: true, writable: false });
+  const end = (): void => void pipe.destroy();
+  signal?.addEventListener('abort', end, { once: true });
+  try {
+    yield* streamChunks(pipe);
+  } finally {
+    signal?.removeEventListener('abort', end);
+    pipe.destroy();
+  }
+}
+
+/**
+ * The bytes of an open file, in chunks of up to 4 MB; `total.size` is set
+ * to its size (0 when it is not a regular file). The handle stays open.
+ */
+export async function* handleChunks(fh: FileHandle, total: { size: number }): AsyncGenerator<Uint8Array> {
+  {
+    const st = await fh.stat();
+    if (st.isDirectory()) throw new CaptureError('is a directory', 0, 0);
     total.size = st.isFile() ? st.size : 0;
     // Keep the next read in flight while the reader works on this chunk
     // (positioned reads on a regular file; a pipe or device reads in order).
@@ -128,74 +200,17 @@ async function* fileChunks(path: string, total: { size: number }, signal?: Abort
       next.catch(() => undefined);
       yield chunk;
     }
-  } finally {
-    if (!handedOver) await fh.close();
   }
-}
-
-/**
- * A named pipe is read as standard input is, by the event loop: a read in
- * the thread pool could not be ended while a quiet producer keeps the pipe
- * open, and would keep the process alive after an interrupt
- * (ReadOptions.signal).
- */
-async function* fifoChunks(fd: number, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
-  const pipe = new Socket({ fd, readable: true, writable: false });
-  const end = (): void => void pipe.destroy();
-  signal?.addEventListener('abort', end, { once: true });
-  try {
-    yield* streamChunks(pipe);
-  } finally {
-    signal?.removeEventListener('abort', end);
-    pipe.destroy();
-  }
-}
-
-function ioReason(e: unknown): string {
-  const code = (e as { code?: string }).code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EACCES') return 'permission denied';
-  if (code === 'EISDIR') return 'is a directory';
-  return e instanceof Error ? e.message : String(e);
 }
 
 async function* streamChunks(stream: NodeJS.ReadableStream & { destroyed?: boolean }): AsyncGenerator<Uint8Array> {
   try {
     for await (const c of stream) yield typeof c === 'string' ? Buffer.from(c) : c;
   } catch (e) {
-    // Destroyed on purpose (an interrupt, readFrames): the input just ends.
+    // Destroyed on purpose (an interrupt): the input just ends.
     if (stream.destroyed === true && (e as { code?: string }).code === 'ERR_STREAM_PREMATURE_CLOSE') return;
     throw e;
   }
-}
-
-/**
- * Read a capture (a path, or `-` for standard input; gzip-compressed or not,
- * told apart by magic numbers) and call `onFrame` for each frame, in order.
- * Throws CaptureError when the input is not a capture at all; damage inside a
- * readable capture ends up in the summary's warnings.
- */
-export async function readFrames(path: string, onFrame: (f: Frame) => void, opts: ReadOptions = {}): Promise<CaptureSummary> {
-  const total = { size: 0 };
-  const chunks = inputChunks(path, total, opts.signal);
-  const progress = opts.onProgress;
-  const o: ReadOptions = {};
-  if (progress) o.onProgress = (n) => progress(n, total.size);
-  if (opts.pause) o.pause = opts.pause;
-  if (opts.pauseWanted) o.pauseWanted = opts.pauseWanted;
-  if (opts.cutShortBy !== undefined) o.cutShortBy = opts.cutShortBy;
-  if (opts.signal !== undefined) o.signal = opts.signal;
-  return readFramesFrom(chunks, path, onFrame, o);
-}
-
-/**
- * The bytes of an input the user named: a file, a named pipe, or `-` for
- * standard input (`total.size` gets a regular file's size). Once `signal`
- * is aborted a pipe's pending read ends: a quiet producer would otherwise
- * keep the process alive after the report.
- */
-export function inputChunks(path: string, total: { size: number } = { size: 0 }, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
-  return path === '-' ? stdinChunks(signal) : fileChunks(path, total, signal);
 }
 
 async function* stdinChunks(signal?: AbortSignal): AsyncGenerator<Uint8Array> {
@@ -206,6 +221,38 @@ async function* stdinChunks(signal?: AbortSignal): AsyncGenerator<Uint8Array> {
   } finally {
     signal?.removeEventListener('abort', drop);
   }
+}
+
+/**
+ * The bytes of an input the user named: a file, a named pipe, or `-` for
+ * standard input (`total.size` gets a regular file's size; `within` as in
+ * ReadOptions). Once `signal` is aborted a pipe's pending read ends: a
+ * quiet producer would otherwise keep the process alive after the report.
+ */
+export function inputChunks(
+  path: FilePath, total: { size: number } = { size: 0 }, within: Buffer | null = null, signal?: AbortSignal,
+): AsyncGenerator<Uint8Array> {
+  return path === '-' ? stdinChunks(signal) : fileChunks(path, total, within, signal);
+}
+
+/**
+ * Read a capture (a path, or `-` for standard input; gzip-compressed or not,
+ * told apart by magic numbers) and call `onFrame` for each frame, in order.
+ * Throws CaptureError when the input is not a capture at all; damage inside a
+ * readable capture ends up in the summary's warnings.
+ */
+export async function readFrames(path: FilePath, onFrame: (f: Frame) => void, opts: ReadOptions = {}): Promise<CaptureSummary> {
+  const total = { size: 0 };
+  const chunks = inputChunks(path, total, opts.within ?? null, opts.signal);
+  const progress = opts.onProgress;
+  const o: ReadOptions = {};
+  if (progress) o.onProgress = (n) => progress(n, total.size);
+  if (opts.pause) o.pause = opts.pause;
+  if (opts.pauseWanted) o.pauseWanted = opts.pauseWanted;
+  if (opts.inflate) o.inflate = opts.inflate;
+  if (opts.signal !== undefined) o.signal = opts.signal;
+  if (opts.cutShortBy !== undefined) o.cutShortBy = opts.cutShortBy;
+  return readFramesFrom(chunks, typeof path === 'string' ? path : path.toString('utf8'), onFrame, o);
 }
 
 /** Same as readFrames for any stream of bytes (standard input, a tcpdump pipe). */
@@ -246,6 +293,26 @@ function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T | typeof
 async function readAll(
   input: AsyncIterator<Uint8Array>, file: string, onFrame: (f: Frame) => void, opts: ReadOptions,
 ): Promise<CaptureSummary> {
+  // Each gzip layer, outermost first: closed when reading stops, so that
+  // inflating stops with it. The outermost one's consumed bytes are the
+  // compressed bytes behind the output so far (the file is read ahead in
+  // 4 MB chunks: a bomb's whole file is read long before it is inflated).
+  const layers: AsyncGenerator<Uint8Array>[] = [];
+  const outermost: GunzipStats = { consumed: 0 };
+  try {
+    return await readLayers(input, layers, outermost, file, onFrame, opts);
+  } finally {
+    for (const g of layers.reverse()) {
+      const closing = g.return(undefined).catch(() => undefined);
+      if (opts.signal?.aborted !== true) await closing;
+    }
+  }
+}
+
+async function readLayers(
+  input: AsyncIterator<Uint8Array>, layers: AsyncGenerator<Uint8Array>[], outermost: GunzipStats,
+  file: string, onFrame: (f: Frame) => void, opts: ReadOptions,
+): Promise<CaptureSummary> {
   let compression: 'gzip' | null = null;
   let source: AsyncIterator<Uint8Array> = input;
   let head = await sniff(source);
@@ -254,7 +321,9 @@ async function readAll(
   while (head.first.length >= 2 && head.first[0] === 0x1f && head.first[1] === 0x8b) {
     if (++gzipDepth > 8) throw new CaptureError('gzip nested more than 8 times', 0, 0);
     compression = 'gzip';
-    source = gunzipMembers(head.first, head.rest, (m) => gzipWarnings.push(m))[Symbol.asyncIterator]();
+    const layer = gunzipMembers(head.first, head.rest, (m) => gzipWarnings.push(m), layers.length === 0 ? outermost : undefined);
+    layers.push(layer);
+    source = layer;
     try {
       head = await sniff(source);
     } catch (e) {
@@ -271,8 +340,10 @@ async function readAll(
   let raw = 0;
   const pause = opts.pause;
   const wanted = pause ? opts.pauseWanted : undefined;
+  const limits = opts.inflate ?? DEFAULT_INFLATE_LIMITS;
   const feed = async (chunk: Uint8Array): Promise<void> => {
     raw += chunk.length;
+    if (compression !== null) checkInflate(raw, outermost.consumed, limits, reader);
     reader.append(chunk);
     for (let f = reader.next(); f !== undefined; f = reader.next()) {
       onFrame(f);
@@ -333,6 +404,16 @@ async function readAll(
   };
 }
 
+
+/** A gzip-compressed capture past a limit of decompression: reading stops with a CaptureError. */
+function checkInflate(out: number, taken: number, limits: InflateLimits, reader: CaptureReader): void {
+  if (out > limits.maxBytes) {
+    throw new CaptureError(`gzip: decompresses to more than ${sizeText(limits.maxBytes)} (--max-inflate); not read further`, reader.frames + 1, reader.bytesRead);
+  }
+  if (out > RATIO_AFTER && out > limits.maxRatio * taken) {
+    throw new CaptureError(`gzip: decompresses to more than ${limits.maxRatio} times its compressed size (--max-inflate-ratio): a gzip bomb?; not read further`, reader.frames + 1, reader.bytesRead);
+  }
+}
 
 /** Read at least 4 bytes (or all there is) from the start of a stream. */
 async function sniff(it: AsyncIterator<Uint8Array>): Promise<{ first: Uint8Array; rest: AsyncIterator<Uint8Array> }> {

@@ -7,16 +7,19 @@
  * maps errors to 1 and 2).
  */
 import type { AnalysisDocument, ConnectionReport } from '../report/types.ts';
+import { termText } from '../render/escape/terminal.ts';
 import { type Lang, t } from '../render/i18n.ts';
 import { jsonDocumentParts, renderJsonParts } from '../render/json.ts';
 import { Interrupt } from './interrupt.ts';
 import { JsonSpool } from './json-spool.ts';
 import { ReportThread } from './report-thread.ts';
-import { expandFolders, NoCapturesError } from '../capture/files.ts';
+import { type FilePath, expandFolders, NoCapturesError } from '../capture/files.ts';
+import { skippedLine } from './skipped.ts';
 import {
   type Common, type CommonOptions, type Input, type Output, analyzeAll, analyzeParallel, parallel, openOutput, readableTwice, reportThreadWanted, resolveCommon, selector, withReadableTwice,
 } from './run.ts';
 import { FORMATS, type Format } from './commands.ts';
+import type { InflateLimits } from '../capture/source.ts';
 import { UsageError, version } from './util.ts';
 
 /** Exit code 2 if a capture was unreadable, else 3 when a shown connection matched --fail-on, else 0. */
@@ -50,8 +53,8 @@ function seeStream(c: Common, s: StreamsSeen, stream: number): void {
 /** --stream names no stream of the capture: a usage error naming the highest there is. */
 function checkStream(c: Common, file: string, s: StreamsSeen): void {
   if (c.stream === null || s.wanted) return;
-  if (s.n === 0) throw new UsageError(t(c.lang, 'cli.noStreamAtAll', { file }));
-  throw new UsageError(t(c.lang, 'cli.noStream', { stream: c.stream, file, max: s.max }));
+  if (s.n === 0) throw new UsageError(t(c.lang, 'cli.noStreamAtAll', { file: termText(file) }));
+  throw new UsageError(t(c.lang, 'cli.noStream', { stream: c.stream, file: termText(file), max: s.max }));
 }
 
 function streamsOf(c: Common, conns: readonly ConnectionReport[]): StreamsSeen {
@@ -76,7 +79,7 @@ export async function analyzeAction(args: string[], o: AnalyzeOptions): Promise<
   }
   if (interrupt.received !== null) {
     const c = resolveCommon(o);
-    const unread = interrupt.unread.length > 0 ? t(c.lang, 'cli.interrupted.unread', { files: interrupt.unread.join(', ') }) : '';
+    const unread = interrupt.unread.length > 0 ? t(c.lang, 'cli.interrupted.unread', { files: interrupt.unread.map(termText).join(', ') }) : '';
     process.stderr.write(t(c.lang, 'cli.interrupted', { signal: interrupt.received, unread }) + '\n');
     process.exitCode = interrupt.exitCode ?? 130;
   }
@@ -89,18 +92,22 @@ export async function analyzeAction(args: string[], o: AnalyzeOptions): Promise<
  */
 async function analyzeUntilInterrupted(args: string[], o: AnalyzeOptions, interrupt: Interrupt): Promise<void> {
   const c = resolveCommon(o);
-  let files: string[];
+  let files: Input[];
   try {
-    files = await expandFolders(args);
+    const found = await expandFolders(args);
+    files = found.inputs;
+    if (!c.quiet) for (const s of found.skipped) process.stderr.write(skippedLine(s) + '\n');
   } catch (e) {
-    if (e instanceof NoCapturesError) throw new UsageError(e.message);
+    if (e instanceof NoCapturesError) {
+      if (!c.quiet) for (const s of e.skipped) process.stderr.write(skippedLine(s) + '\n');
+      throw new UsageError(`${termText(e.dir)}: no capture files (.pcap, .pcapng, .cap, .gz) in this folder`);
+    }
     throw e;
   }
   const format = o.format as Format;
   if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format: expected one of ${FORMATS.join(', ')}, got '${o.format}'`);
-  if (files.filter((f) => f === '-').length > 1) throw new UsageError('standard input (-) can be given only once');
+  if (files.filter((f) => f.name === '-').length > 1) throw new UsageError('standard input (-) can be given only once');
   const out = await openOutput(c.output);
-  const keep = selector(c);
 
   if (format === 'ndjson' && parallel(files, c)) {
     const run = await analyzeParallel(files, c, out, interrupt);
@@ -139,23 +146,22 @@ async function analyzeUntilInterrupted(args: string[], o: AnalyzeOptions, interr
     return;
   }
 
-  if (format === 'html' && files.length === 1 && !readableTwice(files[0])) {
+  if (format === 'html' && files.length === 1 && files[0].within == null && !readableTwice(files[0].path)) {
     // The ladder diagrams read the capture again: standard input or a pipe
     // is copied to a file first (an interrupt ends the copy, and the copy is
-    // read whole).
-    await withReadableTwice(files[0], (input) => documentAction([input], c, format, out), interrupt);
+    // read whole; the copy must outlive the diagrams).
+    await withReadableTwice(files[0].name, (input) => documentAction([input], c, format, out), interrupt);
     return;
   }
   await documentAction(files, c, format, out, interrupt);
 }
 
 /** The formats rendered from the whole document: HTML, and the others for captures read in parallel. */
-async function documentAction(files: readonly (string | Input)[], c: Common, format: Format, out: Output, interrupt?: Interrupt): Promise<void> {
+async function documentAction(files: readonly Input[], c: Common, format: Format, out: Output, interrupt?: Interrupt): Promise<void> {
   const keep = selector(c);
-  const names = files.map((f) => (typeof f === 'string' ? f : f.name));
-  const run = parallel(files, c) ? await analyzeParallel(names, c, null, interrupt) : await analyzeAll(files, c, undefined, undefined, interrupt);
-  // Where each capture is read again (for the ladders): a copy of standard input, else the file named.
-  const pathOf = new Map(files.map((f) => (typeof f === 'string' ? [f, f] : [f.name, f.path])));
+  const run = format === 'html'
+    ? await analyzeAll(files, c, undefined, undefined, interrupt).then((r) => ({ ...r, inputs: r.indexes.map((i) => files[i]) }))
+    : { ...(await (parallel(files, c) ? analyzeParallel(files, c, null, interrupt) : analyzeAll(files, c, undefined, undefined, interrupt))), inputs: null };
   if (run.captures.length === 1) checkStream(c, run.captures[0].file, streamsOf(c, run.captures[0].connections));
   for (const cap of run.captures) cap.connections = cap.connections.filter(keep);
   const doc: AnalysisDocument = { tool: { name: 'tcpscope', version: version() }, settings: c.settings, captures: run.captures };
@@ -187,14 +193,15 @@ async function documentAction(files: readonly (string | Input)[], c: Common, for
       // segment of their connection read again) for the first MAX_DIAGRAMS.
       const ladders = [];
       let left = MAX_DIAGRAMS;
-      for (const cap of doc.captures) {
-        // A pipe among several captures cannot be read again: its rows only.
-        const path = pathOf.get(cap.file) ?? cap.file;
-        if (!readableTwice(path)) continue;
+      for (const [k, cap] of doc.captures.entries()) {
         const drawn = cap.connections.slice(0, Math.max(0, left));
         left -= drawn.length;
-        if (drawn.length === 0) continue;
-        const segs = await segmentsOf(path, drawn);
+        if (drawn.length === 0 || run.inputs === null) continue;
+        // The capture is read again: from where it was read (stdin's copy, a path in a folder);
+        // a pipe among several captures cannot be: its rows only.
+        const input = run.inputs[k];
+        if (!readableTwice(input.path)) continue;
+        const segs = await segmentsOf(input.path, drawn, { within: input.within ?? null, inflate: c.inflate });
         for (const conn of drawn) {
           ladders.push({ file: cap.file, ladder: buildLadder(conn, segs.get(conn.stream) ?? [], { lang: c.lang, data: true }) });
         }
@@ -208,7 +215,7 @@ async function documentAction(files: readonly (string | Input)[], c: Common, for
     }
   }
   await out.close();
-  if (c.output !== null && !c.quiet) process.stderr.write(t(c.lang, 'cli.wrote', { file: c.output }) + '\n');
+  if (c.output !== null && !c.quiet) process.stderr.write(t(c.lang, 'cli.wrote', { file: termText(c.output) }) + '\n');
   setExitCode(run.failed, failOnMatches(c, doc.captures.flatMap((cap) => cap.connections)));
 }
 
@@ -219,7 +226,7 @@ async function documentAction(files: readonly (string | Input)[], c: Common, for
  * stream at the end. The text is renderTable's, renderMarkdown's and
  * renderCsv's of the whole document.
  */
-async function rowsAction(files: readonly string[], c: Common, format: 'table' | 'markdown' | 'csv', out: Output, interrupt: Interrupt): Promise<void> {
+async function rowsAction(files: readonly Input[], c: Common, format: 'table' | 'markdown' | 'csv', out: Output, interrupt: Interrupt): Promise<void> {
   const [{ csvHeader, csvLine }, { markdownRow, renderMarkdownRows }, { addToSummary, emptySummary }, { renderTableParts, tableCells }] = await Promise.all([
     import('../render/csv.ts'), import('../render/markdown.ts'), import('../render/rows.ts'), import('../render/table.ts'),
   ]);
@@ -257,7 +264,7 @@ async function rowsAction(files: readonly string[], c: Common, format: 'table' |
     await write(renderMarkdownRows(caps, summary, c.settings, { lang: c.lang }));
   }
   await out.close();
-  if (c.output !== null && !c.quiet) process.stderr.write(t(c.lang, 'cli.wrote', { file: c.output }) + '\n');
+  if (c.output !== null && !c.quiet) process.stderr.write(t(c.lang, 'cli.wrote', { file: termText(c.output) }) + '\n');
   setExitCode(run.failed, failOnMatched);
 }
 
@@ -267,7 +274,7 @@ async function rowsAction(files: readonly string[], c: Common, format: 'table' |
  * document is written at the end. Same text as renderJsonParts of the whole
  * document.
  */
-async function jsonAction(files: readonly string[], c: Common, out: Output, interrupt: Interrupt): Promise<void> {
+async function jsonAction(files: readonly Input[], c: Common, out: Output, interrupt: Interrupt): Promise<void> {
   const seen = files.map(() => streamsSeen());
   const keep = selector(c);
   const spool = new JsonSpool();
@@ -290,7 +297,7 @@ async function jsonAction(files: readonly string[], c: Common, out: Output, inte
       await out.caughtUp();
     }
     await out.close();
-    if (c.output !== null && !c.quiet) process.stderr.write(t(c.lang, 'cli.wrote', { file: c.output }) + '\n');
+    if (c.output !== null && !c.quiet) process.stderr.write(t(c.lang, 'cli.wrote', { file: termText(c.output) }) + '\n');
     setExitCode(run.failed, failOnMatched);
   } finally {
     spool.close();
@@ -320,7 +327,7 @@ export async function timelineAction(file: string, o: TimelineOptions): Promise<
       return;
     }
     if (conns.length === 0) out.write(`${t(c.lang, 'sum.noConnections')}\n`);
-    for await (const part of timelineParts(input.path, conns, { lang: c.lang, color: c.color, file, data: o.data ?? false })) {
+    for await (const part of timelineParts(input.path, conns, { lang: c.lang, color: c.color, file, data: o.data ?? false, inflate: c.inflate })) {
       out.write(part);
       await out.caughtUp();
     }
@@ -338,15 +345,15 @@ export const TIMELINE_GROUP = 2000;
  * and let go of before the next, so memory does not grow with the capture.
  */
 export async function* timelineParts(
-  path: string, conns: readonly ConnectionReport[],
-  opts: { lang: Lang; color: boolean; file: string; data: boolean }, group = TIMELINE_GROUP,
+  path: FilePath, conns: readonly ConnectionReport[],
+  opts: { lang: Lang; color: boolean; file: string; data: boolean; inflate?: InflateLimits }, group = TIMELINE_GROUP,
 ): AsyncGenerator<string> {
   const [{ segmentsOf }, { buildLadder }, { renderTimeline }] = await Promise.all([
     import('../analyze/segments.ts'), import('../render/ladder.ts'), import('../render/timeline.ts'),
   ]);
   for (let i = 0; i < conns.length; i += group) {
     const some = conns.slice(i, i + group);
-    const segs = await segmentsOf(path, some);
+    const segs = await segmentsOf(path, some, opts.inflate ? { inflate: opts.inflate } : {});
     const parts = some.map((conn) =>
       renderTimeline(buildLadder(conn, segs.get(conn.stream) ?? [], { lang: opts.lang, data: opts.data }), { lang: opts.lang, color: opts.color, file: opts.file }));
     yield (i > 0 ? '\n' : '') + parts.join('\n');

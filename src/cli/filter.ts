@@ -28,18 +28,18 @@
  *   tcp.stream (= stream), tcp.completeness (the number), tcp.flags.reset (1:
  *   the connection has a RST), tcp.flags.fin (1: it has a FIN).
  */
-import type { ConnectionReport, StateName } from '../report/types.ts';
+import { CLOSE_KINDS as CLOSE_KIND_LIST, HANDSHAKE_KINDS as HANDSHAKE_KIND_LIST, RESET_CAUSES, type ConnectionReport, type StateName } from '../report/types.ts';
 import { STATE_NAMES } from '../tcp/state.ts';
 import { UsageError } from './util.ts';
 
 export type Predicate = (c: ConnectionReport) => boolean;
 
-const CLOSE_KINDS = ['four-way', 'three-way', 'simultaneous', 'reset', 'refused', 'incomplete', 'open'] as const;
-const HANDSHAKE_KINDS = ['three-way', 'simultaneous-open', 'refused', 'unanswered', 'not-captured'] as const;
+const CLOSE_KINDS = CLOSE_KIND_LIST;
+const HANDSHAKE_KINDS = HANDSHAKE_KIND_LIST;
 const VERDICTS = ['full', 'cut-short', 'inconclusive', 'none'] as const;
 const SIDES_NONE = ['client', 'server', 'both', 'none'] as const;
 const SIDES = ['client', 'server'] as const;
-const CAUSES = ['refused', 'abort', 'unread-data', 'after-time-wait', 'other'] as const;
+const CAUSES = RESET_CAUSES;
 
 export const FILTER_WORDS = [
   'host', 'port', 'client', 'server', 'stream', 'closed-by', 'close', 'handshake', 'verdict', 'time-wait',
@@ -225,7 +225,7 @@ class Parser {
       }
       case 'reset': {
         const cause = this.optional(CAUSES);
-        return (c) => c.close.reset !== null && (cause === null || c.close.reset.cause === cause);
+        return (c) => c.close.reset !== null && c.close.reset.effective && (cause === null || c.close.reset.candidates.some((x) => x === cause));
       }
       case 'state': {
         const s = this.state(w);

@@ -2,16 +2,21 @@
  * `tcpscope grade`: grade a class's captures with a rubric. Its options and
  * help are grade.ts's, which loads this module only when the command runs.
  */
+import { lstat, mkdir, realpath } from 'node:fs/promises';
 import { AnswersError, loadAnswers } from '../grade/answers.ts';
 import { gradeBatch } from '../grade/batch.ts';
 import { InputError } from '../grade/collect.ts';
-import { writeFeedback } from '../grade/feedback.ts';
+import { feedbackFiles } from '../grade/feedback.ts';
+import { DEFAULT_FILE_LIMITS, type FileLimits } from '../grade/file.ts';
 import { GRADEBOOK_FORMATS, type GradebookFormat, renderGradebook } from '../grade/gradebook.ts';
 import { loadRubric, RubricError } from '../grade/rubric.ts';
+import { termText } from '../render/escape/terminal.ts';
 import { isLang, langFromEnv } from '../render/i18n.ts';
 import { isOsPreset, OS_PRESETS } from '../report/settings.ts';
+import { skippedLine } from './skipped.ts';
+import { writeFileIn, writeReason } from './output-file.ts';
 import { colorWanted, openOutput } from './run.ts';
-import { UsageError, version } from './util.ts';
+import { parseRatio, parseSeconds, parseSize, UsageError, version } from './util.ts';
 
 export interface GradeOptions {
   rubric: string;
@@ -28,6 +33,30 @@ export interface GradeOptions {
   output?: string;
   color: boolean;
   quiet?: boolean;
+  maxFileSize?: string;
+  maxSeconds?: string;
+  maxConnections?: string;
+  maxInflate?: string;
+  maxInflateRatio?: string;
+}
+
+/** The per-file limits from the options (DEFAULT_FILE_LIMITS for those not given). */
+function fileLimits(o: GradeOptions): FileLimits {
+  const d = DEFAULT_FILE_LIMITS;
+  let maxConnections = d.maxConnections;
+  if (o.maxConnections !== undefined) {
+    if (!/^\d+$/.test(o.maxConnections) || Number(o.maxConnections) < 1) throw new UsageError(`--max-connections: expected a positive whole number, got '${o.maxConnections}'`);
+    maxConnections = Number(o.maxConnections);
+  }
+  return {
+    maxFileSize: o.maxFileSize === undefined ? d.maxFileSize : parseSize('--max-file-size', o.maxFileSize),
+    maxSeconds: o.maxSeconds === undefined ? d.maxSeconds : parseSeconds('--max-seconds', o.maxSeconds),
+    maxConnections,
+    inflate: {
+      maxBytes: o.maxInflate === undefined ? d.inflate.maxBytes : parseSize('--max-inflate', o.maxInflate),
+      maxRatio: o.maxInflateRatio === undefined ? d.inflate.maxRatio : parseRatio('--max-inflate-ratio', o.maxInflateRatio),
+    },
+  };
 }
 
 export async function gradeAction(inputs: string[], o: GradeOptions): Promise<void> {
@@ -65,6 +94,7 @@ export async function gradeAction(inputs: string[], o: GradeOptions): Promise<vo
     if (!(msl > 0) || !Number.isFinite(msl)) throw new UsageError(`--msl: expected a positive number of seconds, got '${o.msl}'`);
     rubric.msl = msl;
   }
+  const limits = fileLimits(o);
   let answers = null;
   if (o.answers !== undefined) {
     try {
@@ -74,27 +104,73 @@ export async function gradeAction(inputs: string[], o: GradeOptions): Promise<vo
       throw e;
     }
   }
+  const feedback = o.feedback === undefined ? null : await feedbackFolder(o.feedback);
   const out = await openOutput(o.output ?? null);
   const progress = !(o.quiet ?? false) && process.stderr.isTTY === true;
   let gb;
   try {
     gb = await gradeBatch(inputs, rubric, {
-      per: o.per, idPattern, answers, version: version(),
+      per: o.per, idPattern, answers, version: version(), limits,
       ...(jobs !== undefined ? { jobs } : {}),
       ...(progress ? { onProgress: (d: number, t: number) => process.stderr.write(`\r${d}/${t}`) } : {}),
     });
   } catch (e) {
-    if (e instanceof InputError) throw new UsageError(e.message);
+    await out.abort();
+    if (e instanceof InputError) throw new UsageError(termText(e.message));
     throw e;
   } finally {
     if (progress) process.stderr.write('\r\u001b[K');
   }
+  // Before the gradebook, so that it is the last thing on a terminal.
+  for (const s of gb.skipped) process.stderr.write(skippedLine(s) + '\n');
+  for (const d of gb.duplicateIds) {
+    process.stderr.write(`warning: student id '${termText(d.student)}' comes from ${d.submissions.length} submissions (${d.submissions.map(termText).join(', ')}): each is graded and marked DUPLICATE in the gradebook\n`);
+  }
   const color = colorWanted(o.color, o.output === undefined && process.stdout.isTTY === true);
   out.write(renderGradebook(gb, format, { lang, color }));
   await out.close();
-  if (o.feedback !== undefined) {
-    const written = await writeFeedback(gb, o.feedback, lang);
-    if (!o.quiet) process.stderr.write(`${lang === 'zh' ? '已写入' : 'wrote'} ${written.length} ${lang === 'zh' ? '份评语到' : 'feedback files to'} ${o.feedback}\n`);
+  if (feedback !== null) {
+    const written = await writeFeedbackFiles(gb, feedback, lang);
+    if (!o.quiet) process.stderr.write(`${lang === 'zh' ? '已写入' : 'wrote'} ${written} ${lang === 'zh' ? '份评语到' : 'feedback files to'} ${termText(o.feedback ?? '')}\n`);
   }
-  for (const s of gb.answersWithoutSubmission) process.stderr.write(`warning: --answers: student '${s}' has no submission\n`);
+  for (const s of gb.answersWithoutSubmission) process.stderr.write(`warning: --answers: student '${termText(s)}' has no submission\n`);
+}
+
+/**
+ * The --feedback folder, made if missing, as its real path: checked before
+ * grading (a usage error then, not after the gradebook), and resolved once,
+ * so that every file goes to the folder as it was when grading began. A
+ * link there may be a student's (`--feedback submissions/feedback`): the
+ * folder must be named as itself.
+ */
+async function feedbackFolder(dir: string): Promise<string> {
+  if ((await lstat(dir).catch(() => null))?.isSymbolicLink()) {
+    throw new UsageError(`--feedback: ${termText(dir)} is a symbolic link: give the folder itself`);
+  }
+  try {
+    await mkdir(dir, { recursive: true });
+    return await realpath(dir);
+  } catch (e) {
+    throw new UsageError(`--feedback: cannot write to ${termText(dir)}: ${writeReason(e)}`);
+  }
+}
+
+/**
+ * One feedback file per student in `real` (feedbackFolder's), each written
+ * beside its name and renamed into place (output-file.ts): a link or a file
+ * a student put in the folder under a feedback file's name is replaced,
+ * never written through. A file that cannot be written is a warning; the
+ * others are still written. Returns how many were.
+ */
+async function writeFeedbackFiles(gb: Awaited<ReturnType<typeof gradeBatch>>, real: string, lang: 'en' | 'zh'): Promise<number> {
+  let written = 0;
+  for (const f of feedbackFiles(gb, lang)) {
+    try {
+      await writeFileIn(real, f.name, f.text);
+      written++;
+    } catch (e) {
+      process.stderr.write(`warning: --feedback: cannot write ${termText(f.name)} for '${termText(f.student)}': ${writeReason(e)}\n`);
+    }
+  }
+  return written;
 }

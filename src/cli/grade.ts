@@ -11,7 +11,7 @@ import type { GradeOptions } from './grade-action.ts';
 export function registerGradeCommand(program: Command): void {
   program.command('grade')
     .summary("grade a class's captures with a rubric: gradebook, feedback, copies, answers")
-    .description('Grade lab submissions: every capture under the folders given (.pcap, .pcapng, .cap, .gz), one student per file or per sub-folder, graded in parallel against a rubric. Prints a gradebook (score, max, pass/fail per criterion, answers, shared captures); --feedback writes one file per student explaining every lost point with the frames and states of their capture. Unreadable, empty, truncated or non-capture files get 0 and the reason, and never stop the batch.')
+    .description('Grade lab submissions: every capture under the folders given (.pcap, .pcapng, .cap, .gz), one student per file or per sub-folder, graded in parallel against a rubric. Prints a gradebook (score, max, pass/fail per criterion, answers, shared captures); --feedback writes one file per student explaining every lost point with the frames and states of their capture. Unreadable, empty, truncated or non-capture files get 0 and the reason, and never stop the batch. Nothing in the folders is trusted: symbolic links are not followed (reported, graded 0), each file is stopped at the --max-* limits, names are escaped in every format, and two submissions with one student id are both kept and marked DUPLICATE (see SECURITY.md).')
     .argument('<paths...>', 'capture files and folders of submissions')
     .requiredOption('-r, --rubric <name|file>', `built-in rubric (${Object.keys(BUILTIN_RUBRICS).join(', ')}) or a rubric file (.json, .yaml)`)
     .addOption(new Option('--per <unit>', 'one student per capture file, or per sub-folder of each folder given').choices(['file', 'folder']).default('file'))
@@ -24,7 +24,12 @@ export function registerGradeCommand(program: Command): void {
     .addOption(new Option('--damaged <policy>', 'truncated or damaged captures: zero (0 and the reason) or grade what can be read (default: the rubric\'s, zero)').choices(['zero', 'grade']))
     .option('--os <preset>', "TIME_WAIT preset, overrides the rubric's (rfc, linux, freebsd, macos, windows)")
     .option('--msl <seconds>', "Maximum Segment Lifetime, overrides the rubric's")
-    .option('-o, --output <file>', 'write the gradebook to FILE instead of standard output')
+    .option('-o, --output <file>', 'write the gradebook to FILE instead of standard output (written beside it, then renamed onto it: never through a link)')
+    .option('--max-file-size <size>', 'a submitted file larger than this is not read, graded unreadable (default 256M; K, M, G are powers of 1024)')
+    .option('--max-seconds <s>', 'a submitted file still being read after this many seconds is stopped, graded unreadable (default 60)')
+    .option('--max-connections <n>', 'a submitted file with more TCP connections is stopped, graded unreadable (default 10000)')
+    .option('--max-inflate <size>', 'a gzip-compressed file that decompresses to more is stopped, graded unreadable (default 1G)')
+    .option('--max-inflate-ratio <n>', 'a gzip-compressed file that decompresses to more than N times its size (past 64 MiB) is stopped, graded unreadable (default 1000)')
     .option('--no-color', 'no colour')
     .option('-q, --quiet', 'no progress count or messages')
     .addHelpText('after', `

@@ -6,6 +6,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { CaptureError } from '../capture/frame.ts';
+import { termLines, termText } from '../render/escape/terminal.ts';
 import { registerCommands } from './commands.ts';
 import { UsageError, version } from './util.ts';
 
@@ -32,17 +33,19 @@ function reportError(e: unknown): number {
     // Help and version exit through here with code 0.
     return e.exitCode === 0 ? 0 : 2;
   }
+  // Messages name files and may quote what a capture holds: escaped for the
+  // terminal (a usage error may span lines, e.g. a rubric's problems).
   if (e instanceof UsageError) {
-    process.stderr.write(`error: ${e.message}\n`);
+    process.stderr.write(`error: ${termLines(e.message)}\n`);
     return 2;
   }
   if (e instanceof CaptureError) {
-    process.stderr.write(`error: ${e.message}\n`);
+    process.stderr.write(`error: ${termText(e.message)}\n`);
     return 2;
   }
   if ((e as { code?: string }).code === 'EPIPE') return 0;
   const msg = e instanceof Error ? e.message : String(e);
-  process.stderr.write(`tcpscope: internal error: ${msg}\n`);
+  process.stderr.write(`tcpscope: internal error: ${termText(msg)}\n`);
   if (process.env.TCPSCOPE_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
   return 1;
 }
@@ -57,7 +60,7 @@ main(process.argv).then(
     process.exitCode = code;
   },
   (e: unknown) => {
-    process.stderr.write(`tcpscope: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.stderr.write(`tcpscope: internal error: ${termText(e instanceof Error ? e.message : String(e))}\n`);
     process.exitCode = 1;
   },
 );

@@ -4,7 +4,7 @@
  * stderr, selecting connections, and writing the output.
  */
 import { createWriteStream, statSync, type WriteStream } from 'node:fs';
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { lstat, mkdtemp, open, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -15,13 +15,16 @@ import { type AnalyzeOptions, analyzeFile } from '../analyze/analyze.ts';
 import type { ReportThread } from './report-thread.ts';
 import type { Interrupt } from './interrupt.ts';
 import { runPool, sibling } from '../analyze/pool.ts';
+import type { FilePath } from '../capture/files.ts';
 import { CaptureError } from '../capture/frame.ts';
-import { inputChunks } from '../capture/source.ts';
+import { DEFAULT_INFLATE_LIMITS, type InflateLimits, inputChunks } from '../capture/source.ts';
 import { isOsPreset, makeSettings, OS_PRESETS } from '../report/settings.ts';
 import type { CaptureReport, ConnectionReport, Settings } from '../report/types.ts';
+import { termText } from '../render/escape/terminal.ts';
 import { isLang, type Lang, langFromEnv, warningLine } from '../render/i18n.ts';
 import { parseFilter, type Predicate } from './filter.ts';
-import { UsageError } from './util.ts';
+import { OutputFile, writeReason } from './output-file.ts';
+import { parseRatio, parseSize, UsageError } from './util.ts';
 
 /** Options every command takes (commander's parsed values). */
 export interface CommonOptions {
@@ -36,6 +39,8 @@ export interface CommonOptions {
   output?: string;
   maxConnections?: string;
   jobs?: string;
+  maxInflate?: string;
+  maxInflateRatio?: string;
 }
 
 /**
@@ -62,6 +67,8 @@ export interface Common {
   maxConnections: number;
   /** Worker threads for several captures (--jobs; default: the number of CPUs). */
   jobs: number;
+  /** --max-inflate, --max-inflate-ratio. */
+  inflate: InflateLimits;
   /** The options as given, for worker threads to resolve again. */
   options: CommonOptions;
 }
@@ -92,9 +99,14 @@ export function resolveCommon(o: CommonOptions): Common {
     if (!/^\d+$/.test(o.jobs) || Number(o.jobs) < 1) throw new UsageError(`--jobs: expected a whole number >= 1, got '${o.jobs}'`);
     jobs = Number(o.jobs);
   }
+  const inflate: InflateLimits = {
+    maxBytes: o.maxInflate === undefined ? DEFAULT_INFLATE_LIMITS.maxBytes : parseSize('--max-inflate', o.maxInflate),
+    maxRatio: o.maxInflateRatio === undefined ? DEFAULT_INFLATE_LIMITS.maxRatio : parseRatio('--max-inflate-ratio', o.maxInflateRatio),
+  };
   return {
     maxConnections,
     jobs,
+    inflate,
     options: { ...o },
     settings: makeSettings(msl === undefined ? { os } : { os, msl }),
     lang, stream,
@@ -139,7 +151,7 @@ class Progress {
         format: total > 0 ? ' {file} [{bar}] {percentage}% | {done}/{size} MB | ETA {eta_formatted}' : ' {file} {done} MB read',
         hideCursor: true, clearOnComplete: true, barsize: 30, etaBuffer: 20,
       }, bars.Presets.shades_classic);
-      this.bar.start(Math.max(total, read, 1), read, { file: this.file, done: mb(read), size: mb(total) });
+      this.bar.start(Math.max(total, read, 1), read, { file: termText(this.file), done: mb(read), size: mb(total) });
       return;
     }
     // gzip: bytes counted are decompressed ones, which outgrow the file size.
@@ -153,12 +165,22 @@ class Progress {
   }
 }
 
-/** A capture: the name the user gave and the path it is read from (a temporary copy of stdin). */
+/**
+ * A capture: the name shown (as the user gave it, or as found in a folder)
+ * and the path it is read from (a temporary copy of stdin; bytes for a name
+ * that is not UTF-8); `within` for a file found in a folder (see
+ * ReadOptions.within).
+ */
 export interface Input {
   name: string;
-  path: string;
+  path: FilePath;
+  within?: Buffer | null;
   /** The copy was cut short by this signal (withReadableTwice). */
   cutShortBy?: string;
+}
+
+function inputOf(f: string | Input): Input {
+  return typeof f === 'string' ? { name: f, path: f } : f;
 }
 
 export interface RunResult {
@@ -190,7 +212,7 @@ export async function analyzeAll(
   let failOnMatched = false;
   for (let index = 0; index < files.length; index++) {
     const input = files[index];
-    const { name: file, path } = typeof input === 'string' ? { name: input, path: input } : input;
+    const { name: file, path, within, cutShortBy } = inputOf(input);
     if (interrupt?.received) {
       interrupt.notRead(file);
       continue;
@@ -202,9 +224,11 @@ export async function analyzeAll(
         onProgress: (n: number, total: number) => progress.update(n, total),
         keepConnections: onConnection === undefined && reports === undefined,
         maxConnections: c.maxConnections,
+        inflate: c.inflate,
+        within: within ?? null,
       };
       if (interrupt !== undefined) opts.signal = interrupt.signal;
-      if (typeof input !== 'string' && input.cutShortBy !== undefined) opts.cutShortBy = input.cutShortBy;
+      if (cutShortBy !== undefined) opts.cutShortBy = cutShortBy;
       if (reports !== undefined) {
         opts.raw = reports;
         opts.pause = reports.pause;
@@ -223,7 +247,7 @@ export async function analyzeAll(
       progress.stop();
       if (e instanceof CaptureError) {
         if (reports !== undefined && await reports.end()) failOnMatched = true;
-        process.stderr.write(`error: ${file}: ${e.message}\n`);
+        process.stderr.write(`error: ${termText(file)}: ${termText(e.message)}\n`);
         failed = true;
         continue;
       }
@@ -242,16 +266,17 @@ const REPORT_THREAD_BYTES = 32 << 20;
  * more in all, on a machine with more than one core. TCPSCOPE_REPORT_THREAD
  * (`on` or `off`) overrides it (tests, measurements).
  */
-export function reportThreadWanted(files: readonly string[]): boolean {
+export function reportThreadWanted(files: readonly (string | Input)[]): boolean {
   const env = process.env.TCPSCOPE_REPORT_THREAD;
   if (env === 'on') return true;
   if (env === 'off') return false;
   if (availableParallelism() < 2) return false;
   let bytes = 0;
-  for (const f of files) {
-    if (f === '-') return false;
+  for (const input of files) {
+    const f = inputOf(input);
+    if (f.name === '-') return false;
     try {
-      const st = statSync(f);
+      const st = statSync(f.path);
       if (st.isFile()) bytes += st.size;
     } catch {
       // reported when it is read
@@ -262,7 +287,7 @@ export function reportThreadWanted(files: readonly string[]): boolean {
 
 /** Several captures go to worker threads (one capture per task) when this holds. */
 export function parallel(files: readonly (string | Input)[], c: Common): boolean {
-  return files.length > 1 && c.jobs > 1 && files.every((f) => typeof f === 'string' && f !== '-');
+  return files.length > 1 && c.jobs > 1 && files.every((f) => inputOf(f).name !== '-');
 }
 
 /**
@@ -273,13 +298,14 @@ export function parallel(files: readonly (string | Input)[], c: Common): boolean
  * in progress (each worker answers with what it read) and starts no other.
  */
 export async function analyzeParallel(
-  files: readonly string[], c: Common, ndjsonOut: Output | null, interrupt?: Interrupt,
+  inputs: readonly (string | Input)[], c: Common, ndjsonOut: Output | null, interrupt?: Interrupt,
 ): Promise<RunResult & { failOnMatched: boolean }> {
+  const files = inputs.map(inputOf);
   const { analyzeTask } = await import('./worker.ts');
   type Result = Awaited<ReturnType<typeof analyzeTask>>;
   const dir = ndjsonOut !== null ? await mkdtemp(join(tmpdir(), 'tcpscope-ndjson-')) : null;
   try {
-    const tasks = files.map((f, i) => ({ name: f, path: f, ndjsonTo: dir !== null ? join(dir, `${i}.ndjson`) : null }));
+    const tasks = files.map((f, i) => ({ name: f.name, path: f.path, within: f.within ?? null, ndjsonTo: dir !== null ? join(dir, `${i}.ndjson`) : null }));
     const captures: CaptureReport[] = [];
     let failed = false;
     let failOnMatched = false;
@@ -292,11 +318,11 @@ export async function analyzeParallel(
       if (writeError !== null) return;
       try {
         if (r.capture === null) {
-          process.stderr.write(`error: ${files[i]}: ${r.captureError}\n`);
+          process.stderr.write(`error: ${termText(files[i].name)}: ${termText(r.captureError ?? '')}\n`);
           failed = true;
           return;
         }
-        for (const w of r.capture.warnings) process.stderr.write(warningLine(c.lang, files[i], w) + '\n');
+        for (const w of r.capture.warnings) process.stderr.write(warningLine(c.lang, files[i].name, w) + '\n');
         captures.push(r.capture);
         failOnMatched ||= r.failOnMatched;
         const spool = tasks[i].ndjsonTo;
@@ -319,7 +345,7 @@ export async function analyzeParallel(
     );
     await writing;
     if (writeError !== null) throw writeError;
-    for (let i = 0; i < files.length; i++) if (!(i in results)) interrupt?.notRead(files[i]);
+    for (let i = 0; i < files.length; i++) if (!(i in results)) interrupt?.notRead(files[i].name);
     return { captures, failed, failOnMatched };
   } finally {
     if (dir !== null) await rm(dir, { recursive: true, force: true });
@@ -329,11 +355,23 @@ export async function analyzeParallel(
 /** Bytes waiting to be written beyond which reading waits (Output.caughtUp). */
 const OUTPUT_BACKLOG = 8 << 20;
 
-/** Where the output goes: stdout, or the --output file. */
+/**
+ * Where the output goes: stdout, or the --output file, which is written
+ * beside it and put in its place by close() (output-file.ts: never through
+ * a link, never half-written).
+ */
 export class Output {
   private readonly file: WriteStream | null;
-  constructor(private readonly path: string | null) {
-    this.file = path === null ? null : createWriteStream(path);
+  private constructor(private readonly target: OutputFile | null) {
+    this.file = target === null ? null : target.stream;
+  }
+
+  static stdout(): Output {
+    return new Output(null);
+  }
+
+  static async to(path: string): Promise<Output> {
+    return new Output(await OutputFile.create(path));
   }
 
   /** Write `s`; `written` is called once its bytes are no longer needed. */
@@ -382,13 +420,19 @@ export class Output {
   }
 
 
+  /** Done: the --output file takes its name. */
   async close(): Promise<void> {
-    const f = this.file;
-    if (f === null) return;
-    await new Promise<void>((resolve, reject) => {
-      f.once('error', reject);
-      f.end(() => resolve());
-    });
+    if (this.target === null) return;
+    try {
+      await this.target.commit();
+    } catch (e) {
+      throw new UsageError(`--output: cannot write ${termText(this.target.path)}: ${writeReason(e)}`);
+    }
+  }
+
+  /** Given up: the --output file is left as it was. */
+  async abort(): Promise<void> {
+    await this.target?.abort();
   }
 }
 
@@ -397,18 +441,18 @@ export class Output {
  * a bad path is a usage error (exit 2), said in one line.
  */
 export async function openOutput(path: string | null): Promise<Output> {
-  if (path === null) return new Output(null);
-  const out = new Output(path);
-  await new Promise<void>((resolve, reject) => {
-    const s = (out as unknown as { file: WriteStream }).file;
-    s.once('ready', () => resolve());
-    s.once('error', (e: NodeJS.ErrnoException) => reject(new UsageError(`--output: cannot write ${path}: ${e.code === 'ENOENT' ? 'no such directory' : e.code === 'EACCES' ? 'permission denied' : e.code === 'EISDIR' ? 'is a directory' : e.message}`)));
-  });
-  return out;
+  if (path === null) return Output.stdout();
+  try {
+    // A folder there would only fail the rename, at the end.
+    if ((await lstat(path).catch(() => null))?.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    return await Output.to(path);
+  } catch (e) {
+    throw new UsageError(`--output: cannot write ${termText(path)}: ${writeReason(e)}`);
+  }
 }
 
 /** Can the capture be read a second time: a regular file (not `-`, a named pipe or a device)? */
-export function readableTwice(file: string): boolean {
+export function readableTwice(file: FilePath): boolean {
   if (file === '-') return false;
   try {
     return statSync(file).isFile();
@@ -427,9 +471,8 @@ export async function withReadableTwice<T>(file: string, fn: (input: Input) => P
   const dir = await mkdtemp(join(tmpdir(), 'tcpscope-'));
   const path = join(dir, 'input.capture');
   try {
-    const out = createWriteStream(path);
     try {
-      await pipeline(Readable.from(inputChunks(file, undefined, interrupt?.signal)), out);
+      await pipeline(Readable.from(inputChunks(file, undefined, null, interrupt?.signal)), createWriteStream(path));
     } catch (e) {
       if (e instanceof CaptureError) throw new UsageError(`${file}: ${e.message}`);
       throw e;

@@ -7,6 +7,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { analyzeFile } from '../analyze/analyze.ts';
+import { filePath } from '../capture/files.ts';
 import { CaptureError } from '../capture/frame.ts';
 import { NdjsonWriter } from '../render/json.ts';
 import type { CaptureReport } from '../report/types.ts';
@@ -14,7 +15,10 @@ import { type CommonOptions, resolveCommon, selector } from './run.ts';
 
 export interface WorkerTask {
   name: string;
-  path: string;
+  /** Bytes for a name that is not UTF-8 (a Uint8Array once it has crossed to the worker). */
+  path: string | Uint8Array;
+  /** See ReadOptions.within. */
+  within: Uint8Array | null;
   /** Write NDJSON lines to this file instead of returning the connections. */
   ndjsonTo: string | null;
 }
@@ -46,8 +50,10 @@ export async function analyzeTask(task: WorkerTask, o: CommonOptions, signal?: A
         if (c.failOn?.(r)) failOnMatched = true;
       };
     }
-    const capture = await analyzeFile(task.path, c.settings, onConnection, {
-      keepConnections: onConnection === undefined, maxConnections: c.maxConnections, ...(signal === undefined ? {} : { signal }),
+    const capture = await analyzeFile(filePath(task.path), c.settings, onConnection, {
+      keepConnections: onConnection === undefined, maxConnections: c.maxConnections, inflate: c.inflate,
+      within: task.within === null ? null : Buffer.from(task.within.buffer, task.within.byteOffset, task.within.byteLength),
+      ...(signal === undefined ? {} : { signal }),
     });
     capture.file = task.name;
     if (fd !== null && lines.size > 0) writeSync(fd, lines.take());

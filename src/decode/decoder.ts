@@ -1,8 +1,11 @@
 /**
- * Frame -> Segment: the link layer by the frame's link type, then IPv4/IPv6
- * (through IP-in-IP and GRE tunnels, as tshark reports the innermost IP
- * header), then TCP. One Decoder per capture: it keeps the loopback
- * duplicate filter's state and the counters.
+ * Frame -> Segment: the link layer by the frame's link type, then the
+ * network layers down to the innermost IPv4/IPv6 header before TCP (tshark
+ * reports that one): IP-in-IP, GRE (with Ethernet, ERSPAN, MPLS, PPTP's
+ * PPP), EtherIP, UDP tunnels (VXLAN, VXLAN-GPE, GENEVE, GTP-U, Teredo, L2TP), MPLS
+ * label stacks, PPPoE sessions and Ethernet frames inside them; then TCP.
+ * One Decoder per capture: it keeps the loopback duplicate filter's state
+ * and the counters.
  *
  * Nothing is allocated per frame: the layers write into this decoder's
  * preallocated LinkInfo/IpInfo and into the caller's reused Segment. The
@@ -11,17 +14,35 @@
  */
 import type { Frame } from '../capture/frame.ts';
 import { DecodeStatus, type Segment } from './segment.ts';
-import { ETHERTYPE_IPV4, ETHERTYPE_IPV6, LinkInfo, NEXT, PACKET_HOST, PACKET_OUTGOING, type LayerResult } from './layer.ts';
+import {
+  ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_MPLS_MC, ETHERTYPE_MPLS_UC, ETHERTYPE_PPPOE_SESSION, ETHERTYPE_TEB,
+  LinkInfo, NEXT, PACKET_HOST, PACKET_OUTGOING, type LayerResult,
+} from './layer.ts';
 import { decodeLink } from './link.ts';
-import { IpInfo, IPPROTO_GRE, IPPROTO_IPIP, IPPROTO_IPV6, IPPROTO_TCP } from './ip.ts';
+import {
+  IpInfo, IPPROTO_ESP, IPPROTO_ETHERIP, IPPROTO_GRE, IPPROTO_IPIP, IPPROTO_IPV6, IPPROTO_L2TP, IPPROTO_TCP,
+  IPPROTO_UDP,
+} from './ip.ts';
 import { decodeIPv4 } from './ipv4.ts';
 import { decodeIPv6 } from './ipv6.ts';
 import { decodeGre } from './gre.ts';
+import { decodeUdp } from './udp.ts';
+import { decodeEtherIp } from './etherip.ts';
+import { decodeMpls } from './mpls.ts';
+import { decodePppoeSession } from './pppoe.ts';
+import { decodeEthernet } from './ethernet.ts';
 import { decodeTcp } from './tcp.ts';
 import { LoopbackDuplicates } from './duplicate.ts';
+import { Tunnel, TUNNEL_KINDS, Undecoded, UNDECODED_KINDS } from './encapsulation.ts';
 
-/** Tunnels followed before giving up (IP-in-IP in GRE in ... ). */
-const MAX_TUNNEL_DEPTH = 4;
+/**
+ * Network layers decoded before giving up (IP, Ethernet in a tunnel, an
+ * MPLS stack, a tunnel header each count one): the deepest stack here,
+ * Ethernet / MPLS / Ethernet pseudowire / IPv4 / UDP VXLAN / Ethernet /
+ * IPv4 / GRE / IPv6 / TCP, takes 6. Deeper frames count as Undecoded
+ * `nesting`; the bound also keeps a crafted frame from costing much.
+ */
+const MAX_LAYERS = 12;
 
 export interface DecoderStats {
   frames: number;
@@ -41,6 +62,14 @@ export interface DecoderStats {
   firstFragments: number;
   lengthFromWire: number;
   tunnelled: number;
+  /**
+   * Tcp frames per Tunnel kind crossed (encapsulation.ts; index 0 unused):
+   * a segment in VXLAN inside GRE counts for both.
+   */
+  readonly tunnels: number[];
+  /** Frames per Undecoded kind (encapsulation.ts): status Undecoded. */
+  readonly undecoded: number[];
+  undecodedTotal: number;
 }
 
 export interface DecoderOptions {
@@ -57,13 +86,16 @@ export class Decoder {
     frames: 0, tcp: 0, notTcp: 0, fragments: 0, truncated: 0, malformed: 0, duplicates: 0,
     unsupportedLink: 0, unsupportedLinkTypes: new Map(),
     optionsTruncated: 0, optionsMalformed: 0, firstFragments: 0, lengthFromWire: 0, tunnelled: 0,
+    tunnels: new Array<number>(TUNNEL_KINDS).fill(0), undecoded: new Array<number>(UNDECODED_KINDS).fill(0),
+    undecodedTotal: 0,
   };
 
   private readonly link = new LinkInfo();
   private readonly ip = new IpInfo();
   private readonly duplicates = new LoopbackDuplicates();
   private readonly dropDuplicates: boolean;
-  private tunnelled = false;
+  /** Tunnel kinds the frame crossed, one bit each (Tunnel values). */
+  private tunnelBits = 0;
 
   constructor(options: DecoderOptions = {}) {
     this.dropDuplicates = options.dropLoopbackDuplicates ?? true;
@@ -90,13 +122,20 @@ export class Decoder {
         if (out.optionsMalformed) s.optionsMalformed++;
         if (out.firstFragment) s.firstFragments++;
         if (out.lengthFromWire) s.lengthFromWire++;
-        if (this.tunnelled) s.tunnelled++;
+        if (this.tunnelBits !== 0) {
+          s.tunnelled++;
+          for (let k = 1; k < TUNNEL_KINDS; k++) if (this.tunnelBits & (1 << k)) s.tunnels[k]++;
+        }
         break;
       case DecodeStatus.NotTcp: s.notTcp++; break;
       case DecodeStatus.Fragment: s.fragments++; break;
       case DecodeStatus.Truncated: s.truncated++; break;
       case DecodeStatus.Malformed: s.malformed++; break;
       case DecodeStatus.Duplicate: s.duplicates++; break;
+      case DecodeStatus.Undecoded:
+        s.undecodedTotal++;
+        s.undecoded[this.link.undecoded]++;
+        break;
       case DecodeStatus.UnsupportedLink:
         s.unsupportedLink++;
         s.unsupportedLinkTypes.set(frame.linkType, (s.unsupportedLinkTypes.get(frame.linkType) ?? 0) + 1);
@@ -119,7 +158,9 @@ export class Decoder {
     out.lengthFromWire = false;
     out.optionsTruncated = false;
     out.optionsMalformed = false;
-    this.tunnelled = false;
+    out.tunnelKind = Tunnel.None;
+    out.tunnelId = -1;
+    this.tunnelBits = 0;
 
     const link = this.link;
     link.reset();
@@ -132,47 +173,17 @@ export class Decoder {
       return DecodeStatus.Duplicate;
     }
 
-    // Kept for the duplicate filter: a GRE tunnel overwrites `link` below.
+    // Kept for the duplicate filter: a tunnel overwrites `link` below.
     const pktType = link.pktType;
     const ifIndex = link.ifIndex;
     const netOffset = link.netOffset;
     const netCapEnd = link.netEnd;
     const netReported = link.netReported;
 
+    r = this.decodeNetwork(buf, out);
+    if (r !== NEXT) return r;
+
     const ip = this.ip;
-    let etherType = link.etherType;
-    let off = link.netOffset;
-    let netEnd = link.netEnd;
-    let reported = link.netReported;
-    for (let depth = 0; ; depth++) {
-      if (etherType === ETHERTYPE_IPV4) r = decodeIPv4(buf, off, netEnd, reported, ip, out);
-      else if (etherType === ETHERTYPE_IPV6) r = decodeIPv6(buf, off, netEnd, reported, ip, out);
-      else return DecodeStatus.NotTcp;
-      if (r !== NEXT) return r;
-      if (ip.firstFragment) out.firstFragment = true;
-      if (ip.lengthFromWire) out.lengthFromWire = true;
-
-      const proto = ip.proto;
-      if (proto === IPPROTO_TCP) break;
-      if (depth >= MAX_TUNNEL_DEPTH) return DecodeStatus.NotTcp;
-      if (proto === IPPROTO_IPIP || proto === IPPROTO_IPV6) {
-        etherType = proto === IPPROTO_IPIP ? ETHERTYPE_IPV4 : ETHERTYPE_IPV6;
-        off = ip.payloadOffset;
-        netEnd = ip.payloadEnd;
-        reported = ip.payloadLen;
-      } else if (proto === IPPROTO_GRE) {
-        r = decodeGre(buf, ip.payloadOffset, ip.payloadEnd, ip.payloadLen, link);
-        if (r !== NEXT) return r;
-        etherType = link.etherType;
-        off = link.netOffset;
-        netEnd = link.netEnd;
-        reported = link.netReported;
-      } else {
-        return DecodeStatus.NotTcp;
-      }
-      this.tunnelled = true;
-    }
-
     r = decodeTcp(buf, ip.payloadOffset, ip.payloadEnd, ip.payloadLen, out);
     if (r !== NEXT) return r;
 
@@ -180,5 +191,73 @@ export class Decoder {
       this.duplicates.remember(buf, netOffset, netCapEnd, netReported, ifIndex, frame.interfaceId);
     }
     return DecodeStatus.Tcp;
+  }
+
+  /**
+   * From the network layer `link` points at down to the TCP header: on NEXT,
+   * `this.ip` holds the innermost IP packet, whose payload is TCP.
+   */
+  private decodeNetwork(buf: Uint8Array, out: Segment): LayerResult {
+    const link = this.link;
+    const ip = this.ip;
+    for (let layer = 0; layer < MAX_LAYERS; layer++) {
+      const off = link.netOffset;
+      // What the carrier's lengths give the layer: never read past them (Ethernet padding, a trailer).
+      const reported = link.netReported;
+      const end = link.netEnd < off + reported ? link.netEnd : off + reported;
+      let r: LayerResult;
+      switch (link.etherType) {
+        case ETHERTYPE_IPV4:
+        case ETHERTYPE_IPV6: {
+          const v4 = link.etherType === ETHERTYPE_IPV4;
+          r = v4 ? decodeIPv4(buf, off, end, reported, ip, out) : decodeIPv6(buf, off, end, reported, ip, out);
+          if (r !== NEXT) return r;
+          if (ip.firstFragment) out.firstFragment = true;
+          if (ip.lengthFromWire) out.lengthFromWire = true;
+          const proto = ip.proto;
+          if (proto === IPPROTO_TCP) return NEXT;
+          if (proto === IPPROTO_IPIP || proto === IPPROTO_IPV6) {
+            const inner4 = proto === IPPROTO_IPIP;
+            link.setInner(inner4 ? ETHERTYPE_IPV4 : ETHERTYPE_IPV6, ip.payloadOffset, ip.payloadEnd, ip.payloadOffset + ip.payloadLen);
+            link.setTunnel(v4 ? (inner4 ? Tunnel.Ipv4InIpv4 : Tunnel.Ipv6InIpv4) : (inner4 ? Tunnel.Ipv4InIpv6 : Tunnel.Ipv6InIpv6), -1);
+            r = NEXT;
+          } else if (proto === IPPROTO_GRE) {
+            r = decodeGre(buf, ip.payloadOffset, ip.payloadEnd, ip.payloadLen, link);
+          } else if (proto === IPPROTO_UDP) {
+            r = decodeUdp(buf, ip.payloadOffset, ip.payloadEnd, ip.payloadLen, link, ip.firstFragment);
+          } else if (proto === IPPROTO_ESP) {
+            return link.stopUndecoded(Undecoded.Esp);
+          } else if (proto === IPPROTO_L2TP) {
+            return link.stopUndecoded(Undecoded.L2tpv3);
+          } else if (proto === IPPROTO_ETHERIP) {
+            r = decodeEtherIp(buf, ip.payloadOffset, ip.payloadEnd, ip.payloadLen, link);
+          } else {
+            return DecodeStatus.NotTcp;
+          }
+          break;
+        }
+        case ETHERTYPE_TEB:
+          r = decodeEthernet(buf, off, end, reported, link);
+          break;
+        case ETHERTYPE_MPLS_UC:
+        case ETHERTYPE_MPLS_MC:
+          r = decodeMpls(buf, off, end, reported, link);
+          break;
+        case ETHERTYPE_PPPOE_SESSION:
+          r = decodePppoeSession(buf, off, end, reported, link);
+          break;
+        default:
+          return DecodeStatus.NotTcp;
+      }
+      if (r !== NEXT) return r;
+      if (link.tunnel !== Tunnel.None) {
+        this.tunnelBits |= 1 << link.tunnel;
+        out.tunnelKind = link.tunnel;
+        out.tunnelId = link.tunnelId;
+        link.tunnel = Tunnel.None;
+        link.tunnelId = -1;
+      }
+    }
+    return link.stopUndecoded(Undecoded.Nesting);
   }
 }

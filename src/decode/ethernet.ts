@@ -5,10 +5,26 @@
  * Wireshark decodes, so we do.
  */
 import { DecodeStatus } from './segment.ts';
-import { u16, type LayerResult, type LinkInfo } from './layer.ts';
-import { decodeVlanTags } from './vlan.ts';
+import {
+  ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_MPLS_MC, ETHERTYPE_MPLS_UC, ETHERTYPE_PPPOE_SESSION, u16,
+  type LayerResult, type LinkInfo,
+} from './layer.ts';
+import { decodeVlanTags, isVlanTag } from './vlan.ts';
 
 export const ETHERNET_HEADER_LEN = 14;
+
+/**
+ * Whether bytes at `off` (captured up to `end`) look like an Ethernet II
+ * header carrying something tcpscope follows (IPv4, IPv6, VLAN tags, MPLS,
+ * a PPPoE session): for payloads that do not say they are Ethernet (an MPLS
+ * pseudowire, a GTP-U PDU), the two bytes of the EtherType field must match.
+ */
+export function isFollowedEtherType(buf: Uint8Array, off: number, end: number): boolean {
+  if (off + ETHERNET_HEADER_LEN > end) return false;
+  const t = u16(buf, off + 12);
+  return t === ETHERTYPE_IPV4 || t === ETHERTYPE_IPV6 || isVlanTag(t) || t === ETHERTYPE_MPLS_UC ||
+    t === ETHERTYPE_MPLS_MC || t === ETHERTYPE_PPPOE_SESSION;
+}
 
 export function decodeEthernet(
   buf: Uint8Array, start: number, end: number, origLen: number, link: LinkInfo,

@@ -21,9 +21,13 @@ export class IpInfo {
 export const IPPROTO_HOPOPTS = 0;
 export const IPPROTO_IPIP = 4;
 export const IPPROTO_TCP = 6;
+export const IPPROTO_UDP = 17;
 export const IPPROTO_IPV6 = 41;
 export const IPPROTO_ROUTING = 43;
 export const IPPROTO_FRAGMENT = 44;
 export const IPPROTO_GRE = 47;
+export const IPPROTO_ESP = 50;
 export const IPPROTO_AH = 51;
 export const IPPROTO_DSTOPTS = 60;
+export const IPPROTO_ETHERIP = 97;
+export const IPPROTO_L2TP = 115;

@@ -5,7 +5,7 @@
  * the next layer) or the final DecodeStatus of the frame, so the fast path
  * allocates nothing (the shape of gopacket's DecodingLayerParser).
  */
-import type { DecodeStatus } from './segment.ts';
+import { DecodeStatus } from './segment.ts';
 
 /** A layer decoded fine and the next layer should be decoded. */
 export const NEXT = -1;
@@ -17,6 +17,11 @@ export const ETHERTYPE_IPV6 = 0x86dd;
 export const ETHERTYPE_VLAN = 0x8100; // 802.1Q C-tag
 export const ETHERTYPE_QINQ = 0x88a8; // 802.1ad S-tag
 export const ETHERTYPE_QINQ_OLD = 0x9100; // pre-standard QinQ tag
+/** Transparent Ethernet Bridging: an Ethernet frame follows (gretap, NVGRE, GENEVE). */
+export const ETHERTYPE_TEB = 0x6558;
+export const ETHERTYPE_MPLS_UC = 0x8847;
+export const ETHERTYPE_MPLS_MC = 0x8848;
+export const ETHERTYPE_PPPOE_SESSION = 0x8864;
 
 /** Linux packet types (SLL / SLL2 `sll_pkttype`, <linux/if_packet.h>). */
 export const PACKET_HOST = 0;
@@ -36,6 +41,15 @@ export class LinkInfo {
   pktType = -1;
   /** SLL2 interface index, -1 when the link does not record one. */
   ifIndex = -1;
+  /**
+   * Set by an encapsulation decoder (a tunnel or a PPPoE session, not a plain
+   * link layer): its Tunnel kind and id (-1 when it has none). The decoder
+   * loop reads and clears them after each layer.
+   */
+  tunnel = 0;
+  tunnelId = -1;
+  /** Set with DecodeStatus.Undecoded: the Undecoded kind that stopped the frame. */
+  undecoded = 0;
 
   reset(): void {
     this.etherType = 0;
@@ -44,6 +58,32 @@ export class LinkInfo {
     this.netReported = 0;
     this.pktType = -1;
     this.ifIndex = -1;
+    this.tunnel = 0;
+    this.tunnelId = -1;
+    this.undecoded = 0;
+  }
+
+  /**
+   * Sets the network layer to what an encapsulation carries: from `offset`
+   * to `stop` by the carrier's lengths, captured up to `end`.
+   */
+  setInner(etherType: number, offset: number, end: number, stop: number): void {
+    this.etherType = etherType;
+    this.netOffset = offset;
+    this.netEnd = end < stop ? end : stop;
+    this.netReported = stop - offset;
+  }
+
+  /** An encapsulation decoded: its kind and id (-1: none) for the decoder loop. */
+  setTunnel(kind: number, id: number): void {
+    this.tunnel = kind;
+    this.tunnelId = id;
+  }
+
+  /** The frame stops at an encapsulation that is not followed (returns the status to hand back). */
+  stopUndecoded(kind: number): typeof DecodeStatus.Undecoded {
+    this.undecoded = kind;
+    return DecodeStatus.Undecoded;
   }
 
   /** Sets the network layer to [offset, end), end being the end of the captured frame. */

@@ -73,6 +73,14 @@ export class Segment {
   /** IPv4 total length / IPv6 payload length was 0 (TSO/GSO capture): lengths come from the wire length. */
   lengthFromWire = false;
 
+  /**
+   * The innermost tunnel the segment came in (encapsulation.ts Tunnel; 0:
+   * none) and its id (VNI, GRE key, TEID, bottom MPLS label, session ID...;
+   * -1 when the tunnel has none).
+   */
+  tunnelKind = 0;
+  tunnelId = -1;
+
   resetOptions(): void {
     this.mss = -1;
     this.wscale = -1;
@@ -100,5 +108,7 @@ export const DecodeStatus = {
   Duplicate: 5,
   /** Headers that contradict themselves (bad lengths, IHL < 5, ...). */
   Malformed: 6,
+  /** An encapsulation tcpscope recognises but does not follow (ESP, L2TPv3, 802.11 protected, ...): it may hold TCP. */
+  Undecoded: 7,
 } as const;
 export type DecodeStatus = (typeof DecodeStatus)[keyof typeof DecodeStatus];

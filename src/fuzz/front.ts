@@ -51,7 +51,7 @@ export function segmentSummary(s: Segment): string {
     s.ipVersion, s.src.join('.'), s.dst.join('.'), s.ttl, s.ipId, s.srcPort, s.dstPort, s.seq, s.ack, s.flags,
     s.window, s.urgent, s.headerLen, s.payloadLen, s.payloadCaptured, s.mss, s.wscale, s.sackPermitted,
     s.hasTimestamp, s.tsVal, s.tsEcr, s.sackCount, Array.from(s.sackBlocks.subarray(0, 2 * s.sackCount)).join(','),
-    s.optionsTruncated, s.optionsMalformed, s.firstFragment, s.lengthFromWire,
+    s.optionsTruncated, s.optionsMalformed, s.firstFragment, s.lengthFromWire, s.tunnelKind, s.tunnelId,
   ].join('|');
 }
 

@@ -21,19 +21,25 @@ export interface Fixture {
 
 let fixtureCache: Fixture[] | null = null;
 
-/** The real captures of fixtures/captures (pcap and pcapng), smallest first. */
+/**
+ * The real captures of fixtures/captures and the hand-built ones of
+ * fixtures/handmade (tunnels, other link types), pcap and pcapng, smallest
+ * first.
+ */
 export function fixtures(): Fixture[] {
   if (fixtureCache) return fixtureCache;
-  const dir = join(ROOT, 'fixtures', 'captures');
-  let names: string[] = [];
-  try {
-    names = readdirSync(dir).filter((n) => /\.(pcap|pcapng)$/.test(n));
-  } catch {
-    names = [];
+  const all: Fixture[] = [];
+  for (const sub of ['captures', 'handmade']) {
+    const dir = join(ROOT, 'fixtures', sub);
+    let names: string[] = [];
+    try {
+      names = readdirSync(dir).filter((n) => /\.(pcap|pcapng)$/.test(n));
+    } catch {
+      names = [];
+    }
+    for (const name of names) all.push({ name: `${sub}/${name}`, bytes: new Uint8Array(readFileSync(join(dir, name))) });
   }
-  fixtureCache = names
-    .map((name) => ({ name, bytes: new Uint8Array(readFileSync(join(dir, name))) }))
-    .sort((a, b) => a.bytes.length - b.bytes.length || a.name.localeCompare(b.name));
+  fixtureCache = all.sort((a, b) => a.bytes.length - b.bytes.length || a.name.localeCompare(b.name));
   return fixtureCache;
 }
 
@@ -190,12 +196,26 @@ function ipBytes(ip: { v6: boolean; ihl: number; totalDelta: number; proto: numb
   return h;
 }
 
-const LINKS = [1, 113, 276, 101, 12, 14, 228, 229, 0, 108, 104, 239] as const;
+const LINKS = [1, 113, 276, 101, 12, 14, 228, 229, 0, 108, 104, 239, 9, 50, 105, 127, 192, 242] as const;
+
+/** How an outer IP packet carries the next one in (decode/encapsulation.ts): by its protocol alone, or a tunnel header. */
+const WRAPS = ['proto', 'gre', 'vxlan', 'gpe', 'geneve', 'gtpu', 'teredo', 'l2tp', 'etherip', 'pptp', 'erspan', 'mpls-gre'] as const;
+const wrapArb = fc.record({
+  kind: fc.constantFrom(...WRAPS),
+  /** Flags / options / id bytes of the tunnel header, often plausible. */
+  flags: fc.oneof(fc.constant(0), fc.nat({ max: 0xffff })),
+  id: fc.nat({ max: 0xffffffff }),
+  /** Extra header words (GENEVE options, GTP-U extension, ...). */
+  words: fc.nat({ max: 3 }),
+});
 
 const frameArb = fc.record({
   link: fc.oneof(fc.constantFrom(...LINKS), fc.nat({ max: 300 })),
   vlans: fc.array(fc.constantFrom(0x8100, 0x88a8, 0x9100), { maxLength: 3 }),
   outer: fc.array(ipArb, { minLength: 1, maxLength: 3 }),
+  wraps: fc.array(wrapArb, { minLength: 2, maxLength: 2 }),
+  /** Between the link layer and the outer IP: nothing, an MPLS stack, a PPPoE session. */
+  l2: fc.constantFrom('none', 'none', 'mpls', 'pppoe'),
   tcp: tcpArb,
   capCut: fc.oneof(fc.constant(-1), fc.constant(-1), fc.nat({ max: 140 })),
   origDelta: fc.oneof(fc.constant(0), fc.integer({ min: -100, max: 100000 })),
@@ -206,23 +226,31 @@ const frameArb = fc.record({
 /** One frame's bytes and its record fields. */
 export function buildFrame(f: typeof frameArb extends fc.Arbitrary<infer T> ? T : never): { link: number; data: Uint8Array; origLen: number } {
   let net = tcpBytes(f.tcp);
-  // Innermost IP first; outer ones wrap it (IP-in-IP / GRE when proto says so).
+  // Innermost IP first; outer ones wrap it (IP-in-IP by protocol, or a tunnel header).
   for (let i = 0; i < f.outer.length; i++) {
     const ip = f.outer[i];
-    let payload = net;
-    if (i > 0 && ip.proto === 47) {
-      const gre = new Uint8Array(4 + payload.length);
-      gre[2] = f.outer[i - 1].v6 ? 0x86 : 0x08; gre[3] = f.outer[i - 1].v6 ? 0xdd : 0x00;
-      gre.set(payload, 4);
-      payload = gre;
+    if (i === 0) {
+      net = ipBytes(ip, net);
+      continue;
     }
-    net = ipBytes(i === 0 ? ip : ip, payload);
+    const w = f.wraps[(i - 1) % f.wraps.length];
+    const { proto, payload } = wrap(w, f.outer[i - 1].v6, net, ip.proto);
+    net = ipBytes({ ...ip, proto }, payload);
   }
   const inner = f.outer[f.outer.length - 1];
-  const etherType = inner.v6 ? 0x86dd : 0x0800;
+  let etherType = inner.v6 ? 0x86dd : 0x0800;
+  if (f.l2 === 'mpls') {
+    net = concatBytes(new Uint8Array([0, 0x10, 0, 64, 0, 0x11, 0x01, 64]), net);
+    etherType = 0x8847;
+  } else if (f.l2 === 'pppoe') {
+    net = concatBytes(new Uint8Array([0x11, 0, 0, 7, (net.length + 2) >> 8, (net.length + 2) & 0xff, 0, inner.v6 ? 0x57 : 0x21]), net);
+    etherType = 0x8864;
+  }
   const tags: number[] = [];
   const types = [...f.vlans, etherType];
   for (let i = 0; i < f.vlans.length; i++) tags.push(0, 1, types[i + 1] >> 8, types[i + 1] & 0xff);
+  const llc = [0xaa, 0xaa, 0x03, 0, 0, 0, etherType >> 8, etherType & 0xff];
+  const wlan = [0x88, 0x01, 0x2c, 0, ...new Array(18).fill(2), 0x10, 0, 0, 0, ...llc];
   let head: number[];
   switch (f.link) {
     case 1: head = [2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, types[0] >> 8, types[0] & 0xff, ...tags]; break;
@@ -236,12 +264,59 @@ export function buildFrame(f: typeof frameArb extends fc.Arbitrary<infer T> ? T 
       head = [inner.v6 ? 10 : 2, 0, 0, 0, 8, 0, 1, 0, 0, 0, 0, 0, tlvLen & 0xff, tlvLen >> 8, 9, 0];
       break;
     }
+    case 9: case 50: head = [0xff, 0x03, 0, inner.v6 ? 0x57 : 0x21]; break;
+    case 105: head = wlan; break;
+    case 127: head = [0, 0, 9, 0, 2, 0, 0, 0, f.pktType === 1 ? 0x30 : 0x10, ...wlan]; break;
+    case 192: head = [0, 0, 8, 0, 1, 0, 0, 0, 2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, types[0] >> 8, types[0] & 0xff, ...tags]; break;
+    case 242: head = [...new Array(40).fill(0), etherType >> 8, etherType & 0xff, 0, 0]; break;
     default: head = [];
   }
   let data = concatBytes(new Uint8Array(head), net, f.junk);
   const origLen = Math.max(0, data.length + f.origDelta);
   if (f.capCut >= 0 && f.capCut < data.length) data = data.slice(0, f.capCut);
   return { link: f.link, data, origLen };
+}
+
+/** The payload of an outer IP packet carrying `inner` (an IPv6 packet when `v6`), and the outer protocol. */
+function wrap(
+  w: { kind: (typeof WRAPS)[number]; flags: number; id: number; words: number }, v6: boolean, inner: Uint8Array, proto: number,
+): { proto: number; payload: Uint8Array } {
+  const et = v6 ? [0x86, 0xdd] : [0x08, 0x00];
+  const id = [w.id >>> 24, (w.id >>> 16) & 0xff, (w.id >>> 8) & 0xff, w.id & 0xff];
+  const eth = (): Uint8Array => concatBytes(new Uint8Array([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, ...et]), inner);
+  const extra = new Array<number>(4 * w.words).fill(w.flags & 0xff);
+  const udp = (port: number, body: Uint8Array): { proto: number; payload: Uint8Array } => {
+    const len = 8 + body.length;
+    return { proto: 17, payload: concatBytes(new Uint8Array([0xc3, 0x50, port >> 8, port & 0xff, len >> 8, len & 0xff, 0, 0]), body) };
+  };
+  const b = (...parts: (number[] | Uint8Array)[]): Uint8Array => concatBytes(...parts.map((p) => (p instanceof Uint8Array ? p : new Uint8Array(p))));
+  switch (w.kind) {
+    case 'proto':
+      // The outer protocol as generated: IP-in-IP when it says 4 or 41, GRE around it when 47.
+      return { proto, payload: proto === 47 ? b([0, 0, ...et], inner) : inner };
+    case 'gre': {
+      const flags = w.flags & 0xf0ff;
+      const opt = ((flags & 0x8000) || (flags & 0x4000) ? 4 : 0) + (flags & 0x2000 ? 4 : 0) + (flags & 0x1000 ? 4 : 0);
+      return { proto: 47, payload: b([flags >> 8, flags & 0xff, ...et], new Array<number>(opt).fill(0), (flags & 0x4000) ? [0, 0, 0, 0] : [], inner) };
+    }
+    case 'mpls-gre': return { proto: 47, payload: b([0, 0, 0x88, 0x47, 0, 0x10, 0x01, 64], inner) };
+    case 'erspan': return { proto: 47, payload: b([0x10, 0, 0x88, 0xbe, 0, 0, 0, 1, 0x10, 0, ...id.slice(2), 0, 0, 0, 0], eth()) };
+    case 'pptp': {
+      const ppp = b([0xff, 0x03, 0, v6 ? 0x57 : 0x21], inner);
+      return { proto: 47, payload: b([0x30, 0x01, 0x88, 0x0b, ppp.length >> 8, ppp.length & 0xff, ...id.slice(2), 0, 0, 0, 1], ppp) };
+    }
+    case 'etherip': return { proto: 97, payload: b([0x30, 0], eth()) };
+    case 'vxlan': return udp(4789, b([0x08, 0, 0, 0, ...id.slice(1), 0], eth()));
+    case 'gpe': return udp(4790, b([0x0c, 0, 0, v6 ? 2 : 1, ...id.slice(1), 0], inner));
+    case 'geneve': return udp(6081, b([w.words, 0, ...et, ...id.slice(1), 0], extra, inner));
+    case 'gtpu': {
+      const ext = w.words > 0 ? [0, 1, 0, 0x85, w.words, ...new Array<number>(4 * w.words - 2).fill(0), 0] : [];
+      const body = b(ext, inner);
+      return udp(2152, b([w.words > 0 ? 0x34 : 0x30, 0xff, body.length >> 8, body.length & 0xff, ...id], body));
+    }
+    case 'teredo': return udp(3544, w.flags & 1 ? b([0, 0, 1, 2, 3, 4, 5, 6], inner) : inner);
+    case 'l2tp': return udp(1701, b([0x08, 0x02, 0, 7, 0, 9, 0, 1, 0, 2, 0xff, 0x03, 0, v6 ? 0x57 : 0x21], inner));
+  }
 }
 
 /** A classic pcap (little-endian, µs) holding frames of one link type. */

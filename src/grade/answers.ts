@@ -205,8 +205,9 @@ export function checkAnswers(row: AnswerRow, key: AnswerKey | null, settings: { 
       case 'active_closer':
       case 'passive_closer': {
         const active = field === 'active_closer';
+        // A simultaneous close has two active closers and no passive one.
         const side = key.activeCloser === null || key.activeCloser === 'both'
-          ? key.activeCloser
+          ? (active ? key.activeCloser : null)
           : active ? key.activeCloser : key.activeCloser === 'client' ? 'server' : 'client';
         const addr = active ? key.activeCloserAddress : key.passiveCloserAddress;
         const correct = side === null ? 'none' : addr ? `${side} ${addr}` : side;

@@ -7,9 +7,10 @@
 import { makeSettings } from '../report/settings.ts';
 import type { Settings } from '../report/types.ts';
 import { type AnswerResult, type AnswerRow, checkAnswers } from './answers.ts';
+import type { SkippedEntry } from '../capture/files.ts';
 import { collectSubmissions, type Per } from './collect.ts';
-import { type CopyGroup, type CopyKind, copiesByStudent, findCopies } from './copies.ts';
-import type { FileTask } from './file.ts';
+import { type CopyGroup, type CopyKind, copiesByOwner, findCopies } from './copies.ts';
+import type { FileLimits, FileTask } from './file.ts';
 import { gradeAll } from './pool.ts';
 import type { CriterionResult, FileResult, Rubric, Text } from './types.ts';
 
@@ -38,6 +39,18 @@ export interface StudentRow {
   copies: { students: string[]; kind: CopyKind }[];
   /** The answer key of the graded connection (for the instructor). */
   key: FileResult['key'];
+  /**
+   * Another submission has the same student id (two files or folders whose
+   * names give one id): both are graded and kept, and marked so.
+   */
+  duplicateId: boolean;
+}
+
+/** Submissions that resolve to one student id. */
+export interface DuplicateId {
+  student: string;
+  /** Each submission: its folder (--per folder) or its file. */
+  submissions: string[];
 }
 
 export interface Gradebook {
@@ -49,6 +62,10 @@ export interface Gradebook {
   /** Students of the answers file with no submission. */
   answersWithoutSubmission: string[];
   files: number;
+  /** Student ids given by more than one submission (each one's rows have `duplicateId`). */
+  duplicateIds: DuplicateId[];
+  /** What the folders held and was not read: symbolic links (with their targets), FIFOs, unreadable folders. */
+  skipped: SkippedEntry[];
 }
 
 export interface BatchOptions {
@@ -58,6 +75,8 @@ export interface BatchOptions {
   answers?: Map<string, AnswerRow> | null;
   version?: string;
   onProgress?: (done: number, total: number) => void;
+  /** Limits of each submitted file (default DEFAULT_FILE_LIMITS). */
+  limits?: FileLimits;
 }
 
 export function rubricSettings(r: Rubric): Settings {
@@ -66,25 +85,38 @@ export function rubricSettings(r: Rubric): Settings {
 
 export async function gradeBatch(inputs: readonly string[], rubric: Rubric, opts: BatchOptions): Promise<Gradebook> {
   const settings = rubricSettings(rubric);
-  const subs = await collectSubmissions(inputs, { per: opts.per, idPattern: opts.idPattern });
+  const { submissions: subs, skipped } = await collectSubmissions(inputs, { per: opts.per, idPattern: opts.idPattern });
   const tasks: FileTask[] = [];
   const owner: number[] = [];
   subs.forEach((s, si) => {
     const stream = opts.answers?.get(s.student)?.stream ?? null;
     for (const f of s.files) {
-      tasks.push({ index: tasks.length, path: f.path, display: f.display, answerStream: stream });
+      tasks.push({ index: tasks.length, path: f.path, within: f.within, refused: f.refused, display: f.display, answerStream: stream });
       owner.push(si);
     }
   });
-  const results = await gradeAll(tasks, rubric, settings, { ...(opts.jobs !== undefined ? { jobs: opts.jobs } : {}), ...(opts.onProgress ? { onResult: opts.onProgress } : {}) });
+  const results = await gradeAll(
+    tasks, rubric, settings,
+    { ...(opts.jobs !== undefined ? { jobs: opts.jobs } : {}), ...(opts.onProgress ? { onResult: opts.onProgress } : {}) },
+    opts.limits,
+  );
   const max = Math.round(rubric.criteria.reduce((s, c) => s + c.points, 0) * 1000) / 1000;
 
   const perStudent: FileResult[][] = subs.map(() => []);
   results.forEach((r, i) => perStudent[owner[i]].push(r));
 
   const copyGroups = findCopies(results.flatMap((r, i) => (r.fingerprint && r.status !== 'unreadable'
-    ? [{ student: subs[owner[i]].student, file: r.file, fingerprint: r.fingerprint }] : [])));
-  const copies = copiesByStudent(copyGroups);
+    ? [{ student: subs[owner[i]].student, owner: owner[i], file: r.file, fingerprint: r.fingerprint }] : [])));
+  const copies = copiesByOwner(copyGroups);
+
+  // One id, several submissions: a student who named a file after a
+  // classmate must not pass for them unseen, nor hide their own.
+  const byId = new Map<string, number[]>();
+  subs.forEach((s, si) => byId.set(s.student, [...(byId.get(s.student) ?? []), si]));
+  const duplicateIds: DuplicateId[] = [...byId].filter(([, list]) => list.length > 1).map(([student, list]) => ({
+    student, submissions: list.map((si) => subs[si].folder ?? subs[si].files[0]?.display ?? '?'),
+  }));
+  const duplicated = new Set(duplicateIds.map((d) => d.student));
 
   const students: StudentRow[] = subs.map((s, si) => {
     const rs = perStudent[si];
@@ -93,7 +125,8 @@ export async function gradeBatch(inputs: readonly string[], rubric: Rubric, opts
       return {
         student: s.student, status: 'missing', file: null, otherFiles: [], score: 0, max, reason: 'no capture file in the folder',
         damage: [], format: null, frames: 0, connections: 0, stream: null, criteria: [],
-        answers: answerRow ? checkAnswers(answerRow, null, settings) : null, copies: copies.get(s.student) ?? [], key: null,
+        answers: answerRow ? checkAnswers(answerRow, null, settings) : null, copies: copies.get(si) ?? [], key: null,
+        duplicateId: duplicated.has(s.student),
       };
     }
     // Best file: highest score, then graded over damaged over unreadable, then the first in order.
@@ -105,7 +138,7 @@ export async function gradeBatch(inputs: readonly string[], rubric: Rubric, opts
       score: best.score, max, reason: best.reason, damage: best.status === 'graded' ? best.damage : [],
       format: best.format, frames: best.frames, connections: best.connections, stream: best.stream, criteria: best.criteria,
       answers: answerRow ? checkAnswers(answerRow, best.key, settings) : null,
-      copies: copies.get(s.student) ?? [], key: best.key,
+      copies: copies.get(si) ?? [], key: best.key, duplicateId: duplicated.has(s.student),
     };
   });
   const known = new Set(subs.map((s) => s.student));
@@ -114,8 +147,10 @@ export async function gradeBatch(inputs: readonly string[], rubric: Rubric, opts
     rubric: { name: rubric.name, title: rubric.title, max, criteria: rubric.criteria.map((c) => ({ id: c.id, points: c.points, description: c.description })) },
     settings,
     students,
-    copies: copyGroups,
+    copies: copyGroups.map((g) => g.group),
     answersWithoutSubmission: [...(opts.answers?.keys() ?? [])].filter((k) => !known.has(k)).sort(),
     files: tasks.length,
+    duplicateIds,
+    skipped,
   };
 }

@@ -25,11 +25,24 @@ function fact(key: string, params: Record<string, string | number> = {}): Fact {
 export function sideOf(c: ConnectionReport, role: Role): Side | null {
   if (role === 'client' || role === 'server') return role;
   // A RST's sender is the report's activeCloser, but it did not close with a FIN: no closer roles.
-  if (c.close.kind === 'reset' || c.close.kind === 'refused') return null;
+  if (c.close.kind === 'reset' || c.close.kind === 'refused' || c.close.kind === 'never-opened') return null;
   const a = c.close.activeCloser;
   if (a !== 'client' && a !== 'server') return null;
   if (role === 'active-closer') return a;
   return a === 'client' ? 'server' : 'client';
+}
+
+/**
+ * Every side playing `role`: a simultaneous close has two active closers and
+ * no passive one (each sent its FIN before the other's arrived).
+ */
+export function sidesOf(c: ConnectionReport, role: Role): Side[] {
+  if (c.close.activeCloser === 'both' && c.close.kind !== 'reset') {
+    if (role === 'active-closer') return ['client', 'server'];
+    if (role === 'passive-closer') return [];
+  }
+  const s = sideOf(c, role);
+  return s === null ? [] : [s];
 }
 
 function other(s: Side): Side {
@@ -47,6 +60,8 @@ export function handshakeFact(c: ConnectionReport): Fact {
       return fact('hs.simultaneous-open', { syn, synack: hs.synAckFrames[0]?.frame ?? '?' });
     case 'refused':
       return fact('hs.refused', { syn, rst: c.close.reset?.frame ?? '?', server: endpointText(c.server) });
+    case 'aborted':
+      return fact('hs.aborted', { syn, synack: hs.synAckFrames[0]?.frame ?? '?', rst: c.close.reset?.frame ?? '?' });
     case 'unanswered':
       return fact('hs.unanswered', { syn, copies: hs.synFrames.length });
     case 'not-captured':
@@ -76,8 +91,18 @@ export function closeFact(c: ConnectionReport): Fact {
       return fact('close.simultaneous', { fc: cl.finFrames.client[0]?.frame ?? '?', fs: cl.finFrames.server[0]?.frame ?? '?' });
     case 'reset': {
       const r = cl.reset;
-      return r ? fact('close.reset', { by: r.by, frame: r.frame, state: r.state, cause: r.cause }) : fact('close.open', { last: c.lastFrame, cs, ss });
+      return r ? fact('close.reset', { by: r.by, frame: r.frame, state: r.state, cause: r.candidates.join('|') }) : fact('close.open', { last: c.lastFrame, cs, ss });
     }
+    case 'reset-after-fin': {
+      const r = cl.reset;
+      const first: Side = cl.activeCloser === 'server' ? 'server' : 'client';
+      return fact('close.reset-after-fin', {
+        active: cl.activeCloser ?? 'client', f1: cl.finFrames[first][0]?.frame ?? '?',
+        by: r?.by ?? '?', frame: r?.frame ?? '?', state: r?.state ?? '?', cause: r?.candidates.join('|') ?? 'other',
+      });
+    }
+    case 'never-opened':
+      return fact('close.notEstablished', { hs: c.handshake.kind, last: c.lastFrame });
     case 'refused':
       return fact('close.refused', { rst: cl.reset?.frame ?? '?', syn: c.handshake.synFrames[0]?.frame ?? c.firstFrame });
     case 'incomplete': {
@@ -107,6 +132,7 @@ function timeWaitFact(c: ConnectionReport): Fact {
   if (tw.endpoint === 'both') return fact('tw.enteredBoth', { fc: tw.client?.entryFrame ?? '?', fs: tw.server?.entryFrame ?? '?' });
   if (tw.endpoint === 'client' || tw.endpoint === 'server') {
     const closer = c.close.activeCloser;
+    if (closer === 'both') return fact('tw.enteredSimultaneous', { who: tw.endpoint, frame: tw.entryFrame ?? '?' });
     return fact('tw.entered', { who: tw.endpoint, frame: tw.entryFrame ?? '?', closer: closer ?? 'none' });
   }
   return fact('tw.none', { last: c.lastFrame, cs: c.endpoints.client.finalState, ss: c.endpoints.server.finalState });
@@ -142,7 +168,7 @@ function finRetxFact(c: ConnectionReport): Fact {
 function resetFact(c: ConnectionReport): Fact {
   const r = c.close.reset;
   if (!r) return fact('rst.none');
-  return fact('rst.some', { by: r.by, frame: r.frame, state: r.state, cause: r.cause, n: r.count.client + r.count.server });
+  return fact('rst.some', { by: r.by, frame: r.frame, state: r.state, cause: r.candidates.join('|'), n: r.count.client + r.count.server });
 }
 
 function addrFact(c: ConnectionReport): Fact {
@@ -256,10 +282,8 @@ export function evaluate(check: Check, c: ConnectionReport): Outcome {
         case 'server': return e === w || e === 'both';
         case 'active-closer':
         case 'passive-closer': {
-          if (c.close.kind === 'reset' || c.close.kind === 'refused') return false;
-          const s = sideOf(c, w);
-          if (s === null) return c.close.activeCloser === 'both' && w === 'active-closer' && e !== null;
-          return e === s || e === 'both';
+          if (c.close.kind === 'reset' || c.close.kind === 'refused' || c.close.kind === 'never-opened') return false;
+          return sidesOf(c, w).some((s) => e === s || e === 'both');
         }
       }
     });
@@ -271,10 +295,7 @@ export function evaluate(check: Check, c: ConnectionReport): Outcome {
     const fr = c.close.finRetransmissions;
     let n: number;
     if (r.side === undefined) n = fr.client + fr.server;
-    else {
-      const s = sideOf(c, r.side);
-      n = s === null ? 0 : fr[s];
-    }
+    else n = sidesOf(c, r.side).reduce((sum, s) => sum + fr[s], 0);
     return { pass: inRange(n, r), facts: [finRetxFact(c)] };
   }
   if ('synRetransmissions' in check) {
@@ -294,7 +315,7 @@ export function evaluate(check: Check, c: ConnectionReport): Outcome {
   if ('reset' in check) {
     const r = c.close.reset;
     const want = check.reset;
-    const pass = typeof want === 'boolean' ? (r !== null) === want : r !== null && want.includes(r.cause);
+    const pass = typeof want === 'boolean' ? (r !== null && r.effective) === want : r !== null && r.effective && r.candidates.some((x) => want.includes(x));
     return { pass, facts: [resetFact(c)] };
   }
   if ('port' in check) return { pass: check.port.includes(c.client.port) || check.port.includes(c.server.port), facts: [addrFact(c)] };
@@ -327,10 +348,13 @@ export function evaluate(check: Check, c: ConnectionReport): Outcome {
   }
   if ('states' in check) {
     const { side: role, sequence } = check.states;
-    const s = sideOf(c, role);
-    if (s === null) return { pass: false, facts: [fact('states.noRole', { role }), closeFact(c)] };
-    const list = c.endpoints[s].transitions;
-    return { pass: isSubsequence(sequence, visited(list)), facts: [fact('states.path', { who: s, role, path: statePath(list) })] };
+    const sides = sidesOf(c, role);
+    if (sides.length === 0) {
+      const why = c.close.activeCloser === 'both' ? fact('states.noPassiveSimultaneous') : fact('states.noRole', { role });
+      return { pass: false, facts: [why, closeFact(c)] };
+    }
+    const pass = sides.every((s) => isSubsequence(sequence, visited(c.endpoints[s].transitions)));
+    return { pass, facts: sides.map((s) => fact('states.path', { who: s, role, path: statePath(c.endpoints[s].transitions) })) };
   }
   if ('reuse' in check) {
     const r = c.reuse;

@@ -3,10 +3,13 @@
  * explains each criterion with what their capture shows (frames, states,
  * times, read from the report), each lost point first and foremost, and
  * each answer with the correct value. Copy matches are in the gradebook
- * only: a student's feedback does not name classmates.
+ * only: a student's feedback does not name classmates. What came from the
+ * submission (the student id, file names, the answers typed) is escaped for
+ * a terminal (escape/terminal.ts): feedback is read with `cat` too. The CLI
+ * writes the files (output-file.ts); this module only makes their names and
+ * texts.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { termText } from '../render/escape/terminal.ts';
 import type { Lang } from '../render/i18n.ts';
 import type { Gradebook, StudentRow } from './batch.ts';
 import { factText, gt } from './i18n.ts';
@@ -23,18 +26,18 @@ function evidence(lang: Lang, key: 'fb.evidence' | 'fb.seen', facts: string[]): 
 
 export function feedbackText(gb: Gradebook, s: StudentRow, lang: Lang): string {
   const out: string[] = [];
-  out.push(gt(lang, 'fb.title', { student: s.student, rubric: gb.rubric.title[lang] }));
+  out.push(gt(lang, 'fb.title', { student: termText(s.student), rubric: gb.rubric.title[lang] }));
   out.push(gt(lang, 'fb.score', { score: num(s.score), max: num(s.max) }));
   out.push('');
   if (s.status !== 'graded') {
     const reason = s.status === 'missing'
       ? gt(lang, 'fb.missingReason')
       : gt(lang, s.status === 'damaged' ? 'fb.damagedReason' : 'fb.unreadableReason', { reason: s.reason ?? '' });
-    if (s.file && s.format !== null) out.push(gt(lang, 'fb.file', { file: s.file, format: s.format ?? '-', frames: s.frames, connections: s.connections }));
-    out.push(gt(lang, 'fb.unreadable', { reason }));
+    if (s.file && s.format !== null) out.push(gt(lang, 'fb.file', { file: termText(s.file), format: s.format ?? '-', frames: s.frames, connections: s.connections }));
+    out.push(gt(lang, 'fb.unreadable', { reason: termText(reason) }));
   } else {
-    out.push(gt(lang, 'fb.file', { file: s.file ?? '-', format: s.format ?? '-', frames: s.frames, connections: s.connections }));
-    if (s.damage.length) out.push(gt(lang, 'reason.damagedGraded', { reason: s.damage[0] }));
+    out.push(gt(lang, 'fb.file', { file: termText(s.file ?? '-'), format: s.format ?? '-', frames: s.frames, connections: s.connections }));
+    if (s.damage.length) out.push(gt(lang, 'reason.damagedGraded', { reason: termText(s.damage[0]) }));
     if (s.key && s.stream !== null && s.key.stream === s.stream) {
       out.push(gt(lang, 'fb.connection', { stream: s.stream, client: s.key.client, server: s.key.server, filter: `tcp.stream eq ${s.stream}` }));
     } else if (s.stream === null) out.push(gt(lang, 'fb.noConnection'));
@@ -51,14 +54,15 @@ export function feedbackText(gb: Gradebook, s: StudentRow, lang: Lang): string {
       }
     }
   }
-  if (s.otherFiles.length) out.push('', gt(lang, 'fb.otherFiles', { files: s.otherFiles.map((f) => `${f.file} (${num(f.score)})`).join(', ') }));
+  if (s.otherFiles.length) out.push('', gt(lang, 'fb.otherFiles', { files: s.otherFiles.map((f) => `${termText(f.file)} (${num(f.score)})`).join(', ') }));
   if (s.answers !== null) {
     out.push('', gt(lang, 'fb.answers', { right: s.answers.filter((a) => a.right === true).length, total: s.answers.length }));
     for (const a of s.answers) {
       const why = factText(lang, a.why);
-      if (a.right === true) out.push(`  ${gt(lang, 'fb.answerRight', { field: a.field, given: a.given })}`);
-      else if (a.right === false) out.push(`  ${gt(lang, 'fb.answerWrong', { field: a.field, given: a.given, correct: a.correct ?? '-', why })}`);
-      else out.push(`  ${gt(lang, 'fb.answerUnknown', { field: a.field, given: a.given, why })}`);
+      const given = termText(a.given);
+      if (a.right === true) out.push(`  ${gt(lang, 'fb.answerRight', { field: a.field, given })}`);
+      else if (a.right === false) out.push(`  ${gt(lang, 'fb.answerWrong', { field: a.field, given, correct: a.correct ?? '-', why })}`);
+      else out.push(`  ${gt(lang, 'fb.answerUnknown', { field: a.field, given, why })}`);
     }
   } else if (gb.students.some((x) => x.answers !== null)) {
     out.push('', gt(lang, 'fb.noAnswers'));
@@ -66,25 +70,41 @@ export function feedbackText(gb: Gradebook, s: StudentRow, lang: Lang): string {
   return out.join('\n') + '\n';
 }
 
-/** A file name from a student id: no path separators or control characters. */
-export function feedbackFileName(student: string): string {
-  const safe = student.replace(/[\\/:*?"<>|\u0000-\u001f]/g, '_').replace(/^\.+/, '_');
-  return `${safe || '_'}.txt`;
+/**
+ * The stem of a feedback file's name from a student id: one name in the
+ * folder, never a path. Separators, controls, DEL, C1, format characters
+ * (bidi controls, zero-width spaces), the
+ * characters Windows refuses and backslashes (which spell a non-UTF-8 byte,
+ * `\xNN`) become `_`; leading dots too (no hidden file, no `..`); at most
+ * 200 bytes of UTF-8, so that `-N.txt` still fits NAME_MAX (255).
+ */
+export function feedbackStem(student: string): string {
+  let safe = student.replace(/[\\/:*?"<>|\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}\ufffd]/gu, '_').replace(/^\.+/, '_');
+  while (Buffer.byteLength(safe) > 200) safe = [...safe].slice(0, -1).join('');
+  return safe.trim() === '' ? '_' : safe;
 }
 
-/** Write one file per student; returns the paths written. Duplicate ids get -2, -3... */
-export async function writeFeedback(gb: Gradebook, dir: string, lang: Lang): Promise<string[]> {
-  await mkdir(dir, { recursive: true });
-  const used = new Map<string, number>();
-  const written: string[] = [];
-  for (const s of gb.students) {
-    let name = feedbackFileName(s.student);
-    const n = (used.get(name) ?? 0) + 1;
-    used.set(name, n);
-    if (n > 1) name = name.replace(/\.txt$/, `-${n}.txt`);
-    const path = join(dir, name);
-    await writeFile(path, feedbackText(gb, s, lang));
-    written.push(path);
-  }
-  return written;
+/** One feedback file per student: its name (unique in the folder) and text. */
+export interface FeedbackFile {
+  student: string;
+  name: string;
+  text: string;
+}
+
+/**
+ * The feedback files of a gradebook. Names are unique without regard to
+ * case (a case-insensitive file system would merge `Bob.txt` and
+ * `bob.txt`): a clash gets -2, -3..., past any name already taken, so no
+ * student's file replaces another's (a student id `bob-2` and a second
+ * `bob` get different names).
+ */
+export function feedbackFiles(gb: Gradebook, lang: Lang): FeedbackFile[] {
+  const used = new Set<string>();
+  return gb.students.map((s) => {
+    const stem = feedbackStem(s.student);
+    let name = `${stem}.txt`;
+    for (let n = 2; used.has(name.toLowerCase()); n++) name = `${stem}-${n}.txt`;
+    used.add(name.toLowerCase());
+    return { student: s.student, name, text: feedbackText(gb, s, lang) };
+  });
 }

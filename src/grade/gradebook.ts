@@ -2,12 +2,15 @@
  * The gradebook in four formats: `csv` (raw values, one line per student,
  * for spreadsheets; the same in every language), `json` (the Gradebook
  * document), `table` (cli-table3, for the terminal) and `markdown`.
- * Reuses the CSV and Markdown cell helpers of src/render.
+ * Student ids, file names and reasons come from the submissions: each
+ * format escapes them with its module of src/render/escape (JSON keeps the
+ * raw values, which JSON.stringify escapes).
  */
 import Table from 'cli-table3';
-import { csvCell } from '../render/csv.ts';
+import { csvCell } from '../render/escape/csv.ts';
+import { mdText } from '../render/escape/markdown.ts';
+import { termText } from '../render/escape/terminal.ts';
 import type { Lang } from '../render/i18n.ts';
-import { mdCell } from '../render/markdown.ts';
 import { palette } from '../render/text.ts';
 import { collator } from '../capture/files.ts';
 import { ANSWER_FIELDS, type AnswerField } from './answers.ts';
@@ -55,7 +58,10 @@ export function renderGradebookCsv(gb: Gradebook): string {
   const answers = hasAnswers(gb);
   const head = ['student', 'file', 'score', 'max', 'status', 'stream', ...gb.rubric.criteria.map((c) => c.id)];
   if (answers) head.push('answers_right', 'answers_total', ...fields.map((f) => `answer_${f}`));
-  head.push('same_capture_as', 'same_isns_as', 'reason');
+  const duplicates = gb.duplicateIds.length > 0;
+  head.push('same_capture_as', 'same_isns_as');
+  if (duplicates) head.push('duplicate_id');
+  head.push('reason');
   const lines = [head.map(csvCell).join(',')];
   for (const s of gb.students) {
     const byId = new Map(s.criteria.map((c) => [c.id, c]));
@@ -74,7 +80,9 @@ export function renderGradebookCsv(gb: Gradebook): string {
         row.push(x ? (x.right === true ? 'right' : x.right === false ? 'wrong' : 'unknown') : null);
       }
     }
-    row.push(copyStudents(s, false).join(' ') || null, copyStudents(s, true).join(' ') || null, s.reason ?? (s.damage.length ? s.damage[0] : null));
+    row.push(copyStudents(s, false).join(' ') || null, copyStudents(s, true).join(' ') || null);
+    if (duplicates) row.push(s.duplicateId ? 'yes' : null);
+    row.push(s.reason ?? (s.damage.length ? s.damage[0] : null));
     lines.push(row.map(csvCell).join(','));
   }
   return lines.join('\r\n') + '\r\n';
@@ -85,6 +93,12 @@ export function renderGradebookJson(gb: Gradebook): string {
 }
 
 function noteOf(s: StudentRow, lang: Lang): string {
+  const note = reasonNote(s, lang);
+  if (!s.duplicateId) return note;
+  return note === '' ? gt(lang, 'gb.duplicate') : `${gt(lang, 'gb.duplicate')}; ${note}`;
+}
+
+function reasonNote(s: StudentRow, lang: Lang): string {
   if (s.status === 'missing') return gt(lang, 'reason.missing');
   if (s.status === 'unreadable') return gt(lang, 'reason.unreadable', { reason: s.reason ?? '' });
   if (s.status === 'damaged') return gt(lang, 'reason.damaged', { reason: s.reason ?? '' });
@@ -106,18 +120,20 @@ function grid(gb: Gradebook, lang: Lang, mark: { pass: string; fail: string }): 
   if (answers) head.push(gt(lang, 'gb.answers'));
   if (anyCopies) head.push(gt(lang, 'gb.copies'));
   head.push(gt(lang, 'gb.note'));
+  // Cells from the submissions are escaped here for the terminal; the
+  // markdown renderer escapes every cell again (termText changes nothing twice).
   const rows = gb.students.map((s) => {
     const byId = new Map(s.criteria.map((c) => [c.id, c]));
     const r = [
-      s.student, s.file ?? '-', `${num(s.score)}/${num(s.max)}`,
+      termText(s.student), termText(s.file ?? '-'), `${num(s.score)}/${num(s.max)}`,
       ...gb.rubric.criteria.map((c) => {
         const x = byId.get(c.id);
         return x ? (x.pass ? mark.pass : mark.fail) : '-';
       }),
     ];
     if (answers) r.push(answersCell(s) || '-');
-    if (anyCopies) r.push(copiesCell(s) || '-');
-    r.push(noteOf(s, lang));
+    if (anyCopies) r.push(termText(copiesCell(s)) || '-');
+    r.push(termText(noteOf(s, lang)));
     return r;
   });
   return { head, rows, right: new Set([2]) };
@@ -136,12 +152,13 @@ function summary(gb: Gradebook, lang: Lang): string[] {
   return out;
 }
 
+/** One line per group of students sharing a capture; names and files escaped for the terminal. */
 function copyLines(gb: Gradebook, lang: Lang): string[] {
   if (gb.copies.length === 0) return [gt(lang, 'gb.noCopies')];
-  return gb.copies.map((g) => gt(lang, 'gb.copyLine', {
+  return gb.copies.map((g) => termText(gt(lang, 'gb.copyLine', {
     students: g.students.join(', '),
     how: gt(lang, `copy.${g.kind}`, { files: g.files.join(', '), detail: g.detail }),
-  }));
+  })));
 }
 
 export function renderGradebookTable(gb: Gradebook, opts: { lang: Lang; color: boolean }): string {
@@ -168,17 +185,17 @@ export function renderGradebookTable(gb: Gradebook, opts: { lang: Lang; color: b
 export function renderGradebookMarkdown(gb: Gradebook, opts: { lang: Lang }): string {
   const g = grid(gb, opts.lang, { pass: '✓', fail: '✗' });
   const out = [
-    `## ${mdCell(gt(opts.lang, 'gb.title', { rubric: gb.rubric.title[opts.lang], n: gb.students.length, files: gb.files }))}`,
+    `## ${mdText(gt(opts.lang, 'gb.title', { rubric: gb.rubric.title[opts.lang], n: gb.students.length, files: gb.files }))}`,
     '',
-    `| ${g.head.map(mdCell).join(' | ')} |`,
+    `| ${g.head.map(mdText).join(' | ')} |`,
     `|${g.head.map((_, i) => (g.right.has(i) ? '---:' : '---')).join('|')}|`,
-    ...g.rows.map((r) => `| ${r.map((c) => mdCell(c)).join(' | ')} |`),
+    ...g.rows.map((r) => `| ${r.map(mdText).join(' | ')} |`),
     '',
     ...summary(gb, opts.lang).map((l) => `- ${l}`),
     '',
     `### ${gt(opts.lang, 'gb.copyTitle')}`,
     '',
-    ...copyLines(gb, opts.lang).map((l) => (gb.copies.length ? `- ${mdCell(l)}` : l)),
+    ...copyLines(gb, opts.lang).map((l) => (gb.copies.length ? `- ${mdText(l)}` : l)),
   ];
   return out.join('\n') + '\n';
 }

@@ -9,7 +9,7 @@
  * their enums, observed/required/gap durations in seconds, role a closer role.
  */
 import {
-  type Lang, causeLabel, closeLabel, evidenceLabel, handshakeLabel, sideLabel, verdictLabel,
+  type Lang, causeLabel, closeLabel, evidenceLabel, handshakeLabel, sideLabel, t, verdictLabel,
 } from '../render/i18n.ts';
 import { duration } from '../render/text.ts';
 import type { CloseKind, HandshakeKind, ResetCause, TimeWaitEvidence, TimeWaitVerdict } from '../report/types.ts';
@@ -28,12 +28,14 @@ const M: Record<string, Entry> = {
   'hs.simultaneous-open': { en: 'simultaneous open: both sides sent a SYN (frames {syn} and {synack})', zh: '同时打开：双方都发送了 SYN（第 {syn} 帧和第 {synack} 帧）' },
   'hs.refused': { en: 'the SYN at frame {syn} was refused with RST at frame {rst}: nothing listened on {server}', zh: '第 {syn} 帧的 SYN 被第 {rst} 帧的 RST 拒绝：{server} 上没有监听' },
   'hs.unanswered': { en: 'the SYN at frame {syn} was never answered ({copies} copies sent)', zh: '第 {syn} 帧的 SYN 没有得到应答（共发送 {copies} 次）' },
+  'hs.aborted': { en: 'the handshake was aborted: the client answered the SYN+ACK at frame {synack} with RST at frame {rst} (SYN at frame {syn})', zh: '握手被中止：客户端用第 {rst} 帧的 RST 回应了第 {synack} 帧的 SYN+ACK（SYN 在第 {syn} 帧）' },
   'hs.not-captured': { en: 'no SYN: the capture starts in the middle of the connection, at frame {first}', zh: '没有 SYN：抓包从连接中途（第 {first} 帧）开始' },
 
   'close.four-way': { en: 'four-way close: 1st wave FIN from the {active} at frame {f1}, 2nd wave ACK at frame {f2}, 3rd wave FIN from the {passive} at frame {f3}, 4th wave ACK at frame {f4}', zh: '四次挥手：第一次挥手 第 {f1} 帧{active}发送 FIN，第二次挥手 第 {f2} 帧 ACK，第三次挥手 第 {f3} 帧{passive}发送 FIN，第四次挥手 第 {f4} 帧 ACK' },
   'close.three-way': { en: 'three-way close: FIN from the {active} at frame {f1}, FIN+ACK from the {passive} at frame {f3} (2nd and 3rd waves in one segment), ACK at frame {f4}', zh: '三次挥手：第 {f1} 帧{active}发送 FIN，第 {f3} 帧{passive}发送 FIN+ACK（第二次与第三次挥手合并），第 {f4} 帧 ACK' },
   'close.simultaneous': { en: 'simultaneous close: both sides sent FIN (frames {fc} and {fs}) before either was acknowledged', zh: '同时关闭：双方都在收到确认前发送了 FIN（第 {fc} 帧和第 {fs} 帧）' },
   'close.reset': { en: 'the connection was reset: RST from the {by} at frame {frame}, in {state} ({cause})', zh: '连接被复位：{by}在 {state} 状态下于第 {frame} 帧发送 RST（{cause}）' },
+  'close.reset-after-fin': { en: 'the close began with a FIN from the {active} at frame {f1} and ended with a RST from the {by} at frame {frame}, in {state} ({cause})', zh: '关闭以{active}在第 {f1} 帧发送的 FIN 开始，以{by}在 {state} 状态下于第 {frame} 帧发送的 RST 结束（{cause}）' },
   'close.refused': { en: 'the connection was refused: RST at frame {rst} answered the SYN at frame {syn}', zh: '连接被拒绝：第 {rst} 帧的 RST 回应了第 {syn} 帧的 SYN' },
   'close.incomplete': { en: 'the close did not finish: FIN from the {who} at frame {frame}, but the capture ends at frame {last} with the client in {cs} and the server in {ss}', zh: '关闭没有完成：{who}在第 {frame} 帧发送了 FIN，但抓包在第 {last} 帧结束，此时客户端处于 {cs}，服务器处于 {ss}' },
   'close.notEstablished': { en: 'the connection was never established ({hs}); the capture ends at frame {last}', zh: '连接从未建立（{hs}）；抓包在第 {last} 帧结束' },
@@ -45,6 +47,7 @@ const M: Record<string, Entry> = {
   'closer.reset': { en: 'no FIN: the {by} ended the connection with RST at frame {frame}', zh: '没有 FIN：{by}在第 {frame} 帧用 RST 结束了连接' },
 
   'tw.entered': { en: 'the {who} entered TIME_WAIT at frame {frame} (the active closer is the {closer})', zh: '{who}在第 {frame} 帧进入 TIME_WAIT（主动关闭方是{closer}）' },
+  'tw.enteredSimultaneous': { en: 'the {who} entered TIME_WAIT at frame {frame} (simultaneous close: both sides are active closers)', zh: '{who}在第 {frame} 帧进入 TIME_WAIT（同时关闭：双方都是主动关闭方）' },
   'tw.enteredBoth': { en: 'both sides entered TIME_WAIT (client at frame {fc}, server at frame {fs})', zh: '双方都进入了 TIME_WAIT（客户端第 {fc} 帧，服务器第 {fs} 帧）' },
   'tw.none': { en: 'nobody entered TIME_WAIT: at the end (frame {last}) the client is in {cs} and the server in {ss}', zh: '没有一方进入 TIME_WAIT：结束时（第 {last} 帧）客户端处于 {cs}，服务器处于 {ss}' },
   'tw.verdict': { en: 'TIME_WAIT of the {who}: {verdict}: {evidence} after {observed} (2MSL = {required})', zh: '{who}的 TIME_WAIT（等待计时器）：{verdict}：{evidence}，历时 {observed}（2MSL = {required}）' },
@@ -65,6 +68,7 @@ const M: Record<string, Entry> = {
   'final': { en: 'final states: client {cs}, server {ss} (capture ends at frame {last})', zh: '最终状态：客户端 {cs}，服务器 {ss}（抓包在第 {last} 帧结束）' },
   'states.path': { en: 'the {who} ({role}) went {path}', zh: '{who}（{role}）的状态序列：{path}' },
   'states.noRole': { en: 'there is no {role}', zh: '没有{role}' },
+  'states.noPassiveSimultaneous': { en: 'there is no passive closer: in a simultaneous close both sides are active closers (each sent its FIN before the other\'s arrived)', zh: '没有被动关闭方：同时关闭时双方都是主动关闭方（都在收到对方 FIN 之前发出 FIN）' },
   'reuse.yes': { en: 'stream {stream} reuses the 4-tuple of stream {prev} {gap} after its last segment', zh: '流 {stream} 在流 {prev} 最后一个报文段之后 {gap} 复用了同一个四元组' },
   'reuse.no': { en: 'no connection reused the 4-tuple of an earlier one still held', zh: '没有连接复用仍被占用的四元组' },
   'ack.ok': { en: 'frame {frame} acknowledges {ack} = {sym}+1', zh: '第 {frame} 帧确认号 {ack} = {sym}+1' },
@@ -95,6 +99,7 @@ const M: Record<string, Entry> = {
   'gb.copyTitle': { en: 'Submissions sharing the same capture', zh: '抓包相同的提交' },
   'gb.copyLine': { en: '{students}: {how}', zh: '{students}：{how}' },
   'gb.noCopies': { en: 'No two submissions share a capture.', zh: '没有发现相同的抓包。' },
+  'gb.duplicate': { en: 'DUPLICATE student id (another submission has it too)', zh: '学号重复（另一份提交也是这个学号）' },
   'gb.stats': { en: 'mean {mean} / {max}, median {median}; {zero} with 0 points, {broken} unreadable or damaged', zh: '平均 {mean} / {max}，中位数 {median}；{zero} 人 0 分，{broken} 个文件无法读取或已损坏' },
 
   'status.graded': { en: 'graded', zh: '已评分' },
@@ -162,7 +167,8 @@ function localParam(lang: Lang, name: string, v: string | number): string | numb
   if (name === 'kind' && typeof v === 'string') return closeLabel(lang, v as CloseKind);
   if (name === 'verdict' && typeof v === 'string') return verdictLabel(lang, v as TimeWaitVerdict);
   if (name === 'evidence' && typeof v === 'string') return evidenceLabel(lang, v as TimeWaitEvidence);
-  if (name === 'cause' && typeof v === 'string') return causeLabel(lang, v as ResetCause);
+  // Several causes the wire cannot tell apart come joined by '|' (ResetReport.candidates).
+  if (name === 'cause' && typeof v === 'string') return v.split('|').map((x) => causeLabel(lang, x as ResetCause)).join(t(lang, 'cause.or'));
   if (name === 'role' && typeof v === 'string') return gt(lang, `role.${v}`);
   if ((name === 'from' || name === 'to') && v === '') return gt(lang, 'window.open');
   if (DURATION_PARAMS.has(name) && typeof v === 'number') return duration(v);

@@ -4,7 +4,7 @@
  */
 import { type PoolOptions, runPool, sibling } from '../analyze/pool.ts';
 import type { Settings } from '../report/types.ts';
-import { gradeFile, type FileTask } from './file.ts';
+import { DEFAULT_FILE_LIMITS, type FileLimits, gradeFile, type FileTask } from './file.ts';
 import type { FileResult, Rubric } from './types.ts';
 
 export type { PoolOptions };
@@ -17,11 +17,21 @@ function failed(task: FileTask, rubric: Rubric, message: string): FileResult {
   };
 }
 
-export async function gradeAll(tasks: readonly FileTask[], rubric: Rubric, settings: Settings, opts: PoolOptions = {}): Promise<FileResult[]> {
+/**
+ * Heap of a grading worker (MB): a backstop behind FileLimits. A file that
+ * still makes its worker run out fails alone (unreadable, "internal error:
+ * ... out of memory") and a new worker takes the rest; with -j N the batch
+ * holds at most N such heaps.
+ */
+const WORKER_HEAP_MB = 512;
+
+export async function gradeAll(
+  tasks: readonly FileTask[], rubric: Rubric, settings: Settings, opts: PoolOptions = {}, limits: FileLimits = DEFAULT_FILE_LIMITS,
+): Promise<FileResult[]> {
   return runPool(
-    tasks, sibling(import.meta.url, 'worker'), { rubric, settings },
-    (task) => gradeFile(task, rubric, settings),
+    tasks, sibling(import.meta.url, 'worker'), { rubric, settings, limits },
+    (task) => gradeFile(task, rubric, settings, limits),
     (task, message) => failed(task, rubric, `internal error: ${message}`),
-    opts,
+    { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB }, ...opts },
   );
 }

@@ -12,7 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { BlockList, isIP } from 'node:net';
 import { parseFilter } from '../cli/filter.ts';
 import { isOsPreset, OS_PRESETS } from '../report/settings.ts';
-import type { StateName } from '../report/types.ts';
+import { CLOSE_KINDS, HANDSHAKE_KINDS, RESET_CAUSES, type StateName } from '../report/types.ts';
 import { STATE_NAMES } from '../tcp/state.ts';
 import { BUILTIN_RUBRICS } from './rubrics/index.ts';
 import type { Check, Criterion, Pick, Role, Rubric, Selection, Text } from './types.ts';
@@ -24,12 +24,12 @@ export class RubricError extends Error {
   }
 }
 
-const HANDSHAKE = ['three-way', 'simultaneous-open', 'refused', 'unanswered', 'not-captured'] as const;
-const CLOSE = ['four-way', 'three-way', 'simultaneous', 'reset', 'refused', 'incomplete', 'open'] as const;
+const HANDSHAKE = HANDSHAKE_KINDS;
+const CLOSE = CLOSE_KINDS;
 const CLOSERS = ['client', 'server', 'both', 'none'] as const;
 const TW_WHO = ['client', 'server', 'active-closer', 'passive-closer', 'both', 'none', 'any'] as const;
 const VERDICTS = ['full', 'cut-short', 'inconclusive', 'none'] as const;
-const CAUSES = ['refused', 'abort', 'unread-data', 'after-time-wait', 'other'] as const;
+const CAUSES = RESET_CAUSES;
 const ROLES = ['client', 'server', 'active-closer', 'passive-closer'] as const;
 const PICKS = ['best', 'any', 'every'] as const;
 const DAMAGED = ['zero', 'grade'] as const;

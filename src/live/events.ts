@@ -85,7 +85,7 @@ export interface TimeWaitRestartEvent extends EndpointEvent {
 /** TIME_WAIT ended with evidence in the capture (RST or reuse of the 4-tuple). */
 export interface TimeWaitEndEvent extends EndpointEvent {
   type: 'time-wait-end';
-  evidence: 'rst' | 'reuse';
+  evidence: 'rst' | 'rst-received' | 'reuse';
   observedSeconds: number;
   requiredSeconds: number;
   verdict: 'full' | 'cut-short';

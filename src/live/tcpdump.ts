@@ -215,7 +215,8 @@ export async function openTcpdump(o: OpenOptions): Promise<LiveSource> {
   const ready = new Promise<void>((resolve, reject) => {
     const onData = (s: Buffer | string): void => {
       stderr += s.toString();
-      if (/listening on /.test(stderr)) {
+      // The whole line: tcpdump writes it in pieces, and its link type comes last.
+      if (/listening on [^\n]*\n/.test(stderr)) {
         child.stderr.off('data', onData);
         resolve();
       }

@@ -1,12 +1,11 @@
 /**
  * `--format csv`: one line per connection, RFC 4180 (comma, CRLF, quotes
- * doubled). Column names and values are the JSON contract's raw values
+ * doubled; cells escaped by escape/csv.ts). Column names and values are the JSON contract's raw values
  * (`three-way`, `cut-short`, `TIME_WAIT`), the same in every language, so
  * scripts and spreadsheets can rely on them. Empty cell = null.
  */
 import type { AnalysisDocument, ConnectionReport } from '../report/types.ts';
-
-type Cell = string | number | boolean | null;
+import { type CsvValue as Cell, csvCell } from './escape/csv.ts';
 
 /** The columns, in order, with how each is read from a connection. */
 export const CSV_COLUMNS: readonly [string, (c: ConnectionReport, file: string) => Cell][] = [
@@ -41,13 +40,10 @@ export const CSV_COLUMNS: readonly [string, (c: ConnectionReport, file: string) 
   ['reset_cause', (c) => c.close.reset?.cause ?? null],
   ['reset_frame', (c) => c.close.reset?.frame ?? null],
   ['wireshark_filter', (c) => c.compat.wireshark.filter],
+  ['reset_candidates', (c) => c.close.reset?.candidates.join('|') ?? null],
+  ['reset_effective', (c) => (c.close.reset === null ? null : c.close.reset.effective)],
+  ['capture_directions', (c) => c.capture.directions],
 ];
-
-export function csvCell(v: Cell): string {
-  if (v === null) return '';
-  const s = String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 export function csvHeader(): string {
   return CSV_COLUMNS.map(([name]) => name).join(',') + '\r\n';

@@ -6,6 +6,8 @@
  * TIME_WAIT drawn) with a table of its segments and notes.
  */
 import type { AnalysisDocument } from '../report/types.ts';
+import { html, htmlText } from './escape/html.ts';
+import { termText } from './escape/terminal.ts';
 import { type Lang, evidenceLabel, t, verdictLabel, warningLine } from './i18n.ts';
 import type { Ladder, LadderRow } from './ladder.ts';
 import { COLUMNS, allConnections, decodeLine, headers, row, summarize, summaryLines } from './rows.ts';
@@ -22,9 +24,8 @@ export interface HtmlLadder {
   ladder: Ladder;
 }
 
-export function esc(s: string | number): string {
-  return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
+/** Markup escaping of tcpscope's own text (escape/html.ts); names go through htmlText. */
+const esc = html;
 
 const L: Record<Lang, Record<string, string>> = {
   en: {
@@ -62,7 +63,7 @@ export function renderHtml(doc: AnalysisDocument, ladders: readonly HtmlLadder[]
     for (const c of cap.connections) {
       total++;
       const r = row(c, lang);
-      const cells = [`<td>${esc(cap.file)}</td>`, ...COLUMNS.map((k) => `<td class="col-${k}">${esc(r[k]).replace(/\n/g, '<br>')}</td>`)];
+      const cells = [`<td>${htmlText(cap.file)}</td>`, ...COLUMNS.map((k) => `<td class="col-${k}">${esc(r[k]).replace(/\n/g, '<br>')}</td>`)];
       const id = idOf(fi, c.stream);
       cells.push(drawn.has(id) ? `<td><a href="#${id}">${esc(l.show)}</a></td>` : '<td>-</td>');
       body.push(`<tr data-verdict="${c.timeWait.verdict}" data-close="${c.close.kind}" data-closer="${c.close.activeCloser ?? 'none'}">${cells.join('')}</tr>`);
@@ -71,7 +72,7 @@ export function renderHtml(doc: AnalysisDocument, ladders: readonly HtmlLadder[]
 
   const sections = ladders.map(({ file, ladder }) => section(ladder, file, idOf(fileIndex.get(file) ?? 0, ladder.conn.stream), lang));
   const sum = summaryLines(summarize(allConnections(doc)), doc.settings, lang);
-  const capLines = doc.captures.map((cap) => `<li>${esc(t(lang, 'sum.capture', { file: cap.file, format: cap.format, frames: cap.frames, segments: cap.tcpSegments, n: cap.connections.length }))}` +
+  const capLines = doc.captures.map((cap) => `<li>${esc(t(lang, 'sum.capture', { file: termText(cap.file), format: cap.format, frames: cap.frames, segments: cap.tcpSegments, n: cap.connections.length }))}` +
     (decodeLine(cap, lang) !== null ? `<div class="skipped">${esc(decodeLine(cap, lang) ?? '')}</div>` : '') +
     (cap.warnings.length ? `<ul class="warn">${cap.warnings.map((w) => `<li>${esc(warningLine(lang, cap.file, w))}</li>`).join('')}</ul>` : '') + '</li>');
 
@@ -119,7 +120,7 @@ function section(ladder: Ladder, file: string, id: string, lang: Lang): string {
   const rows = ladder.rows.map((r) => `<tr${r.retransmission ? ' class="retx"' : ''}><td>${r.frame}</td><td>${esc(r.time)}</td><td>${r.fromClient ? '→' : '←'}</td>` +
     `<td>${esc(arrowLabel(r))}</td><td><code>${esc(numbers(r))}</code></td><td>${esc(r.client)} / ${esc(r.server)}</td><td>${r.notes.map(esc).join('<br>')}</td></tr>`);
   return `<section class="conn" id="${id}">
-<h3>${esc(title)} <small>${esc(file)}</small> <a class="up" href="#top">↑ ${esc(l.top)}</a></h3>
+<h3>${esc(title)} <small>${htmlText(file)}</small> <a class="up" href="#top">↑ ${esc(l.top)}</a></h3>
 <p class="facts">${esc(row(c, lang).close)} · ${esc(t(lang, 'col.activeCloser'))}: ${esc(row(c, lang).activeCloser)} · ${esc(row(c, lang).timeWait).replace(/\n/g, ' · ')} · FIN: ${esc(row(c, lang).finRetx)} · <code>${esc(c.compat.wireshark.filter)}</code></p>
 ${svg(ladder, lang)}
 <p class="hint">${esc(l.scale)}</p>

@@ -9,8 +9,10 @@
  * label here; JSON, NDJSON and CSV keep the raw values whatever the language.
  */
 import type {
-  ActiveCloser, Cause, ClientFrom, CloseKind, HandshakeKind, ResetCause, Side, TimeWaitEvidence, TimeWaitVerdict,
+  ActiveCloser, Cause, Caveat, ClientFrom, CloseKind, HandshakeKind, ResetCause, ResetReport, SegmentNote, Side, TimeWaitEvidence,
+  TimeWaitVerdict,
 } from '../report/types.ts';
+import { termText } from './escape/terminal.ts';
 
 export type Lang = 'en' | 'zh';
 export const LANGS: readonly Lang[] = ['en', 'zh'];
@@ -58,6 +60,7 @@ const M = {
   'hs.simultaneous-open': { en: 'simultaneous open', zh: '同时打开' },
   'hs.refused': { en: 'refused (RST)', zh: '被拒绝（RST）' },
   'hs.unanswered': { en: 'unanswered SYN', zh: 'SYN 无应答' },
+  'hs.aborted': { en: 'aborted (RST to the SYN+ACK)', zh: '握手中止（对 SYN+ACK 回 RST）' },
   'hs.not-captured': { en: 'not captured', zh: '未抓到' },
 
   // Close kinds.
@@ -65,6 +68,8 @@ const M = {
   'close.three-way': { en: 'three-way', zh: '三次挥手' },
   'close.simultaneous': { en: 'simultaneous', zh: '同时关闭' },
   'close.reset': { en: 'reset (RST)', zh: '复位（RST）' },
+  'close.reset-after-fin': { en: 'FIN, then reset (RST)', zh: '先 FIN 后复位（RST）' },
+  'close.never-opened': { en: 'never opened', zh: '连接未建立' },
   'close.refused': { en: 'refused', zh: '连接被拒绝' },
   'close.incomplete': { en: 'incomplete', zh: '未完成' },
   'close.open': { en: 'open', zh: '未关闭' },
@@ -76,6 +81,7 @@ const M = {
   'verdict.none': { en: 'none', zh: '无' },
   'evidence.reuse': { en: 'the 4-tuple was reused', zh: '四元组被复用' },
   'evidence.rst': { en: 'it answered with RST', zh: '它回了 RST' },
+  'evidence.rst-received': { en: 'a RST ended it (TIME-WAIT assassination, RFC 1337)', zh: '收到 RST 而结束（TIME-WAIT 暗杀，RFC 1337）' },
   'evidence.expired': { en: 'nothing on the 4-tuple for 2MSL', zh: '2MSL 内该四元组上没有报文' },
   'evidence.capture-end': { en: 'the capture ended first', zh: '抓包先结束' },
   /** Table cell: `client: inconclusive, 14 µs of 60 s`. */
@@ -87,8 +93,41 @@ const M = {
   'cause.unread-data': { en: 'unread data', zh: '有未读数据' },
   'cause.after-time-wait': { en: 'after TIME_WAIT', zh: 'TIME_WAIT 之后' },
   'cause.other': { en: 'other', zh: '其他' },
+  'cause.handshake-aborted': { en: 'handshake aborted', zh: '握手被中止' },
+  'cause.data-after-close': { en: 'data after close', zh: '关闭后又收到数据' },
+  'cause.no-connection': { en: 'no connection', zh: '连接已不存在' },
+  'cause.ambiguous': { en: 'ambiguous', zh: '无法区分' },
+  /** The causes a RST leaves possible, joined. */
+  'cause.or': { en: ' or ', zh: '或' },
+
+  // Segments judged without a state change (ConnectionReport.notes).
+  'note.keep-alive': { en: 'keep-alive probe (seq = SND.NXT-1): neither data nor a close', zh: '保活探测报文（seq = SND.NXT-1）：既不是数据，也不是关闭' },
+  'note.keep-alive-ack': { en: 'ACK of the keep-alive probe of frame {related}', zh: '对第 {related} 帧保活探测的确认' },
+  'note.rst-out-of-window': { en: 'RST outside the receiver\'s window: dropped, no reset (RFC 5961)', zh: 'RST 不在接收窗口内：被丢弃，连接未复位（RFC 5961）' },
+  'note.rst-challenged': { en: 'RST in the window but not at RCV.NXT: challenge ACK, no reset (RFC 5961)', zh: 'RST 在窗口内但不等于 RCV.NXT：对方回挑战 ACK，连接未复位（RFC 5961）' },
+  'note.rst-bad-ack': { en: 'RST in SYN-SENT without an acceptable ACK: dropped (RFC 9293 3.10.7.3)', zh: 'SYN-SENT 状态下 RST 的确认号不可接受：被丢弃（RFC 9293 3.10.7.3）' },
+  'note.rst-not-taken': { en: 'this RST did not reset its receiver: it acknowledged data sent after it (frame {related})', zh: '该 RST 未使接收方复位：接收方随后确认了之后发来的数据（第 {related} 帧）' },
+  'note.rst-not-from-sender': { en: 'this RST did not come from its sender\'s TCP: the sender went on using the connection (frame {related})', zh: '该 RST 并非发送方 TCP 发出：发送方随后仍在使用该连接（第 {related} 帧）' },
+  'note.syn-challenged': { en: 'SYN in a synchronized state: challenge ACK, no state change (RFC 5961)', zh: '已同步状态下收到 SYN：回挑战 ACK，状态不变（RFC 5961）' },
+  'note.syn-ack-other-isn': { en: 'SYN+ACK with another ISN than the y the client acknowledged: not taken', zh: '与客户端所确认的 y 不同的 SYN+ACK：未被接受' },
+  'note.syn-ack-bad-ack': { en: 'SYN+ACK whose ACK does not acknowledge the SYN: answered with RST, no state change', zh: 'SYN+ACK 的确认号不对：对方回 RST，状态不变' },
+  'note.fin-new-seq': { en: 'second FIN at a new sequence number (the FIN of frame {related} stands): ignored', zh: '新序号上的第二个 FIN（以第 {related} 帧的 FIN 为准）：被忽略' },
+  'note.fin-not-acceptable': { en: 'FIN outside the receiver\'s window: not acceptable, no state change', zh: 'FIN 不在接收窗口内：不可接受，状态不变' },
+  'note.fin-without-ack': { en: 'FIN without the ACK bit: dropped (RFC 9293 3.10.7.4)', zh: 'FIN 未置 ACK 位：被丢弃（RFC 9293 3.10.7.4）' },
+  'note.fin-out-of-order': { en: 'FIN beyond RCV.NXT (a segment before it missing): held until everything before it arrived', zh: 'FIN 超前于 RCV.NXT（之前有报文段缺失）：等前面的数据到齐后才处理' },
+  'note.challenge-ack': { en: 'challenge ACK answering frame {related} (RFC 5961)', zh: '回应第 {related} 帧的挑战 ACK（RFC 5961）' },
+
+  // What the capture cannot prove (ConnectionReport.caveats).
+  'caveat.one-sided': { en: 'only the {side}\'s segments were captured: the {other}\'s states are inferred from what the {side} acknowledged', zh: '只抓到了{side}发出的报文：{other}的状态由{side}的确认推断' },
+  'caveat.started-mid-connection': { en: 'no handshake in the capture: both ends are assumed ESTABLISHED before frame {frame}', zh: '抓包中没有握手：假定第 {frame} 帧之前双方均为 ESTABLISHED' },
+  'caveat.fin-inferred': { en: 'the {side}\'s FIN is not in the capture: inferred at frame {frame}', zh: '{side}的 FIN 未被抓到：在第 {frame} 帧推断得出' },
+  'caveat.unseen-fin-possible': { en: 'the {side}\'s FIN cannot be seen here; if it came with its last data, the {side} may have closed first', zh: '此处看不到{side}的 FIN；若它随最后的数据一起发出，{side}可能先关闭' },
+  'caveat.earlier-fin-possible': { en: 'the {side} sent no data in the capture: a FIN it sent before the capture began cannot be excluded', zh: '{side}在抓包中没有发送数据：不能排除它在抓包开始前已发送 FIN' },
+  'caveat.fin-held': { en: 'the {side}\'s FIN stayed ahead of what the {other} was seen to receive: the {other}\'s move on it is not shown', zh: '{side}的 FIN 超前于{other}已收到的数据：{other}据此发生的状态变化未能显示' },
   /** `abort by client` */
   'reset.cell': { en: '{cause} by {by}', zh: '{by}发出：{cause}' },
+  /** A RST that ended nothing (not accepted, or the hosts went on). */
+  'reset.cellNotTaken': { en: 'RST by {by}, not taken', zh: '{by}发出 RST，未生效' },
   /** `3000 B by server` */
   'half.cell': { en: '{bytes} B by {side}', zh: '{side}发送 {bytes} 字节' },
 
@@ -100,6 +139,7 @@ const M = {
   'sum.decode.malformed': { en: '{n} malformed', zh: '{n} 帧格式错误' },
   'sum.decode.duplicates': { en: '{n} loopback duplicates (tcpdump -i any) counted once', zh: '{n} 帧环回重复（tcpdump -i any），只计一次' },
   'sum.decode.link': { en: '{n} of unsupported link type {lt}', zh: '{n} 帧链路类型 {lt} 不支持' },
+  'sum.decode.undecoded': { en: '{n} in encapsulations tcpscope does not decode, which may hold TCP ({kinds})', zh: '{n} 帧封装未能解码，其中可能含 TCP（{kinds}）' },
   'sum.capture': { en: '{file}: {format}, {frames} frames, {segments} TCP segments, {n} connection(s)', zh: '{file}：{format}，{frames} 帧，{segments} 个 TCP 报文段，{n} 条连接' },
   'sum.noConnections': { en: 'no TCP connection matched', zh: '没有匹配的 TCP 连接' },
   'sum.sep': { en: '; ', zh: '；' },
@@ -112,6 +152,9 @@ const M = {
 
   // Timeline.
   'tl.title': { en: 'Timeline of stream {stream} in {file}', zh: '{file} 中流 {stream} 的时序图' },
+  'tl.tunnel': { en: 'inside {tunnel}', zh: '封装于 {tunnel}' },
+  'tl.tunnel.reverse': { en: ' (the other way {reverse})', zh: '（反方向 {reverse}）' },
+  'tl.tunnel.ambiguous': { en: '; segments of one direction came in different tunnels: these may be several connections that share addresses and ports', zh: '；同一方向的报文段来自不同的隧道：可能是地址和端口相同的多条连接' },
   'tl.hint': { en: 'In Wireshark: {filter}', zh: 'Wireshark 过滤器：{filter}' },
   'tl.frame': { en: 'frame', zh: '帧' },
   'tl.time': { en: 'time (s)', zh: '时间 (s)' },
@@ -124,6 +167,8 @@ const M = {
   'tl.wave23': { en: '2nd and 3rd waves in one segment: passive closer ({side}) ACKs and sends its FIN', zh: '第二次与第三次挥手合并为一个报文段：被动关闭方（{side}）确认并发送 FIN' },
   'tl.wave3': { en: '3rd wave: passive closer ({side}) sends its FIN', zh: '第三次挥手：被动关闭方（{side}）发送 FIN' },
   'tl.wave4': { en: '4th wave: active closer ({side}) ACKs the FIN', zh: '第四次挥手：主动关闭方（{side}）确认 FIN' },
+  'tl.simOpenSyn': { en: 'simultaneous open: {side} sends its SYN (SYN_SENT)', zh: '同时打开：{side}发送自己的 SYN（SYN_SENT）' },
+  'tl.simOpenSynAck': { en: 'simultaneous open: {side} received the peer\'s SYN and answers SYN+ACK (SYN_RCVD)', zh: '同时打开：{side}收到对方的 SYN，回复 SYN+ACK（SYN_RCVD）' },
   'tl.simFin': { en: 'simultaneous close: {side} sends FIN before receiving the peer\'s', zh: '同时关闭：{side}在收到对方 FIN 之前发送 FIN' },
   'tl.simAck': { en: 'simultaneous close: {side} ACKs the peer\'s FIN', zh: '同时关闭：{side}确认对方的 FIN' },
   'tl.retx': { en: 'retransmission of frame {frame} (+{gap} after the previous copy)', zh: '重传第 {frame} 帧（距上一份 {gap}）' },
@@ -137,6 +182,7 @@ const M = {
   'tl.twEnd.expired': { en: '{side} TIME_WAIT: nothing on the 4-tuple for {observed} (>= 2MSL = {required}): {verdict}', zh: '{side} TIME_WAIT：该四元组上 {observed} 没有报文（>= 2MSL = {required}）：{verdict}' },
   'tl.twEnd.reuse': { en: '{side} TIME_WAIT: frame {frame} reuses the 4-tuple after {observed} (< 2MSL = {required}): {verdict}', zh: '{side} TIME_WAIT：第 {frame} 帧在 {observed} 后复用该四元组（< 2MSL = {required}）：{verdict}' },
   'tl.twEnd.rst': { en: '{side} TIME_WAIT: frame {frame} answers with RST after {observed} (< 2MSL = {required}): {verdict}', zh: '{side} TIME_WAIT：第 {frame} 帧在 {observed} 后回复 RST（< 2MSL = {required}）：{verdict}' },
+  'tl.twEnd.rst-received': { en: '{side} TIME_WAIT: frame {frame}, a RST it took, ends it after {observed} (< 2MSL = {required}): {verdict}', zh: '{side} TIME_WAIT：第 {frame} 帧的 RST 在 {observed} 后使其结束（< 2MSL = {required}）：{verdict}' },
   'tl.folded': { en: '{n} segments folded (frames {first}-{last}): {detail}; --data shows them', zh: '折叠了 {n} 个报文段（第 {first}-{last} 帧）：{detail}；用 --data 显示' },
   'tl.foldDir': { en: '{from}->{to} {data} data ({bytes} B), {acks} ACK only', zh: '{from}->{to} 数据 {data} 个（{bytes} 字节），纯 ACK {acks} 个' },
   'tl.end': { en: 'end of capture at +{at} s; final states: client {client}, server {server}', zh: '抓包结束于 +{at} s；最终状态：客户端 {client}，服务器 {server}' },
@@ -158,6 +204,15 @@ const M = {
   'key.w': { en: 'seq of the passive FIN (FIN+ACK seq=w ack=u+1)', zh: '第三次挥手的序号（FIN=1，ACK=1，seq=w，ack=u+1）' },
   'key.ackU': { en: 'ack=u+1 from the passive closer', zh: '被动关闭方的 ack=u+1' },
   'key.ackW': { en: 'ack=w+1 from the active closer (ACK seq=u+1 ack=w+1)', zh: '主动关闭方的 ack=w+1（第四次挥手：ACK=1，seq=u+1，ack=w+1）' },
+  'key.sim.u': { en: 'seq of the {side}\'s FIN, the first (FIN seq=u)', zh: '{side}的 FIN 的序号（先发出，FIN=1，seq=u）' },
+  'key.sim.v': { en: 'seq of the {other}\'s ACK of u (its own FIN went first, so seq=w+1)', zh: '{other}确认 u 的报文的序号（它的 FIN 已先发出，故 seq=w+1）' },
+  'key.sim.w': { en: 'seq of the {other}\'s FIN, sent before u arrived (its ack does not cover u)', zh: '{other}的 FIN 的序号（在 u 到达前发出，其 ack 不包含 u）' },
+  'key.sim.ackU': { en: 'ack=u+1 from the {other}', zh: '{other}的 ack=u+1' },
+  'key.sim.ackW': { en: 'ack=w+1 from the {side}', zh: '{side}的 ack=w+1' },
+  'key.closersBoth': { en: 'Active closer: both (simultaneous close: each sent its FIN before the other\'s arrived; no passive closer)', zh: '主动关闭方：双方（同时关闭：双方都在收到对方 FIN 之前发出 FIN；没有被动关闭方）' },
+  'key.notTaken': { en: 'not taken: it ended nothing', zh: '未生效：没有结束连接' },
+  'key.notes': { en: 'Segments that changed no state', zh: '未改变状态的报文段' },
+  'key.caveats': { en: 'What the capture cannot prove', zh: '抓包无法证明的内容' },
   'key.inferred': { en: '(inferred)', zh: '（推断）' },
   'key.notSeen': { en: 'not in the capture', zh: '抓包中没有' },
   'key.handshake': { en: 'Handshake', zh: '握手' },
@@ -194,11 +249,14 @@ const M = {
   'tr.received RST': { en: 'received RST', zh: '收到 RST' },
   'tr.received RST (connection refused)': { en: 'received RST (connection refused)', zh: '收到 RST（连接被拒绝）' },
   'tr.received RST (passive open: back to LISTEN)': { en: 'received RST (passive open: back to LISTEN)', zh: '收到 RST（被动打开：回到 LISTEN）' },
+  'tr.received RST in TIME_WAIT (TIME-WAIT assassination, RFC 1337)': { en: 'received RST in TIME_WAIT (TIME-WAIT assassination, RFC 1337)', zh: '在 TIME_WAIT 中收到 RST（TIME-WAIT 暗杀，RFC 1337）' },
   'tr.TIME_WAIT ended: a new connection reused the 4-tuple': { en: 'TIME_WAIT ended: a new connection reused the 4-tuple', zh: 'TIME_WAIT 结束：新连接复用了该四元组' },
   'tr.capture started mid-connection': { en: 'capture started mid-connection', zh: '抓包开始时连接已建立' },
   'tr.SYN not captured (inferred from the SYN+ACK)': { en: 'SYN not captured (inferred from the SYN+ACK)', zh: '未抓到 SYN（由 SYN+ACK 推断）' },
   'tr.SYN+ACK not captured (inferred from the ACK of it)': { en: 'SYN+ACK not captured (inferred from the ACK of it)', zh: '未抓到 SYN+ACK（由其 ACK 推断）' },
+  'tr.ACK of our SYN not captured (inferred: it acknowledged data sent after the handshake)': { en: 'ACK of our SYN not captured (inferred: it acknowledged data sent after the handshake)', zh: '未抓到对本端 SYN 的确认（推断：它确认了握手之后发来的数据）' },
   'tr.FIN not captured (inferred from the ACK of it)': { en: 'FIN not captured (inferred from the ACK of it)', zh: '未抓到 FIN（由其 ACK 推断）' },
+  'tr.ACK of our FIN not captured (inferred: the FIN was not sent again)': { en: 'ACK of our FIN not captured (inferred: the FIN was not sent again)', zh: '未抓到对本端 FIN 的确认（推断：FIN 没有再重传）' },
 
   // How the client was told apart (the English is the raw value).
   'clientFrom.syn': { en: 'syn', zh: 'SYN' },
@@ -228,6 +286,7 @@ const M = {
   'live.timeWaitRestart': { en: '{clock}  #{stream} {side} {endpoint} TIME_WAIT restarted (re-acknowledged a retransmitted FIN), now until {deadline}', zh: '{clock}  #{stream} {side} {endpoint} TIME_WAIT 重新计时（再次确认了重传的 FIN），改为等到 {deadline}' },
   'live.timeWaitEnd': { en: '{clock}  #{stream} {side} {endpoint} TIME_WAIT ended by {evidence} after {observed} of {required} s: verdict {verdict}', zh: '{clock}  #{stream} {side} {endpoint} TIME_WAIT 结束（{evidence}），历时 {observed}（2MSL = {required} s）：{verdict}' },
   'live.timeWaitEnd.rst': { en: 'its RST', zh: '它回了 RST' },
+  'live.timeWaitEnd.rst-received': { en: 'a RST it received (TIME-WAIT assassination)', zh: '它收到的 RST（TIME-WAIT 暗杀）' },
   'live.timeWaitEnd.reuse': { en: 'a reuse of the 4-tuple', zh: '四元组被复用' },
   'live.closed': { en: '{clock}  #{stream} done ({why}): close {kind}{closer}, TIME_WAIT verdict {verdict}', zh: '{clock}  #{stream} 连接结束（{why}）：关闭方式为{kind}{closer}，TIME_WAIT 判定：{verdict}' },
   'live.closed.by': { en: ', closed by {side}', zh: '，{side}主动关闭' },
@@ -330,6 +389,24 @@ export function causeLabel(lang: Lang, c: ResetCause): string {
   return t(lang, `cause.${c}`);
 }
 
+/** A RST's cause, or the causes it leaves possible (`unread data or abort`). */
+export function resetCauseLabel(lang: Lang, r: Pick<ResetReport, 'cause' | 'candidates'>): string {
+  if (r.cause !== 'ambiguous' || r.candidates.length === 0) return causeLabel(lang, r.cause);
+  return r.candidates.map((c) => causeLabel(lang, c)).join(t(lang, 'cause.or'));
+}
+
+/** A noted segment in words. */
+export function noteLabel(lang: Lang, n: SegmentNote): string {
+  return t(lang, `note.${n.kind}`, { related: n.relatedFrame ?? '-' });
+}
+
+/** What the capture cannot prove, in words. */
+export function caveatLabel(lang: Lang, c: Caveat): string {
+  const side = c.side === null ? '' : sideLabel(lang, c.side);
+  const other = c.side === null ? '' : sideLabel(lang, c.side === 'client' ? 'server' : 'client');
+  return t(lang, `caveat.${c.code}`, { side, other, frame: c.frame ?? '-' });
+}
+
 /** A state change's cause (Transition.cause) in words; the English is the raw value. */
 export function transitionCauseLabel(lang: Lang, c: Cause): string {
   return t(lang, `tr.${c}`);
@@ -342,12 +419,13 @@ export function clientFromLabel(lang: Lang, c: ClientFrom): string {
 
 /**
  * `warning: <file>: frame N (byte offset O): <what>`. Readers often start
- * their message with the same `frame N at offset O: `; it is said once.
+ * their message with the same `frame N at offset O: `; it is said once. The
+ * name and the message are escaped for the terminal (escape/terminal.ts).
  */
 export function warningLine(lang: Lang, file: string, w: { frame: number; offset: number; message: string }): string {
   const prefix = `frame ${w.frame} at offset ${w.offset}: `;
   const message = w.message.startsWith(prefix) ? w.message.slice(prefix.length) : w.message;
-  return t(lang, 'cli.warning', { file, frame: w.frame, offset: w.offset, message });
+  return t(lang, 'cli.warning', { file: termText(file), frame: w.frame, offset: w.offset, message: termText(message) });
 }
 
 /** All messages, for tests: every key has both languages. */

@@ -6,7 +6,10 @@
  */
 import Table from 'cli-table3';
 import type { ConnectionReport, SeqValue, Side, TransitionReport } from '../report/types.ts';
-import { type Lang, closeLabel, closerLabel, evidenceLabel, handshakeLabel, sideLabel, t, verdictLabel } from './i18n.ts';
+import {
+  type Lang, caveatLabel, closeLabel, closerLabel, evidenceLabel, handshakeLabel, noteLabel, resetCauseLabel, sideLabel, t, verdictLabel,
+} from './i18n.ts';
+import { termText } from './escape/terminal.ts';
 import { duration, endpointText, palette } from './text.ts';
 
 export interface KeyOptions {
@@ -31,7 +34,7 @@ const M32 = 0x1_0000_0000;
 export function keyEntries(c: ConnectionReport): KeyEntry[] {
   const hs = c.handshake;
   const cl = c.close;
-  const active: Side | null = cl.activeCloser === 'both' ? 'client' : cl.activeCloser;
+  const active: Side | null = cl.activeCloser === 'both' ? cl.firstFinBy : cl.kind === 'reset' ? null : cl.activeCloser;
   const passive: Side | null = active === null ? null : active === 'client' ? 'server' : 'client';
   const plus1 = (a: SeqValue | null, b: SeqValue | null): boolean | null => (a && b ? (a.seq + 1) % M32 === b.seq : null);
   return [
@@ -54,18 +57,27 @@ export function stateSequence(list: readonly TransitionReport[]): string {
 }
 
 const MEANING = { x: 'key.x', y: 'key.y', u: 'key.u', v: 'key.v', w: 'key.w', 'u+1': 'key.ackU', 'w+1': 'key.ackW' } as const;
+/** A simultaneous close has no passive side: each FIN crossed the other (RFC 9293 figure 13). */
+const MEANING_SIMULTANEOUS = {
+  x: 'key.x', y: 'key.y', u: 'key.sim.u', v: 'key.sim.v', w: 'key.sim.w', 'u+1': 'key.sim.ackU', 'w+1': 'key.sim.ackW',
+} as const;
 
 export function renderKey(c: ConnectionReport, opts: KeyOptions): string {
   const { lang } = opts;
   const p = palette(opts.color);
   const cl = c.close;
   const out: string[] = [];
-  out.push(p.bold(t(lang, 'key.title', { stream: c.stream, file: opts.file })));
+  out.push(p.bold(t(lang, 'key.title', { stream: c.stream, file: termText(opts.file) })));
   out.push(t(lang, 'key.header', { client: endpointText(c.client), server: endpointText(c.server), hs: handshakeLabel(lang, c.handshake.kind), close: closeLabel(lang, cl.kind) }));
   const active = cl.activeCloser;
   const passive = active === 'client' ? 'server' : active === 'server' ? 'client' : null;
-  out.push(p.bold(t(lang, 'key.closers', { active: closerLabel(lang, active), passive: passive ? sideLabel(lang, passive) : t(lang, 'none') })));
+  const simultaneous = active === 'both';
+  if (simultaneous) out.push(p.bold(t(lang, 'key.closersBoth')));
+  else out.push(p.bold(t(lang, 'key.closers', { active: closerLabel(lang, active), passive: passive ? sideLabel(lang, passive) : t(lang, 'none') })));
   out.push('');
+  const first = cl.firstFinBy ?? 'client';
+  const sides = { side: sideLabel(lang, first), other: sideLabel(lang, first === 'client' ? 'server' : 'client') };
+  const meaning = simultaneous ? MEANING_SIMULTANEOUS : MEANING;
 
   const table = new Table({
     head: [t(lang, 'key.symbol'), t(lang, 'key.meaning'), t(lang, 'key.absolute'), t(lang, 'key.relative'), t(lang, 'key.frame'), t(lang, 'key.check')].map((h) => p.bold(h)),
@@ -76,7 +88,7 @@ export function renderKey(c: ConnectionReport, opts: KeyOptions): string {
     const notSeen = t(lang, 'key.notSeen');
     table.push([
       p.bold(e.symbol),
-      t(lang, MEANING[e.symbol]),
+      t(lang, meaning[e.symbol], sides),
       e.value ? String(e.value.seq) : notSeen,
       e.value ? String(e.value.relative) : '',
       e.frame === null ? '' : String(e.frame) + (e.inferred ? ` ${t(lang, 'key.inferred')}` : ''),
@@ -109,6 +121,18 @@ export function renderKey(c: ConnectionReport, opts: KeyOptions): string {
     out.push(`  ${t(lang, 'key.finRetxLine', { side: sideLabel(lang, side), n: cl.finRetransmissions[side], frames: frames.length ? frames.join(', ') : '-' })}`);
   }
   if (cl.halfClose) out.push('', `${p.bold(t(lang, 'key.halfClose'))}: ${t(lang, 'half.cell', { bytes: cl.halfClose.bytes, side: sideLabel(lang, cl.halfClose.side) })}`);
-  if (cl.reset) out.push('', `${p.bold(t(lang, 'key.reset'))}: ${sideLabel(lang, cl.reset.by)}, ${t(lang, 'key.frame')} ${cl.reset.frame}, ${cl.reset.state}, ${cl.reset.cause}: ${cl.reset.reasoning}`);
+  if (cl.reset) {
+    const taken = cl.reset.effective ? '' : ` (${t(lang, 'key.notTaken')})`;
+    out.push('', `${p.bold(t(lang, 'key.reset'))}: ${sideLabel(lang, cl.reset.by)}, ${t(lang, 'key.frame')} ${cl.reset.frame}, ${cl.reset.state}${taken}, ` +
+      `${resetCauseLabel(lang, cl.reset)}: ${cl.reset.reasoning}`);
+  }
+  if (c.notes.length > 0) {
+    out.push('', p.bold(t(lang, 'key.notes')));
+    for (const n of c.notes) out.push(`  ${t(lang, 'key.frame')} ${n.frame} (${sideLabel(lang, n.from)}): ${noteLabel(lang, n)}`);
+  }
+  if (c.caveats.length > 0) {
+    out.push('', p.bold(t(lang, 'key.caveats')));
+    for (const cv of c.caveats) out.push(`  ${caveatLabel(lang, cv)}`);
+  }
   return out.join('\n') + '\n';
 }

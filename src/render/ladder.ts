@@ -7,7 +7,7 @@
  */
 import type { SegmentRecord } from '../analyze/segments.ts';
 import type { ConnectionReport, Side, StateName, TimeWaitDetail, TransitionReport } from '../report/types.ts';
-import { type Lang, causeLabel, sideLabel, t, transitionCauseLabel, verdictLabel } from './i18n.ts';
+import { type Lang, caveatLabel, noteLabel, resetCauseLabel, sideLabel, t, transitionCauseLabel, verdictLabel } from './i18n.ts';
 import { duration, parseIso, relTime, secondsFrom } from './text.ts';
 
 const FIN = 0x01;
@@ -128,13 +128,26 @@ export function buildLadder(conn: ConnectionReport, segs: readonly SegmentRecord
   // Symbols of the textbook figures.
   const x = hs.x?.seq ?? null;
   const y = hs.y?.seq ?? null;
-  const activeSide: Side | null = cl.activeCloser === 'both' ? 'client' : cl.activeCloser;
+  // The side of `u`: for a simultaneous close, whose FIN came first.
+  const activeSide: Side | null = cl.activeCloser === 'both' ? cl.firstFinBy : cl.kind === 'reset' ? null : cl.activeCloser;
   const passiveSide: Side | null = activeSide === null ? null : activeSide === 'client' ? 'server' : 'client';
   const u = cl.u?.seq ?? null;
   const v = cl.v?.seq ?? null;
   const w = cl.w?.seq ?? null;
   const simultaneous = cl.kind === 'simultaneous';
-  const wavesApply = activeSide !== null && (cl.kind === 'four-way' || cl.kind === 'three-way' || cl.kind === 'incomplete' || cl.kind === 'reset' || simultaneous);
+  const simultaneousOpen = hs.kind === 'simultaneous-open';
+  const wavesApply = activeSide !== null && (cl.kind === 'four-way' || cl.kind === 'three-way' || cl.kind === 'incomplete' ||
+    cl.kind === 'reset-after-fin' || simultaneous);
+  // Segments judged without a state change (keep-alives, RSTs not taken...), by frame.
+  const judged = new Map<number, string[]>();
+  const keepAlive = new Map<number, 'probe' | 'ack'>();
+  for (const n of conn.notes) {
+    const list = judged.get(n.frame);
+    if (list) list.push(noteLabel(lang, n));
+    else judged.set(n.frame, [noteLabel(lang, n)]);
+    if (n.kind === 'keep-alive') keepAlive.set(n.frame, 'probe');
+    if (n.kind === 'keep-alive-ack') keepAlive.set(n.frame, 'ack');
+  }
 
   const finFirst = { client: cl.finFrames.client[0]?.frame ?? null, server: cl.finFrames.server[0]?.frame ?? null };
   const copyNote = new Map<number, string>();
@@ -210,7 +223,7 @@ export function buildLadder(conn: ConnectionReport, segs: readonly SegmentRecord
     if ((f & (SYN | ACK)) === SYN) {
       label = from === 'client' ? 'SYN seq=x' : 'SYN seq=y';
     } else if ((f & (SYN | ACK)) === (SYN | ACK)) {
-      const a = ackSym([x, 'x']);
+      const a = from === 'server' ? ackSym([x, 'x']) : ackSym([y, 'y']);
       label = `SYN+ACK seq=${from === 'server' ? 'y' : 'x'}${a ? ` ack=${a}` : ''}`;
     } else if (f & RST) {
       label = 'RST';
@@ -225,16 +238,24 @@ export function buildLadder(conn: ConnectionReport, segs: readonly SegmentRecord
       const a = ackSym([u, 'u']);
       label = a ? `FIN+ACK seq=${finSeq('w', g.len)} ack=${a}` : `FIN seq=${finSeq('w', g.len)}`;
     } else if (cl.ackOfU && g.frame === cl.ackOfU.frame && from === passiveSide) {
-      const s = v !== null && g.seq === v ? 'v' : sym(g.seq, 'w', w);
+      // In a simultaneous close the ACK of u comes after the acker's own FIN: seq=w+1.
+      const s = simultaneous ? sym(g.seq, 'w', w) ?? 'v' : v !== null && g.seq === v ? 'v' : sym(g.seq, 'w', w);
       label = `ACK seq=${s ?? 'v'} ack=u+1`;
     } else if (cl.ackOfW && g.frame === cl.ackOfW.frame && from === activeSide) {
       label = 'ACK seq=u+1 ack=w+1';
     } else if (hs.establishedFrame === g.frame && from === 'client' && x !== null && y !== null && sub32(g.seq, x) === 1 && relAck !== null && sub32(g.ack, y) === 1) {
       label = 'ACK seq=x+1 ack=y+1';
+    } else if (keepAlive.get(g.frame) === 'probe') {
+      label = 'ACK seq=SND.NXT-1 (keep-alive)';
+    } else if (keepAlive.get(g.frame) === 'ack') {
+      label = 'ACK (keep-alive answer)';
     }
 
     // Notes: handshake, waves of the close, copies, reset, half-close.
-    if (hs.synFrames[0]?.frame === g.frame) notes.push(t(lang, 'tl.hs1'));
+    if (simultaneousOpen) {
+      if (hs.synFrames[0]?.frame === g.frame || hs.serverSynFrames[0]?.frame === g.frame) notes.push(t(lang, 'tl.simOpenSyn', { side: sideLabel(lang, from) }));
+      else if (hs.synAckFrames[0]?.frame === g.frame || hs.clientSynAckFrames[0]?.frame === g.frame) notes.push(t(lang, 'tl.simOpenSynAck', { side: sideLabel(lang, from) }));
+    } else if (hs.synFrames[0]?.frame === g.frame) notes.push(t(lang, 'tl.hs1'));
     else if (hs.kind === 'three-way' && hs.synAckFrames[0]?.frame === g.frame) notes.push(t(lang, 'tl.hs2'));
     else if (hs.kind === 'three-way' && hs.establishedFrame === g.frame && from === 'client' && !(f & SYN)) notes.push(t(lang, 'tl.hs3'));
     if (wavesApply && activeSide !== null && passiveSide !== null) {
@@ -270,9 +291,10 @@ export function buildLadder(conn: ConnectionReport, segs: readonly SegmentRecord
       }
       if (end > maxEnd[from]) maxEnd[from] = end;
     }
-    if (cl.reset && cl.reset.frame === g.frame) {
-      notes.push(t(lang, 'tl.rst', { side: sideLabel(lang, cl.reset.by), cause: causeLabel(lang, cl.reset.cause), reasoning: cl.reset.reasoning }));
+    if (cl.reset && cl.reset.effective && cl.reset.frame === g.frame) {
+      notes.push(t(lang, 'tl.rst', { side: sideLabel(lang, cl.reset.by), cause: resetCauseLabel(lang, cl.reset), reasoning: cl.reset.reasoning }));
     }
+    for (const n of judged.get(g.frame) ?? []) notes.push(n);
     const hc = cl.halfClose;
     if (hc && !halfCloseNoted && from === hc.side && g.len > 0) {
       const peerFin = finFirst[hc.side === 'client' ? 'server' : 'client'];
@@ -327,6 +349,7 @@ export function buildLadder(conn: ConnectionReport, segs: readonly SegmentRecord
     twDraw.push({ side, enterT: since(d.entryTime), deadlineT: since(last) + conn.timeWait.requiredSeconds, endT, verdict: d.verdict, evidence: d.evidence });
     if (endT > span) span = endT;
   }
+  for (const c of conn.caveats) endNotes.push(caveatLabel(lang, c));
   if (segs.length === 0) endNotes.push(t(lang, 'tl.noSegments'));
   endNotes.push(t(lang, 'tl.end', { at: relTime(start, parseIso(conn.lastTime), digits), client: conn.endpoints.client.finalState, server: conn.endpoints.server.finalState }));
 
@@ -354,6 +377,7 @@ function timeWaitEnd(side: Side, d: TimeWaitDetail, conn: ConnectionReport, star
     case 'expired': return t(lang, 'tl.twEnd.expired', p);
     case 'reuse': return t(lang, 'tl.twEnd.reuse', p);
     case 'rst': return t(lang, 'tl.twEnd.rst', p);
+    case 'rst-received': return t(lang, 'tl.twEnd.rst-received', p);
   }
 }
 

@@ -3,13 +3,9 @@
  * summary as a list, for pasting into issues, course notes and reports.
  */
 import type { AnalysisDocument, ConnectionReport, Settings } from '../report/types.ts';
+import { mdCell, mdText } from './escape/markdown.ts';
 import { type Lang, t } from './i18n.ts';
 import { COLUMNS, type CaptureRows, type Summary, allConnections, decodeLine, headers, row, summarize, summaryLines } from './rows.ts';
-
-/** A Markdown table cell: pipes escaped, line breaks as <br>. */
-export function mdCell(s: string): string {
-  return s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
-}
 
 export function renderMarkdown(doc: AnalysisDocument, opts: { lang: Lang }): string {
   const caps = doc.captures.map((cap) => ({ capture: cap, rows: cap.connections.map((c) => markdownRow(c, opts.lang)) }));
@@ -28,8 +24,8 @@ export function renderMarkdownRows(caps: readonly CaptureRows<string>[], summary
   const h = headers(lang);
   const out: string[] = [];
   for (const { capture: cap, rows } of caps) {
-    out.push(`### ${mdCell(cap.file)}`, '');
-    out.push(t(lang, 'sum.capture', { file: `\`${cap.file}\``, format: cap.format, frames: cap.frames, segments: cap.tcpSegments, n: rows.length }), '');
+    out.push(`### ${mdText(cap.file)}`, '');
+    out.push(t(lang, 'sum.capture', { file: mdText(cap.file), format: cap.format, frames: cap.frames, segments: cap.tcpSegments, n: rows.length }), '');
     const skipped = decodeLine(cap, lang);
     if (skipped !== null) out.push(skipped, '');
     if (rows.length === 0) {

@@ -4,7 +4,7 @@
  */
 import type { AnalysisDocument, CaptureReport, ConnectionReport, Settings, TimeWaitDetail } from '../report/types.ts';
 import {
-  type Lang, causeLabel, closeLabel, closerLabel, handshakeLabel, sideLabel, t, verdictLabel,
+  type Lang, closeLabel, closerLabel, handshakeLabel, resetCauseLabel, sideLabel, t, verdictLabel,
 } from './i18n.ts';
 import { duration, endpointText } from './text.ts';
 
@@ -74,7 +74,7 @@ export function row(c: ConnectionReport, lang: Lang): Row {
     timeWait: timeWaitText(c, lang),
     finRetx: `${cl.finRetransmissions.client}/${cl.finRetransmissions.server}`,
     halfClose: cl.halfClose ? t(lang, 'half.cell', { bytes: cl.halfClose.bytes, side: sideLabel(lang, cl.halfClose.side) }) : none,
-    reset: cl.reset ? t(lang, 'reset.cell', { cause: causeLabel(lang, cl.reset.cause), by: sideLabel(lang, cl.reset.by) }) : none,
+    reset: cl.reset ? t(lang, cl.reset.effective ? 'reset.cell' : 'reset.cellNotTaken', { cause: resetCauseLabel(lang, cl.reset), by: sideLabel(lang, cl.reset.by) }) : none,
   };
 }
 
@@ -105,9 +105,10 @@ export function emptySummary(): Summary {
 export function addToSummary(s: Summary, c: ConnectionReport): void {
   s.connections++;
   const closer = c.close.activeCloser;
-  // A reset is counted as a reset, not as a close by its sender.
-  if (c.close.kind === 'reset') s.resets++;
-  else if (closer !== null) s.closedBy[closer]++;
+  // A reset is counted as a reset, not as a close by its sender; a close that
+  // began with a FIN and ended with a RST counts as both.
+  if (c.close.kind === 'reset' || c.close.kind === 'reset-after-fin') s.resets++;
+  if (c.close.kind !== 'reset' && closer !== null) s.closedBy[closer]++;
   s.timeWait[c.timeWait.verdict]++;
   const n = c.close.finRetransmissions.client + c.close.finRetransmissions.server;
   s.finRetransmissions += n;
@@ -151,6 +152,13 @@ export function decodeLine(cap: Omit<CaptureReport, 'connections'>, lang: Lang):
   if (d.ipFragments > 0) parts.push(t(lang, 'sum.decode.fragments', { n: d.ipFragments }));
   if (d.loopbackDuplicates > 0) parts.push(t(lang, 'sum.decode.duplicates', { n: d.loopbackDuplicates }));
   for (const u of d.unsupportedLinkTypes) parts.push(t(lang, 'sum.decode.link', { n: u.frames, lt: u.linkType }));
+  const undecoded = d.undecodedEncapsulations;
+  if (undecoded.length > 0) {
+    parts.push(t(lang, 'sum.decode.undecoded', {
+      n: undecoded.reduce((n, u) => n + u.frames, 0),
+      kinds: undecoded.map((u) => `${u.kind} ${u.frames}`).join(lang === 'zh' ? '，' : ', '),
+    }));
+  }
   if (parts.length === 0) return null;
   if (d.notTcp > 0) parts.unshift(t(lang, 'sum.decode.notTcp', { n: d.notTcp }));
   return t(lang, 'sum.decode', { parts: parts.join(lang === 'zh' ? '，' : ', ') });

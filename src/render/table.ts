@@ -7,6 +7,7 @@ import Table from 'cli-table3';
 import type { AnalysisDocument, CaptureReport, ConnectionReport, Settings } from '../report/types.ts';
 import { type Lang, t } from './i18n.ts';
 import { COLUMNS, type CaptureRows, type Row, type Summary, allConnections, headers, row, summarize, summaryLines } from './rows.ts';
+import { termText } from './escape/terminal.ts';
 import { displayWidth, palette, type Palette } from './text.ts';
 
 export interface TableOptions {
@@ -102,7 +103,7 @@ function colour(k: keyof Row, r: Row, c: ConnectionReport, p: Palette): string {
 
 function captureHeading(cap: Omit<CaptureReport, 'connections'>, shown: number, lang: Lang, p: Palette): string {
   return p.bold(t(lang, 'sum.capture', {
-    file: cap.file, format: cap.format, frames: cap.frames, segments: cap.tcpSegments, n: shown,
+    file: termText(cap.file), format: cap.format, frames: cap.frames, segments: cap.tcpSegments, n: shown,
   }));
 }
 

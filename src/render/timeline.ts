@@ -7,7 +7,9 @@
  */
 import type { Ladder, LadderFold, LadderRow } from './ladder.ts';
 import { type Lang, t } from './i18n.ts';
+import { termText } from './escape/terminal.ts';
 import { displayWidth, endpointText, padEnd, padStart, palette, type Palette } from './text.ts';
+import type { TunnelRef, TunnelReport } from '../report/types.ts';
 
 export interface TimelineOptions {
   lang: Lang;
@@ -31,8 +33,9 @@ export function renderTimeline(ladder: Ladder, opts: TimelineOptions): string {
   const bar = p.dim('│');
   const out: string[] = [];
 
-  out.push(p.bold(t(lang, 'tl.title', { stream: c.stream, file: opts.file })));
+  out.push(p.bold(t(lang, 'tl.title', { stream: c.stream, file: termText(opts.file) })));
   out.push(`${t(lang, 'side.client')} ${endpointText(c.client)}  ->  ${t(lang, 'side.server')} ${endpointText(c.server)}   ${t(lang, 'tl.start', { time: ladder.start })}   ${p.dim(t(lang, 'tl.hint', { filter: c.compat.wireshark.filter }))}`);
+  if (c.tunnel !== null) out.push(tunnelLine(c.tunnel, lang));
   out.push('');
   out.push(
     padStart(t(lang, 'tl.frame'), frameW) + '  ' + padEnd(t(lang, 'tl.time'), timeW) + '  ' +
@@ -103,4 +106,13 @@ function noteStyle(n: string, r: LadderRow, p: Palette): string {
 
 function foldLines(f: LadderFold, inside: (s: string) => string, p: Palette): string[] {
   return [inside(p.dim(`⋮ ${f.note}`))];
+}
+
+/** The tunnel the connection came in (TunnelReport), as one line. */
+function tunnelLine(tunnel: TunnelReport, lang: Lang): string {
+  const name = (r: TunnelRef): string => (r.id === null ? r.kind : `${r.kind} ${r.id}`);
+  let line = t(lang, 'tl.tunnel', { tunnel: name(tunnel) });
+  if (tunnel.reverse !== null) line += t(lang, 'tl.tunnel.reverse', { reverse: name(tunnel.reverse) });
+  if (tunnel.ambiguous) line += t(lang, 'tl.tunnel.ambiguous');
+  return line;
 }

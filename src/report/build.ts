@@ -1,12 +1,15 @@
 import type { Connection } from '../tcp/connection.ts';
-import { type Copy, type Endpoint, type RstRecord, secondsBetween } from '../tcp/endpoint.ts';
+import { type Copy, type Endpoint, FinBasis, type RstRecord, rstEffective, secondsBetween } from '../tcp/endpoint.ts';
+import { NoteKind } from '../tcp/notes.ts';
 import { State, stateName } from '../tcp/state.ts';
 import { compatReport } from './compat.ts';
 import { ipText, isoTime } from './format.ts';
 import { classifyReset } from './reset.ts';
+import { noteText } from './notes.ts';
+import { tunnelReport } from './tunnel.ts';
 import type {
-  AckRef, ActiveCloser, CloseKind, CloseReport, ConnectionReport, CopyReport, EndpointReport,
-  HalfCloseReport, HandshakeKind, HandshakeReport, ResetReport, SeqValue, Settings, Side,
+  AckRef, ActiveCloser, Caveat, CloseKind, CloseReport, ConnectionReport, CopyReport, EndpointReport,
+  FinInferenceReport, HalfCloseReport, HandshakeKind, HandshakeReport, ResetReport, SegmentNote, SeqValue, Settings, Side,
   TimeWaitDetail, TimeWaitEndpoint, TimeWaitReport,
 } from './types.ts';
 
@@ -15,6 +18,8 @@ const ADDR = new Uint32Array(4);
 
 /** Turns a finished Connection into its report (verdicts and textbook values). */
 export function buildReport(c: Connection, settings: Settings): ConnectionReport {
+  // The connection is final: what the silence at its end proves (Connection.settle).
+  c.settle();
   const b = new Builder(c, settings);
   return b.build();
 }
@@ -60,6 +65,8 @@ class Builder {
     const a0 = { ip: ipText(c.ipVersion, c.addrInto(0, ADDR)), port: c.port0 };
     const a1 = { ip: ipText(c.ipVersion, c.addrInto(1, ADDR)), port: c.port1 };
     const handshake = this.handshake();
+    const close = this.close(handshake.kind);
+    const notes = this.notes();
     return {
       stream: c.stream,
       client: c.clientSide === 0 ? a0 : a1,
@@ -72,10 +79,15 @@ class Builder {
       durationSeconds: round9(secondsBetween(c.firstSec, c.firstNsec, c.lastSec, c.lastNsec)),
       packets: c.packets,
       handshake,
-      close: this.close(handshake.kind),
+      close,
       timeWait: this.timeWait(),
       endpoints: { client: this.endpoint(this.cl), server: this.endpoint(this.sv) },
       reuse: c.previousStream >= 0 ? { previousStream: c.previousStream, gapSeconds: round9(c.reuseGapSeconds) } : null,
+      capture: { directions: this.directions(), startedMidConnection: this.midConnection() },
+      notes,
+      notesOmitted: c.notes.dropped,
+      caveats: this.caveats(close),
+      tunnel: tunnelReport(c),
       compat: compatReport(c),
     };
   }
@@ -86,10 +98,15 @@ class Builder {
     const simultaneous = cl.transitions.some((t) => t.cause === 'received SYN (simultaneous open)') ||
       sv.transitions.some((t) => t.cause === 'received SYN (simultaneous open)');
     const svRst = sv.rsts.length > 0 ? sv.rsts[0] : null;
+    const clRst = cl.rsts.length > 0 ? cl.rsts[0] : null;
     let kind: HandshakeKind;
-    if (cl.synCopies.length === 0) kind = 'not-captured';
+    // A captured SYN+ACK proves the SYN (its ack is x+1): a capture without the
+    // client's side, or started between the two, holds a three-way handshake too.
+    if (cl.synCopies.length === 0 && sv.synCopies.length === 0) kind = 'not-captured';
+    else if (cl.synCopies.length === 0) kind = 'three-way';
     else if (simultaneous) kind = 'simultaneous-open';
-    else if (sv.synCopies.length > 0) kind = 'three-way';
+    else if (clRst !== null && clRst.answersSynAck) kind = 'aborted';
+    else if (sv.synCopies.length > 0 || (sv.issKnown && sv.issInferred)) kind = 'three-way';
     else if (svRst !== null && svRst.answersSyn) kind = 'refused';
     else kind = 'unanswered';
     const est = sv.transitions.find((t) => t.to === State.ESTABLISHED) ?? cl.transitions.find((t) => t.to === State.ESTABLISHED);
@@ -99,7 +116,9 @@ class Builder {
       y: sv.issKnown ? this.seq(sv.iss, 'server') : null,
       inferred: (cl.issKnown && cl.issInferred) || (sv.issKnown && sv.issInferred),
       synFrames: this.copies(cl.synCopies),
-      synAckFrames: this.copies(sv.synCopies),
+      synAckFrames: this.copies(simultaneous ? sv.synAckCopies : sv.synCopies),
+      serverSynFrames: simultaneous ? this.copies(sv.synCopies) : [],
+      clientSynAckFrames: simultaneous ? this.copies(cl.synAckCopies) : [],
       synRetransmissions: {
         client: Math.max(0, cl.synCopies.length - 1),
         server: Math.max(0, sv.synCopies.length - 1),
@@ -108,22 +127,35 @@ class Builder {
     };
   }
 
-  /** Frame at which the endpoint's FIN first appears (captured, or the frame of the ACK it was inferred from). */
+  /**
+   * Frame at which the endpoint's FIN first appears: captured, or just before
+   * the ACK it was inferred from (that FIN was sent before anything the ACK's
+   * segment carries, a FIN in it included).
+   */
   private finFrame(ep: Endpoint): number {
     if (!ep.finKnown) return Infinity;
     let f = ep.finCopies.length > 0 ? ep.finCopies[0].frame : Infinity;
     for (const t of ep.transitions) {
-      if (t.cause === 'FIN not captured (inferred from the ACK of it)' && t.frame < f) f = t.frame;
+      if (t.cause === 'FIN not captured (inferred from the ACK of it)' && t.frame - 0.5 < f) f = t.frame - 0.5;
     }
     return f;
   }
 
-  private firstRst(): { side: Side; rec: RstRecord } | null {
-    const a = this.cl.rsts.length > 0 ? this.cl.rsts[0] : null;
-    const b = this.sv.rsts.length > 0 ? this.sv.rsts[0] : null;
+  /** The first RST (by frame) of either side that `pick` accepts. */
+  private firstRst(pick: (r: RstRecord) => boolean): { side: Side; rec: RstRecord } | null {
+    const a = this.cl.rsts.find(pick) ?? null;
+    const b = this.sv.rsts.find(pick) ?? null;
     if (a === null && b === null) return null;
     if (b === null || (a !== null && a.frame < b.frame)) return { side: 'client', rec: a as RstRecord };
     return { side: 'server', rec: b };
+  }
+
+  private finInference(ep: Endpoint): FinInferenceReport | null {
+    if (!ep.finKnown || ep.finCaptured) return null;
+    const t = ep.transitions.find((x) => x.cause === 'FIN not captured (inferred from the ACK of it)');
+    const frame = t !== undefined ? t.frame : ep.finAckFrame;
+    const basis = ep.finBasis === FinBasis.Timestamps ? 'timestamps' : ep.finBasis === FinBasis.PeerClosing ? 'peer-closing' : 'sequence';
+    return { frame, basis };
   }
 
   private close(hk: HandshakeKind): CloseReport {
@@ -136,22 +168,34 @@ class Builder {
     const passiveSide: Side = activeSide === 'client' ? 'server' : 'client';
     const active = this.ep(activeSide);
     const passive = this.ep(passiveSide);
-    const rst = this.firstRst();
+    // The RST that ended the connection; or else, for the report, the first one sent.
+    const ended = this.firstRst(rstEffective);
+    const rst = ended ?? this.firstRst(() => true);
     const gracefulDone = cl.finAcked && sv.finAcked ? Math.max(cl.finAckFrame, sv.finAckFrame) : Infinity;
-    const crossed = cl.transitions.some((t) => t.to === State.CLOSING) || sv.transitions.some((t) => t.to === State.CLOSING);
+    const crossed = cl.finsCrossed || sv.finsCrossed;
 
     let kind: CloseKind;
     let activeCloser: ActiveCloser;
     if (hk === 'refused') {
       kind = 'refused';
       activeCloser = null;
-    } else if (rst !== null && rst.rec.frame < gracefulDone) {
-      kind = 'reset';
-      activeCloser = rst.side;
     } else if (hk === 'unanswered') {
-      // Never established: the capture ended during the attempt.
-      kind = 'incomplete';
+      // SYNs and no answer: there never was a connection to close.
+      kind = 'never-opened';
       activeCloser = null;
+    } else if (hk === 'aborted') {
+      // The client answered the SYN+ACK with RST: there was no connection to close.
+      kind = 'reset';
+      activeCloser = null;
+    } else if (ended !== null && ended.rec.frame < gracefulDone) {
+      // The active closer is the side whose close came first, FIN or RST.
+      if (anyFin && Math.min(cf, sf) < ended.rec.frame) {
+        kind = 'reset-after-fin';
+        activeCloser = crossed ? 'both' : activeSide;
+      } else {
+        kind = 'reset';
+        activeCloser = ended.side;
+      }
     } else if (!anyFin) {
       kind = 'open';
       activeCloser = null;
@@ -186,13 +230,17 @@ class Builder {
 
     let reset: ResetReport | null = null;
     if (rst !== null) {
-      const { cause, reasoning } = classifyReset(this.c, rst.side, this.ep(rst.side), rst.rec);
+      const { cause, candidates, reasoning } = classifyReset(this.c, rst.side, this.ep(rst.side), rst.rec);
       reset = {
         by: rst.side,
         frame: rst.rec.frame,
         time: this.time(rst.rec.tsSec, rst.rec.tsNsec),
+        seq: this.seq(rst.rec.seq, rst.side),
         state: stateName(rst.rec.state),
+        taken: rst.rec.taken,
+        effective: rstEffective(rst.rec),
         cause,
+        candidates,
         reasoning,
         count: { client: cl.rsts.length, server: sv.rsts.length },
         frames: { client: cl.rsts.map((r) => r.frame), server: sv.rsts.map((r) => r.frame) },
@@ -202,6 +250,7 @@ class Builder {
     return {
       kind,
       activeCloser,
+      firstFinBy: anyFin ? activeSide : null,
       u, v, w, ackOfU, ackOfW,
       finsSeen: { client: cl.finKnown, server: sv.finKnown },
       finRetransmissions: {
@@ -211,7 +260,96 @@ class Builder {
       finFrames: { client: this.copies(cl.finCopies), server: this.copies(sv.finCopies) },
       halfClose,
       reset,
+      finInferred: { client: this.finInference(cl), server: this.finInference(sv) },
     };
+  }
+
+  /** The noted segments, in frame order, and a note for every SYN+ACK with the ISN the client did not take. */
+  private notes(): SegmentNote[] {
+    const c = this.c;
+    const out: SegmentNote[] = [];
+    for (const n of c.notes.list) {
+      const from: Side = n.side === c.clientSide ? 'client' : 'server';
+      out.push({
+        frame: n.frame, time: this.time(n.tsSec, n.tsNsec), from, kind: noteText[n.kind].kind,
+        rule: noteText[n.kind].rule, relatedFrame: n.related === 0 ? null : n.related,
+      });
+    }
+    for (const side of ['client', 'server'] as const) {
+      for (const k of this.ep(side).altSynCopies) {
+        const t = noteText[NoteKind.SynAckOtherIsn];
+        out.push({ frame: k.frame, time: this.time(k.tsSec, k.tsNsec), from: side, kind: t.kind, rule: t.rule, relatedFrame: null });
+      }
+    }
+    out.sort((a, b) => a.frame - b.frame);
+    return out;
+  }
+
+  private directions(): ConnectionReport['capture']['directions'] {
+    if (this.cl.packets === 0) return 'server-to-client';
+    if (this.sv.packets === 0) return 'client-to-server';
+    return 'both';
+  }
+
+  /** No SYN of either side captured: the capture began after the handshake. */
+  private midConnection(): boolean {
+    return this.cl.synCopies.length === 0 && this.sv.synCopies.length === 0 && this.sv.altSynCopies.length === 0;
+  }
+
+  private caveats(close: CloseReport): Caveat[] {
+    const out: Caveat[] = [];
+    const dir = this.directions();
+    const other = (s: Side): Side => (s === 'client' ? 'server' : 'client');
+    // One side's segments only, and they acknowledge the other's: the other side sent, unseen.
+    if (dir !== 'both' && this.ep(dir === 'client-to-server' ? 'client' : 'server').ackSentKnown) {
+      const seen: Side = dir === 'client-to-server' ? 'client' : 'server';
+      out.push({
+        code: 'one-sided', side: seen, frame: null,
+        text: `only the ${seen}'s segments were captured: the ${other(seen)}'s states are inferred from what the ${seen} acknowledged`,
+      });
+      const unseen = other(seen);
+      if (!this.ep(unseen).finKnown && this.ep(seen).finKnown) {
+        out.push({
+          code: 'unseen-fin-possible', side: unseen, frame: null,
+          text: `the ${unseen}'s FIN cannot be seen here; if it came with the ${unseen}'s last data, the ${seen}'s ACKs cannot show it, ` +
+            `and the ${unseen} may have closed first`,
+        });
+      }
+    }
+    if (this.midConnection()) {
+      out.push({
+        code: 'started-mid-connection', side: null, frame: this.c.firstFrame,
+        text: `the capture holds no handshake: both ends are assumed ESTABLISHED before frame ${this.c.firstFrame}`,
+      });
+      for (const side of ['client', 'server'] as const) {
+        const ep = this.ep(side);
+        const first = close.finFrames[other(side)][0];
+        if (!ep.finKnown && ep.payloadBytes === 0 && first !== undefined) {
+          out.push({
+            code: 'earlier-fin-possible', side, frame: first.frame,
+            text: `the ${side} sent no data in the capture: a FIN it sent before the capture began, earlier than the ${other(side)}'s FIN ` +
+              `(frame ${first.frame}), cannot be excluded`,
+          });
+        }
+      }
+    }
+    for (const side of ['client', 'server'] as const) {
+      const inf = close.finInferred[side];
+      if (inf !== null) {
+        const why = inf.basis === 'timestamps' ? 'an ACK answering a newer, unseen segment (TSecr)' : inf.basis === 'peer-closing'
+          ? `the ${other(side)}'s ACK advancing by exactly one while the close was under way` : `the ${other(side)} acknowledging one more than the ${side} sent`;
+        out.push({ code: 'fin-inferred', side, frame: inf.frame, text: `the ${side}'s FIN is not in the capture; inferred at frame ${inf.frame} from ${why}` });
+      }
+      const peer = this.ep(other(side));
+      if (peer.finHeld) {
+        out.push({
+          code: 'fin-held', side, frame: null,
+          text: `the ${side}'s FIN stayed ahead of what the ${other(side)} was seen to receive (a segment before it missing): ` +
+            `the ${other(side)}'s move to CLOSE_WAIT is not shown`,
+        });
+      }
+    }
+    return out;
   }
 
   private twDetail(ep: Endpoint): TimeWaitDetail | null {
@@ -285,6 +423,7 @@ class Builder {
       packets: ep.packets,
       payloadBytes: ep.payloadBytes,
       keepAlives: ep.keepAlives,
+      unacceptable: ep.rejected,
     };
   }
 }

@@ -67,9 +67,53 @@ export interface WarningReport {
 }
 
 /**
+ * Tunnels tcpscope decodes to the TCP inside (DecodeCounts.tunnels,
+ * TunnelReport.kind). The id of each (TunnelReport.id) is said with it.
+ * - `vxlan`: VXLAN (RFC 7348, UDP 4789); id: the VNI;
+ * - `vxlan-gpe`: VXLAN-GPE (UDP 4790); id: the VNI;
+ * - `geneve`: GENEVE (RFC 8926, UDP 6081); id: the VNI;
+ * - `gre`: GRE version 0 (RFC 2784, 2890; also RFC 1701 routing) carrying IP,
+ *   Ethernet (gretap, NVGRE) or MPLS; id: the key, null without one;
+ * - `erspan`: ERSPAN type I, II or III over GRE; id: the session ID (null for type I);
+ * - `ipv4-in-ipv4`, `ipv6-in-ipv4` (6in4), `ipv4-in-ipv6`, `ipv6-in-ipv6`: IP in IP (RFC 2003, 4213, 2473); no id;
+ * - `mpls`: an MPLS label stack (RFC 3032), IP or an Ethernet pseudowire after it; id: the bottom label;
+ * - `gtp-u`: GTP-U (3GPP TS 29.281, UDP 2152) T-PDUs; id: the TEID;
+ * - `pppoe`: a PPPoE session (RFC 2516); id: the session ID;
+ * - `teredo`: Teredo (RFC 4380, UDP 3544); no id;
+ * - `l2tp`: L2TPv2 (RFC 2661, UDP 1701) data carrying PPP; id: tunnel ID * 65536 + session ID;
+ * - `pptp`: PPTP's enhanced GRE (version 1, RFC 2637) with uncompressed PPP; id: the call ID;
+ * - `etherip`: EtherIP (RFC 3378, IP protocol 97); no id.
+ */
+export type TunnelKind =
+  | 'vxlan' | 'vxlan-gpe' | 'geneve' | 'gre' | 'erspan' | 'ipv4-in-ipv4' | 'ipv6-in-ipv4' | 'ipv4-in-ipv6'
+  | 'ipv6-in-ipv6' | 'mpls' | 'gtp-u' | 'pppoe' | 'teredo' | 'l2tp' | 'pptp' | 'etherip';
+
+/**
+ * Encapsulations tcpscope recognises but does not decode: the frame may hold
+ * TCP that the capture does not show in the clear, or whose framing was set
+ * out of band (DecodeCounts.undecodedEncapsulations).
+ * - `gre`: GRE of a version other than 0 and 1 (receivers discard it), or a protocol type not followed;
+ * - `ppp`: PPP datagrams compressed or encrypted (CCP, MPPE, ECP), Van Jacobson header-compressed TCP/IP,
+ *   multilink fragments, bridged frames (on a PPP link, PPPoE, L2TP or PPTP);
+ * - `l2tpv3`: L2TPv3 over IP (protocol 115) or UDP 1701: the cookie's length comes from the control connection;
+ * - `mpls`: an MPLS payload that is neither IP nor recognisably an Ethernet pseudowire;
+ * - `geneve`: GENEVE of another version, or a protocol type other than Ethernet, IPv4, IPv6;
+ * - `vxlan-gpe`: VXLAN-GPE whose next protocol is not IPv4, IPv6, Ethernet or MPLS (NSH, ...);
+ * - `erspan`: ERSPAN of an unknown version or frame type;
+ * - `gtp-u`: a GTP-U T-PDU that is neither IP nor recognisably Ethernet;
+ * - `esp`: IPsec ESP (IP protocol 50), encrypted;
+ * - `wlan-protected`: IEEE 802.11 data frames with the Protected bit (WEP, TKIP, CCMP, GCMP), encrypted;
+ * - `wlan-a-msdu`: IEEE 802.11 aggregate MSDUs;
+ * - `nesting`: more than 12 nested network layers (tcpscope stops there).
+ */
+export type UndecodedEncapsulation =
+  | 'gre' | 'ppp' | 'l2tpv3' | 'mpls' | 'geneve' | 'vxlan-gpe' | 'erspan' | 'gtp-u' | 'esp' | 'wlan-protected'
+  | 'wlan-a-msdu' | 'nesting';
+
+/**
  * Frames that did not become a TCP segment, by reason. `tcp + notTcp +
- * ipFragments + truncated + malformed + loopbackDuplicates + unsupported` =
- * `frames`.
+ * ipFragments + truncated + malformed + loopbackDuplicates + unsupported +
+ * undecoded encapsulations` = `frames`.
  */
 export interface DecodeCounts {
   /** Well-formed frames without TCP (ARP, UDP, ICMP, ...). */
@@ -84,6 +128,18 @@ export interface DecodeCounts {
   loopbackDuplicates: number;
   /** Frames of link types tcpscope does not decode, per LINKTYPE_ value. */
   unsupportedLinkTypes: { linkType: number; frames: number }[];
+  /**
+   * Frames whose decoding stopped at an encapsulation tcpscope recognises
+   * but does not decode (see UndecodedEncapsulation): they may hold TCP.
+   * Per kind, only kinds with frames, in the order of UndecodedEncapsulation.
+   */
+  undecodedEncapsulations: { kind: UndecodedEncapsulation; frames: number }[];
+  /**
+   * Not a reason for a frame to be left out: the TCP segments that came
+   * inside each tunnel (a segment in VXLAN inside GRE counts for both).
+   * Only kinds with segments, in the order of TunnelKind.
+   */
+  tunnels: { kind: TunnelKind; segments: number }[];
 }
 
 /** One input file. */
@@ -143,14 +199,20 @@ export interface CopyReport {
 
 /**
  * How the connection opened.
- * - `three-way`: SYN, SYN+ACK, ACK (RFC 9293 figure 6), possibly with retransmissions;
- * - `simultaneous-open`: both ends sent a SYN without ACK (RFC 9293 figure 7);
+ * - `three-way`: SYN, SYN+ACK, ACK (RFC 9293 figure 6), possibly with
+ *   retransmissions; `inferred` when the SYN+ACK is known only from the
+ *   client's ACK of it, or the SYN only from the SYN+ACK (a capture of one
+ *   direction, or one that began between the two);
+ * - `simultaneous-open`: both ends sent a SYN without ACK and each went
+ *   SYN_SENT -> SYN_RCVD -> ESTABLISHED (RFC 9293 figure 7);
  * - `refused`: the SYN was answered with RST (nothing listening, RFC 9293 3.10.7.1);
- * - `unanswered`: SYN(s) and no answer captured;
- * - `not-captured`: the capture holds no SYN of the client (started mid-connection,
- *   or only the SYN+ACK was captured).
+ * - `aborted`: the client answered the SYN+ACK with RST instead of ACK (the
+ *   half-open scan pattern, or a client that gave up): the handshake never completed;
+ * - `unanswered`: SYN(s) and no answer captured: the connection never opened;
+ * - `not-captured`: the capture holds neither SYN nor SYN+ACK (it started
+ *   mid-connection).
  */
-export type HandshakeKind = 'three-way' | 'simultaneous-open' | 'refused' | 'unanswered' | 'not-captured';
+export type HandshakeKind = 'three-way' | 'simultaneous-open' | 'refused' | 'aborted' | 'unanswered' | 'not-captured';
 
 export interface HandshakeReport {
   kind: HandshakeKind;
@@ -162,8 +224,15 @@ export interface HandshakeReport {
   inferred: boolean;
   /** Every copy of the client's SYN. */
   synFrames: CopyReport[];
-  /** Every copy of the server's SYN+ACK (for a simultaneous open: its SYN). */
+  /**
+   * Every copy of the server's SYN+ACK that carried `y` (for a simultaneous
+   * open: of the server's SYN+ACK answering the client's SYN). A SYN+ACK
+   * with another ISN is not here but in `notes` (`syn-ack-other-isn`).
+   */
   synAckFrames: CopyReport[];
+  /** Simultaneous open only: every copy of the server's own SYN (without ACK), and of the client's SYN+ACK. Empty otherwise. */
+  serverSynFrames: CopyReport[];
+  clientSynAckFrames: CopyReport[];
   /** Copies beyond the first, per side. */
   synRetransmissions: { client: number; server: number };
   /** Frame that completed the handshake (the server's transition to ESTABLISHED), null if none. */
@@ -177,44 +246,88 @@ export interface HandshakeReport {
  *   first FIN (Linux does this when the application closes at once);
  * - `simultaneous`: both FINs were sent before either was acknowledged (both
  *   ends go through CLOSING, RFC 9293 figure 13);
- * - `reset`: a RST ended the connection before both FINs were acknowledged;
+ * - `reset-after-fin`: the close began with a FIN and a RST ended it before
+ *   both FINs were acknowledged (the FIN's receiver closed with unread data,
+ *   or data reached the side that had closed); `activeCloser` is the FIN's
+ *   sender (`both` if the FINs crossed), `reset` says who sent the RST and why;
+ * - `reset`: a RST ended the connection and no FIN came before it;
  * - `refused`: the handshake was refused (RST to the SYN);
  * - `incomplete`: FIN(s) seen but the capture ended before both were
- *   acknowledged (see `finsSeen`), or the connection was never established
- *   (unanswered SYN);
- * - `open`: no FIN or RST.
+ *   acknowledged (see `finsSeen`);
+ * - `never-opened`: SYN(s) without an answer: there was no connection to close;
+ * - `open`: no FIN, and no RST that ended it.
+ *
+ * A RST the receiver would not accept (RFC 5961), or after which the hosts
+ * went on, ends nothing: it is in `reset` (with `effective: false`) and in
+ * `notes`, not in the kind.
  */
-export type CloseKind = 'four-way' | 'three-way' | 'simultaneous' | 'reset' | 'refused' | 'incomplete' | 'open';
+export type CloseKind = 'four-way' | 'three-way' | 'simultaneous' | 'reset-after-fin' | 'reset' | 'refused' | 'incomplete' | 'never-opened' | 'open';
 
-/** Who closed first: the first FIN's sender, `both` for a simultaneous close, the RST sender for a reset, null for open and refused. */
+/**
+ * Who closed first: the side whose close came first, FIN or RST (a FIN
+ * inferred from the ACK of it counts at that ACK); `both` when the two FINs
+ * crossed (simultaneous close); null for open, refused and never-opened.
+ */
 export type ActiveCloser = 'client' | 'server' | 'both' | null;
 
 /**
- * Likely cause of the RST. These are inferences from what the capture shows;
- * `reasoning` says which facts were used. The rules, in order:
- * - `refused`: the sender had received a SYN and never sent a SYN itself:
- *   no socket listened (RFC 9293 3.10.7.1, CLOSED answers with RST);
- * - `after-time-wait`: the sender had already closed (it was in TIME_WAIT,
- *   or CLOSED after LAST_ACK) and answered a segment for the connection it
- *   had forgotten;
- * - `unread-data`: the sender had received payload it never acknowledged
- *   before the RST: Linux sends RST instead of FIN when close() is called
- *   with unread data (RFC 2525 2.17), and when data arrives after close();
- * - `abort`: the sender was in a synchronized state, had sent no FIN and had
- *   no unread data: RST instead of FIN (SO_LINGER 0, abort, RFC 9293 3.10.5);
- * - `other`: none of the above (a RST after its own FIN, during the
- *   handshake, from a middlebox...).
+ * What a RST answers, inferred from what the capture shows; `reasoning`
+ * says which facts were used (src/report/reset.ts has the rules, in order):
+ * - `refused`: it answers a SYN: the sender had received a SYN and never
+ *   sent one itself; nothing listened (RFC 9293 3.10.7.1);
+ * - `handshake-aborted`: it answers a SYN+ACK: the client sent RST instead
+ *   of the handshake's ACK (the half-open scan pattern, or a client whose
+ *   socket was gone);
+ * - `data-after-close`: it answers data that reached the sender after it
+ *   had closed (the peer wrote after the sender's FIN; Linux resets an
+ *   orphaned socket that receives data);
+ * - `unread-data`: the sender closed with data it had received and not
+ *   read: Linux sends RST instead of FIN then (RFC 2525 2.17);
+ * - `abort`: a RST instead of a FIN in a synchronized state with nothing
+ *   pending (SO_LINGER 0, RFC 9293 3.10.5);
+ * - `after-time-wait`: the sender had closed (TIME_WAIT, or CLOSED after
+ *   LAST_ACK) and answered a segment for the connection it had forgotten;
+ * - `no-connection`: the sender had no connection for it any more (its RST
+ *   has the form of a host without one, RFC 9293 3.10.7.1: no ACK bit,
+ *   seq = the ACK it answers), e.g. after an orphaned FIN_WAIT_2 timed out;
+ * - `other`: none of the above (a middlebox, a RST after its own FIN with
+ *   nothing pending...);
+ * - `ambiguous`: the wire cannot tell the causes in `candidates` apart
+ *   (a close with unread data and an SO_LINGER-0 abort look the same once
+ *   every byte was acknowledged; Linux answers data reaching an orphaned
+ *   FIN_WAIT_2 socket with the same bare RST a host without the connection
+ *   sends).
  */
-export type ResetCause = 'refused' | 'abort' | 'unread-data' | 'after-time-wait' | 'other';
+export type ResetCause = 'refused' | 'handshake-aborted' | 'data-after-close' | 'unread-data' | 'abort' |
+  'after-time-wait' | 'no-connection' | 'other' | 'ambiguous';
+
+/**
+ * How the RST's receiver took it (RFC 5961 3.2, RFC 9293 3.10.7):
+ * `reset` (SEG.SEQ = RCV.NXT, or an acceptable ACK in SYN-SENT), `untested`
+ * (the capture shows too little of the receiver to test it; taken),
+ * `challenge` (in the window but not at RCV.NXT: a challenge ACK, no reset),
+ * `drop` (outside the window, or no acceptable ACK in SYN-SENT), `ignored`
+ * (the receiver had no connection any more).
+ */
+export type RstTakenReport = 'reset' | 'untested' | 'challenge' | 'drop' | 'ignored';
 
 export interface ResetReport {
-  /** Sender of the first RST. */
+  /** Sender of the RST: the first that ended the connection, or else the first one sent. */
   by: Side;
   frame: number;
   time: string;
+  /** Its sequence number. */
+  seq: SeqValue;
   /** The sender's state when it sent the RST. */
   state: StateName;
+  /** How its receiver took it. */
+  taken: RstTakenReport;
+  /** It ended the connection: taken, and neither end went on after it. */
+  effective: boolean;
+  /** `ambiguous` when more than one cause remains (see `candidates`). */
   cause: ResetCause;
+  /** Every cause the capture leaves possible (one when it is determined); never `ambiguous`. */
+  candidates: Exclude<ResetCause, 'ambiguous'>[];
   /** The facts the cause was inferred from, in a sentence. */
   reasoning: string;
   /** RST segments per sender. */
@@ -240,6 +353,8 @@ export interface AckRef {
 export interface CloseReport {
   kind: CloseKind;
   activeCloser: ActiveCloser;
+  /** Sender of the first FIN (the textbook's `u`; for a simultaneous close the earlier of the two), null without FIN. */
+  firstFinBy: Side | null;
   /** Seq of the first FIN (textbook `u`: FIN=1, seq=u). */
   u: SeqValue | null;
   /** Seq of the passive side's segment that first acknowledged that FIN (textbook `v`: ACK=1, seq=v, ack=u+1). */
@@ -258,6 +373,21 @@ export interface CloseReport {
   finFrames: { client: CopyReport[]; server: CopyReport[] };
   halfClose: HalfCloseReport | null;
   reset: ResetReport | null;
+  /** FINs the capture does not hold, inferred from an ACK of them (null: captured, or none). */
+  finInferred: { client: FinInferenceReport | null; server: FinInferenceReport | null };
+}
+
+/**
+ * A FIN known only from the peer's ACK of it, and what the inference rests on:
+ * - `sequence`: the peer acknowledged one more than the sender's payload and SYN account for;
+ * - `timestamps`: the ACK echoes a TSval newer than any the sender was seen to send, so it answers an unseen segment (RFC 7323);
+ * - `peer-closing`: only the peer's segments were captured; its ACK advanced by exactly one while the close was under way.
+ * A keep-alive probe (SEG.SEQ = SND.NXT-1, 0 or 1 byte) and its ACK never make one.
+ */
+export interface FinInferenceReport {
+  /** The ACK it was inferred from. */
+  frame: number;
+  basis: 'sequence' | 'timestamps' | 'peer-closing';
 }
 
 /** Which endpoint(s) entered TIME_WAIT. */
@@ -269,14 +399,16 @@ export type TimeWaitEndpoint = 'client' | 'server' | 'both' | null;
  *   itself, or answered by it with SYN+ACK);
  * - `rst`: the endpoint answered a segment (typically a retransmitted FIN)
  *   with RST, so it had forgotten the connection;
+ * - `rst-received`: an acceptable RST reached it and ended TIME_WAIT
+ *   (TIME-WAIT assassination, RFC 1337; Linux unless net.ipv4.tcp_rfc1337);
  * - `expired`: the capture went on for 2MSL with nothing on the 4-tuple;
  * - `capture-end`: the capture ended first.
  */
-export type TimeWaitEvidence = 'reuse' | 'rst' | 'expired' | 'capture-end';
+export type TimeWaitEvidence = 'reuse' | 'rst' | 'rst-received' | 'expired' | 'capture-end';
 
 /**
  * - `full`: TIME_WAIT lasted at least `requiredSeconds`;
- * - `cut-short`: it ended before (reuse accepted, or RST) - the endpoint did not hold 2MSL;
+ * - `cut-short`: it ended before (reuse accepted, a RST sent or received) - the endpoint did not hold 2MSL;
  * - `inconclusive`: the capture ended before 2MSL passed;
  * - `none`: no endpoint entered TIME_WAIT.
  */
@@ -286,7 +418,7 @@ export type TimeWaitVerdict = 'full' | 'cut-short' | 'inconclusive' | 'none';
 export interface TimeWaitDetail {
   entryFrame: number;
   entryTime: string;
-  /** Each time a retransmitted FIN was re-acknowledged, restarting 2MSL (RFC 9293 3.10.7.4). */
+  /** Each time a retransmitted FIN was re-acknowledged, restarting 2MSL (RFC 9293 3.10.7.4); the verdict counts from the last. */
   restarts: { frame: number; time: string }[];
   evidence: TimeWaitEvidence;
   /** Frame of the evidence (null for capture-end and expired). */
@@ -332,7 +464,14 @@ export interface EndpointReport {
   packets: number;
   /** Payload bytes it sent, retransmissions included. */
   payloadBytes: number;
+  /** Keep-alive probes it sent (SEG.SEQ = SND.NXT-1 with 0 or 1 byte, RFC 9293 3.8.4). */
   keepAlives: number;
+  /**
+   * Segments it received that it would not accept (RFC 9293 3.10.7.4, first
+   * check): retransmitted old data, keep-alive probes, data beyond its window.
+   * Those carrying SYN, FIN or RST are also in `notes`, with the rule.
+   */
+  unacceptable: number;
 }
 
 /** Zeek conn.log conn_state (scripts/base/protocols/conn/main.zeek). */
@@ -359,6 +498,86 @@ export interface CompatReport {
   };
 }
 
+/** A tunnel: its kind (`none`: no tunnel) and id (VNI, key, TEID, label...; null when the kind has none, see TunnelKind). */
+export interface TunnelRef {
+  kind: TunnelKind | 'none';
+  id: number | null;
+}
+
+/**
+ * The innermost tunnel the connection's segments came in; `kind` and `id`
+ * are those of its first segment. tcpscope keeps one connection per 4-tuple
+ * whatever the tunnel, as Wireshark's tcp.stream does (a tunnel id cannot be
+ * part of the key: GTP-U TEIDs, GRE keys and MPLS labels are often different
+ * per direction).
+ */
+export interface TunnelReport extends TunnelRef {
+  /** The tunnel of the first segment the other side sent, when it differs from the first segment's; else null. */
+  reverse: TunnelRef | null;
+  /**
+   * A later segment came in another tunnel, or with another id, than the
+   * first one its side sent: the segments may belong to several connections
+   * that share their addresses and ports (two tenants with overlapping
+   * addresses in two VNIs, say), which the 4-tuple alone cannot tell apart.
+   * The verdicts then mix them.
+   */
+  ambiguous: boolean;
+}
+
+/**
+ * A segment the state machines judged without moving a state, with the rule
+ * that judged it. `kind`:
+ * - `keep-alive`: SEG.SEQ = SND.NXT-1 with 0 or 1 byte (RFC 9293 3.8.4; tshark's tcp.analysis.keep_alive);
+ * - `keep-alive-ack`: the ACK answering it (`relatedFrame`: the probe);
+ * - `rst-out-of-window`: a RST outside the receiver's window, silently dropped (RFC 5961 3.2);
+ * - `rst-challenged`: a RST in the window but not at RCV.NXT: challenge ACK, no reset (RFC 5961 3.2);
+ * - `rst-bad-ack`: a RST in SYN-SENT without an acceptable ACK, dropped (RFC 9293 3.10.7.3);
+ * - `rst-not-taken`: a RST its receiver took, then acknowledged data sent after it (`relatedFrame`): it went on;
+ * - `rst-not-from-sender`: a RST whose sender went on using the connection (`relatedFrame`): injected, or a middlebox's;
+ * - `syn-challenged`: a SYN in a synchronized state, not a copy of the handshake's: challenge ACK (RFC 5961 4);
+ * - `syn-ack-other-isn`: a SYN+ACK with another ISN than the `y` the client acknowledged;
+ * - `syn-ack-bad-ack`: a SYN+ACK whose ACK does not acknowledge the SYN: answered with RST (RFC 9293 3.10.7.3);
+ * - `fin-new-seq`: a second FIN at a new sequence number; the first FIN (`relatedFrame`) stands;
+ * - `fin-not-acceptable`: a FIN outside the receiver's window (RFC 9293 3.10.7.4, first check);
+ * - `fin-without-ack`: a FIN without the ACK bit after the handshake, dropped (RFC 9293 3.10.7.4, fifth);
+ * - `fin-out-of-order`: a FIN beyond RCV.NXT (a segment before it missing), held until the gap was filled or it was acknowledged;
+ * - `challenge-ack`: the receiver's challenge ACK (`relatedFrame`: the RST or SYN it answers).
+ */
+export type SegmentNoteKind = 'keep-alive' | 'keep-alive-ack' | 'rst-out-of-window' | 'rst-challenged' | 'rst-bad-ack' |
+  'rst-not-taken' | 'rst-not-from-sender' | 'syn-challenged' | 'syn-ack-other-isn' | 'syn-ack-bad-ack' | 'fin-new-seq' |
+  'fin-not-acceptable' | 'fin-without-ack' | 'fin-out-of-order' | 'challenge-ack';
+
+export interface SegmentNote {
+  frame: number;
+  time: string;
+  /** Sender of the segment. */
+  from: Side;
+  kind: SegmentNoteKind;
+  /** The rule, with its RFC section. */
+  rule: string;
+  /** See `kind` (null: none). */
+  relatedFrame: number | null;
+}
+
+/**
+ * What the capture cannot prove about this connection, each as a code and a
+ * sentence (renderers translate the code):
+ * - `one-sided`: only one direction was captured (`side`: the one seen); the other's states come from its ACKs;
+ * - `started-mid-connection`: no handshake captured; states before the first frame are assumed ESTABLISHED;
+ * - `fin-inferred`: a FIN of `side` was not captured but inferred (see `close.finInferred`);
+ * - `unseen-fin-possible`: one-sided capture: the unseen side (`side`) may have sent its FIN with its last data, which the ACKs cannot show;
+ * - `earlier-fin-possible`: the capture started mid-connection and `side` was never seen sending data: an earlier FIN of it, before the capture, cannot be excluded;
+ * - `fin-held`: a FIN of `side` (`frame`) stayed ahead of what its receiver had (a segment before it was never captured or acknowledged).
+ */
+export type CaveatCode = 'one-sided' | 'started-mid-connection' | 'fin-inferred' | 'unseen-fin-possible' | 'earlier-fin-possible' | 'fin-held';
+
+export interface Caveat {
+  code: CaveatCode;
+  side: Side | null;
+  frame: number | null;
+  text: string;
+}
+
 export interface ConnectionReport {
   /** Wireshark's tcp.stream (0-based, in order of first frame). */
   stream: number;
@@ -379,5 +598,30 @@ export interface ConnectionReport {
   endpoints: { client: EndpointReport; server: EndpointReport };
   /** The earlier connection on the same 4-tuple, if it was still held: its stream and the gap from its last segment to this one's first. */
   reuse: { previousStream: number; gapSeconds: number } | null;
+  /** Which directions the capture holds, and whether it began after the handshake. */
+  capture: {
+    directions: 'both' | 'client-to-server' | 'server-to-client';
+    startedMidConnection: boolean;
+  };
+  /** Segments judged without a state change, in frame order (the first 256). */
+  notes: SegmentNote[];
+  /** Notes beyond those listed. */
+  notesOmitted: number;
+  /** What the capture cannot prove here. */
+  caveats: Caveat[];
+  /** The tunnel its segments came in (VXLAN, GRE, GTP-U...), null when none came in one. */
+  tunnel: TunnelReport | null;
   compat: CompatReport;
 }
+
+/**
+ * Every value of the enums above, for code that parses them (filters,
+ * rubrics); the checks below fail to compile when a value is missing.
+ */
+export const HANDSHAKE_KINDS = ['three-way', 'simultaneous-open', 'refused', 'aborted', 'unanswered', 'not-captured'] as const satisfies readonly HandshakeKind[];
+export const CLOSE_KINDS = ['four-way', 'three-way', 'simultaneous', 'reset-after-fin', 'reset', 'refused', 'incomplete', 'never-opened', 'open'] as const satisfies readonly CloseKind[];
+/** Reset causes a RST can have (`ambiguous` is not one: it says several remain). */
+export const RESET_CAUSES = ['refused', 'handshake-aborted', 'data-after-close', 'unread-data', 'abort', 'after-time-wait', 'no-connection', 'other'] as const satisfies readonly ResetCause[];
+type Missing<T, L extends readonly unknown[]> = Exclude<T, L[number]>;
+const ALL_LISTED: [Missing<HandshakeKind, typeof HANDSHAKE_KINDS>, Missing<CloseKind, typeof CLOSE_KINDS>, Missing<ResetCause, typeof RESET_CAUSES>] extends [never, never, 'ambiguous'] ? true : never = true;
+void ALL_LISTED;

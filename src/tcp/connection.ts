@@ -1,7 +1,8 @@
 import { ACK, FIN, RST, SYN, type Segment } from '../decode/segment.ts';
-import { Endpoint } from './endpoint.ts';
+import { Endpoint, FinBasis, NxtBasis, secondsBetween } from './endpoint.ts';
+import { NoteKind, NoteList } from './notes.ts';
 import type { TcpObserver } from './observer.ts';
-import { seqAdd } from './seq.ts';
+import { seqAdd, seqDiff, seqGt } from './seq.ts';
 import { State, isClosedOrTimeWait } from './state.ts';
 import type { FrozenConnection } from './frozen.ts';
 import type { WordReader, WordWriter } from './words.ts';
@@ -38,14 +39,22 @@ const HISTORIES = new Map<number, string>();
 const CLIENT_FROM: readonly ClientFrom[] = ['syn', 'syn-ack', 'port', 'first-frame'];
 const END_REASONS: readonly EndReason[] = ['capture-end', 'expired', 'replaced'];
 
+/** Seconds without a retransmission after which an unseen peer's ACK of a FIN is inferred (Connection.settle). */
+const SILENT_FIN_SECONDS = 1;
+
 /** Word of `pack`'s output holding endSec (endNsec follows, the last of its whole words). */
 const PACKED_END = 10;
 
 /** What the Connection constructor reads of a segment, for `unpack`. */
 const SEED = {
   ipVersion: 4 as 4 | 6, src: new Uint32Array(4), dst: new Uint32Array(4), srcPort: 0, dstPort: 0,
-  frame: 0, tsSec: 0, tsNsec: 0, tsDigits: 0,
+  frame: 0, tsSec: 0, tsNsec: 0, tsDigits: 0, tunnelKind: 0, tunnelId: -1,
 };
+
+/** Bits of the packed tunnel word (pack): the kinds take 5 bits each. */
+const TUNNEL_SEEN1 = 1 << 10;
+const TUNNEL_MIXED = 1 << 11;
+const TUNNEL_IDS = 1 << 12;
 
 /**
  * One TCP connection: the two endpoints' state machines and what the report
@@ -68,8 +77,10 @@ export class Connection {
   private a13!: number;
   port0!: number;
   port1!: number;
-  readonly ep0 = new Endpoint();
-  readonly ep1 = new Endpoint();
+  readonly ep0 = new Endpoint(0);
+  readonly ep1 = new Endpoint(1);
+  /** Segments judged without a state change (notes.ts), shared by the two endpoints. */
+  readonly notes = new NoteList();
   /** Which side is the client (see ClientFrom). */
   clientSide: 0 | 1 = 0;
   clientFrom: ClientFrom = 'syn';
@@ -107,6 +118,24 @@ export class Connection {
   sawFin = false;
   sawRst = false;
 
+  /**
+   * The innermost tunnel (decode/encapsulation.ts Tunnel; 0: none) and its
+   * id (-1: none) of the first segment each side sent: side 0's is the
+   * connection's first segment; tunnelSeen1 once side 1 sent one. A
+   * connection is its 4-tuple whatever the tunnel (as Wireshark's
+   * tcp.stream), and tunnels are compared per direction because GTP-U TEIDs,
+   * GRE keys and MPLS labels often differ per direction: tunnelMixed says a
+   * later segment of a side came in another tunnel than that side's first
+   * (two tenants of overlapping addresses in two VNIs, say), so the
+   * "connection" may be several that the capture cannot tell apart.
+   */
+  tunnelKind0 = 0;
+  tunnelId0 = -1;
+  tunnelKind1 = 0;
+  tunnelId1 = -1;
+  tunnelSeen1 = false;
+  tunnelMixed = false;
+
   /** Stream of the connection this one reuses the 4-tuple of (-1: none). */
   previousStream = -1;
   /** Seconds from that connection's last segment to this one's first. */
@@ -142,6 +171,8 @@ export class Connection {
   constructor(stream: number, seg: Segment, hash: number) {
     this.ep0.peer = this.ep1;
     this.ep1.peer = this.ep0;
+    this.ep0.notes = this.notes;
+    this.ep1.notes = this.notes;
     this.begin(stream, seg, hash);
   }
 
@@ -159,6 +190,8 @@ export class Connection {
     this.firstSec = seg.tsSec;
     this.firstNsec = seg.tsNsec;
     this.tsDigits = seg.tsDigits;
+    this.tunnelKind0 = seg.tunnelKind;
+    this.tunnelId0 = seg.tunnelId;
     this.hash = hash;
   }
 
@@ -175,6 +208,7 @@ export class Connection {
     this.begin(stream, seg, hash);
     this.ep0.reset();
     this.ep1.reset();
+    this.notes.clear();
     this.clientSide = 0;
     this.clientFrom = 'syn';
     this.lastFrame = 0;
@@ -192,6 +226,10 @@ export class Connection {
     this.historyBits = 0;
     this.sawFin = false;
     this.sawRst = false;
+    this.tunnelKind1 = 0;
+    this.tunnelId1 = -1;
+    this.tunnelSeen1 = false;
+    this.tunnelMixed = false;
     this.previousStream = -1;
     this.reuseGapSeconds = 0;
     this.replaced = null;
@@ -242,8 +280,29 @@ export class Connection {
     w.u32(this.hist0); w.u32(this.hist1);
     w.i32(this.previousStream);
     w.f64(this.reuseGapSeconds);
+    // Tunnels: one byte when there is none.
+    const ids = this.tunnelId0 !== -1 || this.tunnelId1 !== -1;
+    w.uint(this.tunnelKind0 | (this.tunnelKind1 << 5) | (this.tunnelSeen1 ? TUNNEL_SEEN1 : 0) |
+      (this.tunnelMixed ? TUNNEL_MIXED : 0) | (ids ? TUNNEL_IDS : 0));
+    if (ids) {
+      w.uint(this.tunnelId0 + 1);
+      w.uint(this.tunnelId1 + 1);
+    }
     this.ep0.pack(w);
     this.ep1.pack(w);
+    const notes = this.notes.list;
+    w.u32(notes.length);
+    w.u32(this.notes.dropped);
+    const b0 = this.ep0.iss;
+    const b1 = this.ep1.iss;
+    for (const n of notes) {
+      w.moment(n.frame, n.tsSec, n.tsNsec);
+      w.u32(n.side | (n.kind << 1) | (n.flags << 6));
+      w.seq(n.seq, n.side === 0 ? b0 : b1);
+      w.seq(n.ack, n.side === 0 ? b1 : b0);
+      w.u32(n.len);
+      w.frame(n.related);
+    }
   }
 
   /**
@@ -295,8 +354,33 @@ export class Connection {
     c.hist1 = r.u32();
     c.previousStream = r.i32();
     c.reuseGapSeconds = r.f64();
+    const t = r.uint();
+    c.tunnelKind0 = t & 31;
+    c.tunnelKind1 = (t >>> 5) & 31;
+    c.tunnelSeen1 = (t & TUNNEL_SEEN1) !== 0;
+    c.tunnelMixed = (t & TUNNEL_MIXED) !== 0;
+    if (t & TUNNEL_IDS) {
+      c.tunnelId0 = r.uint() - 1;
+      c.tunnelId1 = r.uint() - 1;
+    }
     c.ep0.unpack(r);
     c.ep1.unpack(r);
+    const nn = r.u32();
+    c.notes.dropped = r.u32();
+    const b0 = c.ep0.iss;
+    const b1 = c.ep1.iss;
+    for (let i = 0; i < nn; i++) {
+      const frame = r.frame();
+      const tsSec = r.time();
+      const tsNsec = r.nsec;
+      const x = r.u32();
+      const side = (x & 1) as 0 | 1;
+      const seq = r.seq(side === 0 ? b0 : b1);
+      const ack = r.seq(side === 0 ? b1 : b0);
+      const len = r.u32();
+      const related = r.frame();
+      c.notes.list.push({ frame, tsSec, tsNsec, side, kind: ((x >>> 1) & 31) as NoteKind, seq, ack, flags: x >>> 6, len, related });
+    }
     return c;
   }
 
@@ -353,6 +437,7 @@ export class Connection {
 
   /** Process one segment travelling from side `dir` to the other side. */
   process(seg: Segment, dir: 0 | 1): void {
+    this.noteTunnel(seg, dir);
     const first = this.packets === 0;
     this.packets++;
     this.lastFrame = seg.frame;
@@ -391,30 +476,63 @@ export class Connection {
 
     if (first) this.inferStart(seg, dir, from, to);
     else if (from.state === State.SYN_SENT && (f & ACK) && !(f & (SYN | RST))) this.inferHandshake(seg, from, to);
+    else if (from.state === State.SYN_RCVD && from.passive && (f & ACK) && !(f & (SYN | RST)) && to.issKnown &&
+      seqGt(seg.ack, to.synEnd)) from.inferAckOfSyn(seg);
 
     this.addHistory(seg, dir);
 
-    // The sender acknowledges one sequence number beyond everything the
-    // receiver was seen to send, and the receiver was still open: the
-    // receiver sent a FIN that the capture missed. Both ends move as if it
-    // had been captured (marked inferred).
-    if ((f & ACK) && !(f & (SYN | RST)) && !to.finKnown && to.nxtKnown &&
-      seg.ack === seqAdd(to.dataNxt, 1) &&
-      (to.state === State.ESTABLISHED || to.state === State.CLOSE_WAIT)) {
-      to.inferFinSent(seg);
-      from.receivedFin(seg, to.finSeq, true);
-    }
-    if (!to.nxtKnown && (f & ACK) && !(f & RST)) {
-      // Mid-connection: the receiver's SND.NXT is at least what the sender acknowledges.
-      to.dataNxt = seg.ack;
-      to.nxtKnown = true;
+    if ((f & ACK) && !(f & RST)) {
+      if (!(f & SYN)) to.chooseIss(seg.ack);
+      if (!to.nxtKnown) {
+        // Mid-connection: the receiver's SND.NXT is at least what the sender acknowledges.
+        to.dataNxt = seg.ack;
+        to.nxtKnown = true;
+        to.nxtBasis = NxtBasis.PeerAck;
+      } else if (!(f & SYN)) {
+        this.ackBeyond(seg, from, to);
+      }
+      if ((f & FIN) && to.plusOneFrame !== 0) this.peerClosedFirst(seg, from, to);
     }
 
     if (f & FIN) this.sawFin = true;
-    if (f & RST) this.sawRst = true;
 
     from.sent(seg);
     to.received(seg);
+    // Only a RST its receiver took ends the connection for a later SYN on the
+    // 4-tuple (Tracker.startsNew): an injected or stale one must not split it.
+    if ((f & RST) && from.rsts.length > 0) {
+      const taken = from.rsts[from.rsts.length - 1].taken;
+      if (taken === 'reset' || taken === 'untested') this.sawRst = true;
+    }
+  }
+
+  /**
+   * The capture has ended for this connection (endSec, endNsec are set): what
+   * the silence after the last segment proves. In a capture of one direction,
+   * an endpoint that sent its FIN and did not send it again for a second (RFC
+   * 6298's lowest retransmission timeout; Linux's is 200 ms) had its FIN
+   * acknowledged by the unseen peer: an unacknowledged FIN is retransmitted.
+   */
+  settle(): void {
+    for (const ep of [this.ep0, this.ep1]) {
+      if (ep.peer.packets > 0 || !ep.finKnown || !ep.finCaptured || ep.finAcked) continue;
+      const last = ep.finCopies[ep.finCopies.length - 1];
+      if (last === undefined || secondsBetween(last.tsSec, last.tsNsec, this.endSec, this.endNsec) < SILENT_FIN_SECONDS) continue;
+      ep.inferFinAcked({ frame: this.lastFrame, tsSec: this.lastSec, tsNsec: this.lastNsec });
+    }
+  }
+
+  /** Compares the segment's tunnel with the first of its direction (see tunnelMixed). */
+  private noteTunnel(seg: Segment, dir: 0 | 1): void {
+    if (dir === 0) {
+      if (seg.tunnelKind !== this.tunnelKind0 || seg.tunnelId !== this.tunnelId0) this.tunnelMixed = true;
+    } else if (!this.tunnelSeen1) {
+      this.tunnelSeen1 = true;
+      this.tunnelKind1 = seg.tunnelKind;
+      this.tunnelId1 = seg.tunnelId;
+    } else if (seg.tunnelKind !== this.tunnelKind1 || seg.tunnelId !== this.tunnelId1) {
+      this.tunnelMixed = true;
+    }
   }
 
   private inferStart(seg: Segment, dir: 0 | 1, from: Endpoint, to: Endpoint): void {
@@ -442,6 +560,7 @@ export class Connection {
     if (synAck) {
       to.go(State.SYN_SENT, seg, 'SYN not captured (inferred from the SYN+ACK)', true);
       to.iss = seqAdd(seg.ack, -1);
+      to.synEnd = seg.ack;
       to.issKnown = true;
       to.issInferred = true;
       to.dataNxt = seg.ack;
@@ -462,11 +581,86 @@ export class Connection {
       server.passive = true;
       server.go(State.SYN_RCVD, seg, 'SYN+ACK not captured (inferred from the ACK of it)', true);
       server.iss = seqAdd(seg.ack, -1);
+      server.synEnd = seg.ack;
       server.issKnown = true;
       server.issInferred = true;
       server.dataNxt = seg.ack;
       server.nxtKnown = true;
     }
+  }
+
+  /**
+   * `from` acknowledges sequence numbers of `to` beyond what the capture
+   * showed `to` send. One beyond is a FIN the capture missed (RFC 9293
+   * 3.10.7.4: a FIN takes one sequence number), or one byte it missed, or -
+   * when what `to` was last seen to send had no payload - the ACK of a
+   * keep-alive probe at SND.NXT-1 (RFC 9293 3.8.4). A FIN is inferred only
+   * where the evidence excludes the keep-alive:
+   * - `to`'s SND.NXT came from its payload or SYN (a probe would sit one
+   *   below it, and its ACK would not go beyond);
+   * - or the ACK echoes a TSval newer than any `to` was seen to send
+   *   (RFC 7323: the probe's own TSval would be echoed), so it answers an
+   *   unseen segment;
+   * - or only `from`'s segments were captured and the close is under way:
+   *   `from` had sent its FIN already, or sends it next acknowledging just
+   *   that one (peerClosedFirst).
+   * Later payload or a FIN of `to` beyond the inferred FIN withdraws it (Endpoint.sent).
+   */
+  private ackBeyond(seg: Segment, from: Endpoint, to: Endpoint): void {
+    const ack = seg.ack;
+    const d = seqDiff(ack, to.dataNxt);
+    if (d <= 0 || to.finKnown) return;
+    if (d === 1 && (to.state === State.ESTABLISHED || to.state === State.CLOSE_WAIT)) {
+      const pos = to.dataNxt;
+      switch (to.nxtBasis) {
+        case NxtBasis.Firm:
+          to.inferFinSent(seg, pos, FinBasis.Sequence);
+          from.receivedFin(seg, pos, true);
+          return;
+        case NxtBasis.Zero:
+          if (seg.hasTimestamp && to.tsKnown && seqGt(seg.tsEcr, to.tsMax)) {
+            to.inferFinSent(seg, pos, FinBasis.Timestamps);
+            from.receivedFin(seg, pos, true);
+            return;
+          }
+          // The segment without payload was a keep-alive probe at SND.NXT-1, and this its ACK.
+          to.keepAlives++;
+          this.notes.add(to.zeroFrame, to.zeroSec, to.zeroNsec, to.side, NoteKind.KeepAlive, seqAdd(pos, -1), 0, ACK, 0, 0);
+          this.notes.add(seg.frame, seg.tsSec, seg.tsNsec, from.side, NoteKind.KeepAliveAck, seg.seq, ack, seg.flags, seg.payloadLen, to.zeroFrame);
+          break;
+        case NxtBasis.PeerAck:
+          if (from.finKnown) {
+            to.inferFinSent(seg, pos, FinBasis.PeerClosing);
+            from.receivedFin(seg, pos, true);
+            return;
+          }
+          to.plusOneFrame = seg.frame;
+          to.plusOneSec = seg.tsSec;
+          to.plusOneNsec = seg.tsNsec;
+          to.plusOnePos = pos;
+          break;
+      }
+    } else {
+      // More than one: payload the capture missed, not a FIN.
+      to.clearPlusOne();
+    }
+    to.dataNxt = ack;
+    to.nxtBasis = NxtBasis.PeerAck;
+  }
+
+  /**
+   * `from` sends its FIN acknowledging exactly the one sequence number by
+   * which its earlier ACK advanced `to`'s (only `from`'s side captured): that
+   * number was `to`'s FIN, which came first.
+   */
+  private peerClosedFirst(seg: Segment, from: Endpoint, to: Endpoint): void {
+    const pos = to.plusOnePos;
+    const m = { frame: to.plusOneFrame, tsSec: to.plusOneSec, tsNsec: to.plusOneNsec };
+    to.clearPlusOne();
+    if (to.finKnown || seg.ack !== seqAdd(pos, 1) || !(to.state === State.ESTABLISHED || to.state === State.CLOSE_WAIT)) return;
+    if (from.state !== State.ESTABLISHED) return;
+    to.inferFinSent(m, pos, FinBasis.PeerClosing);
+    from.receivedFin(m, pos, true);
   }
 
   private addHistory(seg: Segment, dir: 0 | 1): void {

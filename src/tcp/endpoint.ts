@@ -1,4 +1,6 @@
 import { ACK, FIN, RST, SYN, type Segment } from '../decode/segment.ts';
+import { MAX_WINDOW, RstAction, rstAction, segmentAcceptable, synSentAckAcceptable } from './accept.ts';
+import { NoteKind, type NoteList } from './notes.ts';
 import { seqAdd, seqDiff, seqGt } from './seq.ts';
 import type { EndpointWatch } from './observer.ts';
 import { State } from './state.ts';
@@ -27,10 +29,13 @@ export type Cause =
   | 'received RST'
   | 'received RST (connection refused)'
   | 'received RST (passive open: back to LISTEN)'
+  | 'received RST in TIME_WAIT (TIME-WAIT assassination, RFC 1337)'
   | 'TIME_WAIT ended: a new connection reused the 4-tuple'
   | 'capture started mid-connection'
   | 'SYN not captured (inferred from the SYN+ACK)'
   | 'SYN+ACK not captured (inferred from the ACK of it)'
+  | 'ACK of our SYN not captured (inferred: it acknowledged data sent after the handshake)'
+  | 'ACK of our FIN not captured (inferred: the FIN was not sent again)'
   | 'FIN not captured (inferred from the ACK of it)';
 
 /** Every Cause, indexed for packing (frozen.ts). */
@@ -39,9 +44,13 @@ const CAUSES = [
   'received SYN+ACK', 'received ACK of our SYN', 'sent FIN', 'received FIN', 'received ACK of our FIN',
   'received FIN+ACK of our FIN', 'received FIN crossing ours (simultaneous close)', 'sent RST',
   'sent RST after TIME_WAIT (connection forgotten)', 'received RST', 'received RST (connection refused)',
-  'received RST (passive open: back to LISTEN)', 'TIME_WAIT ended: a new connection reused the 4-tuple',
+  'received RST (passive open: back to LISTEN)', 'received RST in TIME_WAIT (TIME-WAIT assassination, RFC 1337)',
+  'TIME_WAIT ended: a new connection reused the 4-tuple',
   'capture started mid-connection', 'SYN not captured (inferred from the SYN+ACK)',
-  'SYN+ACK not captured (inferred from the ACK of it)', 'FIN not captured (inferred from the ACK of it)',
+  'SYN+ACK not captured (inferred from the ACK of it)',
+  'ACK of our SYN not captured (inferred: it acknowledged data sent after the handshake)',
+  'FIN not captured (inferred from the ACK of it)',
+  'ACK of our FIN not captured (inferred: the FIN was not sent again)',
 ] as const satisfies readonly Cause[];
 /** Index of each Cause in CAUSES. */
 const CAUSE_INDEX: ReadonlyMap<string, number> = new Map(CAUSES.map((c, i) => [c, i]));
@@ -91,24 +100,42 @@ export class Copy {
   ) {}
 }
 
+/**
+ * How the receiver took a RST (RFC 5961 3.2, RFC 9293 3.10.7):
+ * - `reset`: SEG.SEQ = RCV.NXT (or a refusal with an acceptable ACK in SYN-SENT): the receiver reset;
+ * - `untested`: the capture did not show enough of the receiver to test it; taken;
+ * - `challenge`: in the window but not at RCV.NXT: challenge ACK, no reset;
+ * - `drop`: outside the window, or in SYN-SENT without an acceptable ACK: dropped;
+ * - `ignored`: the receiver had no connection (CLOSED, LISTEN): nothing to reset.
+ */
+export type RstTaken = 'reset' | 'untested' | 'challenge' | 'drop' | 'ignored';
+const RST_TAKEN: readonly RstTaken[] = ['reset', 'untested', 'challenge', 'drop', 'ignored'];
+
 /** What the capture showed about one RST an endpoint sent. */
 export interface RstRecord {
   readonly frame: number;
   readonly tsSec: number;
   readonly tsNsec: number;
+  readonly seq: number;
   /** The sender's state when it sent the RST. */
   readonly state: State;
   /** The sender had received a SYN and never sent a SYN of its own. */
   readonly answersSyn: boolean;
+  /** The sender had sent a SYN and received the SYN+ACK, and had not acknowledged it: the RST answers the SYN+ACK. */
+  readonly answersSynAck: boolean;
   /** The sender had been in TIME_WAIT, or had closed after LAST_ACK. */
   readonly afterClose: boolean;
   /** Payload bytes of the peer the sender never acknowledged before the RST (RST's own ACK excluded). */
   readonly unackedPeerBytes: number;
   /** The sender had sent a FIN before. */
   readonly finSent: boolean;
+  /** Payload bytes the peer sent after the sender's FIN (data reaching a side that had closed). */
+  readonly peerBytesAfterFin: number;
   /** Payload bytes the sender had sent, and received, before the RST. */
   readonly sentBytes: number;
   readonly receivedBytes: number;
+  /** Payload bytes the peer sent after the sender's last payload (a request left unanswered). */
+  readonly receivedSinceSent: number;
   /** The last segment the sender received before it: frame, flags, payload length (0, 0, 0 if none). */
   readonly lastRecvFrame: number;
   readonly lastRecvFlags: number;
@@ -121,27 +148,91 @@ export interface RstRecord {
   readonly noSocketForm: boolean;
   /** The sender's FIN had been acknowledged before the RST. */
   readonly finAcked: boolean;
+  /** How the receiver took it. */
+  taken: RstTaken;
+  /** Frame showing the receiver went on after taking it (0: none): it was not taken after all. */
+  notTakenFrame: number;
+  /** Frame showing the sender went on after it (0: none): the sender's TCP did not send it. */
+  notFromSenderFrame: number;
+}
+
+/** The RST ended the connection: the receiver took it and neither end went on. */
+export function rstEffective(r: RstRecord): boolean {
+  return (r.taken === 'reset' || r.taken === 'untested') && r.notTakenFrame === 0 && r.notFromSenderFrame === 0;
 }
 
 /** How the capture showed that an endpoint's TIME_WAIT ended. */
 export interface TimeWaitEnd extends Moment {
-  /** `rst`: it answered with RST, so it had forgotten the connection; `reuse`: a new SYN on the 4-tuple was accepted. */
-  readonly kind: 'rst' | 'reuse';
+  /**
+   * `rst`: it answered with RST, so it had forgotten the connection;
+   * `rst-received`: an acceptable RST reached it (TIME-WAIT assassination, RFC 1337);
+   * `reuse`: a new SYN on the 4-tuple was accepted.
+   */
+  readonly kind: 'rst' | 'rst-received' | 'reuse';
 }
+const TW_END_KINDS: readonly TimeWaitEnd['kind'][] = ['rst', 'rst-received', 'reuse'];
+
+/**
+ * How the highest sequence number an endpoint sent (SND.NXT, `dataNxt`) is
+ * known, which decides what an ACK one beyond it proves:
+ * - `Firm`: from its own SYN or payload;
+ * - `Zero`: from a segment of its own without payload, which may be a
+ *   keep-alive probe at SND.NXT-1 (RFC 9293 3.8.4): an ACK one beyond it is
+ *   then the probe's answer, not a FIN's;
+ * - `PeerAck`: from what the peer acknowledged (its segments not captured).
+ */
+export const NxtBasis = { Firm: 0, Zero: 1, PeerAck: 2 } as const;
+export type NxtBasis = (typeof NxtBasis)[keyof typeof NxtBasis];
+
+/**
+ * Why a FIN of the peer is held rather than taken:
+ * - `Queued`: it arrived beyond a gap (RCV.NXT short of it) and waits in the
+ *   receive queue, taken once the gap is filled or the endpoint acknowledges it;
+ * - `InFlight`: it crossed the endpoint's own FIN (simultaneous close) and was
+ *   still on its way; the next segment of its sender arrives after it;
+ * - `Lost`: the endpoint retransmitted its FIN without acknowledging it, so it
+ *   never arrived; only a copy, or the endpoint's ACK of it, shows it did.
+ */
+export const HeldFin = { Queued: 0, InFlight: 1, Lost: 2 } as const;
+export type HeldFin = (typeof HeldFin)[keyof typeof HeldFin];
+
+/**
+ * What an inferred FIN (one the capture does not hold) rests on:
+ * - `Sequence`: the peer acknowledged one more than its payload and SYN account for;
+ * - `Timestamps`: the ACK echoes a TSval newer than any segment of the endpoint seen, so it answers an unseen one;
+ * - `PeerClosing`: only the peer's segments were captured; its ACK advanced by exactly one while the close was under way.
+ */
+export const FinBasis = { Captured: 0, Sequence: 1, Timestamps: 2, PeerClosing: 3 } as const;
+export type FinBasis = (typeof FinBasis)[keyof typeof FinBasis];
 
 /**
  * One endpoint's RFC 9293 state machine, driven by the segments it sends and
  * receives as seen at the capture point. The connection calls `sent` for the
  * sender and then `received` for the receiver of every segment.
  *
+ * Every received segment is first tested the way the endpoint itself would
+ * test it (RFC 9293 3.10.7, RFC 5961; accept.ts); a segment it would not
+ * accept is noted with the rule and moves nothing. What the endpoint knows of
+ * its receive side (RCV.NXT, its window) comes from what the peer sent in
+ * order and from the ACKs and windows it sent itself.
+ *
  * Nothing is allocated per segment except when a transition, a SYN/FIN copy,
- * a RST or a TIME_WAIT restart is recorded.
+ * a RST, a note or a TIME_WAIT restart is recorded.
  */
 export class Endpoint {
   state: State = State.CLOSED;
   readonly transitions: Transition[] = [];
   /** Set by the connection right after construction. */
   peer!: Endpoint;
+  /** The connection's notes (set by the connection). */
+  notes!: NoteList;
+  /** This endpoint's side in the connection (Connection.ep0 or ep1): fixed for the object's life, so renew leaves it. */
+  declare readonly side: 0 | 1;
+
+  constructor(side: 0 | 1) {
+    // Not enumerable: a link like `peer`, not state (test/tcp/reuse.test.ts scrambles every state field).
+    Object.defineProperty(this, 'side', { value: side, enumerable: false, writable: false });
+  }
   /** The endpoint reached SYN_RCVD from LISTEN (passive open). */
   passive = false;
 
@@ -151,14 +242,27 @@ export class Endpoint {
   iss = 0;
   /** The ISN was inferred (from the peer's ACK), not seen in a SYN. */
   issInferred = false;
+  /** End of its first SYN (ISN + 1 + payload on the SYN). */
+  synEnd = 0;
+  /** Another ISN it sent a SYN+ACK with (the peer may acknowledge that one: see chooseIss). */
+  altIssKnown = false;
+  altIss = 0;
+  /** Copies of the SYN+ACK with the other ISN. */
+  readonly altSynCopies: Copy[] = [];
   nxtKnown = false;
-  /** Highest seq + len (+1 for SYN) sent, FIN excluded. */
+  /** Highest seq + len (+1 for SYN) sent, FIN excluded (SND.NXT before the FIN). */
   dataNxt = 0;
+  nxtBasis: NxtBasis = NxtBasis.Firm;
+  /** The segment without payload that set dataNxt (nxtBasis Zero): frame, time, TSval. */
+  zeroFrame = 0;
+  zeroSec = 0;
+  zeroNsec = 0;
   finKnown = false;
   /** Sequence number of its FIN. */
   finSeq = 0;
   /** False while the FIN is only inferred from the peer's ACK. */
   finCaptured = false;
+  finBasis: FinBasis = FinBasis.Captured;
   finAcked = false;
   /** The ACK of its FIN that the capture shows did not reach it (it retransmitted the FIN after). */
   finAckLost = false;
@@ -170,21 +274,35 @@ export class Endpoint {
   finAckSegSeq = 0;
   finAckValue = 0;
   readonly synCopies: Copy[] = [];
+  /** Simultaneous open: copies of the SYN+ACK it answered the peer's SYN with (same ISN as its SYN). */
+  readonly synAckCopies: Copy[] = [];
   readonly finCopies: Copy[] = [];
   private synFirstUnacked = 0;
-  /** It sent the SYN+ACK of a simultaneous open (not counted as a SYN copy). */
-  private synAckAnswered = false;
   /** Its first captured SYN had no ACK (an active open). */
   private firstSynPlain = false;
   private finFirstUnacked = 0;
   ackSentKnown = false;
   /** Highest ACK it sent in a segment other than a RST. */
   lastAckSent = 0;
+  /** Window scale shift its SYN offered (RFC 7323), -1 if its SYN had none or was not captured. */
+  wscale = -1;
+  /** Right edge of the receive window it last announced (ACK + scaled window), and whether known. */
+  wndEdgeKnown = false;
+  wndEdge = 0;
+  /** The announced window's scale was not known (no SYNs captured): the edge is an upper bound. */
+  wndEdgeBound = false;
+  /** Newest TSval it sent (RFC 7323), when it sent any. */
+  tsKnown = false;
+  tsMax = 0;
   packets = 0;
   /** Payload bytes of all its segments, retransmissions included. */
   payloadBytes = 0;
   dataSegments = 0;
   keepAlives = 0;
+  /** Segments it received and would not accept (RFC 9293 3.10.7.4 first check): old duplicates, keep-alive probes, data beyond its window. */
+  rejected = 0;
+  /** Its last keep-alive probe still waiting for the peer's ACK (0: none). */
+  private probeFrame = 0;
   readonly rsts: RstRecord[] = [];
   /** Data it sent after it had received the peer's FIN (the segment acknowledged that FIN). */
   halfCloseBytes = 0;
@@ -192,13 +310,52 @@ export class Endpoint {
 
   // ---- what it received ----
   peerSynReceived = false;
+  /** RCV.NXT as far as the capture shows it. */
+  rcvKnown = false;
+  rcvNxt = 0;
   peerFinKnown = false;
-  /** Sequence number of the peer's FIN. */
+  /** Sequence number of the peer's FIN (once processed). */
   peerFinPos = 0;
+  /** Its FIN and the peer's crossed: each was sent before the other arrived (simultaneous close). */
+  finsCrossed = false;
+  /** A FIN of the peer ahead of RCV.NXT, held until the data before it arrived (RFC 9293 3.10.7.4: segments are processed in sequence). */
+  finHeld = false;
+  heldFinPos = 0;
+  /** Why the peer's FIN is held (when finHeld; see HeldFin). */
+  private heldFinKind: HeldFin = HeldFin.Queued;
+  /** New payload bytes of the peer since its own last payload (see RstRecord.receivedSinceSent). */
+  private recvSinceSent = 0;
+  /** Payload bytes of the peer that arrived after this endpoint's FIN. */
+  private peerBytesAfterFin = 0;
   private lastRecvFrame = 0;
   private lastRecvFlags = 0;
   private lastRecvLen = 0;
   private lastRecvAck = 0;
+  /** A RST or SYN it answers with a challenge ACK (RFC 5961), 0 if none pending. */
+  private challengeFrame = 0;
+
+  // ---- a RST that moved it to CLOSED (it sent or received it), until the capture shows it went on ----
+  /** Frame of that RST (0: none). */
+  private rstFrame = 0;
+  private rstWasSent = false;
+  /** Its ACK and SND.NXT when the RST came: going beyond them shows it went on. */
+  private rstAckAt = 0;
+  private rstNxtAt = 0;
+
+  // ---- the peer's ACK advanced this endpoint's SND.NXT by exactly one, its segments not captured (nxtBasis PeerAck) ----
+  /** Frame of that ACK (0: none): a FIN of this endpoint, or one byte, at plusOnePos. */
+  plusOneFrame = 0;
+  plusOneSec = 0;
+  plusOneNsec = 0;
+  plusOnePos = 0;
+
+  /** No candidate any more (the ACK went further, or it was decided). */
+  clearPlusOne(): void {
+    this.plusOneFrame = 0;
+    this.plusOneSec = 0;
+    this.plusOneNsec = 0;
+    this.plusOnePos = 0;
+  }
 
   // ---- TIME_WAIT ----
   twEntry: Moment | null = null;
@@ -215,10 +372,10 @@ export class Endpoint {
   private readonly spareCopies: Writable<Copy>[] = [];
 
   /**
-   * Back to the state of a new Endpoint (the peer link stays), for
-   * Connection.renew. Every field above is set here as its initializer sets
-   * it (test/tcp/reuse.test.ts compares a reset endpoint with a new one
-   * field by field).
+   * Back to the state of a new Endpoint (the peer, notes and side links
+   * stay), for Connection.renew. Every field above is set here as its
+   * initializer sets it (test/tcp/reuse.test.ts compares a reset endpoint
+   * with a new one field by field).
    */
   reset(): void {
     this.state = State.CLOSED;
@@ -228,11 +385,20 @@ export class Endpoint {
     this.issKnown = false;
     this.iss = 0;
     this.issInferred = false;
+    this.synEnd = 0;
+    this.altIssKnown = false;
+    this.altIss = 0;
+    keepRecords(this.altSynCopies, this.spareCopies);
     this.nxtKnown = false;
     this.dataNxt = 0;
+    this.nxtBasis = NxtBasis.Firm;
+    this.zeroFrame = 0;
+    this.zeroSec = 0;
+    this.zeroNsec = 0;
     this.finKnown = false;
     this.finSeq = 0;
     this.finCaptured = false;
+    this.finBasis = FinBasis.Captured;
     this.finAcked = false;
     this.finAckLost = false;
     this.finAckLostFrame = 0;
@@ -240,27 +406,52 @@ export class Endpoint {
     this.finAckSegSeq = 0;
     this.finAckValue = 0;
     keepRecords(this.synCopies, this.spareCopies);
+    keepRecords(this.synAckCopies, this.spareCopies);
     keepRecords(this.finCopies, this.spareCopies);
     this.synFirstUnacked = 0;
-    this.synAckAnswered = false;
     this.firstSynPlain = false;
     this.finFirstUnacked = 0;
     this.ackSentKnown = false;
     this.lastAckSent = 0;
+    this.wscale = -1;
+    this.wndEdgeKnown = false;
+    this.wndEdge = 0;
+    this.wndEdgeBound = false;
+    this.tsKnown = false;
+    this.tsMax = 0;
     this.packets = 0;
     this.payloadBytes = 0;
     this.dataSegments = 0;
     this.keepAlives = 0;
+    this.rejected = 0;
+    this.probeFrame = 0;
     empty(this.rsts);
     this.halfCloseBytes = 0;
     this.halfCloseSegments = 0;
     this.peerSynReceived = false;
+    this.rcvKnown = false;
+    this.rcvNxt = 0;
     this.peerFinKnown = false;
     this.peerFinPos = 0;
+    this.finsCrossed = false;
+    this.finHeld = false;
+    this.heldFinPos = 0;
+    this.heldFinKind = HeldFin.Queued;
+    this.recvSinceSent = 0;
+    this.peerBytesAfterFin = 0;
     this.lastRecvFrame = 0;
     this.lastRecvFlags = 0;
     this.lastRecvLen = 0;
     this.lastRecvAck = 0;
+    this.challengeFrame = 0;
+    this.rstFrame = 0;
+    this.rstWasSent = false;
+    this.rstAckAt = 0;
+    this.rstNxtAt = 0;
+    this.plusOneFrame = 0;
+    this.plusOneSec = 0;
+    this.plusOneNsec = 0;
+    this.plusOnePos = 0;
     this.twEntry = null;
     empty(this.twRestarts);
     this.twEnd = null;
@@ -283,6 +474,25 @@ export class Endpoint {
     this.state = to;
     if (to === State.TIME_WAIT) this.twEntry = { frame: m.frame, tsSec: m.tsSec, tsNsec: m.tsNsec };
     if (this.watch !== null) this.watch.observer.transition(this.watch.conn, this.watch.side, t);
+  }
+
+  /**
+   * Take back the last transition when it had `cause` (and was not made by
+   * the segment of frame `notAt`): the capture showed afterwards that the
+   * segment causing it never reached this endpoint. Returns whether it did.
+   */
+  private undoLast(cause: Cause, notAt = -1): boolean {
+    const last = this.transitions[this.transitions.length - 1];
+    if (last === undefined || last.to !== this.state || last.cause !== cause || last.frame === notAt) return false;
+    this.transitions.pop();
+    this.state = last.from;
+    if (last.to === State.TIME_WAIT) this.twEntry = null;
+    if (this.watch !== null) this.watch.observer.retracted(this.watch.conn, this.watch.side, last);
+    return true;
+  }
+
+  private note(seg: Segment, side: 0 | 1, kind: NoteKind, related: number): void {
+    this.notes.add(seg.frame, seg.tsSec, seg.tsNsec, side, kind, seg.seq, seg.ack, seg.flags, seg.payloadLen, related);
   }
 
   private addCopy(list: Copy[], seg: Segment): void {
@@ -317,6 +527,22 @@ export class Endpoint {
     }
   }
 
+  /** SND.NXT including its FIN: what an ACK of everything it sent acknowledges. */
+  get sndNxt(): number {
+    return this.finKnown ? seqAdd(this.finSeq, 1) : this.dataNxt;
+  }
+
+  /**
+   * The size of the receive window this endpoint announced, counted from
+   * its RCV.NXT (RCV.WND of RFC 9293 3.3.1): the right edge it announced
+   * last, less what arrived since. MAX_WINDOW when it never announced one.
+   */
+  private windowFromRcvNxt(): number {
+    if (!this.wndEdgeKnown) return MAX_WINDOW;
+    const d = seqDiff(this.wndEdge, this.rcvNxt);
+    return d > 0 ? d : 0;
+  }
+
   // ===================== segments this endpoint sends =====================
 
   sent(seg: Segment): void {
@@ -325,87 +551,218 @@ export class Endpoint {
     this.packets++;
     this.payloadBytes += len;
     if (len > 0) this.dataSegments++;
+    if (seg.hasTimestamp && (!this.tsKnown || seqGt(seg.tsVal, this.tsMax))) {
+      this.tsMax = seg.tsVal;
+      this.tsKnown = true;
+    }
 
     if (f & RST) {
       this.sentRst(seg);
       return;
     }
-
-    if (f & SYN) {
-      if (this.issKnown && seg.seq === this.iss) {
-        if ((f & ACK) && !this.synAckAnswered && this.firstSynPlain) {
-          // Simultaneous open (RFC 9293 3.5): after its SYN crossed the peer's,
-          // the endpoint answers SYN+ACK with the same ISN. That is the
-          // SYN-RECEIVED answer, not a retransmission of its SYN.
-          this.synAckAnswered = true;
-        } else {
-          // Same ISN: a copy of the SYN (retransmission, or the real one after an inferred ISN).
-          if (this.issInferred) this.issInferred = false;
-          this.addCopy(this.synCopies, seg);
+    if (this.rstFrame !== 0 && !this.rstWasSent && (f & ACK) && !(f & SYN) && seqDiff(seg.ack, this.rstAckAt) < 0) {
+      // It sent this before the RST reached it: its ACK does not reach what the
+      // RST's sender had sent (the capture point is nearer the RST's sender).
+      // Play the segment in the state it was sent in, then the RST again.
+      const rst = this.transitions[this.transitions.length - 1];
+      if (rst !== undefined && this.undoLast(rst.cause)) {
+        const tw = this.twEnd !== null && this.twEnd.kind === 'rst-received' && this.twEnd.frame === rst.frame;
+        if (tw) this.twEnd = null;
+        this.sentSegment(seg);
+        if (this.state === State.TIME_WAIT && this.twEnd === null) {
+          this.twEnd = { kind: 'rst-received', frame: seg.frame, tsSec: seg.tsSec, tsNsec: seg.tsNsec };
         }
-      } else if (!this.issKnown) {
-        this.iss = seg.seq;
-        this.issKnown = true;
-        this.firstSynPlain = !(f & ACK);
-        this.addCopy(this.synCopies, seg);
-        if (f & ACK) {
-          // RFC 9293 3.10.7.2, LISTEN: on a SYN, "the connection state should
-          // be changed to SYN-RECEIVED" and a SYN,ACK sent. We only know the
-          // endpoint was listening once it answers.
-          if (this.state === State.CLOSED) {
-            this.go(State.LISTEN, seg, 'passive open (inferred: it answered a SYN)', true);
-          }
-          if (this.state === State.LISTEN) {
-            this.passive = true;
-            this.go(State.SYN_RCVD, seg, 'received SYN, sent SYN+ACK');
-          }
-          // In SYN_RCVD after a simultaneous open the SYN+ACK changes nothing.
-        } else if (this.state === State.CLOSED) {
-          // RFC 9293 3.10.1, OPEN call in CLOSED: send SYN, enter SYN-SENT.
-          this.go(State.SYN_SENT, seg, 'sent SYN');
-        }
+        this.go(this.state === State.SYN_RCVD && this.passive ? State.LISTEN : State.CLOSED, seg,
+          this.state === State.TIME_WAIT ? 'received RST in TIME_WAIT (TIME-WAIT assassination, RFC 1337)'
+            : this.state === State.SYN_RCVD && this.passive ? 'received RST (passive open: back to LISTEN)' : 'received RST');
+        return;
       }
     }
+    if (this.rstFrame !== 0) this.wentOnAfterRst(seg);
+    this.sentSegment(seg);
+  }
+
+  /** What a segment other than a RST does to its sender. */
+  private sentSegment(seg: Segment): void {
+    const f = seg.flags;
+    const len = seg.payloadLen;
+    if (f & SYN) this.sentSyn(seg);
 
     // Sequence space. A keep-alive is a segment at SND.NXT-1 with 0 or 1 byte
     // (RFC 9293 3.8.4); it does not move SND.NXT.
     const synLen = f & SYN ? 1 : 0;
     const end = seqAdd(seg.seq, synLen + len);
     let newBytes = len;
-    if (this.nxtKnown) {
+    const otherIsn = (f & SYN) !== 0 && this.altIssKnown && seg.seq === this.altIss;
+    if (otherIsn) {
+      newBytes = 0;
+    } else if (this.nxtKnown) {
       if (!(f & (SYN | FIN)) && len <= 1 && seg.seq === seqAdd(this.dataNxt, -1)) {
         this.keepAlives++;
+        this.probeFrame = seg.frame;
+        this.note(seg, this.side, NoteKind.KeepAlive, 0);
         newBytes = 0;
       } else {
         const d = seqDiff(end, this.dataNxt);
         newBytes = d <= 0 ? 0 : d < len ? d : len;
       }
     }
-    if (newBytes > 0 && this.peerFinKnown && (f & ACK) && seqGt(seg.ack, this.peerFinPos)) {
-      // It keeps sending after it has received (and acknowledged) the peer's FIN: half-close.
-      this.halfCloseBytes += newBytes;
-      this.halfCloseSegments++;
+    if (newBytes > 0) {
+      if (this.finKnown && !this.finCaptured && seqGt(end, this.finSeq)) this.withdrawInferredFin();
+      if (this.peerFinKnown && (f & ACK) && seqGt(seg.ack, this.peerFinPos)) {
+        // It keeps sending after it has received (and acknowledged) the peer's FIN: half-close.
+        this.halfCloseBytes += newBytes;
+        this.halfCloseSegments++;
+      }
+      this.recvSinceSent = 0;
+      if (this.peer.finKnown) this.peer.peerBytesAfterFin += newBytes;
     }
-    if (!this.nxtKnown || seqGt(end, this.dataNxt)) {
+    if (!otherIsn && (!this.nxtKnown || seqGt(end, this.dataNxt))) {
       this.dataNxt = end;
       this.nxtKnown = true;
-    }
-
-    if (f & ACK) {
-      if (!this.ackSentKnown || seqGt(seg.ack, this.lastAckSent)) this.lastAckSent = seg.ack;
-      this.ackSentKnown = true;
-      // RFC 9293 3.10.7.4, TIME-WAIT: "The only thing that can arrive in this
-      // state is a retransmission of the remote FIN. Acknowledge it, and
-      // restart the 2 MSL timeout."
-      if (this.twReackPending && this.state === State.TIME_WAIT && seqGt(seg.ack, this.peerFinPos)) {
-        this.twReackPending = false;
-        const m: Moment = { frame: seg.frame, tsSec: seg.tsSec, tsNsec: seg.tsNsec };
-        this.twRestarts.push(m);
-        if (this.watch !== null) this.watch.observer.timeWaitRestarted(this.watch.conn, this.watch.side, m);
+      if (len > 0 || synLen > 0) {
+        this.nxtBasis = NxtBasis.Firm;
+      } else {
+        this.nxtBasis = NxtBasis.Zero;
+        this.zeroFrame = seg.frame;
+        this.zeroSec = seg.tsSec;
+        this.zeroNsec = seg.tsNsec;
       }
     }
 
+    if (f & ACK) this.sentAck(seg);
+
     if (f & FIN) this.sentFin(seg, end);
+  }
+
+  private sentSyn(seg: Segment): void {
+    const f = seg.flags;
+    if (!(f & ACK)) {
+      this.wscale = seg.wscale;
+    } else if (this.wscale < 0) {
+      this.wscale = seg.wscale;
+    }
+    if (this.issKnown && seg.seq === this.iss) {
+      if ((f & ACK) && this.firstSynPlain) {
+        // Simultaneous open (RFC 9293 3.5): after its SYN crossed the peer's,
+        // the endpoint answers SYN+ACK with the same ISN. That is the
+        // SYN-RECEIVED answer, not a retransmission of its SYN: it received the
+        // peer's SYN in SYN-SENT, even if the capture shows that SYN before its
+        // own (they crossed) or the peer's SYN+ACK first (its answer left late).
+        this.addCopy(this.synAckCopies, seg);
+        if (this.state === State.SYN_SENT) {
+          this.go(State.SYN_RCVD, seg, 'received SYN (simultaneous open)');
+        } else if (this.state === State.ESTABLISHED && !this.transitions.some((t) => t.to === State.SYN_RCVD) &&
+          this.undoLast('received SYN+ACK')) {
+          this.go(State.SYN_RCVD, seg, 'received SYN (simultaneous open)');
+          this.go(State.ESTABLISHED, seg, 'received SYN+ACK');
+        }
+      } else {
+        // Same ISN: a copy of the SYN (retransmission, or the real one after an inferred ISN).
+        if (this.issInferred) this.issInferred = false;
+        this.addCopy(this.synCopies, seg);
+        // It sends its SYN again: the SYN+ACK the capture showed never reached it
+        // (or, for a server, the ACK of its SYN+ACK never did).
+        if (!(f & ACK)) this.undoLast('received SYN+ACK', seg.frame);
+        else this.undoLast('received ACK of our SYN', seg.frame);
+      }
+    } else if (!this.issKnown) {
+      this.iss = seg.seq;
+      this.issKnown = true;
+      this.synEnd = seqAdd(seg.seq, 1 + seg.payloadLen);
+      this.firstSynPlain = !(f & ACK);
+      this.addCopy(this.synCopies, seg);
+      if (f & ACK) {
+        // RFC 9293 3.10.7.2, LISTEN: on a SYN, "the connection state should
+        // be changed to SYN-RECEIVED" and a SYN,ACK sent. We only know the
+        // endpoint was listening once it answers.
+        if (this.state === State.CLOSED) {
+          this.go(State.LISTEN, seg, 'passive open (inferred: it answered a SYN)', true);
+        }
+        if (this.state === State.LISTEN) {
+          this.passive = true;
+          this.go(State.SYN_RCVD, seg, 'received SYN, sent SYN+ACK');
+        }
+        // In SYN_RCVD after a simultaneous open the SYN+ACK changes nothing.
+      } else if (this.state === State.CLOSED) {
+        // RFC 9293 3.10.1, OPEN call in CLOSED: send SYN, enter SYN-SENT.
+        this.go(State.SYN_SENT, seg, 'sent SYN');
+      }
+    } else if ((f & ACK) && (!this.altIssKnown || seg.seq === this.altIss)) {
+      // A SYN+ACK with another ISN for the same SYN (a second listener, a
+      // middlebox, TCP Fast Open fallbacks): the peer's ACK tells which one
+      // it took (chooseIss); until then the first one stands.
+      this.altIssKnown = true;
+      this.altIss = seg.seq;
+      this.addCopy(this.altSynCopies, seg);
+    }
+  }
+
+  /** The peer acknowledged `ack`: if that is the other SYN+ACK's ISN + 1, that SYN+ACK is the one it took. */
+  chooseIss(ack: number): void {
+    if (!this.altIssKnown || ack !== seqAdd(this.altIss, 1) || ack === seqAdd(this.iss, 1)) return;
+    const iss = this.iss;
+    this.iss = this.altIss;
+    this.altIss = iss;
+    this.synEnd = seqAdd(this.iss, 1);
+    swapCopies(this.synCopies, this.altSynCopies);
+    this.synFirstUnacked = 0;
+    // Its sequence space is the chosen ISN's.
+    this.dataNxt = this.synEnd;
+    this.nxtBasis = NxtBasis.Firm;
+  }
+
+  private sentAck(seg: Segment): void {
+    const ack = seg.ack;
+    const rcvBefore = this.rcvNxt;
+    if (!this.ackSentKnown || seqGt(ack, this.lastAckSent)) this.lastAckSent = ack;
+    this.ackSentKnown = true;
+    // Its ACK states its RCV.NXT.
+    if (!this.rcvKnown || seqGt(ack, this.rcvNxt)) {
+      this.rcvNxt = ack;
+      this.rcvKnown = true;
+    }
+    this.announceWindow(seg);
+    // A FIN of the peer held out of order is now acknowledged: it was received.
+    if (this.finHeld && seqGt(ack, this.heldFinPos)) this.takeHeldFin(seg);
+    // RFC 9293 3.10.7.4, TIME-WAIT: "The only thing that can arrive in this
+    // state is a retransmission of the remote FIN. Acknowledge it, and
+    // restart the 2 MSL timeout."
+    if (this.twReackPending && this.state === State.TIME_WAIT && seqGt(ack, this.peerFinPos)) {
+      this.twReackPending = false;
+      const m: Moment = { frame: seg.frame, tsSec: seg.tsSec, tsNsec: seg.tsNsec };
+      this.twRestarts.push(m);
+      if (this.watch !== null) this.watch.observer.timeWaitRestarted(this.watch.conn, this.watch.side, m);
+    }
+    if (seg.payloadLen === 0 && !(seg.flags & (SYN | FIN))) {
+      const peer = this.peer;
+      if (peer.probeFrame !== 0 && ack === peer.dataNxt) {
+        this.note(seg, this.side, NoteKind.KeepAliveAck, peer.probeFrame);
+        peer.probeFrame = 0;
+      } else if (this.challengeFrame !== 0 && ack === rcvBefore) {
+        this.note(seg, this.side, NoteKind.ChallengeAck, this.challengeFrame);
+      }
+    }
+    this.challengeFrame = 0;
+  }
+
+  /** The right edge of the receive window it announces (RFC 7323 2.3: a SYN's window is never scaled). */
+  private announceWindow(seg: Segment): void {
+    let wnd = seg.window;
+    let bound = false;
+    if (!(seg.flags & SYN)) {
+      const peer = this.peer;
+      if (this.synCopies.length > 0 && (peer.synCopies.length > 0 || peer.altSynCopies.length > 0)) {
+        // Both SYNs seen: scaling is in effect only if both offered it.
+        if (this.wscale >= 0 && peer.wscale >= 0) wnd *= 2 ** Math.min(this.wscale, 14);
+      } else {
+        wnd *= 2 ** 14;
+        bound = true;
+      }
+    }
+    this.wndEdge = seqAdd(seg.ack, wnd);
+    this.wndEdgeKnown = true;
+    this.wndEdgeBound = bound;
   }
 
   /**
@@ -415,15 +772,11 @@ export class Endpoint {
    * Undo the move the ACK caused; the next ACK of the FIN makes it again.
    */
   private ackOfFinLost(seg: Segment): void {
+    if (!this.finAcked || this.finAckLost) return;
     const last = this.transitions[this.transitions.length - 1];
-    if (!this.finAcked || this.finAckLost || last === undefined || last.to !== this.state ||
-      last.cause !== 'received ACK of our FIN' || last.frame === seg.frame) return;
-    this.transitions.pop();
-    this.state = last.from;
-    if (last.to === State.TIME_WAIT) this.twEntry = null;
+    if (last === undefined || !this.undoLast('received ACK of our FIN', seg.frame)) return;
     this.finAckLost = true;
     this.finAckLostFrame = last.frame;
-    if (this.watch !== null) this.watch.observer.retracted(this.watch.conn, this.watch.side, last);
   }
 
   private sentFin(seg: Segment, pos: number): void {
@@ -432,6 +785,7 @@ export class Endpoint {
         if (!this.finCaptured) {
           // The FIN we had inferred from the peer's ACK shows up late (out of order).
           this.finCaptured = true;
+          this.finBasis = FinBasis.Captured;
           this.addCopy(this.finCopies, seg);
           if (this.finAcked) this.finCopies[this.finCopies.length - 1].ackedFrame = this.finAckFrame;
           this.finFirstUnacked = this.finAcked ? this.finCopies.length : 0;
@@ -439,14 +793,28 @@ export class Endpoint {
           this.addCopy(this.finCopies, seg);
           if (this.watch !== null) this.watch.observer.finRetransmitted(this.watch.conn, this.watch.side, this.finCopies[this.finCopies.length - 1]);
           this.ackOfFinLost(seg);
+          // A copy that does not acknowledge the peer's FIN: that FIN never
+          // reached it (a retransmission leaves after its RTO, long after the
+          // FIN would have arrived).
+          if ((seg.flags & ACK) && this.peerFinKnown && !seqGt(seg.ack, this.peerFinPos) &&
+            (this.undoLast('received FIN') || this.undoLast('received FIN crossing ours (simultaneous close)'))) this.holdPeerFin(HeldFin.Lost);
         }
+        return;
       }
-      // A FIN at another sequence number is a protocol violation; it moves nothing.
-      return;
+      if (!this.finCaptured) {
+        // A FIN at another number than the one inferred: the inference was wrong.
+        this.withdrawInferredFin();
+      } else {
+        // A FIN at another sequence number: a protocol violation; the first FIN stays the FIN.
+        this.note(seg, this.side, NoteKind.FinNewSeq, this.finCopies.length > 0 ? this.finCopies[0].frame : 0);
+        return;
+      }
     }
     this.finKnown = true;
     this.finSeq = pos;
     this.finCaptured = true;
+    this.finBasis = FinBasis.Captured;
+    this.peerBytesAfterFin = 0;
     this.addCopy(this.finCopies, seg);
     switch (this.state) {
       case State.SYN_RCVD:
@@ -461,12 +829,12 @@ export class Endpoint {
           // Its FIN does not acknowledge the peer's FIN: it was sent before the
           // peer's FIN arrived. Both FINs crossed: simultaneous close (RFC 9293
           // figure 13). Undo the CLOSE_WAIT we assumed when the peer's FIN
-          // passed the capture point.
-          this.transitions.pop();
-          this.state = last.from;
-          if (this.watch !== null) this.watch.observer.retracted(this.watch.conn, this.watch.side, last);
+          // passed the capture point; the peer's FIN reaches it later, as its
+          // ACK of it (or a copy it takes) will show: FIN_WAIT_1 -> CLOSING then.
+          this.undoLast('received FIN');
+          this.holdPeerFin(HeldFin.InFlight);
+          this.finsCrossed = true;
           this.go(State.FIN_WAIT_1, seg, 'sent FIN');
-          this.go(State.CLOSING, seg, 'received FIN crossing ours (simultaneous close)');
         } else {
           // RFC 9293 3.10.4, CLOSE in CLOSE-WAIT: send FIN, enter LAST-ACK.
           this.go(State.LAST_ACK, seg, 'sent FIN');
@@ -480,6 +848,12 @@ export class Endpoint {
 
   private sentRst(seg: Segment): void {
     const peer = this.peer;
+    if (this.state === State.TIME_WAIT && this.twEntry !== null && this.twEntry.frame === this.lastRecvFrame && this.twRestarts.length === 0) {
+      // It answers the FIN that would have moved it into TIME_WAIT with RST, not
+      // an ACK: it had no connection any more (Linux destroys an orphaned
+      // FIN_WAIT_2 socket after tcp_fin_timeout). It never entered TIME_WAIT.
+      if (!this.undoLast('received FIN')) this.undoLast('received FIN+ACK of our FIN');
+    }
     let unacked = 0;
     if (peer.nxtKnown && peer.payloadBytes > 0) {
       if (this.ackSentKnown) {
@@ -492,17 +866,29 @@ export class Endpoint {
     const closedBefore = this.twEntry !== null ||
       (this.state === State.CLOSED && this.finKnown && this.finAcked);
     this.rsts.push({
-      frame: seg.frame, tsSec: seg.tsSec, tsNsec: seg.tsNsec, state: this.state,
+      frame: seg.frame, tsSec: seg.tsSec, tsNsec: seg.tsNsec, seq: seg.seq, state: this.state,
       answersSyn: this.peerSynReceived && !this.issKnown,
+      answersSynAck: this.firstSynPlain && peer.issKnown && !peer.issInferred && !this.ackSentKnown,
       afterClose: closedBefore,
       unackedPeerBytes: unacked,
       finSent: this.finKnown,
+      peerBytesAfterFin: this.finKnown ? this.peerBytesAfterFin : 0,
       sentBytes: this.payloadBytes,
       receivedBytes: peer.payloadBytes,
+      receivedSinceSent: this.recvSinceSent,
       lastRecvFrame: this.lastRecvFrame, lastRecvFlags: this.lastRecvFlags, lastRecvLen: this.lastRecvLen,
       noSocketForm: !(seg.flags & ACK) && (this.lastRecvFlags & ACK) !== 0 && seg.seq === this.lastRecvAck,
       finAcked: this.finAcked,
+      taken: 'ignored',
+      notTakenFrame: 0,
+      notFromSenderFrame: 0,
     });
+    if (this.rsts[this.rsts.length - 1].answersSynAck) {
+      // A RST answering the SYN+ACK: the SYN+ACK found no connection in
+      // SYN-SENT (the socket was closed, or the SYN came from a scanner's raw
+      // socket), so it never moved the endpoint to ESTABLISHED.
+      this.undoLast('received SYN+ACK');
+    }
     if (this.state === State.TIME_WAIT) {
       // A RST from TIME_WAIT means the endpoint no longer had the connection:
       // its TIME_WAIT was over (RFC 9293 3.10.7.1: CLOSED answers with RST).
@@ -510,8 +896,55 @@ export class Endpoint {
       this.go(State.CLOSED, seg, 'sent RST after TIME_WAIT (connection forgotten)');
     } else if (this.state !== State.CLOSED && this.state !== State.LISTEN) {
       // RFC 9293 3.10.5, ABORT: send RST, enter CLOSED.
+      this.rememberRst(seg.frame, true);
       this.go(State.CLOSED, seg, 'sent RST');
     }
+  }
+
+  /**
+   * A RST moved it to CLOSED: keep what would show, later, that it went on
+   * instead. The sender's own segments come in the order it sent them, so
+   * new payload, a FIN or a higher ACK from it after its RST shows its TCP
+   * did not send the RST. The receiver's segments captured after the RST may
+   * have left before the RST reached it; only an ACK of what the RST's
+   * sender sent after the RST shows it went on.
+   */
+  private rememberRst(frame: number, sent: boolean): void {
+    this.rstFrame = frame;
+    this.rstWasSent = sent;
+    this.rstAckAt = sent ? this.lastAckSent : this.peer.sndNxt;
+    this.rstNxtAt = this.sndNxt;
+  }
+
+  /**
+   * It sends a segment after a RST moved it to CLOSED. New payload, a FIN,
+   * or an ACK of more than it had acknowledged means its TCP was not reset:
+   * the RST did not come from it (injected, a middlebox) or it did not take
+   * it. Undo the reset and note the RST. A plain ACK like the ones before
+   * proves nothing: it may have been on its way before the RST arrived.
+   */
+  private wentOnAfterRst(seg: Segment): void {
+    const f = seg.flags;
+    if (f & SYN) return;
+    const newAck = (f & ACK) !== 0 && seqGt(seg.ack, this.rstAckAt);
+    const wentOn = this.rstWasSent
+      ? newAck || (f & FIN) !== 0 || (seg.payloadLen > 0 && seqGt(seqAdd(seg.seq, seg.payloadLen), this.rstNxtAt))
+      : newAck;
+    if (!wentOn) return;
+    const frame = this.rstFrame;
+    this.rstFrame = 0;
+    const cause: Cause = this.rstWasSent ? 'sent RST' : this.state === State.LISTEN
+      ? 'received RST (passive open: back to LISTEN)' : this.twEnd !== null && this.twEnd.kind === 'rst-received'
+        ? 'received RST in TIME_WAIT (TIME-WAIT assassination, RFC 1337)' : 'received RST';
+    if (!this.undoLast(cause)) return;
+    if (this.twEnd !== null && this.twEnd.kind === 'rst-received' && this.twEnd.frame === frame) this.twEnd = null;
+    const owner = this.rstWasSent ? this : this.peer;
+    const rec = owner.rsts.find((r) => r.frame === frame);
+    if (rec === undefined) return;
+    if (this.rstWasSent) rec.notFromSenderFrame = seg.frame;
+    else rec.notTakenFrame = seg.frame;
+    this.notes.add(rec.frame, rec.tsSec, rec.tsNsec, owner.side,
+      this.rstWasSent ? NoteKind.RstNotFromSender : NoteKind.RstNotTaken, rec.seq, 0, RST, 0, seg.frame);
   }
 
   // =================== segments this endpoint receives ====================
@@ -523,66 +956,222 @@ export class Endpoint {
     this.lastRecvLen = seg.payloadLen;
     this.lastRecvAck = seg.ack;
 
+    // A FIN that crossed ours was on its way; this later segment of the same
+    // sender comes after it (segments of one direction arrive in order).
+    if (this.finHeld && this.heldFinKind === HeldFin.InFlight) this.takeHeldFin(seg);
     if (f & RST) {
       this.receivedRst(seg);
       return;
     }
+    // Which copies of its FIN the peer acknowledged is a fact of the wire, whatever the state.
+    const finNewlyAcked = (f & ACK) !== 0 && this.finKnown && seqGt(seg.ack, this.finSeq) && (!this.finAcked || this.finAckLost);
+    if (finNewlyAcked) this.finAckedBy(seg);
+    switch (this.state) {
+      case State.CLOSED:
+      case State.LISTEN:
+        // RFC 9293 3.10.7.1-2: no connection yet (or any more). A SYN is
+        // remembered: the endpoint's answer shows whether it listened.
+        if ((f & (SYN | ACK)) === SYN) {
+          this.peerSynReceived = true;
+          this.rcvNxt = seqAdd(seg.seq, 1);
+          this.rcvKnown = true;
+        }
+        return;
+      case State.SYN_SENT:
+        this.receivedInSynSent(seg);
+        return;
+      default:
+        this.receivedSynchronized(seg, finNewlyAcked);
+    }
+  }
 
+  /** The peer's ACK covers its FIN: mark the copies, and the first such ACK (the textbook's `ack=u+1`). */
+  private finAckedBy(seg: Segment): void {
+    this.finFirstUnacked = markAcked(this.finCopies, this.finFirstUnacked, seg.frame);
+    if (this.finAcked) return;
+    this.finAcked = true;
+    this.finAckFrame = seg.frame;
+    this.finAckSegSeq = seg.seq;
+    this.finAckValue = seg.ack;
+  }
+
+  /** RFC 9293 3.10.7.3, SYN-SENT. */
+  private receivedInSynSent(seg: Segment): void {
+    const f = seg.flags;
+    if (!(f & SYN)) return;
+    this.peerSynReceived = true;
+    if (!(f & ACK)) {
+      // "Otherwise [no ACK], enter SYN-RECEIVED" (simultaneous open).
+      this.rcvNxt = seqAdd(seg.seq, 1);
+      this.rcvKnown = true;
+      this.go(State.SYN_RCVD, seg, 'received SYN (simultaneous open)');
+      return;
+    }
+    // "If SND.UNA < SEG.ACK =< SND.NXT, then the ACK is acceptable"; a SYN+ACK
+    // with another ACK is answered with RST and changes nothing.
+    if (!this.issKnown || !synSentAckAcceptable(seg.ack, this.iss, this.dataNxt)) {
+      this.note(seg, this.peer.side, NoteKind.SynAckBadAck, 0);
+      return;
+    }
+    this.rcvNxt = seqAdd(seg.seq, 1 + seg.payloadLen);
+    this.rcvKnown = true;
+    this.synFirstUnacked = markAcked(this.synCopies, this.synFirstUnacked, seg.frame);
+    this.go(State.ESTABLISHED, seg, 'received SYN+ACK');
+  }
+
+  /** SYN-RECEIVED and every later state: RFC 9293 3.10.7.4, in its order. */
+  private receivedSynchronized(seg: Segment, finNewlyAcked: boolean): void {
+    const f = seg.flags;
+    const peer = this.peer;
+    // A copy of the handshake's SYN (or SYN+ACK, either ISN): a retransmission, recorded by the sender.
+    const synCopy = (f & SYN) !== 0 && ((peer.issKnown && seg.seq === peer.iss) || (peer.altIssKnown && seg.seq === peer.altIss));
+
+    // First, check the sequence number.
+    const segLen = seg.payloadLen + (f & SYN ? 1 : 0) + (f & FIN ? 1 : 0);
+    if (this.rcvKnown && !synCopy && !segmentAcceptable(seg.seq, segLen, this.rcvNxt, this.windowFromRcvNxt()) &&
+      !this.zeroWindowFin(seg)) {
+      this.notAcceptable(seg);
+      return;
+    }
+
+    // Fourth, check the SYN bit.
     if (f & SYN) {
-      this.peerSynReceived = true;
-      if (!(f & ACK)) {
-        // RFC 9293 3.10.7.3, SYN-SENT: a SYN without ACK: "enter SYN-RECEIVED"
-        // (simultaneous open).
-        if (this.state === State.SYN_SENT) this.go(State.SYN_RCVD, seg, 'received SYN (simultaneous open)');
-      } else if (this.issKnown && seg.ack === seqAdd(this.iss, 1) &&
-        (this.state === State.SYN_SENT || (this.state === State.SYN_RCVD && !this.passive))) {
-        // RFC 9293 3.10.7.3, SYN-SENT: SYN with an acceptable ACK: "enter ESTABLISHED".
+      if ((f & ACK) && this.state === State.SYN_RCVD && !this.passive && this.issKnown && seg.ack === seqAdd(this.iss, 1)) {
+        // Simultaneous open: the peer's SYN+ACK acknowledges our SYN (RFC 9293 figure 7).
+        this.synFirstUnacked = markAcked(this.synCopies, this.synFirstUnacked, seg.frame);
         this.go(State.ESTABLISHED, seg, 'received SYN+ACK');
+        return;
       }
+      if (!synCopy) {
+        // RFC 5961 4 (RFC 9293 3.10.7.4 fourth): a SYN in a synchronized state
+        // is answered with a challenge ACK and changes nothing.
+        this.note(seg, peer.side, NoteKind.SynInWindow, 0);
+        this.challengeFrame = seg.frame;
+      }
+      return;
     }
 
-    if (f & ACK) {
-      const ack = seg.ack;
-      if (this.issKnown && seqGt(ack, this.iss)) {
-        this.synFirstUnacked = markAcked(this.synCopies, this.synFirstUnacked, seg.frame);
-        if (this.state === State.SYN_RCVD) {
-          // RFC 9293 3.10.7.4, SYN-RECEIVED: an acceptable ACK: "enter ESTABLISHED".
-          this.go(State.ESTABLISHED, seg, 'received ACK of our SYN');
-        }
-      }
-      if (this.finKnown && seqGt(ack, this.finSeq)) {
-        this.finFirstUnacked = markAcked(this.finCopies, this.finFirstUnacked, seg.frame);
-        if (!this.finAcked || this.finAckLost) {
-          if (!this.finAcked) {
-            this.finAcked = true;
-            this.finAckFrame = seg.frame;
-            this.finAckSegSeq = seg.seq;
-            this.finAckValue = ack;
-          }
-          this.finAckLost = false;
-          switch (this.state) {
-            case State.FIN_WAIT_1:
-              // RFC 9293 3.10.7.4, FIN-WAIT-1: "if the FIN segment is now acknowledged, then enter FIN-WAIT-2".
-              // A FIN+ACK acknowledging our FIN goes straight to TIME_WAIT below.
-              if (!(f & FIN) || this.peerFinKnown) this.go(State.FIN_WAIT_2, seg, 'received ACK of our FIN');
-              break;
-            case State.CLOSING:
-              // CLOSING: "if the ACK acknowledges our FIN, then enter the TIME-WAIT state".
-              this.go(State.TIME_WAIT, seg, 'received ACK of our FIN');
-              break;
-            case State.LAST_ACK:
-              // LAST-ACK: "if our FIN is now acknowledged, delete the TCB, enter the CLOSED state".
-              this.go(State.CLOSED, seg, 'received ACK of our FIN');
-              break;
-            default:
-              break;
-          }
-        }
+    // Fifth, check the ACK field: "if the ACK bit is off drop the segment".
+    if (!(f & ACK)) {
+      if (f & FIN) this.note(seg, peer.side, NoteKind.FinWithoutAck, 0);
+      return;
+    }
+    this.receivedAck(seg, finNewlyAcked);
+
+    // Seventh and eighth: the text and the FIN, in sequence.
+    this.receivedText(seg);
+  }
+
+  /**
+   * Linux takes a FIN without payload at RCV.NXT even when its window is
+   * closed (tcp_data_queue): the RFC's test would refuse it. A window the
+   * capture shows as zero is most often a full receive buffer, not a refusal
+   * to close.
+   */
+  private zeroWindowFin(seg: Segment): boolean {
+    return (seg.flags & FIN) !== 0 && seg.payloadLen === 0 && seg.seq === this.rcvNxt;
+  }
+
+  /**
+   * RFC 9293 3.10.7.4 first: "If a segment's contents straddle the boundary
+   * between old and new, only the new parts are processed"; one that is all
+   * outside "an acknowledgment should be sent in reply (unless the RST bit
+   * is set ...)" and is dropped. A retransmitted FIN in TIME_WAIT is that
+   * case: its re-ACK restarts 2MSL.
+   */
+  private notAcceptable(seg: Segment): void {
+    const f = seg.flags;
+    this.rejected++;
+    if (!(f & FIN)) return;
+    const pos = seqAdd(seg.seq, seg.payloadLen);
+    if (this.peerFinKnown && pos === this.peerFinPos) {
+      // A copy of the FIN it took: in TIME_WAIT it is re-acknowledged.
+      if (this.state === State.TIME_WAIT) this.twReackPending = true;
+      return;
+    }
+    if (this.finHeld && pos === this.heldFinPos) return;
+    this.note(seg, this.peer.side, NoteKind.FinOutOfWindow, 0);
+  }
+
+  /** RFC 9293 3.10.7.4 fifth, the ACK field (`finNewlyAcked`: it acknowledges our FIN, first or again after a lost ACK). */
+  private receivedAck(seg: Segment, finNewlyAcked: boolean): void {
+    const f = seg.flags;
+    const ack = seg.ack;
+    if (this.issKnown && seqGt(ack, this.iss)) {
+      this.synFirstUnacked = markAcked(this.synCopies, this.synFirstUnacked, seg.frame);
+      if (this.state === State.SYN_RCVD) {
+        // SYN-RECEIVED: "If SND.UNA < SEG.ACK =< SND.NXT, then enter ESTABLISHED".
+        this.go(State.ESTABLISHED, seg, 'received ACK of our SYN');
       }
     }
-    // RFC 9293 3.10.7.4, fifth: "if the ACK bit is off, drop the segment" -
-    // every real FIN carries ACK; a bare FIN (a scan, SYN+FIN) moves nothing.
-    if ((f & (FIN | ACK)) === (FIN | ACK)) this.receivedFin(seg, seqAdd(seg.seq, (f & SYN ? 1 : 0) + seg.payloadLen), false);
+    if (!finNewlyAcked) return;
+    this.finAckLost = false;
+    switch (this.state) {
+      case State.FIN_WAIT_1:
+        // FIN-WAIT-1: "if the FIN segment is now acknowledged, then enter FIN-WAIT-2
+        // and continue processing in that state": a FIN+ACK acknowledging our FIN
+        // then moves on to TIME_WAIT at its eighth step (receivedFin), as Linux does.
+        this.go(State.FIN_WAIT_2, seg, 'received ACK of our FIN');
+        break;
+      case State.CLOSING:
+        // CLOSING: "if the ACK acknowledges our FIN, then enter the TIME-WAIT state".
+        this.go(State.TIME_WAIT, seg, 'received ACK of our FIN');
+        break;
+      case State.LAST_ACK:
+        // LAST-ACK: "if our FIN is now acknowledged, delete the TCB, enter the CLOSED state".
+        this.go(State.CLOSED, seg, 'received ACK of our FIN');
+        break;
+      default:
+        break;
+    }
+  }
+
+  /**
+   * RFC 9293 3.10.7.4 seventh and eighth: text advances RCV.NXT when it is in
+   * sequence; a FIN is processed once everything before it has arrived,
+   * otherwise held until the gap is filled or this endpoint acknowledges it.
+   */
+  private receivedText(seg: Segment): void {
+    const f = seg.flags;
+    const start = seqAdd(seg.seq, f & SYN ? 1 : 0);
+    const end = seqAdd(start, seg.payloadLen);
+    if (seg.payloadLen > 0) this.recvSinceSent += seg.payloadLen;
+    if (!this.rcvKnown) {
+      this.rcvNxt = start;
+      this.rcvKnown = true;
+    }
+    if (seqDiff(start, this.rcvNxt) <= 0 && seqGt(end, this.rcvNxt)) this.rcvNxt = end;
+    if (f & FIN) {
+      if (end === this.rcvNxt) {
+        this.rcvNxt = seqAdd(end, 1);
+        this.receivedFin(seg, end, false);
+      } else if (seqGt(end, this.rcvNxt) && !this.peerFinKnown) {
+        if (!this.finHeld) this.note(seg, this.peer.side, NoteKind.FinOutOfOrder, 0);
+        this.finHeld = true;
+        this.heldFinPos = end;
+        this.heldFinKind = HeldFin.Queued;
+      }
+    }
+    if (this.finHeld && this.heldFinKind === HeldFin.Queued && this.rcvNxt === this.heldFinPos) this.takeHeldFin(seg);
+  }
+
+  /** The held FIN is in sequence now (the gap before it filled, or this endpoint acknowledged it). */
+  private takeHeldFin(m: Moment): void {
+    this.finHeld = false;
+    if (this.peerFinKnown) return;
+    const pos = this.heldFinPos;
+    if (seqDiff(this.rcvNxt, pos) <= 0) this.rcvNxt = seqAdd(pos, 1);
+    this.receivedFin(m, pos, false);
+  }
+
+  /** The peer's FIN it was taken to have received had not reached it (yet): held, see HeldFin. */
+  private holdPeerFin(kind: HeldFin): void {
+    this.peerFinKnown = false;
+    this.finHeld = true;
+    this.heldFinKind = kind;
+    this.heldFinPos = this.peerFinPos;
+    this.rcvNxt = this.peerFinPos;
+    this.peerFinPos = 0;
   }
 
   /**
@@ -592,14 +1181,14 @@ export class Endpoint {
    */
   receivedFin(m: Moment, pos: number, inferred: boolean): void {
     if (this.peerFinKnown) {
-      // Same sequence number: a retransmitted FIN (or the late copy of an inferred one).
-      // Only a FIN we had acknowledged before counts: its re-ACK restarts 2MSL.
-      if (pos === this.peerFinPos && this.state === State.TIME_WAIT &&
-        this.ackSentKnown && seqGt(this.lastAckSent, this.peerFinPos)) this.twReackPending = true;
+      // Same sequence number: a retransmitted FIN (or the late copy of an inferred one):
+      // in TIME_WAIT its re-ACK restarts 2MSL.
+      if (pos === this.peerFinPos && this.state === State.TIME_WAIT && !inferred) this.twReackPending = true;
       return;
     }
     this.peerFinKnown = true;
     this.peerFinPos = pos;
+    if (this.finHeld && pos === this.heldFinPos) this.finHeld = false;
     switch (this.state) {
       case State.SYN_RCVD:
         // A captured FIN reaches here only when its ACK did not acknowledge our
@@ -616,8 +1205,9 @@ export class Endpoint {
           // "If our FIN has been ACKed (perhaps in this segment), then enter TIME-WAIT".
           this.go(State.TIME_WAIT, m, 'received FIN+ACK of our FIN', inferred);
         } else {
-          // "otherwise, enter the CLOSING state".
-          this.go(State.CLOSING, m, 'received FIN', inferred);
+          // "otherwise, enter the CLOSING state": the peer sent its FIN before ours reached it.
+          this.finsCrossed = true;
+          this.go(State.CLOSING, m, 'received FIN crossing ours (simultaneous close)', inferred);
         }
         break;
       case State.FIN_WAIT_2:
@@ -629,149 +1219,64 @@ export class Endpoint {
   }
 
   private receivedRst(seg: Segment): void {
+    const peer = this.peer;
+    const rec = peer.rsts.length > 0 && peer.rsts[peer.rsts.length - 1].frame === seg.frame ? peer.rsts[peer.rsts.length - 1] : null;
+    const take = (how: RstTaken): void => {
+      if (rec !== null) rec.taken = how;
+    };
     switch (this.state) {
       case State.SYN_SENT:
         // RFC 9293 3.10.7.3, SYN-SENT: a RST is acceptable only if its ACK
-        // acknowledges our SYN; then "the connection has been refused".
-        if ((seg.flags & ACK) && this.issKnown && seg.ack === seqAdd(this.iss, 1)) {
+        // acknowledges our SYN (SND.UNA < SEG.ACK =< SND.NXT); then "the
+        // connection has been refused"; "Otherwise ... drop the segment".
+        if ((seg.flags & ACK) && this.issKnown && synSentAckAcceptable(seg.ack, this.iss, this.dataNxt)) {
+          take('reset');
           this.go(State.CLOSED, seg, 'received RST (connection refused)');
+        } else {
+          take('drop');
+          this.note(seg, peer.side, NoteKind.RstBadAck, 0);
         }
         return;
       case State.CLOSED:
       case State.LISTEN:
         // 3.10.7.1/3.10.7.2: an incoming RST is ignored.
-        return;
-      case State.SYN_RCVD:
-        // 3.10.7.4, SYN-RECEIVED: "If this connection was initiated with a
-        // passive OPEN, then return this connection to LISTEN state".
-        if (this.passive) this.go(State.LISTEN, seg, 'received RST (passive open: back to LISTEN)');
-        else this.go(State.CLOSED, seg, 'received RST');
+        take('ignored');
         return;
       default:
-        // ESTABLISHED ... TIME_WAIT: "enter the CLOSED state". (We cannot
-        // check the RST's sequence number against a receive window we did
-        // not see negotiated, so every RST is taken as acceptable.)
-        this.go(State.CLOSED, seg, 'received RST');
-        return;
+        break;
     }
-  }
-
-  // ============================== packing ==================================
-
-  /** Pack everything this endpoint holds (frozen.ts); `peer` and `watch` are the connection's business. */
-  pack(w: WordWriter): void {
-    if (this.watch !== null) w.ok = false;
-    const te = this.twEnd;
-    w.u32(this.state |
-      (this.passive ? 1 << 4 : 0) | (this.issKnown ? 1 << 5 : 0) | (this.issInferred ? 1 << 6 : 0) |
-      (this.nxtKnown ? 1 << 7 : 0) | (this.finKnown ? 1 << 8 : 0) | (this.finCaptured ? 1 << 9 : 0) |
-      (this.finAcked ? 1 << 10 : 0) | (this.finAckLost ? 1 << 11 : 0) | (this.synAckAnswered ? 1 << 12 : 0) |
-      (this.firstSynPlain ? 1 << 13 : 0) | (this.ackSentKnown ? 1 << 14 : 0) | (this.peerSynReceived ? 1 << 15 : 0) |
-      (this.peerFinKnown ? 1 << 16 : 0) | (this.twReackPending ? 1 << 17 : 0) | (this.twEntry !== null ? 1 << 18 : 0) |
-      (te !== null ? 1 << 19 : 0) | (te !== null && te.kind === 'reuse' ? 1 << 20 : 0));
-    // Sequence numbers from the ISN (ours) or from the last ACK it sent (the peer's), frames and times from the connection's first.
-    const iss = this.iss;
-    const peer = this.lastAckSent;
-    w.u32(iss); w.seq(this.dataNxt, iss); w.seq(this.finSeq, iss);
-    w.frame(this.finAckLostFrame); w.frame(this.finAckFrame);
-    w.u32(peer); w.seq(this.finAckSegSeq, peer); w.seq(this.finAckValue, iss);
-    w.u32(this.synFirstUnacked); w.u32(this.finFirstUnacked);
-    w.u32(this.packets); w.u32(this.payloadBytes); w.u32(this.dataSegments); w.u32(this.keepAlives);
-    w.u32(this.halfCloseBytes); w.u32(this.halfCloseSegments); w.seq(this.peerFinPos, peer);
-    w.frame(this.lastRecvFrame); w.u32(this.lastRecvFlags); w.u32(this.lastRecvLen); w.seq(this.lastRecvAck, iss);
-    if (this.twEntry !== null) writeMoment(w, this.twEntry);
-    if (te !== null) writeMoment(w, te);
-    w.u32(this.transitions.length);
-    for (const t of this.transitions) {
-      // Cause strings are the constants above (CAUSE_INDEX).
-      const cause = CAUSE_INDEX.get(t.cause) ?? -1;
-      if (cause < 0) w.ok = false;
-      w.u32(t.from | (t.to << 4) | (t.inferred ? 1 << 8 : 0) | ((cause < 0 ? 0 : cause) << 9));
-      writeMoment(w, t);
+    let action: RstAction = RstAction.Reset;
+    if (this.rcvKnown) {
+      const afterPeerFin = this.state === State.CLOSE_WAIT || this.state === State.LAST_ACK || this.state === State.CLOSING;
+      action = rstAction(seg.seq, this.rcvNxt, this.windowFromRcvNxt(), afterPeerFin);
     }
-    writeCopies(w, this.synCopies);
-    writeCopies(w, this.finCopies);
-    w.u32(this.rsts.length);
-    for (const x of this.rsts) {
-      writeMoment(w, x);
-      w.u32(x.state | (x.answersSyn ? 1 << 4 : 0) | (x.afterClose ? 1 << 5 : 0) | (x.finSent ? 1 << 6 : 0) |
-        (x.noSocketForm ? 1 << 7 : 0) | (x.finAcked ? 1 << 8 : 0));
-      w.u32(x.unackedPeerBytes); w.u32(x.sentBytes); w.u32(x.receivedBytes);
-      w.frame(x.lastRecvFrame); w.u32(x.lastRecvFlags); w.u32(x.lastRecvLen);
+    if (action === RstAction.Drop) {
+      take('drop');
+      this.note(seg, peer.side, NoteKind.RstOutOfWindow, 0);
+      return;
     }
-    w.u32(this.twRestarts.length);
-    for (const m of this.twRestarts) writeMoment(w, m);
-  }
-
-  /** The inverse of pack, into a new endpoint. */
-  unpack(r: WordReader): void {
-    const f = r.u32();
-    this.state = (f & 15) as State;
-    this.passive = (f & (1 << 4)) !== 0;
-    this.issKnown = (f & (1 << 5)) !== 0;
-    this.issInferred = (f & (1 << 6)) !== 0;
-    this.nxtKnown = (f & (1 << 7)) !== 0;
-    this.finKnown = (f & (1 << 8)) !== 0;
-    this.finCaptured = (f & (1 << 9)) !== 0;
-    this.finAcked = (f & (1 << 10)) !== 0;
-    this.finAckLost = (f & (1 << 11)) !== 0;
-    this.synAckAnswered = (f & (1 << 12)) !== 0;
-    this.firstSynPlain = (f & (1 << 13)) !== 0;
-    this.ackSentKnown = (f & (1 << 14)) !== 0;
-    this.peerSynReceived = (f & (1 << 15)) !== 0;
-    this.peerFinKnown = (f & (1 << 16)) !== 0;
-    this.twReackPending = (f & (1 << 17)) !== 0;
-    const iss = r.u32();
-    this.iss = iss; this.dataNxt = r.seq(iss); this.finSeq = r.seq(iss);
-    this.finAckLostFrame = r.frame(); this.finAckFrame = r.frame();
-    const peer = r.u32();
-    this.lastAckSent = peer; this.finAckSegSeq = r.seq(peer); this.finAckValue = r.seq(iss);
-    this.synFirstUnacked = r.u32(); this.finFirstUnacked = r.u32();
-    this.packets = r.u32(); this.payloadBytes = r.u32(); this.dataSegments = r.u32(); this.keepAlives = r.u32();
-    this.halfCloseBytes = r.u32(); this.halfCloseSegments = r.u32(); this.peerFinPos = r.seq(peer);
-    this.lastRecvFrame = r.frame(); this.lastRecvFlags = r.u32(); this.lastRecvLen = r.u32(); this.lastRecvAck = r.seq(iss);
-    if (f & (1 << 18)) this.twEntry = readMoment(r);
-    if (f & (1 << 19)) {
-      const m = readMoment(r);
-      this.twEnd = { kind: f & (1 << 20) ? 'reuse' : 'rst', frame: m.frame, tsSec: m.tsSec, tsNsec: m.tsNsec };
+    if (action === RstAction.Challenge) {
+      take('challenge');
+      this.note(seg, peer.side, NoteKind.RstChallenged, 0);
+      this.challengeFrame = seg.frame;
+      return;
     }
-    const nt = r.u32();
-    for (let i = 0; i < nt; i++) {
-      const x = r.u32();
-      const frame = r.frame();
-      const tsSec = r.time();
-      const tsNsec = r.nsec;
-      this.transitions.push(this.transition((x & 15) as State, ((x >>> 4) & 15) as State, frame, tsSec, tsNsec, CAUSES[x >>> 9], (x & (1 << 8)) !== 0));
+    take(this.rcvKnown ? 'reset' : 'untested');
+    this.rememberRst(seg.frame, false);
+    if (this.state === State.SYN_RCVD && this.passive) {
+      // 3.10.7.4, SYN-RECEIVED: "If this connection was initiated with a
+      // passive OPEN, then return this connection to LISTEN state".
+      this.go(State.LISTEN, seg, 'received RST (passive open: back to LISTEN)');
+    } else if (this.state === State.TIME_WAIT) {
+      // RFC 9293 3.10.7.4, TIME-WAIT: "If the RST bit is set, then enter the
+      // CLOSED state"; RFC 1337 calls this TIME-WAIT assassination (Linux
+      // does it unless net.ipv4.tcp_rfc1337 is set).
+      if (this.twEnd === null) this.twEnd = { kind: 'rst-received', frame: seg.frame, tsSec: seg.tsSec, tsNsec: seg.tsNsec };
+      this.go(State.CLOSED, seg, 'received RST in TIME_WAIT (TIME-WAIT assassination, RFC 1337)');
+    } else {
+      // ESTABLISHED ... LAST_ACK: "enter the CLOSED state".
+      this.go(State.CLOSED, seg, 'received RST');
     }
-    this.readCopies(r, this.synCopies);
-    this.readCopies(r, this.finCopies);
-    const nr = r.u32();
-    for (let i = 0; i < nr; i++) {
-      const frame = r.frame();
-      const tsSec = r.time();
-      const tsNsec = r.nsec;
-      const x = r.u32();
-      const unackedPeerBytes = r.u32();
-      const sentBytes = r.u32();
-      const receivedBytes = r.u32();
-      const lastRecvFrame = r.frame();
-      const lastRecvFlags = r.u32();
-      const lastRecvLen = r.u32();
-      this.rsts.push({
-        frame, tsSec, tsNsec, state: (x & 15) as State,
-        answersSyn: (x & (1 << 4)) !== 0,
-        afterClose: (x & (1 << 5)) !== 0,
-        unackedPeerBytes,
-        finSent: (x & (1 << 6)) !== 0,
-        sentBytes,
-        receivedBytes,
-        lastRecvFrame, lastRecvFlags, lastRecvLen,
-        noSocketForm: (x & (1 << 7)) !== 0,
-        finAcked: (x & (1 << 8)) !== 0,
-      });
-    }
-    const nm = r.u32();
-    for (let i = 0; i < nm; i++) this.twRestarts.push(readMoment(r));
   }
 
   // ============================ inferences ================================
@@ -787,16 +1292,247 @@ export class Endpoint {
     this.go(State.CLOSED, m, 'TIME_WAIT ended: a new connection reused the 4-tuple', true);
   }
 
-  /** The peer acknowledged a FIN of ours that the capture does not hold. */
-  inferFinSent(m: Moment): void {
+  /**
+   * The peer acknowledged a FIN of ours that the capture does not hold, at
+   * `pos`. Sent from CLOSE_WAIT, that FIN acknowledged the peer's FIN too
+   * (every segment after the handshake carries the ACK of what it received).
+   */
+  inferFinSent(m: Moment, pos: number, basis: FinBasis): void {
+    const peer = this.peer;
+    if (this.state === State.CLOSE_WAIT && peer.finKnown && !peer.finAcked) {
+      peer.finAcked = true;
+      peer.finAckFrame = m.frame;
+      peer.finAckSegSeq = pos;
+      peer.finAckValue = seqAdd(peer.finSeq, 1);
+    }
     this.finKnown = true;
-    this.finSeq = this.dataNxt;
+    this.finSeq = pos;
     this.finCaptured = false;
+    this.finBasis = basis;
+    this.peerBytesAfterFin = 0;
     if (this.state === State.ESTABLISHED || this.state === State.SYN_RCVD) {
       this.go(State.FIN_WAIT_1, m, 'FIN not captured (inferred from the ACK of it)', true);
     } else if (this.state === State.CLOSE_WAIT) {
       this.go(State.LAST_ACK, m, 'FIN not captured (inferred from the ACK of it)', true);
     }
+  }
+
+  /**
+   * New payload (or a FIN at another number) beyond an inferred FIN: there
+   * was no FIN there. Take back what the inference moved, where nothing
+   * came after it; the peer acknowledged one byte the capture missed.
+   */
+  private withdrawInferredFin(): void {
+    // What the inferred FIN moved: its sender to FIN_WAIT_1 (and on, by the
+    // ACK of it), its receiver by taking it.
+    while (this.undoLast('received ACK of our FIN') || this.undoLast('FIN not captured (inferred from the ACK of it)'));
+    const peer = this.peer;
+    if (peer.peerFinKnown && peer.peerFinPos === this.finSeq) {
+      if (!peer.undoLast('received FIN')) peer.undoLast('received FIN+ACK of our FIN');
+      peer.peerFinKnown = false;
+      peer.peerFinPos = 0;
+    }
+    this.finKnown = false;
+    this.finSeq = 0;
+    this.finCaptured = false;
+    this.finBasis = FinBasis.Captured;
+    this.finAcked = false;
+    this.finAckFrame = 0;
+    this.finAckSegSeq = 0;
+    this.finAckValue = 0;
+  }
+
+  /**
+   * Its FIN was acknowledged by a peer the capture never shows (see
+   * Connection.settle), at the end of what the capture shows.
+   */
+  inferFinAcked(m: Moment): void {
+    this.finAcked = true;
+    this.finAckFrame = m.frame;
+    this.finFirstUnacked = this.finCopies.length;
+    const cause: Cause = 'ACK of our FIN not captured (inferred: the FIN was not sent again)';
+    if (this.state === State.FIN_WAIT_1) this.go(State.FIN_WAIT_2, m, cause, true);
+    else if (this.state === State.CLOSING) this.go(State.TIME_WAIT, m, cause, true);
+    else if (this.state === State.LAST_ACK) this.go(State.CLOSED, m, cause, true);
+  }
+
+  /**
+   * Server side of a capture without the client's ACK of the SYN+ACK: it
+   * acknowledged data the client sent after the handshake, so that ACK
+   * arrived (RFC 9293 3.10.7.4: SYN-RECEIVED moves to ESTABLISHED on it).
+   */
+  inferAckOfSyn(m: Moment): void {
+    if (this.state !== State.SYN_RCVD) return;
+    this.go(State.ESTABLISHED, m, 'ACK of our SYN not captured (inferred: it acknowledged data sent after the handshake)', true);
+  }
+
+  // ============================== packing ==================================
+
+  /** Pack everything this endpoint holds (frozen.ts); `peer`, `notes` and `watch` are the connection's business. */
+  pack(w: WordWriter): void {
+    if (this.watch !== null) w.ok = false;
+    const te = this.twEnd;
+    w.u32(this.state |
+      (this.passive ? 1 << 4 : 0) | (this.issKnown ? 1 << 5 : 0) | (this.issInferred ? 1 << 6 : 0) |
+      (this.nxtKnown ? 1 << 7 : 0) | (this.finKnown ? 1 << 8 : 0) | (this.finCaptured ? 1 << 9 : 0) |
+      (this.finAcked ? 1 << 10 : 0) | (this.finAckLost ? 1 << 11 : 0) | (this.finsCrossed ? 1 << 12 : 0) |
+      (this.firstSynPlain ? 1 << 13 : 0) | (this.ackSentKnown ? 1 << 14 : 0) | (this.peerSynReceived ? 1 << 15 : 0) |
+      (this.peerFinKnown ? 1 << 16 : 0) | (this.twReackPending ? 1 << 17 : 0) | (this.twEntry !== null ? 1 << 18 : 0) |
+      (te !== null ? 1 << 19 : 0) | (this.altIssKnown ? 1 << 20 : 0) | (this.wndEdgeKnown ? 1 << 21 : 0) |
+      (this.wndEdgeBound ? 1 << 22 : 0) | (this.tsKnown ? 1 << 23 : 0) | (this.rcvKnown ? 1 << 24 : 0) |
+      (this.finHeld ? 1 << 25 : 0) | (this.rstWasSent ? 1 << 26 : 0) | (this.heldFinKind << 27));
+    w.u32(this.nxtBasis | (this.finBasis << 2) | (te !== null ? TW_END_KINDS.indexOf(te.kind) << 4 : 0) | ((this.wscale + 1) << 6));
+    // Sequence numbers from the ISN (ours) or from the last ACK it sent (the peer's), frames and times from the connection's first.
+    const iss = this.iss;
+    const peer = this.lastAckSent;
+    w.u32(iss); w.seq(this.synEnd, iss); w.seq(this.altIss, iss); w.seq(this.dataNxt, iss); w.seq(this.finSeq, iss);
+    writeOptionalMoment(w, this.zeroFrame, this.zeroSec, this.zeroNsec);
+    w.frame(this.finAckLostFrame); w.frame(this.finAckFrame);
+    w.u32(peer); w.seq(this.finAckSegSeq, peer); w.seq(this.finAckValue, iss);
+    w.seq(this.wndEdge, peer); w.u32(this.tsMax);
+    w.u32(this.synFirstUnacked); w.u32(this.finFirstUnacked);
+    w.u32(this.packets); w.u32(this.payloadBytes); w.u32(this.dataSegments); w.u32(this.keepAlives); w.u32(this.rejected); w.frame(this.probeFrame);
+    w.u32(this.halfCloseBytes); w.u32(this.halfCloseSegments);
+    w.seq(this.rcvNxt, peer); w.seq(this.peerFinPos, peer); w.seq(this.heldFinPos, peer);
+    w.u32(this.recvSinceSent); w.u32(this.peerBytesAfterFin);
+    w.frame(this.lastRecvFrame); w.u32(this.lastRecvFlags); w.u32(this.lastRecvLen); w.seq(this.lastRecvAck, iss);
+    w.frame(this.challengeFrame);
+    w.frame(this.rstFrame); w.seq(this.rstAckAt, peer); w.seq(this.rstNxtAt, iss);
+    writeOptionalMoment(w, this.plusOneFrame, this.plusOneSec, this.plusOneNsec); w.seq(this.plusOnePos, iss);
+    if (this.twEntry !== null) writeMoment(w, this.twEntry);
+    if (te !== null) writeMoment(w, te);
+    w.u32(this.transitions.length);
+    for (const t of this.transitions) {
+      // Cause strings are the constants above (CAUSE_INDEX).
+      const cause = CAUSE_INDEX.get(t.cause) ?? -1;
+      if (cause < 0) w.ok = false;
+      w.u32(t.from | (t.to << 4) | (t.inferred ? 1 << 8 : 0) | ((cause < 0 ? 0 : cause) << 9));
+      writeMoment(w, t);
+    }
+    writeCopies(w, this.synCopies);
+    writeCopies(w, this.synAckCopies);
+    writeCopies(w, this.altSynCopies);
+    writeCopies(w, this.finCopies);
+    w.u32(this.rsts.length);
+    for (const x of this.rsts) {
+      writeMoment(w, x);
+      w.seq(x.seq, iss);
+      w.u32(x.state | (x.answersSyn ? 1 << 4 : 0) | (x.afterClose ? 1 << 5 : 0) | (x.finSent ? 1 << 6 : 0) |
+        (x.noSocketForm ? 1 << 7 : 0) | (x.finAcked ? 1 << 8 : 0) | (x.answersSynAck ? 1 << 9 : 0) |
+        (RST_TAKEN.indexOf(x.taken) << 10));
+      w.u32(x.unackedPeerBytes); w.u32(x.peerBytesAfterFin); w.u32(x.sentBytes); w.u32(x.receivedBytes); w.u32(x.receivedSinceSent);
+      w.frame(x.lastRecvFrame); w.u32(x.lastRecvFlags); w.u32(x.lastRecvLen);
+      w.frame(x.notTakenFrame); w.frame(x.notFromSenderFrame);
+    }
+    w.u32(this.twRestarts.length);
+    for (const m of this.twRestarts) writeMoment(w, m);
+  }
+
+  /** The inverse of pack, into a new (or reset) endpoint. */
+  unpack(r: WordReader): void {
+    const f = r.u32();
+    this.state = (f & 15) as State;
+    this.passive = (f & (1 << 4)) !== 0;
+    this.issKnown = (f & (1 << 5)) !== 0;
+    this.issInferred = (f & (1 << 6)) !== 0;
+    this.nxtKnown = (f & (1 << 7)) !== 0;
+    this.finKnown = (f & (1 << 8)) !== 0;
+    this.finCaptured = (f & (1 << 9)) !== 0;
+    this.finAcked = (f & (1 << 10)) !== 0;
+    this.finAckLost = (f & (1 << 11)) !== 0;
+    this.finsCrossed = (f & (1 << 12)) !== 0;
+    this.firstSynPlain = (f & (1 << 13)) !== 0;
+    this.ackSentKnown = (f & (1 << 14)) !== 0;
+    this.peerSynReceived = (f & (1 << 15)) !== 0;
+    this.peerFinKnown = (f & (1 << 16)) !== 0;
+    this.twReackPending = (f & (1 << 17)) !== 0;
+    this.altIssKnown = (f & (1 << 20)) !== 0;
+    this.wndEdgeKnown = (f & (1 << 21)) !== 0;
+    this.wndEdgeBound = (f & (1 << 22)) !== 0;
+    this.tsKnown = (f & (1 << 23)) !== 0;
+    this.rcvKnown = (f & (1 << 24)) !== 0;
+    this.finHeld = (f & (1 << 25)) !== 0;
+    this.rstWasSent = (f & (1 << 26)) !== 0;
+    this.heldFinKind = ((f >>> 27) & 3) as HeldFin;
+    const g = r.u32();
+    this.nxtBasis = (g & 3) as NxtBasis;
+    this.finBasis = ((g >>> 2) & 3) as FinBasis;
+    const twKind = TW_END_KINDS[(g >>> 4) & 3];
+    this.wscale = ((g >>> 6) & 31) - 1;
+    const iss = r.u32();
+    this.iss = iss; this.synEnd = r.seq(iss); this.altIss = r.seq(iss); this.dataNxt = r.seq(iss); this.finSeq = r.seq(iss);
+    this.zeroFrame = r.frame();
+    if (this.zeroFrame !== 0) { this.zeroSec = r.time(); this.zeroNsec = r.nsec; }
+    this.finAckLostFrame = r.frame(); this.finAckFrame = r.frame();
+    const peer = r.u32();
+    this.lastAckSent = peer; this.finAckSegSeq = r.seq(peer); this.finAckValue = r.seq(iss);
+    this.wndEdge = r.seq(peer); this.tsMax = r.u32();
+    this.synFirstUnacked = r.u32(); this.finFirstUnacked = r.u32();
+    this.packets = r.u32(); this.payloadBytes = r.u32(); this.dataSegments = r.u32(); this.keepAlives = r.u32(); this.rejected = r.u32(); this.probeFrame = r.frame();
+    this.halfCloseBytes = r.u32(); this.halfCloseSegments = r.u32();
+    this.rcvNxt = r.seq(peer); this.peerFinPos = r.seq(peer); this.heldFinPos = r.seq(peer);
+    this.recvSinceSent = r.u32(); this.peerBytesAfterFin = r.u32();
+    this.lastRecvFrame = r.frame(); this.lastRecvFlags = r.u32(); this.lastRecvLen = r.u32(); this.lastRecvAck = r.seq(iss);
+    this.challengeFrame = r.frame();
+    this.rstFrame = r.frame(); this.rstAckAt = r.seq(peer); this.rstNxtAt = r.seq(iss);
+    this.plusOneFrame = r.frame();
+    if (this.plusOneFrame !== 0) { this.plusOneSec = r.time(); this.plusOneNsec = r.nsec; }
+    this.plusOnePos = r.seq(iss);
+    if (f & (1 << 18)) this.twEntry = readMoment(r);
+    if (f & (1 << 19)) {
+      const m = readMoment(r);
+      this.twEnd = { kind: twKind, frame: m.frame, tsSec: m.tsSec, tsNsec: m.tsNsec };
+    }
+    const nt = r.u32();
+    for (let i = 0; i < nt; i++) {
+      const x = r.u32();
+      const frame = r.frame();
+      const tsSec = r.time();
+      const tsNsec = r.nsec;
+      this.transitions.push(this.transition((x & 15) as State, ((x >>> 4) & 15) as State, frame, tsSec, tsNsec, CAUSES[x >>> 9], (x & (1 << 8)) !== 0));
+    }
+    this.readCopies(r, this.synCopies);
+    this.readCopies(r, this.synAckCopies);
+    this.readCopies(r, this.altSynCopies);
+    this.readCopies(r, this.finCopies);
+    const nr = r.u32();
+    for (let i = 0; i < nr; i++) {
+      const frame = r.frame();
+      const tsSec = r.time();
+      const tsNsec = r.nsec;
+      const seq = r.seq(iss);
+      const x = r.u32();
+      const unackedPeerBytes = r.u32();
+      const peerBytesAfterFin = r.u32();
+      const sentBytes = r.u32();
+      const receivedBytes = r.u32();
+      const receivedSinceSent = r.u32();
+      const lastRecvFrame = r.frame();
+      const lastRecvFlags = r.u32();
+      const lastRecvLen = r.u32();
+      const notTakenFrame = r.frame();
+      const notFromSenderFrame = r.frame();
+      this.rsts.push({
+        frame, tsSec, tsNsec, seq, state: (x & 15) as State,
+        answersSyn: (x & (1 << 4)) !== 0,
+        answersSynAck: (x & (1 << 9)) !== 0,
+        afterClose: (x & (1 << 5)) !== 0,
+        unackedPeerBytes,
+        finSent: (x & (1 << 6)) !== 0,
+        peerBytesAfterFin,
+        sentBytes,
+        receivedBytes,
+        receivedSinceSent,
+        lastRecvFrame, lastRecvFlags, lastRecvLen,
+        noSocketForm: (x & (1 << 7)) !== 0,
+        finAcked: (x & (1 << 8)) !== 0,
+        taken: RST_TAKEN[(x >>> 10) & 7],
+        notTakenFrame,
+        notFromSenderFrame,
+      });
+    }
+    const nm = r.u32();
+    for (let i = 0; i < nm; i++) this.twRestarts.push(readMoment(r));
   }
 }
 
@@ -815,6 +1551,13 @@ function keepRecords<T>(list: T[], spare: T[]): void {
   for (let t = list.pop(); t !== undefined; t = list.pop()) if (spare.length < SPARE_RECORDS) spare.push(t);
 }
 
+/** Exchange the contents of two lists in place. */
+function swapCopies(a: Copy[], b: Copy[]): void {
+  const t = a.splice(0, a.length);
+  a.push(...b.splice(0, b.length));
+  b.push(...t);
+}
+
 function writeCopies(w: WordWriter, list: readonly Copy[]): void {
   w.u32(list.length);
   for (const k of list) {
@@ -822,6 +1565,12 @@ function writeCopies(w: WordWriter, list: readonly Copy[]): void {
     w.u32(k.withData ? 1 : 0);
     w.frame(k.ackedFrame);
   }
+}
+
+/** A moment that may be unset (frame 0): its time only when it is set. */
+function writeOptionalMoment(w: WordWriter, frame: number, sec: number, nsec: number): void {
+  w.frame(frame);
+  if (frame !== 0) w.time(sec, nsec);
 }
 
 function writeMoment(w: WordWriter, m: Moment): void {

@@ -157,7 +157,11 @@ describe('analyze: JSON, NDJSON, CSV', () => {
     assert.equal(sim.half_close_bytes, '');
     assert.equal(half.half_close_bytes, String((expected('half-close').connections[0] as unknown as { halfClose: { bytes: number } }).halfClose.bytes));
     assert.equal(rst.close, 'reset');
-    assert.equal(rst.reset_cause, 'abort');
+    // Every byte was acknowledged before the abort: the wire cannot tell it from a close with unread data.
+    assert.equal(rst.reset_cause, 'ambiguous');
+    assert.equal(rst.reset_candidates, 'unread-data|abort');
+    assert.equal(rst.reset_effective, 'true');
+    assert.equal(rst.capture_directions, 'both');
   });
 
   it('--format markdown: a pipe table per capture and the summary as a list', async () => {

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ANSI, capture, tcpscope } from '../helpers/cli.ts';
-import { capturesDir } from '../helpers/paths.ts';
+import { capturesDir, handmadeDir } from '../helpers/paths.ts';
 
 interface TsvFrame { frame: number; src: string; seq: number; ack: number; flags: number; len: number }
 
@@ -79,6 +79,18 @@ describe('timeline', () => {
     assert.equal(f.length, 2);
     const r = await tcpscope(['timeline', capture('lost-fin.pcap')]);
     assert.match(block(r.stdout, f[1].frame), new RegExp(`FIN seq=u[\\s\\S]*retransmission of frame ${f[0].frame} \\(\\+\\d+(\\.\\d+)? ms after the previous copy\\)`));
+  });
+
+  it('says which tunnel the connection came in, per direction, and when one direction came in two', async () => {
+    const vx = await tcpscope(['timeline', capture('vxlan-ipv6.pcap')]);
+    assert.equal(vx.code, 0, vx.stderr);
+    assert.match(vx.stdout, /^inside vxlan 200$/m);
+    const gtp = await tcpscope(['timeline', join(handmadeDir, 'gtp-u.pcap')]);
+    assert.match(gtp.stdout, /^inside gtp-u 4660 \(the other way gtp-u 22136\)$/m);
+    const two = await tcpscope(['timeline', '--lang', 'zh', join(handmadeDir, 'vxlan-two-vnis.pcap')]);
+    assert.match(two.stdout, /^封装于 vxlan 100；同一方向的报文段来自不同的隧道：可能是地址和端口相同的多条连接$/m);
+    const plain = await tcpscope(['timeline', capture('client-close.pcap')]);
+    assert.doesNotMatch(plain.stdout, /inside|tunnel/);
   });
 
   it('shows a TIME_WAIT cut short by reuse of the 4-tuple', async () => {

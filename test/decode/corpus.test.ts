@@ -2,7 +2,9 @@
  * Our decoder against tshark 4.0, frame by frame, over the public capture
  * corpus (../shared/corpus beside the clone or $TCPSCOPE_CORPUS, read in
  * place, never copied into the project)
- * and over the kernel captures of fixtures/captures. Compared per TCP frame:
+ * over the kernel captures of fixtures/captures and over the hand-built
+ * captures of fixtures/handmade (tunnels and link types the kernel here
+ * cannot make). Compared per TCP frame:
  * frame number, epoch time to the nanosecond (as a string), wire and captured
  * lengths, addresses, ports, raw seq and ack, flags, payload length. A frame
  * one side has as TCP and the other not is a disagreement too.
@@ -16,7 +18,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DecodeStatus } from '../../src/decode/segment.ts';
-import { capturesDir, corpusDir } from '../helpers/paths.ts';
+import { capturesDir, corpusDir, handmadeDir } from '../helpers/paths.ts';
 import { compareCapture, formatAgreement, type Comparison, type KnownDifference } from './tshark-tsv.ts';
 
 export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
@@ -26,6 +28,25 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     status: DecodeStatus.NotTcp,
     reason: 'UDP sFlow datagram (port 6343) whose flow sample quotes an Ethernet/IPv4/TCP header; '
       + 'tshark lists the quoted header (and leaves tcp_len empty), but it is a sample, not a segment on this link',
+  },
+  {
+    file: 'undecoded.pcap',
+    frame: 5,
+    status: DecodeStatus.Undecoded,
+    reason: 'GRE version 2: tshark reads it as version 0; RFC 2784 2.3.1 makes receivers discard it (Linux ip_gre does), '
+      + 'so it carries no segment of a connection; counted as an undecoded `gre` encapsulation',
+  },
+  {
+    file: 'undecoded.pcap',
+    frame: 9,
+    status: DecodeStatus.Undecoded,
+    reason: 'VXLAN-GPE carrying NSH (RFC 8300) then IPv4: tshark decodes NSH; tcpscope counts it as an undecoded `vxlan-gpe` encapsulation',
+  },
+  {
+    file: 'undecoded.pcap',
+    frame: 12,
+    status: DecodeStatus.Undecoded,
+    reason: 'thirteen nested IPv4 headers: tcpscope stops after 12 network layers and counts the frame as undecoded `nesting`',
   },
 ];
 
@@ -63,3 +84,5 @@ function compareFolder(title: string, dir: string, emptyNote: string): void {
 compareFolder('tshark agreement: public corpus', corpusDir, `no corpus at ${corpusDir} (set TCPSCOPE_CORPUS)`);
 compareFolder('tshark agreement: kernel captures (fixtures/captures)', capturesDir,
   'fixtures/captures holds no *.frames.tsv yet (npm run fixtures generates them)');
+compareFolder('tshark agreement: hand-built captures (fixtures/handmade)', handmadeDir,
+  'fixtures/handmade holds no *.frames.tsv (node fixtures/tools/handmade.mjs writes them)');

@@ -129,8 +129,8 @@ describe('IPv6', () => {
     assert.equal(decode(ipv6({}, tcp()), { capLen: 39 }), DecodeStatus.Truncated);
   });
 
-  it('calls ESP and No Next Header NotTcp', () => {
-    assert.equal(decode(ipv6({ next: 50 }, new Uint8Array(40))), DecodeStatus.NotTcp);
+  it('counts ESP as an undecoded encapsulation (it may hold TCP) and No Next Header as NotTcp', () => {
+    assert.equal(decode(ipv6({ next: 50 }, new Uint8Array(40))), DecodeStatus.Undecoded);
     assert.equal(decode(ipv6({ next: 59 }, new Uint8Array(0))), DecodeStatus.NotTcp);
   });
 
@@ -172,7 +172,7 @@ describe('tunnels (tshark reports the innermost IP header)', () => {
     assert.equal(formatIp(4, seg.dst), '8.8.8.8');
   });
 
-  it('calls PPTP enhanced GRE (version 1) NotTcp', () => {
+  it('calls a PPTP enhanced GRE (version 1) packet without payload (a bare acknowledgment) NotTcp', () => {
     const gre = cat(be16(0x3081), be16(0x880b), new Array(8).fill(0));
     assert.equal(decode(ipv4({ proto: 47 }, cat(gre, new Uint8Array(20)))), DecodeStatus.NotTcp);
   });

@@ -196,9 +196,9 @@ describe('unsupported link types', () => {
     const d = new Decoder();
     assert.equal(d.decode(frame(147, v4syn()), seg), DecodeStatus.UnsupportedLink);
     assert.equal(d.decode(frame(147, v4syn()), seg), DecodeStatus.UnsupportedLink);
-    assert.equal(d.decode(frame(9, v4syn()), seg), DecodeStatus.UnsupportedLink);
+    assert.equal(d.decode(frame(119, v4syn()), seg), DecodeStatus.UnsupportedLink);
     assert.equal(d.stats.unsupportedLink, 3);
-    assert.deepEqual([...d.stats.unsupportedLinkTypes].sort((a, b) => a[0] - b[0]), [[9, 1], [147, 2]]);
+    assert.deepEqual([...d.stats.unsupportedLinkTypes].sort((a, b) => a[0] - b[0]), [[119, 1], [147, 2]]);
     assert.equal(d.stats.frames, 3);
   });
 });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseAnswers } from '../../src/grade/answers.ts';
 import { type Gradebook, gradeBatch } from '../../src/grade/batch.ts';
-import { feedbackText, writeFeedback } from '../../src/grade/feedback.ts';
+import { feedbackFiles, feedbackText } from '../../src/grade/feedback.ts';
 import { renderGradebookCsv, renderGradebookMarkdown, renderGradebookTable } from '../../src/grade/gradebook.ts';
 import { loadRubric } from '../../src/grade/rubric.ts';
 import { ACK, buildClass, FIN, fixture, frames, RST, SYN, type TsvFrame } from './class.ts';
@@ -157,18 +157,18 @@ Your answers: 8 of 10 right
     assert.ok(s04);
     const en = feedbackText(gb, s04, 'en');
     assert.ok(en.includes(`  [lost 2] That connection closes with FINs from both sides: four waves (or three, when the 2nd and 3rd travel in one FIN+ACK). (0/2)
-    In your capture: the connection was reset: RST from the client at frame ${rst.frame}, in ESTABLISHED (abort)
+    In your capture: the connection was reset: RST from the client at frame ${rst.frame}, in ESTABLISHED (unread data or abort)
 `), en);
     assert.ok(en.includes(`  [lost 2] The active closer goes ESTABLISHED → FIN_WAIT_1 → TIME_WAIT (through FIN_WAIT_2 in a four-way close). (0/2)
     In your capture: there is no active closer
-      the connection was reset: RST from the client at frame ${rst.frame}, in ESTABLISHED (abort)
+      the connection was reset: RST from the client at frame ${rst.frame}, in ESTABLISHED (unread data or abort)
 `), en);
     assert.ok(en.includes(`    In your capture: nobody entered TIME_WAIT: at the end (frame ${fr.length}) the client is in CLOSED and the server in CLOSED\n`), en);
     assert.ok(en.includes(`    Seen: three-way handshake: SYN at frame ${syn}`), en);
     const zh = feedbackText(gb, s04, 'zh');
     assert.ok(zh.startsWith('s04 的评语：TCP 连接的生命周期：三次握手、四次挥手、TIME_WAIT\n得分：2 / 10\n'), zh);
     assert.ok(zh.includes(`  [扣 2 分] 该连接由双方的 FIN 正常关闭：四次挥手（第二次和第三次挥手合并为一个 FIN+ACK 时为三次）。（0/2）
-    你的抓包中：连接被复位：客户端在 ESTABLISHED 状态下于第 ${rst.frame} 帧发送 RST（异常终止（abort））
+    你的抓包中：连接被复位：客户端在 ESTABLISHED 状态下于第 ${rst.frame} 帧发送 RST（有未读数据或异常终止（abort））
 `), zh);
     assert.ok(zh.includes(`    你的抓包中：没有主动关闭方\n`), zh);
     assert.ok(zh.includes(`  [扣 1 分] TIME_WAIT（2MSL 等待计时器）由主动关闭方进入。（0/1）
@@ -219,7 +219,8 @@ No answers were found for you in the answers file.
 
   it('renders table and markdown in both languages', () => {
     const md = strip(renderGradebookMarkdown(gb, { lang: 'en' }));
-    assert.ok(md.startsWith('## Gradebook: TCP connection lifecycle: handshake, four-way close, TIME_WAIT (14 students, 14 files)\n'));
+    // The rubric's title is escaped too: `_` is Markdown's.
+    assert.ok(md.startsWith('## Gradebook: TCP connection lifecycle: handshake, four-way close, TIME\\_WAIT (14 students, 14 files)\n'), md);
     assert.ok(md.includes('| s04 | <class>/s04.pcap | 2/10 | ✓ | ✗ | ✗ | ✗ | ✗ | ✗ | ✗ | - | - |  |'), md);
     assert.ok(md.includes('- s09, s10: identical files (<class>/s09.pcap, <class>/s10.pcap)'), md);
     const zh = strip(renderGradebookTable(gb, { lang: 'zh', color: false }));
@@ -228,11 +229,10 @@ No answers were found for you in the answers file.
     assert.ok(zh.includes('平均 '), zh);
   });
 
-  it('writes one feedback file per student', async () => {
-    const out = join(dir, 'feedback');
-    const written = await writeFeedback(gb, out, 'en');
-    assert.equal(written.length, 14);
-    assert.equal(readFileSync(join(out, 's04.txt'), 'utf8'), feedbackText(gb, gb.students[3], 'en'));
+  it('makes one feedback file per student, named after the id', () => {
+    const files = feedbackFiles(gb, 'en');
+    assert.equal(files.length, 14);
+    assert.deepEqual(files[3], { student: 's04', name: 's04.txt', text: feedbackText(gb, gb.students[3], 'en') });
   });
 });
 

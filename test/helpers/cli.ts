@@ -5,13 +5,20 @@
  * runs the built dist/src/cli/main.js instead.
  */
 import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { capturesDir, repoRoot } from './paths.ts';
 
 export interface RunResult {
   code: number | null;
   stdout: string;
   stderr: string;
+  /** The same, as the bytes written (to check that they are UTF-8). */
+  stdoutBytes: Buffer;
+  stderrBytes: Buffer;
+  /** Peak resident set size of the process and its threads (KiB), with `measureRss`. */
+  maxRssKb: number | null;
 }
 
 export interface RunOptions {
@@ -20,7 +27,15 @@ export interface RunOptions {
   /** Run dist/src/cli/main.js (built by `npm run prepare`). */
   bin?: boolean;
   cwd?: string;
+  /**
+   * Run under /usr/bin/time and report the child's peak RSS (getrusage's
+   * ru_maxrss: the whole process, worker threads included).
+   */
+  measureRss?: boolean;
 }
+
+/** GNU time, which CI installs; measureRss needs it. */
+export const TIME = '/usr/bin/time';
 
 /** The environment of a user at a terminal-less shell, in English, without colour forcing. */
 export function baseEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
@@ -35,14 +50,27 @@ export function tcpscope(args: string[], opts: RunOptions = {}): Promise<RunResu
   const argv = opts.bin
     ? [resolve(repoRoot, 'dist/src/cli/main.js'), ...args]
     : ['--import', 'tsx', resolve(repoRoot, 'src/cli/main.ts'), ...args];
+  const rssFile = opts.measureRss ? join(mkdtempSync(join(tmpdir(), 'tcpscope-rss-')), 'rss') : null;
+  const [cmd, cmdArgs] = rssFile === null ? [process.execPath, argv] : [TIME, ['-f', '%M', '-o', rssFile, process.execPath, ...argv]];
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, argv, { cwd: opts.cwd ?? repoRoot, env: baseEnv(opts.env), stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    const child = spawn(cmd, cmdArgs, { cwd: opts.cwd ?? repoRoot, env: baseEnv(opts.env), stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
     child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
+    child.on('close', (code) => {
+      const stdoutBytes = Buffer.concat(out);
+      const stderrBytes = Buffer.concat(err);
+      let maxRssKb: number | null = null;
+      if (rssFile !== null) {
+        // GNU time writes "Command exited with non-zero status N" before the number when the child fails.
+        const lines = readFileSync(rssFile, 'utf8').trim().split('\n');
+        maxRssKb = Number(lines[lines.length - 1]);
+        rmSync(dirname(rssFile), { recursive: true, force: true });
+      }
+      done({ code, stdout: stdoutBytes.toString('utf8'), stderr: stderrBytes.toString('utf8'), stdoutBytes, stderrBytes, maxRssKb });
+    });
     if (opts.input !== undefined) child.stdin.end(opts.input);
     else child.stdin.end();
   });

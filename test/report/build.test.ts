@@ -1,21 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildReport } from '../../src/report/build.ts';
 import { completenessStr } from '../../src/report/compat.ts';
 import { ipText, isoTime } from '../../src/report/format.ts';
 import { makeSettings } from '../../src/report/settings.ts';
-import type { ConnectionReport, Settings } from '../../src/report/types.ts';
 import {
   ACK, FIN, IRS, ISS, Pair, RST, SYN, closeWait, established, finWait2, synSent, timeWait,
 } from '../tcp/helpers.ts';
 
-/** Report of the pair's connection as if the capture ended `after` seconds after its last segment. */
-function report(p: Pair, settings: Settings = makeSettings(), after = 0): ConnectionReport {
-  const c = p.connection;
-  c.endSec = c.lastSec + Math.floor(after);
-  c.endNsec = c.lastNsec;
-  return buildReport(c, settings);
-}
+import { report } from '../helpers/report.ts';
 
 describe('handshake verdicts', () => {
   it('three-way with x and y', () => {
@@ -32,7 +24,9 @@ describe('handshake verdicts', () => {
     assert.equal(r.handshake.kind, 'unanswered');
     assert.equal(r.handshake.synRetransmissions.client, 2);
     assert.deepEqual(r.handshake.synFrames.map((f) => f.ackedFrame), [null, null, null]);
-    assert.equal(r.close.kind, 'incomplete');
+    // An open that never happened: nothing to close.
+    assert.equal(r.close.kind, 'never-opened');
+    assert.equal(r.close.activeCloser, null);
     assert.equal(r.compat.zeek.connState, 'S0');
   });
   it('refused: RST to the SYN', () => {
@@ -121,65 +115,6 @@ describe('close verdicts and textbook values', () => {
     const r = report(p);
     assert.deepEqual(r.close.finRetransmissions, { client: 2, server: 0 });
     assert.deepEqual(r.close.finFrames.client.map((f) => [f.frame, f.gapSeconds, f.ackedFrame]), [[4, 0, 7], [5, 0.2, 7], [6, 0.4, 7]]);
-  });
-});
-
-describe('reset causes', () => {
-  it('abort: RST instead of FIN in ESTABLISHED', () => {
-    const p = established()
-      .send({ flags: ACK, seq: ISS + 1, ack: IRS + 1, len: 10 })
-      .recv({ flags: ACK, seq: IRS + 1, ack: ISS + 11, len: 20 })
-      .send({ flags: ACK, seq: ISS + 11, ack: IRS + 21 })
-      .send({ flags: RST | ACK, seq: ISS + 11, ack: IRS + 21 });
-    const r = report(p);
-    assert.equal(r.close.kind, 'reset');
-    assert.equal(r.close.activeCloser, 'client');
-    assert.equal(r.close.reset?.cause, 'abort');
-    assert.equal(r.close.reset?.state, 'ESTABLISHED');
-    assert.equal(r.compat.zeek.connState, 'RSTO');
-  });
-  it('unread-data: RST right after data it never acknowledged', () => {
-    const p = established()
-      .send({ flags: ACK, seq: ISS + 1, ack: IRS + 1, len: 10 })
-      .recv({ flags: ACK, seq: IRS + 1, ack: ISS + 11, len: 20 })
-      .send({ flags: RST | ACK, seq: ISS + 11, ack: IRS + 21 });
-    assert.equal(report(p).close.reset?.cause, 'unread-data');
-  });
-  it('unread-data: a request received and never answered', () => {
-    const p = established()
-      .send({ flags: ACK, seq: ISS + 1, ack: IRS + 1, len: 1000 })
-      .recv({ flags: ACK, seq: IRS + 1, ack: ISS + 1001 })
-      .recv({ flags: RST | ACK, seq: IRS + 1, ack: ISS + 1001 });
-    const r = report(p);
-    assert.equal(r.close.reset?.by, 'server');
-    assert.equal(r.close.reset?.cause, 'unread-data');
-  });
-  it('after-time-wait: the TIME_WAIT end answers a retransmitted FIN with RST', () => {
-    const p = timeWait()
-      .recv({ flags: FIN | ACK, seq: IRS + 1, ack: ISS + 2, t: 70 })
-      .send({ flags: RST, seq: ISS + 2 });
-    const r = report(p, makeSettings({ os: 'linux' }));
-    // The FINs were acknowledged before the RST: the close kind stays, the RST is reported.
-    assert.equal(r.close.kind, 'four-way');
-    assert.equal(r.close.reset?.cause, 'after-time-wait');
-    assert.equal(r.timeWait.evidence, 'rst');
-    assert.equal(r.timeWait.verdict, 'full');
-    const r2 = report(p, makeSettings());
-    assert.equal(r2.timeWait.verdict, 'cut-short');
-  });
-  it('other: RST+ACK after its own FIN with nothing unread (a live socket aborting)', () => {
-    const p = finWait2().send({ flags: RST | ACK, seq: ISS + 2, ack: IRS + 1 });
-    assert.equal(report(p).close.reset?.cause, 'other');
-  });
-  it('after-time-wait: a bare RST (seq = the ACK it answers) after its FIN was acknowledged: no socket any more', () => {
-    // fin-wait-2-timeout.pcap: Linux dropped the orphaned FIN_WAIT_2 socket
-    // after tcp_fin_timeout; the peer's late data got the no-socket answer.
-    const p = finWait2()
-      .recv({ flags: ACK, seq: IRS + 1, ack: ISS + 2, len: 100, t: 68 })
-      .send({ flags: RST, seq: ISS + 2 });
-    const r = report(p).close.reset;
-    assert.equal(r?.cause, 'after-time-wait');
-    assert.match(r?.reasoning ?? '', /bare RST .*no ACK bit/);
   });
 });
 

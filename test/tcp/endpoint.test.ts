@@ -8,13 +8,9 @@ import { describe, it } from 'node:test';
 import type { Endpoint } from '../../src/tcp/endpoint.ts';
 import { stateName, type StateName } from '../../src/tcp/state.ts';
 import {
-  ACK, FIN, IRS, ISS, Pair, RST, SYN, closeWait, closing, established, finWait1, finWait2, lastAck,
+  assertState, ACK, FIN, IRS, ISS, Pair, RST, SYN, closeWait, closing, established, finWait1, finWait2, lastAck,
   synRcvd, synSent, timeWait,
 } from './helpers.ts';
-
-function assertState(ep: Endpoint, s: StateName): void {
-  assert.equal(stateName(ep.state), s);
-}
 
 function lastCause(ep: Endpoint): string {
   const t = ep.transitions[ep.transitions.length - 1];
@@ -134,7 +130,8 @@ describe('SYN_RCVD', () => {
       .send({ flags: SYN | ACK, seq: ISS, ack: IRS + 1 })
       .send({ flags: SYN | ACK, seq: ISS, ack: IRS + 1 });
     assertState(p.local, 'SYN_RCVD');
-    assert.equal(p.local.synCopies.length, 2);
+    assert.equal(p.local.synCopies.length, 1);
+    assert.equal(p.local.synAckCopies.length, 2);
   });
   it('test_syn_rcvd_recv_fin goes to CLOSE_WAIT', () => {
     const p = synRcvd().recv({ flags: FIN | ACK, seq: IRS + 1, ack: ISS + 1 });
@@ -207,10 +204,13 @@ describe('FIN_WAIT_1', () => {
     const p = finWait1().recv({ flags: ACK, seq: IRS + 1, ack: ISS + 1 });
     assertState(p.local, 'FIN_WAIT_1');
   });
-  it('test_fin_wait_1_recv_fin_ack_of_fin goes to TIME_WAIT (three-segment close)', () => {
+  it('test_fin_wait_1_recv_fin_ack_of_fin goes through FIN_WAIT_2 to TIME_WAIT (three-segment close)', () => {
+    // RFC 9293 3.10.7.4: the ACK of our FIN moves FIN-WAIT-1 to FIN-WAIT-2 "and continue
+    // processing in that state": the FIN in the same segment then moves it to TIME-WAIT.
     const p = finWait1().recv({ flags: FIN | ACK, seq: IRS + 1, ack: ISS + 2 });
     assertState(p.local, 'TIME_WAIT');
-    assert.equal(lastCause(p.local), 'received FIN+ACK of our FIN');
+    assert.deepEqual(p.local.transitions.slice(-2).map((t) => [stateName(t.to), t.cause, t.frame]),
+      [['FIN_WAIT_2', 'received ACK of our FIN', 5], ['TIME_WAIT', 'received FIN', 5]]);
     assertState(p.remote, 'LAST_ACK');
   });
   it('test_fin_wait_1_recv_fin goes to CLOSING', () => {
@@ -281,13 +281,17 @@ describe('CLOSE_WAIT', () => {
     const p = closeWait().recv({ flags: RST, seq: IRS + 2 });
     assertState(p.local, 'CLOSED');
   });
-  it('test_close_wait_send_fin_not_acking_peer_fin is a simultaneous close (FIN_WAIT_1 then CLOSING)', () => {
+  it('test_close_wait_send_fin_not_acking_peer_fin is a simultaneous close: FIN_WAIT_1, CLOSING once the peer\'s FIN arrives', () => {
     const p = established()
       .recv({ flags: FIN | ACK, seq: IRS + 1, ack: ISS + 1 })
       .send({ flags: FIN | ACK, seq: ISS + 1, ack: IRS + 1 });
-    assertState(p.local, 'CLOSING');
+    // Its FIN left before the peer's arrived: the peer's FIN was still on its way.
+    assertState(p.local, 'FIN_WAIT_1');
     assertState(p.remote, 'CLOSING');
-    assert.deepEqual(p.local.transitions.slice(-2).map((t) => stateName(t.to)), ['FIN_WAIT_1', 'CLOSING']);
+    // The peer's next segment comes after its FIN (one direction arrives in order).
+    p.recv({ flags: ACK, seq: IRS + 2, ack: ISS + 2 });
+    assert.deepEqual(p.local.transitions.slice(-3).map((t) => stateName(t.to)), ['FIN_WAIT_1', 'CLOSING', 'TIME_WAIT']);
+    assert.equal(lastCause(p.local), 'received ACK of our FIN');
   });
 });
 
@@ -299,10 +303,16 @@ describe('CLOSING', () => {
   });
   it('simultaneous close puts both ends in CLOSING, then both in TIME_WAIT', () => {
     const p = closing();
-    assertState(p.remote, 'CLOSING');
+    assertState(p.local, 'CLOSING');
+    // The remote's FIN left before the local FIN reached it: FIN_WAIT_1 until
+    // the local's next segment, which arrives after that FIN.
+    assertState(p.remote, 'FIN_WAIT_1');
     p.send({ flags: ACK, seq: ISS + 2, ack: IRS + 2 }).recv({ flags: ACK, seq: IRS + 2, ack: ISS + 2 });
     assertState(p.local, 'TIME_WAIT');
     assertState(p.remote, 'TIME_WAIT');
+    for (const ep of [p.local, p.remote]) {
+      assert.deepEqual(ep.transitions.slice(-3).map((t) => stateName(t.to)), ['FIN_WAIT_1', 'CLOSING', 'TIME_WAIT']);
+    }
   });
   it('test_closing_recv_rst goes to CLOSED', () => {
     const p = closing().recv({ flags: RST, seq: IRS + 2 });
@@ -356,9 +366,15 @@ describe('TIME_WAIT', () => {
   });
   it('test_time_wait_first_ack_of_peer_fin is not a restart', () => {
     const p = finWait2().recv({ flags: FIN | ACK, seq: IRS + 1, ack: ISS + 2 })
-      .recv({ flags: FIN | ACK, seq: IRS + 1, ack: ISS + 2 })
       .send({ flags: ACK, seq: ISS + 2, ack: IRS + 2 });
     assert.equal(p.local.twRestarts.length, 0);
+  });
+  it('test_time_wait_recv_fin_copy_before_any_captured_ack: the ACK after it restarts 2MSL (the first ACK was lost before the capture point)', () => {
+    const p = finWait2().recv({ flags: FIN | ACK, seq: IRS + 1, ack: ISS + 2, t: 1 })
+      .recv({ flags: FIN | ACK, seq: IRS + 1, ack: ISS + 2, t: 1.2 })
+      .send({ flags: ACK, seq: ISS + 2, ack: IRS + 2, t: 1.2001 });
+    assert.equal(p.local.twRestarts.length, 1);
+    assert.equal(p.local.twRestarts[0].frame, p.wire.frame);
   });
   it('test_time_wait_send_rst goes to CLOSED: the connection was forgotten', () => {
     const p = timeWait()

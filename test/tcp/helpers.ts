@@ -4,7 +4,9 @@
  * one remote -> local. Per-state builders return a Pair whose local endpoint
  * is in that state. Local ISS = 1000, remote ISS = 5000 unless told.
  */
+import assert from 'node:assert/strict';
 import { ACK, FIN, RST, SYN, Segment } from '../../src/decode/segment.ts';
+import { type StateName, stateName } from '../../src/tcp/state.ts';
 import { Connection } from '../../src/tcp/connection.ts';
 import type { Endpoint } from '../../src/tcp/endpoint.ts';
 import { Tracker } from '../../src/tcp/tracker.ts';
@@ -18,6 +20,12 @@ export interface SegSpec {
   len?: number;
   /** Seconds since the start (default: 1 ms after the previous segment). */
   t?: number;
+  /** Window field (default 65535) and, on a SYN, the window scale option offered (default none). */
+  window?: number;
+  wscale?: number;
+  /** TCP timestamps option (RFC 7323), absent by default. */
+  tsVal?: number;
+  tsEcr?: number;
 }
 
 export const LOCAL_IP = 0x0a000001;
@@ -43,6 +51,14 @@ export function fill(s: Segment, frame: number, tSec: number, tNsec: number, fro
   s.flags = spec.flags;
   s.payloadLen = spec.len ?? 0;
   s.payloadCaptured = s.payloadLen;
+  s.window = spec.window ?? 65535;
+  s.resetOptions();
+  if (spec.wscale !== undefined) s.wscale = spec.wscale;
+  if (spec.tsVal !== undefined) {
+    s.hasTimestamp = true;
+    s.tsVal = spec.tsVal >>> 0;
+    s.tsEcr = (spec.tsEcr ?? 0) >>> 0;
+  }
   return s;
 }
 
@@ -150,6 +166,11 @@ export function closeWait(): Pair {
 
 export function lastAck(): Pair {
   return closeWait().send({ flags: FIN | ACK, seq: ISS + 1, ack: IRS + 2 });
+}
+
+/** The endpoint is in state `s`. */
+export function assertState(ep: Endpoint, s: StateName): void {
+  assert.equal(stateName(ep.state), s);
 }
 
 /** A tracker that collects what it emits. */

@@ -1,0 +1,69 @@
+/**
+ * The name and rule of each kind of noted segment (src/tcp/notes.ts), as
+ * the report gives them (SegmentNote in types.ts documents the names).
+ */
+import { NoteKind } from '../tcp/notes.ts';
+import type { SegmentNoteKind } from './types.ts';
+
+export const noteText: Readonly<Record<NoteKind, { kind: SegmentNoteKind; rule: string }>> = {
+  [NoteKind.KeepAlive]: {
+    kind: 'keep-alive',
+    rule: 'RFC 9293 3.8.4: a segment at SND.NXT-1 with 0 or 1 byte is a keep-alive probe; it moves no state',
+  },
+  [NoteKind.KeepAliveAck]: {
+    kind: 'keep-alive-ack',
+    rule: 'RFC 9293 3.8.4: the ACK answering a keep-alive probe; it acknowledges no new data and closes nothing',
+  },
+  [NoteKind.RstOutOfWindow]: {
+    kind: 'rst-out-of-window',
+    rule: 'RFC 5961 3.2 (RFC 9293 3.10.7.4): a RST whose sequence number is outside the receive window is silently dropped',
+  },
+  [NoteKind.RstChallenged]: {
+    kind: 'rst-challenged',
+    rule: 'RFC 5961 3.2 (RFC 9293 3.10.7.4): a RST in the window but not at RCV.NXT is answered with a challenge ACK and does not reset',
+  },
+  [NoteKind.RstBadAck]: {
+    kind: 'rst-bad-ack',
+    rule: 'RFC 9293 3.10.7.3: in SYN-SENT a RST is acceptable only with an ACK that acknowledges the SYN (SND.UNA < SEG.ACK =< SND.NXT); this one is dropped',
+  },
+  [NoteKind.RstNotTaken]: {
+    kind: 'rst-not-taken',
+    rule: 'its receiver acknowledged data sent after it (related frame): the receiver did not reset',
+  },
+  [NoteKind.RstNotFromSender]: {
+    kind: 'rst-not-from-sender',
+    rule: 'its apparent sender went on using the connection (related frame): its TCP did not send it (injected, or from a middlebox)',
+  },
+  [NoteKind.SynInWindow]: {
+    kind: 'syn-challenged',
+    rule: 'RFC 5961 4 (RFC 9293 3.10.7.4): a SYN in a synchronized state is answered with a challenge ACK and changes nothing',
+  },
+  [NoteKind.SynAckOtherIsn]: {
+    kind: 'syn-ack-other-isn',
+    rule: 'a SYN+ACK with another ISN than the y the client acknowledged: the client did not take it; it changed nothing',
+  },
+  [NoteKind.FinNewSeq]: {
+    kind: 'fin-new-seq',
+    rule: 'a second FIN at a new sequence number (non-conforming): the first FIN (related frame) stands; it changed nothing',
+  },
+  [NoteKind.FinOutOfWindow]: {
+    kind: 'fin-not-acceptable',
+    rule: 'RFC 9293 3.10.7.4 (first, check sequence number): a FIN outside the receive window is not acceptable; answered with an ACK, it changes nothing',
+  },
+  [NoteKind.FinWithoutAck]: {
+    kind: 'fin-without-ack',
+    rule: 'RFC 9293 3.10.7.4 (fifth, check the ACK field): "if the ACK bit is off drop the segment"',
+  },
+  [NoteKind.ChallengeAck]: {
+    kind: 'challenge-ack',
+    rule: 'RFC 5961: the challenge ACK answering the RST or SYN of the related frame',
+  },
+  [NoteKind.SynAckBadAck]: {
+    kind: 'syn-ack-bad-ack',
+    rule: 'RFC 9293 3.10.7.3: a SYN+ACK whose ACK does not acknowledge the SYN is answered with a RST and changes nothing',
+  },
+  [NoteKind.FinOutOfOrder]: {
+    kind: 'fin-out-of-order',
+    rule: 'RFC 9293 3.10.7.4: segments are processed in sequence; a FIN beyond RCV.NXT waits until everything before it has arrived',
+  },
+};

@@ -1,0 +1,83 @@
+/**
+ * Segments the state machines judged without moving a state, kept with the
+ * rule that judged them: keep-alives and their ACKs, segments the receiver
+ * would not accept (RFC 9293 3.10.7.4, RFC 5961), RSTs the hosts went on
+ * after, SYNs and FINs outside the handshake and the close. Every SYN or FIN
+ * segment of a connection is either a copy in the endpoints' SYN/FIN lists
+ * or one of these. A connection keeps the first MAX_NOTES and counts the
+ * rest, so a long capture of keep-alives stays small.
+ */
+
+/** Why a segment was noted. The report (src/report) turns each into a name and the rule's text. */
+export const NoteKind = {
+  /** A keep-alive probe: SEG.SEQ = SND.NXT-1 with 0 or 1 byte (RFC 9293 3.8.4). */
+  KeepAlive: 0,
+  /** The ACK answering a keep-alive probe. */
+  KeepAliveAck: 1,
+  /** A RST outside the receiver's window: silently dropped (RFC 5961 3.2). */
+  RstOutOfWindow: 2,
+  /** A RST in the window but not at RCV.NXT: the receiver sends a challenge ACK and does not reset (RFC 5961 3.2). */
+  RstChallenged: 3,
+  /** A RST in SYN-SENT without an acceptable ACK (RFC 9293 3.10.7.3): dropped. */
+  RstBadAck: 4,
+  /** A RST the receiver took, then went on using the connection: it was not taken after all. */
+  RstNotTaken: 5,
+  /** A RST from an endpoint that went on using the connection: its TCP did not send it (injected, a middlebox). */
+  RstNotFromSender: 6,
+  /** A SYN in a synchronized state, not a copy of the handshake's: challenge ACK (RFC 5961 4, RFC 9293 3.10.7.4). */
+  SynInWindow: 7,
+  /** A SYN+ACK with another ISN than the one the client acknowledged. */
+  SynAckOtherIsn: 8,
+  /** A second FIN at a new sequence number (non-conforming stacks; the first FIN stays the FIN). */
+  FinNewSeq: 9,
+  /** A FIN the receiver would not accept: outside its window (RFC 9293 3.10.7.4 first). */
+  FinOutOfWindow: 10,
+  /** A FIN without the ACK bit after the handshake: "if the ACK bit is off drop the segment" (RFC 9293 3.10.7.4 fifth). */
+  FinWithoutAck: 11,
+  /** The receiver's challenge ACK answering a RST or SYN it did not take. */
+  ChallengeAck: 12,
+  /** A SYN+ACK whose ACK does not acknowledge the SYN (RFC 9293 3.10.7.3): answered with RST, changes nothing. */
+  SynAckBadAck: 13,
+  /** A FIN ahead of RCV.NXT (a gap before it): held until the gap is filled or the receiver acknowledges it. */
+  FinOutOfOrder: 14,
+} as const;
+export type NoteKind = (typeof NoteKind)[keyof typeof NoteKind];
+
+/** One noted segment. */
+export interface Note {
+  frame: number;
+  tsSec: number;
+  tsNsec: number;
+  /** Side (0 or 1, Connection.ep0/ep1) that sent the segment. */
+  side: 0 | 1;
+  kind: NoteKind;
+  seq: number;
+  ack: number;
+  flags: number;
+  len: number;
+  /** A related frame (0: none): the probe a keep-alive ACK answers, the segment that showed a RST was not taken, the RST a challenge ACK answers. */
+  related: number;
+}
+
+/** Notes kept per connection; more are counted in `dropped`. */
+export const MAX_NOTES = 256;
+
+/** The notes of one connection, shared by its two endpoints. */
+export class NoteList {
+  readonly list: Note[] = [];
+  dropped = 0;
+
+  add(frame: number, tsSec: number, tsNsec: number, side: 0 | 1, kind: NoteKind,
+    seq: number, ack: number, flags: number, len: number, related: number): void {
+    if (this.list.length >= MAX_NOTES) {
+      this.dropped++;
+      return;
+    }
+    this.list.push({ frame, tsSec, tsNsec, side, kind, seq, ack, flags, len, related });
+  }
+
+  clear(): void {
+    this.list.length = 0;
+    this.dropped = 0;
+  }
+}
