@@ -117,6 +117,7 @@ export class LiveSession {
   private stopSec = -1;
   private stopNsec = 0;
   private drainTimer: NodeJS.Timeout | null = null;
+  private drained = false;
   /** performance.now() of the backend's last chunk. */
   private lastData = 0;
   private durationTimer: NodeJS.Timeout | null = null;
@@ -169,6 +170,8 @@ export class LiveSession {
     this.tickTimer = setInterval(() => this.tick(), o.tickMs ?? 1000);
     this.tickTimer.unref();
     this.running = this.run();
+    // A stop that came while the backend was opening.
+    if (this.stopReason !== null) source.stop();
   }
 
   /**
@@ -193,8 +196,10 @@ export class LiveSession {
     }, DRAIN_IDLE_MS / 4);
   }
 
-  /** The backlog before the stop is read: stop the backend. */
+  /** The backlog before the stop is read: stop the backend (once). */
   private endDrain(): void {
+    if (this.drained) return;
+    this.drained = true;
     if (this.drainTimer !== null) clearInterval(this.drainTimer);
     this.drainTimer = null;
     this.source?.stop();
