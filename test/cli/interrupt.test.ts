@@ -149,7 +149,7 @@ function checkOutput(format: string, out: string): void {
 const FORMATS = ['table', 'json', 'ndjson', 'csv', 'markdown', 'html'] as const;
 const skip = process.platform === 'win32' ? 'POSIX signals and FIFOs' : false;
 
-describe('analyze interrupted while reading', { skip, concurrency: 3 }, () => {
+describe('analyze interrupted while reading', { skip, concurrency: 4 }, () => {
   for (const format of FORMATS) {
     // SIGTERM for half of them: both end the read the same way.
     const sig: NodeJS.Signals = format === 'json' || format === 'csv' || format === 'html' ? 'SIGTERM' : 'SIGINT';

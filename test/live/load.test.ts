@@ -22,7 +22,8 @@ function guard(): { skip: string | false } {
 }
 
 describe('live capture under load', { ...guard(), concurrency: 1 }, () => {
-  for (const tool of ['ndjson', 'table'] as const) {
+  // NDJSON names each connection's client port; the other formats are measured by npm run bench.
+  for (const tool of ['ndjson'] as const) {
     it(`a burst of 3,000 connections (${tool}): each one is reported, or drops are`, async () => {
       const t = await liveTrial({ netns: `${PREFIX}-load-${tool}`, tool, connections: 3000 });
       assert.equal(t.error, null);
