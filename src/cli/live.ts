@@ -43,6 +43,7 @@ let one group run it, then add the users who capture to that group:
   sudo groupadd -f pcap && sudo chgrp pcap "$(command -v tcpdump)" && sudo chmod 750 "$(command -v tcpdump)"
   sudo setcap cap_net_raw,cap_net_admin=eip "$(command -v tcpdump)"
   sudo usermod -aG pcap "$USER"        (log in again)
+An update of the tcpdump package undoes the first two lines: run them again after one.
 --backend cap needs the same on node itself, which lets every script it runs capture: prefer tcpdump.`)
     .action(async (o: LiveCliOptions) => (await action()).liveAction(o));
 
