@@ -48,7 +48,7 @@
  *   --live-only          only it (no capture file, no file tools)
  *   --live-connections a,b   burst sizes (default 3000,10000; --quick: 3000)
  *   --live-reps N        runs per tool and size (default: --reps)
- *   --netns-prefix P     names of the namespaces made (default tcpscope-bench; one per run, deleted after)
+ *   --netns-prefix P     names of the namespaces made (default $TCPSCOPE_PREFIX or tcpscope-bench; one per run, deleted after)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -93,7 +93,7 @@ function parseArgs(argv: string[]): Options {
   const o: Options = {
     quick: false, segments: 0, reps: 0, seed: 1, concurrency: undefined, tools: null, big: false, bigSegments: 7_500_000,
     profile: false, flood: 0, analyzeCmd: null, json: null,
-    live: true, liveOnly: false, liveConnections: [], liveReps: 0, netnsPrefix: 'tcpscope-bench',
+    live: true, liveOnly: false, liveConnections: [], liveReps: 0, netnsPrefix: process.env.TCPSCOPE_PREFIX ?? 'tcpscope-bench',
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
