@@ -208,6 +208,28 @@ describe('backends', () => {
     assert.equal(bpf.kind, 'bad-filter');
     assert.equal(bpf.message, "invalid BPF filter 'tcp portx 80': can't parse filter expression: syntax error (see man pcap-filter)");
   });
+  it('--snaplen: 0 is whole packets, below the headers is a usage error (before anything is opened)', async () => {
+    const { tcpscope } = await import('../helpers/cli.ts');
+    const small = await tcpscope(['live', '-i', 'lo', '--snaplen', '50']);
+    assert.equal(small.code, 2);
+    assert.equal(small.stderr, "error: --snaplen: at least 96 bytes (the TCP header must fit), got '50'\n");
+    const word = await tcpscope(['live', '-i', 'lo', '--snaplen', 'all']);
+    assert.equal(word.code, 2);
+    assert.match(word.stderr, /^error: --snaplen: expected a number of bytes \(0: whole packets\), got 'all'$/m);
+  });
+  it('the watchdog runs tcpdump with its arguments, and stops it when its input ends', async () => {
+    const { spawn } = await import('node:child_process');
+    const { WATCHDOG } = await import('../../src/live/tcpdump.ts');
+    // `sleep` stands for tcpdump: it runs until the watchdog's stdin closes, then gets SIGTERM.
+    const child = spawn('/bin/sh', ['-c', WATCHDOG, 'tcpscope-capture', 'sh', '-c', 'echo started "$@"; exec sleep 60', 'x', 'a b', 'c'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => { out += s; });
+    while (!out.includes('\n')) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(out, 'started a b c\n');
+    child.stdin.end();
+    const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)));
+    assert.equal(code, 128 + 15, 'the watchdog exits with the status of its child, ended by SIGTERM');
+  });
   it('durations', () => {
     assert.equal(parseDuration('30s'), 30000);
     assert.equal(parseDuration('2m'), 120000);
