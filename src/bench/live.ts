@@ -32,7 +32,9 @@ export interface LiveTrialOptions {
   connections: number;
   /** Connections in flight at once (load.ts; default 64). */
   concurrency?: number;
-  /** More `tcpscope live` arguments (e.g. --buffer-size 2). */
+  /** Kernel buffer of both captures, MiB (default tcpscope's, 256): a small one shows whose reader keeps up. */
+  bufferMiB?: number;
+  /** More `tcpscope live` arguments. */
   extraArgs?: string[];
   /** How to run tcpscope: argv before `live` (default: node with tsx on src/cli/main.ts). */
   tcpscope?: string[];
@@ -128,10 +130,12 @@ export async function liveTrial(o: LiveTrialOptions): Promise<LiveTrial> {
       let cap: Running;
       if (o.tool === 'tcpdump') {
         const bin = tcpdumpPath() as string;
-        cap = inNetns(o.netns, [bin, ...tcpdumpArgs({ iface: 'lo', filter, bufferBytes: DEFAULT_BUFFER_BYTES, snapLength: DEFAULT_SNAP_LENGTH })], true);
+        const bufferBytes = o.bufferMiB !== undefined ? o.bufferMiB * 1024 * 1024 : DEFAULT_BUFFER_BYTES;
+        cap = inNetns(o.netns, [bin, ...tcpdumpArgs({ iface: 'lo', filter, bufferBytes, snapLength: DEFAULT_SNAP_LENGTH })], true);
         await until(() => /listening on [^\n]*\n/.test(cap.err), cap, 'tcpdump');
       } else {
-        const argv = [...(o.tcpscope ?? tcpscopeArgv()), 'live', '-i', 'lo', '-f', filter, '--no-kernel', '--format', o.tool, ...(o.extraArgs ?? [])];
+        const argv = [...(o.tcpscope ?? tcpscopeArgv()), 'live', '-i', 'lo', '-f', filter, '--no-kernel', '--format', o.tool,
+          ...(o.bufferMiB !== undefined ? ['--buffer-size', String(o.bufferMiB)] : []), ...(o.extraArgs ?? [])];
         cap = inNetns(o.netns, argv);
         await until(() => /Ctrl-C stops|"type":"started"/.test(cap.out + cap.err), cap, 'tcpscope live');
       }
