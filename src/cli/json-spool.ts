@@ -12,6 +12,7 @@ import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JSON_SEPARATOR_LENGTH, jsonConnectionText } from '../render/json.ts';
+import { removeAtExit, removed } from './scratch.ts';
 import type { ConnectionReport } from '../report/types.ts';
 
 /** Texts gathered before one write to the spool file. */
@@ -67,6 +68,7 @@ export class JsonSpool {
 
   constructor() {
     this.dir = mkdtempSync(join(tmpdir(), 'tcpscope-json-'));
+    removeAtExit(this.dir);
     this.fd = openSync(join(this.dir, 'connections'), 'w+');
   }
 
@@ -143,6 +145,7 @@ export class JsonSpool {
       // already closed
     }
     rmSync(this.dir, { recursive: true, force: true });
+    removed(this.dir);
   }
 
   private flush(): void {

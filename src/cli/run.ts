@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import { type AnalyzeOptions, analyzeFile } from '../analyze/analyze.ts';
 import type { ReportThread } from './report-thread.ts';
 import type { Interrupt } from './interrupt.ts';
+import { removeAtExit, removed } from './scratch.ts';
 import { runPool, sibling } from '../analyze/pool.ts';
 import type { FilePath } from '../capture/files.ts';
 import { CaptureError } from '../capture/frame.ts';
@@ -304,6 +305,7 @@ export async function analyzeParallel(
   const { analyzeTask } = await import('./worker.ts');
   type Result = Awaited<ReturnType<typeof analyzeTask>>;
   const dir = ndjsonOut !== null ? await mkdtemp(join(tmpdir(), 'tcpscope-ndjson-')) : null;
+  if (dir !== null) removeAtExit(dir);
   try {
     const tasks = files.map((f, i) => ({ name: f.name, path: f.path, within: f.within ?? null, ndjsonTo: dir !== null ? join(dir, `${i}.ndjson`) : null }));
     const captures: CaptureReport[] = [];
@@ -348,7 +350,10 @@ export async function analyzeParallel(
     for (let i = 0; i < files.length; i++) if (!(i in results)) interrupt?.notRead(files[i].name);
     return { captures, failed, failOnMatched };
   } finally {
-    if (dir !== null) await rm(dir, { recursive: true, force: true });
+    if (dir !== null) {
+      await rm(dir, { recursive: true, force: true });
+      removed(dir);
+    }
   }
 }
 
@@ -469,6 +474,7 @@ export function readableTwice(file: FilePath): boolean {
 export async function withReadableTwice<T>(file: string, fn: (input: Input) => Promise<T>, interrupt?: Interrupt): Promise<T> {
   if (readableTwice(file)) return fn({ name: file, path: file });
   const dir = await mkdtemp(join(tmpdir(), 'tcpscope-'));
+  removeAtExit(dir);
   const path = join(dir, 'input.capture');
   try {
     try {
@@ -481,5 +487,6 @@ export async function withReadableTwice<T>(file: string, fn: (input: Input) => P
     return await fn(cutShortBy === null ? { name: file, path } : { name: file, path, cutShortBy });
   } finally {
     await rm(dir, { recursive: true, force: true });
+    removed(dir);
   }
 }

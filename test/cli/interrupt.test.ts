@@ -11,13 +11,14 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Writable } from 'node:stream';
 import { after, describe, it } from 'node:test';
+import { generateTo } from '../../src/bench/generate.ts';
 import type { Frame } from '../../src/capture/frame.ts';
 import { readFrames } from '../../src/capture/source.ts';
 import type { AnalysisDocument, ConnectionReport } from '../../src/report/types.ts';
@@ -190,6 +191,33 @@ describe('analyze interrupted while reading', { skip, concurrency: 4 }, () => {
     const r = await interrupted(['-f', 'ndjson', '-'], ['-'], 'SIGINT', { TCPSCOPE_REPORT_THREAD: 'on' });
     saysCutShort(r, '-', 'SIGINT');
     checkOutput('ndjson', r.stdout);
+  });
+
+  it('a second Ctrl-C while the report is being written quits at once, leaving no temporary file', async () => {
+    // 4,600 connections: the JSON document (17 MB) waits for a reader that
+    // has stopped reading, its connections still in the spool file.
+    const tmp = mkdtempSync(join(dir, 'tmp-'));
+    const gen = join(tmp, 'gen.pcap');
+    generateTo(gen, { segments: 150_000 });
+    const child = spawn(process.execPath, ['--import', 'tsx', resolve(repoRoot, 'src/cli/main.ts'), 'analyze', '-f', 'json', '-'], {
+      cwd: repoRoot, env: baseEnv({ TMPDIR: tmp }), stdio: ['pipe', 'pipe', 'ignore'],
+    });
+    child.stdin.on('error', () => undefined);
+    const closed = new Promise<number | null>((res) => child.on('close', (c) => res(c)));
+    await new Promise<void>((res) => {
+      child.stdin.write(readFileSync(gen));
+      child.stdin.write(data.filler, () => res());
+    });
+    child.kill('SIGINT');
+    // The report has begun: stop reading it.
+    await new Promise<void>((res) => child.stdout.once('data', () => res()));
+    child.stdout.pause();
+    const spooled = (): string[] => readdirSync(tmp).filter((f) => f.startsWith('tcpscope-json-'));
+    for (let i = 0; i < 200 && spooled().length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(spooled().length, 1, 'the spool is there while the report waits');
+    child.kill('SIGINT');
+    assert.equal(await closed, 130);
+    assert.deepEqual(spooled(), [], 'the spool is gone');
   });
 
   it('a second signal leaves at once, with 128 + its number', async () => {
