@@ -113,6 +113,14 @@ export async function analyzeAction(args: string[], o: AnalyzeOptions): Promise<
     return;
   }
 
+  if (format === 'zeek') {
+    const run = await (await import('./zeek-action.ts')).writeZeekLog(files, c, out);
+    await out.close();
+    if (c.output !== null && !c.quiet) process.stderr.write(t(c.lang, 'cli.wrote', { file: termText(c.output) }) + '\n');
+    setExitCode(run.failed, run.failOnMatched);
+    return;
+  }
+
   if ((format === 'table' || format === 'markdown' || format === 'csv') && !parallel(files, c)) {
     await rowsAction(files, c, format, out);
     return;
