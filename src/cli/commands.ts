@@ -10,6 +10,7 @@ import { availableParallelism } from 'node:os';
 import { type Command, Option } from 'commander';
 import { type CommonOptions, DEFAULT_MAX_CONNECTIONS } from './run.ts';
 import type { AnalyzeOptions, TimelineOptions } from './actions.ts';
+import { registerExtractCommand } from './extract.ts';
 import { registerGradeCommand } from './grade.ts';
 import { registerLiveCommands } from './live.ts';
 
@@ -101,6 +102,7 @@ Examples:
 ${FILTER_HELP}`)
     .action(async (file: string, o: CommonOptions) => (await actions()).keyAction(file, o));
 
+  registerExtractCommand(program);
   registerGradeCommand(program);
   registerLiveCommands(program);
 }
