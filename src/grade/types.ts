@@ -177,5 +177,5 @@ export interface FileResult {
 }
 
 /** Formats of the gradebook (gradebook.ts renders them). */
-export const GRADEBOOK_FORMATS = ['table', 'csv', 'json', 'markdown'] as const;
+export const GRADEBOOK_FORMATS = ['table', 'csv', 'json', 'markdown', 'moodle', 'canvas'] as const;
 export type GradebookFormat = (typeof GRADEBOOK_FORMATS)[number];
