@@ -51,6 +51,7 @@ export interface PageText {
   feedback: string;
   ladder: string;
   file: string;
+  criterion: string;
 }
 
 /** The page's own words; the names it shares with the other renderers come from i18n.ts. */
@@ -72,7 +73,7 @@ export const PAGE_TEXT: Record<Lang, Omit<PageText, 'client' | 'server' | 'strea
     foldHint: 'Runs of plain data and ACK segments are folded into one line; tcpscope timeline --data --stream {stream} shows every segment.',
     some: 'Ladder diagrams of the first {shown} of {total} connections; choose others with --stream or --filter.',
     noScript: 'This report needs JavaScript to show its table and diagrams.',
-    gradeTitle: 'Gradebook', student: 'student', score: 'score', status: 'status', feedback: 'Feedback', ladder: 'Ladder diagram', file: 'file',
+    gradeTitle: 'Gradebook', student: 'student', score: 'score', status: 'status', feedback: 'Feedback', ladder: 'Ladder diagram', file: 'file', criterion: 'criterion',
   },
   zh: {
     title: 'tcpscope 报告', captures: '抓包文件', connections: '连接', capture: '抓包文件',
@@ -91,6 +92,6 @@ export const PAGE_TEXT: Record<Lang, Omit<PageText, 'client' | 'server' | 'strea
     foldHint: '连续的普通数据和 ACK 报文段折叠为一行；tcpscope timeline --data --stream {stream} 可显示每个报文段。',
     some: '只画出了前 {shown} 个连接的时序图（共 {total} 个）；可用 --stream 或 --filter 选择其他连接。',
     noScript: '本报告需要 JavaScript 才能显示表格和时序图。',
-    gradeTitle: '成绩册', student: '学生', score: '得分', status: '状态', feedback: '评语', ladder: '时序图', file: '文件',
+    gradeTitle: '成绩册', student: '学生', score: '得分', status: '状态', feedback: '评语', ladder: '时序图', file: '文件', criterion: '评分项',
   },
 };
