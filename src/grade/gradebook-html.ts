@@ -13,10 +13,9 @@
  */
 import { htmlText, html as esc } from '../render/escape/html.ts';
 import { scriptJson } from '../render/escape/script.ts';
-import { functionSource, pageScript, sharedScriptParts } from '../render/html.ts';
+import { functionSource, pageHead, pageScript, sharedScriptParts } from '../render/html.ts';
 import { PageDataBuilder } from '../render/html/data.ts';
 import { ladderHtml } from '../render/html/ladder-svg.ts';
-import { CSS } from '../render/html/style.ts';
 import { PAGE_TEXT } from '../render/html/text.ts';
 import type { Lang } from '../render/i18n.ts';
 import { buildLadder } from '../render/ladder.ts';
@@ -83,17 +82,7 @@ ${ladder}
   const script = pageScript(functionSource(gradePage), ['document', "JSON.parse(document.getElementById('tcpscope-data').textContent)", parts.esc, parts.ladder]);
   const title = gt(lang, 'gb.title', { rubric: gb.rubric.title[lang], n: gb.students.length, files: gb.files });
 
-  return `<!DOCTYPE html>
-<html lang="${lang === 'zh' ? 'zh-CN' : 'en'}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="tcpscope ${esc(gb.tool.version)}">
-<title>${esc(title)}</title>
-<style>${CSS}</style>
-</head>
-<body>
-<header>
+  return `${pageHead(lang, title, gb.tool.version)}<header>
 <h1>${esc(title)}</h1>
 <p class="settings">--os ${esc(gb.settings.os)}, 2MSL ${esc(duration(gb.settings.timeWaitSeconds))} · tcpscope ${esc(gb.tool.version)}</p>
 <p>${esc(stats)}</p>

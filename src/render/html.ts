@@ -56,6 +56,21 @@ export function sharedScriptParts(): { language: string; esc: string; ladder: st
   };
 }
 
+/** A page's start, to its <body>: language, character set, viewport, generator, title, the style sheet. */
+export function pageHead(lang: Lang, title: string, version: string): string {
+  return `<!DOCTYPE html>
+<html lang="${lang === 'zh' ? 'zh-CN' : 'en'}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="tcpscope ${esc(version)}">
+<title>${esc(title)}</title>
+<style>${CSS}</style>
+</head>
+<body>
+`;
+}
+
 export function renderHtml(doc: AnalysisDocument, data: PageData): string {
   const lang: Lang = data.lang;
   const l = data.text;
@@ -74,17 +89,7 @@ export function renderHtml(doc: AnalysisDocument, data: PageData): string {
   const some = data.drawn < total
     ? `<p class="hint some">${esc(l.some.replace('{shown}', String(data.drawn)).replace('{total}', String(total)))}</p>\n` : '';
 
-  return `<!DOCTYPE html>
-<html lang="${lang === 'zh' ? 'zh-CN' : 'en'}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="tcpscope ${esc(doc.tool.version)}">
-<title>${esc(l.title)}</title>
-<style>${CSS}</style>
-</head>
-<body>
-<header id="top">
+  return `${pageHead(lang, l.title, doc.tool.version)}<header id="top">
 <h1>${esc(l.title)}</h1>
 <p class="settings">${esc(l.settings)}: --os ${esc(doc.settings.os)}, MSL ${esc(duration(doc.settings.msl))}, 2MSL ${esc(duration(doc.settings.timeWaitSeconds))} · tcpscope ${esc(doc.tool.version)}</p>
 <h2>${esc(l.captures)}</h2>
