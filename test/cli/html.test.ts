@@ -14,7 +14,7 @@
  * CI (CI set), where it fails: CI installs chromium.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -284,5 +284,8 @@ describe('analyze --format html in a headless browser', { skip: !haveChromium &&
     writeFileSync(join(shots, 'html-10k-timings.json'), JSON.stringify(line, null, 2) + '\n');
     assert.deepEqual(errors, []);
     await page.close();
+    // The 47 MB capture and the page go; the timings and screenshots stay.
+    rmSync(gen, { force: true });
+    rmSync(path, { force: true });
   });
 });

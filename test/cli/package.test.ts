@@ -10,10 +10,10 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { tcpscope } from '../helpers/cli.ts';
 import { capturesDir, repoRoot } from '../helpers/paths.ts';
 
@@ -26,6 +26,7 @@ function run(cmd: string, args: string[], cwd: string): string {
 }
 
 describe('the package, imported by its name', () => {
+  after(() => rmSync(dir, { recursive: true, force: true }));
   before(() => {
     run('npm', ['pack', '--pack-destination', dir, '--silent'], repoRoot);
     const tarball = readdirSync(dir).find((f) => /^tcpscope-.*\.tgz$/.test(f));
