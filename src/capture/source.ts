@@ -87,6 +87,8 @@ export interface ReadOptions {
   within?: Buffer | null;
   /** Decompression limits (default DEFAULT_INFLATE_LIMITS). */
   inflate?: InflateLimits;
+  /** Called with the reader once the format is known, before any frame (writers that copy frames out need its details). */
+  onReader?: (reader: CaptureReader) => void;
 }
 
 /** Pick the reader from the magic number: never from the file name. */
@@ -177,6 +179,7 @@ export async function readFrames(path: FilePath, onFrame: (f: Frame) => void, op
   if (opts.pause) o.pause = opts.pause;
   if (opts.pauseWanted) o.pauseWanted = opts.pauseWanted;
   if (opts.inflate) o.inflate = opts.inflate;
+  if (opts.onReader) o.onReader = opts.onReader;
   return readFramesFrom(chunks, typeof path === 'string' ? path : path.toString('utf8'), onFrame, o);
 }
 
@@ -237,6 +240,7 @@ async function readLayers(
     throw new CaptureError(head.first.length === 0 ? 'empty file: not a pcap or pcapng file' : `not a pcap or pcapng file (only ${head.first.length} bytes)`, 0, 0);
   }
   const reader = readerFor(head.first);
+  opts.onReader?.(reader);
   let compressedCut: string | null = null;
   let raw = 0;
   const pause = opts.pause;
