@@ -9,7 +9,7 @@
  */
 import type { Frame } from '../capture/frame.ts';
 import type { FilePath } from '../capture/files.ts';
-import { type ReadOptions, readFrames } from '../capture/source.ts';
+import { type ReadOptions, readFrames, readFramesFrom } from '../capture/source.ts';
 import { Decoder } from '../decode/decoder.ts';
 import { DecodeStatus, Segment } from '../decode/segment.ts';
 import { ipText } from '../report/format.ts';
@@ -43,6 +43,28 @@ interface Target {
 export async function segmentsOf(
   path: FilePath, conns: readonly ConnectionReport[], opts: Pick<ReadOptions, 'within' | 'inflate'> = {},
 ): Promise<Map<number, SegmentRecord[]>> {
+  const c = collector(conns, Infinity);
+  await readFrames(path, c.onFrame, { ...opts, signal: c.done });
+  return c.result;
+}
+
+/**
+ * The same from a stream of the capture's bytes (grade reads a submission
+ * again from the file it has open), keeping at most `maxPerConnection`
+ * segments of each connection (a diagram of a student's capture draws the
+ * first ones): a submission of one long transfer does not fill memory.
+ */
+export async function segmentsOfChunks(
+  chunks: AsyncIterable<Uint8Array>, name: string, conns: readonly ConnectionReport[],
+  opts: Pick<ReadOptions, 'inflate' | 'onProgress'> & { maxPerConnection: number },
+): Promise<Map<number, SegmentRecord[]>> {
+  const c = collector(conns, opts.maxPerConnection);
+  await readFramesFrom(chunks, name, c.onFrame, { ...(opts.inflate ? { inflate: opts.inflate } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+  return c.result;
+}
+
+/** `done` is aborted once the frames read are past the last one needed. */
+function collector(conns: readonly ConnectionReport[], maxPerConnection: number): { result: Map<number, SegmentRecord[]>; onFrame: (f: Frame) => void; done: AbortSignal } {
   const result = new Map<number, SegmentRecord[]>();
   // Targets by the sum of their ports: a cheap first test for every segment.
   const byPorts = new Map<number, Target[]>();
@@ -82,13 +104,14 @@ export async function segmentsOf(
       if (src === conn.client.ip && seg.srcPort === conn.client.port && dst === conn.server.ip && seg.dstPort === conn.server.port) fromClient = true;
       else if (src === conn.server.ip && seg.srcPort === conn.server.port && dst === conn.client.ip && seg.dstPort === conn.client.port) fromClient = false;
       else continue;
-      out.push({
-        frame: seg.frame, tsSec: seg.tsSec, tsNsec: seg.tsNsec, tsDigits: seg.tsDigits, fromClient,
-        seq: seg.seq, ack: seg.ack, flags: seg.flags, len: seg.payloadLen, window: seg.window,
-      });
+      if (out.length < maxPerConnection) {
+        out.push({
+          frame: seg.frame, tsSec: seg.tsSec, tsNsec: seg.tsNsec, tsDigits: seg.tsDigits, fromClient,
+          seq: seg.seq, ack: seg.ack, flags: seg.flags, len: seg.payloadLen, window: seg.window,
+        });
+      }
       break;
     }
   };
-  await readFrames(path, onFrame, { ...opts, signal: done.signal });
-  return result;
+  return { result, onFrame, done: done.signal };
 }

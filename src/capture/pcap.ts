@@ -30,6 +30,12 @@ export class PcapReader extends PushReader implements CaptureReader {
   private linkType = 1;
   private lastSec = 0;
   private haveLastSec = false;
+  private header: Uint8Array | null = null;
+
+  /** The file header as read (24 bytes: magic, version, snaplen, link type and FCS bits), once read. */
+  get fileHeader(): Uint8Array | null {
+    return this.header;
+  }
 
   /** Byte order and precision, known once the file header is read. */
   get description(): { byteOrder: 'little-endian' | 'big-endian'; tsPrecision: 'us' | 'ns'; snaplen: number } {
@@ -65,6 +71,7 @@ export class PcapReader extends PushReader implements CaptureReader {
     // Records up to 64 KiB pass even under a smaller snaplen (some writers
     // set it wrong); past that, the snaplen (at most Wireshark's 256 KiB) rules.
     this.maxRecord = Math.min(MAX_RECORD, Math.max(65535, this.snaplen));
+    this.header = b.slice(s, s + FILE_HEADER);
     p.start += FILE_HEADER;
     this.headerRead = true;
     return true;

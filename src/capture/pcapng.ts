@@ -44,6 +44,17 @@ export class PcapngReader extends PushReader implements CaptureReader {
   private interfaces: Interface[] = [];
   private interfaceCount = 0;
   sections = 0;
+  /**
+   * For writers that copy frames out (tcpscope extract): the last frame's
+   * timestamp as its block had it (units of its interface's if_tsresol) and
+   * its interface's index in its section.
+   */
+  tsHigh = 0;
+  tsLow = 0;
+  sectionInterface = 0;
+  /** Told of each section header (its byte order) and each interface description (a copy of the block), in order. */
+  onSection: ((littleEndian: boolean) => void) | null = null;
+  onInterface: ((block: Uint8Array) => void) | null = null;
 
   /** Length of a well-formed block starting at i, or -1 (needs its 8 first bytes). */
   private blockLength(b: Uint8Array, i: number, type: number): number {
@@ -136,9 +147,11 @@ export class PcapngReader extends PushReader implements CaptureReader {
         this.inSection = true;
         this.sections++;
         this.interfaces = [];
+        this.onSection?.(this.littleEndian);
         return undefined;
       case BT_IDB:
         this.interfaceDescription(b, s, len, fileOffset);
+        this.onInterface?.(b.slice(s, s + len));
         return undefined;
       case BT_EPB: {
         if (len < 32) return this.badPacket(fileOffset, len, 'enhanced packet block too short');
@@ -181,6 +194,9 @@ export class PcapngReader extends PushReader implements CaptureReader {
     }
     const f = this.frame;
     f.number = ++this.frameNumber;
+    this.tsHigh = tsHigh;
+    this.tsLow = tsLow;
+    this.sectionInterface = ifId;
     splitTimestamp(tsHigh, tsLow, iface, f);
     f.tsDigits = iface.tsDigits;
     f.capLen = capLen;

@@ -27,6 +27,11 @@ export abstract class PushReader {
     return this.pending.offset;
   }
 
+  /** The byte order of the file (pcap) or of the current section (pcapng). */
+  get isLittleEndian(): boolean {
+    return this.littleEndian;
+  }
+
   append(chunk: Uint8Array): void {
     this.pending.append(chunk);
   }

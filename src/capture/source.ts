@@ -102,6 +102,8 @@ export interface ReadOptions {
    * the record".
    */
   cutShortBy?: string;
+  /** Called with the reader once the format is known, before any frame (writers that copy frames out need its details). */
+  onReader?: (reader: CaptureReader) => void;
 }
 
 /** Pick the reader from the magic number: never from the file name. */
@@ -252,6 +254,7 @@ export async function readFrames(path: FilePath, onFrame: (f: Frame) => void, op
   if (opts.inflate) o.inflate = opts.inflate;
   if (opts.signal !== undefined) o.signal = opts.signal;
   if (opts.cutShortBy !== undefined) o.cutShortBy = opts.cutShortBy;
+  if (opts.onReader) o.onReader = opts.onReader;
   return readFramesFrom(chunks, typeof path === 'string' ? path : path.toString('utf8'), onFrame, o);
 }
 
@@ -336,6 +339,7 @@ async function readLayers(
     throw new CaptureError(head.first.length === 0 ? 'empty file: not a pcap or pcapng file' : `not a pcap or pcapng file (only ${head.first.length} bytes)`, 0, 0);
   }
   const reader = readerFor(head.first);
+  opts.onReader?.(reader);
   let compressedCut: string | null = null;
   let raw = 0;
   const pause = opts.pause;

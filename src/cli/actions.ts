@@ -67,9 +67,6 @@ export interface AnalyzeOptions extends CommonOptions {
   format: string;
 }
 
-/** Most ladder diagrams in one HTML report (each needs its connection's segments read again and kept). */
-const MAX_DIAGRAMS = 1000;
-
 export async function analyzeAction(args: string[], o: AnalyzeOptions): Promise<void> {
   const interrupt = new Interrupt();
   try {
@@ -136,6 +133,14 @@ async function analyzeUntilInterrupted(args: string[], o: AnalyzeOptions, interr
     return;
   }
 
+  if (format === 'zeek') {
+    const run = await (await import('./zeek-action.ts')).writeZeekLog(files, c, out);
+    await out.close();
+    if (c.output !== null && !c.quiet) process.stderr.write(t(c.lang, 'cli.wrote', { file: termText(c.output) }) + '\n');
+    setExitCode(run.failed, run.failOnMatched);
+    return;
+  }
+
   if ((format === 'table' || format === 'markdown' || format === 'csv') && !parallel(files, c)) {
     await rowsAction(files, c, format, out, interrupt);
     return;
@@ -185,34 +190,9 @@ async function documentAction(files: readonly Input[], c: Common, format: Format
     case 'markdown':
       out.write((await import('../render/markdown.ts')).renderMarkdown(doc, { lang: c.lang }));
       break;
-    case 'html': {
-      const [{ segmentsOf }, { buildLadder }, { renderHtml }] = await Promise.all([
-        import('../analyze/segments.ts'), import('../render/ladder.ts'), import('../render/html.ts'),
-      ]);
-      // Every connection has its row; ladder diagrams (which need every
-      // segment of their connection read again) for the first MAX_DIAGRAMS.
-      const ladders = [];
-      let left = MAX_DIAGRAMS;
-      for (const [k, cap] of doc.captures.entries()) {
-        const drawn = cap.connections.slice(0, Math.max(0, left));
-        left -= drawn.length;
-        if (drawn.length === 0 || run.inputs === null) continue;
-        // The capture is read again: from where it was read (stdin's copy, a path in a folder);
-        // a pipe among several captures cannot be: its rows only.
-        const input = run.inputs[k];
-        if (!readableTwice(input.path)) continue;
-        const segs = await segmentsOf(input.path, drawn, { within: input.within ?? null, inflate: c.inflate });
-        for (const conn of drawn) {
-          ladders.push({ file: cap.file, ladder: buildLadder(conn, segs.get(conn.stream) ?? [], { lang: c.lang, data: true }) });
-        }
-      }
-      const total = doc.captures.reduce((n, cap) => n + cap.connections.length, 0);
-      if (ladders.length < total && !c.quiet) {
-        process.stderr.write(`note: ladder diagrams of the first ${ladders.length} of ${total} connections; choose others with --stream or --filter\n`);
-      }
-      out.write(renderHtml(doc, ladders, { lang: c.lang }));
+    case 'html':
+      await (await import('./html-action.ts')).writeHtmlReport(doc, run.inputs, c, out);
       break;
-    }
   }
   await out.close();
   if (c.output !== null && !c.quiet) process.stderr.write(t(c.lang, 'cli.wrote', { file: termText(c.output) }) + '\n');

@@ -10,10 +10,11 @@ import { availableParallelism } from 'node:os';
 import { type Command, Option } from 'commander';
 import { type CommonOptions, DEFAULT_MAX_CONNECTIONS } from './run.ts';
 import type { AnalyzeOptions, TimelineOptions } from './actions.ts';
+import { registerExtractCommand } from './extract.ts';
 import { registerGradeCommand } from './grade.ts';
 import { registerLiveCommands } from './live.ts';
 
-export const FORMATS = ['table', 'json', 'ndjson', 'csv', 'markdown', 'html'] as const;
+export const FORMATS = ['table', 'json', 'ndjson', 'csv', 'markdown', 'html', 'zeek'] as const;
 export type Format = (typeof FORMATS)[number];
 
 const FILTER_HELP = `
@@ -70,6 +71,7 @@ Examples:
   tcpscope analyze --format ndjson big.pcap.gz | jq -c 'select(.close.activeCloser == "server")'
   tcpscope analyze --format csv --output conns.csv capture.pcap
   tcpscope analyze --format html --output report.html capture.pcap
+  tcpscope analyze --format zeek capture.pcap | zeek-cut id.orig_h id.resp_h conn_state history
   tcpscope analyze --filter 'port 80 and closed-by server' capture.pcap
   tcpscope analyze --lang zh capture.pcap
   tcpdump -i eth0 -w - | tcpscope analyze --format ndjson -
@@ -102,6 +104,7 @@ Examples:
 ${FILTER_HELP}`)
     .action(async (file: string, o: CommonOptions) => (await actions()).keyAction(file, o));
 
+  registerExtractCommand(program);
   registerGradeCommand(program);
   registerLiveCommands(program);
 }

@@ -110,7 +110,7 @@ export async function gradeAction(inputs: string[], o: GradeOptions): Promise<vo
   let gb;
   try {
     gb = await gradeBatch(inputs, rubric, {
-      per: o.per, idPattern, answers, version: version(), limits,
+      per: o.per, idPattern, answers, version: version(), limits, ladders: format === 'html',
       ...(jobs !== undefined ? { jobs } : {}),
       ...(progress ? { onProgress: (d: number, t: number) => process.stderr.write(`\r${d}/${t}`) } : {}),
     });

@@ -16,7 +16,7 @@ export function registerGradeCommand(program: Command): void {
     .requiredOption('-r, --rubric <name|file>', `built-in rubric (${Object.keys(BUILTIN_RUBRICS).join(', ')}) or a rubric file (.json, .yaml)`)
     .addOption(new Option('--per <unit>', 'one student per capture file, or per sub-folder of each folder given').choices(['file', 'folder']).default('file'))
     .option('--id-pattern <regex>', "student id from the file (or folder) name: the first group of REGEX, e.g. '^(\\d{8})' (default: the name without extensions)")
-    .addOption(new Option('-f, --format <format>', 'gradebook format').choices([...GRADEBOOK_FORMATS]).default('table'))
+    .addOption(new Option('-f, --format <format>', 'gradebook format: table, csv, json, markdown, html (one page: each student\'s marks, feedback and ladder diagram), moodle or canvas (their CSV grade imports; README "Gradebook exports")').choices([...GRADEBOOK_FORMATS]).default('table'))
     .option('--feedback <dir>', 'write one feedback file per student into DIR')
     .addOption(new Option('--lang <lang>', 'language of the table, markdown and feedback (default: from LANG)').choices(['en', 'zh']))
     .option('--answers <csv>', "check each student's answers (x, y, u, v, w, active closer, states after each wave, TIME_WAIT...) against their capture")
@@ -39,6 +39,9 @@ Examples:
   tcpscope grade submissions/ --per folder --rubric my-rubric.yaml --feedback out/ --lang zh
   tcpscope grade submissions/ --rubric timewait-lab --answers answers.csv --id-pattern '^(s\\d+)'
   tcpscope grade alice.pcapng bob.pcap --rubric lifecycle-lab --format markdown
+  tcpscope grade submissions/ --rubric lifecycle-lab -f html -o class.html
+  tcpscope grade submissions/ --rubric lifecycle-lab -f moodle -o moodle.csv   (Grades > Import > CSV file)
+  tcpscope grade submissions/ --rubric lifecycle-lab -f canvas -o canvas.csv   (Grades > Import)
 
 Rubric format: see README, "Grading a class". Answers CSV columns: student, stream,
 active_closer, passive_closer, x, y, u, v, w, handshake, close, wave1_active ...

@@ -39,6 +39,8 @@ export interface StudentRow {
   copies: { students: string[]; kind: CopyKind }[];
   /** The answer key of the graded connection (for the instructor). */
   key: FileResult['key'];
+  /** The graded connection and its segments, with BatchOptions.ladders (the HTML gradebook); absent otherwise. */
+  graded?: FileResult['graded'];
   /**
    * Another submission has the same student id (two files or folders whose
    * names give one id): both are graded and kept, and marked so.
@@ -77,6 +79,8 @@ export interface BatchOptions {
   onProgress?: (done: number, total: number) => void;
   /** Limits of each submitted file (default DEFAULT_FILE_LIMITS). */
   limits?: FileLimits;
+  /** Keep each student's graded connection and its segments (StudentRow.graded), for the HTML gradebook's diagrams. */
+  ladders?: boolean;
 }
 
 export function rubricSettings(r: Rubric): Settings {
@@ -91,7 +95,7 @@ export async function gradeBatch(inputs: readonly string[], rubric: Rubric, opts
   subs.forEach((s, si) => {
     const stream = opts.answers?.get(s.student)?.stream ?? null;
     for (const f of s.files) {
-      tasks.push({ index: tasks.length, path: f.path, within: f.within, refused: f.refused, display: f.display, answerStream: stream });
+      tasks.push({ index: tasks.length, path: f.path, within: f.within, refused: f.refused, display: f.display, answerStream: stream, ladder: opts.ladders ?? false });
       owner.push(si);
     }
   });
@@ -139,6 +143,7 @@ export async function gradeBatch(inputs: readonly string[], rubric: Rubric, opts
       format: best.format, frames: best.frames, connections: best.connections, stream: best.stream, criteria: best.criteria,
       answers: answerRow ? checkAnswers(answerRow, best.key, settings) : null,
       copies: copies.get(si) ?? [], key: best.key, duplicateId: duplicated.has(s.student),
+      ...(opts.ladders ? { graded: best.graded ?? null } : {}),
     };
   });
   const known = new Set(subs.map((s) => s.student));

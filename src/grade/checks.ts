@@ -4,7 +4,7 @@
  * went: the feedback quotes them for a lost point, `not` just flips the
  * verdict. Nothing here is canned text: every fact is read from the report.
  */
-import { parseFilter, type Predicate } from '../cli/filter.ts';
+import { compileFilter, type Predicate } from '../report/filter.ts';
 import { endpointText } from '../render/text.ts';
 import type { ConnectionReport, Side, StateName, TransitionReport } from '../report/types.ts';
 import { hostMatcher, parseTime, parseTimeEnd } from './rubric.ts';
@@ -206,7 +206,7 @@ const hostCache = new Map<string, (ip: string) => boolean>();
 export function compiledFilter(expr: string): Predicate {
   let p = filters.get(expr);
   if (!p) {
-    p = parseFilter(expr, 'filter');
+    p = compileFilter(expr);
     filters.set(expr, p);
   }
   return p;

@@ -15,13 +15,14 @@
 import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { analyzeChunks } from '../analyze/analyze.ts';
+import { segmentsOfChunks } from '../analyze/segments.ts';
 import { filePath } from '../capture/files.ts';
 import { CaptureError } from '../capture/frame.ts';
 import { openCapture } from '../capture/open.ts';
 import { DEFAULT_MAX_INFLATE_RATIO, handleChunks, type InflateLimits, sizeText } from '../capture/source.ts';
 import type { CaptureReport, Settings, WarningReport } from '../report/types.ts';
 import { answerKey, gradeCapture } from './evaluate.ts';
-import type { FileResult, Fingerprint, Rubric } from './types.ts';
+import type { FileResult, Fingerprint, GradedConnection, Rubric } from './types.ts';
 
 export interface FileTask {
   /** Index in the batch (results are put back in this order). */
@@ -36,7 +37,12 @@ export interface FileTask {
   display: string;
   /** Stream the student's answers are about, if the answers file says (else the graded connection). */
   answerStream: number | null;
+  /** Read the graded connection's segments too (FileResult.graded), for its ladder diagram. */
+  ladder?: boolean;
 }
+
+/** Segments of a graded connection kept for its diagram: a lab's connection has tens. */
+export const LADDER_SEGMENTS = 2000;
 
 /** What one submitted file may take before it is stopped and graded unreadable. */
 export interface FileLimits {
@@ -106,6 +112,28 @@ async function hashRest(fh: FileHandle, from: number, hash: ReturnType<typeof cr
   }
 }
 
+/**
+ * The graded connection's report and segments, read again from the same
+ * open file, under the same limits; null when there is none or the second
+ * reading fails (the grade stands without its diagram).
+ */
+async function gradedConnection(fh: FileHandle, task: FileTask, cap: CaptureReport, stream: number | null, limits: FileLimits, deadline: number): Promise<GradedConnection | null> {
+  const report = stream === null ? undefined : cap.connections.find((c) => c.stream === stream);
+  if (report === undefined) return null;
+  try {
+    const segs = await segmentsOfChunks(handleChunks(fh, { size: 0 }), task.display, [report], {
+      inflate: limits.inflate, maxPerConnection: LADDER_SEGMENTS,
+      onProgress: () => {
+        if (performance.now() > deadline) throw new LimitError(`reading took more than ${limits.maxSeconds} s (--max-seconds); stopped`);
+      },
+    });
+    return { report, segments: segs.get(report.stream) ?? [] };
+  } catch (e) {
+    if (e instanceof CaptureError || e instanceof LimitError) return null;
+    throw e;
+  }
+}
+
 export async function gradeFile(task: FileTask, rubric: Rubric, settings: Settings, limits: FileLimits = DEFAULT_FILE_LIMITS): Promise<FileResult> {
   const max = Math.round(rubric.criteria.reduce((s, c) => s + c.points, 0) * 1000) / 1000;
   if (task.refused !== null) return empty(task, 'unreadable', task.refused, max);
@@ -164,10 +192,12 @@ export async function gradeFile(task: FileTask, rubric: Rubric, settings: Settin
     const g = gradeCapture(rubric, cap);
     const keyStream = task.answerStream ?? g.stream;
     const keyConn = keyStream === null ? undefined : cap.connections.find((c) => c.stream === keyStream);
-    return {
+    const result: FileResult = {
       ...base, status: 'graded', reason: null, score: g.score, max: g.max, stream: g.stream, criteria: g.criteria,
       key: keyConn ? answerKey(keyConn, settings) : null,
     };
+    if (task.ladder) result.graded = await gradedConnection(fh, task, cap, g.stream, limits, deadline);
+    return result;
   } finally {
     await fh.close();
   }

@@ -1,7 +1,9 @@
 /**
- * The gradebook in four formats: `csv` (raw values, one line per student,
+ * The gradebook in its formats: `csv` (raw values, one line per student,
  * for spreadsheets; the same in every language), `json` (the Gradebook
- * document), `table` (cli-table3, for the terminal) and `markdown`.
+ * document), `table` (cli-table3, for the terminal), `markdown`, and the
+ * learning platforms' imports `moodle` and `canvas` (lms.ts), and `html`
+ * (gradebook-html.ts: marks, feedback and ladder of each student).
  * Student ids, file names and reasons come from the submissions: each
  * format escapes them with its module of src/render/escape (JSON keeps the
  * raw values, which JSON.stringify escapes).
@@ -16,6 +18,8 @@ import { collator } from '../capture/files.ts';
 import { ANSWER_FIELDS, type AnswerField } from './answers.ts';
 import type { Gradebook, StudentRow } from './batch.ts';
 import { gt } from './i18n.ts';
+import { renderCanvasCsv, renderMoodleCsv } from './lms.ts';
+import { renderGradebookHtml } from './gradebook-html.ts';
 
 import { GRADEBOOK_FORMATS, type GradebookFormat } from './types.ts';
 
@@ -206,5 +210,8 @@ export function renderGradebook(gb: Gradebook, format: GradebookFormat, opts: { 
     case 'json': return renderGradebookJson(gb);
     case 'markdown': return renderGradebookMarkdown(gb, opts);
     case 'table': return renderGradebookTable(gb, opts);
+    case 'moodle': return renderMoodleCsv(gb, opts.lang);
+    case 'canvas': return renderCanvasCsv(gb);
+    case 'html': return renderGradebookHtml(gb, opts.lang);
   }
 }

@@ -10,7 +10,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { BlockList, isIP } from 'node:net';
-import { parseFilter } from '../cli/filter.ts';
+import { compileFilter } from '../report/filter.ts';
 import { isOsPreset, OS_PRESETS } from '../report/settings.ts';
 import { CLOSE_KINDS, HANDSHAKE_KINDS, RESET_CAUSES, type StateName } from '../report/types.ts';
 import { STATE_NAMES } from '../tcp/state.ts';
@@ -228,10 +228,10 @@ class Validator {
     const s = this.string(path, v);
     if (s === null) return null;
     try {
-      parseFilter(s, 'filter');
+      compileFilter(s);
       return s;
     } catch (e) {
-      this.fail(path, (e as Error).message.replace(/^filter: /, 'bad filter expression: '));
+      this.fail(path, `bad filter expression: ${(e as Error).message}`);
       return null;
     }
   }

@@ -7,8 +7,9 @@
  * check applies to. `parseRubric` (rubric.ts) validates a document into a
  * `Rubric`, naming each mistake with its path.
  */
+import type { SegmentRecord } from '../analyze/segments.ts';
 import type {
-  CloseKind, HandshakeKind, OsPreset, ResetCause, StateName, TimeWaitVerdict,
+  CloseKind, ConnectionReport, HandshakeKind, OsPreset, ResetCause, StateName, TimeWaitVerdict,
 } from '../report/types.ts';
 
 /** Text shown to students: one string per language. */
@@ -174,8 +175,16 @@ export interface FileResult {
   criteria: CriterionResult[];
   key: AnswerKey | null;
   fingerprint: Fingerprint | null;
+  /** The graded connection and its first segments, when asked for (the HTML gradebook draws its ladder); absent otherwise. */
+  graded?: GradedConnection | null;
+}
+
+/** A student's graded connection: its report and its segments (the first LADDER_SEGMENTS), for its ladder diagram. */
+export interface GradedConnection {
+  report: ConnectionReport;
+  segments: SegmentRecord[];
 }
 
 /** Formats of the gradebook (gradebook.ts renders them). */
-export const GRADEBOOK_FORMATS = ['table', 'csv', 'json', 'markdown'] as const;
+export const GRADEBOOK_FORMATS = ['table', 'csv', 'json', 'markdown', 'moodle', 'canvas', 'html'] as const;
 export type GradebookFormat = (typeof GRADEBOOK_FORMATS)[number];

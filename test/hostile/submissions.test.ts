@@ -387,9 +387,13 @@ describe('analyze: the same folder', () => {
 
     const html = await run('html');
     assertClean('analyze HTML', html.stdoutBytes);
-    for (const x of HOSTILE) assert.ok(html.stdout.includes(`<td>${shown(x, 'html')}</td>`), `HTML cell of ${x.html}`);
-    // Only tcpscope's own script element and tags; no markup from a name.
-    assert.equal(html.stdout.split('<script>').length, 2);
+    // Each name in the list of captures, markup escaped; in the page's data (from which the
+    // table is built, markup-escaped again there) as the terminal shows it.
+    for (const x of HOSTILE) assert.ok(html.stdout.includes(`<li>${shown(x, 'html')}: pcap, `), `HTML capture line of ${x.html}`);
+    const data = JSON.parse(/<script type="application\/json" id="tcpscope-data">(.*?)<\/script>/s.exec(html.stdout)?.[1] ?? 'null') as { files: string[] };
+    for (const x of HOSTILE) assert.ok(data.files.includes(shown(x, 'term')), `HTML data of ${x.term}`);
+    // Only tcpscope's own script elements (its data and its code) and tags; no markup from a name.
+    assert.equal(html.stdout.split('<script').length, 3);
     assert.ok(!html.stdout.includes('<b>'));
 
     const json = await run('json');

@@ -16,6 +16,8 @@ import { mdCell, mdText } from '../../src/render/escape/markdown.ts';
 import { termLines, termText } from '../../src/render/escape/terminal.ts';
 import { renderCsv } from '../../src/render/csv.ts';
 import { renderHtml } from '../../src/render/html.ts';
+import { PageDataBuilder } from '../../src/render/html/data.ts';
+import { scriptJson } from '../../src/render/escape/script.ts';
 import { warningLine } from '../../src/render/i18n.ts';
 import { renderKey } from '../../src/render/key.ts';
 import { buildLadder } from '../../src/render/ladder.ts';
@@ -96,6 +98,15 @@ describe('escape: Markdown', () => {
   });
 });
 
+describe('escape: JSON in a script element', () => {
+  it('writes <, >, & and the line separators as \\u escapes that JSON.parse reads back', () => {
+    const v = { name: '</script><!--<script>&\u2028\u2029' };
+    const text = scriptJson(v);
+    assert.doesNotMatch(text, /[<>&\u2028\u2029]/);
+    assert.deepEqual(JSON.parse(text), v);
+  });
+});
+
 describe('escape: HTML', () => {
   it('escapes markup, quotes and apostrophes; names also show controls escaped', () => {
     assert.equal(html(`<a href="x" title='y'>&</a>`), '&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;');
@@ -142,12 +153,21 @@ describe('renderers: a hostile file name', () => {
     assert.ok(!md.includes('<script>'));
   });
 
-  it('HTML: no markup from the name, no </script> breakout; the only script element is its own', async () => {
+  it('HTML: no markup from the name, no </script> breakout from the embedded data; the only scripts are its own', async () => {
     const d = await doc();
-    const page = renderHtml(d, [], { lang: 'en' });
-    assert.equal(page.split('<script>').length, 2);
-    assert.equal(page.split('</script>').length, 2);
-    assert.ok(page.includes('<td>caps/ev\\x1b]0;pwned\\x07il\\u202e&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;|`x`\\n=1+2.pcap</td>'));
+    const builder = new PageDataBuilder('en', d.settings.timeWaitSeconds);
+    const f = builder.addCapture(d.captures[0]);
+    for (const c of d.captures[0].connections) builder.addConnection(f, c, null, 100);
+    const page = renderHtml(d, builder.build());
+    // The data element and the code element, nothing else: the name ended neither.
+    assert.equal(page.split('<script').length, 3);
+    assert.equal(page.split('</script>').length, 3);
+    const data = /<script type="application\/json" id="tcpscope-data">(.*?)<\/script>/s.exec(page)?.[1] ?? '';
+    assert.doesNotMatch(data, /[<>&]/);
+    // The name, read back from the data as the page reads it, is the terminal-escaped name.
+    assert.deepEqual((JSON.parse(data) as { files: string[] }).files, ['caps/ev\\x1b]0;pwned\\x07il\\u202e</script><script>alert(1)</script>|`x`\\n=1+2.pcap']);
+    assert.ok(page.includes('<li>caps/ev\\x1b]0;pwned\\x07il\\u202e&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;|`x`\\n=1+2.pcap: pcap,'));
     assert.doesNotMatch(page, RAW);
   });
 });
+

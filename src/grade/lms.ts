@@ -1,0 +1,79 @@
+/**
+ * The gradebook as the CSV files learning platforms import
+ * (`grade -f moodle`, `grade -f canvas`). Cells are escaped by
+ * render/escape/csv.ts (quotes doubled, formulas neutralised with a
+ * leading `'`, controls shown escaped); lines end in CRLF, UTF-8 without a
+ * byte-order mark, comma-separated (both platforms' default).
+ *
+ * Moodle (Grades > Import > CSV file; grade/import/csv): one row per
+ * student, the first row names the columns. On the import page choose
+ * "Map from: ID number" and the Moodle user field the ids are (Map to:
+ * idnumber, username or email), then map "<rubric>" to the grade item (or
+ * "new grade item", which takes the column's name) and "Feedback" to
+ * "Feedback for <that item>".
+ *
+ *   ID number   the student id (from the file or folder name, --id-pattern)
+ *   <rubric>    the score (points, at most the rubric's total: set the item's maximum grade to it)
+ *   Feedback    one line: the score, and each criterion failed with its points and description
+ *
+ * Canvas (Grades > Import; Canvas's GradebookImporter): the first row's
+ * columns are Student, ID, SIS User ID, SIS Login ID, Section, then one per
+ * assignment; a second row "Points Possible" gives each assignment's
+ * points. Canvas finds each student by ID (its own user id, left empty
+ * here), else SIS User ID, else SIS Login ID, else the name, and an
+ * assignment by "Title (id)" or its title, else creates it.
+ *
+ *   Student       the student id (Canvas shows it until the row is matched)
+ *   ID            empty: tcpscope does not know Canvas's user ids
+ *   SIS User ID   the student id
+ *   SIS Login ID  the student id
+ *   Section       empty
+ *   <rubric>      the score; "Points Possible": the rubric's total
+ *
+ * Canvas's CSV import takes scores only, not comments: use --feedback
+ * files for the explanations.
+ */
+import { csvCell, type CsvValue } from '../render/escape/csv.ts';
+import type { Lang } from '../render/i18n.ts';
+import type { Gradebook, StudentRow } from './batch.ts';
+import { gt } from './i18n.ts';
+
+function num(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}
+
+function lines(rows: CsvValue[][]): string {
+  return rows.map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
+}
+
+/** The grade item's (assignment's) name: the rubric's English title. */
+function itemName(gb: Gradebook): string {
+  return gb.rubric.title.en;
+}
+
+/** The feedback in one line: the score, then what was lost and why (or why nothing was graded). */
+export function feedbackLine(gb: Gradebook, s: StudentRow, lang: Lang): string {
+  const parts = [gt(lang, 'fb.score', { score: num(s.score), max: num(s.max) })];
+  if (s.status !== 'graded') {
+    parts.push(s.status === 'missing' ? gt(lang, 'fb.missingReason') : gt(lang, s.status === 'damaged' ? 'fb.damagedReason' : 'fb.unreadableReason', { reason: s.reason ?? '' }));
+  } else {
+    const desc = new Map(gb.rubric.criteria.map((c) => [c.id, c.description[lang]]));
+    for (const c of s.criteria) if (!c.pass) parts.push(gt(lang, 'fb.failed', { desc: desc.get(c.id) ?? c.id, points: num(c.points) }));
+  }
+  return parts.join(lang === 'zh' ? '；' : '; ');
+}
+
+export function renderMoodleCsv(gb: Gradebook, lang: Lang): string {
+  return lines([
+    ['ID number', itemName(gb), 'Feedback'],
+    ...gb.students.map((s) => [s.student, num(s.score), feedbackLine(gb, s, lang)]),
+  ]);
+}
+
+export function renderCanvasCsv(gb: Gradebook): string {
+  return lines([
+    ['Student', 'ID', 'SIS User ID', 'SIS Login ID', 'Section', itemName(gb)],
+    ['Points Possible', null, null, null, null, num(gb.rubric.max)],
+    ...gb.students.map((s) => [s.student, null, s.student, s.student, null, num(s.score)]),
+  ]);
+}
