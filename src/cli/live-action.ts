@@ -16,7 +16,7 @@ import { type LineOptions, clock, eventLine, kernelLines } from '../live/format.
 import { type KernelTimeWaitRecord, TimeWaitWatcher, kernelTablesAvailable } from '../live/kernel.ts';
 import { DEFAULT_BUFFER_BYTES, DEFAULT_SNAP_LENGTH, LiveSession, WHOLE_PACKETS } from '../live/session.ts';
 import { LineBatch } from './line-batch.ts';
-import { colorWanted } from './run.ts';
+import { DEFAULT_MAX_CONNECTIONS, colorWanted } from './run.ts';
 import { UsageError, version } from './util.ts';
 import { LIVE_FORMATS } from './live.ts';
 
@@ -110,6 +110,8 @@ export async function liveAction(o: LiveCliOptions): Promise<void> {
     settings, kernel: o.kernel, bufferBytes, snapLength,
     // The json document is the summary's: no line per event to build.
     connectionEvents: format !== 'json',
+    // As analyze's default: beyond it the connection idle the longest is reported early, with a warning.
+    maxConnections: DEFAULT_MAX_CONNECTIONS,
   }, onEvent);
 
   // Ctrl-C, `kill` and a closed terminal all end the capture the same way:

@@ -60,6 +60,11 @@ export interface LiveOptions {
   connectionEvents?: boolean;
   /** A source already open, instead of the backend's (tests; replays of a capture). */
   source?: LiveSource;
+  /**
+   * Most connections held at once (Tracker's maxConnections; default none):
+   * a flood of SYNs on the interface must not grow the table without end.
+   */
+  maxConnections?: number;
 }
 
 export const DEFAULT_BUFFER_BYTES = 256 * 1024 * 1024;
@@ -134,6 +139,7 @@ export class LiveSession {
     this.pipeline = new Pipeline(o.settings, undefined, {
       observer: this.observer(),
       onDone: (c, r) => this.onDone(c, r),
+      ...(o.maxConnections === undefined ? {} : { maxConnections: o.maxConnections }),
     });
   }
 
