@@ -15,10 +15,9 @@ import { JsonSpool } from './json-spool.ts';
 import { ReportThread } from './report-thread.ts';
 import { type FilePath, expandFolders, NoCapturesError } from '../capture/files.ts';
 import { skippedLine } from './skipped.ts';
-import {
-  type Common, type CommonOptions, type Input, type Output, analyzeAll, analyzeParallel, parallel, openOutput, readableTwice, reportThreadWanted, resolveCommon, selector, withReadableTwice,
-} from './run.ts';
-import { FORMATS, type Format } from './commands.ts';
+import { type Input, type Output, analyzeAll, analyzeParallel, parallel, openOutput, readableTwice, reportThreadWanted, withReadableTwice } from './run.ts';
+import { type Common, type CommonOptions, resolveCommon, selector } from './common.ts';
+import { type AnalyzeOptions, FORMATS, type Format, type TimelineOptions } from './options.ts';
 import type { InflateLimits } from '../capture/source.ts';
 import { UsageError, version } from './util.ts';
 
@@ -61,10 +60,6 @@ function streamsOf(c: Common, conns: readonly ConnectionReport[]): StreamsSeen {
   const s = streamsSeen();
   for (const r of conns) seeStream(c, s, r.stream);
   return s;
-}
-
-export interface AnalyzeOptions extends CommonOptions {
-  format: string;
 }
 
 export async function analyzeAction(args: string[], o: AnalyzeOptions): Promise<void> {
@@ -282,10 +277,6 @@ async function jsonAction(files: readonly Input[], c: Common, out: Output, inter
   } finally {
     spool.close();
   }
-}
-
-export interface TimelineOptions extends CommonOptions {
-  data?: boolean;
 }
 
 /** The connections of one capture that a timeline or key shows. */

@@ -8,14 +8,12 @@
  */
 import { availableParallelism } from 'node:os';
 import { type Command, Option } from 'commander';
-import { type CommonOptions, DEFAULT_MAX_CONNECTIONS } from './run.ts';
-import type { AnalyzeOptions, TimelineOptions } from './actions.ts';
+import { type CommonOptions, DEFAULT_MAX_CONNECTIONS } from './common.ts';
+import { type AnalyzeOptions, FORMATS, type TimelineOptions } from './options.ts';
 import { registerExtractCommand } from './extract.ts';
 import { registerGradeCommand } from './grade.ts';
 import { registerLiveCommands } from './live.ts';
 
-export const FORMATS = ['table', 'json', 'ndjson', 'csv', 'markdown', 'html', 'zeek'] as const;
-export type Format = (typeof FORMATS)[number];
 
 const FILTER_HELP = `
 Filter expressions (--filter, --fail-on), combined with and, or, not, ( ):

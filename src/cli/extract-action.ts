@@ -7,7 +7,8 @@
 import { termText } from '../render/escape/terminal.ts';
 import { t } from '../render/i18n.ts';
 import { type Chosen, ExtractError, type ExtractFormat, extractFrames } from '../extract/extract.ts';
-import { analyzeAll, type CommonOptions, openOutput, resolveCommon, selector, withReadableTwice } from './run.ts';
+import { analyzeAll, openOutput, withReadableTwice } from './run.ts';
+import { type CommonOptions, resolveCommon, selector } from './common.ts';
 import { UsageError } from './util.ts';
 
 export interface ExtractCommandOptions extends Omit<CommonOptions, 'color'> {

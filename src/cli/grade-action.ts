@@ -15,7 +15,8 @@ import { isLang, langFromEnv } from '../render/i18n.ts';
 import { isOsPreset, OS_PRESETS } from '../report/settings.ts';
 import { skippedLine } from './skipped.ts';
 import { writeFileIn, writeReason } from './output-file.ts';
-import { colorWanted, openOutput } from './run.ts';
+import { openOutput } from './run.ts';
+import { colorWanted } from './common.ts';
 import { parseRatio, parseSeconds, parseSize, UsageError, version } from './util.ts';
 
 export interface GradeOptions {

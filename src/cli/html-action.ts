@@ -6,7 +6,8 @@
  * group's segments at a time (as `timeline` does).
  */
 import type { AnalysisDocument } from '../report/types.ts';
-import { type Common, type Input, type Output, readableTwice } from './run.ts';
+import { type Input, type Output, readableTwice } from './run.ts';
+import { type Common } from './common.ts';
 
 /**
  * Most connections with a diagram in one report. A diagram's data is a few

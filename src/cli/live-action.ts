@@ -16,9 +16,9 @@ import { type LineOptions, clock, eventLine, kernelLines } from '../live/format.
 import { type KernelTimeWaitRecord, TimeWaitWatcher, kernelTablesAvailable } from '../live/kernel.ts';
 import { DEFAULT_BUFFER_BYTES, DEFAULT_SNAP_LENGTH, LiveSession, WHOLE_PACKETS } from '../live/session.ts';
 import { LineBatch } from './line-batch.ts';
-import { DEFAULT_MAX_CONNECTIONS, colorWanted } from './run.ts';
+import { DEFAULT_MAX_CONNECTIONS, colorWanted } from './common.ts';
 import { UsageError, version } from './util.ts';
-import { LIVE_FORMATS } from './live.ts';
+import { LIVE_FORMATS, type LiveCliOptions, type WatchOptions } from './live-options.ts';
 
 
 /** `30s`, `2m`, `1h`, `500ms`, `1.5` (seconds) -> milliseconds. */
@@ -48,24 +48,6 @@ function langFrom(l?: string): Lang {
   const lang = l ?? langFromEnv();
   if (!isLang(lang)) throw new UsageError(`--lang: expected en or zh, got '${l}'`);
   return lang;
-}
-
-export interface LiveCliOptions {
-  interface: string;
-  filter?: string;
-  write?: string;
-  duration?: string;
-  count?: string;
-  format: string;
-  backend: string;
-  kernel: boolean;
-  bufferSize?: string;
-  snaplen?: string;
-  os?: string;
-  msl?: string;
-  lang?: string;
-  color: boolean;
-  utc?: boolean;
 }
 
 export async function liveAction(o: LiveCliOptions): Promise<void> {
@@ -194,13 +176,6 @@ export async function interfacesAction(o: { format: string }): Promise<void> {
     process.stdout.write(`${d.name.padEnd(w)}  ${desc}${desc && d.addresses.length ? '  ' : ''}${d.addresses.join(', ')}\n`);
   }
   if (via !== 'libpcap (cap)') process.stderr.write(`(listed by ${via}: the cap module is not available)\n`);
-}
-
-export interface WatchOptions {
-  port?: string;
-  once?: boolean;
-  interval: string;
-  format: string;
 }
 
 function isoNow(): string {

@@ -6,9 +6,8 @@
  * commands.ts through registerLiveCommands(program).
  */
 import { type Command, Option } from 'commander';
-import type { LiveCliOptions, WatchOptions } from './live-action.ts';
+import { LIVE_FORMATS, type LiveCliOptions, type WatchOptions } from './live-options.ts';
 
-export const LIVE_FORMATS = ['table', 'ndjson', 'json'] as const;
 
 const action = (): Promise<typeof import('./live-action.ts')> => import('./live-action.ts');
 

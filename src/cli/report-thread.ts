@@ -21,7 +21,7 @@ import { NdjsonWriter } from '../render/json.ts';
 import type { Connection } from '../tcp/connection.ts';
 import type { ConnectionReport } from '../report/types.ts';
 import type { PackedDone } from '../tcp/tracker.ts';
-import { type Common, type CommonOptions, resolveCommon, selector } from './run.ts';
+import { type Common, type CommonOptions, resolveCommon, selector } from './common.ts';
 
 /** Batches given to the report thread and not yet back. */
 const MAX_IN_FLIGHT = 2;

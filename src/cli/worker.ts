@@ -11,7 +11,7 @@ import { filePath } from '../capture/files.ts';
 import { CaptureError } from '../capture/frame.ts';
 import { NdjsonWriter } from '../render/json.ts';
 import type { CaptureReport } from '../report/types.ts';
-import { type CommonOptions, resolveCommon, selector } from './run.ts';
+import { type CommonOptions, resolveCommon, selector } from './common.ts';
 
 export interface WorkerTask {
   name: string;

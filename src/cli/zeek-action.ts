@@ -7,7 +7,8 @@
 import { termText } from '../render/escape/terminal.ts';
 import { t } from '../render/i18n.ts';
 import { zeekFooter, zeekHeader, zeekLine } from '../render/zeek.ts';
-import { analyzeAll, type Common, type Input, type Output, selector } from './run.ts';
+import { analyzeAll, type Input, type Output } from './run.ts';
+import { type Common, selector } from './common.ts';
 import { UsageError } from './util.ts';
 
 export async function writeZeekLog(files: readonly Input[], c: Common, out: Output): Promise<{ failed: boolean; failOnMatched: boolean }> {

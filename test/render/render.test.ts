@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import { analyzeFile } from '../../src/analyze/analyze.ts';
 import { segmentsOf } from '../../src/analyze/segments.ts';
 import { parseFilter } from '../../src/cli/filter.ts';
-import { colorWanted } from '../../src/cli/run.ts';
+import { colorWanted } from '../../src/cli/common.ts';
 import { makeSettings } from '../../src/report/settings.ts';
 import type { ConnectionReport } from '../../src/report/types.ts';
 import { csvCell } from '../../src/render/escape/csv.ts';

@@ -1,0 +1,28 @@
+/** The options of `live` and `watch` as commander gives them, shared by the commands and their actions. */
+
+export const LIVE_FORMATS = ['table', 'ndjson', 'json'] as const;
+
+export interface LiveCliOptions {
+  interface: string;
+  filter?: string;
+  write?: string;
+  duration?: string;
+  count?: string;
+  format: string;
+  backend: string;
+  kernel: boolean;
+  bufferSize?: string;
+  snaplen?: string;
+  os?: string;
+  msl?: string;
+  lang?: string;
+  color: boolean;
+  utc?: boolean;
+}
+
+export interface WatchOptions {
+  port?: string;
+  once?: boolean;
+  interval: string;
+  format: string;
+}
