@@ -1,10 +1,8 @@
 import { ACK, FIN, RST, SYN, type Segment } from '../decode/segment.ts';
 import { Endpoint, FinBasis, NxtBasis, secondsBetween } from './endpoint.ts';
 import { NoteKind, NoteList } from './notes.ts';
-import type { TcpObserver } from './observer.ts';
 import { seqAdd, seqDiff, seqGt } from './seq.ts';
 import { State, isClosedOrTimeWait } from './state.ts';
-import type { FrozenConnection } from './frozen.ts';
 import type { WordReader, WordWriter } from './words.ts';
 
 /** Wireshark's tcp.completeness bits (packet-tcp.c, TCP_COMPLETENESS_*). */
@@ -61,6 +59,12 @@ const TUNNEL_IDS = 1 << 12;
  * needs. Side 0 is the source of the connection's first frame. Holds only
  * numbers and the few records the endpoints keep; the segment is not kept.
  */
+/** What a connection tells when someone watches (observer.ts's TcpObserver is one). */
+export interface ConnectionWatch {
+  /** The connection's first segment is being processed; its client side is already decided. */
+  opened(c: Connection): void;
+}
+
 export class Connection {
   /** Wireshark's tcp.stream. */
   stream!: number;
@@ -165,8 +169,8 @@ export class Connection {
   /** Capture second of its last move in that list (moves are coarse: at most one a second). */
   activeSec = -1;
   done = false;
-  /** Set by the tracker (with the endpoints' watches) only when it has an observer. */
-  observer: TcpObserver | null = null;
+  /** Set by the tracker (with the endpoints' watches) only when it has an observer (observer.ts). */
+  observer: ConnectionWatch | null = null;
 
   constructor(stream: number, seg: Segment, hash: number) {
     this.ep0.peer = this.ep1;
@@ -722,4 +726,68 @@ export function serverSideByPort(p0: number, p1: number): -1 | 0 | 1 {
   const e1 = p1 >= 32768;
   if (e0 !== e1) return e0 ? 1 : 0;
   return -1;
+}
+
+const EMPTY = new Int32Array(0);
+
+/**
+ * What stands in the tracker's table for a packed connection: its place in
+ * the 4-tuple chain and in the list of over connections, and where its words are.
+ */
+export class FrozenConnection {
+  next: Connection | FrozenConnection | null = null;
+  closedPrev: Connection | FrozenConnection | null = null;
+  closedNext: Connection | FrozenConnection | null = null;
+  inClosedList = false;
+  /** An open connection packed because it was idle: closedPrev / closedNext link it in the tracker's idle list instead. */
+  idle = false;
+  /** The block holding the record, its index in the arena, and the record's place in it. */
+  words: Int32Array = EMPTY;
+  block = 0;
+  off = 0;
+  len = 0;
+
+  constructor(
+    public stream: number,
+    public hash: number,
+    public lastSec: number,
+    public lastNsec: number,
+  ) {}
+
+  /**
+   * As a new FrozenConnection(stream, hash, lastSec, lastNsec), for the
+   * tracker to reuse one that no longer stands for anything (a SYN flood
+   * made a million of them, each dead in the old generation).
+   */
+  renew(stream: number, hash: number, lastSec: number, lastNsec: number): this {
+    this.stream = stream;
+    this.hash = hash;
+    this.lastSec = lastSec;
+    this.lastNsec = lastNsec;
+    this.next = this.closedPrev = this.closedNext = null;
+    this.inClosedList = false;
+    this.idle = false;
+    this.words = EMPTY;
+    this.block = this.off = this.len = 0;
+    return this;
+  }
+
+  /** As Connection.sideOf, from the packed words (ip version, ports, then the two addresses). */
+  sideOf(seg: Segment): -1 | 0 | 1 {
+    const w = this.words;
+    const o = this.off;
+    if ((w[o] & 7) !== seg.ipVersion) return -1;
+    const ports = w[o + 1] >>> 0;
+    const p0 = Math.floor(ports / 65536);
+    const p1 = ports & 0xffff;
+    const s = seg.src;
+    const d = seg.dst;
+    if (seg.srcPort === p0 && seg.dstPort === p1 &&
+      s[0] === w[o + 2] >>> 0 && s[1] === w[o + 3] >>> 0 && s[2] === w[o + 4] >>> 0 && s[3] === w[o + 5] >>> 0 &&
+      d[0] === w[o + 6] >>> 0 && d[1] === w[o + 7] >>> 0 && d[2] === w[o + 8] >>> 0 && d[3] === w[o + 9] >>> 0) return 0;
+    if (seg.srcPort === p1 && seg.dstPort === p0 &&
+      s[0] === w[o + 6] >>> 0 && s[1] === w[o + 7] >>> 0 && s[2] === w[o + 8] >>> 0 && s[3] === w[o + 9] >>> 0 &&
+      d[0] === w[o + 2] >>> 0 && d[1] === w[o + 3] >>> 0 && d[2] === w[o + 4] >>> 0 && d[3] === w[o + 5] >>> 0) return 1;
+    return -1;
+  }
 }

@@ -2,7 +2,6 @@ import { ACK, FIN, RST, SYN, type Segment } from '../decode/segment.ts';
 import { MAX_WINDOW, RstAction, rstAction, segmentAcceptable, synSentAckAcceptable } from './accept.ts';
 import { NoteKind, type NoteList } from './notes.ts';
 import { seqAdd, seqDiff, seqGt } from './seq.ts';
-import type { EndpointWatch } from './observer.ts';
 import { State } from './state.ts';
 import type { WordReader, WordWriter } from './words.ts';
 
@@ -219,6 +218,21 @@ export type FinBasis = (typeof FinBasis)[keyof typeof FinBasis];
  * Nothing is allocated per segment except when a transition, a SYN/FIN copy,
  * a RST, a note or a TIME_WAIT restart is recorded.
  */
+/**
+ * What an endpoint tells about itself as it changes, when someone watches
+ * (observer.ts turns it into TcpObserver calls naming the connection and side).
+ */
+export interface EndpointWatch {
+  /** The endpoint changed state; its state is already `t.to`. */
+  transition(t: Transition): void;
+  /** The last transition reported was undone (see TcpObserver.retracted). */
+  retracted(t: Transition): void;
+  /** The endpoint sent another copy of its FIN. */
+  finRetransmitted(copy: Copy): void;
+  /** In TIME_WAIT, the endpoint re-acknowledged a retransmitted FIN: 2MSL restarts. */
+  timeWaitRestarted(m: Moment): void;
+}
+
 export class Endpoint {
   state: State = State.CLOSED;
   readonly transitions: Transition[] = [];
@@ -364,7 +378,7 @@ export class Endpoint {
   /** A retransmitted FIN arrived in TIME_WAIT; the next ACK re-acknowledges it. */
   private twReackPending = false;
 
-  /** Set by the tracker only when it has an observer (see observer.ts). */
+  /** Set by the tracker only when it has an observer (observer.ts watchEndpoint). */
   watch: EndpointWatch | null = null;
   /** Transitions of the connection this object held before (reset), for the next ones (transition). */
   private readonly spareTransitions: Writable<Transition>[] = [];
@@ -473,7 +487,7 @@ export class Endpoint {
     this.transitions.push(t);
     this.state = to;
     if (to === State.TIME_WAIT) this.twEntry = { frame: m.frame, tsSec: m.tsSec, tsNsec: m.tsNsec };
-    if (this.watch !== null) this.watch.observer.transition(this.watch.conn, this.watch.side, t);
+    if (this.watch !== null) this.watch.transition(t);
   }
 
   /**
@@ -487,7 +501,7 @@ export class Endpoint {
     this.transitions.pop();
     this.state = last.from;
     if (last.to === State.TIME_WAIT) this.twEntry = null;
-    if (this.watch !== null) this.watch.observer.retracted(this.watch.conn, this.watch.side, last);
+    if (this.watch !== null) this.watch.retracted(last);
     return true;
   }
 
@@ -732,7 +746,7 @@ export class Endpoint {
       this.twReackPending = false;
       const m: Moment = { frame: seg.frame, tsSec: seg.tsSec, tsNsec: seg.tsNsec };
       this.twRestarts.push(m);
-      if (this.watch !== null) this.watch.observer.timeWaitRestarted(this.watch.conn, this.watch.side, m);
+      if (this.watch !== null) this.watch.timeWaitRestarted(m);
     }
     if (seg.payloadLen === 0 && !(seg.flags & (SYN | FIN))) {
       const peer = this.peer;
@@ -791,7 +805,7 @@ export class Endpoint {
           this.finFirstUnacked = this.finAcked ? this.finCopies.length : 0;
         } else {
           this.addCopy(this.finCopies, seg);
-          if (this.watch !== null) this.watch.observer.finRetransmitted(this.watch.conn, this.watch.side, this.finCopies[this.finCopies.length - 1]);
+          if (this.watch !== null) this.watch.finRetransmitted(this.finCopies[this.finCopies.length - 1]);
           this.ackOfFinLost(seg);
           // A copy that does not acknowledge the peer's FIN: that FIN never
           // reached it (a retransmission leaves after its RTO, long after the

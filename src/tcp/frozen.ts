@@ -6,16 +6,13 @@
  * 360 000 of them under the RFC's 240 s. As objects (a Connection, two
  * Endpoints, their transitions and copies) each takes about 4 KB and keeps
  * the garbage collector busy; packed (pack/unpack in connection.ts and
- * endpoint.ts, variable-length fields as in words.ts) it takes about 320
+ * endpoint.ts, its stand-in FrozenConnection in connection.ts, variable-length fields as in words.ts) it takes about 320
  * bytes in one typed array the collector never scans (560 with a whole
  * 32-bit word per field). A packed connection is unpacked, exactly as it
  * was, when a segment arrives for it or when it is emitted.
  */
-import type { Segment } from '../decode/segment.ts';
-import type { Connection } from './connection.ts';
+import type { FrozenConnection } from './connection.ts';
 import { WordReader, WordWriter } from './words.ts';
-
-const EMPTY = new Int32Array(0);
 
 /** A connection with more records than this (a few thousand transitions, copies, RSTs) stays an object. */
 const MAX_RECORD = 16384;
@@ -151,67 +148,5 @@ export class Arena {
 
   private spare(block: Int32Array | null): void {
     if (block !== null && this.spareBlocks.length < SPARE_BLOCKS) this.spareBlocks.push(block);
-  }
-}
-
-/**
- * What stands in the tracker's table for a packed connection: its place in
- * the 4-tuple chain and in the list of over connections, and where its words are.
- */
-export class FrozenConnection {
-  next: Connection | FrozenConnection | null = null;
-  closedPrev: Connection | FrozenConnection | null = null;
-  closedNext: Connection | FrozenConnection | null = null;
-  inClosedList = false;
-  /** An open connection packed because it was idle: closedPrev / closedNext link it in the tracker's idle list instead. */
-  idle = false;
-  /** The block holding the record, its index in the arena, and the record's place in it. */
-  words: Int32Array = EMPTY;
-  block = 0;
-  off = 0;
-  len = 0;
-
-  constructor(
-    public stream: number,
-    public hash: number,
-    public lastSec: number,
-    public lastNsec: number,
-  ) {}
-
-  /**
-   * As a new FrozenConnection(stream, hash, lastSec, lastNsec), for the
-   * tracker to reuse one that no longer stands for anything (a SYN flood
-   * made a million of them, each dead in the old generation).
-   */
-  renew(stream: number, hash: number, lastSec: number, lastNsec: number): this {
-    this.stream = stream;
-    this.hash = hash;
-    this.lastSec = lastSec;
-    this.lastNsec = lastNsec;
-    this.next = this.closedPrev = this.closedNext = null;
-    this.inClosedList = false;
-    this.idle = false;
-    this.words = EMPTY;
-    this.block = this.off = this.len = 0;
-    return this;
-  }
-
-  /** As Connection.sideOf, from the packed words (ip version, ports, then the two addresses). */
-  sideOf(seg: Segment): -1 | 0 | 1 {
-    const w = this.words;
-    const o = this.off;
-    if ((w[o] & 7) !== seg.ipVersion) return -1;
-    const ports = w[o + 1] >>> 0;
-    const p0 = Math.floor(ports / 65536);
-    const p1 = ports & 0xffff;
-    const s = seg.src;
-    const d = seg.dst;
-    if (seg.srcPort === p0 && seg.dstPort === p1 &&
-      s[0] === w[o + 2] >>> 0 && s[1] === w[o + 3] >>> 0 && s[2] === w[o + 4] >>> 0 && s[3] === w[o + 5] >>> 0 &&
-      d[0] === w[o + 6] >>> 0 && d[1] === w[o + 7] >>> 0 && d[2] === w[o + 8] >>> 0 && d[3] === w[o + 9] >>> 0) return 0;
-    if (seg.srcPort === p1 && seg.dstPort === p0 &&
-      s[0] === w[o + 6] >>> 0 && s[1] === w[o + 7] >>> 0 && s[2] === w[o + 8] >>> 0 && s[3] === w[o + 9] >>> 0 &&
-      d[0] === w[o + 2] >>> 0 && d[1] === w[o + 3] >>> 0 && d[2] === w[o + 4] >>> 0 && d[3] === w[o + 5] >>> 0) return 1;
-    return -1;
   }
 }

@@ -4,11 +4,15 @@
  * per transition, FIN copy, TIME_WAIT restart and new connection, and
  * allocates nothing: the objects handed to the observer are the ones the
  * endpoints record anyway.
+ *
+ * The engine itself knows only ConnectionWatch (connection.ts) and
+ * EndpointWatch (endpoint.ts), which do not name the observer: this file
+ * depends on them, not they on it.
  */
-import type { Connection } from './connection.ts';
-import type { Copy, Moment, Transition } from './endpoint.ts';
+import type { Connection, ConnectionWatch } from './connection.ts';
+import type { Copy, EndpointWatch, Moment, Transition } from './endpoint.ts';
 
-export interface TcpObserver {
+export interface TcpObserver extends ConnectionWatch {
   /**
    * A new connection's first segment is being processed; its client side is
    * already decided (called before the transitions of that segment).
@@ -27,9 +31,12 @@ export interface TcpObserver {
   timeWaitRestarted(c: Connection, side: 0 | 1, m: Moment): void;
 }
 
-/** What an endpoint of an observed connection holds (one per endpoint, only when observed). */
-export interface EndpointWatch {
-  readonly observer: TcpObserver;
-  readonly conn: Connection;
-  readonly side: 0 | 1;
+/** What an endpoint of an observed connection holds (one per endpoint, only when observed): its reports go to `observer`, naming `conn` and `side`. */
+export function watchEndpoint(observer: TcpObserver, conn: Connection, side: 0 | 1): EndpointWatch {
+  return {
+    transition: (t) => observer.transition(conn, side, t),
+    retracted: (t) => observer.retracted(conn, side, t),
+    finRetransmitted: (copy) => observer.finRetransmitted(conn, side, copy),
+    timeWaitRestarted: (m) => observer.timeWaitRestarted(conn, side, m),
+  };
 }

@@ -1,9 +1,9 @@
 import { ACK, RST, SYN, type Segment } from '../decode/segment.ts';
-import { Connection, type EndReason } from './connection.ts';
+import { Connection, type EndReason, FrozenConnection } from './connection.ts';
 import { type Endpoint, secondsBetween } from './endpoint.ts';
-import { Arena, FrozenConnection } from './frozen.ts';
+import { Arena } from './frozen.ts';
 import { ChainTable } from './table.ts';
-import type { TcpObserver } from './observer.ts';
+import { type TcpObserver, watchEndpoint } from './observer.ts';
 import { State } from './state.ts';
 
 export interface TrackerOptions {
@@ -338,8 +338,8 @@ export class Tracker {
     const obs = this.observer;
     if (obs !== null) {
       c.observer = obs;
-      c.ep0.watch = { observer: obs, conn: c, side: 0 };
-      c.ep1.watch = { observer: obs, conn: c, side: 1 };
+      c.ep0.watch = watchEndpoint(obs, c, 0);
+      c.ep1.watch = watchEndpoint(obs, c, 1);
     }
     if (old !== null) {
       // The new connection takes the old one's place in the chain.
