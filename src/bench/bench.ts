@@ -7,6 +7,9 @@
  *
  *   tcpscope read          our reader alone (readFrames)
  *   tcpscope read+decode   readFrames + Decoder.decode into one Segment
+ *   tcpscope +track        ... + the Tracker (finished connections dropped)
+ *   tcpscope +report       ... + buildReport for each connection
+ *   tcpscope +write        ... + NDJSON lines written to /dev/null (all on one thread, in process)
  *   tcpscope analyze       the full analysis (only once src/analyze/analyze.ts exists); large
  *                          captures build their reports on a second core (cli/report-thread.ts)
  *   tcpscope analyze, 1 thread   the same with TCPSCOPE_REPORT_THREAD=off: all on one core
@@ -87,7 +90,7 @@ interface Options {
   netnsPrefix: string;
 }
 
-const TOOL_NAMES = ['read', 'decode', 'analyze', 'analyze-1t', 'pcap-parser', 'tcpdump', 'tshark', 'tshark-conv', 'tcptrace'];
+const TOOL_NAMES = ['read', 'decode', 'track', 'report', 'write', 'analyze', 'analyze-1t', 'pcap-parser', 'tcpdump', 'tshark', 'tshark-conv', 'tcptrace'];
 
 function parseArgs(argv: string[]): Options {
   const o: Options = {
@@ -293,6 +296,10 @@ function allTools(o: Options): { tools: Tool[]; skipped: string[] } {
   const tools: Tool[] = [
     { name: 'read', label: 'tcpscope reader', argv: nodeWorker('read'), worker: true, ours: true },
     { name: 'decode', label: 'tcpscope reader+decoder', argv: nodeWorker('decode'), worker: true, ours: true },
+    // One stage more each: their differences are the per-stage figures (STAGES).
+    { name: 'track', label: 'tcpscope +track', argv: nodeWorker('track'), worker: true, ours: true },
+    { name: 'report', label: 'tcpscope +report', argv: nodeWorker('report'), worker: true, ours: true },
+    { name: 'write', label: 'tcpscope +write (ndjson)', argv: nodeWorker('ndjson'), worker: true, ours: true },
   ];
   const an = analyzeTool(o);
   if (typeof an === 'string') skipped.push(`tcpscope analyze: ${an}`);
@@ -525,6 +532,28 @@ async function liveSection(o: Options, log: (m: string) => void): Promise<LiveSe
   return { lines, failures, trials };
 }
 
+/** The pipeline's stages, each with the tool that runs it and every stage before (worker.ts modes). */
+const STAGES: readonly [stage: string, tool: string][] = [
+  ['read', 'read'], ['decode', 'decode'], ['track', 'track'], ['report', 'report'], ['write (ndjson)', 'write'],
+];
+
+/** Rows of the per-stage table: a stage's in-process time is its tool's less that of the tool before (empty unless all were measured). */
+function stageRows(medians: readonly { res: ToolResult; ok: boolean; inProc: number | null; inProcCpu: number | null }[], segments: number): string[][] {
+  const rows: string[][] = [];
+  let prevWall = 0;
+  let prevCpu = 0;
+  for (const [stage, tool] of STAGES) {
+    const m = medians.find((x) => x.res.tool.name === tool);
+    if (m === undefined || !m.ok || m.inProc === null || m.inProcCpu === null) return [];
+    const wall = m.inProc - prevWall;
+    const cpu = m.inProcCpu - prevCpu;
+    rows.push([stage, wall.toFixed(3), cpu.toFixed(3), (wall * 1e9 / segments).toFixed(0), (cpu * 1e9 / segments).toFixed(0)]);
+    prevWall = m.inProc;
+    prevCpu = m.inProcCpu;
+  }
+  return rows;
+}
+
 async function main(): Promise<number> {
   const o = parseArgs(process.argv.slice(2));
   const log = (m: string): void => void process.stderr.write(`${m}\n`);
@@ -652,6 +681,11 @@ async function main(): Promise<number> {
         out.push('', `Decoding target (≥ ${rate(TARGET_SEGMENTS_PER_S)} TCP segments/s on one core): ${rate(sps)} segments/s wall` +
           `${perCpu !== null ? `, ${rate(perCpu)} per CPU second` : ''} — ${sps >= TARGET_SEGMENTS_PER_S ? 'met' : 'NOT met'}.`);
       }
+    }
+    const stages = stageRows(medians, meta.segments);
+    if (stages.length > 0) {
+      out.push('', 'Per stage (in process, one thread; each the difference between a tool and the one doing one stage less):', '');
+      out.push(mdTable(['Stage', 'Seconds', 'CPU s', 'ns per segment', 'CPU ns per segment'], stages, [false, true, true, true, true]));
     }
     if (skipped.length > 0) out.push('', `Not measured: ${skipped.join('; ')}.`);
 

@@ -5,19 +5,27 @@
  *   node --import tsx src/bench/worker.ts MODE FILE
  *
  * MODE: read (our reader alone), decode (reader + Decoder into one Segment),
- * pcap-parser (the npm baseline), noop (startup cost only). Prints one JSON
- * line: counts, the time spent reading (startup excluded), and the process's
- * own resource usage.
+ * track (+ the Tracker, finished connections dropped), report (+ buildReport
+ * for each), ndjson (+ the NDJSON lines written to /dev/null), all on one
+ * thread; pcap-parser (the npm baseline), noop (startup cost only). Each of
+ * read ... ndjson does one stage more than the one before, so their
+ * differences are the stages' costs. Prints one JSON line: counts, the time
+ * spent reading (startup excluded), and the process's own resource usage.
  */
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { Pipeline } from '../analyze/analyze.ts';
 import { readFrames } from '../capture/source.ts';
 import { Decoder } from '../decode/decoder.ts';
 import { DecodeStatus, Segment } from '../decode/segment.ts';
+import { NdjsonWriter } from '../render/json.ts';
+import { makeSettings } from '../report/settings.ts';
+import { Tracker } from '../tcp/tracker.ts';
 
 export interface WorkerResult {
   mode: string;
   frames: number;
-  /** Frames decoded as TCP (decode mode), or frames (other modes). */
+  /** Frames decoded as TCP (decode, track, report, ndjson), or frames (other modes). */
   segments: number;
   /** Captured bytes of the frames. */
   bytes: number;
@@ -41,6 +49,9 @@ interface PcapParser {
   on(ev: 'end', f: () => void): void;
   on(ev: 'error', f: (e: Error) => void): void;
 }
+
+/** analyze's default --max-connections. */
+const MAX_CONNECTIONS = 100_000;
 
 async function run(mode: string, file: string): Promise<WorkerResult> {
   let frames = 0;
@@ -72,6 +83,46 @@ async function run(mode: string, file: string): Promise<WorkerResult> {
       frames = decoder.stats.frames;
       break;
     }
+    case 'track': {
+      const decoder = new Decoder();
+      const seg = new Segment();
+      const tracker = new Tracker({ lingerSeconds: makeSettings().timeWaitSeconds, maxConnections: MAX_CONNECTIONS, reuseDone: true }, (c) => {
+        check = (check + c.packets) | 0;
+      });
+      await readFrames(file, (f) => {
+        bytes += f.capLen;
+        if (decoder.decode(f, seg) === DecodeStatus.Tcp) tracker.push(seg);
+        else tracker.observeTime(f.tsSec, f.tsNsec);
+      });
+      tracker.finish();
+      frames = decoder.stats.frames;
+      segments = decoder.stats.tcp;
+      break;
+    }
+    case 'report':
+    case 'ndjson': {
+      // As `analyze -f ndjson` on one thread: the report of each connection as it is let go of.
+      const out = mode === 'ndjson' ? openSync('/dev/null', 'w') : -1;
+      const w = new NdjsonWriter();
+      const p = new Pipeline(makeSettings(), (r) => {
+        check = (check + r.stream) | 0;
+        if (out < 0) return;
+        w.line(r, file);
+        if (w.size >= 1 << 19) writeSync(out, w.take());
+      }, { keepConnections: false, maxConnections: MAX_CONNECTIONS });
+      await readFrames(file, (f) => {
+        bytes += f.capLen;
+        p.onFrame(f);
+      });
+      p.tracker.finish();
+      if (out >= 0) {
+        writeSync(out, w.take());
+        closeSync(out);
+      }
+      frames = p.decoder.stats.frames;
+      segments = p.decoder.stats.tcp;
+      break;
+    }
     case 'pcap-parser': {
       const require = createRequire(import.meta.url);
       const pcapp = require('pcap-parser') as { parse(path: string): PcapParser };
@@ -101,7 +152,7 @@ async function run(mode: string, file: string): Promise<WorkerResult> {
 
 const [mode, file] = process.argv.slice(2);
 if (mode === undefined || (file === undefined && mode !== 'noop')) {
-  process.stderr.write('usage: node --import tsx src/bench/worker.ts read|decode|pcap-parser|noop FILE\n');
+  process.stderr.write('usage: node --import tsx src/bench/worker.ts read|decode|track|report|ndjson|pcap-parser|noop FILE\n');
   process.exit(2);
 }
 run(mode, file ?? '').then(
