@@ -125,7 +125,8 @@ export async function gradeAction(inputs: string[], o: GradeOptions): Promise<vo
   // Before the gradebook, so that it is the last thing on a terminal.
   for (const s of gb.skipped) process.stderr.write(skippedLine(s) + '\n');
   for (const d of gb.duplicateIds) {
-    process.stderr.write(`warning: student id '${termText(d.student)}' comes from ${d.submissions.length} submissions (${d.submissions.map(termText).join(', ')}): each is graded and marked DUPLICATE in the gradebook\n`);
+    const left = format === 'moodle' || format === 'canvas' ? `; left out of the ${format} import (enter that grade by hand)` : '';
+    process.stderr.write(`warning: student id '${termText(d.student)}' comes from ${d.submissions.length} submissions (${d.submissions.map(termText).join(', ')}): each is graded and marked DUPLICATE in the gradebook${left}\n`);
   }
   const color = colorWanted(o.color, o.output === undefined && process.stdout.isTTY === true);
   out.write(renderGradebook(gb, format, { lang, color }));

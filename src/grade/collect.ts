@@ -57,6 +57,17 @@ export function studentId(name: string, pattern: RegExp | null): string {
   return stem;
 }
 
+/**
+ * A student id as learning platforms and file systems may compare it:
+ * compatibility forms and canonical equivalents as one (NFKC: a decomposed
+ * `é`, a full-width `ｂ`), without case (full case folding, `ß` as `ss`), and
+ * without format characters (a zero-width space, a bidi mark), which a
+ * database collation may ignore. Two ids with one key are duplicates.
+ */
+export function idKey(student: string): string {
+  return student.normalize('NFKC').replace(/\p{Cf}/gu, '').toUpperCase().toLowerCase().normalize('NFKC');
+}
+
 export class InputError extends Error {}
 
 export interface Collected {

@@ -12,6 +12,7 @@
 import { termText } from '../render/escape/terminal.ts';
 import type { Lang } from '../render/i18n.ts';
 import type { Gradebook, StudentRow } from './batch.ts';
+import { idKey } from './collect.ts';
 import { factText, gt } from './i18n.ts';
 
 function num(n: number): string {
@@ -93,8 +94,9 @@ export interface FeedbackFile {
 
 /**
  * The feedback files of a gradebook. Names are unique without regard to
- * case (a case-insensitive file system would merge `Bob.txt` and
- * `bob.txt`): a clash gets -2, -3..., past any name already taken, so no
+ * case or Unicode normalisation (idKey: a case-insensitive file system
+ * would merge `Bob.txt` and `bob.txt`, macOS's a composed and a decomposed
+ * `josé.txt`): a clash gets -2, -3..., past any name already taken, so no
  * student's file replaces another's (a student id `bob-2` and a second
  * `bob` get different names).
  */
@@ -103,8 +105,8 @@ export function feedbackFiles(gb: Gradebook, lang: Lang): FeedbackFile[] {
   return gb.students.map((s) => {
     const stem = feedbackStem(s.student);
     let name = `${stem}.txt`;
-    for (let n = 2; used.has(name.toLowerCase()); n++) name = `${stem}-${n}.txt`;
-    used.add(name.toLowerCase());
+    for (let n = 2; used.has(idKey(name)); n++) name = `${stem}-${n}.txt`;
+    used.add(idKey(name));
     return { student: s.student, name, text: feedbackText(gb, s, lang) };
   });
 }

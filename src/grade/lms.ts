@@ -32,6 +32,11 @@
  *
  * Canvas's CSV import takes scores only, not comments: use --feedback
  * files for the explanations.
+ *
+ * A student id given by several submissions (StudentRow.duplicateId) is
+ * left out of both: an importer takes one of its rows, or the last, and a
+ * student who named a file after a classmate would choose the classmate's
+ * grade. The CLI warns; the instructor enters that grade by hand.
  */
 import { csvCell, type CsvValue } from '../render/escape/csv.ts';
 import type { Lang } from '../render/i18n.ts';
@@ -63,10 +68,15 @@ export function feedbackLine(gb: Gradebook, s: StudentRow, lang: Lang): string {
   return parts.join(lang === 'zh' ? '；' : '; ');
 }
 
+/** The rows a platform imports: not those of a duplicated id. */
+function imported(gb: Gradebook): StudentRow[] {
+  return gb.students.filter((s) => !s.duplicateId);
+}
+
 export function renderMoodleCsv(gb: Gradebook, lang: Lang): string {
   return lines([
     ['ID number', itemName(gb), 'Feedback'],
-    ...gb.students.map((s) => [s.student, num(s.score), feedbackLine(gb, s, lang)]),
+    ...imported(gb).map((s) => [s.student, num(s.score), feedbackLine(gb, s, lang)]),
   ]);
 }
 
@@ -74,6 +84,6 @@ export function renderCanvasCsv(gb: Gradebook): string {
   return lines([
     ['Student', 'ID', 'SIS User ID', 'SIS Login ID', 'Section', itemName(gb)],
     ['Points Possible', null, null, null, null, num(gb.rubric.max)],
-    ...gb.students.map((s) => [s.student, null, s.student, s.student, null, num(s.score)]),
+    ...imported(gb).map((s) => [s.student, null, s.student, s.student, null, num(s.score)]),
   ]);
 }

@@ -85,10 +85,14 @@ describe('grade: feedback names and duplicate ids', () => {
     put('half-close.pcap', 'bob.pcap');
     const rubric = await loadRubric('lifecycle-lab');
     const gb = await gradeBatch([cls], rubric, { per: 'file', idPattern: null, jobs: 1 });
+    // `Bob` and `bob` are one student to a learning platform (and a case-insensitive file system).
     assert.deepEqual(gb.students.map((s) => [s.student, s.duplicateId]), [
-      ['bob', false], ['Bob', false], ['dup', true], ['dup', true], ['dup-2', false],
+      ['bob', true], ['Bob', true], ['dup', true], ['dup', true], ['dup-2', false],
     ]);
-    assert.deepEqual(gb.duplicateIds, [{ student: 'dup', submissions: [`${cls}/dup.cap`, `${cls}/dup.pcap`] }]);
+    assert.deepEqual(gb.duplicateIds, [
+      { student: 'bob', submissions: [`${cls}/bob.pcap`, `${cls}/Bob.pcap`] },
+      { student: 'dup', submissions: [`${cls}/dup.cap`, `${cls}/dup.pcap`] },
+    ]);
     // Two submissions of one id with the same bytes are a copy like any other.
     assert.deepEqual(gb.copies.map((g) => [g.kind, g.students]), [['identical', ['dup', 'dup']]]);
     assert.deepEqual(gb.students.filter((s) => s.student === 'dup').map((s) => s.copies), [

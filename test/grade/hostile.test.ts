@@ -1,0 +1,84 @@
+/**
+ * A student trying to cheat, after issue 19's defences (red-team pass):
+ * each attack that got through once, as a regression test. The folder is
+ * built here; tcpscope runs as a user runs it (the CLI in a child process)
+ * or through gradeBatch.
+ *  - ids that differ only in case, Unicode normalisation or an invisible
+ *    character are one student to a learning platform and to macOS's file
+ *    system: they are duplicates, their feedback files are named apart, and
+ *    the Moodle and Canvas imports leave them out (an importer would take
+ *    the planted row for the classmate's grade).
+ */
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { parseCsv } from '../../src/grade/answers.ts';
+import { gradeBatch } from '../../src/grade/batch.ts';
+import { idKey } from '../../src/grade/collect.ts';
+import { feedbackFiles } from '../../src/grade/feedback.ts';
+import { loadRubric } from '../../src/grade/rubric.ts';
+import { tcpscope } from '../helpers/cli.ts';
+import { fixture } from './class.ts';
+
+let dir = '';
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'tcpscope-cheat-'));
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A folder of submissions: [file name, fixture scenario]. */
+function folder(name: string, files: [string, string][]): string {
+  const d = join(dir, name);
+  mkdirSync(d, { recursive: true });
+  for (const [f, scenario] of files) copyFileSync(fixture(scenario), join(d, f));
+  return d;
+}
+
+describe('grade: ids that one importer or file system takes for another', () => {
+  const NFC = 'jos\u00e9';
+  const NFD = 'jose\u0301';
+
+  it('compares ids without case, normalisation or format characters', () => {
+    assert.equal(idKey('Bob'), idKey('bob'));
+    assert.equal(idKey(NFC), idKey(NFD));
+    assert.equal(idKey('s02\u200b'), idKey('s02'));
+    assert.equal(idKey('\uff42\uff4f\uff42'), idKey('bob')); // full-width
+    assert.equal(idKey('STRASSE'), idKey('stra\u00dfe'));
+    assert.notEqual(idKey('s02'), idKey('s03'));
+  });
+
+  it('marks them as duplicates and names their feedback files apart', async () => {
+    const cls = folder('fold', [
+      ['bob.pcap', 'client-close'], ['Bob.pcap', 'rst-abort'],
+      [`${NFC}.pcap`, 'four-way-close'], [`${NFD}.pcap`, 'rst-abort'],
+      ['s02.pcap', 'four-way-close'], ['s02\u200b.pcap', 'rst-abort'],
+      ['carol.pcap', 'four-way-close'],
+    ]);
+    const gb = await gradeBatch([cls], await loadRubric('lifecycle-lab'), { per: 'file', idPattern: null, jobs: 1 });
+    assert.deepEqual(gb.students.filter((s) => !s.duplicateId).map((s) => s.student), ['carol']);
+    assert.deepEqual(gb.duplicateIds.map((d) => d.submissions.length), [2, 2, 2]);
+    const names = feedbackFiles(gb, 'en').map((f) => f.name);
+    // Unique as macOS (normalisation and case) and Windows (case) compare names.
+    assert.equal(new Set(names.map(idKey)).size, names.length, names.join(' '));
+  });
+
+  it('leaves duplicated ids out of the Moodle and Canvas imports, and says so', async () => {
+    const cls = folder('lms', [['bob.pcap', 'four-way-close'], ['Bob.pcap', 'rst-abort'], ['carol.pcap', 'client-close']]);
+    for (const format of ['moodle', 'canvas']) {
+      const r = await tcpscope(['grade', cls, '--rubric', 'lifecycle-lab', '-f', format, '-j', '1']);
+      assert.equal(r.code, 0, r.stderr);
+      const rows = parseCsv(r.stdout).filter((row) => row.length > 1);
+      const ids = rows.map((row) => row[format === 'moodle' ? 0 : 2]);
+      assert.ok(ids.includes('carol'), r.stdout);
+      assert.ok(!ids.some((x) => idKey(x) === 'bob'), `${format}: a row for bob\n${r.stdout}`);
+      assert.ok(r.stderr.includes(`warning: student id 'bob' comes from 2 submissions (${cls}/bob.pcap, ${cls}/Bob.pcap): each is graded and marked DUPLICATE in the gradebook; left out of the ${format} import (enter that grade by hand)\n`), r.stderr);
+    }
+    // The other formats keep both rows, marked.
+    const json = await tcpscope(['grade', cls, '--rubric', 'lifecycle-lab', '-f', 'json', '-j', '1']);
+    const gb = JSON.parse(json.stdout) as { students: { student: string; duplicateId: boolean }[] };
+    assert.deepEqual(gb.students.map((s) => [s.student, s.duplicateId]), [['bob', true], ['Bob', true], ['carol', false]]);
+    assert.deepEqual(readdirSync(cls).sort(), ['Bob.pcap', 'bob.pcap', 'carol.pcap']);
+  });
+});
