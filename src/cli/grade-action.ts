@@ -2,7 +2,8 @@
  * `tcpscope grade`: grade a class's captures with a rubric. Its options and
  * help are grade.ts's, which loads this module only when the command runs.
  */
-import { lstat, mkdir, realpath } from 'node:fs/promises';
+import { lstat, mkdir, realpath, stat } from 'node:fs/promises';
+import { dirname, resolve, sep } from 'node:path';
 import { AnswersError, loadAnswers } from '../grade/answers.ts';
 import { gradeBatch } from '../grade/batch.ts';
 import { InputError } from '../grade/collect.ts';
@@ -105,7 +106,12 @@ export async function gradeAction(inputs: string[], o: GradeOptions): Promise<vo
       throw e;
     }
   }
-  const feedback = o.feedback === undefined ? null : await feedbackFolder(o.feedback);
+  const roots = await submissionFolders(inputs);
+  if (o.output !== undefined) {
+    const link = await plantedLink(dirname(resolve(o.output)), roots);
+    if (link !== null) throw new UsageError(`--output: ${termText(link)} is a symbolic link inside the submissions folder (a student's?): give a path without it`);
+  }
+  const feedback = o.feedback === undefined ? null : await feedbackFolder(o.feedback, roots);
   const out = await openOutput(o.output ?? null);
   const progress = !(o.quiet ?? false) && process.stderr.isTTY === true;
   let gb;
@@ -138,6 +144,41 @@ export async function gradeAction(inputs: string[], o: GradeOptions): Promise<vo
   for (const s of gb.answersWithoutSubmission) process.stderr.write(`warning: --answers: student '${termText(s)}' has no submission\n`);
 }
 
+/** Real paths of the folders among the inputs (where students put things). */
+async function submissionFolders(inputs: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const i of inputs) {
+    try {
+      if ((await stat(i)).isDirectory()) out.push(await realpath(i));
+    } catch {
+      // not there: gradeBatch says so
+    }
+  }
+  return out;
+}
+
+/**
+ * The first symbolic link on the way to `path` (absolute; each folder from
+ * the root down, `path` included) that lies in one of the submission
+ * folders `roots` (real paths), or null. Such a link is a student's: an
+ * output named `submissions/out/grades.csv`, with `out` a link planted
+ * there, would be written wherever it points. Links elsewhere on the way
+ * (the user's own) are followed; parts not made yet are not links.
+ */
+async function plantedLink(path: string, roots: readonly string[]): Promise<string | null> {
+  if (roots.length === 0) return null;
+  const parts = path.split(sep).filter((x) => x !== '');
+  for (let n = 1; n <= parts.length; n++) {
+    const p = sep + parts.slice(0, n).join(sep);
+    const st = await lstat(p).catch(() => null);
+    if (st === null) return null;
+    if (!st.isSymbolicLink()) continue;
+    const parent = await realpath(dirname(p)).catch(() => null);
+    if (parent !== null && roots.some((r) => parent === r || parent.startsWith(r.endsWith(sep) ? r : r + sep))) return p;
+  }
+  return null;
+}
+
 /**
  * The --feedback folder, made if missing, as its real path: checked before
  * grading (a usage error then, not after the gradebook), and resolved once,
@@ -145,10 +186,12 @@ export async function gradeAction(inputs: string[], o: GradeOptions): Promise<vo
  * link there may be a student's (`--feedback submissions/feedback`): the
  * folder must be named as itself.
  */
-async function feedbackFolder(dir: string): Promise<string> {
+async function feedbackFolder(dir: string, roots: readonly string[]): Promise<string> {
   if ((await lstat(dir).catch(() => null))?.isSymbolicLink()) {
     throw new UsageError(`--feedback: ${termText(dir)} is a symbolic link: give the folder itself`);
   }
+  const link = await plantedLink(resolve(dir), roots);
+  if (link !== null) throw new UsageError(`--feedback: ${termText(link)} is a symbolic link inside the submissions folder (a student's?): give a path without it`);
   try {
     await mkdir(dir, { recursive: true });
     return await realpath(dir);

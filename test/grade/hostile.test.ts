@@ -7,10 +7,13 @@
  *    character are one student to a learning platform and to macOS's file
  *    system: they are duplicates, their feedback files are named apart, and
  *    the Moodle and Canvas imports leave them out (an importer would take
- *    the planted row for the classmate's grade).
+ *    the planted row for the classmate's grade);
+ *  - an output (-o, --feedback) named below a folder that a student planted
+ *    as a link in the submissions folder is refused before anything is
+ *    written: it would have been written wherever the link points.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -80,5 +83,28 @@ describe('grade: ids that one importer or file system takes for another', () => 
     const gb = JSON.parse(json.stdout) as { students: { student: string; duplicateId: boolean }[] };
     assert.deepEqual(gb.students.map((s) => [s.student, s.duplicateId]), [['bob', true], ['Bob', true], ['carol', false]]);
     assert.deepEqual(readdirSync(cls).sort(), ['Bob.pcap', 'bob.pcap', 'carol.pcap']);
+  });
+});
+
+describe('grade: outputs named through a link a student planted', () => {
+  it('refuses -o and --feedback below a link inside the submissions folder; writes nothing where it points', async () => {
+    const cls = folder('through', [['alice.pcap', 'four-way-close']]);
+    const elsewhere = join(dir, 'elsewhere');
+    mkdirSync(elsewhere);
+    symlinkSync(elsewhere, join(cls, 'out'));
+    symlinkSync(elsewhere, join(cls, 'fb'));
+    const o = await tcpscope(['grade', cls, '--rubric', 'lifecycle-lab', '-f', 'csv', '-o', join(cls, 'out', 'grades.csv'), '-j', '1']);
+    assert.equal(o.code, 2);
+    assert.ok(o.stderr.includes(`error: --output: ${cls}/out is a symbolic link inside the submissions folder (a student's?): give a path without it\n`), o.stderr);
+    const f = await tcpscope(['grade', cls, '--rubric', 'lifecycle-lab', '-f', 'csv', '--feedback', join(cls, 'fb', 'x'), '-j', '1']);
+    assert.equal(f.code, 2);
+    assert.ok(f.stderr.includes(`error: --feedback: ${cls}/fb is a symbolic link inside the submissions folder (a student's?): give a path without it\n`), f.stderr);
+    assert.deepEqual(readdirSync(elsewhere), []);
+    // A real folder there, and a link of the user's own outside the submissions on the way, are fine.
+    const mine = join(dir, 'mine');
+    symlinkSync(cls, mine);
+    const ok = await tcpscope(['grade', cls, '--rubric', 'lifecycle-lab', '-f', 'csv', '-o', join(mine, 'grades.csv'), '--feedback', join(cls, 'feedback', 'lab3'), '-j', '1']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.ok(existsSync(join(cls, 'grades.csv')) && existsSync(join(cls, 'feedback', 'lab3', 'alice.txt')));
   });
 });
