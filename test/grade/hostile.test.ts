@@ -10,10 +10,12 @@
  *    the planted row for the classmate's grade);
  *  - an output (-o, --feedback) named below a folder that a student planted
  *    as a link in the submissions folder is refused before anything is
- *    written: it would have been written wherever the link points.
+ *    written: it would have been written wherever the link points;
+ *  - a hard link (a file with several names, one maybe outside the folder)
+ *    is graded 0 with the reason, never read.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -106,5 +108,21 @@ describe('grade: outputs named through a link a student planted', () => {
     const ok = await tcpscope(['grade', cls, '--rubric', 'lifecycle-lab', '-f', 'csv', '-o', join(mine, 'grades.csv'), '--feedback', join(cls, 'feedback', 'lab3'), '-j', '1']);
     assert.equal(ok.code, 0, ok.stderr);
     assert.ok(existsSync(join(cls, 'grades.csv')) && existsSync(join(cls, 'feedback', 'lab3', 'alice.txt')));
+  });
+});
+
+describe('grade: a hard link', () => {
+  it('is graded 0 with the reason, not read (its other name may be outside the folder)', async () => {
+    const cls = folder('hard', [['alice.pcap', 'four-way-close']]);
+    const reference = join(dir, 'reference.pcap');
+    copyFileSync(fixture('four-way-close'), reference);
+    linkSync(reference, join(cls, 'mallory.pcap'));
+    const gb = await gradeBatch([cls], await loadRubric('lifecycle-lab'), { per: 'file', idPattern: null, jobs: 1 });
+    assert.deepEqual(gb.students.map((s) => [s.student, s.status, s.score, s.reason]), [
+      ['alice', 'graded', 10, null],
+      ['mallory', 'unreadable', 0, 'a file with 2 names (a hard link: the other names may be outside the folder): not read'],
+    ]);
+    // Not hashed either: no copy found with alice (the same bytes).
+    assert.deepEqual(gb.copies, []);
   });
 });
