@@ -63,6 +63,33 @@ describe('grade: per-file limits', () => {
     assert.deepEqual(results.map((r) => r.replace(/: .*/, ':')), ['done a', 'failed oom:', 'done b', 'done c', 'done d']);
     assert.match(results[1], /out of memory/i);
   });
+
+  it('with one job, tasks still run in a worker when asked (workersAlways): its heap limit holds', async () => {
+    const entry = new URL('../helpers/oom-worker.mjs', import.meta.url);
+    const results = await runPool(
+      ['a', 'oom', 'b'], entry, null,
+      () => Promise.reject(new Error('ran in this thread')),
+      (t, message) => `failed ${t}: ${message}`,
+      { jobs: 1, workersAlways: true, resourceLimits: { maxOldGenerationSizeMb: 16 } },
+    );
+    assert.deepEqual(results.map((r) => r.replace(/: .*/, ':')), ['done a', 'failed oom:', 'done b']);
+  });
+
+  it('a task stuck past taskTimeoutMs fails alone, its worker stopped; the others are done', async () => {
+    const entry = new URL('../helpers/stuck-worker.mjs', import.meta.url);
+    for (const jobs of [1, 2]) {
+      const results = await runPool(
+        ['a', 'stuck', 'b', 'c'], entry, null,
+        () => Promise.reject(new Error('ran in this thread')),
+        (t, message) => `failed ${t}: ${message}`,
+        { jobs, workersAlways: true, taskTimeoutMs: 2000 },
+      );
+      assert.deepEqual(results, [
+        'done a in thread worker', 'failed stuck: still running after 2 s: its worker was stopped',
+        'done b in thread worker', 'done c in thread worker',
+      ]);
+    }
+  });
 });
 
 describe('grade: feedback names and duplicate ids', () => {
