@@ -14,7 +14,11 @@
  *
  *   ID number   the student id (from the file or folder name, --id-pattern)
  *   <rubric>    the score (points, at most the rubric's total: set the item's maximum grade to it)
- *   Feedback    one line: the score, and each criterion failed with its points and description
+ *   Feedback    one line: the score, and each criterion failed with its points and description,
+ *               HTML-escaped: Moodle stores imported feedback as FORMAT_MOODLE and shows it
+ *               as HTML (cleaned), to the student and in the grader report; a reason quoting
+ *               a name or a link's target (`<a href=...>`, which a student chose) must show
+ *               as text, not as a link or markup
  *
  * Canvas (Grades > Import; Canvas's GradebookImporter): the first row's
  * columns are Student, ID, SIS User ID, SIS Login ID, Section, then one per
@@ -39,6 +43,7 @@
  * grade. The CLI warns; the instructor enters that grade by hand.
  */
 import { csvCell, type CsvValue } from '../render/escape/csv.ts';
+import { htmlText } from '../render/escape/html.ts';
 import type { Lang } from '../render/i18n.ts';
 import type { Gradebook, StudentRow } from './batch.ts';
 import { gt } from './i18n.ts';
@@ -76,7 +81,7 @@ function imported(gb: Gradebook): StudentRow[] {
 export function renderMoodleCsv(gb: Gradebook, lang: Lang): string {
   return lines([
     ['ID number', itemName(gb), 'Feedback'],
-    ...imported(gb).map((s) => [s.student, num(s.score), feedbackLine(gb, s, lang)]),
+    ...imported(gb).map((s) => [s.student, num(s.score), htmlText(feedbackLine(gb, s, lang))]),
   ]);
 }
 

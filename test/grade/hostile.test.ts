@@ -12,7 +12,9 @@
  *    as a link in the submissions folder is refused before anything is
  *    written: it would have been written wherever the link points;
  *  - a hard link (a file with several names, one maybe outside the folder)
- *    is graded 0 with the reason, never read.
+ *    is graded 0 with the reason, never read;
+ *  - the Moodle import's Feedback column is HTML to Moodle (FORMAT_MOODLE):
+ *    a link's target quoted in a reason shows as text, not as a link.
  */
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
@@ -124,5 +126,19 @@ describe('grade: a hard link', () => {
     ]);
     // Not hashed either: no copy found with alice (the same bytes).
     assert.deepEqual(gb.copies, []);
+  });
+});
+
+describe('grade -f moodle: the Feedback column', () => {
+  it('is HTML-escaped: markup a student put in a name or a link target shows as text', async () => {
+    const cls = folder('moodle-html', [['alice.pcap', 'four-way-close']]);
+    symlinkSync('<a href="https://evil.example/regrade">log in again</a>&amp;', join(cls, 'mallory.pcap'));
+    const r = await tcpscope(['grade', cls, '--rubric', 'lifecycle-lab', '-f', 'moodle', '-j', '1']);
+    assert.equal(r.code, 0, r.stderr);
+    const row = parseCsv(r.stdout).find((x) => x[0] === 'mallory');
+    assert.ok(row, r.stdout);
+    assert.equal(row[2], 'Score: 0 / 10; the file could not be read as a capture (a symbolic link to ' +
+      '&lt;a href=&quot;https://evil.example/regrade&quot;&gt;log in again&lt;/a&gt;&amp;amp;: not followed)');
+    assert.doesNotMatch(r.stdout, /<a /);
   });
 });
