@@ -3,7 +3,7 @@
  * help are grade.ts's, which loads this module only when the command runs.
  */
 import { lstat, mkdir, realpath, stat } from 'node:fs/promises';
-import { dirname, resolve, sep } from 'node:path';
+import { basename, dirname, resolve, sep } from 'node:path';
 import { AnswersError, loadAnswers } from '../grade/answers.ts';
 import { gradeBatch } from '../grade/batch.ts';
 import { InputError } from '../grade/collect.ts';
@@ -138,7 +138,9 @@ export async function gradeAction(inputs: string[], o: GradeOptions): Promise<vo
   out.write(renderGradebook(gb, format, { lang, color }));
   await out.close();
   if (feedback !== null) {
-    const written = await writeFeedbackFiles(gb, feedback, lang);
+    // The gradebook, if it went to the feedback folder: no student's feedback may take its name.
+    const taken = o.output !== undefined && await realpath(dirname(resolve(o.output))).catch(() => null) === feedback ? [basename(o.output)] : [];
+    const written = await writeFeedbackFiles(gb, feedback, lang, taken);
     if (!o.quiet) process.stderr.write(`${lang === 'zh' ? '已写入' : 'wrote'} ${written} ${lang === 'zh' ? '份评语到' : 'feedback files to'} ${termText(o.feedback ?? '')}\n`);
   }
   for (const s of gb.answersWithoutSubmission) process.stderr.write(`warning: --answers: student '${termText(s)}' has no submission\n`);
@@ -207,9 +209,9 @@ async function feedbackFolder(dir: string, roots: readonly string[]): Promise<st
  * never written through. A file that cannot be written is a warning; the
  * others are still written. Returns how many were.
  */
-async function writeFeedbackFiles(gb: Awaited<ReturnType<typeof gradeBatch>>, real: string, lang: 'en' | 'zh'): Promise<number> {
+async function writeFeedbackFiles(gb: Awaited<ReturnType<typeof gradeBatch>>, real: string, lang: 'en' | 'zh', taken: readonly string[]): Promise<number> {
   let written = 0;
-  for (const f of feedbackFiles(gb, lang)) {
+  for (const f of feedbackFiles(gb, lang, taken)) {
     try {
       await writeFileIn(real, f.name, f.text);
       written++;

@@ -98,10 +98,12 @@ export interface FeedbackFile {
  * would merge `Bob.txt` and `bob.txt`, macOS's a composed and a decomposed
  * `josé.txt`): a clash gets -2, -3..., past any name already taken, so no
  * student's file replaces another's (a student id `bob-2` and a second
- * `bob` get different names).
+ * `bob` get different names). `taken`: names in the folder no feedback
+ * may have (the gradebook, when -o writes it there: a student id
+ * `gradebook` must not replace `gradebook.txt`).
  */
-export function feedbackFiles(gb: Gradebook, lang: Lang): FeedbackFile[] {
-  const used = new Set<string>();
+export function feedbackFiles(gb: Gradebook, lang: Lang, taken: readonly string[] = []): FeedbackFile[] {
+  const used = new Set<string>(taken.map(idKey));
   return gb.students.map((s) => {
     const stem = feedbackStem(s.student);
     let name = `${stem}.txt`;

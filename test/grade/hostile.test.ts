@@ -14,10 +14,13 @@
  *  - a hard link (a file with several names, one maybe outside the folder)
  *    is graded 0 with the reason, never read;
  *  - the Moodle import's Feedback column is HTML to Moodle (FORMAT_MOODLE):
- *    a link's target quoted in a reason shows as text, not as a link.
+ *    a link's target quoted in a reason shows as text, not as a link;
+ *  - a student id named like the gradebook written into the feedback folder
+ *    (`gradebook.pcap`, `-o fb/gradebook.txt --feedback fb`) does not
+ *    replace the gradebook with its feedback.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -140,5 +143,17 @@ describe('grade -f moodle: the Feedback column', () => {
     assert.equal(row[2], 'Score: 0 / 10; the file could not be read as a capture (a symbolic link to ' +
       '&lt;a href=&quot;https://evil.example/regrade&quot;&gt;log in again&lt;/a&gt;&amp;amp;: not followed)');
     assert.doesNotMatch(r.stdout, /<a /);
+  });
+});
+
+describe('grade --feedback beside the gradebook', () => {
+  it("gives no student's feedback the gradebook's name", async () => {
+    const cls = folder('gb-name', [['alice.pcap', 'four-way-close'], ['Gradebook.pcap', 'rst-abort']]);
+    const fb = join(dir, 'gb-name-out');
+    const r = await tcpscope(['grade', cls, '--rubric', 'lifecycle-lab', '-f', 'markdown', '-o', join(fb, 'gradebook.txt'), '--feedback', fb, '-j', '1']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(readdirSync(fb).sort(), ['Gradebook-2.txt', 'alice.txt', 'gradebook.txt']);
+    assert.match(readFileSync(join(fb, 'gradebook.txt'), 'utf8'), /^## Gradebook: /);
+    assert.match(readFileSync(join(fb, 'Gradebook-2.txt'), 'utf8'), /^Feedback for Gradebook: /);
   });
 });
