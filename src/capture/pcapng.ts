@@ -43,6 +43,7 @@ export class PcapngReader extends PushReader implements CaptureReader {
   private inSection = false;
   private interfaces: Interface[] = [];
   private interfaceCount = 0;
+  private readonly seenLinkTypes = new Set<number>();
   sections = 0;
   /**
    * For writers that copy frames out (tcpscope extract): the last frame's
@@ -236,7 +237,11 @@ export class PcapngReader extends PushReader implements CaptureReader {
       i = v + ((olen + 3) & ~3);
     }
     this.interfaces.push(iface);
-    if (!this.linkTypes.includes(iface.linkType)) this.linkTypes.push(iface.linkType);
+    // A Set beside the list: a file of a million interfaces of 65,536 link types took minutes in includes().
+    if (!this.seenLinkTypes.has(iface.linkType)) {
+      this.seenLinkTypes.add(iface.linkType);
+      this.linkTypes.push(iface.linkType);
+    }
   }
 
   private setResolution(iface: Interface, v: number, fileOffset: number): void {
