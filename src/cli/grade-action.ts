@@ -108,8 +108,8 @@ export async function gradeAction(inputs: string[], o: GradeOptions): Promise<vo
   }
   const roots = await submissionFolders(inputs);
   if (o.output !== undefined) {
-    const link = await plantedLink(dirname(resolve(o.output)), roots);
-    if (link !== null) throw new UsageError(`--output: ${termText(link)} is a symbolic link inside the submissions folder (a student's?): give a path without it`);
+    const why = await unsafeWay(dirname(resolve(o.output)), roots);
+    if (why !== null) throw new UsageError(`--output: ${why}`);
   }
   const feedback = o.feedback === undefined ? null : await feedbackFolder(o.feedback, roots);
   const out = await openOutput(o.output ?? null);
@@ -160,23 +160,34 @@ async function submissionFolders(inputs: readonly string[]): Promise<string[]> {
 }
 
 /**
- * The first symbolic link on the way to `path` (absolute; each folder from
- * the root down, `path` included) that lies in one of the submission
- * folders `roots` (real paths), or null. Such a link is a student's: an
- * output named `submissions/out/grades.csv`, with `out` a link planted
- * there, would be written wherever it points. Links elsewhere on the way
- * (the user's own) are followed; parts not made yet are not links.
+ * What is wrong with the way to an output `path` (absolute; each folder from
+ * the root down, `path` included) where it passes through one of the
+ * submission folders `roots` (real paths), or null:
+ *  - a symbolic link there is a student's: `-o submissions/out/grades.csv`,
+ *    with `out` a link planted there, would be written wherever it points;
+ *  - a folder there that other users may write to (one of theirs, or
+ *    writable by group or others without the sticky bit): a student could
+ *    rename the output away once written and put their own in its place.
+ * Links and folders elsewhere on the way are the user's own. Parts not made
+ * yet are not links (mkdir makes them the user's).
  */
-async function plantedLink(path: string, roots: readonly string[]): Promise<string | null> {
+async function unsafeWay(path: string, roots: readonly string[]): Promise<string | null> {
   if (roots.length === 0) return null;
+  const inside = (x: string | null): boolean => x !== null && roots.some((r) => x === r || x.startsWith(r.endsWith(sep) ? r : r + sep));
+  const uid = process.getuid?.();
   const parts = path.split(sep).filter((x) => x !== '');
   for (let n = 1; n <= parts.length; n++) {
     const p = sep + parts.slice(0, n).join(sep);
     const st = await lstat(p).catch(() => null);
     if (st === null) return null;
-    if (!st.isSymbolicLink()) continue;
-    const parent = await realpath(dirname(p)).catch(() => null);
-    if (parent !== null && roots.some((r) => parent === r || parent.startsWith(r.endsWith(sep) ? r : r + sep))) return p;
+    if (st.isSymbolicLink()) {
+      if (inside(await realpath(dirname(p)).catch(() => null))) return `${termText(p)} is a symbolic link inside the submissions folder (a student's?): give a path without it`;
+      continue;
+    }
+    const writable = uid !== undefined && ((st.uid !== uid && st.uid !== 0) || ((st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0));
+    if (st.isDirectory() && writable && inside(await realpath(p).catch(() => null))) {
+      return `${termText(p)} is inside the submissions folder and other users may write to it (they could replace what is written there): write outside it, or to a folder only you can write`;
+    }
   }
   return null;
 }
@@ -192,8 +203,8 @@ async function feedbackFolder(dir: string, roots: readonly string[]): Promise<st
   if ((await lstat(dir).catch(() => null))?.isSymbolicLink()) {
     throw new UsageError(`--feedback: ${termText(dir)} is a symbolic link: give the folder itself`);
   }
-  const link = await plantedLink(resolve(dir), roots);
-  if (link !== null) throw new UsageError(`--feedback: ${termText(link)} is a symbolic link inside the submissions folder (a student's?): give a path without it`);
+  const why = await unsafeWay(resolve(dir), roots);
+  if (why !== null) throw new UsageError(`--feedback: ${why}`);
   try {
     await mkdir(dir, { recursive: true });
     return await realpath(dir);

@@ -10,7 +10,10 @@
  *    the planted row for the classmate's grade);
  *  - an output (-o, --feedback) named below a folder that a student planted
  *    as a link in the submissions folder is refused before anything is
- *    written: it would have been written wherever the link points;
+ *    written: it would have been written wherever the link points; so is
+ *    one in a folder there that others may write to (a student's own, or
+ *    world-writable without the sticky bit), where a student could replace
+ *    the gradebook once written;
  *  - a hard link (a file with several names, one maybe outside the folder)
  *    is graded 0 with the reason, never read;
  *  - the Moodle import's Feedback column is HTML to Moodle (FORMAT_MOODLE):
@@ -20,7 +23,7 @@
  *    replace the gradebook with its feedback.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -113,6 +116,34 @@ describe('grade: outputs named through a link a student planted', () => {
     const ok = await tcpscope(['grade', cls, '--rubric', 'lifecycle-lab', '-f', 'csv', '-o', join(mine, 'grades.csv'), '--feedback', join(cls, 'feedback', 'lab3'), '-j', '1']);
     assert.equal(ok.code, 0, ok.stderr);
     assert.ok(existsSync(join(cls, 'grades.csv')) && existsSync(join(cls, 'feedback', 'lab3', 'alice.txt')));
+  });
+
+  it('refuses -o and --feedback in a folder of the submissions that others may write to', async (t) => {
+    const cls = folder('writable', [['alice.pcap', 'four-way-close']]);
+    mkdirSync(join(cls, 'shared'));
+    chmodSync(join(cls, 'shared'), 0o777);
+    mkdirSync(join(cls, 'sticky'));
+    chmodSync(join(cls, 'sticky'), 0o1777);
+    const grade = (...args: string[]) => tcpscope(['grade', cls, '--rubric', 'lifecycle-lab', '-f', 'csv', '-j', '1', ...args]);
+    const o = await grade('-o', join(cls, 'shared', 'grades.csv'));
+    assert.equal(o.code, 2);
+    assert.ok(o.stderr.includes(`error: --output: ${cls}/shared is inside the submissions folder and other users may write to it (they could replace what is written there): write outside it, or to a folder only you can write\n`), o.stderr);
+    const f = await grade('--feedback', join(cls, 'shared', 'fb'));
+    assert.equal(f.code, 2);
+    assert.ok(f.stderr.includes(`error: --feedback: ${cls}/shared is inside the submissions folder and other users may write to it`), f.stderr);
+    assert.deepEqual(readdirSync(join(cls, 'shared')), []);
+    // Sticky (as /tmp): others cannot rename or remove what is not theirs.
+    assert.equal((await grade('-o', join(cls, 'sticky', 'grades.csv'))).code, 0);
+    if (process.getuid?.() !== 0) {
+      t.diagnostic('not root: a folder of another user cannot be made here');
+      return;
+    }
+    // A student's own folder.
+    mkdirSync(join(cls, 'mallory'));
+    chownSync(join(cls, 'mallory'), 65534, 65534);
+    const m = await grade('-o', join(cls, 'mallory', 'grades.csv'));
+    assert.equal(m.code, 2);
+    assert.ok(m.stderr.includes(`error: --output: ${cls}/mallory is inside the submissions folder and other users may write to it`), m.stderr);
   });
 });
 
