@@ -18,12 +18,15 @@
  *    is graded 0 with the reason, never read;
  *  - the Moodle import's Feedback column is HTML to Moodle (FORMAT_MOODLE):
  *    a link's target quoted in a reason shows as text, not as a link;
+ *  - a folder named on the command line that is another user's link (a
+ *    student's, in a shared folder, named by `submissions/*`) is not
+ *    followed; the instructor's own link is;
  *  - a student id named like the gradebook written into the feedback folder
  *    (`gradebook.pcap`, `-o fb/gradebook.txt --feedback fb`) does not
  *    replace the gradebook with its feedback.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, lchownSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -186,5 +189,27 @@ describe('grade --feedback beside the gradebook', () => {
     assert.deepEqual(readdirSync(fb).sort(), ['Gradebook-2.txt', 'alice.txt', 'gradebook.txt']);
     assert.match(readFileSync(join(fb, 'gradebook.txt'), 'utf8'), /^## Gradebook: /);
     assert.match(readFileSync(join(fb, 'Gradebook-2.txt'), 'utf8'), /^Feedback for Gradebook: /);
+  });
+});
+
+describe('grade submissions/*: a folder link among the names', () => {
+  it("follows the user's own link to a folder, not another user's", async (t) => {
+    if (process.getuid?.() !== 0) {
+      t.diagnostic('not root: a link of another user cannot be made here');
+      return;
+    }
+    const cls = folder('glob', [['alice.pcap', 'four-way-close']]);
+    const prof = folder('prof-answers', [['solution.pcap', 'four-way-close']]);
+    symlinkSync(prof, join(cls, 'eve'));
+    lchownSync(join(cls, 'eve'), 65534, 65534);
+    const r = await tcpscope(['grade', join(cls, 'alice.pcap'), join(cls, 'eve'), '--rubric', 'lifecycle-lab', '-f', 'json', '-j', '1']);
+    assert.equal(r.code, 0, r.stderr);
+    const gb = JSON.parse(r.stdout) as { students: { student: string }[] };
+    assert.deepEqual(gb.students.map((s) => s.student), ['alice']);
+    assert.ok(r.stderr.includes(`warning: ${cls}/eve: symbolic link to ${prof} (another user's link): not followed\n`), r.stderr);
+    // The same link, the user's own: the folder is read.
+    lchownSync(join(cls, 'eve'), 0, 0);
+    const own = await tcpscope(['grade', join(cls, 'eve'), '--rubric', 'lifecycle-lab', '-f', 'json', '-j', '1']);
+    assert.deepEqual((JSON.parse(own.stdout) as { students: { student: string }[] }).students.map((s) => s.student), ['solution']);
   });
 });
