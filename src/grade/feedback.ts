@@ -76,11 +76,14 @@ export function feedbackText(gb: Gradebook, s: StudentRow, lang: Lang): string {
  * folder, never a path. Separators, controls, DEL, C1, format characters
  * (bidi controls, zero-width spaces), the
  * characters Windows refuses and backslashes (which spell a non-UTF-8 byte,
- * `\xNN`) become `_`; leading dots too (no hidden file, no `..`); at most
+ * `\xNN`) become `_`; leading dots too (no hidden file, no `..`); a
+ * Windows device name (`CON`, `nul`, `COM1`...) gets a leading `_`; at most
  * 200 bytes of UTF-8, so that `-N.txt` still fits NAME_MAX (255).
  */
 export function feedbackStem(student: string): string {
   let safe = student.replace(/[\\/:*?"<>|\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}\ufffd]/gu, '_').replace(/^\.+/, '_');
+  // Windows's device names (`CON.txt` is the console there), whatever the case: not a file of the folder.
+  if (/^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]) *(\.|$)/i.test(safe)) safe = `_${safe}`;
   while (Buffer.byteLength(safe) > 200) safe = [...safe].slice(0, -1).join('');
   return safe.trim() === '' ? '_' : safe;
 }

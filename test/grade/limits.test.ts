@@ -98,6 +98,9 @@ describe('grade: feedback names and duplicate ids', () => {
     assert.equal(feedbackStem('.bashrc'), '_bashrc');
     assert.equal(feedbackStem('a\u001b[2J\u202eb\\xff'), 'a_[2J_b_xff');
     assert.equal(feedbackStem(''), '_');
+    // Windows's device names, which would be the console or nothing there, not a file.
+    for (const d of ['CON', 'nul', 'Com1', 'LPT9', 'aux.lab3', 'prn ']) assert.equal(feedbackStem(d), `_${d}`);
+    assert.equal(feedbackStem('console'), 'console');
     assert.ok(Buffer.byteLength(feedbackStem('é'.repeat(300))) <= 200);
   });
 
