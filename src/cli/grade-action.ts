@@ -10,6 +10,7 @@ import { InputError } from '../grade/collect.ts';
 import { feedbackFiles } from '../grade/feedback.ts';
 import { DEFAULT_FILE_LIMITS, type FileLimits } from '../grade/file.ts';
 import { GRADEBOOK_FORMATS, type GradebookFormat, renderGradebook } from '../grade/gradebook.ts';
+import { canvasLeftOut } from '../grade/lms.ts';
 import { loadRubric, RubricError } from '../grade/rubric.ts';
 import { termText } from '../render/escape/terminal.ts';
 import { isLang, langFromEnv } from '../render/i18n.ts';
@@ -133,6 +134,11 @@ export async function gradeAction(inputs: string[], o: GradeOptions): Promise<vo
   for (const d of gb.duplicateIds) {
     const left = format === 'moodle' || format === 'canvas' ? `; left out of the ${format} import (enter that grade by hand)` : '';
     process.stderr.write(`warning: student id '${termText(d.student)}' comes from ${d.submissions.length} submissions (${d.submissions.map(termText).join(', ')}): each is graded and marked DUPLICATE in the gradebook${left}\n`);
+  }
+  if (format === 'canvas') {
+    for (const s of canvasLeftOut(gb)) {
+      process.stderr.write(`warning: student id '${termText(s.student)}' would be read by Canvas as its Points Possible row: left out of the canvas import (enter that grade by hand)\n`);
+    }
   }
   const color = colorWanted(o.color, o.output === undefined && process.stdout.isTTY === true);
   out.write(renderGradebook(gb, format, { lang, color }));

@@ -73,9 +73,22 @@ export function feedbackLine(gb: Gradebook, s: StudentRow, lang: Lang): string {
   return parts.join(lang === 'zh' ? '；' : '; ');
 }
 
-/** The rows a platform imports: not those of a duplicated id. */
-function imported(gb: Gradebook): StudentRow[] {
-  return gb.students.filter((s) => !s.duplicateId);
+/** The rows a platform imports: not those of a duplicated id, nor (Canvas) those canvasLeftOut names. */
+function imported(gb: Gradebook, canvas = false): StudentRow[] {
+  const out = canvas ? new Set(canvasLeftOut(gb)) : null;
+  return gb.students.filter((s) => !s.duplicateId && !(out?.has(s) ?? false));
+}
+
+/**
+ * Rows Canvas would not read as a student's: its importer takes any row
+ * whose first cell matches /Points Possible/ as the row of each
+ * assignment's points (the last such row wins), so a student id holding
+ * those words would set the assignment's points, and every student's
+ * percentage, to that student's score. Left out of `-f canvas`, with a
+ * warning (case and spacing ignored here, to be safe).
+ */
+export function canvasLeftOut(gb: Gradebook): StudentRow[] {
+  return gb.students.filter((s) => /points\s*possible/i.test(s.student));
 }
 
 export function renderMoodleCsv(gb: Gradebook, lang: Lang): string {
@@ -89,6 +102,6 @@ export function renderCanvasCsv(gb: Gradebook): string {
   return lines([
     ['Student', 'ID', 'SIS User ID', 'SIS Login ID', 'Section', itemName(gb)],
     ['Points Possible', null, null, null, null, num(gb.rubric.max)],
-    ...imported(gb).map((s) => [s.student, null, s.student, s.student, null, num(s.score)]),
+    ...imported(gb, true).map((s) => [s.student, null, s.student, s.student, null, num(s.score)]),
   ]);
 }

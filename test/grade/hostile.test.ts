@@ -16,6 +16,8 @@
  *    the gradebook once written;
  *  - a hard link (a file with several names, one maybe outside the folder)
  *    is graded 0 with the reason, never read;
+ *  - Canvas reads any row whose first cell holds "Points Possible" as the
+ *    assignment's points: a student of that name is left out of -f canvas;
  *  - the Moodle import's Feedback column is HTML to Moodle (FORMAT_MOODLE):
  *    a link's target quoted in a reason shows as text, not as a link;
  *  - a folder named on the command line that is another user's link (a
@@ -211,5 +213,20 @@ describe('grade submissions/*: a folder link among the names', () => {
     lchownSync(join(cls, 'eve'), 0, 0);
     const own = await tcpscope(['grade', join(cls, 'eve'), '--rubric', 'lifecycle-lab', '-f', 'json', '-j', '1']);
     assert.deepEqual((JSON.parse(own.stdout) as { students: { student: string }[] }).students.map((s) => s.student), ['solution']);
+  });
+});
+
+describe('grade -f canvas: a student named like its Points Possible row', () => {
+  it('is left out, with a warning: Canvas would take their score for the points of the assignment', async () => {
+    const cls = folder('canvas-pp', [['alice.pcap', 'four-way-close'], ['Points Possible.pcap', 'rst-abort'], ['x Points Possible x.pcap', 'rst-abort']]);
+    const r = await tcpscope(['grade', cls, '--rubric', 'lifecycle-lab', '-f', 'canvas', '-j', '1']);
+    assert.equal(r.code, 0, r.stderr);
+    const rows = parseCsv(r.stdout).filter((row) => row.length > 1);
+    // Canvas's test: row[0] =~ /Points Possible/ (GradebookImporter#check_for_non_student_row).
+    assert.deepEqual(rows.filter((row) => /Points Possible/.test(row[0])).map((row) => row[5]), ['10']);
+    assert.deepEqual(rows.slice(2).map((row) => row[2]), ['alice']);
+    for (const id of ['Points Possible', 'x Points Possible x']) {
+      assert.ok(r.stderr.includes(`warning: student id '${id}' would be read by Canvas as its Points Possible row: left out of the canvas import (enter that grade by hand)\n`), r.stderr);
+    }
   });
 });
