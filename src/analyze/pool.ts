@@ -32,6 +32,17 @@ export interface PoolOptions<R = unknown> {
   signal?: AbortSignal;
   /** Limits of each worker's heap: a task that needs more fails alone (its worker is replaced). */
   resourceLimits?: ResourceLimits;
+  /**
+   * Run tasks in a worker thread even with one job (default: one job runs
+   * in this thread), so that resourceLimits and taskTimeoutMs hold there too.
+   */
+  workersAlways?: boolean;
+  /**
+   * A task still running this long after it was sent fails (`failed`, with
+   * the time) and its worker is stopped and replaced: a task stuck in a
+   * loop cannot hold the batch. Tasks run in this thread have no such limit.
+   */
+  taskTimeoutMs?: number;
 }
 
 /** A worker thread running the module `entry` (.js from dist/, .ts through tsx from the sources). */
@@ -78,7 +89,7 @@ export async function runPool<T, R>(
   };
   const jobs = Math.max(1, Math.min(opts.jobs ?? availableParallelism(), tasks.length));
   const stopped = (): boolean => opts.signal?.aborted === true;
-  if (jobs <= 1) {
+  if (jobs <= 1 && opts.workersAlways !== true) {
     for (let i = 0; i < tasks.length && !stopped(); i++) await runInline(i);
     return results;
   }
@@ -103,18 +114,38 @@ export async function runPool<T, R>(
       const w = newWorker(entry, workerData, opts.resourceLimits);
       let current: number | null = null;
       let answered = 0;
+      let timer: ReturnType<typeof setTimeout> | null = null;
+      const stopTimer = (): void => {
+        if (timer !== null) clearTimeout(timer);
+        timer = null;
+      };
       const feed = (): void => {
+        stopTimer();
         if (next >= tasks.length || stopped()) {
           current = null;
           busy.delete(w);
           void w.terminate();
           return;
         }
-        current = next++;
+        const i = next++;
+        current = i;
         busy.add(w);
-        w.postMessage({ index: current, task: tasks[current] });
+        w.postMessage({ index: i, task: tasks[i] });
+        const limit = opts.taskTimeoutMs;
+        if (limit !== undefined) {
+          timer = setTimeout(() => {
+            timer = null;
+            if (current !== i) return;
+            // Stuck: this task fails, the worker goes, and its exit starts a new one for the rest.
+            current = null;
+            busy.delete(w);
+            finish(i, failed(tasks[i], `still running after ${limit / 1000} s: its worker was stopped`));
+            void w.terminate();
+          }, limit);
+        }
       };
       w.on('message', (m: { index: number; result?: R; error?: string }) => {
+        if (m.index !== current) return; // the answer of a task already failed as stuck
         answered++;
         finish(m.index, m.error === undefined ? m.result as R : failed(tasks[m.index], m.error));
         feed();
@@ -125,6 +156,7 @@ export async function runPool<T, R>(
       // input that takes more memory than allowed must not move every other
       // task into this thread, without limits).
       w.on('error', (e) => {
+        stopTimer();
         if (answered === 0 && (e as { code?: string }).code !== 'ERR_WORKER_OUT_OF_MEMORY') {
           broken = true;
           if (current !== null) inlineLeft.push(current);
@@ -132,6 +164,7 @@ export async function runPool<T, R>(
         current = null;
       });
       w.on('exit', () => {
+        stopTimer();
         running--;
         busy.delete(w);
         if (next < tasks.length && !broken && !stopped()) start();

@@ -62,7 +62,7 @@ export class PcapReader extends PushReader implements CaptureReader {
     }
     const major = this.littleEndian ? u16le(b, s + 4) : u16be(b, s + 4);
     if (major !== 2) {
-      this.warnings.push({ frame: 1, offset: p.offset + 4, skippedBytes: 0, message: `unusual pcap version ${major}; reading as 2.4` });
+      this.warn({ frame: 1, offset: p.offset + 4, skippedBytes: 0, message: `unusual pcap version ${major}; reading as 2.4` });
     }
     this.snaplen = this.u32(b, s + 16);
     // Bits 0-15 are the link type; the upper bits may carry FCS information.
@@ -108,7 +108,7 @@ export class PcapReader extends PushReader implements CaptureReader {
         return false;
       }
       const skipped = p.base + i - this.resyncFrom;
-      this.warnings.push({
+      this.warn({
         frame: this.frameNumber + 1, offset: this.resyncFrom, skippedBytes: skipped,
         message: `${this.resyncReason}; skipped ${skipped} bytes to the next plausible record at offset ${p.base + i}`,
       });

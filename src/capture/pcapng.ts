@@ -43,6 +43,7 @@ export class PcapngReader extends PushReader implements CaptureReader {
   private inSection = false;
   private interfaces: Interface[] = [];
   private interfaceCount = 0;
+  private readonly seenLinkTypes = new Set<number>();
   sections = 0;
   /**
    * For writers that copy frames out (tcpscope extract): the last frame's
@@ -183,7 +184,7 @@ export class PcapngReader extends PushReader implements CaptureReader {
 
   /** A whole packet block that cannot be a frame: its bytes are skipped (and counted as such). */
   private badPacket(offset: number, len: number, why: string): undefined {
-    this.warnings.push({ frame: this.frameNumber + 1, offset, skippedBytes: len, message: `frame ${this.frameNumber + 1} at offset ${offset}: ${why}; ${len}-byte block skipped` });
+    this.warn({ frame: this.frameNumber + 1, offset, skippedBytes: len, message: `frame ${this.frameNumber + 1} at offset ${offset}: ${why}; ${len}-byte block skipped` });
     return undefined;
   }
 
@@ -211,7 +212,7 @@ export class PcapngReader extends PushReader implements CaptureReader {
 
   private interfaceDescription(b: Uint8Array, s: number, len: number, fileOffset: number): void {
     if (len < 20) {
-      this.warnings.push({ frame: this.frameNumber + 1, offset: fileOffset, skippedBytes: 0, message: `interface description at offset ${fileOffset} too short (${len} bytes)` });
+      this.warn({ frame: this.frameNumber + 1, offset: fileOffset, skippedBytes: 0, message: `interface description at offset ${fileOffset} too short (${len} bytes)` });
       return;
     }
     const iface: Interface = {
@@ -236,7 +237,11 @@ export class PcapngReader extends PushReader implements CaptureReader {
       i = v + ((olen + 3) & ~3);
     }
     this.interfaces.push(iface);
-    if (!this.linkTypes.includes(iface.linkType)) this.linkTypes.push(iface.linkType);
+    // A Set beside the list: a file of a million interfaces of 65,536 link types took minutes in includes().
+    if (!this.seenLinkTypes.has(iface.linkType)) {
+      this.seenLinkTypes.add(iface.linkType);
+      this.linkTypes.push(iface.linkType);
+    }
   }
 
   private setResolution(iface: Interface, v: number, fileOffset: number): void {
@@ -255,7 +260,7 @@ export class PcapngReader extends PushReader implements CaptureReader {
   }
 
   private absurdResolution(v: number, fileOffset: number): void {
-    this.warnings.push({ frame: this.frameNumber + 1, offset: fileOffset, skippedBytes: 0, message: `interface description at offset ${fileOffset}: if_tsresol 0x${v.toString(16)} is absurd; timestamps read as microseconds` });
+    this.warn({ frame: this.frameNumber + 1, offset: fileOffset, skippedBytes: 0, message: `interface description at offset ${fileOffset}: if_tsresol 0x${v.toString(16)} is absurd; timestamps read as microseconds` });
   }
 
   private startResync(reason: string): void {
@@ -282,7 +287,7 @@ export class PcapngReader extends PushReader implements CaptureReader {
       const le = type === BT_SHB ? u32le(b, i + 8) === BYTE_ORDER_MAGIC : this.littleEndian;
       if ((le ? u32le(b, i + len - 4) : u32be(b, i + len - 4)) !== len) continue;
       const skipped = p.base + i - this.resyncFrom;
-      this.warnings.push({
+      this.warn({
         frame: this.frameNumber + 1, offset: this.resyncFrom, skippedBytes: skipped,
         message: `${this.resyncReason}; skipped ${skipped} bytes to the next good block at offset ${p.base + i}`,
       });

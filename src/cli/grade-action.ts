@@ -2,13 +2,15 @@
  * `tcpscope grade`: grade a class's captures with a rubric. Its options and
  * help are grade.ts's, which loads this module only when the command runs.
  */
-import { lstat, mkdir, realpath } from 'node:fs/promises';
+import { lstat, mkdir, realpath, stat } from 'node:fs/promises';
+import { basename, dirname, resolve, sep } from 'node:path';
 import { AnswersError, loadAnswers } from '../grade/answers.ts';
 import { gradeBatch } from '../grade/batch.ts';
 import { InputError } from '../grade/collect.ts';
 import { feedbackFiles } from '../grade/feedback.ts';
 import { DEFAULT_FILE_LIMITS, type FileLimits } from '../grade/file.ts';
 import { GRADEBOOK_FORMATS, type GradebookFormat, renderGradebook } from '../grade/gradebook.ts';
+import { canvasLeftOut } from '../grade/lms.ts';
 import { loadRubric, RubricError } from '../grade/rubric.ts';
 import { termText } from '../render/escape/terminal.ts';
 import { isLang, langFromEnv } from '../render/i18n.ts';
@@ -105,7 +107,12 @@ export async function gradeAction(inputs: string[], o: GradeOptions): Promise<vo
       throw e;
     }
   }
-  const feedback = o.feedback === undefined ? null : await feedbackFolder(o.feedback);
+  const roots = await submissionFolders(inputs);
+  if (o.output !== undefined) {
+    const why = await unsafeWay(dirname(resolve(o.output)), roots);
+    if (why !== null) throw new UsageError(`--output: ${why}`);
+  }
+  const feedback = o.feedback === undefined ? null : await feedbackFolder(o.feedback, roots);
   const out = await openOutput(o.output ?? null);
   const progress = !(o.quiet ?? false) && process.stderr.isTTY === true;
   let gb;
@@ -125,16 +132,70 @@ export async function gradeAction(inputs: string[], o: GradeOptions): Promise<vo
   // Before the gradebook, so that it is the last thing on a terminal.
   for (const s of gb.skipped) process.stderr.write(skippedLine(s) + '\n');
   for (const d of gb.duplicateIds) {
-    process.stderr.write(`warning: student id '${termText(d.student)}' comes from ${d.submissions.length} submissions (${d.submissions.map(termText).join(', ')}): each is graded and marked DUPLICATE in the gradebook\n`);
+    const left = format === 'moodle' || format === 'canvas' ? `; left out of the ${format} import (enter that grade by hand)` : '';
+    process.stderr.write(`warning: student id '${termText(d.student)}' comes from ${d.submissions.length} submissions (${d.submissions.map(termText).join(', ')}): each is graded and marked DUPLICATE in the gradebook${left}\n`);
+  }
+  if (format === 'canvas') {
+    for (const s of canvasLeftOut(gb)) {
+      process.stderr.write(`warning: student id '${termText(s.student)}' would be read by Canvas as its Points Possible row: left out of the canvas import (enter that grade by hand)\n`);
+    }
   }
   const color = colorWanted(o.color, o.output === undefined && process.stdout.isTTY === true);
   out.write(renderGradebook(gb, format, { lang, color }));
   await out.close();
   if (feedback !== null) {
-    const written = await writeFeedbackFiles(gb, feedback, lang);
+    // The gradebook, if it went to the feedback folder: no student's feedback may take its name.
+    const taken = o.output !== undefined && await realpath(dirname(resolve(o.output))).catch(() => null) === feedback ? [basename(o.output)] : [];
+    const written = await writeFeedbackFiles(gb, feedback, lang, taken);
     if (!o.quiet) process.stderr.write(`${lang === 'zh' ? '已写入' : 'wrote'} ${written} ${lang === 'zh' ? '份评语到' : 'feedback files to'} ${termText(o.feedback ?? '')}\n`);
   }
   for (const s of gb.answersWithoutSubmission) process.stderr.write(`warning: --answers: student '${termText(s)}' has no submission\n`);
+}
+
+/** Real paths of the folders among the inputs (where students put things). */
+async function submissionFolders(inputs: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const i of inputs) {
+    try {
+      if ((await stat(i)).isDirectory()) out.push(await realpath(i));
+    } catch {
+      // not there: gradeBatch says so
+    }
+  }
+  return out;
+}
+
+/**
+ * What is wrong with the way to an output `path` (absolute; each folder from
+ * the root down, `path` included) where it passes through one of the
+ * submission folders `roots` (real paths), or null:
+ *  - a symbolic link there is a student's: `-o submissions/out/grades.csv`,
+ *    with `out` a link planted there, would be written wherever it points;
+ *  - a folder there that other users may write to (one of theirs, or
+ *    writable by group or others without the sticky bit): a student could
+ *    rename the output away once written and put their own in its place.
+ * Links and folders elsewhere on the way are the user's own. Parts not made
+ * yet are not links (mkdir makes them the user's).
+ */
+async function unsafeWay(path: string, roots: readonly string[]): Promise<string | null> {
+  if (roots.length === 0) return null;
+  const inside = (x: string | null): boolean => x !== null && roots.some((r) => x === r || x.startsWith(r.endsWith(sep) ? r : r + sep));
+  const uid = process.getuid?.();
+  const parts = path.split(sep).filter((x) => x !== '');
+  for (let n = 1; n <= parts.length; n++) {
+    const p = sep + parts.slice(0, n).join(sep);
+    const st = await lstat(p).catch(() => null);
+    if (st === null) return null;
+    if (st.isSymbolicLink()) {
+      if (inside(await realpath(dirname(p)).catch(() => null))) return `${termText(p)} is a symbolic link inside the submissions folder (a student's?): give a path without it`;
+      continue;
+    }
+    const writable = uid !== undefined && ((st.uid !== uid && st.uid !== 0) || ((st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0));
+    if (st.isDirectory() && writable && inside(await realpath(p).catch(() => null))) {
+      return `${termText(p)} is inside the submissions folder and other users may write to it (they could replace what is written there): write outside it, or to a folder only you can write`;
+    }
+  }
+  return null;
 }
 
 /**
@@ -144,10 +205,12 @@ export async function gradeAction(inputs: string[], o: GradeOptions): Promise<vo
  * link there may be a student's (`--feedback submissions/feedback`): the
  * folder must be named as itself.
  */
-async function feedbackFolder(dir: string): Promise<string> {
+async function feedbackFolder(dir: string, roots: readonly string[]): Promise<string> {
   if ((await lstat(dir).catch(() => null))?.isSymbolicLink()) {
     throw new UsageError(`--feedback: ${termText(dir)} is a symbolic link: give the folder itself`);
   }
+  const why = await unsafeWay(resolve(dir), roots);
+  if (why !== null) throw new UsageError(`--feedback: ${why}`);
   try {
     await mkdir(dir, { recursive: true });
     return await realpath(dir);
@@ -163,9 +226,9 @@ async function feedbackFolder(dir: string): Promise<string> {
  * never written through. A file that cannot be written is a warning; the
  * others are still written. Returns how many were.
  */
-async function writeFeedbackFiles(gb: Awaited<ReturnType<typeof gradeBatch>>, real: string, lang: 'en' | 'zh'): Promise<number> {
+async function writeFeedbackFiles(gb: Awaited<ReturnType<typeof gradeBatch>>, real: string, lang: 'en' | 'zh', taken: readonly string[]): Promise<number> {
   let written = 0;
-  for (const f of feedbackFiles(gb, lang)) {
+  for (const f of feedbackFiles(gb, lang, taken)) {
     try {
       await writeFileIn(real, f.name, f.text);
       written++;

@@ -8,7 +8,10 @@
  * follows it: a link planted as `bob.txt -> ~/.bashrc` is replaced by the
  * feedback, and ~/.bashrc is untouched. Readers see the old file or the new
  * one, never half of it. The new file takes the mode of the regular file it
- * replaces (a gradebook kept 0600 stays so), else 0666 less the umask.
+ * replaces (a gradebook kept 0600 stays so) when that file is this user's,
+ * else 0666 less the umask: a file someone else planted under the name
+ * (`grades.csv`, mode 0666, in a students' folder) does not make the
+ * gradebook writable by them. Set-id and sticky bits are never copied.
  *
  * The temporary name is hidden (`.name.tcpscope-PID-RANDOM.tmp`): tcpscope's
  * own folder walks skip it. Temporary files still there when the process
@@ -45,6 +48,11 @@ export function writeReason(e: unknown): string {
   return code ?? (e instanceof Error ? e.message : String(e));
 }
 
+/** A file of this user's (on a system without uids, any file). */
+function ownedByUs(uid: number): boolean {
+  return process.getuid === undefined || uid === process.getuid();
+}
+
 export class OutputFile {
   private done = false;
 
@@ -79,7 +87,7 @@ export class OutputFile {
     });
     try {
       const old = await lstat(this.path).catch(() => null);
-      if (old?.isFile()) await chmod(this.temp, old.mode & 0o7777);
+      if (old?.isFile() && ownedByUs(old.uid)) await chmod(this.temp, old.mode & 0o777);
       await rename(this.temp, this.path);
     } catch (e) {
       await unlink(this.temp).catch(() => undefined);

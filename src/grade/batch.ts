@@ -8,7 +8,7 @@ import { makeSettings } from '../report/settings.ts';
 import type { Settings } from '../report/types.ts';
 import { type AnswerResult, type AnswerRow, checkAnswers } from './answers.ts';
 import type { SkippedEntry } from '../capture/files.ts';
-import { collectSubmissions, type Per } from './collect.ts';
+import { collectSubmissions, idKey, type Per } from './collect.ts';
 import { type CopyGroup, type CopyKind, copiesByOwner, findCopies } from './copies.ts';
 import type { FileLimits, FileTask } from './file.ts';
 import { gradeAll } from './pool.ts';
@@ -114,13 +114,16 @@ export async function gradeBatch(inputs: readonly string[], rubric: Rubric, opts
   const copies = copiesByOwner(copyGroups);
 
   // One id, several submissions: a student who named a file after a
-  // classmate must not pass for them unseen, nor hide their own.
+  // classmate must not pass for them unseen, nor hide their own. Ids are
+  // compared as a learning platform or a file system may match them
+  // (idKey): `Bob` and `bob`, a composed and a decomposed `josé`, `s02`
+  // and `s02` with a zero-width space are one id.
   const byId = new Map<string, number[]>();
-  subs.forEach((s, si) => byId.set(s.student, [...(byId.get(s.student) ?? []), si]));
-  const duplicateIds: DuplicateId[] = [...byId].filter(([, list]) => list.length > 1).map(([student, list]) => ({
-    student, submissions: list.map((si) => subs[si].folder ?? subs[si].files[0]?.display ?? '?'),
+  subs.forEach((s, si) => byId.set(idKey(s.student), [...(byId.get(idKey(s.student)) ?? []), si]));
+  const duplicateIds: DuplicateId[] = [...byId.values()].filter((list) => list.length > 1).map((list) => ({
+    student: subs[list[0]].student, submissions: list.map((si) => subs[si].folder ?? subs[si].files[0]?.display ?? '?'),
   }));
-  const duplicated = new Set(duplicateIds.map((d) => d.student));
+  const duplicated = new Set(duplicateIds.flatMap((d) => byId.get(idKey(d.student)) ?? []));
 
   const students: StudentRow[] = subs.map((s, si) => {
     const rs = perStudent[si];
@@ -130,7 +133,7 @@ export async function gradeBatch(inputs: readonly string[], rubric: Rubric, opts
         student: s.student, status: 'missing', file: null, otherFiles: [], score: 0, max, reason: 'no capture file in the folder',
         damage: [], format: null, frames: 0, connections: 0, stream: null, criteria: [],
         answers: answerRow ? checkAnswers(answerRow, null, settings) : null, copies: copies.get(si) ?? [], key: null,
-        duplicateId: duplicated.has(s.student),
+        duplicateId: duplicated.has(si),
       };
     }
     // Best file: highest score, then graded over damaged over unreadable, then the first in order.
@@ -142,7 +145,7 @@ export async function gradeBatch(inputs: readonly string[], rubric: Rubric, opts
       score: best.score, max, reason: best.reason, damage: best.status === 'graded' ? best.damage : [],
       format: best.format, frames: best.frames, connections: best.connections, stream: best.stream, criteria: best.criteria,
       answers: answerRow ? checkAnswers(answerRow, best.key, settings) : null,
-      copies: copies.get(si) ?? [], key: best.key, duplicateId: duplicated.has(s.student),
+      copies: copies.get(si) ?? [], key: best.key, duplicateId: duplicated.has(si),
       ...(opts.ladders ? { graded: best.graded ?? null } : {}),
     };
   });

@@ -12,7 +12,10 @@
  * FIFO or unreadable folder is reported in `skipped`; one with a capture's
  * name is also a file of its submission, refused with the reason (so the
  * student is in the gradebook, with 0 and why). A folder named on the
- * command line may be a link: that one the instructor chose.
+ * command line may be a link: that one the instructor chose, unless another
+ * user (not this one, not root) made it: a student's link in a shared
+ * upload folder, named by the shell's `submissions/*`, is reported and not
+ * followed.
  */
 import { lstat, readlink, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
@@ -57,6 +60,17 @@ export function studentId(name: string, pattern: RegExp | null): string {
   return stem;
 }
 
+/**
+ * A student id as learning platforms and file systems may compare it:
+ * compatibility forms and canonical equivalents as one (NFKC: a decomposed
+ * `é`, a full-width `ｂ`), without case (full case folding, `ß` as `ss`), and
+ * without format characters (a zero-width space, a bidi mark), which a
+ * database collation may ignore. Two ids with one key are duplicates.
+ */
+export function idKey(student: string): string {
+  return student.normalize('NFKC').replace(/\p{Cf}/gu, '').toUpperCase().toLowerCase().normalize('NFKC');
+}
+
 export class InputError extends Error {}
 
 export interface Collected {
@@ -81,8 +95,13 @@ export async function collectSubmissions(inputs: readonly string[], opts: { per:
     } catch {
       throw new InputError(`${input}: no such file or folder`);
     }
+    const own = await lstat(input);
+    if (st.isDirectory() && own.isSymbolicLink() && othersLink(own.uid)) {
+      // `grade submissions/*` names a link a student made: not the instructor's choice.
+      skipped.push({ name: input, kind: 'link', detail: `${nameText(await readlink(input, { encoding: 'buffer' }))} (another user's link)` });
+      continue;
+    }
     if (!st.isDirectory()) {
-      const own = await lstat(input);
       const s: SkippedEntry | null = own.isSymbolicLink() ? { name: input, kind: 'link', detail: nameText(await readlink(input, { encoding: 'buffer' })) }
         : own.isFile() ? null : { name: input, kind: 'special', detail: null };
       if (s === null) subs.push(one({ path: input, display: input, within: await realFolder(dirname(input)), refused: null }, basename(input)));
@@ -113,6 +132,12 @@ export async function collectSubmissions(inputs: readonly string[], opts: { per:
   }
   subs.sort((a, b) => collator.compare(a.student, b.student) || collator.compare(a.folder ?? a.files[0]?.display ?? '', b.folder ?? b.files[0]?.display ?? ''));
   return { submissions: subs, skipped };
+}
+
+/** A link made by another user than this one or root (on a system without uids, none is). */
+function othersLink(uid: number): boolean {
+  const me = process.getuid?.();
+  return me !== undefined && uid !== me && uid !== 0;
 }
 
 /** Why a skipped entry is not read, as a gradebook's reason. */

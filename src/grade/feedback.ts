@@ -12,6 +12,7 @@
 import { termText } from '../render/escape/terminal.ts';
 import type { Lang } from '../render/i18n.ts';
 import type { Gradebook, StudentRow } from './batch.ts';
+import { idKey } from './collect.ts';
 import { factText, gt } from './i18n.ts';
 
 function num(n: number): string {
@@ -75,11 +76,14 @@ export function feedbackText(gb: Gradebook, s: StudentRow, lang: Lang): string {
  * folder, never a path. Separators, controls, DEL, C1, format characters
  * (bidi controls, zero-width spaces), the
  * characters Windows refuses and backslashes (which spell a non-UTF-8 byte,
- * `\xNN`) become `_`; leading dots too (no hidden file, no `..`); at most
+ * `\xNN`) become `_`; leading dots too (no hidden file, no `..`); a
+ * Windows device name (`CON`, `nul`, `COM1`...) gets a leading `_`; at most
  * 200 bytes of UTF-8, so that `-N.txt` still fits NAME_MAX (255).
  */
 export function feedbackStem(student: string): string {
   let safe = student.replace(/[\\/:*?"<>|\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}\ufffd]/gu, '_').replace(/^\.+/, '_');
+  // Windows's device names (`CON.txt` is the console there), whatever the case: not a file of the folder.
+  if (/^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]) *(\.|$)/i.test(safe)) safe = `_${safe}`;
   while (Buffer.byteLength(safe) > 200) safe = [...safe].slice(0, -1).join('');
   return safe.trim() === '' ? '_' : safe;
 }
@@ -93,18 +97,21 @@ export interface FeedbackFile {
 
 /**
  * The feedback files of a gradebook. Names are unique without regard to
- * case (a case-insensitive file system would merge `Bob.txt` and
- * `bob.txt`): a clash gets -2, -3..., past any name already taken, so no
+ * case or Unicode normalisation (idKey: a case-insensitive file system
+ * would merge `Bob.txt` and `bob.txt`, macOS's a composed and a decomposed
+ * `josé.txt`): a clash gets -2, -3..., past any name already taken, so no
  * student's file replaces another's (a student id `bob-2` and a second
- * `bob` get different names).
+ * `bob` get different names). `taken`: names in the folder no feedback
+ * may have (the gradebook, when -o writes it there: a student id
+ * `gradebook` must not replace `gradebook.txt`).
  */
-export function feedbackFiles(gb: Gradebook, lang: Lang): FeedbackFile[] {
-  const used = new Set<string>();
+export function feedbackFiles(gb: Gradebook, lang: Lang, taken: readonly string[] = []): FeedbackFile[] {
+  const used = new Set<string>(taken.map(idKey));
   return gb.students.map((s) => {
     const stem = feedbackStem(s.student);
     let name = `${stem}.txt`;
-    for (let n = 2; used.has(name.toLowerCase()); n++) name = `${stem}-${n}.txt`;
-    used.add(name.toLowerCase());
+    for (let n = 2; used.has(idKey(name)); n++) name = `${stem}-${n}.txt`;
+    used.add(idKey(name));
     return { student: s.student, name, text: feedbackText(gb, s, lang) };
   });
 }

@@ -8,7 +8,11 @@
  * The file is opened once (capture/open.ts: no link followed, a regular
  * file inside the folder given) and everything is read from that one open
  * file: the bytes hashed for copy detection are the bytes analysed, and the
- * file cannot be swapped between the two. A submission is stopped at the
+ * file cannot be swapped between the two. A file with more than one name (a
+ * hard link) is not read: its other names may be outside the folder, and
+ * where the kernel lets anyone link a file they cannot read
+ * (fs.protected_hardlinks=0, macOS) a student could link the instructor's
+ * reference capture into their folder. A submission is stopped at the
  * limits of FileLimits and graded unreadable with the limit named: one
  * student's file cannot hold the batch or its memory.
  */
@@ -145,7 +149,11 @@ export async function gradeFile(task: FileTask, rubric: Rubric, settings: Settin
     throw e;
   }
   try {
-    const size = (await fh.stat()).size;
+    const st = await fh.stat();
+    const size = st.size;
+    if (st.nlink > 1) {
+      return empty(task, 'unreadable', `a file with ${st.nlink} names (a hard link: the other names may be outside the folder): not read`, max);
+    }
     if (size === 0) return empty(task, 'unreadable', 'empty file (0 bytes)', max);
     if (size > limits.maxFileSize) {
       return empty(task, 'unreadable', `the file is ${sizeText(size)}, more than --max-file-size ${sizeText(limits.maxFileSize)}; not read`, max);

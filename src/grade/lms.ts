@@ -14,7 +14,11 @@
  *
  *   ID number   the student id (from the file or folder name, --id-pattern)
  *   <rubric>    the score (points, at most the rubric's total: set the item's maximum grade to it)
- *   Feedback    one line: the score, and each criterion failed with its points and description
+ *   Feedback    one line: the score, and each criterion failed with its points and description,
+ *               HTML-escaped: Moodle stores imported feedback as FORMAT_MOODLE and shows it
+ *               as HTML (cleaned), to the student and in the grader report; a reason quoting
+ *               a name or a link's target (`<a href=...>`, which a student chose) must show
+ *               as text, not as a link or markup
  *
  * Canvas (Grades > Import; Canvas's GradebookImporter): the first row's
  * columns are Student, ID, SIS User ID, SIS Login ID, Section, then one per
@@ -32,8 +36,14 @@
  *
  * Canvas's CSV import takes scores only, not comments: use --feedback
  * files for the explanations.
+ *
+ * A student id given by several submissions (StudentRow.duplicateId) is
+ * left out of both: an importer takes one of its rows, or the last, and a
+ * student who named a file after a classmate would choose the classmate's
+ * grade. The CLI warns; the instructor enters that grade by hand.
  */
 import { csvCell, type CsvValue } from '../render/escape/csv.ts';
+import { htmlText } from '../render/escape/html.ts';
 import type { Lang } from '../render/i18n.ts';
 import type { Gradebook, StudentRow } from './batch.ts';
 import { gt } from './i18n.ts';
@@ -63,10 +73,28 @@ export function feedbackLine(gb: Gradebook, s: StudentRow, lang: Lang): string {
   return parts.join(lang === 'zh' ? '；' : '; ');
 }
 
+/** The rows a platform imports: not those of a duplicated id, nor (Canvas) those canvasLeftOut names. */
+function imported(gb: Gradebook, canvas = false): StudentRow[] {
+  const out = canvas ? new Set(canvasLeftOut(gb)) : null;
+  return gb.students.filter((s) => !s.duplicateId && !(out?.has(s) ?? false));
+}
+
+/**
+ * Rows Canvas would not read as a student's: its importer takes any row
+ * whose first cell matches /Points Possible/ as the row of each
+ * assignment's points (the last such row wins), so a student id holding
+ * those words would set the assignment's points, and every student's
+ * percentage, to that student's score. Left out of `-f canvas`, with a
+ * warning (case and spacing ignored here, to be safe).
+ */
+export function canvasLeftOut(gb: Gradebook): StudentRow[] {
+  return gb.students.filter((s) => /points\s*possible/i.test(s.student));
+}
+
 export function renderMoodleCsv(gb: Gradebook, lang: Lang): string {
   return lines([
     ['ID number', itemName(gb), 'Feedback'],
-    ...gb.students.map((s) => [s.student, num(s.score), feedbackLine(gb, s, lang)]),
+    ...imported(gb).map((s) => [s.student, num(s.score), htmlText(feedbackLine(gb, s, lang))]),
   ]);
 }
 
@@ -74,6 +102,6 @@ export function renderCanvasCsv(gb: Gradebook): string {
   return lines([
     ['Student', 'ID', 'SIS User ID', 'SIS Login ID', 'Section', itemName(gb)],
     ['Points Possible', null, null, null, null, num(gb.rubric.max)],
-    ...gb.students.map((s) => [s.student, null, s.student, s.student, null, num(s.score)]),
+    ...imported(gb, true).map((s) => [s.student, null, s.student, s.student, null, num(s.score)]),
   ]);
 }

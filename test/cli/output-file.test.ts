@@ -1,11 +1,12 @@
 /**
  * Output files (cli/output-file.ts): written beside the name and renamed
  * onto it, so a link planted under the name is replaced, never written
- * through; the mode of a file replaced is kept; a failed or abandoned write
+ * through; the mode of a file of ours replaced is kept (not that of a file
+ * someone else planted, nor set-id bits); a failed or abandoned write
  * leaves the old file and no temporary file.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -40,6 +41,29 @@ describe('output files', () => {
     chmodSync(join(d, 'grades.csv'), 0o600);
     await writeFileIn(d, 'grades.csv', 'new\n');
     assert.equal(statSync(join(d, 'grades.csv')).mode & 0o777, 0o600);
+  });
+
+  it("do not take the mode of a file someone else planted under their name, nor any set-id bit", async (t) => {
+    const d = join(dir, 'planted');
+    mkdirSync(d);
+    // Ours, with set-id bits: the permissions are kept, the set-id bits are not.
+    writeFileSync(join(d, 'mine.csv'), 'old\n');
+    chmodSync(join(d, 'mine.csv'), 0o6640);
+    await writeFileIn(d, 'mine.csv', 'new\n');
+    assert.equal(statSync(join(d, 'mine.csv')).mode & 0o7777, 0o640);
+    // A student's grades.csv, world-writable, in a shared folder: the gradebook is not theirs to write.
+    if (process.getuid?.() !== 0) {
+      t.diagnostic('not root: a file of another user cannot be made here');
+      return;
+    }
+    writeFileSync(join(d, 'grades.csv'), 'planted\n');
+    chmodSync(join(d, 'grades.csv'), 0o6777);
+    chownSync(join(d, 'grades.csv'), 65534, 65534);
+    const umask = process.umask();
+    await writeFileIn(d, 'grades.csv', 'new\n');
+    const st = statSync(join(d, 'grades.csv'));
+    assert.equal(st.uid, 0);
+    assert.equal(st.mode & 0o7777, 0o666 & ~umask);
   });
 
   it('change nothing until committed, and nothing when abandoned', async () => {

@@ -63,6 +63,33 @@ describe('grade: per-file limits', () => {
     assert.deepEqual(results.map((r) => r.replace(/: .*/, ':')), ['done a', 'failed oom:', 'done b', 'done c', 'done d']);
     assert.match(results[1], /out of memory/i);
   });
+
+  it('with one job, tasks still run in a worker when asked (workersAlways): its heap limit holds', async () => {
+    const entry = new URL('../helpers/oom-worker.mjs', import.meta.url);
+    const results = await runPool(
+      ['a', 'oom', 'b'], entry, null,
+      () => Promise.reject(new Error('ran in this thread')),
+      (t, message) => `failed ${t}: ${message}`,
+      { jobs: 1, workersAlways: true, resourceLimits: { maxOldGenerationSizeMb: 16 } },
+    );
+    assert.deepEqual(results.map((r) => r.replace(/: .*/, ':')), ['done a', 'failed oom:', 'done b']);
+  });
+
+  it('a task stuck past taskTimeoutMs fails alone, its worker stopped; the others are done', async () => {
+    const entry = new URL('../helpers/stuck-worker.mjs', import.meta.url);
+    for (const jobs of [1, 2]) {
+      const results = await runPool(
+        ['a', 'stuck', 'b', 'c'], entry, null,
+        () => Promise.reject(new Error('ran in this thread')),
+        (t, message) => `failed ${t}: ${message}`,
+        { jobs, workersAlways: true, taskTimeoutMs: 2000 },
+      );
+      assert.deepEqual(results, [
+        'done a in thread worker', 'failed stuck: still running after 2 s: its worker was stopped',
+        'done b in thread worker', 'done c in thread worker',
+      ]);
+    }
+  });
 });
 
 describe('grade: feedback names and duplicate ids', () => {
@@ -71,6 +98,9 @@ describe('grade: feedback names and duplicate ids', () => {
     assert.equal(feedbackStem('.bashrc'), '_bashrc');
     assert.equal(feedbackStem('a\u001b[2J\u202eb\\xff'), 'a_[2J_b_xff');
     assert.equal(feedbackStem(''), '_');
+    // Windows's device names, which would be the console or nothing there, not a file.
+    for (const d of ['CON', 'nul', 'Com1', 'LPT9', 'aux.lab3', 'prn ']) assert.equal(feedbackStem(d), `_${d}`);
+    assert.equal(feedbackStem('console'), 'console');
     assert.ok(Buffer.byteLength(feedbackStem('é'.repeat(300))) <= 200);
   });
 
@@ -85,10 +115,14 @@ describe('grade: feedback names and duplicate ids', () => {
     put('half-close.pcap', 'bob.pcap');
     const rubric = await loadRubric('lifecycle-lab');
     const gb = await gradeBatch([cls], rubric, { per: 'file', idPattern: null, jobs: 1 });
+    // `Bob` and `bob` are one student to a learning platform (and a case-insensitive file system).
     assert.deepEqual(gb.students.map((s) => [s.student, s.duplicateId]), [
-      ['bob', false], ['Bob', false], ['dup', true], ['dup', true], ['dup-2', false],
+      ['bob', true], ['Bob', true], ['dup', true], ['dup', true], ['dup-2', false],
     ]);
-    assert.deepEqual(gb.duplicateIds, [{ student: 'dup', submissions: [`${cls}/dup.cap`, `${cls}/dup.pcap`] }]);
+    assert.deepEqual(gb.duplicateIds, [
+      { student: 'bob', submissions: [`${cls}/bob.pcap`, `${cls}/Bob.pcap`] },
+      { student: 'dup', submissions: [`${cls}/dup.cap`, `${cls}/dup.pcap`] },
+    ]);
     // Two submissions of one id with the same bytes are a copy like any other.
     assert.deepEqual(gb.copies.map((g) => [g.kind, g.students]), [['identical', ['dup', 'dup']]]);
     assert.deepEqual(gb.students.filter((s) => s.student === 'dup').map((s) => s.copies), [
