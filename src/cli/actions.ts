@@ -20,6 +20,8 @@ import { type Common, type CommonOptions, resolveCommon, selector } from './comm
 import { type AnalyzeOptions, FORMATS, type Format, type TimelineOptions } from './options.ts';
 import type { InflateLimits } from '../capture/source.ts';
 import { UsageError, version } from './util.ts';
+import { type ColumnKey, parseColumns } from '../render/columns.ts';
+import type { TableOptions } from '../render/table.ts';
 
 /** Exit code 2 if a capture was unreadable, else 3 when a shown connection matched --fail-on, else 0. */
 function setExitCode(failed: boolean, failOnMatched: boolean): void {
@@ -97,6 +99,7 @@ async function analyzeUntilInterrupted(args: string[], o: AnalyzeOptions, interr
     throw e;
   }
   const format = o.format as Format;
+  tableOptions(c, o);
   if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format: expected one of ${FORMATS.join(', ')}, got '${o.format}'`);
   if (files.filter((f) => f.name === '-').length > 1) throw new UsageError('standard input (-) can be given only once');
   const out = await openOutput(c.output);
@@ -137,7 +140,7 @@ async function analyzeUntilInterrupted(args: string[], o: AnalyzeOptions, interr
   }
 
   if ((format === 'table' || format === 'markdown' || format === 'csv') && !parallel(files, c)) {
-    await rowsAction(files, c, format, out, interrupt);
+    await rowsAction(files, c, o, format, out, interrupt);
     return;
   }
 
@@ -150,14 +153,27 @@ async function analyzeUntilInterrupted(args: string[], o: AnalyzeOptions, interr
     // The ladder diagrams read the capture again: standard input or a pipe
     // is copied to a file first (an interrupt ends the copy, and the copy is
     // read whole; the copy must outlive the diagrams).
-    await withReadableTwice(files[0].name, (input) => documentAction([input], c, format, out), interrupt);
+    await withReadableTwice(files[0].name, (input) => documentAction([input], c, o, format, out), interrupt);
     return;
   }
-  await documentAction(files, c, format, out, interrupt);
+  await documentAction(files, c, o, format, out, interrupt);
+}
+
+/** The table's options: language, colour, width, --columns (checked here: a usage error lists the names). */
+function tableOptions(c: Common, o: AnalyzeOptions): TableOptions {
+  let columns: ColumnKey[] | null = null;
+  if (o.columns !== undefined) {
+    try {
+      columns = parseColumns(o.columns);
+    } catch (e) {
+      throw new UsageError(`--columns: ${(e as Error).message}`);
+    }
+  }
+  return { lang: c.lang, color: c.color, width: columns !== null && o.wide ? null : c.width, columns };
 }
 
 /** The formats rendered from the whole document: HTML, and the others for captures read in parallel. */
-async function documentAction(files: readonly Input[], c: Common, format: Format, out: Output, interrupt?: Interrupt): Promise<void> {
+async function documentAction(files: readonly Input[], c: Common, o: AnalyzeOptions, format: Format, out: Output, interrupt?: Interrupt): Promise<void> {
   const keep = selector(c);
   const run = format === 'html'
     ? await analyzeAll(files, c, undefined, undefined, interrupt).then((r) => ({ ...r, inputs: r.indexes.map((i) => files[i]) }))
@@ -170,7 +186,7 @@ async function documentAction(files: readonly Input[], c: Common, format: Format
   switch (format) {
     case 'table': {
       const { renderTable } = await import('../render/table.ts');
-      out.write(renderTable(doc, { lang: c.lang, color: c.color }));
+      out.write(renderTable(doc, tableOptions(c, o)));
       break;
     }
     case 'json':
@@ -201,7 +217,7 @@ async function documentAction(files: readonly Input[], c: Common, format: Format
  * stream at the end. The text is renderTable's, renderMarkdown's and
  * renderCsv's of the whole document.
  */
-async function rowsAction(files: readonly Input[], c: Common, format: 'table' | 'markdown' | 'csv', out: Output, interrupt: Interrupt): Promise<void> {
+async function rowsAction(files: readonly Input[], c: Common, o: AnalyzeOptions, format: 'table' | 'markdown' | 'csv', out: Output, interrupt: Interrupt): Promise<void> {
   const [{ csvHeader, csvLine }, { markdownRow, renderMarkdownRows }, { addToSummary, emptySummary }, { renderTableParts, tableCells }] = await Promise.all([
     import('../render/csv.ts'), import('../render/markdown.ts'), import('../render/rows.ts'), import('../render/table.ts'),
   ]);
@@ -210,7 +226,7 @@ async function rowsAction(files: readonly Input[], c: Common, format: 'table' | 
   const seen = files.map(() => streamsSeen());
   const keep = selector(c);
   const summary = emptySummary();
-  const tableOpts = { lang: c.lang, color: c.color };
+  const tableOpts = tableOptions(c, o);
   let failOnMatched = false;
   const run = await analyzeAll(files, c, (r, file, i) => {
     seeStream(c, seen[i], r.stream);
