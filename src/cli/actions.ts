@@ -8,7 +8,8 @@
  */
 import type { AnalysisDocument, ConnectionReport } from '../report/types.ts';
 import { termText } from '../render/escape/terminal.ts';
-import { type Lang, t } from '../render/i18n.ts';
+import { count, type Lang, t } from '../render/i18n.ts';
+import { wrapText } from '../render/fit.ts';
 import { jsonDocumentParts, renderJsonParts } from '../render/json.ts';
 import { Interrupt } from './interrupt.ts';
 import { JsonSpool } from './json-spool.ts';
@@ -296,27 +297,33 @@ async function jsonAction(files: readonly Input[], c: Common, out: Output, inter
 }
 
 /** The connections of one capture that a timeline or key shows. */
-async function oneCapture(file: string, c: Common, input: Input): Promise<{ conns: ConnectionReport[]; failed: boolean }> {
+async function oneCapture(file: string, c: Common, input: Input): Promise<{ conns: ConnectionReport[]; all: ConnectionReport[]; frames: number; failed: boolean }> {
   const run = await analyzeAll([input], c);
-  if (run.failed) return { conns: [], failed: true };
+  if (run.failed) return { conns: [], all: [], frames: 0, failed: true };
   const all = run.captures[0].connections;
   checkStream(c, file, streamsOf(c, all));
-  return { conns: all.filter(selector(c)), failed: false };
+  return { conns: all.filter(selector(c)), all, frames: run.captures[0].frames, failed: false };
 }
 
 export async function timelineAction(file: string, o: TimelineOptions): Promise<void> {
   const c = resolveCommon(o);
   const out = await openOutput(c.output);
   await withReadableTwice(file, async (input) => {
-    const { conns, failed } = await oneCapture(file, c, input);
+    const { conns, all, frames, failed } = await oneCapture(file, c, input);
     if (failed) {
       process.exitCode = 2;
       return;
     }
     if (conns.length === 0) out.write(`${t(c.lang, 'sum.noConnections')}\n`);
-    for await (const part of timelineParts(input.path, conns, { lang: c.lang, color: c.color, file, data: o.data ?? false, inflate: c.inflate })) {
+    const byStream = new Map(all.map((r) => [r.stream, r]));
+    for await (const part of timelineParts(input.path, conns, { lang: c.lang, color: c.color, file, data: o.data ?? false, inflate: c.inflate, width: c.width, previous: (n) => byStream.get(n) ?? null })) {
       out.write(part);
       await out.caughtUp();
+    }
+    // The end of the capture is the capture's, said once after every diagram.
+    if (conns.length > 0) {
+      const line = t(c.lang, 'tl.captureEnd', { last: frames, frames: count(c.lang, frames, 'frame') });
+      out.write('\n' + (c.width === null ? line : wrapText(line, c.width, '  ').join('\n')) + '\n');
     }
     await out.close();
     setExitCode(false, failOnMatches(c, conns));
@@ -333,7 +340,11 @@ export const TIMELINE_GROUP = 2000;
  */
 export async function* timelineParts(
   path: FilePath, conns: readonly ConnectionReport[],
-  opts: { lang: Lang; color: boolean; file: string; data: boolean; inflate?: InflateLimits }, group = TIMELINE_GROUP,
+  opts: {
+    lang: Lang; color: boolean; file: string; data: boolean; inflate?: InflateLimits; width?: number | null;
+    /** The report of an earlier stream (for a reuse of its 4-tuple). */
+    previous?: (stream: number) => ConnectionReport | null;
+  }, group = TIMELINE_GROUP,
 ): AsyncGenerator<string> {
   const [{ segmentsOf }, { buildLadder }, { renderTimeline }] = await Promise.all([
     import('../analyze/segments.ts'), import('../render/ladder.ts'), import('../render/timeline.ts'),
@@ -342,7 +353,9 @@ export async function* timelineParts(
     const some = conns.slice(i, i + group);
     const segs = await segmentsOf(path, some, opts.inflate ? { inflate: opts.inflate } : {});
     const parts = some.map((conn) =>
-      renderTimeline(buildLadder(conn, segs.get(conn.stream) ?? [], { lang: opts.lang, data: opts.data }), { lang: opts.lang, color: opts.color, file: opts.file }));
+      renderTimeline(
+        buildLadder(conn, segs.get(conn.stream) ?? [], { lang: opts.lang, data: opts.data, previous: conn.reuse && opts.previous ? opts.previous(conn.reuse.previousStream) : null }),
+        { lang: opts.lang, color: opts.color, file: opts.file, width: opts.width ?? null }));
     yield (i > 0 ? '\n' : '') + parts.join('\n');
   }
 }
@@ -356,7 +369,7 @@ export async function keyAction(file: string, o: CommonOptions): Promise<void> {
     return;
   }
   const { renderKey } = await import('../render/key.ts');
-  const parts = conns.map((conn) => renderKey(conn, { lang: c.lang, color: c.color, file }));
+  const parts = conns.map((conn) => renderKey(conn, { lang: c.lang, color: c.color, file, width: c.width }));
   out.write(parts.length ? parts.join('\n') : `${t(c.lang, 'sum.noConnections')}\n`);
   await out.close();
   setExitCode(false, failOnMatches(c, conns));

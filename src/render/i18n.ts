@@ -185,7 +185,11 @@ const M = {
   'tl.twEnd.rst-received': { en: '{side} TIME_WAIT: frame {frame}, a RST it took, ends it after {observed} (< 2MSL = {required}): {verdict}', zh: '{side} TIME_WAIT：第 {frame} 帧的 RST 在 {observed} 后使其结束（< 2MSL = {required}）：{verdict}' },
   'tl.folded': { en: '{n} segments folded (frames {first}-{last}): {detail}; --data shows them', zh: '折叠了 {n} 个报文段（第 {first}-{last} 帧）：{detail}；用 --data 显示' },
   'tl.foldDir': { en: '{from}->{to} {data} data ({bytes} B), {acks} ACK only', zh: '{from}->{to} 数据 {data} 个（{bytes} 字节），纯 ACK {acks} 个' },
-  'tl.end': { en: 'end of capture at +{at} s; final states: client {client}, server {server}', zh: '抓包结束于 +{at} s；最终状态：客户端 {client}，服务器 {server}' },
+  'tl.last': { en: 'last segment at +{at} s (frame {frame}); final states: client {client}, server {server}', zh: '最后一个报文段在 +{at} s（第 {frame} 帧）；最终状态：客户端 {client}，服务器 {server}' },
+  'tl.captureEnd': { en: 'end of capture after frame {last} ({frames} in all): the final states above are those at that point', zh: '抓包在第 {last} 帧之后结束（共 {frames}）：以上最终状态均为此时的状态' },
+  'tl.reuse': { en: 'reuses the 4-tuple of stream {prev}, {gap} after its last segment (frame {frame}); stream {prev} was not in TIME_WAIT then', zh: '复用了流 {prev} 的四元组：距其最后一个报文段（第 {frame} 帧）{gap}；当时流 {prev} 不在 TIME_WAIT' },
+  'tl.reuse.gapOnly': { en: 'reuses the 4-tuple of stream {prev}, {gap} after its last segment', zh: '复用了流 {prev} 的四元组：距其最后一个报文段 {gap}' },
+  'tl.reuse.timeWait': { en: 'reuses the 4-tuple of stream {prev}, whose {side} was in TIME_WAIT: {gap} after stream {prev}\'s last segment (frame {frame}), {observed} after the {side} entered TIME_WAIT (frame {entry}): {verdict} (2MSL = {required})', zh: '复用了流 {prev} 的四元组，当时其{side}处于 TIME_WAIT（等待计时器）：距流 {prev} 的最后一个报文段（第 {frame} 帧）{gap}，距{side}进入 TIME_WAIT（第 {entry} 帧）{observed}：{verdict}（2MSL = {required}）' },
   'tl.inferred': { en: '{side}: {from} -> {to} deduced ({cause})', zh: '{side}：{from} -> {to} 为推断（{cause}）' },
   'tl.noSegments': { en: 'no segments of this stream in the capture', zh: '抓包中没有该流的报文段' },
 
@@ -353,6 +357,32 @@ const M = {
 } satisfies Record<string, Entry>;
 
 export type MessageKey = keyof typeof M;
+
+/** Nouns counted in messages: English singular and plural, Chinese with its measure word. */
+const NOUNS = {
+  frame: { one: 'frame', many: 'frames', zh: '帧' },
+  connection: { one: 'connection', many: 'connections', zh: '条连接' },
+  tcpConnection: { one: 'TCP connection', many: 'TCP connections', zh: '条 TCP 连接' },
+  segment: { one: 'TCP segment', many: 'TCP segments', zh: '个 TCP 报文段' },
+  warning: { one: 'warning', many: 'warnings', zh: '条警告' },
+  packet: { one: 'packet', many: 'packets', zh: '个报文' },
+  time: { one: 'time', many: 'times', zh: '次' },
+  reset: { one: 'reset', many: 'resets', zh: '次 RST 复位' },
+  retransmission: { one: 'retransmission', many: 'retransmissions', zh: '次重传' },
+  student: { one: 'student', many: 'students', zh: '名学生' },
+  file: { one: 'file', many: 'files', zh: '个文件' },
+  dataSegment: { one: 'data segment', many: 'data segments', zh: '个数据报文段' },
+  ackOnly: { one: 'ACK-only segment', many: 'ACK-only segments', zh: '个纯 ACK 报文段' },
+} as const satisfies Record<string, { one: string; many: string; zh: string }>;
+
+export type Noun = keyof typeof NOUNS;
+
+/** `1 frame`, `2 frames`, `0 frames`; in Chinese `2 帧`, `1 条连接` (no plural, a measure word). */
+export function count(lang: Lang, n: number, noun: Noun): string {
+  const w = NOUNS[noun];
+  if (lang === 'zh') return `${n} ${w.zh}`;
+  return `${n} ${n === 1 ? w.one : w.many}`;
+}
 
 /** The message `key` in `lang` with `{name}` placeholders filled in. */
 export function t(lang: Lang, key: MessageKey, params?: Params): string {
