@@ -17,6 +17,7 @@ import { skippedLine } from './skipped.ts';
 import { writeFileIn, writeReason } from './output-file.ts';
 import { openOutput } from './run.ts';
 import { colorWanted } from './common.ts';
+import { resolveWidth } from './width.ts';
 import { parseRatio, parseSeconds, parseSize, UsageError, version } from './util.ts';
 
 export interface GradeOptions {
@@ -39,6 +40,8 @@ export interface GradeOptions {
   maxConnections?: string;
   maxInflate?: string;
   maxInflateRatio?: string;
+  width?: string;
+  wide?: boolean;
 }
 
 /** The per-file limits from the options (DEFAULT_FILE_LIMITS for those not given). */
@@ -128,7 +131,7 @@ export async function gradeAction(inputs: string[], o: GradeOptions): Promise<vo
     process.stderr.write(`warning: student id '${termText(d.student)}' comes from ${d.submissions.length} submissions (${d.submissions.map(termText).join(', ')}): each is graded and marked DUPLICATE in the gradebook\n`);
   }
   const color = colorWanted(o.color, o.output === undefined && process.stdout.isTTY === true);
-  out.write(renderGradebook(gb, format, { lang, color }));
+  out.write(renderGradebook(gb, format, { lang, color, width: resolveWidth(o, o.output !== undefined) }));
   await out.close();
   if (feedback !== null) {
     const written = await writeFeedbackFiles(gb, feedback, lang);

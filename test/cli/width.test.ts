@@ -13,6 +13,7 @@ import { parseColumns } from '../../src/render/columns.ts';
 import { resolveWidth } from '../../src/cli/width.ts';
 import { tcpscope } from '../helpers/cli.ts';
 import { capturesDir } from '../helpers/paths.ts';
+import { buildClass } from '../grade/class.ts';
 
 const cap = (name: string): string => join(capturesDir, name);
 const REUSE = cap('timewait-reuse.pcap');
@@ -62,6 +63,20 @@ describe('every line fits the width, in English and Chinese', () => {
           assertFits(r.stdout, width, `key ${file}`);
           assert.match(r.stdout, /│ w\+1 /);
         }
+      });
+    }
+  }
+
+  for (const width of [80, 120]) {
+    for (const lang of ['en', 'zh'] as const) {
+      it(`grade's table at ${width} columns (${lang}) keeps student, score and every criterion`, async () => {
+        const { classDir } = buildClass();
+        const r = await tcpscope(['grade', classDir, '--rubric', 'lifecycle-lab', '-q', '--width', String(width), '--lang', lang]);
+        assert.equal(r.code, 0, r.stderr);
+        assertFits(r.stdout, width, 'grade');
+        assert.ok(r.stdout.includes(lang === 'en' ? 'student' : '学生'));
+        assert.match(r.stdout, /10\/10/);
+        assert.match(r.stdout, /1 handshake \(2\)/, 'the legend names the criteria');
       });
     }
   }
