@@ -8,7 +8,7 @@
  */
 import type { AnalysisDocument, ConnectionReport } from '../report/types.ts';
 import { termText } from '../render/escape/terminal.ts';
-import { count, type Lang, t } from '../render/i18n.ts';
+import { type Lang, t } from '../render/i18n.ts';
 import { wrapText } from '../render/fit.ts';
 import { jsonDocumentParts, renderJsonParts } from '../render/json.ts';
 import { Interrupt } from './interrupt.ts';
@@ -322,7 +322,7 @@ export async function timelineAction(file: string, o: TimelineOptions): Promise<
     }
     // The end of the capture is the capture's, said once after every diagram.
     if (conns.length > 0) {
-      const line = t(c.lang, 'tl.captureEnd', { last: frames, frames: count(c.lang, frames, 'frame') });
+      const line = t(c.lang, 'tl.captureEnd', { last: frames });
       out.write('\n' + (c.width === null ? line : wrapText(line, c.width, '  ').join('\n')) + '\n');
     }
     await out.close();

@@ -7,7 +7,7 @@
 import Table from 'cli-table3';
 import type { ConnectionReport, SeqValue, Side, TransitionReport } from '../report/types.ts';
 import {
-  type Lang, caveatLabel, closeLabel, closerLabel, evidenceLabel, handshakeLabel, noteLabel, resetCauseLabel, sideLabel, t, verdictLabel,
+  type Lang, caveatLabel, framesLabel, closeLabel, closerLabel, evidenceLabel, handshakeLabel, noteLabel, resetCauseLabel, sideLabel, t, verdictLabel,
 } from './i18n.ts';
 import { termText } from './escape/terminal.ts';
 import { displayWidth, duration, endpointText, palette, stripAnsi } from './text.ts';
@@ -51,11 +51,11 @@ export function keyEntries(c: ConnectionReport): KeyEntry[] {
   ];
 }
 
-/** `CLOSED -> SYN_SENT (1) -> ESTABLISHED (2)`; deduced transitions are marked `*`. */
-export function stateSequence(list: readonly TransitionReport[]): string {
+/** `CLOSED -> LISTEN (2, deduced) -> SYN_RCVD (2)`: the frame of each change, deduced ones said so. */
+export function stateSequence(list: readonly TransitionReport[], lang: Lang = 'en'): string {
   if (list.length === 0) return 'CLOSED';
   const parts: string[] = [list[0].from];
-  for (const tr of list) parts.push(`${tr.to} (${tr.frame}${tr.inferred ? '*' : ''})`);
+  for (const tr of list) parts.push(`${tr.to} (${tr.frame}${tr.inferred ? `${lang === 'zh' ? '，' : ', '}${t(lang, 'key.deduced')}` : ''})`);
   return parts.join(' -> ');
 }
 
@@ -116,8 +116,8 @@ export function renderKey(c: ConnectionReport, opts: KeyOptions): string {
   out.push('');
 
   out.push(p.bold(t(lang, 'key.states')));
-  out.push(`  ${sideLabel(lang, 'client')}${lang === 'zh' ? '：' : ': '}${stateSequence(c.endpoints.client.transitions)}`);
-  out.push(`  ${sideLabel(lang, 'server')}${lang === 'zh' ? '：' : ': '}${stateSequence(c.endpoints.server.transitions)}`);
+  out.push(`  ${sideLabel(lang, 'client')}${lang === 'zh' ? '：' : ': '}${stateSequence(c.endpoints.client.transitions, lang)}`);
+  out.push(`  ${sideLabel(lang, 'server')}${lang === 'zh' ? '：' : ': '}${stateSequence(c.endpoints.server.transitions, lang)}`);
   out.push('');
 
   out.push(p.bold(t(lang, 'key.timeWait')));
@@ -135,7 +135,7 @@ export function renderKey(c: ConnectionReport, opts: KeyOptions): string {
   out.push(p.bold(t(lang, 'key.finRetx')));
   for (const side of ['client', 'server'] as const) {
     const frames = cl.finFrames[side].map((f) => f.frame);
-    out.push(`  ${t(lang, 'key.finRetxLine', { side: sideLabel(lang, side), n: cl.finRetransmissions[side], frames: frames.length ? frames.join(', ') : '-' })}`);
+    out.push(`  ${t(lang, 'key.finRetxLine', { side: sideLabel(lang, side), n: cl.finRetransmissions[side], frames: framesLabel(lang, frames) })}`);
   }
   if (cl.halfClose) out.push('', `${p.bold(t(lang, 'key.halfClose'))}: ${t(lang, 'half.cell', { bytes: cl.halfClose.bytes, side: sideLabel(lang, cl.halfClose.side) })}`);
   if (cl.reset) {

@@ -421,9 +421,13 @@ function fold(rows: readonly LadderRow[], _last: number, lang: Lang): (LadderRow
         const mine = run.filter((r) => r.fromClient === fromClient);
         if (mine.length === 0) continue;
         const data = mine.filter((r) => r.len > 0);
+        // Only what there is: `client->server 1 data segment (100 B)`, no `0 ACK-only segments`.
+        const what: string[] = [];
+        if (data.length > 0) what.push(t(lang, 'tl.foldData', { n: data.length, bytes: data.reduce((n, r) => n + r.len, 0) }));
+        if (mine.length > data.length) what.push(t(lang, 'tl.foldAcks', { n: mine.length - data.length }));
         parts.push(t(lang, 'tl.foldDir', {
           from: sideLabel(lang, fromClient ? 'client' : 'server'), to: sideLabel(lang, fromClient ? 'server' : 'client'),
-          data: data.length, bytes: data.reduce((n, r) => n + r.len, 0), acks: mine.length - data.length,
+          parts: what.join(lang === 'zh' ? '，' : ', '),
         }));
       }
       out.push({
