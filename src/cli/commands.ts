@@ -41,7 +41,7 @@ function common(cmd: Command): Command {
     .option('--os <preset>', 'TIME_WAIT length preset: rfc (2 x MSL, 240 s), linux (60 s), freebsd (60 s), macos (30 s), windows (240 s)', 'rfc')
     .option('--msl <seconds>', 'Maximum Segment Lifetime; TIME_WAIT must last 2 x MSL (overrides --os)')
     .option('--stream <N>', "only connection N (Wireshark's tcp.stream)")
-    .option('--filter <expr>', "only connections matching EXPR (e.g. 'closed-by server', 'port 80 and verdict cut-short')")
+    .option('--filter <expr>', "only connections matching EXPR, in tcpscope's expressions below (e.g. 'closed-by server', 'port 80 and verdict cut-short'); not a BPF capture filter: it chooses connections after the analysis")
     .option('--fail-on <expr>', "exit with code 3 if a shown connection matches EXPR (e.g. 'retransmitted-fin')")
     .addOption(new Option('--lang <lang>', 'language of labels and explanations (default: from LANG)').choices(['en', 'zh']))
     .option('--no-color', 'no colour (also NO_COLOR=1; colour is only used on a terminal)')
