@@ -103,7 +103,7 @@ export class Pipeline {
     if (t.evicted > 0) {
       warnings.push({
         frame: t.firstEvictionFrame, offset: t.firstEvictionOffset, skippedBytes: 0,
-        message: `connection table full (--max-connections ${t.maxHeld}): ${t.evicted} connection(s) evicted early, ` +
+        message: `connection table full (--max-connections ${t.maxHeld}): ${t.evicted} ${t.evicted === 1 ? 'connection' : 'connections'} evicted early, ` +
           `${t.evictedOpen} of them still open; each was reported as if the capture had ended when it was evicted ` +
           '(TIME_WAIT evidence capture-end, verdicts inconclusive where 2MSL had not passed)',
       });

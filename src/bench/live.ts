@@ -134,7 +134,7 @@ export async function liveTrial(o: LiveTrialOptions): Promise<LiveTrial> {
         cap = inNetns(o.netns, [bin, ...tcpdumpArgs({ iface: 'lo', filter, bufferBytes, snapLength: DEFAULT_SNAP_LENGTH })], true);
         await until(() => /listening on [^\n]*\n/.test(cap.err), cap, 'tcpdump');
       } else {
-        const argv = [...(o.tcpscope ?? tcpscopeArgv()), 'live', '-i', 'lo', '-f', filter, '--no-kernel', '--format', o.tool,
+        const argv = [...(o.tcpscope ?? tcpscopeArgv()), 'live', '-i', 'lo', '--filter', filter, '--no-kernel', '-f', o.tool,
           ...(o.bufferMiB !== undefined ? ['--buffer-size', String(o.bufferMiB)] : []), ...(o.extraArgs ?? [])];
         cap = inNetns(o.netns, argv);
         await until(() => /Ctrl-C stops|"type":"started"/.test(cap.out + cap.err), cap, 'tcpscope live');

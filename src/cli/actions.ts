@@ -9,6 +9,7 @@
 import type { AnalysisDocument, ConnectionReport } from '../report/types.ts';
 import { termText } from '../render/escape/terminal.ts';
 import { type Lang, t } from '../render/i18n.ts';
+import { wrapText } from '../render/fit.ts';
 import { jsonDocumentParts, renderJsonParts } from '../render/json.ts';
 import { Interrupt } from './interrupt.ts';
 import { JsonSpool } from './json-spool.ts';
@@ -20,6 +21,8 @@ import { type Common, type CommonOptions, resolveCommon, selector } from './comm
 import { type AnalyzeOptions, FORMATS, type Format, type TimelineOptions } from './options.ts';
 import type { InflateLimits } from '../capture/source.ts';
 import { UsageError, version } from './util.ts';
+import { type ColumnKey, parseColumns } from '../render/columns.ts';
+import type { TableOptions } from '../render/table.ts';
 
 /** Exit code 2 if a capture was unreadable, else 3 when a shown connection matched --fail-on, else 0. */
 function setExitCode(failed: boolean, failOnMatched: boolean): void {
@@ -97,6 +100,7 @@ async function analyzeUntilInterrupted(args: string[], o: AnalyzeOptions, interr
     throw e;
   }
   const format = o.format as Format;
+  tableOptions(c, o);
   if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format: expected one of ${FORMATS.join(', ')}, got '${o.format}'`);
   if (files.filter((f) => f.name === '-').length > 1) throw new UsageError('standard input (-) can be given only once');
   const out = await openOutput(c.output);
@@ -137,7 +141,7 @@ async function analyzeUntilInterrupted(args: string[], o: AnalyzeOptions, interr
   }
 
   if ((format === 'table' || format === 'markdown' || format === 'csv') && !parallel(files, c)) {
-    await rowsAction(files, c, format, out, interrupt);
+    await rowsAction(files, c, o, format, out, interrupt);
     return;
   }
 
@@ -150,14 +154,27 @@ async function analyzeUntilInterrupted(args: string[], o: AnalyzeOptions, interr
     // The ladder diagrams read the capture again: standard input or a pipe
     // is copied to a file first (an interrupt ends the copy, and the copy is
     // read whole; the copy must outlive the diagrams).
-    await withReadableTwice(files[0].name, (input) => documentAction([input], c, format, out), interrupt);
+    await withReadableTwice(files[0].name, (input) => documentAction([input], c, o, format, out), interrupt);
     return;
   }
-  await documentAction(files, c, format, out, interrupt);
+  await documentAction(files, c, o, format, out, interrupt);
+}
+
+/** The table's options: language, colour, width, --columns (checked here: a usage error lists the names). */
+function tableOptions(c: Common, o: AnalyzeOptions): TableOptions {
+  let columns: ColumnKey[] | null = null;
+  if (o.columns !== undefined) {
+    try {
+      columns = parseColumns(o.columns);
+    } catch (e) {
+      throw new UsageError(`--columns: ${(e as Error).message}`);
+    }
+  }
+  return { lang: c.lang, color: c.color, width: columns !== null && o.wide ? null : c.width, columns };
 }
 
 /** The formats rendered from the whole document: HTML, and the others for captures read in parallel. */
-async function documentAction(files: readonly Input[], c: Common, format: Format, out: Output, interrupt?: Interrupt): Promise<void> {
+async function documentAction(files: readonly Input[], c: Common, o: AnalyzeOptions, format: Format, out: Output, interrupt?: Interrupt): Promise<void> {
   const keep = selector(c);
   const run = format === 'html'
     ? await analyzeAll(files, c, undefined, undefined, interrupt).then((r) => ({ ...r, inputs: r.indexes.map((i) => files[i]) }))
@@ -170,7 +187,7 @@ async function documentAction(files: readonly Input[], c: Common, format: Format
   switch (format) {
     case 'table': {
       const { renderTable } = await import('../render/table.ts');
-      out.write(renderTable(doc, { lang: c.lang, color: c.color }));
+      out.write(renderTable(doc, tableOptions(c, o)));
       break;
     }
     case 'json':
@@ -201,7 +218,7 @@ async function documentAction(files: readonly Input[], c: Common, format: Format
  * stream at the end. The text is renderTable's, renderMarkdown's and
  * renderCsv's of the whole document.
  */
-async function rowsAction(files: readonly Input[], c: Common, format: 'table' | 'markdown' | 'csv', out: Output, interrupt: Interrupt): Promise<void> {
+async function rowsAction(files: readonly Input[], c: Common, o: AnalyzeOptions, format: 'table' | 'markdown' | 'csv', out: Output, interrupt: Interrupt): Promise<void> {
   const [{ csvHeader, csvLine }, { markdownRow, renderMarkdownRows }, { addToSummary, emptySummary }, { renderTableParts, tableCells }] = await Promise.all([
     import('../render/csv.ts'), import('../render/markdown.ts'), import('../render/rows.ts'), import('../render/table.ts'),
   ]);
@@ -210,7 +227,7 @@ async function rowsAction(files: readonly Input[], c: Common, format: 'table' | 
   const seen = files.map(() => streamsSeen());
   const keep = selector(c);
   const summary = emptySummary();
-  const tableOpts = { lang: c.lang, color: c.color };
+  const tableOpts = tableOptions(c, o);
   let failOnMatched = false;
   const run = await analyzeAll(files, c, (r, file, i) => {
     seeStream(c, seen[i], r.stream);
@@ -280,27 +297,33 @@ async function jsonAction(files: readonly Input[], c: Common, out: Output, inter
 }
 
 /** The connections of one capture that a timeline or key shows. */
-async function oneCapture(file: string, c: Common, input: Input): Promise<{ conns: ConnectionReport[]; failed: boolean }> {
+async function oneCapture(file: string, c: Common, input: Input): Promise<{ conns: ConnectionReport[]; all: ConnectionReport[]; frames: number; failed: boolean }> {
   const run = await analyzeAll([input], c);
-  if (run.failed) return { conns: [], failed: true };
+  if (run.failed) return { conns: [], all: [], frames: 0, failed: true };
   const all = run.captures[0].connections;
   checkStream(c, file, streamsOf(c, all));
-  return { conns: all.filter(selector(c)), failed: false };
+  return { conns: all.filter(selector(c)), all, frames: run.captures[0].frames, failed: false };
 }
 
 export async function timelineAction(file: string, o: TimelineOptions): Promise<void> {
   const c = resolveCommon(o);
   const out = await openOutput(c.output);
   await withReadableTwice(file, async (input) => {
-    const { conns, failed } = await oneCapture(file, c, input);
+    const { conns, all, frames, failed } = await oneCapture(file, c, input);
     if (failed) {
       process.exitCode = 2;
       return;
     }
     if (conns.length === 0) out.write(`${t(c.lang, 'sum.noConnections')}\n`);
-    for await (const part of timelineParts(input.path, conns, { lang: c.lang, color: c.color, file, data: o.data ?? false, inflate: c.inflate })) {
+    const byStream = new Map(all.map((r) => [r.stream, r]));
+    for await (const part of timelineParts(input.path, conns, { lang: c.lang, color: c.color, file, data: o.data ?? false, inflate: c.inflate, width: c.width, previous: (n) => byStream.get(n) ?? null })) {
       out.write(part);
       await out.caughtUp();
+    }
+    // The end of the capture is the capture's, said once after every diagram.
+    if (conns.length > 0) {
+      const line = t(c.lang, 'tl.captureEnd', { last: frames });
+      out.write('\n' + (c.width === null ? line : wrapText(line, c.width, '  ').join('\n')) + '\n');
     }
     await out.close();
     setExitCode(false, failOnMatches(c, conns));
@@ -317,7 +340,11 @@ export const TIMELINE_GROUP = 2000;
  */
 export async function* timelineParts(
   path: FilePath, conns: readonly ConnectionReport[],
-  opts: { lang: Lang; color: boolean; file: string; data: boolean; inflate?: InflateLimits }, group = TIMELINE_GROUP,
+  opts: {
+    lang: Lang; color: boolean; file: string; data: boolean; inflate?: InflateLimits; width?: number | null;
+    /** The report of an earlier stream (for a reuse of its 4-tuple). */
+    previous?: (stream: number) => ConnectionReport | null;
+  }, group = TIMELINE_GROUP,
 ): AsyncGenerator<string> {
   const [{ segmentsOf }, { buildLadder }, { renderTimeline }] = await Promise.all([
     import('../analyze/segments.ts'), import('../render/ladder.ts'), import('../render/timeline.ts'),
@@ -326,7 +353,9 @@ export async function* timelineParts(
     const some = conns.slice(i, i + group);
     const segs = await segmentsOf(path, some, opts.inflate ? { inflate: opts.inflate } : {});
     const parts = some.map((conn) =>
-      renderTimeline(buildLadder(conn, segs.get(conn.stream) ?? [], { lang: opts.lang, data: opts.data }), { lang: opts.lang, color: opts.color, file: opts.file }));
+      renderTimeline(
+        buildLadder(conn, segs.get(conn.stream) ?? [], { lang: opts.lang, data: opts.data, previous: conn.reuse && opts.previous ? opts.previous(conn.reuse.previousStream) : null }),
+        { lang: opts.lang, color: opts.color, file: opts.file, width: opts.width ?? null }));
     yield (i > 0 ? '\n' : '') + parts.join('\n');
   }
 }
@@ -340,7 +369,7 @@ export async function keyAction(file: string, o: CommonOptions): Promise<void> {
     return;
   }
   const { renderKey } = await import('../render/key.ts');
-  const parts = conns.map((conn) => renderKey(conn, { lang: c.lang, color: c.color, file }));
+  const parts = conns.map((conn) => renderKey(conn, { lang: c.lang, color: c.color, file, width: c.width }));
   out.write(parts.length ? parts.join('\n') : `${t(c.lang, 'sum.noConnections')}\n`);
   await out.close();
   setExitCode(false, failOnMatches(c, conns));

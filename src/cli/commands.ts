@@ -11,6 +11,7 @@ import { type Command, Option } from 'commander';
 import { type CommonOptions, DEFAULT_MAX_CONNECTIONS } from './common.ts';
 import { type AnalyzeOptions, FORMATS, type TimelineOptions } from './options.ts';
 import { registerExtractCommand } from './extract.ts';
+import { COLUMN_NAMES, COLUMNS } from '../render/columns.ts';
 import { registerGradeCommand } from './grade.ts';
 import { registerLiveCommands } from './live.ts';
 
@@ -40,13 +41,15 @@ function common(cmd: Command): Command {
     .option('--os <preset>', 'TIME_WAIT length preset: rfc (2 x MSL, 240 s), linux (60 s), freebsd (60 s), macos (30 s), windows (240 s)', 'rfc')
     .option('--msl <seconds>', 'Maximum Segment Lifetime; TIME_WAIT must last 2 x MSL (overrides --os)')
     .option('--stream <N>', "only connection N (Wireshark's tcp.stream)")
-    .option('--filter <expr>', "only connections matching EXPR (e.g. 'closed-by server', 'port 80 and verdict cut-short')")
+    .option('--filter <expr>', "only connections matching EXPR, in tcpscope's expressions below (e.g. 'closed-by server', 'port 80 and verdict cut-short'); not a BPF capture filter: it chooses connections after the analysis")
     .option('--fail-on <expr>', "exit with code 3 if a shown connection matches EXPR (e.g. 'retransmitted-fin')")
     .addOption(new Option('--lang <lang>', 'language of labels and explanations (default: from LANG)').choices(['en', 'zh']))
     .option('--no-color', 'no colour (also NO_COLOR=1; colour is only used on a terminal)')
     .option('--max-connections <N>', `most connections held at once; beyond it the one idle the longest is reported early, as if the capture had ended then, and counted in a warning (about 450 bytes each while lingering in TIME_WAIT or idle, 2-4 KB while active; default ${DEFAULT_MAX_CONNECTIONS})`)
     .option('--max-inflate <size>', 'most bytes a gzip-compressed capture may decompress to; past it reading stops with an error (default 16G; K, M, G, T are powers of 1024)')
     .option('--max-inflate-ratio <n>', 'most decompressed bytes per compressed byte, checked past 64 MiB: a gzip bomb stops with an error (default 1000)')
+    .option('--width <N>', 'fit the output to N terminal columns (default: the terminal\'s width; a pipe or file gets the full layout unless COLUMNS is set)')
+    .option('--wide', 'the full layout, every column, however wide the terminal')
     .option('-q, --quiet', 'no progress bar')
     .option('-o, --output <file>', 'write to FILE instead of standard output (written beside it, then renamed onto it: never through a link)');
 }
@@ -59,6 +62,7 @@ export function registerCommands(program: Command): void {
     .description('Analyze captures (pcap, pcapng, gzip; folders of them; - for standard input): one row per TCP connection with its handshake, close kind, active closer, final states, TIME_WAIT verdict, retransmitted FINs, half-close bytes and reset cause, and a summary. TCP inside tunnels (VXLAN, GENEVE, GRE, ERSPAN, IP in IP, MPLS, GTP-U, PPPoE, L2TP, Teredo...) and on PPP, 802.11 and IPoIB links is followed; frames in encapsulations it cannot read (ESP, protected 802.11...) are counted.')
     .argument('<capture...>', 'pcap or pcapng files (.gz too), folders (every .pcap, .pcapng, .cap, .gz under them), - for standard input')
     .addOption(new Option('-f, --format <format>', 'output format').choices([...FORMATS]).default('table'))
+    .option('--columns <list>', `table columns to show, in this order: ${COLUMNS.map((k) => COLUMN_NAMES[k]).join(', ')} (default: all that fit the terminal, most important first)`)
     .option('-j, --jobs <n>', `worker threads for several captures, one capture each (default: the number of CPUs, here ${availableParallelism()})`)
     .addHelpText('after', `
 Examples:

@@ -9,6 +9,7 @@ import type { Settings } from '../report/types.ts';
 import { isLang, type Lang, langFromEnv } from '../render/i18n.ts';
 import { parseFilter, type Predicate } from './filter.ts';
 import { parseRatio, parseSize, UsageError } from './util.ts';
+import { resolveWidth } from './width.ts';
 
 /** Options every command takes (commander's parsed values). */
 export interface CommonOptions {
@@ -25,6 +26,9 @@ export interface CommonOptions {
   jobs?: string;
   maxInflate?: string;
   maxInflateRatio?: string;
+  /** --width N, --wide (cli/width.ts). */
+  width?: string;
+  wide?: boolean;
 }
 
 /**
@@ -53,6 +57,8 @@ export interface Common {
   jobs: number;
   /** --max-inflate, --max-inflate-ratio. */
   inflate: InflateLimits;
+  /** Terminal columns the human output is fitted to; null: the full layout (cli/width.ts). */
+  width: number | null;
   /** The options as given, for worker threads to resolve again. */
   options: CommonOptions;
 }
@@ -92,6 +98,7 @@ export function resolveCommon(o: CommonOptions): Common {
     jobs,
     inflate,
     options: { ...o },
+    width: resolveWidth(o, output !== null),
     settings: makeSettings(msl === undefined ? { os } : { os, msl }),
     lang, stream,
     filter: o.filter !== undefined ? parseFilter(o.filter, '--filter') : null,

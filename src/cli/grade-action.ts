@@ -19,6 +19,7 @@ import { skippedLine } from './skipped.ts';
 import { writeFileIn, writeReason } from './output-file.ts';
 import { openOutput } from './run.ts';
 import { colorWanted } from './common.ts';
+import { resolveWidth } from './width.ts';
 import { parseRatio, parseSeconds, parseSize, UsageError, version } from './util.ts';
 
 export interface GradeOptions {
@@ -41,6 +42,8 @@ export interface GradeOptions {
   maxConnections?: string;
   maxInflate?: string;
   maxInflateRatio?: string;
+  width?: string;
+  wide?: boolean;
 }
 
 /** The per-file limits from the options (DEFAULT_FILE_LIMITS for those not given). */
@@ -141,7 +144,7 @@ export async function gradeAction(inputs: string[], o: GradeOptions): Promise<vo
     }
   }
   const color = colorWanted(o.color, o.output === undefined && process.stdout.isTTY === true);
-  out.write(renderGradebook(gb, format, { lang, color }));
+  out.write(renderGradebook(gb, format, { lang, color, width: resolveWidth(o, o.output !== undefined) }));
   await out.close();
   if (feedback !== null) {
     // The gradebook, if it went to the feedback folder: no student's feedback may take its name.

@@ -30,6 +30,8 @@ export function registerGradeCommand(program: Command): void {
     .option('--max-connections <n>', 'a submitted file with more TCP connections is stopped, graded unreadable (default 10000)')
     .option('--max-inflate <size>', 'a gzip-compressed file that decompresses to more is stopped, graded unreadable (default 1G)')
     .option('--max-inflate-ratio <n>', 'a gzip-compressed file that decompresses to more than N times its size (past 64 MiB) is stopped, graded unreadable (default 1000)')
+    .option('--width <N>', 'fit the table to N terminal columns (default: the terminal\'s width; a pipe or file gets the full layout unless COLUMNS is set)')
+    .option('--wide', 'the full table, every column, however wide the terminal')
     .option('--no-color', 'no colour')
     .option('-q, --quiet', 'no progress count or messages')
     .addHelpText('after', `

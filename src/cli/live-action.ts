@@ -7,7 +7,10 @@
 import { isoTime } from '../report/format.ts';
 import { makeSettings, isOsPreset, OS_PRESETS } from '../report/settings.ts';
 import type { AnalysisDocument, Settings } from '../report/types.ts';
-import { isLang, type Lang, langFromEnv, t } from '../render/i18n.ts';
+import { count, isLang, type Lang, langFromEnv, t } from '../render/i18n.ts';
+import { type ColumnKey, parseColumns } from '../render/columns.ts';
+import { wrapText } from '../render/fit.ts';
+import { resolveWidth } from './width.ts';
 import { renderTable } from '../render/table.ts';
 import { listDevices } from '../live/devices.ts';
 import { LiveError } from '../live/errors.ts';
@@ -50,13 +53,33 @@ function langFrom(l?: string): Lang {
   return lang;
 }
 
-export async function liveAction(o: LiveCliOptions): Promise<void> {
+/**
+ * The capture filter: the trailing expression (as tcpdump takes it) or
+ * --filter, not both.
+ */
+export function captureFilter(expression: readonly string[], option: string | undefined): string {
+  const words = expression.join(' ').trim();
+  if (words !== '' && option !== undefined) throw new UsageError(`the capture filter is given twice: --filter '${option}' and '${words}' after the options; give one`);
+  return option ?? words;
+}
+
+export async function liveAction(expression: string[], o: LiveCliOptions): Promise<void> {
+  const filter = captureFilter(expression, o.filter);
   const format = o.format as (typeof LIVE_FORMATS)[number];
   if (!(LIVE_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format: expected one of ${LIVE_FORMATS.join(', ')}, got '${o.format}'`);
   if (!['auto', 'cap', 'tcpdump'].includes(o.backend)) throw new UsageError(`--backend: expected cap or tcpdump, got '${o.backend}'`);
   const settings = settingsFrom(o);
   const lang = langFrom(o.lang);
   const color = colorWanted(o.color, process.stdout.isTTY === true);
+  const width = resolveWidth(o, false);
+  let columns: ColumnKey[] | null = null;
+  if (o.columns !== undefined) {
+    try {
+      columns = parseColumns(o.columns);
+    } catch (e) {
+      throw new UsageError(`--columns: ${(e as Error).message}`);
+    }
+  }
   const bufferBytes = o.bufferSize !== undefined ? positiveInt(o.bufferSize, '--buffer-size') * 1024 * 1024 : DEFAULT_BUFFER_BYTES;
   const snapLength = o.snaplen !== undefined ? snapLengthOf(o.snaplen) : DEFAULT_SNAP_LENGTH;
   const lines = new LineBatch((s) => void process.stdout.write(s));
@@ -67,6 +90,12 @@ export async function liveAction(o: LiveCliOptions): Promise<void> {
   };
   // One options object for every line (the timestamps' kind comes with `started`).
   const opts: LineOptions = { timestamps: 'kernel', utc: o.utc ?? false, lang };
+  // Fitted: an event line wraps, its continuation indented past the clock.
+  const fitLine = (line: string): string => {
+    if (width === null || o.wide) return line;
+    const m = /^\S+ {2}/.exec(line);
+    return wrapText(line, width, ' '.repeat(m ? Math.min(m[0].length + 2, 24) : 2)).join('\n');
+  };
   const lineOpts = (): LineOptions => opts;
   const onEvent = (e: LiveEvent): void => {
     if (e.type === 'started') opts.timestamps = e.timestamps;
@@ -79,14 +108,15 @@ export async function liveAction(o: LiveCliOptions): Promise<void> {
       if (e.type === 'drops' || e.type === 'started' || e.type === 'stopped') err(eventLine(e, lineOpts()) + '\n');
       return;
     }
-    const line = eventLine(e, lineOpts());
-    if (line === null) return;
+    const raw = eventLine(e, lineOpts());
+    if (raw === null) return;
+    const line = fitLine(raw);
     if (e.type === 'drops') err(line + '\n');
     else out(line + '\n');
   };
 
   const session = new LiveSession({
-    iface: o.interface, filter: o.filter ?? '', backend: o.backend as 'auto' | 'cap' | 'tcpdump', write: o.write ?? null,
+    iface: o.interface, filter, backend: o.backend as 'auto' | 'cap' | 'tcpdump', write: o.write ?? null,
     durationMs: o.duration !== undefined ? parseDuration(o.duration) : null,
     count: o.count !== undefined ? positiveInt(o.count, '--count') : null,
     settings, kernel: o.kernel, bufferBytes, snapLength,
@@ -120,7 +150,7 @@ export async function liveAction(o: LiveCliOptions): Promise<void> {
     }
     const summary = await session.finished();
     lines.flush();
-    if (format === 'table') out(summaryText(summary, settings, lang, color, lineOpts()));
+    if (format === 'table') out(summaryText(summary, settings, lang, color, lineOpts(), { width: o.wide ? null : width, columns }));
     if (format === 'json') {
       const doc: AnalysisDocument & { live: Omit<SummaryEvent, 'capture' | 'type'> } = {
         tool: { name: 'tcpscope', version: version() }, settings, captures: [summary.capture],
@@ -150,14 +180,18 @@ function snapLengthOf(s: string): number {
 const MIN_SNAP_LENGTH = 96;
 
 /** The end of a live run: the same table as `analyze`, kernel comparison, backend and file. */
-export function summaryText(s: SummaryEvent, settings: Settings, lang: Lang, color: boolean, o: LineOptions): string {
+export function summaryText(
+  s: SummaryEvent, settings: Settings, lang: Lang, color: boolean, o: LineOptions,
+  fit: { width: number | null; columns: readonly ColumnKey[] | null } = { width: null, columns: null },
+): string {
   const doc: AnalysisDocument = { tool: { name: 'tcpscope', version: version() }, settings, captures: [s.capture] };
-  const lines = ['', renderTable(doc, { lang, color }).trimEnd()];
+  const lines = ['', renderTable(doc, { lang, color, width: fit.width, columns: fit.columns }).trimEnd()];
   if (s.kernel !== null) lines.push('', ...kernelLines(s.kernel, { ...o, lang }));
   lines.push('', t(lang, `live.sum.${s.backend}`));
   if (s.stats) lines.push(t(lang, 'live.sum.stats', { received: s.stats.received, dropped: s.stats.dropped, warn: s.stats.dropped > 0 ? t(lang, 'live.sum.dropWarn') : '' }));
   if (s.written) lines.push(t(lang, 'live.sum.wrote', { frames: s.written.frames, path: s.written.path }));
-  return lines.join('\n') + '\n';
+  const w = fit.width;
+  return (w === null ? lines : lines.flatMap((l) => (l.includes('│') || l.includes('┌') || l.includes('└') || l.includes('├') ? [l] : wrapText(l, w, '  ')))).join('\n') + '\n';
 }
 
 export async function interfacesAction(o: { format: string }): Promise<void> {
@@ -185,7 +219,7 @@ function isoNow(): string {
 }
 
 function watchTable(recs: readonly KernelTimeWaitRecord[], now: number): string {
-  const lines = [`${recs.length} socket(s) in TIME_WAIT`];
+  const lines = [`${count('en', recs.length, 'socket')} in TIME_WAIT`];
   if (recs.length === 0) return lines.join('\n') + '\n';
   const rows = recs.map((r) => {
     const l = r.localIp.includes(':') ? `[${r.localIp}]:${r.localPort}` : `${r.localIp}:${r.localPort}`;

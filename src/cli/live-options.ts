@@ -18,6 +18,9 @@ export interface LiveCliOptions {
   lang?: string;
   color: boolean;
   utc?: boolean;
+  columns?: string;
+  width?: string;
+  wide?: boolean;
 }
 
 export interface WatchOptions {

@@ -6,6 +6,7 @@
  * commands.ts through registerLiveCommands(program).
  */
 import { type Command, Option } from 'commander';
+import { COLUMN_NAMES, COLUMNS } from '../render/columns.ts';
 import { LIVE_FORMATS, type LiveCliOptions, type WatchOptions } from './live-options.ts';
 
 
@@ -15,12 +16,16 @@ export function registerLiveCommands(program: Command): void {
   program.command('live')
     .summary('capture on an interface and watch connections open, change state and close')
     .description('Capture on a network interface and print, as they happen, each connection opened, each state transition of either endpoint, each retransmitted FIN, each TIME_WAIT entered and its verdict when known. Ctrl-C (or SIGTERM, or closing the terminal), --duration or --count stops it: what was captured until then is analysed and the same summary table as analyze printed; a second Ctrl-C quits at once. tcpdump never outlives tcpscope, even when tcpscope is killed. On Linux it also watches the kernel\'s TIME_WAIT table for the connections\' local sockets and compares it with the capture.')
+    .argument('[expression...]', "BPF capture filter, as tcpdump takes it: the words after the options, e.g. tcp port 80 (man pcap-filter; put -- before it if it starts with -)")
     .requiredOption('-i, --interface <iface>', 'interface to capture on (any: all; tcpscope interfaces lists them)')
-    .option('-f, --filter <bpf>', "BPF capture filter, e.g. 'tcp port 80' (man pcap-filter)")
+    .option('--filter <bpf>', "the BPF capture filter as one option, e.g. --filter 'tcp port 80' (instead of the trailing expression). Not analyze's --filter: that one chooses connections after the analysis, in tcpscope's own expressions")
     .option('-w, --write <file>', 'also write everything captured to FILE (pcap; pcapng if it ends in .pcapng): a valid capture from the start, and after Ctrl-C, a kill or a crash')
     .option('--duration <time>', 'stop after this long (30s, 5m, 1h)')
     .option('--count <N>', 'stop after N packets')
-    .addOption(new Option('--format <format>', 'table: event lines and the summary table; ndjson: events as JSON lines; json: the analyze document at the end').choices([...LIVE_FORMATS]).default('table'))
+    .addOption(new Option('-f, --format <format>', 'table: event lines and the summary table; ndjson: events as JSON lines; json: the analyze document at the end').choices([...LIVE_FORMATS]).default('table'))
+    .option('--columns <list>', `summary table columns, as analyze's: ${COLUMNS.map((k) => COLUMN_NAMES[k]).join(', ')}`)
+    .option('--width <N>', 'fit the event lines and the summary to N terminal columns (default: the terminal\'s width; a pipe gets the full layout unless COLUMNS is set)')
+    .option('--wide', 'the full layout, however wide the terminal')
     .addOption(new Option('--backend <backend>', 'capture backend: tcpdump (kernel ns timestamps, drop counts; default when on the PATH) or cap (libpcap in-process, receipt timestamps)').choices(['auto', 'cap', 'tcpdump']).default('auto'))
     .option('--no-kernel', 'do not watch the kernel\'s TIME_WAIT table (/proc/net/tcp)')
     .option('--buffer-size <MiB>', 'kernel capture buffer in MiB (default 256: small buffers lose bursts)')
@@ -32,10 +37,15 @@ export function registerLiveCommands(program: Command): void {
     .addOption(new Option('--utc', 'show times of day in UTC').hideHelp())
     .addHelpText('after', `
 Examples:
-  sudo tcpscope live -i eth1 -f 'tcp port 80'
-  sudo tcpscope live -i lo -f 'tcp port 8080' -w lab.pcap --os linux
-  sudo tcpscope live -i any --duration 30s --format ndjson | jq -c 'select(.type == "transition")'
+  sudo tcpscope live -i eth1 tcp port 80
+  sudo tcpscope live -i lo -w lab.pcap --os linux tcp port 8080
+  sudo tcpscope live -i eth0 --filter 'tcp port 443 and host 192.0.2.7'
+  sudo tcpscope live -i any --duration 30s -f ndjson | jq -c 'select(.type == "transition")'
   sudo tcpscope live -i eth0 --backend cap --count 1000
+
+The capture filter is a BPF expression (tcpdump's, man pcap-filter), given after the options
+or with --filter; it chooses the packets captured. analyze --filter is another language: it
+chooses connections in the report (closed-by server, verdict cut-short...).
 
 Without root (as Wireshark's dumpcap does it): give tcpdump the two capabilities it needs and
 let one group run it, then add the users who capture to that group:
@@ -44,12 +54,12 @@ let one group run it, then add the users who capture to that group:
   sudo usermod -aG pcap "$USER"        (log in again)
 An update of the tcpdump package undoes the first two lines: run them again after one.
 --backend cap needs the same on node itself, which lets every script it runs capture: prefer tcpdump.`)
-    .action(async (o: LiveCliOptions) => (await action()).liveAction(o));
+    .action(async (expression: string[], o: LiveCliOptions) => (await action()).liveAction(expression, o));
 
   program.command('interfaces')
     .summary('list capture devices')
     .description('List the devices libpcap can capture on: name, description, addresses.')
-    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'))
     .action(async (o: { format: string }) => (await action()).interfacesAction(o));
 
   program.command('watch-timewait')
@@ -58,6 +68,6 @@ An update of the tcpdump package undoes the first two lines: run them again afte
     .option('--port <P>', 'only sockets with local or remote port P')
     .option('--once', 'print once and exit')
     .option('--interval <time>', 'refresh period', '1s')
-    .addOption(new Option('--format <format>', 'output format').choices(['table', 'ndjson']).default('table'))
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'ndjson']).default('table'))
     .action(async (o: WatchOptions) => (await action()).watchAction(o));
 }

@@ -6,6 +6,7 @@ export type Format = (typeof FORMATS)[number];
 
 export interface AnalyzeOptions extends CommonOptions {
   format: string;
+  columns?: string;
 }
 
 export interface TimelineOptions extends CommonOptions {

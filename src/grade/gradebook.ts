@@ -9,11 +9,12 @@
  * raw values, which JSON.stringify escapes).
  */
 import Table from 'cli-table3';
+import { fitCells, fitColumns, textWidth, wrapCell, wrapText } from '../render/fit.ts';
 import { csvCell } from '../render/escape/csv.ts';
 import { mdText } from '../render/escape/markdown.ts';
 import { termText } from '../render/escape/terminal.ts';
 import type { Lang } from '../render/i18n.ts';
-import { palette } from '../render/text.ts';
+import { palette, stripAnsi } from '../render/text.ts';
 import { collator } from '../capture/files.ts';
 import { ANSWER_FIELDS, type AnswerField } from './answers.ts';
 import type { Gradebook, StudentRow } from './batch.ts';
@@ -165,25 +166,69 @@ function copyLines(gb: Gradebook, lang: Lang): string[] {
   })));
 }
 
-export function renderGradebookTable(gb: Gradebook, opts: { lang: Lang; color: boolean }): string {
+/**
+ * The gradebook for the terminal. `width` (cli/width.ts) fits it: criteria
+ * are numbered columns with a legend under the table, the file shown by its
+ * name, notes wrapped, and the columns least needed (file, answers, shared
+ * captures, which the lines under the table list too) left out when they do
+ * not fit. Without it, the full layout.
+ */
+export function renderGradebookTable(gb: Gradebook, opts: { lang: Lang; color: boolean; width?: number | null }): string {
   const p = palette(opts.color);
   const g = grid(gb, opts.lang, { pass: p.green('✓'), fail: p.red('✗') });
+  const width = opts.width ?? null;
+  let head = g.head.map((h) => p.bold(h));
+  let rows = g.rows;
+  let right = g.head.map((_, i) => g.right.has(i));
+  let colWidths: number[] | undefined;
+  const legend: string[] = [];
+  if (width !== null) {
+    const nCrit = gb.rubric.criteria.length;
+    const first = 3;
+    const critCols = new Set(Array.from({ length: nCrit }, (_, k) => first + k));
+    const fileCol = 1;
+    // Criteria by number, their names and points in a legend.
+    head = g.head.map((h, i) => p.bold(critCols.has(i) ? String(i - first + 1) : h));
+    rows = g.rows.map((r) => r.map((c, i) => (i === fileCol ? basename(c) : c)));
+    legend.push(...wrapText(gb.rubric.criteria.map((c, k) => `${k + 1} ${c.id} (${num(c.points)})`).join(', '), width));
+    const last = g.head.length - 1;
+    const priority = [0, 2, ...critCols, last, ...Array.from({ length: last - first - nCrit }, (_, k) => first + nCrit + k), fileCol];
+    const cols = priority.map((i) => {
+      const natural = Math.max(textWidth(stripAnsi(head[i])), ...rows.map((r) => textWidth(stripAnsi(r[i]))));
+      return { natural, min: Math.min(natural, i === last ? 16 : i === fileCol ? 12 : 10) };
+    });
+    const fitted = fitColumns(cols, width);
+    const widths: (number | null)[] = g.head.map((_, i) => fitted[priority.indexOf(i)]);
+    const cells = fitCells(head, rows, widths);
+    right = right.filter((_, i) => widths[i] !== null);
+    head = cells.head;
+    rows = cells.rows;
+    colWidths = cells.widths.map((w) => w + 2);
+  }
   const table = new Table({
-    head: g.head.map((h) => p.bold(h)),
+    head,
     style: opts.color ? { head: [], border: ['grey'] } : { head: [], border: [] },
-    colAligns: g.head.map((_, i) => (g.right.has(i) ? 'right' : 'left')),
+    colAligns: right.map((r) => (r ? 'right' : 'left')),
     wordWrap: false,
+    ...(colWidths ? { colWidths } : {}),
   });
-  for (const r of g.rows) table.push(r);
+  for (const r of rows) table.push(r);
+  const fit = (l: string): string[] => (width === null ? [l] : wrapCell(l, width).split('\n'));
   const out = [
-    p.bold(gt(opts.lang, 'gb.title', { rubric: gb.rubric.title[opts.lang], n: gb.students.length, files: gb.files })),
+    ...fit(p.bold(gt(opts.lang, 'gb.title', { rubric: gb.rubric.title[opts.lang], n: gb.students.length, files: gb.files }))),
     table.toString(),
-    ...summary(gb, opts.lang),
+    ...legend,
+    ...summary(gb, opts.lang).flatMap(fit),
     '',
     p.bold(gt(opts.lang, 'gb.copyTitle')),
-    ...copyLines(gb, opts.lang).map((l) => (gb.copies.length ? p.yellow(l) : l)),
+    ...copyLines(gb, opts.lang).map((l) => (gb.copies.length ? p.yellow(l) : l)).flatMap(fit),
   ];
   return out.join('\n') + '\n';
+}
+
+function basename(path: string): string {
+  const i = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
+  return i < 0 ? path : path.slice(i + 1);
 }
 
 export function renderGradebookMarkdown(gb: Gradebook, opts: { lang: Lang }): string {
@@ -204,7 +249,7 @@ export function renderGradebookMarkdown(gb: Gradebook, opts: { lang: Lang }): st
   return out.join('\n') + '\n';
 }
 
-export function renderGradebook(gb: Gradebook, format: GradebookFormat, opts: { lang: Lang; color: boolean }): string {
+export function renderGradebook(gb: Gradebook, format: GradebookFormat, opts: { lang: Lang; color: boolean; width?: number | null }): string {
   switch (format) {
     case 'csv': return renderGradebookCsv(gb);
     case 'json': return renderGradebookJson(gb);

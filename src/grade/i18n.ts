@@ -9,6 +9,7 @@
  * their enums, observed/required/gap durations in seconds, role a closer role.
  */
 import {
+  fill,
   type Lang, causeLabel, closeLabel, evidenceLabel, handshakeLabel, sideLabel, t, verdictLabel,
 } from '../render/i18n.ts';
 import { duration } from '../render/text.ts';
@@ -20,9 +21,9 @@ type Entry = { en: string; zh: string };
 const M: Record<string, Entry> = {
   // Facts: what the capture shows.
   'noConnection': { en: 'no TCP connection in the capture ({frames} frames, {segments} TCP segments)', zh: '抓包中没有 TCP 连接（{frames} 帧，{segments} 个 TCP 报文段）' },
-  'noMatch': { en: "no connection matches '{filter}' (the capture has {n}: {list})", zh: "没有连接匹配 '{filter}'（抓包中有 {n} 条：{list}）" },
+  'noMatch': { en: "no connection matches '{filter}' (the capture has {n|connection}: {list})", zh: "没有连接匹配 '{filter}'（抓包中有 {n|connection}：{list}）" },
   'everyFailed': { en: 'stream {stream} ({conn}) does not', zh: '流 {stream}（{conn}）不满足' },
-  'anyFailed': { en: 'none of the {n} connections passes; the closest, stream {stream}:', zh: '{n} 条连接都不满足；最接近的是流 {stream}：' },
+  'anyFailed': { en: 'none of the {n|connection} passes; the closest, stream {stream}:', zh: '{n|connection}都不满足；最接近的是流 {stream}：' },
 
   'hs.three-way': { en: 'three-way handshake: SYN at frame {syn}, SYN+ACK at frame {synack}, ACK at frame {ack}', zh: '三次握手：第 {syn} 帧 SYN，第 {synack} 帧 SYN+ACK，第 {ack} 帧 ACK' },
   'hs.simultaneous-open': { en: 'simultaneous open: both sides sent a SYN (frames {syn} and {synack})', zh: '同时打开：双方都发送了 SYN（第 {syn} 帧和第 {synack} 帧）' },
@@ -52,15 +53,15 @@ const M: Record<string, Entry> = {
   'tw.none': { en: 'nobody entered TIME_WAIT: at the end (frame {last}) the client is in {cs} and the server in {ss}', zh: '没有一方进入 TIME_WAIT：结束时（第 {last} 帧）客户端处于 {cs}，服务器处于 {ss}' },
   'tw.verdict': { en: 'TIME_WAIT of the {who}: {verdict}: {evidence} after {observed} (2MSL = {required})', zh: '{who}的 TIME_WAIT（等待计时器）：{verdict}：{evidence}，历时 {observed}（2MSL = {required}）' },
 
-  'finRetx.some': { en: '{n} retransmitted FIN(s): client {c}, server {s} (copies at frames {frames})', zh: 'FIN 重传 {n} 次：客户端 {c} 次，服务器 {s} 次（副本在第 {frames} 帧）' },
+  'finRetx.some': { en: '{n|finRetx}: client {c}, server {s} (copies at frames {frames})', zh: 'FIN 重传 {n} 次：客户端 {c} 次，服务器 {s} 次（副本在第 {frames} 帧）' },
   'finRetx.none': { en: 'no FIN was retransmitted (FIN frames: {frames})', zh: '没有 FIN 重传（FIN 所在帧：{frames}）' },
-  'synRetx.some': { en: '{n} retransmitted SYN(s): client {c}, server {s}', zh: 'SYN 重传 {n} 次：客户端 {c} 次，服务器 {s} 次' },
+  'synRetx.some': { en: '{n|synRetx}: client {c}, server {s}', zh: 'SYN 重传 {n} 次：客户端 {c} 次，服务器 {s} 次' },
   'synRetx.none': { en: 'no SYN was retransmitted', zh: '没有 SYN 重传' },
 
   'half.some': { en: 'half-close: the {side} sent {bytes} bytes in {segments} segments after receiving the FIN (in CLOSE_WAIT)', zh: '半关闭：{side}在收到 FIN 之后（CLOSE_WAIT 状态）又发送了 {segments} 个报文段共 {bytes} 字节' },
   'half.none': { en: 'no data was sent after a FIN was received (no half-close)', zh: '收到 FIN 之后没有再发送数据（没有半关闭）' },
 
-  'rst.some': { en: 'RST from the {by} at frame {frame} in {state} ({cause}); {n} RST segment(s) in all', zh: '{by}在 {state} 状态下于第 {frame} 帧发送 RST（{cause}）；共 {n} 个 RST' },
+  'rst.some': { en: 'RST from the {by} at frame {frame} in {state} ({cause}); {n|rst} in all', zh: '{by}在 {state} 状态下于第 {frame} 帧发送 RST（{cause}）；共 {n} 个 RST' },
   'rst.none': { en: 'no RST', zh: '没有 RST' },
 
   'addr': { en: 'connection {client} → {server}', zh: '连接 {client} → {server}' },
@@ -95,12 +96,12 @@ const M: Record<string, Entry> = {
   'gb.note': { en: 'note', zh: '备注' },
   'gb.pass': { en: 'pass', zh: '通过' },
   'gb.fail': { en: 'FAIL', zh: '未通过' },
-  'gb.title': { en: 'Gradebook: {rubric} ({n} students, {files} files)', zh: '成绩册：{rubric}（{n} 名学生，{files} 个文件）' },
+  'gb.title': { en: 'Gradebook: {rubric} ({n|student}, {files|file})', zh: '成绩册：{rubric}（{n|student}，{files|file}）' },
   'gb.copyTitle': { en: 'Submissions sharing the same capture', zh: '抓包相同的提交' },
   'gb.copyLine': { en: '{students}: {how}', zh: '{students}：{how}' },
   'gb.noCopies': { en: 'No two submissions share a capture.', zh: '没有发现相同的抓包。' },
   'gb.duplicate': { en: 'DUPLICATE student id (another submission has it too)', zh: '学号重复（另一份提交也是这个学号）' },
-  'gb.stats': { en: 'mean {mean} / {max}, median {median}; {zero} with 0 points, {broken} unreadable or damaged', zh: '平均 {mean} / {max}，中位数 {median}；{zero} 人 0 分，{broken} 个文件无法读取或已损坏' },
+  'gb.stats': { en: 'mean {mean} / {max}, median {median}; {zero|student} with 0 points, {broken|file} unreadable or damaged', zh: '平均 {mean} / {max}，中位数 {median}；{zero|student} 0 分，{broken|file}无法读取或已损坏' },
 
   'status.graded': { en: 'graded', zh: '已评分' },
   'status.unreadable': { en: 'unreadable', zh: '无法读取' },
@@ -108,7 +109,7 @@ const M: Record<string, Entry> = {
   'status.missing': { en: 'no capture', zh: '没有抓包' },
 
   'copy.identical': { en: 'identical files ({files})', zh: '文件完全相同（{files}）' },
-  'copy.same-connections': { en: 'the same TCP connection(s): same ISNs and timestamps ({detail}) in {files}', zh: '相同的 TCP 连接：初始序号和时间戳都相同（{detail}），见 {files}' },
+  'copy.same-connections': { en: 'the same TCP connections: same ISNs and timestamps ({detail}) in {files}', zh: '相同的 TCP 连接：初始序号和时间戳都相同（{detail}），见 {files}' },
   'copy.same-isns': { en: 'the same ISNs with other timestamps ({detail}) in {files}: the same connection captured twice (lab partners on both ends?) or re-timed', zh: '初始序号相同但时间戳不同（{detail}），见 {files}：同一连接被抓了两次（同组两端？）或修改过时间' },
 
   'reason.unreadable': { en: 'the file could not be read as a capture: {reason}', zh: '无法作为抓包文件读取：{reason}' },
@@ -154,7 +155,7 @@ const NTH_ZH = ['', '一', '二', '三', '四'];
 export function gt(lang: Lang, key: string, params: Record<string, string | number> = {}): string {
   const e = M[key];
   const s = e ? e[lang] : key;
-  return s.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m));
+  return fill(lang, s, params);
 }
 
 const SIDE_PARAMS = new Set(['who', 'by', 'side', 'active', 'passive', 'closer']);

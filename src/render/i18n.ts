@@ -133,22 +133,22 @@ const M = {
 
   // Summary under the table.
   'sum.decode': { en: 'not analysed: {parts}', zh: '未分析：{parts}' },
-  'sum.decode.notTcp': { en: '{n} without TCP', zh: '{n} 帧不含 TCP' },
-  'sum.decode.fragments': { en: '{n} IP fragments', zh: '{n} 个 IP 分片' },
-  'sum.decode.truncated': { en: '{n} with the TCP header cut by the snaplen', zh: '{n} 帧 TCP 首部被截断（snaplen）' },
-  'sum.decode.malformed': { en: '{n} malformed', zh: '{n} 帧格式错误' },
-  'sum.decode.duplicates': { en: '{n} loopback duplicates (tcpdump -i any) counted once', zh: '{n} 帧环回重复（tcpdump -i any），只计一次' },
-  'sum.decode.link': { en: '{n} of unsupported link type {lt}', zh: '{n} 帧链路类型 {lt} 不支持' },
-  'sum.decode.undecoded': { en: '{n} in encapsulations tcpscope does not decode, which may hold TCP ({kinds})', zh: '{n} 帧封装未能解码，其中可能含 TCP（{kinds}）' },
-  'sum.capture': { en: '{file}: {format}, {frames} frames, {segments} TCP segments, {n} connection(s)', zh: '{file}：{format}，{frames} 帧，{segments} 个 TCP 报文段，{n} 条连接' },
+  'sum.decode.notTcp': { en: '{n|frame} without TCP', zh: '{n|frame}不含 TCP' },
+  'sum.decode.fragments': { en: '{n|ipFragment}', zh: '{n|ipFragment}' },
+  'sum.decode.truncated': { en: '{n|frame} with the TCP header cut by the snaplen', zh: '{n|frame} TCP 首部被截断（snaplen）' },
+  'sum.decode.malformed': { en: '{n|frame} malformed', zh: '{n|frame}格式错误' },
+  'sum.decode.duplicates': { en: '{n|frame} seen twice on loopback (tcpdump -i any), counted once', zh: '{n|frame}环回重复（tcpdump -i any），只计一次' },
+  'sum.decode.link': { en: '{n|frame} of unsupported link type {lt}', zh: '{n|frame}链路类型 {lt} 不支持' },
+  'sum.decode.undecoded': { en: '{n|frame} in encapsulations tcpscope does not decode, which may hold TCP ({kinds})', zh: '{n|frame}封装未能解码，其中可能含 TCP（{kinds}）' },
+  'sum.capture': { en: '{file}: {format}, {frames|frame}, {segments|segment}, {n|connection}', zh: '{file}：{format}，{frames|frame}，{segments|segment}，{n|connection}' },
   'sum.noConnections': { en: 'no TCP connection matched', zh: '没有匹配的 TCP 连接' },
   'sum.sep': { en: '; ', zh: '；' },
   'sum.connections': { en: 'Connections: {n}', zh: '连接：{n}' },
   'sum.closedBy': { en: 'closed by client {client}, by server {server}, by both (simultaneous) {both}', zh: '客户端主动关闭 {client}，服务器主动关闭 {server}，双方同时关闭 {both}' },
   'sum.resets': { en: 'resets {n}', zh: 'RST 复位 {n}' },
   'sum.timeWait': { en: 'TIME_WAIT (2MSL = {required}, --os {os}): full {full}, cut short {cut}, inconclusive {inconclusive}, none {none}', zh: 'TIME_WAIT 等待计时器（2MSL = {required}，--os {os}）：满 2MSL {full}，提前结束 {cut}，无法判定 {inconclusive}，无 {none}' },
-  'sum.finRetx': { en: 'retransmitted FINs: {n} in {conns} connections', zh: 'FIN 重传：{n} 次，涉及 {conns} 条连接' },
-  'sum.warnings': { en: '{n} warnings (see stderr)', zh: '{n} 条警告（见 stderr）' },
+  'sum.finRetx': { en: 'retransmitted FINs: {n} in {conns|connection}', zh: 'FIN 重传：{n} 次，涉及 {conns|connection}' },
+  'sum.warnings': { en: '{n|warning} (see stderr)', zh: '{n|warning}（见 stderr）' },
 
   // Timeline.
   'tl.title': { en: 'Timeline of stream {stream} in {file}', zh: '{file} 中流 {stream} 的时序图' },
@@ -184,8 +184,14 @@ const M = {
   'tl.twEnd.rst': { en: '{side} TIME_WAIT: frame {frame} answers with RST after {observed} (< 2MSL = {required}): {verdict}', zh: '{side} TIME_WAIT：第 {frame} 帧在 {observed} 后回复 RST（< 2MSL = {required}）：{verdict}' },
   'tl.twEnd.rst-received': { en: '{side} TIME_WAIT: frame {frame}, a RST it took, ends it after {observed} (< 2MSL = {required}): {verdict}', zh: '{side} TIME_WAIT：第 {frame} 帧的 RST 在 {observed} 后使其结束（< 2MSL = {required}）：{verdict}' },
   'tl.folded': { en: '{n} segments folded (frames {first}-{last}): {detail}; --data shows them', zh: '折叠了 {n} 个报文段（第 {first}-{last} 帧）：{detail}；用 --data 显示' },
-  'tl.foldDir': { en: '{from}->{to} {data} data ({bytes} B), {acks} ACK only', zh: '{from}->{to} 数据 {data} 个（{bytes} 字节），纯 ACK {acks} 个' },
-  'tl.end': { en: 'end of capture at +{at} s; final states: client {client}, server {server}', zh: '抓包结束于 +{at} s；最终状态：客户端 {client}，服务器 {server}' },
+  'tl.foldDir': { en: '{from}->{to} {parts}', zh: '{from}->{to}：{parts}' },
+  'tl.foldData': { en: '{n|dataSegment} ({bytes} B)', zh: '{n|dataSegment}（{bytes} 字节）' },
+  'tl.foldAcks': { en: '{n|ackOnly}', zh: '{n|ackOnly}' },
+  'tl.last': { en: 'last segment at +{at} s (frame {frame}); final states: client {client}, server {server}', zh: '最后一个报文段在 +{at} s（第 {frame} 帧）；最终状态：客户端 {client}，服务器 {server}' },
+  'tl.captureEnd': { en: 'end of capture after frame {last}: the final states above are those at that point', zh: '抓包在第 {last} 帧之后结束：以上最终状态均为此时的状态' },
+  'tl.reuse': { en: 'reuses the 4-tuple of stream {prev}, {gap} after its last segment (frame {frame}); stream {prev} was not in TIME_WAIT then', zh: '复用了流 {prev} 的四元组：距其最后一个报文段（第 {frame} 帧）{gap}；当时流 {prev} 不在 TIME_WAIT' },
+  'tl.reuse.gapOnly': { en: 'reuses the 4-tuple of stream {prev}, {gap} after its last segment', zh: '复用了流 {prev} 的四元组：距其最后一个报文段 {gap}' },
+  'tl.reuse.timeWait': { en: 'reuses the 4-tuple of stream {prev}, whose {side} was in TIME_WAIT: {gap} after stream {prev}\'s last segment (frame {frame}), {observed} after the {side} entered TIME_WAIT (frame {entry}): {verdict} (2MSL = {required})', zh: '复用了流 {prev} 的四元组，当时其{side}处于 TIME_WAIT（等待计时器）：距流 {prev} 的最后一个报文段（第 {frame} 帧）{gap}，距{side}进入 TIME_WAIT（第 {entry} 帧）{observed}：{verdict}（2MSL = {required}）' },
   'tl.inferred': { en: '{side}: {from} -> {to} deduced ({cause})', zh: '{side}：{from} -> {to} 为推断（{cause}）' },
   'tl.noSegments': { en: 'no segments of this stream in the capture', zh: '抓包中没有该流的报文段' },
 
@@ -219,7 +225,8 @@ const M = {
   'key.close': { en: 'Close', zh: '关闭' },
   'key.active': { en: 'Active closer', zh: '主动关闭方' },
   'key.passive': { en: 'Passive closer', zh: '被动关闭方' },
-  'key.states': { en: 'State sequences (frame of each change; * = deduced, not captured)', zh: '状态序列（括号内为帧号；* 表示推断，未抓到）' },
+  'key.states': { en: 'State sequences (the frame of each change; "deduced": not captured, deduced from what followed)', zh: '状态序列（括号内为帧号；“推断”表示未抓到，由其后的报文推断）' },
+  'key.deduced': { en: 'deduced', zh: '推断' },
   'key.timeWait': { en: 'TIME_WAIT', zh: 'TIME_WAIT（等待计时器）' },
   'key.finRetx': { en: 'Retransmitted FINs', zh: 'FIN 重传' },
   'key.halfClose': { en: 'Half-close', zh: '半关闭' },
@@ -228,7 +235,7 @@ const M = {
   'key.ok': { en: 'ok', zh: '正确' },
   'key.differs': { en: 'differs', zh: '不符' },
   'key.twLine': { en: '{side} entered TIME_WAIT at frame {frame}; 2MSL = {required}; {verdict}: {evidence} after {observed}', zh: '{side}在第 {frame} 帧进入 TIME_WAIT；2MSL = {required}；{verdict}：{evidence}，历时 {observed}' },
-  'key.finRetxLine': { en: '{side}: {n} (FIN copies in frames {frames})', zh: '{side}：重传 {n} 次（FIN 所在帧：{frames}）' },
+  'key.finRetxLine': { en: '{side}: {n|retransmission} (its FIN: {frames})', zh: '{side}：{n|retransmission}（FIN 所在：{frames}）' },
   'key.header': { en: 'client {client}, server {server}; handshake: {hs}; close: {close}', zh: '客户端 {client}，服务器 {server}；握手：{hs}；关闭方式：{close}' },
   'key.closers': { en: 'Active closer: {active}   Passive closer: {passive}', zh: '主动关闭方：{active}　被动关闭方：{passive}' },
 
@@ -292,14 +299,14 @@ const M = {
   'live.closed.by': { en: ', closed by {side}', zh: '，{side}主动关闭' },
   'live.closed.expired': { en: '{seconds} s passed with nothing on its 4-tuple', zh: '{seconds} s 内该四元组上没有报文' },
   'live.closed.replaced': { en: 'its 4-tuple was reused', zh: '四元组被新连接复用' },
-  'live.drops': { en: 'warning: libpcap dropped {n} packet(s) ({dropped} of {received} so far): connections may miss segments; a larger --buffer-size or a narrower -f filter helps', zh: '警告：libpcap 丢弃了 {n} 个报文（到目前为止收到 {received} 个，丢弃 {dropped} 个）：连接可能缺少报文段；加大 --buffer-size 或收窄 -f 过滤器可以缓解' },
+  'live.drops': { en: 'warning: libpcap dropped {n|packet} ({dropped} of {received} so far): connections may miss segments; a larger --buffer-size or a narrower capture filter helps', zh: '警告：libpcap 丢弃了 {n|packet}（到目前为止收到 {received} 个，丢弃 {dropped} 个）：连接可能缺少报文段；加大 --buffer-size 或收窄抓包过滤器可以缓解' },
   'live.kernel.who': { en: 'kernel: #{stream} {side} {endpoint}', zh: '内核：#{stream} {side} {endpoint}' },
   'live.kernel.capture': { en: '; the capture saw it enter at {clock} ({delta} s)', zh: '；抓包看到它在 {clock} 进入（相差 {delta} s）' },
   'live.kernel.entered': { en: '{clock}  {who} is in TIME_WAIT, {left} s left (entered {entered}){capture}', zh: '{clock}  {who} 处于 TIME_WAIT，剩余 {left} s（进入于 {entered}）{capture}' },
   'live.kernel.restart': { en: '{clock}  {who} TIME_WAIT timer restarted: {left} s left', zh: '{clock}  {who} 的 TIME_WAIT 计时器被重置：剩余 {left} s' },
   'live.kernel.left': { en: '{clock}  {who} left TIME_WAIT after {measured} s{early}', zh: '{clock}  {who} 在 {measured} s 后离开 TIME_WAIT{early}' },
   'live.kernel.early': { en: ' (before its timer ran out)', zh: '（计时器尚未到期）' },
-  'live.stopped': { en: 'stopped ({why}) after {frames} frame(s){stats}', zh: '已停止（{why}），共抓到 {frames} 帧{stats}' },
+  'live.stopped': { en: 'stopped ({why}) after {frames|frame}{stats}', zh: '已停止（{why}），共抓到 {frames|frame}{stats}' },
   'live.stopped.interrupt': { en: 'Ctrl-C', zh: 'Ctrl-C' },
   'live.stopped.SIGTERM': { en: 'SIGTERM', zh: '收到 SIGTERM' },
   'live.stopped.SIGHUP': { en: 'SIGHUP: the terminal closed', zh: '收到 SIGHUP：终端已关闭' },
@@ -339,9 +346,9 @@ const M = {
   // `live`: the notes under the summary table.
   'live.sum.tcpdump': { en: 'Backend tcpdump: kernel timestamps in nanoseconds; TIME_WAIT and retransmission times are those of the capture point.', zh: '后端 tcpdump：内核时间戳（纳秒）；TIME_WAIT 与重传的时间都是抓包点上的时间。' },
   'live.sum.cap': { en: 'Backend cap: receipt timestamps (when node got each packet; cap gives none), so TIME_WAIT and retransmission times are approximate; libpcap drop counts are not available.', zh: '后端 cap：接收时间戳（node 收到每个报文的时刻；cap 不提供内核时间戳），因此 TIME_WAIT 与重传时间是近似值；无法获得 libpcap 丢包计数。' },
-  'live.sum.stats': { en: 'libpcap: {received} packets received by the filter, {dropped} dropped{warn}.', zh: 'libpcap：过滤器收到 {received} 个报文，丢弃 {dropped} 个{warn}。' },
+  'live.sum.stats': { en: 'libpcap: {received|packet} received by the filter, {dropped} dropped{warn}.', zh: 'libpcap：过滤器收到 {received|packet}，丢弃 {dropped} 个{warn}。' },
   'live.sum.dropWarn': { en: ' - some connections may be missing segments', zh: '——部分连接可能缺少报文段' },
-  'live.sum.wrote': { en: 'Wrote {frames} frame(s) to {path}: tcpscope analyze {path} gives these verdicts (with the same --os/--msl).', zh: '已将 {frames} 帧写入 {path}：用相同的 --os/--msl 运行 tcpscope analyze {path} 会得到同样的判定。' },
+  'live.sum.wrote': { en: 'Wrote {frames|frame} to {path}: tcpscope analyze {path} gives these verdicts (with the same --os/--msl).', zh: '已将 {frames|frame}写入 {path}：用相同的 --os/--msl 运行 tcpscope analyze {path} 会得到同样的判定。' },
 
   // CLI messages.
   'cli.noStream': { en: 'no stream {stream} in {file} (streams 0-{max})', zh: '{file} 中没有流 {stream}（流 0-{max}）' },
@@ -354,11 +361,61 @@ const M = {
 
 export type MessageKey = keyof typeof M;
 
+/** Nouns counted in messages: English singular and plural, Chinese with its measure word. */
+const NOUNS = {
+  frame: { one: 'frame', many: 'frames', zh: '帧' },
+  connection: { one: 'connection', many: 'connections', zh: '条连接' },
+  tcpConnection: { one: 'TCP connection', many: 'TCP connections', zh: '条 TCP 连接' },
+  segment: { one: 'TCP segment', many: 'TCP segments', zh: '个 TCP 报文段' },
+  warning: { one: 'warning', many: 'warnings', zh: '条警告' },
+  packet: { one: 'packet', many: 'packets', zh: '个报文' },
+  time: { one: 'time', many: 'times', zh: '次' },
+  reset: { one: 'reset', many: 'resets', zh: '次 RST 复位' },
+  retransmission: { one: 'retransmission', many: 'retransmissions', zh: '次重传' },
+  student: { one: 'student', many: 'students', zh: '名学生' },
+  file: { one: 'file', many: 'files', zh: '个文件' },
+  dataSegment: { one: 'data segment', many: 'data segments', zh: '个数据报文段' },
+  ipFragment: { one: 'IP fragment', many: 'IP fragments', zh: '个 IP 分片' },
+  socket: { one: 'socket', many: 'sockets', zh: '个套接字' },
+  byte: { one: 'byte', many: 'bytes', zh: '字节' },
+  finRetx: { one: 'retransmitted FIN', many: 'retransmitted FINs', zh: '次 FIN 重传' },
+  synRetx: { one: 'retransmitted SYN', many: 'retransmitted SYNs', zh: '次 SYN 重传' },
+  rst: { one: 'RST segment', many: 'RST segments', zh: '个 RST' },
+  ackOnly: { one: 'ACK-only segment', many: 'ACK-only segments', zh: '个纯 ACK 报文段' },
+} as const satisfies Record<string, { one: string; many: string; zh: string }>;
+
+export type Noun = keyof typeof NOUNS;
+
+/** `1 frame`, `2 frames`, `0 frames`; in Chinese `2 帧`, `1 条连接` (no plural, a measure word). */
+export function count(lang: Lang, n: number, noun: Noun): string {
+  const w = NOUNS[noun];
+  if (lang === 'zh') return `${n} ${w.zh}`;
+  return `${n} ${n === 1 ? w.one : w.many}`;
+}
+
 /** The message `key` in `lang` with `{name}` placeholders filled in. */
 export function t(lang: Lang, key: MessageKey, params?: Params): string {
-  const s = (M[key] as Entry)[lang];
+  return fill(lang, (M[key] as Entry)[lang], params);
+}
+
+/**
+ * `{name}` replaced by the parameter; `{name|noun}` by the number and the
+ * noun, plural-aware (count): `{n|frame}` is `1 frame`, `2 frames`, `2 帧`.
+ */
+export function fill(lang: Lang, s: string, params?: Params): string {
   if (!params) return s;
-  return s.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m));
+  return s.replace(/\{(\w+)(?:\|(\w+))?\}/g, (m, name: string, noun?: string) => {
+    if (!(name in params)) return m;
+    if (noun !== undefined && noun in NOUNS) return count(lang, Number(params[name]), noun as Noun);
+    return String(params[name]);
+  });
+}
+
+/** `frame 18`, `frames 18, 21`; `第 18 帧`, `第 18、21 帧`; `-` for none. */
+export function framesLabel(lang: Lang, frames: readonly number[]): string {
+  if (frames.length === 0) return '-';
+  if (lang === 'zh') return `第 ${frames.join('、')} 帧`;
+  return `${frames.length === 1 ? 'frame' : 'frames'} ${frames.join(', ')}`;
 }
 
 export function sideLabel(lang: Lang, s: Side | 'both'): string {

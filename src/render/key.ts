@@ -7,15 +7,18 @@
 import Table from 'cli-table3';
 import type { ConnectionReport, SeqValue, Side, TransitionReport } from '../report/types.ts';
 import {
-  type Lang, caveatLabel, closeLabel, closerLabel, evidenceLabel, handshakeLabel, noteLabel, resetCauseLabel, sideLabel, t, verdictLabel,
+  type Lang, caveatLabel, framesLabel, closeLabel, closerLabel, evidenceLabel, handshakeLabel, noteLabel, resetCauseLabel, sideLabel, t, verdictLabel,
 } from './i18n.ts';
 import { termText } from './escape/terminal.ts';
-import { duration, endpointText, palette } from './text.ts';
+import { displayWidth, duration, endpointText, palette, stripAnsi } from './text.ts';
+import { fitCells, fitColumns, textWidth, wrapText } from './fit.ts';
 
 export interface KeyOptions {
   lang: Lang;
   color: boolean;
   file: string;
+  /** Terminal columns to fit in (the meaning column and long lines wrap); null or absent: the full layout. */
+  width?: number | null;
 }
 
 /** One line of the key: a symbol with its value and where the capture shows it. */
@@ -48,11 +51,11 @@ export function keyEntries(c: ConnectionReport): KeyEntry[] {
   ];
 }
 
-/** `CLOSED -> SYN_SENT (1) -> ESTABLISHED (2)`; deduced transitions are marked `*`. */
-export function stateSequence(list: readonly TransitionReport[]): string {
+/** `CLOSED -> LISTEN (2, deduced) -> SYN_RCVD (2)`: the frame of each change, deduced ones said so. */
+export function stateSequence(list: readonly TransitionReport[], lang: Lang = 'en'): string {
   if (list.length === 0) return 'CLOSED';
   const parts: string[] = [list[0].from];
-  for (const tr of list) parts.push(`${tr.to} (${tr.frame}${tr.inferred ? '*' : ''})`);
+  for (const tr of list) parts.push(`${tr.to} (${tr.frame}${tr.inferred ? `${lang === 'zh' ? '，' : ', '}${t(lang, 'key.deduced')}` : ''})`);
   return parts.join(' -> ');
 }
 
@@ -79,14 +82,11 @@ export function renderKey(c: ConnectionReport, opts: KeyOptions): string {
   const sides = { side: sideLabel(lang, first), other: sideLabel(lang, first === 'client' ? 'server' : 'client') };
   const meaning = simultaneous ? MEANING_SIMULTANEOUS : MEANING;
 
-  const table = new Table({
-    head: [t(lang, 'key.symbol'), t(lang, 'key.meaning'), t(lang, 'key.absolute'), t(lang, 'key.relative'), t(lang, 'key.frame'), t(lang, 'key.check')].map((h) => p.bold(h)),
-    style: opts.color ? { head: [], border: ['grey'] } : { head: [], border: [] },
-    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
-  });
+  const head = [t(lang, 'key.symbol'), t(lang, 'key.meaning'), t(lang, 'key.absolute'), t(lang, 'key.relative'), t(lang, 'key.frame'), t(lang, 'key.check')].map((h) => p.bold(h));
+  const cells: string[][] = [];
   for (const e of keyEntries(c)) {
     const notSeen = t(lang, 'key.notSeen');
-    table.push([
+    cells.push([
       p.bold(e.symbol),
       t(lang, meaning[e.symbol], sides),
       e.value ? String(e.value.seq) : notSeen,
@@ -95,12 +95,29 @@ export function renderKey(c: ConnectionReport, opts: KeyOptions): string {
       e.ok === null ? '' : e.ok ? p.green(t(lang, 'key.ok')) : p.red(t(lang, 'key.differs')),
     ]);
   }
+  const width = opts.width ?? null;
+  let fitted: { head: string[]; rows: string[][]; widths?: number[] } = { head, rows: cells };
+  if (width !== null) {
+    // Every column keeps its width but the meaning, which wraps in what is left.
+    const cols = head.map((h, i) => {
+      const natural = Math.max(textWidth(stripAnsi(h)), ...cells.map((r) => textWidth(stripAnsi(r[i]))));
+      return { natural, min: i === 1 ? Math.min(natural, 12) : natural };
+    });
+    fitted = fitCells(head, cells, fitColumns(cols, width, false));
+  }
+  const table = new Table({
+    head: fitted.head,
+    style: opts.color ? { head: [], border: ['grey'] } : { head: [], border: [] },
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+    ...(fitted.widths ? { colWidths: fitted.widths.map((w) => w + 2) } : {}),
+  });
+  for (const r of fitted.rows) table.push(r);
   out.push(table.toString());
   out.push('');
 
   out.push(p.bold(t(lang, 'key.states')));
-  out.push(`  ${sideLabel(lang, 'client')}${lang === 'zh' ? '：' : ': '}${stateSequence(c.endpoints.client.transitions)}`);
-  out.push(`  ${sideLabel(lang, 'server')}${lang === 'zh' ? '：' : ': '}${stateSequence(c.endpoints.server.transitions)}`);
+  out.push(`  ${sideLabel(lang, 'client')}${lang === 'zh' ? '：' : ': '}${stateSequence(c.endpoints.client.transitions, lang)}`);
+  out.push(`  ${sideLabel(lang, 'server')}${lang === 'zh' ? '：' : ': '}${stateSequence(c.endpoints.server.transitions, lang)}`);
   out.push('');
 
   out.push(p.bold(t(lang, 'key.timeWait')));
@@ -118,7 +135,7 @@ export function renderKey(c: ConnectionReport, opts: KeyOptions): string {
   out.push(p.bold(t(lang, 'key.finRetx')));
   for (const side of ['client', 'server'] as const) {
     const frames = cl.finFrames[side].map((f) => f.frame);
-    out.push(`  ${t(lang, 'key.finRetxLine', { side: sideLabel(lang, side), n: cl.finRetransmissions[side], frames: frames.length ? frames.join(', ') : '-' })}`);
+    out.push(`  ${t(lang, 'key.finRetxLine', { side: sideLabel(lang, side), n: cl.finRetransmissions[side], frames: framesLabel(lang, frames) })}`);
   }
   if (cl.halfClose) out.push('', `${p.bold(t(lang, 'key.halfClose'))}: ${t(lang, 'half.cell', { bytes: cl.halfClose.bytes, side: sideLabel(lang, cl.halfClose.side) })}`);
   if (cl.reset) {
@@ -134,5 +151,11 @@ export function renderKey(c: ConnectionReport, opts: KeyOptions): string {
     out.push('', p.bold(t(lang, 'key.caveats')));
     for (const cv of c.caveats) out.push(`  ${caveatLabel(lang, cv)}`);
   }
-  return out.join('\n') + '\n';
+  if (width === null) return out.join('\n') + '\n';
+  // Fitted: long lines wrap, continuation lines indented under their text.
+  return out.flatMap((line) => {
+    if (line.includes('│') || line.includes('┌') || line.includes('└') || displayWidth(line) <= width) return [line];
+    const lead = /^ */.exec(stripAnsi(line))?.[0] ?? '';
+    return wrapText(stripAnsi(line).slice(lead.length), width - lead.length, '  ').map((l) => lead + l);
+  }).join('\n') + '\n';
 }

@@ -76,8 +76,10 @@ export interface Ladder {
   items: (LadderRow | LadderFold)[];
   /** Every segment row (folded or not): the HTML diagram draws one arrow per segment. */
   rows: LadderRow[];
-  /** What the capture shows after the last segment: TIME_WAIT outcome, capture end, deduced transitions. */
+  /** What the capture shows after the last segment: TIME_WAIT outcome, the last segment, deduced transitions. */
   endNotes: string[];
+  /** The earlier stream whose 4-tuple this connection reuses, whose TIME_WAIT it met and how long after, in words; null when none. */
+  reuse: string | null;
   final: { client: StateName; server: StateName };
   /** Seconds from the first segment to the end of what the capture shows (last segment or TIME_WAIT evidence). */
   span: number;
@@ -89,6 +91,8 @@ export interface LadderOptions {
   lang: Lang;
   /** Show data and plain ACK segments as rows instead of folding them (timeline --data). */
   data: boolean;
+  /** The earlier connection on the 4-tuple (ConnectionReport.reuse.previousStream), when the caller has it. */
+  previous?: ConnectionReport | null;
 }
 
 const M32 = 0x1_0000_0000;
@@ -351,10 +355,28 @@ export function buildLadder(conn: ConnectionReport, segs: readonly SegmentRecord
   }
   for (const c of conn.caveats) endNotes.push(caveatLabel(lang, c));
   if (segs.length === 0) endNotes.push(t(lang, 'tl.noSegments'));
-  endNotes.push(t(lang, 'tl.end', { at: relTime(start, parseIso(conn.lastTime), digits), client: conn.endpoints.client.finalState, server: conn.endpoints.server.finalState }));
+  endNotes.push(t(lang, 'tl.last', { at: relTime(start, parseIso(conn.lastTime), digits), frame: conn.lastFrame, client: conn.endpoints.client.finalState, server: conn.endpoints.server.finalState }));
 
   const items = opts.data ? [...rows] : fold(rows, lastFrame, lang);
-  return { conn, start: conn.firstTime, initial, items, rows, endNotes, final: { ...state }, span, timeWait: twDraw };
+  return { conn, start: conn.firstTime, initial, items, rows, endNotes, final: { ...state }, span, timeWait: twDraw, reuse: reuseNote(conn, opts.previous ?? null, lang) };
+}
+
+/**
+ * `reuses the 4-tuple of stream 0, whose server was in TIME_WAIT: 594.008 ms
+ * after stream 0's last segment (frame 10), 594.002 ms after the server
+ * entered TIME_WAIT (frame 9): cut short (2MSL = 240 s)`.
+ */
+function reuseNote(conn: ConnectionReport, previous: ConnectionReport | null, lang: Lang): string | null {
+  const r = conn.reuse;
+  if (r === null) return null;
+  const base = { prev: r.previousStream, gap: duration(r.gapSeconds), frame: previous?.lastFrame ?? '-' };
+  const tw = previous === null || previous.stream !== r.previousStream ? null
+    : (['client', 'server'] as const).map((side) => ({ side, d: previous.timeWait[side] })).find((x) => x.d !== null && x.d.evidence === 'reuse' && x.d.evidenceFrame === conn.firstFrame) ?? null;
+  if (tw === null || tw.d === null) return t(lang, previous === null ? 'tl.reuse.gapOnly' : 'tl.reuse', base);
+  return t(lang, 'tl.reuse.timeWait', {
+    ...base, side: sideLabel(lang, tw.side), entry: tw.d.entryFrame, observed: duration(tw.d.observedSeconds),
+    verdict: verdictLabel(lang, tw.d.verdict), required: duration(previous?.timeWait.requiredSeconds ?? 0),
+  });
 }
 
 function relDeadline(start: { sec: number; nsec: number }, iso: string, required: number, digits: number): string {
@@ -399,9 +421,13 @@ function fold(rows: readonly LadderRow[], _last: number, lang: Lang): (LadderRow
         const mine = run.filter((r) => r.fromClient === fromClient);
         if (mine.length === 0) continue;
         const data = mine.filter((r) => r.len > 0);
+        // Only what there is: `client->server 1 data segment (100 B)`, no `0 ACK-only segments`.
+        const what: string[] = [];
+        if (data.length > 0) what.push(t(lang, 'tl.foldData', { n: data.length, bytes: data.reduce((n, r) => n + r.len, 0) }));
+        if (mine.length > data.length) what.push(t(lang, 'tl.foldAcks', { n: mine.length - data.length }));
         parts.push(t(lang, 'tl.foldDir', {
           from: sideLabel(lang, fromClient ? 'client' : 'server'), to: sideLabel(lang, fromClient ? 'server' : 'client'),
-          data: data.length, bytes: data.reduce((n, r) => n + r.len, 0), acks: mine.length - data.length,
+          parts: what.join(lang === 'zh' ? '，' : ', '),
         }));
       }
       out.push({

@@ -7,9 +7,10 @@ import {
   type Lang, closeLabel, closerLabel, handshakeLabel, resetCauseLabel, sideLabel, t, verdictLabel,
 } from './i18n.ts';
 import { duration, endpointText } from './text.ts';
+import { COLUMNS as ALL_COLUMNS, type ColumnKey } from './columns.ts';
 
 /** One cell per column, in column order, as text in the chosen language. */
-export interface Row {
+export interface Row extends Record<ColumnKey, string> {
   stream: string;
   client: string;
   server: string;
@@ -23,9 +24,7 @@ export interface Row {
   reset: string;
 }
 
-export const COLUMNS: readonly (keyof Row)[] = [
-  'stream', 'client', 'server', 'handshake', 'close', 'activeCloser', 'finalStates', 'timeWait', 'finRetx', 'halfClose', 'reset',
-];
+export const COLUMNS: readonly (keyof Row)[] = ALL_COLUMNS;
 
 export function headers(lang: Lang): Row {
   return {

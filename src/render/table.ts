@@ -6,15 +6,26 @@ import { decodeLine } from './rows.ts';
 import Table from 'cli-table3';
 import type { AnalysisDocument, CaptureReport, ConnectionReport, Settings } from '../report/types.ts';
 import { type Lang, t } from './i18n.ts';
+import { COLUMN_PRIORITY } from './columns.ts';
 import { COLUMNS, type CaptureRows, type Row, type Summary, allConnections, headers, row, summarize, summaryLines } from './rows.ts';
 import { termText } from './escape/terminal.ts';
-import { displayWidth, palette, type Palette } from './text.ts';
+import { displayWidth, palette, type Palette, stripAnsi } from './text.ts';
+import { abbreviateEndpoint, fitCells, fitColumns, longestWord, textWidth, wrapCell } from './fit.ts';
 
 export interface TableOptions {
   lang: Lang;
   /** ANSI colour (only when writing to a terminal). */
   color: boolean;
+  /** Terminal columns to fit in (cli/width.ts); null or absent: the full layout of every column. */
+  width?: number | null;
+  /** The columns to show, in this order (--columns); null or absent: every column, or those that fit. */
+  columns?: readonly (keyof Row)[] | null;
 }
+
+/** The least content width of a column before it is dropped (when its content is wider). */
+const MIN_WIDTH: Record<keyof Row, number> = {
+  stream: 6, client: 15, server: 15, activeCloser: 6, timeWait: 18, close: 10, finalStates: 11, handshake: 10, finRetx: 5, reset: 12, halfClose: 10,
+};
 
 /** Header lines wrap at ` (` so the table stays narrow: `final states` over `(client / server)`. */
 function headCell(s: string): string {
@@ -43,10 +54,18 @@ export function connectionTable(conns: readonly ConnectionReport[], opts: TableO
 }
 
 /** The table of rows of cells (tableCells), a block of rows at a time (no string of the whole table). */
-export function* tableLines(rows: readonly string[][], opts: TableOptions, chunk = TABLE_CHUNK): Generator<string> {
+export function* tableLines(allRows: readonly string[][], opts: TableOptions, chunk = TABLE_CHUNK): Generator<string> {
   const p = palette(opts.color);
   const h = headers(opts.lang);
-  const head = COLUMNS.map((k) => p.bold(headCell(h[k])));
+  let head = COLUMNS.map((k) => p.bold(headCell(h[k])));
+  let rows = allRows;
+  let fixed: number[] | undefined;
+  if ((opts.width ?? null) !== null || (opts.columns ?? null) !== null) {
+    const fitted = fitTable(allRows, COLUMNS.map((k) => p.bold(h[k])), opts);
+    head = fitted.head;
+    rows = fitted.rows;
+    fixed = fitted.widths.map((w) => w + 2);
+  }
   // cli-table3 colours head and borders even into a pipe unless told not to.
   const style = opts.color ? { head: [], border: ['grey'] } : { head: [], border: [] };
   const draw = (part: readonly string[][], withHead: boolean, colWidths?: number[]): string => {
@@ -55,13 +74,13 @@ export function* tableLines(rows: readonly string[][], opts: TableOptions, chunk
     return table.toString();
   };
   if (rows.length <= chunk) {
-    yield draw(rows, true);
+    yield draw(rows, true, fixed);
     return;
   }
   // Column widths of the whole table, as cli-table3 makes them: the widest
   // line of any cell of the column, head included, plus one space each side.
-  const widths = head.map(cellWidth);
-  for (const r of rows) for (let k = 0; k < r.length; k++) widths[k] = Math.max(widths[k], cellWidth(r[k]));
+  const widths = fixed ?? head.map(cellWidth);
+  if (!fixed) for (const r of rows) for (let k = 0; k < r.length; k++) widths[k] = Math.max(widths[k], cellWidth(r[k]));
   for (let i = 0; i < rows.length; i += chunk) {
     const last = i + chunk >= rows.length;
     const text = draw(rows.slice(i, i + chunk), i === 0, widths).split('\n');
@@ -70,6 +89,34 @@ export function* tableLines(rows: readonly string[][], opts: TableOptions, chunk
     if (i > 0) text[0] = text[0].replace('┌', '├').replaceAll('┬', '┼').replace('┐', '┤');
     yield (last ? text : text.slice(0, -1)).join('\n');
   }
+}
+
+/**
+ * The rows (cells in COLUMNS order) with the columns chosen (--columns, or
+ * by priority those whose least widths fit) in COLUMNS order (or the order
+ * of --columns), each cell wrapped to its column, addresses abbreviated.
+ */
+function fitTable(rows: readonly string[][], head: readonly string[], opts: TableOptions): { head: string[]; rows: string[][]; widths: number[] } {
+  const chosen = opts.columns ?? null;
+  const order = chosen ?? COLUMN_PRIORITY;
+  const idx = order.map((k) => COLUMNS.indexOf(k));
+  const cols = idx.map((i, j) => {
+    let natural = longestWord(head[i]);
+    for (const r of rows) natural = Math.max(natural, textWidth(stripAnsi(r[i])));
+    return { natural, min: Math.min(natural, MIN_WIDTH[order[j]]) };
+  });
+  const width = opts.width ?? Number.MAX_SAFE_INTEGER;
+  const fitted = fitColumns(cols, width, chosen === null);
+  // Back to display order: COLUMNS' order, or the order asked for.
+  const widths: (number | null)[] = [];
+  const show = chosen === null ? COLUMNS.map((_, i) => i) : idx;
+  for (const i of show) {
+    const j = idx.indexOf(i);
+    widths.push(j < 0 ? null : fitted[j]);
+  }
+  const pick = <T>(r: readonly T[]): T[] => show.map((i) => r[i]);
+  const isAddress = new Set(show.flatMap((i, j) => (COLUMNS[i] === 'client' || COLUMNS[i] === 'server' ? [j] : [])));
+  return fitCells(pick(head), rows.map(pick), widths, (j, cell, w) => (isAddress.has(j) ? abbreviateEndpoint(cell, w) : cell));
 }
 
 function cellWidth(s: string): number {
@@ -116,14 +163,15 @@ export function renderTable(doc: AnalysisDocument, opts: TableOptions): string {
 /** renderTable from each capture's rows of cells (tableCells) and the summary of the connections shown, in pieces (a block of rows at most each). */
 export function* renderTableParts(caps: readonly CaptureRows<string[]>[], summary: Summary, settings: Settings, opts: TableOptions): Generator<string> {
   const p = palette(opts.color);
+  const fit = (line: string): string => (opts.width ? wrapCell(line, opts.width) : line);
   for (const { capture: cap, rows } of caps) {
-    yield captureHeading(cap, rows.length, opts.lang, p) + '\n';
+    yield fit(captureHeading(cap, rows.length, opts.lang, p)) + '\n';
     if (rows.length === 0) yield t(opts.lang, 'sum.noConnections') + '\n';
     else for (const lines of tableLines(rows, opts)) yield lines + '\n';
     const skipped = decodeLine(cap, opts.lang);
-    if (skipped !== null) yield skipped + '\n';
-    if (cap.warnings.length > 0) yield p.yellow(t(opts.lang, 'sum.warnings', { n: cap.warnings.length })) + '\n';
+    if (skipped !== null) yield fit(skipped) + '\n';
+    if (cap.warnings.length > 0) yield fit(p.yellow(t(opts.lang, 'sum.warnings', { n: cap.warnings.length }))) + '\n';
     yield '\n';
   }
-  yield summaryLines(summary, settings, opts.lang).join('\n') + '\n';
+  yield summaryLines(summary, settings, opts.lang).map(fit).join('\n') + '\n';
 }

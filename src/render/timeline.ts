@@ -8,7 +8,8 @@
 import type { Ladder, LadderFold, LadderRow } from './ladder.ts';
 import { type Lang, t } from './i18n.ts';
 import { termText } from './escape/terminal.ts';
-import { displayWidth, endpointText, padEnd, padStart, palette, type Palette } from './text.ts';
+import { displayWidth, endpointText, padEnd, padStart, palette, type Palette, stripAnsi } from './text.ts';
+import { wrapText } from './fit.ts';
 import type { TunnelRef, TunnelReport } from '../report/types.ts';
 
 export interface TimelineOptions {
@@ -16,11 +17,17 @@ export interface TimelineOptions {
   color: boolean;
   /** The capture's path, for the title. */
   file: string;
+  /** Terminal columns to fit in: the lifelines come closer and notes wrap between them; null or absent: the full layout. */
+  width?: number | null;
 }
 
-/** Inner width of the space between the two lifelines. */
-const W = 56;
+/** Inner width of the space between the two lifelines (full layout, and the most a fitted one takes). */
+const W_FULL = 56;
+/** The least: the longest arrow label (`SYN+ACK seq=y ack=x+1`) with its dashes and heads. */
+const W_MIN = 28;
 const STATE_W = 12;
+/** The widest state name written right of the server's lifeline (ESTABLISHED). */
+const SERVER_STATE_W = 12;
 
 export function renderTimeline(ladder: Ladder, opts: TimelineOptions): string {
   const p = palette(opts.color);
@@ -29,13 +36,21 @@ export function renderTimeline(ladder: Ladder, opts: TimelineOptions): string {
   const timeW = Math.max(8, ...ladder.rows.map((r) => r.time.length));
   const frameW = Math.max(5, ...ladder.rows.map((r) => String(r.frame).length));
   const lead = frameW + 2 + timeW + 2; // before the client state column
+  const width = opts.width ?? null;
+  const W = width === null ? W_FULL : Math.max(W_MIN, Math.min(W_FULL, width - lead - STATE_W - 1 - 2 - SERVER_STATE_W));
+  const fit = (line: string, indent = ''): string[] => (width === null ? [line] : wrapStyled(line, width, indent));
   const blankLeft = ' '.repeat(lead + STATE_W + 1);
   const bar = p.dim('│');
   const out: string[] = [];
 
-  out.push(p.bold(t(lang, 'tl.title', { stream: c.stream, file: termText(opts.file) })));
-  out.push(`${t(lang, 'side.client')} ${endpointText(c.client)}  ->  ${t(lang, 'side.server')} ${endpointText(c.server)}   ${t(lang, 'tl.start', { time: ladder.start })}   ${p.dim(t(lang, 'tl.hint', { filter: c.compat.wireshark.filter }))}`);
-  if (c.tunnel !== null) out.push(tunnelLine(c.tunnel, lang));
+  out.push(...fit(p.bold(t(lang, 'tl.title', { stream: c.stream, file: termText(opts.file) }))));
+  const who = `${t(lang, 'side.client')} ${endpointText(c.client)}  ->  ${t(lang, 'side.server')} ${endpointText(c.server)}`;
+  const start = t(lang, 'tl.start', { time: ladder.start });
+  const hint = p.dim(t(lang, 'tl.hint', { filter: c.compat.wireshark.filter }));
+  if (width === null) out.push(`${who}   ${start}   ${hint}`);
+  else out.push(...fit(`${who}   ${start}`, '  '), ...fit(hint, '  '));
+  if (c.tunnel !== null) out.push(...fit(tunnelLine(c.tunnel, lang), '  '));
+  if (ladder.reuse !== null) out.push(...fit(p.yellow(`* ${ladder.reuse}`), '  '));
   out.push('');
   out.push(
     padStart(t(lang, 'tl.frame'), frameW) + '  ' + padEnd(t(lang, 'tl.time'), timeW) + '  ' +
@@ -43,10 +58,12 @@ export function renderTimeline(ladder: Ladder, opts: TimelineOptions): string {
   );
   out.push(' '.repeat(lead) + padStart(stateText(ladder.initial.client, true, p), STATE_W) + ' ' + bar + ' '.repeat(W) + bar + ' ' + stateText(ladder.initial.server, true, p));
 
-  const inside = (text: string): string => {
+  const insideOne = (text: string): string => {
     const w = displayWidth(text);
     return w + 2 <= W ? `${blankLeft}${bar}  ${text}${' '.repeat(W - w - 2)}${bar}` : `${blankLeft}${bar}  ${text}`;
   };
+  // Fitted: a note wraps between the lifelines (continuation lines indented).
+  const inside = (text: string): string => (width === null ? insideOne(text) : wrapStyled(text, W - 3, '  ').map(insideOne).join('\n'));
 
   for (const item of ladder.items) {
     if (item.type === 'fold') {
@@ -57,15 +74,25 @@ export function renderTimeline(ladder: Ladder, opts: TimelineOptions): string {
     const left = padStart(String(r.frame), frameW) + '  ' + padEnd(r.time, timeW) + '  ' +
       padStart(r.clientChanged ? stateText(r.client, true, p) : '', STATE_W) + ' ';
     const right = r.serverChanged ? ' ' + stateText(r.server, true, p) : '';
-    out.push(left + bar + arrow(r, p) + bar + right);
+    out.push(left + bar + arrow(r, p, W) + bar + right);
     out.push(inside(p.dim(numbers(r))));
     for (const n of r.notes) out.push(inside(noteStyle(n, r, p)));
   }
 
   out.push(' '.repeat(lead) + padStart(stateText(ladder.final.client, true, p), STATE_W) + ' ' + p.dim('┴') + ' '.repeat(W) + p.dim('┴') + ' ' + stateText(ladder.final.server, true, p));
   out.push('');
-  for (const n of ladder.endNotes) out.push(`  ${p.bold('*')} ${n}`);
+  for (const n of ladder.endNotes) {
+    if (width === null) out.push(`  ${p.bold('*')} ${n}`);
+    else out.push(...wrapText(n, width - 4, '    ').map((l, i) => (i === 0 ? `  ${p.bold('*')} ${l}` : l)));
+  }
   return out.join('\n') + '\n';
+}
+
+/** A line styled as a whole (wrapCell's rule) wrapped to `width`, later lines indented. */
+function wrapStyled(line: string, width: number, indent: string): string[] {
+  const m = /^((?:\u001b\[[0-9;]*m)*)([\s\S]*?)((?:\u001b\[[0-9;]*m)*)$/.exec(line);
+  const [pre, text, post] = m ? [m[1], stripAnsi(m[2]), m[3]] : ['', stripAnsi(line), ''];
+  return wrapText(text, width, indent).map((l) => pre + l + post);
 }
 
 function stateText(s: string, changed: boolean, p: Palette): string {
@@ -86,7 +113,7 @@ export function arrowLabel(r: LadderRow): string {
   return r.len > 0 ? `${r.flags} ${r.len} B` : r.flags;
 }
 
-function arrow(r: LadderRow, p: Palette): string {
+function arrow(r: LadderRow, p: Palette, W: number): string {
   const label = ` ${arrowLabel(r)} `;
   const inner = W; // the arrow runs from lifeline to lifeline
   const room = inner - 3 - label.length;

@@ -74,7 +74,7 @@ export function classifyReset(c: Connection, by: Side, sender: Endpoint, rst: Rs
       'it had already forgotten the connection');
   }
   if (rst.finSent && rst.peerBytesAfterFin > 0) {
-    const what = `the ${by} had sent its FIN and then received ${rst.peerBytesAfterFin} byte(s) of data (last: ${answered}), and sent RST in ${st}`;
+    const what = `the ${by} had sent its FIN and then received ${bytes(rst.peerBytesAfterFin)} of data (last: ${answered}), and sent RST in ${st}`;
     if (rst.noSocketForm && rst.finAcked) {
       return either(['data-after-close', 'no-connection'], `inferred: ${what}, ${bare}: Linux answers data reaching an orphaned ` +
         'socket that way, and so does a host that had already dropped the connection; the capture cannot tell which');
@@ -89,14 +89,14 @@ export function classifyReset(c: Connection, by: Side, sender: Endpoint, rst: Rs
       '(a live socket\'s RST carries ACK; Linux drops an orphaned FIN_WAIT_2 socket after tcp_fin_timeout, and an aborted one at once)');
   }
   if (rst.unackedPeerBytes > 0) {
-    return one('unread-data', `inferred: the ${by} had received ${rst.unackedPeerBytes} byte(s) of payload it never acknowledged ` +
-      `(last received: ${answered}, ${rst.lastRecvLen} byte(s)) and sent RST in ${st} (frame ${rst.frame}): ` +
+    return one('unread-data', `inferred: the ${by} had received ${bytes(rst.unackedPeerBytes)} of payload it never acknowledged ` +
+      `(last received: ${answered}, ${bytes(rst.lastRecvLen)}) and sent RST in ${st} (frame ${rst.frame}): ` +
       'Linux does this on close() with unread data');
   }
   const synchronized = rst.state === State.ESTABLISHED || rst.state === State.CLOSE_WAIT || rst.state === State.SYN_RCVD;
   if (!rst.finSent && synchronized && rst.receivedSinceSent > 0) {
     return either(['unread-data', 'abort'], `inferred: the ${by} sent RST instead of FIN in ${st} (frame ${rst.frame}) after receiving ` +
-      `${rst.receivedSinceSent} byte(s) it acknowledged and never answered: a close() with that data unread and an abort ` +
+      `${bytes(rst.receivedSinceSent)} it acknowledged and never answered: a close() with that data unread and an abort ` +
       '(SO_LINGER 0) look the same once every byte was acknowledged');
   }
   if (!rst.finSent && synchronized) {
@@ -105,4 +105,9 @@ export function classifyReset(c: Connection, by: Side, sender: Endpoint, rst: Rs
   }
   return one('other', `inferred: the ${by} sent RST in ${st} (frame ${rst.frame}, answering ${answered}); ` +
     `none of the rules refused, handshake-aborted, after-time-wait, data-after-close, no-connection, unread-data, abort matched${rst.finSent ? ' (it had sent a FIN)' : ''}`);
+}
+
+/** `1 byte`, `200 bytes`. */
+function bytes(n: number): string {
+  return `${n} ${n === 1 ? 'byte' : 'bytes'}`;
 }

@@ -48,7 +48,7 @@ describe('frames that are not analysed are counted and reported', () => {
 
   it('under the table, in English and Chinese', async () => {
     const en = await tcpscope(['analyze', '--lang', 'en', file]);
-    assert.match(en.stdout, /not analysed: 1 with the TCP header cut by the snaplen, 2 of unsupported link type 201/);
+    assert.match(en.stdout, /not analysed: 1 frame with the TCP header cut by the snaplen, 2 frames of unsupported link type 201/);
     const zh = await tcpscope(['analyze', '--lang', 'zh', file]);
     assert.match(zh.stdout, /未分析：1 帧 TCP 首部被截断（snaplen），2 帧链路类型 201 不支持/);
   });
@@ -83,7 +83,7 @@ describe('frames in encapsulations tcpscope does not decode are counted per kind
 
   it('under the table, in English and Chinese', async () => {
     const en = await tcpscope(['analyze', '--lang', 'en', radiotap]);
-    assert.match(en.stdout, /not analysed: 2 without TCP, 1 in encapsulations tcpscope does not decode, which may hold TCP \(wlan-protected 1\)/);
+    assert.match(en.stdout, /not analysed: 2 frames without TCP, 1 frame in encapsulations tcpscope does not decode, which may hold TCP \(wlan-protected 1\)/);
     const zh = await tcpscope(['analyze', '--lang', 'zh', radiotap]);
     assert.match(zh.stdout, /未分析：2 帧不含 TCP，1 帧封装未能解码，其中可能含 TCP（wlan-protected 1）/);
   });

@@ -43,6 +43,8 @@ export function baseEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   delete env.NO_COLOR;
   delete env.FORCE_COLOR;
   delete env.NODE_TEST_CONTEXT;
+  // A pipe gets the full layout unless COLUMNS is exported (cli/width.ts).
+  delete env.COLUMNS;
   return { ...env, ...extra };
 }
 

@@ -242,7 +242,7 @@ describe('tcpscope live (command line)', guard('tcpdump'), () => {
   it('streams ndjson events, stops after --duration, writes the file', async () => {
     const srv = await server();
     const file = join(dir, 'cli.pcapng');
-    const { port, out, err, code } = await liveAround(srv, ['-f', `tcp port ${srv.port}`, '--format', 'ndjson', '--duration', '4s', '-w', file, '--os', 'linux'], '"type":"started"');
+    const { port, out, err, code } = await liveAround(srv, ['--filter', `tcp port ${srv.port}`, '-f', 'ndjson', '--duration', '4s', '-w', file, '--os', 'linux'], '"type":"started"');
     assert.equal(code, 0, err);
     const lines = out.trim().split('\n').map((l) => JSON.parse(l) as LiveEvent);
     assert.equal(lines[0].type, 'started');
@@ -259,7 +259,7 @@ describe('tcpscope live (command line)', guard('tcpdump'), () => {
 
   it('speaks Chinese with --lang zh: event lines, summary table and notes', async () => {
     const srv = await server();
-    const { port, out, err, code } = await liveAround(srv, ['-f', `tcp port ${srv.port}`, '--duration', '3s', '--os', 'linux', '--lang', 'zh', '--no-color'], '按 Ctrl-C 停止。');
+    const { port, out, err, code } = await liveAround(srv, ['--duration', '3s', '--os', 'linux', '--lang', 'zh', '--no-color', 'tcp', 'port', String(srv.port)], '按 Ctrl-C 停止。');
     assert.equal(code, 0, err);
     assert.ok(out.startsWith(`tcpscope live 正在 lo 上抓包（过滤器：tcp port ${srv.port}），后端 tcpdump：使用内核时间戳（纳秒）`), out);
     const c = `客户端 127.0.0.1:${port}`;
@@ -280,7 +280,7 @@ describe('tcpscope live (command line)', guard('tcpdump'), () => {
       const dev = run(['live', '-i', 'tcpscope-nosuch0', '--backend', backend]);
       assert.equal(dev.status, 2);
       assert.match(dev.stderr, /^error: unknown interface 'tcpscope-nosuch0': valid ones: .*\blo\b/m);
-      const bpf = run(['live', '-i', 'lo', '-f', 'tcp portx 80', '--backend', backend]);
+      const bpf = run(['live', '-i', 'lo', '--backend', backend, 'tcp', 'portx', '80']);
       assert.equal(bpf.status, 2);
       assert.match(bpf.stderr, /^error: invalid BPF filter 'tcp portx 80': .*syntax error/m);
     });
