@@ -104,6 +104,14 @@ export interface ReadOptions {
   cutShortBy?: string;
   /** Called with the reader once the format is known, before any frame (writers that copy frames out need its details). */
   onReader?: (reader: CaptureReader) => void;
+  /**
+   * Every read of the input ends by itself (a file, or a named pipe, whose
+   * wait ends with the signal): after an abort its close is awaited too.
+   * A close left in flight when a worker thread is stopped can run after
+   * the descriptor's number was given to a file another thread opened, and
+   * close that one. Not so for standard input, whose read may never end.
+   */
+  readsEnd?: boolean;
 }
 
 /** Pick the reader from the magic number: never from the file name. */
@@ -255,6 +263,7 @@ export async function readFrames(path: FilePath, onFrame: (f: Frame) => void, op
   if (opts.signal !== undefined) o.signal = opts.signal;
   if (opts.cutShortBy !== undefined) o.cutShortBy = opts.cutShortBy;
   if (opts.onReader) o.onReader = opts.onReader;
+  o.readsEnd = path !== '-';
   return readFramesFrom(chunks, typeof path === 'string' ? path : path.toString('utf8'), onFrame, o);
 }
 
@@ -269,9 +278,10 @@ export async function readFramesFrom(
     // Reading may stop before the input ends (not a capture, a damaged gzip
     // member): let the input close its file now, not when the garbage
     // collector finds the handle. After an abort a read may still be pending,
-    // and the input's return() waits for it: not awaited then.
+    // and the input's return() waits for it: not awaited then, unless every
+    // read ends by itself (ReadOptions.readsEnd).
     const closing = input.return?.(undefined)?.catch(() => undefined);
-    if (opts.signal?.aborted !== true) await closing;
+    if (opts.signal?.aborted !== true || opts.readsEnd === true) await closing;
   }
 }
 
@@ -307,7 +317,7 @@ async function readAll(
   } finally {
     for (const g of layers.reverse()) {
       const closing = g.return(undefined).catch(() => undefined);
-      if (opts.signal?.aborted !== true) await closing;
+      if (opts.signal?.aborted !== true || opts.readsEnd === true) await closing;
     }
   }
 }
