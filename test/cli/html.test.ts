@@ -147,6 +147,10 @@ describe('analyze --format html in a headless browser', { skip: !haveChromium &&
       }
       if (file.endsWith('data-transfer.pcap')) {
         assert.ok(folded > 0, 'the data transfer is folded');
+        // The fold's words count what there is: no "0 ACK-only", no "1 ... segments".
+        const foldWords = await dialog.locator('table.segments tr.fold td').allTextContents();
+        assert.ok(foldWords.some((w) => /\d+ data segments? \(\d+ B\)/.test(w)), foldWords.join(' | '));
+        for (const w of foldWords) assert.doesNotMatch(w, /\b0 (data|ACK)|\b1 (data|ACK-only) segments/, w);
         await page.screenshot({ path: join(shots, 'html-data-transfer.png') });
       }
       await page.locator('#conn-close').click();

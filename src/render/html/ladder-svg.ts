@@ -59,8 +59,15 @@ export function ladderHtml(c: ConnectionData, data: PageData, esc: (s: string | 
   });
   const foldText = (f: (typeof folds)[number]): string => {
     const parts: string[] = [];
-    if (f[4] + f[6] > 0) parts.push(fill(text.foldDir, { from: text.client, to: text.server, data: f[4], bytes: f[5], acks: f[6] }));
-    if (f[7] + f[9] > 0) parts.push(fill(text.foldDir, { from: text.server, to: text.client, data: f[7], bytes: f[8], acks: f[9] }));
+    // Only what there is: `client->server 1 data segment (100 B)`, no `0 ACK-only segments`.
+    const dir = (from: string, to: string, data: number, bytes: number, acks: number): void => {
+      const what: string[] = [];
+      if (data > 0) what.push(fill(text.foldData[data === 1 ? 0 : 1], { n: data, bytes }));
+      if (acks > 0) what.push(fill(text.foldAcks[acks === 1 ? 0 : 1], { n: acks }));
+      if (what.length > 0) parts.push(fill(text.foldDir, { from, to, parts: what.join(text.foldSep) }));
+    };
+    dir(text.client, text.server, f[4], f[5], f[6]);
+    dir(text.server, text.client, f[7], f[8], f[9]);
     return fill(text.folded, { n: f[1], first: f[2], last: f[3], detail: parts.join('; ') });
   };
 
@@ -160,7 +167,7 @@ export function ladderHtml(c: ConnectionData, data: PageData, esc: (s: string | 
   const segments = rows.length + folds.reduce((n, f) => n + f[1], 0) + omitted;
   const hints = [text.scale];
   if (folds.length) hints.push(fill(text.foldHint, { stream }));
-  if (omitted > 0) hints.push(fill(text.omitted, { n: omitted, stream }));
+  if (omitted > 0) hints.push(fill(text.omitted[omitted === 1 ? 0 : 1], { n: omitted, stream }));
   return `<div class="diagram">${out.join('')}</div>${hints.map((h) => `<p class="hint">${esc(h)}</p>`).join('')}` +
     `<ul class="endnotes">${end.map((k) => `<li>${esc(T(k))}</li>`).join('')}</ul>` +
     `<details><summary>${esc(text.segments)} (${segments})</summary><table class="segments"><thead><tr><th>${esc(text.frame)}</th><th>${esc(text.time)}</th>` +
