@@ -21,7 +21,7 @@ import { type Common, type CommonOptions, resolveCommon, selector } from './comm
 import { type AnalyzeOptions, FORMATS, type Format, type TimelineOptions } from './options.ts';
 import type { InflateLimits } from '../capture/source.ts';
 import { UsageError, version } from './util.ts';
-import { type ColumnKey, parseColumns } from '../render/columns.ts';
+import { columnsOption } from './width.ts';
 import type { TableOptions } from '../render/table.ts';
 
 /** Exit code 2 if a capture was unreadable, else 3 when a shown connection matched --fail-on, else 0. */
@@ -162,14 +162,7 @@ async function analyzeUntilInterrupted(args: string[], o: AnalyzeOptions, interr
 
 /** The table's options: language, colour, width, --columns (checked here: a usage error lists the names). */
 function tableOptions(c: Common, o: AnalyzeOptions): TableOptions {
-  let columns: ColumnKey[] | null = null;
-  if (o.columns !== undefined) {
-    try {
-      columns = parseColumns(o.columns);
-    } catch (e) {
-      throw new UsageError(`--columns: ${(e as Error).message}`);
-    }
-  }
+  const columns = columnsOption(o.columns);
   return { lang: c.lang, color: c.color, width: columns !== null && o.wide ? null : c.width, columns };
 }
 

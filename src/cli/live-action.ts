@@ -8,9 +8,9 @@ import { isoTime } from '../report/format.ts';
 import { makeSettings, isOsPreset, OS_PRESETS } from '../report/settings.ts';
 import type { AnalysisDocument, Settings } from '../report/types.ts';
 import { count, isLang, type Lang, langFromEnv, t } from '../render/i18n.ts';
-import { type ColumnKey, parseColumns } from '../render/columns.ts';
+import type { ColumnKey } from '../render/columns.ts';
 import { wrapText } from '../render/fit.ts';
-import { resolveWidth } from './width.ts';
+import { columnsOption, resolveWidth } from './width.ts';
 import { renderTable } from '../render/table.ts';
 import { listDevices } from '../live/devices.ts';
 import { LiveError } from '../live/errors.ts';
@@ -72,14 +72,7 @@ export async function liveAction(expression: string[], o: LiveCliOptions): Promi
   const lang = langFrom(o.lang);
   const color = colorWanted(o.color, process.stdout.isTTY === true);
   const width = resolveWidth(o, false);
-  let columns: ColumnKey[] | null = null;
-  if (o.columns !== undefined) {
-    try {
-      columns = parseColumns(o.columns);
-    } catch (e) {
-      throw new UsageError(`--columns: ${(e as Error).message}`);
-    }
-  }
+  const columns = columnsOption(o.columns);
   const bufferBytes = o.bufferSize !== undefined ? positiveInt(o.bufferSize, '--buffer-size') * 1024 * 1024 : DEFAULT_BUFFER_BYTES;
   const snapLength = o.snaplen !== undefined ? snapLengthOf(o.snaplen) : DEFAULT_SNAP_LENGTH;
   const lines = new LineBatch((s) => void process.stdout.write(s));

@@ -10,6 +10,7 @@
  *   analyze x.pcap | less`). Shells set COLUMNS for themselves but do not
  *   export it, so a script's pipe is not affected by the terminal it ran in.
  */
+import { type ColumnKey, parseColumns } from '../render/columns.ts';
 import { UsageError } from './util.ts';
 
 export interface WidthOptions {
@@ -35,4 +36,14 @@ export function resolveWidth(
     return fromEnv ?? 80;
   }
   return fromEnv;
+}
+
+/** --columns a,b,c: the table's columns in that order (null: not given); a usage error lists the names. */
+export function columnsOption(spec: string | undefined): ColumnKey[] | null {
+  if (spec === undefined) return null;
+  try {
+    return parseColumns(spec);
+  } catch (e) {
+    throw new UsageError(`--columns: ${(e as Error).message}`);
+  }
 }
