@@ -23,6 +23,7 @@ import type { LiveEvent, SummaryEvent } from '../../src/live/events.ts';
 import { kernelTablesAvailable } from '../../src/live/kernel.ts';
 import { LiveSession } from '../../src/live/session.ts';
 import { tcpdumpPath } from '../../src/live/tcpdump.ts';
+import { displayWidth } from '../../src/render/text.ts';
 import { repoRoot } from '../helpers/paths.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tcpscope-live-'));
@@ -274,6 +275,20 @@ describe('tcpscope live (command line)', guard('tcpdump'), () => {
     if (kernelTablesAvailable()) assert.match(out, new RegExp(`内核：#\\d+ ${c} 处于 TIME_WAIT，剩余`));
     assert.doesNotMatch(out, /\b(opened|stopped|entered|Backend|received by|done)\b/, out);
   });
+
+  for (const lang of ['en', 'zh'] as const) {
+    it(`fits an 80-column terminal (--width 80, ${lang}): event lines wrap, the summary table keeps the columns that matter`, async () => {
+      const srv = await server();
+      const { out, err, code } = await liveAround(srv, ['--duration', '3s', '--os', 'linux', '--lang', lang, '--no-color', '--width', '80', 'tcp', 'port', String(srv.port)],
+        lang === 'zh' ? '按 Ctrl-C 停止。' : 'Ctrl-C');
+      assert.equal(code, 0, err);
+      const lines = out.split('\n');
+      for (const l of lines) assert.ok(displayWidth(l) <= 80, `${displayWidth(l)} columns: ${l}`);
+      // The summary table: its closer column (a header that may wrap) and the connection's row.
+      assert.ok(out.includes(lang === 'zh' ? '主动关' : 'closer'), out);
+      assert.match(out, lang === 'zh' ? /│ 0\s+│ 127\.0\.0\.1:\d+\s+│ 127\.0\.0\.1:\d+\s+│ 客户端 │/ : /│ 0\s+│ 127\.0\.0\.1:\d+\s+│ 127\.0\.0\.1:\d+\s+│ client\s+│/, out);
+    });
+  }
 
   for (const backend of ['tcpdump', 'cap'] as const) {
     it(`one-line errors with the fix (${backend})`, { skip: missing(backend) ?? false }, () => {
