@@ -190,7 +190,7 @@ function readResults(tool: LiveTool, cap: Running, load: LoadResult, trial: Live
       break;
     }
     case 'table': {
-      const m = /stopped \([^)]*\) after (\d+) frame\(s\); libpcap: (\d+) received by the filter, (\d+) dropped/.exec(cap.out);
+      const m = /stopped \([^)]*\) after (\d+) frames?; libpcap: (\d+) received by the filter, (\d+) dropped/.exec(cap.out);
       if (m === null) throw new Error(`no stopped line: ${cap.err.trim().slice(-300)}`);
       trial.frames = Number(m[1]);
       trial.received = Number(m[2]);
