@@ -180,8 +180,6 @@ export class SeqAnalysis {
   frames: Int32Array | null = null;
   frameCount = 0;
   dropped = 0;
-  /** Flags of the last segment (for tests and the observer). */
-  last = 0;
 
   constructor() {
     this.reset();
@@ -200,7 +198,6 @@ export class SeqAnalysis {
     this.frames = null;
     this.frameCount = 0;
     this.dropped = 0;
-    this.last = 0;
   }
 
   /** One segment from side `dir` (the hook of Connection.process). */
@@ -331,7 +328,6 @@ export class SeqAnalysis {
       s[fwd + FIRST_ACK] = 0;
     }
 
-    this.last = flags;
     if (flags !== 0) this.record(seg, dir, flags, dupNum, dupFrame);
   }
 
