@@ -63,7 +63,8 @@ export const ANALYSIS_FLAG_FIELDS = [
 ] as const;
 export const ANALYSIS_FLAGS = ANALYSIS_FLAG_FIELDS.length;
 
-const RETRANSMISSIONS = AFlag.Retransmission | AFlag.FastRetransmission | AFlag.SpuriousRetransmission;
+/** The three kinds of retransmission (tshark shows tcp.analysis.retransmission on each). */
+export const RETRANSMISSION_KINDS = AFlag.Retransmission | AFlag.FastRetransmission | AFlag.SpuriousRetransmission;
 
 /** Frames with a flag kept per connection; more are counted in `dropped`. */
 export const MAX_ANALYSIS_FRAMES = 256;
@@ -460,5 +461,5 @@ export class SeqAnalysis {
 
 /** Flags of a retransmission of any kind (tshark sets tcp.analysis.retransmission on all three). */
 export function isRetransmission(flags: number): boolean {
-  return (flags & RETRANSMISSIONS) !== 0;
+  return (flags & RETRANSMISSION_KINDS) !== 0;
 }
