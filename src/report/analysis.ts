@@ -3,7 +3,7 @@
  * (src/tcp/analysis.ts): flags per frame, counts, the handshake's RTT, the
  * SYN options and what took effect.
  */
-import { ANALYSIS_FLAGS, FRAME_WORDS, RETRANSMISSION_KINDS, type SynOptions } from '../tcp/analysis.ts';
+import { AFlag, ANALYSIS_FLAGS, FRAME_WORDS, RETRANSMISSION_KINDS, type SynOptions } from '../tcp/analysis.ts';
 import type { Connection } from '../tcp/connection.ts';
 import { isoTime } from './format.ts';
 import {
@@ -19,7 +19,7 @@ function flagList(bits: number): AnalysisFlag[] {
   if (list === undefined) {
     list = [];
     // tshark sets tcp.analysis.retransmission on fast and spurious retransmissions too.
-    const all = bits & RETRANSMISSION_KINDS ? bits | 1 : bits;
+    const all = bits & RETRANSMISSION_KINDS ? bits | AFlag.Retransmission : bits;
     for (let i = 0; i < ANALYSIS_FLAGS; i++) if (all & (1 << i)) list.push(ANALYSIS_FLAG_NAMES[i]);
     if (FLAG_LISTS.size < 4096) FLAG_LISTS.set(bits, list);
   }
@@ -62,7 +62,7 @@ export function analysisReport(c: Connection): AnalysisReport {
       time: isoTime((w as Int32Array)[o + 1] >>> 0, (w as Int32Array)[o + 2], c.tsDigits),
       from,
       flags: flagList(bits),
-      duplicateAck: (bits & (1 << 6)) ? { number: (w as Int32Array)[o + 4], of: (w as Int32Array)[o + 5] >>> 0 } : null,
+      duplicateAck: (bits & AFlag.DuplicateAck) ? { number: (w as Int32Array)[o + 4], of: (w as Int32Array)[o + 5] >>> 0 } : null,
     });
   }
   const h = a.handshakeTimes();
