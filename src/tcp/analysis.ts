@@ -126,6 +126,7 @@ const RTT_ACK_SEC = G + 11;
 const RTT_ACK_NSEC = G + 12;
 const RTT_ACK_FRAME = G + 13;
 const STATE_WORDS = G + 14;
+const COUNTS = STATE_WORDS;
 
 /**
  * How pack writes each state word: KIND_TIME for the seconds of a (seconds,
@@ -193,10 +194,12 @@ function le(a: number, b: number): boolean {
 }
 
 export class SeqAnalysis {
-  /** Both directions' state (side 0 from word 0, side 1 from DIR_WORDS) and the connection's. */
-  readonly s = new Int32Array(STATE_WORDS);
-  /** Flags per side: counts[side * ANALYSIS_FLAGS + bit]. */
-  readonly counts = new Uint32Array(2 * ANALYSIS_FLAGS);
+  /**
+   * Both directions' state (side 0 from word 0, side 1 from DIR_WORDS), the
+   * connection's, then the flags counted per side (from COUNTS: side *
+   * ANALYSIS_FLAGS + bit): one allocation a connection.
+   */
+  readonly s = new Int32Array(COUNTS + 2 * ANALYSIS_FLAGS);
   /** Frames with a flag, FRAME_WORDS each (null until the first). */
   frames: Int32Array | null = null;
   frameCount = 0;
@@ -209,13 +212,10 @@ export class SeqAnalysis {
   reset(): void {
     const s = this.s;
     s.fill(0);
-    for (const d of [0, DIR_WORDS]) {
-      s[d + WINDOW] = -1;
-      s[d + WSCALE] = -1;
-      s[d + SYN_MSS] = -1;
-      s[d + SYN_WSCALE] = -1;
-    }
-    this.counts.fill(0);
+    s[WINDOW] = s[DIR_WORDS + WINDOW] = -1;
+    s[WSCALE] = s[DIR_WORDS + WSCALE] = -1;
+    s[SYN_MSS] = s[DIR_WORDS + SYN_MSS] = -1;
+    s[SYN_WSCALE] = s[DIR_WORDS + SYN_WSCALE] = -1;
     this.frames = null;
     this.frameCount = 0;
     this.dropped = 0;
@@ -387,8 +387,8 @@ export class SeqAnalysis {
   }
 
   private record(seg: Segment, dir: 0 | 1, flags: number, dupNum: number, dupFrame: number): void {
-    const c = this.counts;
-    const base = dir * ANALYSIS_FLAGS;
+    const c = this.s;
+    const base = COUNTS + dir * ANALYSIS_FLAGS;
     for (let i = 0; i < ANALYSIS_FLAGS; i++) if (flags & (1 << i)) c[base + i]++;
     if (this.frameCount >= MAX_ANALYSIS_FRAMES) {
       this.dropped++;
@@ -446,7 +446,7 @@ export class SeqAnalysis {
 
   /** Frames with flag `bit` sent by `side`. */
   count(side: 0 | 1, bit: number): number {
-    return this.counts[side * ANALYSIS_FLAGS + bit];
+    return this.s[COUNTS + side * ANALYSIS_FLAGS + bit];
   }
 
   /** Retransmissions of any kind (tshark's tcp.analysis.retransmission) by `side`. */
@@ -475,9 +475,9 @@ export class SeqAnalysis {
       else w.i32(s[i]);
     }
     let nonZero = 0;
-    for (let i = 0; i < 2 * ANALYSIS_FLAGS; i++) if (this.counts[i] !== 0) nonZero |= 1 << i;
+    for (let i = 0; i < 2 * ANALYSIS_FLAGS; i++) if (s[COUNTS + i] !== 0) nonZero |= 1 << i;
     w.u32(nonZero >>> 0);
-    for (let i = 0; i < 2 * ANALYSIS_FLAGS; i++) if (nonZero & (1 << i)) w.u32(this.counts[i]);
+    for (let i = 0; i < 2 * ANALYSIS_FLAGS; i++) if (nonZero & (1 << i)) w.u32(s[COUNTS + i]);
     w.u32(this.frameCount);
     w.u32(this.dropped);
     const fr = this.frames;
@@ -509,7 +509,7 @@ export class SeqAnalysis {
       else s[i] = r.i32();
     }
     const nonZero = r.u32();
-    for (let i = 0; i < 2 * ANALYSIS_FLAGS; i++) this.counts[i] = nonZero & (1 << i) ? r.u32() : 0;
+    for (let i = 0; i < 2 * ANALYSIS_FLAGS; i++) s[COUNTS + i] = nonZero & (1 << i) ? r.u32() : 0;
     const n = r.u32();
     this.dropped = r.u32();
     if (n > 0) this.ensure(n);
