@@ -6,7 +6,7 @@
 
 /** The columns of the full layout, in order. */
 export const COLUMNS = [
-  'stream', 'client', 'server', 'handshake', 'close', 'activeCloser', 'finalStates', 'timeWait', 'finRetx', 'halfClose', 'reset',
+  'stream', 'client', 'server', 'handshake', 'close', 'activeCloser', 'finalStates', 'timeWait', 'finRetx', 'halfClose', 'reset', 'notes',
 ] as const;
 
 export type ColumnKey = (typeof COLUMNS)[number];
@@ -15,6 +15,7 @@ export type ColumnKey = (typeof COLUMNS)[number];
 export const COLUMN_NAMES: Record<ColumnKey, string> = {
   stream: 'stream', client: 'client', server: 'server', handshake: 'handshake', close: 'close', activeCloser: 'closer',
   finalStates: 'states', timeWait: 'time-wait', finRetx: 'fin-retx', halfClose: 'half-close', reset: 'reset',
+  notes: 'notes',
 };
 
 /**
@@ -22,7 +23,7 @@ export const COLUMN_NAMES: Record<ColumnKey, string> = {
  * first: who talked to whom, who closed, how TIME_WAIT went, then how.
  */
 export const COLUMN_PRIORITY: readonly ColumnKey[] = [
-  'stream', 'client', 'server', 'activeCloser', 'timeWait', 'close', 'finalStates', 'handshake', 'finRetx', 'reset', 'halfClose',
+  'stream', 'client', 'server', 'activeCloser', 'timeWait', 'close', 'finalStates', 'notes', 'handshake', 'finRetx', 'reset', 'halfClose',
 ];
 
 /** `--columns a,b,c` to columns (each once, in the order given), or an Error naming the valid names. */

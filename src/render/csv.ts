@@ -43,6 +43,16 @@ export const CSV_COLUMNS: readonly [string, (c: ConnectionReport, file: string) 
   ['reset_candidates', (c) => c.close.reset?.candidates.join('|') ?? null],
   ['reset_effective', (c) => (c.close.reset === null ? null : c.close.reset.effective)],
   ['capture_directions', (c) => c.capture.directions],
+  // Wireshark's sequence analysis (analysis in the JSON): flagged frames per side, and the handshake's RTT.
+  ['client_retransmissions', (c) => c.analysis.counts.client.retransmission],
+  ['server_retransmissions', (c) => c.analysis.counts.server.retransmission],
+  ['client_duplicate_acks', (c) => c.analysis.counts.client.duplicateAck],
+  ['server_duplicate_acks', (c) => c.analysis.counts.server.duplicateAck],
+  ['previous_segment_not_captured', (c) => c.analysis.counts.client.previousSegmentNotCaptured + c.analysis.counts.server.previousSegmentNotCaptured],
+  ['acked_unseen_segment', (c) => c.analysis.counts.client.ackedUnseenSegment + c.analysis.counts.server.ackedUnseenSegment],
+  ['client_zero_windows', (c) => c.analysis.counts.client.zeroWindow],
+  ['server_zero_windows', (c) => c.analysis.counts.server.zeroWindow],
+  ['initial_rtt_seconds', (c) => c.analysis.handshakeRtt?.initialSeconds ?? null],
 ];
 
 export function csvHeader(): string {

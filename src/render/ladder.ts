@@ -6,7 +6,7 @@
  * terminal timeline and the HTML SVG both draw this model.
  */
 import type { SegmentRecord } from '../analyze/segments.ts';
-import type { ConnectionReport, Side, StateName, TimeWaitDetail, TransitionReport } from '../report/types.ts';
+import type { AnalysisFrame, ConnectionReport, Side, StateName, SynOptionsReport, TimeWaitDetail, TransitionReport } from '../report/types.ts';
 import { type Lang, caveatLabel, noteLabel, resetCauseLabel, sideLabel, t, transitionCauseLabel, verdictLabel } from './i18n.ts';
 import { duration, parseIso, relTime, secondsFrom } from './text.ts';
 
@@ -80,6 +80,8 @@ export interface Ladder {
   endNotes: string[];
   /** The earlier stream whose 4-tuple this connection reuses, whose TIME_WAIT it met and how long after, in words; null when none. */
   reuse: string | null;
+  /** The handshake's RTT and the SYN options (Wireshark's analysis), in words: at most two lines. */
+  handshakeInfo: string[];
   final: { client: StateName; server: StateName };
   /** Seconds from the first segment to the end of what the capture shows (last segment or TIME_WAIT evidence). */
   span: number;
@@ -151,6 +153,13 @@ export function buildLadder(conn: ConnectionReport, segs: readonly SegmentRecord
     else judged.set(n.frame, [noteLabel(lang, n)]);
     if (n.kind === 'keep-alive') keepAlive.set(n.frame, 'probe');
     if (n.kind === 'keep-alive-ack') keepAlive.set(n.frame, 'ack');
+  }
+
+  // Wireshark's sequence analysis flags, by frame (window updates left out: routine, they would unfold every exchange).
+  const flagged = new Map<number, string>();
+  for (const a of conn.analysis.frames) {
+    const note = analysisFlagsLabel(lang, a);
+    if (note !== null) flagged.set(a.frame, note);
   }
 
   const finFirst = { client: cl.finFrames.client[0]?.frame ?? null, server: cl.finFrames.server[0]?.frame ?? null };
@@ -299,6 +308,8 @@ export function buildLadder(conn: ConnectionReport, segs: readonly SegmentRecord
       notes.push(t(lang, 'tl.rst', { side: sideLabel(lang, cl.reset.by), cause: resetCauseLabel(lang, cl.reset), reasoning: cl.reset.reasoning }));
     }
     for (const n of judged.get(g.frame) ?? []) notes.push(n);
+    const an = flagged.get(g.frame);
+    if (an !== undefined) notes.push(an);
     const hc = cl.halfClose;
     if (hc && !halfCloseNoted && from === hc.side && g.len > 0) {
       const peerFin = finFirst[hc.side === 'client' ? 'server' : 'client'];
@@ -358,7 +369,59 @@ export function buildLadder(conn: ConnectionReport, segs: readonly SegmentRecord
   endNotes.push(t(lang, 'tl.last', { at: relTime(start, parseIso(conn.lastTime), digits), frame: conn.lastFrame, client: conn.endpoints.client.finalState, server: conn.endpoints.server.finalState }));
 
   const items = opts.data ? [...rows] : fold(rows, lastFrame, lang);
-  return { conn, start: conn.firstTime, initial, items, rows, endNotes, final: { ...state }, span, timeWait: twDraw, reuse: reuseNote(conn, opts.previous ?? null, lang) };
+  return { conn, start: conn.firstTime, initial, items, rows, endNotes, final: { ...state }, span, timeWait: twDraw, reuse: reuseNote(conn, opts.previous ?? null, lang), handshakeInfo: handshakeInfo(conn, lang) };
+}
+
+/**
+ * A frame's flags as Wireshark's Info column brackets them (`Wireshark: [TCP
+ * Dup ACK 12#2]`); a fast or spurious retransmission shows only that kind,
+ * and window updates are left out. Null when nothing is left.
+ */
+export function analysisFlagsLabel(lang: Lang, a: AnalysisFrame): string | null {
+  const specific = a.flags.includes('fast-retransmission') || a.flags.includes('spurious-retransmission');
+  const parts: string[] = [];
+  for (const f of a.flags) {
+    if (f === 'window-update' || (f === 'retransmission' && specific)) continue;
+    parts.push(f === 'duplicate-ack' && a.duplicateAck !== null
+      ? t(lang, 'an.duplicate-ack', { of: a.duplicateAck.of, n: a.duplicateAck.number })
+      : t(lang, `an.${f}`));
+  }
+  return parts.length === 0 ? null : t(lang, 'an.tl.flags', { flags: parts.join(' ') });
+}
+
+/** The handshake's RTT (tcp.analysis.initial_rtt and its two halves) and the SYN options, as lines; none without a SYN. */
+export function handshakeInfo(conn: ConnectionReport, lang: Lang): string[] {
+  const a = conn.analysis;
+  const out: string[] = [];
+  const r = a.handshakeRtt;
+  if (r !== null) {
+    out.push(r.synToSynAckSeconds !== null && r.synAckToAckSeconds !== null
+      ? t(lang, 'an.tl.rtt', { rtt: duration(r.initialSeconds), a: duration(r.synToSynAckSeconds), b: duration(r.synAckToAckSeconds) })
+      : t(lang, 'an.tl.rttOnly', { rtt: duration(r.initialSeconds) }));
+  }
+  const o = a.options;
+  if (o.client === null && o.server === null) return out;
+  const sep = lang === 'zh' ? '，' : ', ';
+  const offered = (s: SynOptionsReport | null): string => {
+    if (s === null) return t(lang, 'an.opt.notCaptured');
+    const p: string[] = [];
+    if (s.mss !== null) p.push(t(lang, 'an.opt.mss', { mss: s.mss }));
+    if (s.windowScale !== null) p.push(t(lang, 'an.opt.ws', { ws: s.windowScale }));
+    if (s.sackPermitted) p.push(t(lang, 'an.opt.sack'));
+    if (s.timestamps) p.push(t(lang, 'an.opt.ts'));
+    return p.length === 0 ? t(lang, 'an.opt.none') : p.join(sep);
+  };
+  const effect: string[] = [];
+  if (o.windowScaling !== null) {
+    effect.push(o.windowScaling ? t(lang, 'an.opt.effectWs', { c: o.windowScale.client ?? '-', s: o.windowScale.server ?? '-' }) : t(lang, 'an.opt.effectNoWs'));
+    if (o.sackPermitted) effect.push(t(lang, 'an.opt.sack'));
+    if (o.timestamps) effect.push(t(lang, 'an.opt.ts'));
+  }
+  if (o.maxSegmentSize.client !== null || o.maxSegmentSize.server !== null) {
+    effect.push(t(lang, 'an.opt.effectMss', { c: o.maxSegmentSize.client ?? '-', s: o.maxSegmentSize.server ?? '-' }));
+  }
+  out.push(t(lang, 'an.tl.options', { client: offered(o.client), server: offered(o.server), effect: effect.join(sep) }));
+  return out;
 }
 
 /**

@@ -22,6 +22,7 @@ export interface Row extends Record<ColumnKey, string> {
   finRetx: string;
   halfClose: string;
   reset: string;
+  notes: string;
 }
 
 export const COLUMNS: readonly (keyof Row)[] = ALL_COLUMNS;
@@ -39,7 +40,39 @@ export function headers(lang: Lang): Row {
     finRetx: t(lang, 'col.finRetx'),
     halfClose: t(lang, 'col.halfClose'),
     reset: t(lang, 'col.reset'),
+    notes: t(lang, 'col.notes'),
   };
+}
+
+/**
+ * The notes cell: Wireshark's sequence analysis counted over both sides
+ * (retransmissions, out-of-order, segments not captured, ACKs of unseen
+ * data, duplicate ACKs, zero windows and probes, windows full,
+ * keep-alives), only those that occurred; `-` when none did.
+ */
+export function analysisNotesText(c: ConnectionReport, lang: Lang): string {
+  const a = c.analysis.counts;
+  const sum = (k: keyof typeof a.client): number => a.client[k] + a.server[k];
+  const parts: string[] = [];
+  const retx = sum('retransmission');
+  if (retx > 0) {
+    const fast = sum('fastRetransmission');
+    const spurious = sum('spuriousRetransmission');
+    const key = fast > 0 && spurious > 0 ? 'an.cell.retxKinds' : fast > 0 ? 'an.cell.retxFast' : spurious > 0 ? 'an.cell.retxSpurious' : 'an.cell.retx';
+    parts.push(t(lang, key, { n: retx, fast, spurious }));
+  }
+  const add = (n: number, key: Parameters<typeof t>[1]): void => {
+    if (n > 0) parts.push(t(lang, key, { n }));
+  };
+  add(sum('outOfOrder'), 'an.cell.outOfOrder');
+  add(sum('previousSegmentNotCaptured'), 'an.cell.lost');
+  add(sum('ackedUnseenSegment'), 'an.cell.ackedUnseen');
+  add(sum('duplicateAck'), 'an.cell.dupAck');
+  add(sum('zeroWindow'), 'an.cell.zeroWindow');
+  add(sum('zeroWindowProbe'), 'an.cell.zeroWindowProbe');
+  add(sum('windowFull'), 'an.cell.windowFull');
+  add(sum('keepAlive'), 'an.cell.keepAlive');
+  return parts.length === 0 ? t(lang, 'none') : parts.join(lang === 'zh' ? '，' : ', ');
 }
 
 /** `client: inconclusive, 14 µs of 60 s` (one line per endpoint in TIME_WAIT), or `none`. */
@@ -74,6 +107,7 @@ export function row(c: ConnectionReport, lang: Lang): Row {
     finRetx: `${cl.finRetransmissions.client}/${cl.finRetransmissions.server}`,
     halfClose: cl.halfClose ? t(lang, 'half.cell', { bytes: cl.halfClose.bytes, side: sideLabel(lang, cl.halfClose.side) }) : none,
     reset: cl.reset ? t(lang, cl.reset.effective ? 'reset.cell' : 'reset.cellNotTaken', { cause: resetCauseLabel(lang, cl.reset), by: sideLabel(lang, cl.reset.by) }) : none,
+    notes: analysisNotesText(c, lang),
   };
 }
 

@@ -24,7 +24,7 @@ export interface TableOptions {
 
 /** The least content width of a column before it is dropped (when its content is wider). */
 const MIN_WIDTH: Record<keyof Row, number> = {
-  stream: 6, client: 15, server: 15, activeCloser: 6, timeWait: 18, close: 10, finalStates: 11, handshake: 10, finRetx: 5, reset: 12, halfClose: 10,
+  stream: 6, client: 15, server: 15, activeCloser: 6, timeWait: 18, close: 10, finalStates: 11, handshake: 10, finRetx: 5, reset: 12, halfClose: 10, notes: 16,
 };
 
 /** Header lines wrap at ` (` so the table stays narrow: `final states` over `(client / server)`. */

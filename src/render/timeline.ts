@@ -51,6 +51,7 @@ export function renderTimeline(ladder: Ladder, opts: TimelineOptions): string {
   else out.push(...fit(`${who}   ${start}`, '  '), ...fit(hint, '  '));
   if (c.tunnel !== null) out.push(...fit(tunnelLine(c.tunnel, lang), '  '));
   if (ladder.reuse !== null) out.push(...fit(p.yellow(`* ${ladder.reuse}`), '  '));
+  for (const line of ladder.handshakeInfo) out.push(...fit(p.dim(line), '  '));
   out.push('');
   out.push(
     padStart(t(lang, 'tl.frame'), frameW) + '  ' + padEnd(t(lang, 'tl.time'), timeW) + '  ' +

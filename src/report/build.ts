@@ -2,6 +2,7 @@ import type { Connection } from '../tcp/connection.ts';
 import { type Copy, type Endpoint, FinBasis, type RstRecord, rstEffective, secondsBetween } from '../tcp/endpoint.ts';
 import { NoteKind } from '../tcp/notes.ts';
 import { State, stateName } from '../tcp/state.ts';
+import { analysisReport } from './analysis.ts';
 import { compatReport } from './compat.ts';
 import { ipText, isoTime } from './format.ts';
 import { classifyReset } from './reset.ts';
@@ -89,6 +90,7 @@ class Builder {
       caveats: this.caveats(close),
       tunnel: tunnelReport(c),
       compat: compatReport(c),
+      analysis: analysisReport(c),
     };
   }
 

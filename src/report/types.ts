@@ -612,12 +612,147 @@ export interface ConnectionReport {
   /** The tunnel its segments came in (VXLAN, GRE, GTP-U...), null when none came in one. */
   tunnel: TunnelReport | null;
   compat: CompatReport;
+  /** Wireshark's sequence analysis of the connection (tshark's tcp.analysis.* flags), the handshake's RTT and the SYN options. */
+  analysis: AnalysisReport;
+}
+
+/**
+ * A flag of Wireshark's TCP sequence analysis, as tshark 4.0 sets it on a
+ * frame (its field `tcp.analysis.NAME` in brackets; the rules are those of
+ * Wireshark's packet-tcp.c, src/tcp/analysis.ts):
+ * - `retransmission` (retransmission): the segment does not advance the
+ *   sequence number (it carries data, SYN or FIN below the next expected
+ *   one); set on fast and spurious retransmissions too, as tshark does;
+ * - `fast-retransmission` (fast_retransmission): a retransmission at the
+ *   peer's last ACK after 2 or more duplicate ACKs, within 20 ms of the last;
+ * - `spurious-retransmission` (spurious_retransmission): all of its data was
+ *   already acknowledged;
+ * - `out-of-order` (out_of_order): it does not advance the sequence number,
+ *   came within the initial RTT (3 ms without one) of the segment that last
+ *   advanced it, and does not end where that one ended;
+ * - `previous-segment-not-captured` (lost_segment): it starts beyond the next
+ *   expected sequence number (not on RST);
+ * - `acked-unseen-segment` (ack_lost_segment): it acknowledges data beyond
+ *   what the capture showed the peer send;
+ * - `duplicate-ack` (duplicate_ack): no payload, the same seq, ack and
+ *   (non-zero) window as its direction's previous segment, no SYN/FIN/RST
+ *   (`duplicateAck` gives its number and the frame it repeats: tshark's
+ *   "Dup ACK frame#n");
+ * - `zero-window` (zero_window): it advertises a window of 0 (no SYN/FIN/RST);
+ * - `zero-window-probe` (zero_window_probe): 1 byte at the next sequence
+ *   number while the peer's window is 0;
+ * - `zero-window-probe-ack` (zero_window_probe_ack): the answer to it, window still 0;
+ * - `window-full` (window_full): its data reaches the right edge of the
+ *   peer's advertised window (known only once the handshake showed the scaling);
+ * - `window-update` (window_update): no payload, the same seq and ack, a new non-zero window;
+ * - `keep-alive` (keep_alive): 0 or 1 byte at the next sequence number - 1
+ *   (Wireshark's rule; `notes` keeps tcpscope's own, RFC 9293 3.8.4);
+ * - `keep-alive-ack` (keep_alive_ack): repeats its direction's last ACK right after a keep-alive.
+ */
+export type AnalysisFlag = 'retransmission' | 'fast-retransmission' | 'spurious-retransmission' | 'out-of-order' |
+  'previous-segment-not-captured' | 'acked-unseen-segment' | 'duplicate-ack' | 'zero-window' | 'zero-window-probe' |
+  'zero-window-probe-ack' | 'window-full' | 'window-update' | 'keep-alive' | 'keep-alive-ack';
+
+/** Frames of one side with each flag (`retransmission` counts fast and spurious ones too). */
+export interface AnalysisCounts {
+  retransmission: number;
+  fastRetransmission: number;
+  spuriousRetransmission: number;
+  outOfOrder: number;
+  previousSegmentNotCaptured: number;
+  ackedUnseenSegment: number;
+  duplicateAck: number;
+  zeroWindow: number;
+  zeroWindowProbe: number;
+  zeroWindowProbeAck: number;
+  windowFull: number;
+  windowUpdate: number;
+  keepAlive: number;
+  keepAliveAck: number;
+}
+
+/** A frame with at least one flag. */
+export interface AnalysisFrame {
+  frame: number;
+  time: string;
+  from: Side;
+  /** In the order of AnalysisFlag. */
+  flags: AnalysisFlag[];
+  /** For a duplicate ACK: its number (1 for the first repeat) and the frame it repeats (tshark's "Dup ACK of#number"); else null. */
+  duplicateAck: { number: number; of: number } | null;
+}
+
+/** The options of one side's SYN (the client's SYN, the server's SYN+ACK): the first copy captured. */
+export interface SynOptionsReport {
+  frame: number;
+  /** MSS option (RFC 9293 3.7.1), null when absent. */
+  mss: number | null;
+  /** Window scale shift as sent (RFC 7323 2.3; above 14 counts as 14), null when absent. */
+  windowScale: number | null;
+  sackPermitted: boolean;
+  timestamps: boolean;
+}
+
+export interface AnalysisReport {
+  /** Flagged frames per sender. */
+  counts: { client: AnalysisCounts; server: AnalysisCounts };
+  /** Frames with a flag, in frame order (the first 256). */
+  frames: AnalysisFrame[];
+  /** Flagged frames beyond those listed (counted in `counts`). */
+  framesOmitted: number;
+  /**
+   * The handshake's round trip as seen at the capture point, null when no
+   * SYN was followed by an ACK: `initialSeconds` is tshark's
+   * tcp.analysis.initial_rtt (from the last SYN to the first segment with
+   * ACK and without SYN, `ackFrame`; an ACK at the very time of the SYN does
+   * not count, as in Wireshark); it splits into SYN to SYN+ACK (the server's
+   * side of the capture point) and SYN+ACK to ACK (the client's), null
+   * without a SYN+ACK between them.
+   */
+  handshakeRtt: {
+    initialSeconds: number;
+    synToSynAckSeconds: number | null;
+    synAckToAckSeconds: number | null;
+    ackFrame: number;
+  } | null;
+  /**
+   * The options each side offered in its SYN (null: that SYN was not
+   * captured) and what took effect: window scaling, SACK and timestamps
+   * only if both SYNs carried the option (RFC 7323 2.2 and 3.2, RFC 2018);
+   * null when a SYN is missing. `windowScale` is the shift applied to the
+   * windows each side sends (0 when scaling is not in effect);
+   * `maxSegmentSize` the largest segment each side may send: the peer's MSS
+   * option, or 536 (IPv4) / 1220 (IPv6) when the peer's SYN had none
+   * (RFC 9293 3.7.1).
+   */
+  options: {
+    client: SynOptionsReport | null;
+    server: SynOptionsReport | null;
+    windowScaling: boolean | null;
+    sackPermitted: boolean | null;
+    timestamps: boolean | null;
+    windowScale: { client: number | null; server: number | null };
+    maxSegmentSize: { client: number | null; server: number | null };
+  };
 }
 
 /**
  * Every value of the enums above, for code that parses them (filters,
  * rubrics); the checks below fail to compile when a value is missing.
  */
+/** Every analysis flag, in order (bit i of src/tcp/analysis.ts's AFlag is flag i). */
+export const ANALYSIS_FLAG_NAMES = [
+  'retransmission', 'fast-retransmission', 'spurious-retransmission', 'out-of-order', 'previous-segment-not-captured',
+  'acked-unseen-segment', 'duplicate-ack', 'zero-window', 'zero-window-probe', 'zero-window-probe-ack', 'window-full',
+  'window-update', 'keep-alive', 'keep-alive-ack',
+] as const satisfies readonly AnalysisFlag[];
+/** The AnalysisCounts key of each flag, in the same order. */
+export const ANALYSIS_COUNT_KEYS = [
+  'retransmission', 'fastRetransmission', 'spuriousRetransmission', 'outOfOrder', 'previousSegmentNotCaptured',
+  'ackedUnseenSegment', 'duplicateAck', 'zeroWindow', 'zeroWindowProbe', 'zeroWindowProbeAck', 'windowFull',
+  'windowUpdate', 'keepAlive', 'keepAliveAck',
+] as const satisfies readonly (keyof AnalysisCounts)[];
+
 export const HANDSHAKE_KINDS = ['three-way', 'simultaneous-open', 'refused', 'aborted', 'unanswered', 'not-captured'] as const satisfies readonly HandshakeKind[];
 export const CLOSE_KINDS = ['four-way', 'three-way', 'simultaneous', 'reset-after-fin', 'reset', 'refused', 'incomplete', 'never-opened', 'open'] as const satisfies readonly CloseKind[];
 /** Reset causes a RST can have (`ambiguous` is not one: it says several remain). */

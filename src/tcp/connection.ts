@@ -1,6 +1,7 @@
 import { ACK, FIN, RST, SYN, type Segment } from '../decode/segment.ts';
 import { Endpoint, FinBasis, NxtBasis, secondsBetween } from './endpoint.ts';
 import { NoteKind, NoteList } from './notes.ts';
+import { SeqAnalysis } from './analysis.ts';
 import { seqAdd, seqDiff, seqGt } from './seq.ts';
 import { State, isClosedOrTimeWait } from './state.ts';
 import type { WordReader, WordWriter } from './words.ts';
@@ -85,6 +86,8 @@ export class Connection {
   readonly ep1 = new Endpoint(1);
   /** Segments judged without a state change (notes.ts), shared by the two endpoints. */
   readonly notes = new NoteList();
+  /** Wireshark's sequence analysis (analysis.ts): its flags per frame, the handshake's RTT, the SYN options. */
+  readonly analysis = new SeqAnalysis();
   /** Which side is the client (see ClientFrom). */
   clientSide: 0 | 1 = 0;
   clientFrom: ClientFrom = 'syn';
@@ -213,6 +216,7 @@ export class Connection {
     this.ep0.reset();
     this.ep1.reset();
     this.notes.clear();
+    this.analysis.reset();
     this.clientSide = 0;
     this.clientFrom = 'syn';
     this.lastFrame = 0;
@@ -307,6 +311,7 @@ export class Connection {
       w.u32(n.len);
       w.frame(n.related);
     }
+    this.analysis.pack(w);
   }
 
   /**
@@ -385,6 +390,7 @@ export class Connection {
       const related = r.frame();
       c.notes.list.push({ frame, tsSec, tsNsec, side, kind: ((x >>> 1) & 31) as NoteKind, seq, ack, flags: x >>> 6, len, related });
     }
+    c.analysis.unpack(r);
     return c;
   }
 
@@ -484,6 +490,7 @@ export class Connection {
       seqGt(seg.ack, to.synEnd)) from.inferAckOfSyn(seg);
 
     this.addHistory(seg, dir);
+    this.analysis.segment(seg, dir);
 
     if ((f & ACK) && !(f & RST)) {
       if (!(f & SYN)) to.chooseIss(seg.ack);

@@ -172,7 +172,7 @@ describe('analyze: JSON, NDJSON, CSV', () => {
     assert.ok(head > 0, r.stdout);
     assert.match(lines[head + 1], /^\|---:\|/);
     const cells = lines[head + 2].split(' | ');
-    assert.equal(cells.length, 11);
+    assert.equal(cells.length, 12);
     assert.ok(lines[head + 2].includes('B by server'));
     assert.ok(lines.some((l) => l.startsWith('- Connections: 1')));
   });

@@ -142,6 +142,11 @@ describe('analyze --format html in a headless browser', { skip: !haveChromium &&
         // The retransmitted FIN is drawn as a retransmission, TIME_WAIT as a band.
         assert.equal(await dialog.locator('g.seg.k-retx').count(), 1);
         assert.equal(await dialog.locator('rect.tw').count(), 1);
+        // Wireshark's analysis: the flag at its frame, the handshake's RTT and the SYN options.
+        const said = await dialog.innerText();
+        assert.ok(said.includes('Wireshark: [TCP Retransmission]'), said);
+        assert.match(said, /handshake RTT \d+ µs \(SYN to SYN\+ACK/);
+        assert.match(said, /SYN options: client MSS 1460/);
         mkdirSync(shots, { recursive: true });
         await page.screenshot({ path: join(shots, 'html-lost-fin.png') });
       }

@@ -100,7 +100,7 @@ describe('every line fits the width, in English and Chinese', () => {
     const bad = await tcpscope(['analyze', '--columns', 'stream,bogus', REUSE]);
     assert.equal(bad.code, 2);
     assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
-    assert.match(bad.stderr, /--columns: unknown column 'bogus' \(valid: stream, client, server, handshake, close, closer, states, time-wait, fin-retx, half-close, reset\)/);
+    assert.match(bad.stderr, /--columns: unknown column 'bogus' \(valid: stream, client, server, handshake, close, closer, states, time-wait, fin-retx, half-close, reset, notes\)/);
   });
 
   it('--width below 40 is a usage error', async () => {

@@ -74,7 +74,7 @@ export type LadderData = [
   /** Segments past the ones drawn (a long exchange of notable segments): counted in a note. */
   omitted: number,
   timeWait: TimeWaitData[],
-  /** Notes after the last segment. */
+  /** The handshake's RTT and SYN options (Ladder.handshakeInfo), then the notes after the last segment. */
   end: TextRef[],
 ];
 
@@ -222,7 +222,7 @@ export class PageDataBuilder {
       base, digits, rows, folds, omitted,
       l.timeWait.map((tw) => [tw.side === 'client' ? 0 : 1, tw.enterT, tw.deadlineT, tw.endT,
         this.s(evidenceLabel(this.lang, tw.evidence)), this.s(verdictLabel(this.lang, tw.verdict)), this.s(tw.verdict)]),
-      l.endNotes.map((n) => this.n(n)),
+      [...l.handshakeInfo, ...l.endNotes].map((n) => this.n(n)),
     ];
   }
 

@@ -26,14 +26,15 @@ th{overflow-wrap:normal}
 #connections tbody tr.nodiagram{cursor:default}
 #connections th[data-col="-1"]{width:9%}
 #connections th.col-stream{width:5.5%}
-#connections th.col-client,#connections th.col-server{width:11.5%}
-#connections th.col-handshake,#connections th.col-close{width:8%}
+#connections th.col-client,#connections th.col-server{width:10.5%}
+#connections th.col-handshake,#connections th.col-close{width:7%}
 #connections th.col-activeCloser{width:6%}
-#connections th.col-finalStates{width:11%}
-#connections th.col-timeWait{width:15%}
+#connections th.col-finalStates{width:10%}
+#connections th.col-timeWait{width:13%}
 #connections th.col-finRetx{width:5%}
-#connections th.col-halfClose{width:8%}
-#connections th.col-reset{width:10.5%}
+#connections th.col-halfClose{width:6%}
+#connections th.col-reset{width:9%}
+#connections th.col-notes{width:10.5%}
 #connections td.col-client,#connections td.col-server,#connections td.col-finalStates{font:12px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 tr.v-cut-short .col-timeWait{color:var(--rst);font-weight:600}
 tr.v-full .col-timeWait{color:var(--syn);font-weight:600}
