@@ -9,7 +9,8 @@ import { makeSettings, isOsPreset, OS_PRESETS } from '../report/settings.ts';
 import type { AnalysisDocument, Settings } from '../report/types.ts';
 import { count, isLang, type Lang, langFromEnv, t } from '../render/i18n.ts';
 import type { ColumnKey } from '../render/columns.ts';
-import { wrapText } from '../render/fit.ts';
+import { abbreviateEndpoint, wrapText } from '../render/fit.ts';
+import { displayWidth, padEnd, padStart } from '../render/text.ts';
 import { columnsOption, resolveWidth } from './width.ts';
 import { renderTable } from '../render/table.ts';
 import { listDevices } from '../live/devices.ts';
@@ -211,8 +212,13 @@ function isoNow(): string {
   return isoTime(sec, (ms - sec * 1000) * 1e6, 9);
 }
 
-function watchTable(recs: readonly KernelTimeWaitRecord[], now: number): string {
-  const lines = [`${count('en', recs.length, 'socket')} in TIME_WAIT`];
+/**
+ * The table of TIME_WAIT sockets, in `lang`, fitted to `width` columns
+ * (null: as wide as it takes): the addresses are shortened in their middle
+ * when the row would not fit.
+ */
+export function watchTable(recs: readonly KernelTimeWaitRecord[], now: number, lang: Lang = 'en', width: number | null = null): string {
+  const lines = [t(lang, 'watch.count', { n: recs.length })];
   if (recs.length === 0) return lines.join('\n') + '\n';
   const rows = recs.map((r) => {
     const l = r.localIp.includes(':') ? `[${r.localIp}]:${r.localPort}` : `${r.localIp}:${r.localPort}`;
@@ -220,9 +226,17 @@ function watchTable(recs: readonly KernelTimeWaitRecord[], now: number): string 
     const since = ((now - r.enteredMs) / 1000).toFixed(1);
     return [l, p, `${r.lastRemaining.toFixed(2)} s`, `${since} s`, String(r.restarts.length)];
   });
-  const head = ['local', 'remote', 'left', 'in TIME_WAIT for', 'restarts'];
-  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const fmt = (r: string[]): string => r.map((c, i) => (i >= 2 ? c.padStart(w[i]) : c.padEnd(w[i]))).join('  ');
+  const head = (['watch.local', 'watch.remote', 'watch.left', 'watch.since', 'watch.restarts'] as const).map((k) => t(lang, k));
+  const widths = (): number[] => head.map((h, i) => Math.max(displayWidth(h), ...rows.map((r) => displayWidth(r[i]))));
+  let w = widths();
+  const total = (): number => w.reduce((a, b) => a + b, 0) + 2 * (w.length - 1);
+  if (width !== null && total() > width) {
+    // The addresses give up the room: each keeps its port and both ends of the address.
+    const room = Math.max(10, Math.floor((width - (total() - w[0] - w[1])) / 2));
+    for (const r of rows) for (const i of [0, 1]) r[i] = abbreviateEndpoint(r[i], room);
+    w = widths();
+  }
+  const fmt = (r: string[]): string => r.map((c, i) => (i >= 2 ? padStart(c, w[i]) : padEnd(c, w[i]))).join('  ').trimEnd();
   lines.push(fmt(head), ...rows.map(fmt));
   return lines.join('\n') + '\n';
 }
@@ -233,6 +247,8 @@ export async function watchAction(o: WatchOptions): Promise<void> {
   if (port !== null && port > 65535) throw new UsageError(`--port: expected 1-65535, got '${o.port}'`);
   const interval = parseDuration(o.interval, '--interval');
   const ndjson = o.format === 'ndjson';
+  const lang = langFrom(o.lang);
+  const width = resolveWidth(o, false);
   const kernelOpts = { timestamps: 'kernel' as const };
   const iso = (ms: number): string => new Date(ms).toISOString();
   const watcher = new TimeWaitWatcher({
@@ -243,7 +259,12 @@ export async function watchAction(o: WatchOptions): Promise<void> {
       if (ndjson) {
         process.stdout.write(JSON.stringify({ type: e.kind, local: { ip: r.localIp, port: r.localPort }, remote: { ip: r.remoteIp, port: r.remotePort }, entered: iso(r.enteredMs), remainingSeconds: e.kind === 'left' ? 0 : r.lastRemaining, measuredSeconds: r.totalSeconds, restarts: r.restarts.length, endedEarly: r.endedEarly }) + '\n');
       } else if (e.kind === 'left' && !process.stdout.isTTY) {
-        process.stdout.write(`${clock(isoNow(), kernelOpts)}  ${r.localIp}:${r.localPort} -> ${r.remoteIp}:${r.remotePort} left TIME_WAIT after ${r.totalSeconds} s${r.endedEarly ? ' (before its timer ran out)' : ''}${r.restarts.length ? `, ${r.restarts.length} restart(s)` : ''}\n`);
+        const gone = t(lang, 'watch.gone', {
+          clock: clock(isoNow(), kernelOpts), local: `${r.localIp}:${r.localPort}`, remote: `${r.remoteIp}:${r.remotePort}`, seconds: r.totalSeconds ?? (Date.now() - r.enteredMs) / 1000,
+          early: r.endedEarly ? t(lang, 'watch.gone.early') : '',
+          restarts: r.restarts.length ? t(lang, 'watch.gone.restarts', { n: r.restarts.length }) : '',
+        });
+        process.stdout.write((width === null ? gone : wrapText(gone, width, '  ').join('\n')) + '\n');
       }
     },
   });
@@ -255,7 +276,7 @@ export async function watchAction(o: WatchOptions): Promise<void> {
       return;
     }
     const tty = process.stdout.isTTY === true && !o.once;
-    process.stdout.write((tty ? '\x1b[H\x1b[2J' : '') + `${new Date().toISOString()}  ` + watchTable(recs, Date.now()) + (tty ? '\n(Ctrl-C to stop)\n' : ''));
+    process.stdout.write((tty ? '\x1b[H\x1b[2J' : '') + `${new Date().toISOString()}  ` + watchTable(recs, Date.now(), lang, width) + (tty ? `\n${t(lang, 'watch.stop')}\n` : ''));
   };
   show();
   if (o.once) return;

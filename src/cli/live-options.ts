@@ -28,4 +28,7 @@ export interface WatchOptions {
   once?: boolean;
   interval: string;
   format: string;
+  lang?: string;
+  width?: string;
+  wide?: boolean;
 }

@@ -69,5 +69,8 @@ An update of the tcpdump package undoes the first two lines: run them again afte
     .option('--once', 'print once and exit')
     .option('--interval <time>', 'refresh period', '1s')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'ndjson']).default('table'))
+    .addOption(new Option('--lang <lang>', 'language of the table and lines (default: from LANG)').choices(['en', 'zh']))
+    .option('--width <N>', 'fit the table to N terminal columns (default: the terminal\'s width; a pipe gets the full layout unless COLUMNS is set)')
+    .option('--wide', 'the full layout, however wide the terminal')
     .action(async (o: WatchOptions) => (await action()).watchAction(o));
 }
