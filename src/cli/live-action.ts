@@ -188,22 +188,41 @@ export function summaryText(
   return (w === null ? lines : lines.flatMap((l) => (l.includes('│') || l.includes('┌') || l.includes('└') || l.includes('├') ? [l] : wrapText(l, w, '  ')))).join('\n') + '\n';
 }
 
-export async function interfacesAction(o: { format: string }): Promise<void> {
+export async function interfacesAction(o: { format: string; lang?: string; width?: string; wide?: boolean }): Promise<void> {
+  const lang = langFrom(o.lang);
+  const width = resolveWidth(o, false);
   const { devices, via } = listDevices();
   if (o.format === 'json') {
     process.stdout.write(JSON.stringify({ via, devices }, null, 2) + '\n');
     return;
   }
   if (devices.length === 0) {
-    process.stdout.write('no capture devices found\n');
+    process.stdout.write(t(lang, 'if.none') + '\n');
     return;
   }
-  const w = Math.max(...devices.map((d) => d.name.length), 4);
+  process.stdout.write(interfacesTable(devices, lang, width));
+  if (via !== 'libpcap (cap)') process.stderr.write(t(lang, 'if.via', { via }) + '\n');
+}
+
+/** One line a device: its name, then its description and addresses, wrapped under them to `width` columns (null: not wrapped). */
+export function interfacesTable(devices: readonly { name: string; description: string; loopback: boolean; addresses: readonly string[] }[], lang: Lang, width: number | null): string {
+  const w = Math.max(...devices.map((d) => displayWidth(d.name)), 4);
+  const out: string[] = [];
   for (const d of devices) {
-    const desc = d.description || (d.loopback ? 'loopback' : '');
-    process.stdout.write(`${d.name.padEnd(w)}  ${desc}${desc && d.addresses.length ? '  ' : ''}${d.addresses.join(', ')}\n`);
+    const desc = d.description || (d.loopback ? t(lang, 'if.loopback') : '');
+    const rest = `${desc}${desc && d.addresses.length ? '  ' : ''}${d.addresses.join(', ')}`;
+    if (width === null) {
+      out.push(`${padEnd(d.name, w)}  ${rest}`.trimEnd());
+      continue;
+    }
+    // The description and addresses wrap in a column of their own; a name too long for it goes on a line alone.
+    const indent = Math.min(w + 2, Math.floor(width / 2));
+    const parts = rest === '' ? [''] : wrapText(rest, width - indent);
+    if (displayWidth(d.name) + 2 > indent) out.push(d.name);
+    else out.push(`${padEnd(d.name, indent - 2)}  ${parts.shift() ?? ''}`.trimEnd());
+    for (const p of parts) out.push(`${' '.repeat(indent)}${p}`);
   }
-  if (via !== 'libpcap (cap)') process.stderr.write(`(listed by ${via}: the cap module is not available)\n`);
+  return out.join('\n') + '\n';
 }
 
 function isoNow(): string {

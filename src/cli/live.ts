@@ -60,7 +60,10 @@ An update of the tcpdump package undoes the first two lines: run them again afte
     .summary('list capture devices')
     .description('List the devices libpcap can capture on: name, description, addresses.')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'))
-    .action(async (o: { format: string }) => (await action()).interfacesAction(o));
+    .addOption(new Option('--lang <lang>', 'language (default: from LANG)').choices(['en', 'zh']))
+    .option('--width <N>', 'wrap the lines at N terminal columns (default: the terminal\'s width; a pipe gets whole lines unless COLUMNS is set)')
+    .option('--wide', 'whole lines, however wide the terminal')
+    .action(async (o: { format: string; lang?: string; width?: string; wide?: boolean }) => (await action()).interfacesAction(o));
 
   program.command('watch-timewait')
     .summary("this host's TIME_WAIT sockets and their remaining time (Linux)")

@@ -320,6 +320,9 @@ const M = {
   'live.error': { en: 'error: {message}', zh: '错误：{message}' },
 
   // `live`: the kernel's TIME_WAIT table against the capture, at the end.
+  'if.none': { en: 'no capture devices found', zh: '没有找到可抓包的设备' },
+  'if.loopback': { en: 'loopback', zh: '环回接口' },
+  'if.via': { en: '(listed by {via}: the cap module is not available)', zh: '（由 {via} 列出：cap 模块不可用）' },
   'watch.count': { en: '{n|socket} in TIME_WAIT', zh: '{n|socket}处于 TIME_WAIT' },
   'watch.local': { en: 'local', zh: '本端' },
   'watch.remote': { en: 'remote', zh: '对端' },
