@@ -103,6 +103,7 @@ async function analyzeUntilInterrupted(args: string[], o: AnalyzeOptions, interr
   tableOptions(c, o);
   if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format: expected one of ${FORMATS.join(', ')}, got '${o.format}'`);
   if (files.filter((f) => f.name === '-').length > 1) throw new UsageError('standard input (-) can be given only once');
+  if (format === 'parquet') (await import('./parquet-action.ts')).checkParquetOutput(c);
   const out = await openOutput(c.output);
 
   if (format === 'ndjson' && parallel(files, c)) {
@@ -134,6 +135,14 @@ async function analyzeUntilInterrupted(args: string[], o: AnalyzeOptions, interr
 
   if (format === 'zeek') {
     const run = await (await import('./zeek-action.ts')).writeZeekLog(files, c, out);
+    await out.close();
+    if (c.output !== null && !c.quiet) process.stderr.write(t(c.lang, 'cli.wrote', { file: termText(c.output) }) + '\n');
+    setExitCode(run.failed, run.failOnMatched);
+    return;
+  }
+
+  if (format === 'parquet') {
+    const run = await (await import('./parquet-action.ts')).writeParquet(files, c, out, interrupt);
     await out.close();
     if (c.output !== null && !c.quiet) process.stderr.write(t(c.lang, 'cli.wrote', { file: termText(c.output) }) + '\n');
     setExitCode(run.failed, run.failOnMatched);

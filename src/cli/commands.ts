@@ -73,6 +73,7 @@ Examples:
   tcpscope analyze --format ndjson big.pcap.gz | jq -c 'select(.close.activeCloser == "server")'
   tcpscope analyze --format csv --output conns.csv capture.pcap
   tcpscope analyze --format html --output report.html capture.pcap
+  tcpscope analyze --format parquet --output conns.parquet capture.pcap   (typed columns for DuckDB, Spark, pandas)
   tcpscope analyze --format zeek capture.pcap | zeek-cut id.orig_h id.resp_h conn_state history
   tcpscope analyze --filter 'port 80 and closed-by server' capture.pcap
   tcpscope analyze --lang zh capture.pcap
