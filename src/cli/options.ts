@@ -7,6 +7,8 @@ export type Format = (typeof FORMATS)[number];
 export interface AnalyzeOptions extends CommonOptions {
   format: string;
   columns?: string;
+  series?: boolean;
+  seriesPattern?: string;
 }
 
 export interface TimelineOptions extends CommonOptions {
