@@ -79,6 +79,13 @@ const INT64_MAX = (1n << 63n) - 1n;
  * hold (years 1677 to 2262).
  */
 export function isoToNanos(iso: string): bigint | null {
+  // A capture's connections start in few seconds: the seconds of the last date part are kept.
+  const dot = iso.indexOf('.');
+  const head = dot < 0 ? iso.slice(0, -1) : iso.slice(0, dot);
+  if (head === lastHead && lastSec !== null) {
+    const frac = dot < 0 ? '' : iso.slice(dot + 1, -1);
+    if (/^\d{1,9}$/.test(frac) || frac === '') return inRange(lastSec * 1_000_000_000n + BigInt(frac.padEnd(9, '0')));
+  }
   const m = /^([+-]\d{6}|\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?Z$/.exec(iso);
   if (m === null) throw new Error(`not a report time: ${iso}`);
   // days from the civil date (H. Hinnant's days_from_civil), exact for any year
@@ -90,7 +97,15 @@ export function isoToNanos(iso: string): bigint | null {
   const doe = yoe * 365n + yoe / 4n - yoe / 100n + doy;
   const days = era * 146097n + doe - 719468n;
   const sec = days * 86400n + BigInt(m[4]) * 3600n + BigInt(m[5]) * 60n + BigInt(m[6]);
-  const ns = sec * 1_000_000_000n + BigInt((m[7] ?? '').padEnd(9, '0'));
+  lastHead = head;
+  lastSec = sec;
+  return inRange(sec * 1_000_000_000n + BigInt((m[7] ?? '').padEnd(9, '0')));
+}
+
+let lastHead = '';
+let lastSec: bigint | null = null;
+
+function inRange(ns: bigint): bigint | null {
   return ns < INT64_MIN || ns > INT64_MAX ? null : ns;
 }
 

@@ -16,7 +16,7 @@ import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { analyzeFile } from '../../src/analyze/analyze.ts';
 import { CSV_COLUMNS } from '../../src/render/csv.ts';
 import { csvCell } from '../../src/render/escape/csv.ts';
-import { ParquetTable } from '../../src/render/parquet.ts';
+import { isoToNanos, ParquetTable } from '../../src/render/parquet.ts';
 import { makeSettings } from '../../src/report/settings.ts';
 import type { ConnectionReport } from '../../src/report/types.ts';
 import { tcpscope } from '../helpers/cli.ts';
@@ -162,6 +162,19 @@ describe('analyze -f parquet', () => {
     assert.equal(piped.code, 0, piped.stderr);
     assert.equal(piped.stdoutBytes.subarray(0, 4).toString('latin1'), 'PAR1');
     assert.equal(piped.stdoutBytes.subarray(-4).toString('latin1'), 'PAR1');
+  });
+
+  it('turns report times into nanoseconds, exactly, and beyond 64 bits into null', () => {
+    const cases: [string, bigint | null][] = [
+      ['1970-01-01T00:00:00Z', 0n], ['1969-12-31T23:59:59.5Z', -500_000_000n], ['2026-11-22T00:47:17.363688784Z', 1795308437363688784n],
+      ['2026-11-22T00:47:17.000001Z', 1795308437000001000n], ['2000-02-29T00:00:00Z', 951782400_000_000_000n],
+      ['2262-04-11T23:47:16.854775807Z', (1n << 63n) - 1n], ['2262-04-11T23:47:16.854775808Z', null],
+      ['1677-09-21T00:12:43.145224192Z', -(1n << 63n)], ['1677-09-21T00:12:43.145224191Z', null], ['+586524-01-19T07:53:24.126329Z', null],
+    ];
+    for (const [iso, ns] of cases) assert.equal(isoToNanos(iso), ns, iso);
+    // the same again (the cached seconds) and once more from another second
+    for (const [iso, ns] of [...cases].reverse()) assert.equal(isoToNanos(iso), ns, iso);
+    assert.throws(() => isoToNanos('yesterday'), /not a report time/);
   });
 
   it('writes a row group at a time, each readable', async () => {
