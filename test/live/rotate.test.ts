@@ -4,7 +4,9 @@
  * as the one file (-w) the same session writes without rotation (the
  * session writes nanosecond pcaps). The session is fed the bytes of a capture (no
  * root, no interface): a generated one of 30,000 segments for -C, a
- * kernel fixture with a keepalive every second for -G.
+ * kernel fixture with a keepalive every second for -G. And once for real
+ * (root and tcpdump; skipped elsewhere, a failure in CI): `live -G 1
+ * --quiet --output DIR` on lo while a connection lives for 3 s.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -17,6 +19,10 @@ import type { CaptureStats, LiveSource } from '../../src/live/backend.ts';
 import { ChunkQueue } from '../../src/live/queue.ts';
 import { type Rotation, strftime } from '../../src/live/rotate.ts';
 import { LiveSession } from '../../src/live/session.ts';
+import { tcpdumpPath } from '../../src/live/tcpdump.ts';
+import type { CaptureReport, ConnectionReport } from '../../src/report/types.ts';
+import type { SeriesLocation, SeriesReport } from '../../src/cli/series-run.ts';
+import net from 'node:net';
 import { makeSettings } from '../../src/report/settings.ts';
 import { tcpscope } from '../helpers/cli.ts';
 import { capturesDir, repoRoot } from '../helpers/paths.ts';
@@ -128,3 +134,82 @@ describe('live -C/-G: a rotation series analyze reads back as the whole capture'
     assert.equal(strftime('%F_%T', t), '2026-12-06_19:05:09');
   });
 });
+
+const realSkip = ((): string | false => {
+  const why = process.platform !== 'linux' ? 'capturing on lo needs Linux'
+    : process.getuid?.() !== 0 ? 'capturing needs root'
+    : tcpdumpPath() === null ? 'tcpdump is not on the PATH' : null;
+  if (why === null) return false;
+  if (process.env.CI) throw new Error(`live rotation test cannot run in CI: ${why}`);
+  return why;
+})();
+
+describe('live -G on lo, for real', { skip: realSkip }, () => {
+  it('writes a file per second that analyze reads back as one capture: a connection across files is one', async () => {
+    const srv = net.createServer((s) => {
+      s.on('error', () => undefined);
+      s.on('data', () => undefined);
+      s.on('end', () => s.end());
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const port = (srv.address() as net.AddressInfo).port;
+    const out = join(dir, 'real');
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'test/live/harness.ts'), 'live', '-i', 'lo', '--no-kernel', '--quiet',
+      '--output', out, '-G', '1', '--duration', '6s', 'tcp', 'port', String(port)], { cwd: repoRoot });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const closed = new Promise<number | null>((r) => child.once('close', r));
+    const wait = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+    // the capture is on once its first file is there
+    for (let i = 0; i < 100 && !(readdirSafe(out).length > 0); i++) await wait(50);
+    await wait(300);
+    // one connection that lives 3 s (data every 250 ms), the client closes
+    await new Promise<void>((resolve, reject) => {
+      const c = net.connect({ port, host: '127.0.0.1' }, () => {
+        let n = 0;
+        const t = setInterval(() => {
+          c.write('x');
+          if (++n === 12) {
+            clearInterval(t);
+            c.end();
+          }
+        }, 250);
+      });
+      c.on('data', () => undefined);
+      c.on('error', reject);
+      c.on('close', () => resolve());
+    });
+    const code = await closed;
+    srv.close();
+    assert.equal(code, 0, stderr);
+    assert.equal(stdout, '', '--quiet: nothing on stdout');
+    assert.match(stderr, /wrote \d+ frame\(s\) to \d+ file\(s\): /);
+    const files = readdirSafe(out);
+    assert.ok(files.length >= 3, `files: ${files.join(' ')}`);
+    for (const f of files) assert.match(f, /^capture-\d{8}-\d{6}\.pcap$/);
+    const r = await tcpscope(['analyze', '-q', '--os', 'linux', '-f', 'json', '--series-pattern', 'capture-%Y%m%d-%H%M%S.pcap', out]);
+    assert.equal(r.code, 0, r.stderr);
+    const caps = (JSON.parse(r.stdout) as { captures: (CaptureReport & SeriesReport)[] }).captures;
+    assert.equal(caps.length, 1);
+    const conns = caps[0].connections as (ConnectionReport & SeriesLocation)[];
+    assert.equal(conns.length, 1, 'one connection, however many files it crossed');
+    const c = conns[0];
+    assert.equal(c.handshake.kind, 'three-way');
+    assert.equal(c.close.activeCloser, 'client');
+    assert.equal(c.endpoints.client.finalState, 'TIME_WAIT');
+    assert.ok(c.location.first !== null && c.location.last !== null);
+    assert.notEqual(c.location.first.file, c.location.last.file);
+    assert.ok(caps[0].series.files.length >= 3);
+  });
+});
+
+function readdirSafe(d: string): string[] {
+  try {
+    return readdirSync(d).sort();
+  } catch {
+    return [];
+  }
+}
