@@ -60,7 +60,7 @@ export function registerCommands(program: Command): void {
   common(program.command('analyze'))
     .summary('one row per connection: who closed, TIME_WAIT verdict, retransmitted FINs')
     .description('Analyze captures (pcap, pcapng, gzip; folders of them; - for standard input): one row per TCP connection with its handshake, close kind, active closer, final states, TIME_WAIT verdict, retransmitted FINs, half-close bytes and reset cause, and a summary. TCP inside tunnels (VXLAN, GENEVE, GRE, ERSPAN, IP in IP, MPLS, GTP-U, PPPoE, L2TP, Teredo...) and on PPP, 802.11 and IPoIB links is followed; frames in encapsulations it cannot read (ESP, protected 802.11...) are counted.')
-    .argument('<capture...>', 'pcap or pcapng files (.gz too), folders (every .pcap, .pcapng, .cap, .gz under them), - for standard input')
+    .argument('<capture...>', 'pcap or pcapng files (.gz too), folders (every .pcap, .pcapng, .cap, .gz under them, tcpdump -C numbers after them too), - for standard input')
     .addOption(new Option('-f, --format <format>', 'output format').choices([...FORMATS]).default('table'))
     .option('--columns <list>', `table columns to show, in this order: ${COLUMNS.map((k) => COLUMN_NAMES[k]).join(', ')} (default: all that fit the terminal, most important first)`)
     .option('--series', 'the captures given are one capture cut into files (a rotation series): read in time order as one, frames counted across the files (tcpdump -C numberings, tap.pcap tap.pcap1..., are found without it)')
