@@ -15,11 +15,13 @@
  * warnings: a file of a `-C` numbering or a `-G` schedule missing, a file
  * starting before the previous one ended.
  */
+import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { FilePath } from './files.ts';
 import { collator } from './files.ts';
 import { CaptureError, type CaptureWarning, type Frame } from './frame.ts';
-import { type CaptureSummary, type ReadOptions, readFrames } from './source.ts';
+import { openCapture } from './open.ts';
+import { type CaptureSummary, type ReadOptions, readFrames, readFramesFrom } from './source.ts';
 
 /** A file of a series, as given. */
 export interface SeriesPart {
@@ -150,16 +152,46 @@ function nameRank(kind: SeriesKind, name: string, pattern: string | null): numbe
   return 0;
 }
 
-/** Time of a capture's first frame, or null when it has none (or cannot be read: the read proper reports why). */
+/** Bytes read to find a capture's first frame (gzip included); more only when it lies beyond. */
+const PROBE_BYTES = 256 * 1024;
+
+/**
+ * Time of a capture's first frame, or null when it has none, is not a
+ * regular file (a FIFO can be read only once: by the read proper), or
+ * cannot be read (the read proper reports why). Reads PROBE_BYTES, not
+ * the file.
+ */
 export async function firstFrameTime(part: SeriesPart, opts: Pick<ReadOptions, 'inflate'> = {}): Promise<{ sec: number; nsec: number } | null> {
-  const stop = new AbortController();
-  let t: { sec: number; nsec: number } | null = null;
   try {
-    await readFrames(part.path, (f) => {
-      if (t !== null) return;
-      t = { sec: f.tsSec, nsec: f.tsNsec };
-      stop.abort('first frame');
-    }, { ...opts, within: part.within ?? null, signal: stop.signal });
+    if (part.path === '-' || !(await stat(part.path)).isFile()) return null;
+  } catch {
+    return null;
+  }
+  let t: { sec: number; nsec: number } | null = null;
+  const stop = new AbortController();
+  const onFrame = (f: Frame): void => {
+    if (t !== null) return;
+    t = { sec: f.tsSec, nsec: f.tsNsec };
+    stop.abort('first frame');
+  };
+  let whole = false;
+  try {
+    const fh = await openCapture(part.path, part.within ?? null);
+    let head: Uint8Array;
+    try {
+      const buf = Buffer.allocUnsafe(PROBE_BYTES);
+      const { bytesRead } = await fh.read(buf, 0, PROBE_BYTES, 0);
+      head = buf.subarray(0, bytesRead);
+      whole = bytesRead < PROBE_BYTES;
+    } finally {
+      await fh.close();
+    }
+    await readFramesFrom((async function* () {
+      yield head;
+    })(), part.name, onFrame, { ...opts, signal: stop.signal });
+    if (t !== null || whole) return t;
+    // the first frame lies beyond the probe (a pcapng with large blocks before it): read on
+    await readFrames(part.path, onFrame, { ...opts, within: part.within ?? null, signal: stop.signal });
   } catch (e) {
     if (!(e instanceof CaptureError)) throw e;
   }

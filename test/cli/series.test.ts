@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { analyzeFile } from '../../src/analyze/analyze.ts';
 import { generateTo } from '../../src/bench/generate.ts';
@@ -122,6 +122,18 @@ describe('analyze: a series is one capture', () => {
       assert.equal(series.stdout, expected, format);
       assert.equal(whole.stdout.trim().split('\n').length, meta.connections + (format === 'csv' ? 1 : 0));
     }
+    // tcpdump -z gzip: the same files gzipped, found in their folder, named in any order
+    const gz = join(dir, 'rot-gz');
+    mkdirSync(gz);
+    for (const p of parts) copyFileSync(p, join(gz, basename(p)));
+    run('gzip', readdirSync(gz).map((n) => join(gz, n)));
+    const [whole, zipped] = await Promise.all([
+      tcpscope(['analyze', '-q', '-f', 'csv', src]),
+      tcpscope(['analyze', '-q', '-f', 'csv', ...readdirSync(gz).sort().reverse().map((n) => join(gz, n))]),
+    ]);
+    assert.equal(zipped.code, 0, zipped.stderr);
+    assert.equal(zipped.stdout, whole.stdout.split(src).join(`${join(gz, 'tap.pcap')}*.gz`));
+
     const json = await tcpscope(['analyze', '-q', '-f', 'json', ...parts]);
     assert.equal(json.code, 0, json.stderr);
     const rep = (JSON.parse(json.stdout) as { captures: (CaptureReport & SeriesReport)[] }).captures[0];
