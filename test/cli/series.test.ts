@@ -107,10 +107,12 @@ describe('analyze: a series is one capture', () => {
     run('tcpdump', ['-r', src, '-w', join(rot, 'tap.pcap'), '-C', '1', '-Z', 'root']);
     const parts = readdirSync(rot).map((n) => join(rot, n)).sort((a, b) => a.length - b.length || a.localeCompare(b));
     assert.ok(parts.length >= 4, `files: ${parts.length}`);
-    for (const format of ['csv', 'ndjson']) {
+    // NDJSON twice: reports built in this thread, and in the report thread (as for large captures)
+    for (const [format, thread] of [['csv', 'off'], ['ndjson', 'off'], ['ndjson', 'on']]) {
+      const env = { TCPSCOPE_REPORT_THREAD: thread };
       const [whole, series] = await Promise.all([
-        tcpscope(['analyze', '-q', '-f', format, src]),
-        tcpscope(['analyze', '-q', '-f', format, ...parts]),
+        tcpscope(['analyze', '-q', '-f', format, src], { env }),
+        tcpscope(['analyze', '-q', '-f', format, ...parts], { env }),
       ]);
       assert.equal(whole.code, 0, whole.stderr);
       assert.equal(series.code, 0, series.stderr);
