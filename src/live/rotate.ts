@@ -11,6 +11,7 @@
  * next is opened.
  */
 import type { Frame } from '../capture/frame.ts';
+import { LiveError } from './errors.ts';
 import { CaptureWriter, type WriteFormat, formatForPath } from './writer.ts';
 
 export interface Rotation {
@@ -82,8 +83,15 @@ export class RotatingWriter implements FrameWriter {
       this.n = 0;
     } else this.n++;
     const name = this.n === 0 ? this.stem : `${this.stem}${this.n}`;
-    this.current = new CaptureWriter(name, this.snapLength, this.format);
-    this.current.start(this.linkType);
+    try {
+      this.current = new CaptureWriter(name, this.snapLength, this.format);
+      this.current.start(this.linkType);
+    } catch (e) {
+      // the files written so far stay valid and closed
+      this.current = null;
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new LiveError('capture-failed', `-C/-G: cannot write ${name}: ${code === 'ENOENT' ? 'no such directory' : code === 'EACCES' ? 'permission denied' : code ?? (e as Error).message}`);
+    }
     this.bytes = this.format === 'pcap' ? 24 : 60;
     this.files.push(name);
   }

@@ -159,14 +159,15 @@ export class LiveSession {
     if (o.write !== null) {
       try {
         this.writer = o.rotate ? new RotatingWriter(o.write, snapLength, o.rotate) : new CaptureWriter(o.write, snapLength);
+        // A capture from now on, even if no packet ever comes (else at the first packet).
+        if (source.linkType !== null) this.writer.start(source.linkType);
       } catch (e) {
         source.stop();
         await source.closed();
+        if (e instanceof LiveError) throw e;
         const code = (e as NodeJS.ErrnoException).code;
         throw new LiveError('capture-failed', `-w: cannot write ${o.write}: ${code === 'ENOENT' ? 'no such directory' : code === 'EACCES' ? 'permission denied' : e instanceof Error ? e.message : String(e)}`);
       }
-      // A capture from now on, even if no packet ever comes (else at the first packet).
-      if (source.linkType !== null) this.writer.start(source.linkType);
     }
     source.onStats = (s) => this.onStats(s);
     if (o.kernel && kernelTablesAvailable()) {

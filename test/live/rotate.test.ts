@@ -128,6 +128,21 @@ describe('live -C/-G: a rotation series analyze reads back as the whole capture'
     assert.match(bad.stderr, /-C\/--rotate-size: expected a positive number, got 'lots'/);
   });
 
+  it('a file that cannot be opened is a one-line error naming it, and the backend is stopped', async () => {
+    const src = new FedSource();
+    let stopped = false;
+    src.stop = (): void => {
+      stopped = true;
+      src.queue.end();
+    };
+    const s = new LiveSession({
+      iface: 'lo', filter: '', backend: 'tcpdump', write: join(dir, 'no-such-folder', 'tap.pcap'), rotate: { bytes: 1_000_000, seconds: null },
+      durationMs: null, count: null, settings: makeSettings({ os: 'linux' }), kernel: false, bufferBytes: 1 << 20, snapLength: 256, source: src,
+    }, () => {});
+    await assert.rejects(s.start(), /^LiveError: -C\/-G: cannot write .*no-such-folder\/tap\.pcap: no such directory$/);
+    assert.ok(stopped);
+  });
+
   it('fills strftime fields in UTC', () => {
     const t = Date.UTC(2026, 11, 6, 19, 5, 9) / 1000;
     assert.equal(strftime('tap-%Y%m%d-%H%M%S-%j-%s-%%.pcap', t), `tap-20261206-190509-340-${t}-%.pcap`);
