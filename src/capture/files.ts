@@ -19,7 +19,8 @@
  */
 import { readdir, readlink, realpath, stat } from 'node:fs/promises';
 
-const CAPTURE = /\.(pcap|pcapng|cap|gz)$/i;
+// tcpdump -C rotation numbers follow the extension: tap.pcap1, tap.pcap00.gz
+const CAPTURE = /\.(?:(?:pcap|pcapng|cap)\d*(?:\.gz)?|gz)$/i;
 
 export const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'variant' });
 

@@ -100,9 +100,11 @@ async function analyzeUntilInterrupted(args: string[], o: AnalyzeOptions, interr
     throw e;
   }
   const format = o.format as Format;
+  files = await seriesOf(files, o, format);
   tableOptions(c, o);
   if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format: expected one of ${FORMATS.join(', ')}, got '${o.format}'`);
   if (files.filter((f) => f.name === '-').length > 1) throw new UsageError('standard input (-) can be given only once');
+  if (format === 'parquet') (await import('./parquet-action.ts')).checkParquetOutput(c);
   const out = await openOutput(c.output);
 
   if (format === 'ndjson' && parallel(files, c)) {
@@ -140,6 +142,14 @@ async function analyzeUntilInterrupted(args: string[], o: AnalyzeOptions, interr
     return;
   }
 
+  if (format === 'parquet') {
+    const run = await (await import('./parquet-action.ts')).writeParquet(files, c, out, interrupt);
+    await out.close();
+    if (c.output !== null && !c.quiet) process.stderr.write(t(c.lang, 'cli.wrote', { file: termText(c.output) }) + '\n');
+    setExitCode(run.failed, run.failOnMatched);
+    return;
+  }
+
   if ((format === 'table' || format === 'markdown' || format === 'csv') && !parallel(files, c)) {
     await rowsAction(files, c, o, format, out, interrupt);
     return;
@@ -158,6 +168,28 @@ async function analyzeUntilInterrupted(args: string[], o: AnalyzeOptions, interr
     return;
   }
   await documentAction(files, c, o, format, out, interrupt);
+}
+
+/**
+ * Rotation series among the inputs (capture/series.ts): each becomes one
+ * input read as one capture. The HTML diagrams read a capture twice, by
+ * file: not for a series.
+ */
+async function seriesOf(files: Input[], o: AnalyzeOptions, format: Format): Promise<Input[]> {
+  if (o.series === true && files.some((f) => f.name === '-')) throw new UsageError('--series: standard input (-) cannot be part of a series');
+  let groups;
+  try {
+    groups = (await import('../capture/series.ts')).groupInputs(files, { all: o.series === true && files.length > 1, pattern: o.seriesPattern ?? null });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (groups.every((g) => g.series === null)) return files;
+  if (format === 'html') throw new UsageError('--format html: a rotation series cannot be drawn (its diagrams read each capture again); use json, csv, ndjson...');
+  const { seriesName } = await import('./series-name.ts');
+  return groups.map((g) => (g.series === null ? g.input : {
+    ...g.input, name: seriesName(g.series.kind, g.series.parts.map((p) => p.name), o.seriesPattern ?? null),
+    series: { kind: g.series.kind, parts: g.series.parts, pattern: o.seriesPattern ?? null },
+  }));
 }
 
 /** The table's options: language, colour, width, --columns (checked here: a usage error lists the names). */

@@ -60,9 +60,11 @@ export function registerCommands(program: Command): void {
   common(program.command('analyze'))
     .summary('one row per connection: who closed, TIME_WAIT verdict, retransmitted FINs')
     .description('Analyze captures (pcap, pcapng, gzip; folders of them; - for standard input): one row per TCP connection with its handshake, close kind, active closer, final states, TIME_WAIT verdict, retransmitted FINs, half-close bytes and reset cause, and a summary. TCP inside tunnels (VXLAN, GENEVE, GRE, ERSPAN, IP in IP, MPLS, GTP-U, PPPoE, L2TP, Teredo...) and on PPP, 802.11 and IPoIB links is followed; frames in encapsulations it cannot read (ESP, protected 802.11...) are counted.')
-    .argument('<capture...>', 'pcap or pcapng files (.gz too), folders (every .pcap, .pcapng, .cap, .gz under them), - for standard input')
+    .argument('<capture...>', 'pcap or pcapng files (.gz too), folders (every .pcap, .pcapng, .cap, .gz under them, tcpdump -C numbers after them too), - for standard input')
     .addOption(new Option('-f, --format <format>', 'output format').choices([...FORMATS]).default('table'))
     .option('--columns <list>', `table columns to show, in this order: ${COLUMNS.map((k) => COLUMN_NAMES[k]).join(', ')} (default: all that fit the terminal, most important first)`)
+    .option('--series', 'the captures given are one capture cut into files (a rotation series): read in time order as one, frames counted across the files (tcpdump -C numberings, tap.pcap tap.pcap1..., are found without it)')
+    .option('--series-pattern <fmt>', "files named by this tcpdump -G pattern (strftime, e.g. 'tap-%Y%m%d-%H%M%S.pcap') are one capture, read in time order; a missing file of the schedule is a warning")
     .option('-j, --jobs <n>', `worker threads for several captures, one capture each (default: the number of CPUs, here ${availableParallelism()})`)
     .addHelpText('after', `
 Examples:
@@ -73,7 +75,10 @@ Examples:
   tcpscope analyze --format ndjson big.pcap.gz | jq -c 'select(.close.activeCloser == "server")'
   tcpscope analyze --format csv --output conns.csv capture.pcap
   tcpscope analyze --format html --output report.html capture.pcap
+  tcpscope analyze --format parquet --output conns.parquet capture.pcap   (typed columns for DuckDB, Spark, pandas)
   tcpscope analyze --format zeek capture.pcap | zeek-cut id.orig_h id.resp_h conn_state history
+  tcpscope analyze --format json tap.pcap tap.pcap1 tap.pcap2   (a tcpdump -C series: one capture)
+  tcpscope analyze --series-pattern 'tap-%Y%m%d-%H%M%S.pcap' --format csv captures/
   tcpscope analyze --filter 'port 80 and closed-by server' capture.pcap
   tcpscope analyze --lang zh capture.pcap
   tcpdump -i eth0 -w - | tcpscope analyze --format ndjson -

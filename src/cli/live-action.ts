@@ -4,7 +4,10 @@
  * (the kernel's TIME_WAIT sockets). Their options and help are live.ts's,
  * which loads this module only when one of them runs.
  */
+import { mkdir } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { isoTime } from '../report/format.ts';
+import { hasTimeField, type Rotation } from '../live/rotate.ts';
 import { makeSettings, isOsPreset, OS_PRESETS } from '../report/settings.ts';
 import type { AnalysisDocument, Settings } from '../report/types.ts';
 import { count, isLang, type Lang, langFromEnv, t } from '../render/i18n.ts';
@@ -76,6 +79,8 @@ export async function liveAction(expression: string[], o: LiveCliOptions): Promi
   const columns = columnsOption(o.columns);
   const bufferBytes = o.bufferSize !== undefined ? positiveInt(o.bufferSize, '--buffer-size') * 1024 * 1024 : DEFAULT_BUFFER_BYTES;
   const snapLength = o.snaplen !== undefined ? snapLengthOf(o.snaplen) : DEFAULT_SNAP_LENGTH;
+  const { write, rotate } = await seriesTarget(o);
+  const quiet = o.quiet === true;
   const lines = new LineBatch((s) => void process.stdout.write(s));
   const out = (s: string): void => lines.add(s);
   const err = (s: string): void => {
@@ -93,6 +98,10 @@ export async function liveAction(expression: string[], o: LiveCliOptions): Promi
   const lineOpts = (): LineOptions => opts;
   const onEvent = (e: LiveEvent): void => {
     if (e.type === 'started') opts.timestamps = e.timestamps;
+    if (quiet) {
+      if (e.type === 'drops') err(eventLine(e, lineOpts()) + '\n');
+      return;
+    }
     if (format === 'ndjson') {
       out(JSON.stringify(e) + '\n');
       if (e.type === 'drops') err(eventLine(e, lineOpts()) + '\n');
@@ -110,12 +119,13 @@ export async function liveAction(expression: string[], o: LiveCliOptions): Promi
   };
 
   const session = new LiveSession({
-    iface: o.interface, filter, backend: o.backend as 'auto' | 'cap' | 'tcpdump', write: o.write ?? null,
+    iface: o.interface, filter, backend: o.backend as 'auto' | 'cap' | 'tcpdump', write, rotate,
     durationMs: o.duration !== undefined ? parseDuration(o.duration) : null,
     count: o.count !== undefined ? positiveInt(o.count, '--count') : null,
     settings, kernel: o.kernel, bufferBytes, snapLength,
     // The json document is the summary's: no line per event to build.
-    connectionEvents: format !== 'json',
+    connectionEvents: format !== 'json' && !quiet,
+    keepConnections: !quiet,
     // As analyze's default: beyond it the connection idle the longest is reported early, with a warning.
     maxConnections: DEFAULT_MAX_CONNECTIONS,
   }, onEvent);
@@ -144,6 +154,11 @@ export async function liveAction(expression: string[], o: LiveCliOptions): Promi
     }
     const summary = await session.finished();
     lines.flush();
+    if (quiet) {
+      const w = summary.written;
+      if (w !== null) process.stderr.write(`wrote ${w.frames} frame(s) to ${w.files === undefined ? w.path : `${w.files.length} file(s): ${w.files[0]} ... ${w.files[w.files.length - 1]}`}\n`);
+      return;
+    }
     if (format === 'table') out(summaryText(summary, settings, lang, color, lineOpts(), { width: o.wide ? null : width, columns }));
     if (format === 'json') {
       const doc: AnalysisDocument & { live: Omit<SummaryEvent, 'capture' | 'type'> } = {
@@ -156,6 +171,36 @@ export async function liveAction(expression: string[], o: LiveCliOptions): Promi
     lines.flush();
     for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
   }
+}
+
+/**
+ * Where -w/--output/-C/-G write: the file (or the series' name, strftime
+ * fields and all) and the rotation, checked before the capture starts.
+ */
+async function seriesTarget(o: LiveCliOptions): Promise<{ write: string | null; rotate: Rotation | null }> {
+  const bytes = o.rotateSize === undefined ? null : positiveNumber(o.rotateSize, '-C/--rotate-size') * 1_000_000;
+  const seconds = o.rotateSeconds === undefined ? null : positiveNumber(o.rotateSeconds, '-G/--rotate-seconds');
+  const rotate = bytes === null && seconds === null ? null : { bytes, seconds };
+  let write = o.write ?? null;
+  if (o.output !== undefined) {
+    try {
+      await mkdir(o.output, { recursive: true });
+    } catch (e) {
+      throw new UsageError(`--output: cannot make the folder ${o.output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    write = join(o.output, write ?? (seconds !== null ? 'capture-%Y%m%d-%H%M%S.pcap' : 'capture.pcap'));
+  }
+  if (rotate !== null && write === null) throw new UsageError('-C/-G: say where the series goes: --output DIR or -w NAME');
+  if (seconds !== null && write !== null && !hasTimeField(basename(write))) {
+    throw new UsageError(`-G: the file name needs time fields (e.g. -w 'tap-%Y%m%d-%H%M%S.pcap'), else each file would replace the last: ${write}`);
+  }
+  return { write, rotate };
+}
+
+function positiveNumber(s: string, flag: string): number {
+  const n = Number(s);
+  if (!/^\d+(\.\d+)?$/.test(s) || !(n > 0)) throw new UsageError(`${flag}: expected a positive number, got '${s}'`);
+  return n;
 }
 
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;

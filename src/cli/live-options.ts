@@ -6,6 +6,10 @@ export interface LiveCliOptions {
   interface: string;
   filter?: string;
   write?: string;
+  rotateSize?: string;
+  rotateSeconds?: string;
+  output?: string;
+  quiet?: boolean;
   duration?: string;
   count?: string;
   format: string;

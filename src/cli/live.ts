@@ -20,6 +20,10 @@ export function registerLiveCommands(program: Command): void {
     .requiredOption('-i, --interface <iface>', 'interface to capture on (any: all; tcpscope interfaces lists them)')
     .option('--filter <bpf>', "the BPF capture filter as one option, e.g. --filter 'tcp port 80' (instead of the trailing expression). Not analyze's --filter: that one chooses connections after the analysis, in tcpscope's own expressions")
     .option('-w, --write <file>', 'also write everything captured to FILE (pcap; pcapng if it ends in .pcapng): a valid capture from the start, and after Ctrl-C, a kill or a crash')
+    .option('-C, --rotate-size <MB>', "write a rotation series, as tcpdump -C: a new file once the current one has passed MB million bytes (NAME, NAME1, NAME2...); tcpscope analyze reads them back as one capture")
+    .option('-G, --rotate-seconds <N>', "write a rotation series, as tcpdump -G: a new file every N seconds, named by -w with strftime fields in UTC (default name capture-%Y%m%d-%H%M%S.pcap); analyze reads them back with --series-pattern")
+    .option('-o, --output <dir>', 'write the capture (or its series) in this folder, made if missing; -w gives the name in it (default capture.pcap)')
+    .option('-q, --quiet', 'no event lines and no summary (a recorder: with --output and -C/-G, for days; connections are not kept for a summary); errors and a last line on stderr')
     .option('--duration <time>', 'stop after this long (30s, 5m, 1h)')
     .option('--count <N>', 'stop after N packets')
     .addOption(new Option('-f, --format <format>', 'table: event lines and the summary table; ndjson: events as JSON lines; json: the analyze document at the end').choices([...LIVE_FORMATS]).default('table'))
@@ -42,6 +46,8 @@ Examples:
   sudo tcpscope live -i eth0 --filter 'tcp port 443 and host 192.0.2.7'
   sudo tcpscope live -i any --duration 30s -f ndjson | jq -c 'select(.type == "transition")'
   sudo tcpscope live -i eth0 --backend cap --count 1000
+  sudo tcpscope live -i eth0 --quiet --output /var/tmp/tap -G 300 tcp    (then: tcpscope analyze --series-pattern 'capture-%Y%m%d-%H%M%S.pcap' /var/tmp/tap)
+  sudo tcpscope live -i eth0 --quiet --output /var/tmp/tap -C 100 tcp    (then: tcpscope analyze /var/tmp/tap/capture.pcap*)
 
 The capture filter is a BPF expression (tcpdump's, man pcap-filter), given after the options
 or with --filter; it chooses the packets captured. analyze --filter is another language: it

@@ -15,6 +15,7 @@ import { type AnalyzeOptions, analyzeFile } from '../analyze/analyze.ts';
 import type { ReportThread } from './report-thread.ts';
 import { type Common, selector } from './common.ts';
 import type { Interrupt } from './interrupt.ts';
+import type { SeriesInput } from './series-run.ts';
 import { removeAtExit, removed } from './scratch.ts';
 import { runPool, sibling } from '../analyze/pool.ts';
 import type { FilePath } from '../capture/files.ts';
@@ -70,6 +71,8 @@ export interface Input {
   within?: Buffer | null;
   /** The copy was cut short by this signal (withReadableTwice). */
   cutShortBy?: string;
+  /** A rotation series read as one capture (series-run.ts); `path` is its first file's. */
+  series?: SeriesInput;
 }
 
 function inputOf(f: string | Input): Input {
@@ -127,7 +130,11 @@ export async function analyzeAll(
         opts.pause = reports.pause;
         opts.pauseWanted = reports.pauseWanted;
       }
-      const rep = await analyzeFile(path, c.settings, onConnection ? (r) => onConnection(r, file, index) : undefined, opts);
+      const each = onConnection ? (r: ConnectionReport): void => onConnection(r, file, index) : undefined;
+      const series = inputOf(input).series;
+      const rep = series === undefined
+        ? await analyzeFile(path, c.settings, each, opts)
+        : await (await import('./series-run.ts')).analyzeSeries(file, series, c.settings, each, opts);
       rep.file = file;
       progress.stop();
       if (reports !== undefined && await reports.end()) failOnMatched = true;
@@ -180,7 +187,7 @@ export function reportThreadWanted(files: readonly (string | Input)[]): boolean 
 
 /** Several captures go to worker threads (one capture per task) when this holds. */
 export function parallel(files: readonly (string | Input)[], c: Common): boolean {
-  return files.length > 1 && c.jobs > 1 && files.every((f) => inputOf(f).name !== '-');
+  return files.length > 1 && c.jobs > 1 && files.every((f) => inputOf(f).name !== '-' && inputOf(f).series === undefined);
 }
 
 /**

@@ -180,7 +180,8 @@ export interface SummaryEvent {
   capture: CaptureReport;
   stats: CaptureStats | null;
   kernel: KernelComparison[] | null;
-  written: { path: string; frames: number } | null;
+  /** The -w file, or with -C/-G the first file of the series and `files`, every file written. */
+  written: { path: string; frames: number; files?: string[] } | null;
 }
 
 export type LiveEvent =

@@ -32,6 +32,7 @@ import { kernelNote } from './format.ts';
 import { type KernelEvent, type KernelTimeWaitRecord, TimeWaitWatcher, kernelTablesAvailable, socketKey } from './kernel.ts';
 import { openTcpdump, tcpdumpPath } from './tcpdump.ts';
 import { CaptureWriter } from './writer.ts';
+import { type FrameWriter, type Rotation, RotatingWriter } from './rotate.ts';
 
 export interface LiveOptions {
   iface: string;
@@ -40,6 +41,8 @@ export interface LiveOptions {
   backend: BackendName | 'auto';
   /** -w file (pcap, or pcapng by its name). */
   write: string | null;
+  /** -C/-G: `write` is the name of a rotation series (rotate.ts). */
+  rotate?: Rotation | null;
   durationMs: number | null;
   count: number | null;
   settings: Settings;
@@ -58,6 +61,8 @@ export interface LiveOptions {
    * building them.
    */
   connectionEvents?: boolean;
+  /** Keep every connection's report for the summary (default true; false for a recorder that runs for days: --quiet). */
+  keepConnections?: boolean;
   /** A source already open, instead of the backend's (tests; replays of a capture). */
   source?: LiveSource;
   /**
@@ -104,7 +109,7 @@ interface ConnInfo {
 export class LiveSession {
   private source: LiveSource | null = null;
   private readonly pipeline: Pipeline;
-  private writer: CaptureWriter | null = null;
+  private writer: FrameWriter | null = null;
   private watcher: TimeWaitWatcher | null = null;
   private readonly conns = new Map<Connection, ConnInfo>();
   /** Kernel socket key (local, remote) -> stream and side, for every connection seen. */
@@ -137,6 +142,7 @@ export class LiveSession {
     this.backend = chooseBackend(o.backend);
     this.name = `live:${o.iface}`;
     this.pipeline = new Pipeline(o.settings, undefined, {
+      keepConnections: o.keepConnections ?? true,
       observer: this.observer(),
       onDone: (c, r) => this.onDone(c, r),
       ...(o.maxConnections === undefined ? {} : { maxConnections: o.maxConnections }),
@@ -152,15 +158,16 @@ export class LiveSession {
     this.source = source;
     if (o.write !== null) {
       try {
-        this.writer = new CaptureWriter(o.write, snapLength);
+        this.writer = o.rotate ? new RotatingWriter(o.write, snapLength, o.rotate) : new CaptureWriter(o.write, snapLength);
+        // A capture from now on, even if no packet ever comes (else at the first packet).
+        if (source.linkType !== null) this.writer.start(source.linkType);
       } catch (e) {
         source.stop();
         await source.closed();
+        if (e instanceof LiveError) throw e;
         const code = (e as NodeJS.ErrnoException).code;
         throw new LiveError('capture-failed', `-w: cannot write ${o.write}: ${code === 'ENOENT' ? 'no such directory' : code === 'EACCES' ? 'permission denied' : e instanceof Error ? e.message : String(e)}`);
       }
-      // A capture from now on, even if no packet ever comes (else at the first packet).
-      if (source.linkType !== null) this.writer.start(source.linkType);
     }
     source.onStats = (s) => this.onStats(s);
     if (o.kernel && kernelTablesAvailable()) {
@@ -269,7 +276,9 @@ export class LiveSession {
     const summary: SummaryEvent = {
       type: 'summary', time: nowIso(), backend: this.backend, timestamps: src.timestamps, capture,
       stats: closed.stats, kernel: this.watcher ? this.compareKernel() : null,
-      written: writer ? { path: writer.path, frames: writer.frames } : null,
+      written: writer === null ? null : writer instanceof RotatingWriter
+        ? { path: writer.files[0] ?? writer.path, frames: writer.frames, files: [...writer.files] }
+        : { path: writer.path, frames: writer.frames },
     };
     this.emit(summary);
     return summary;
