@@ -67,6 +67,15 @@ const KINDS: Record<string, [ParquetKind, boolean]> = {
   reset_candidates: ['string-list', true],
   reset_effective: ['boolean', true],
   capture_directions: ['string', false],
+  client_retransmissions: ['int64', false],
+  server_retransmissions: ['int64', false],
+  client_duplicate_acks: ['int64', false],
+  server_duplicate_acks: ['int64', false],
+  previous_segment_not_captured: ['int64', false],
+  acked_unseen_segment: ['int64', false],
+  client_zero_windows: ['int64', false],
+  server_zero_windows: ['int64', false],
+  initial_rtt_seconds: ['double', true],
 };
 
 const INT64_MIN = -(1n << 63n);

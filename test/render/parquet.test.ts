@@ -35,6 +35,9 @@ const TYPES: Record<string, string> = {
   client_syn_retransmissions: 'BIGINT', server_syn_retransmissions: 'BIGINT', half_close_side: 'VARCHAR', half_close_bytes: 'BIGINT',
   reset_by: 'VARCHAR', reset_cause: 'VARCHAR', reset_frame: 'BIGINT', wireshark_filter: 'VARCHAR', reset_candidates: 'VARCHAR[]',
   reset_effective: 'BOOLEAN', capture_directions: 'VARCHAR',
+  client_retransmissions: 'BIGINT', server_retransmissions: 'BIGINT', client_duplicate_acks: 'BIGINT', server_duplicate_acks: 'BIGINT',
+  previous_segment_not_captured: 'BIGINT', acked_unseen_segment: 'BIGINT', client_zero_windows: 'BIGINT', server_zero_windows: 'BIGINT',
+  initial_rtt_seconds: 'DOUBLE',
 };
 
 /** ISO 8601 of nanoseconds since the epoch, with `digits` fractional digits; the digits cut must be zeros. */
