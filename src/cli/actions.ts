@@ -16,7 +16,8 @@ import { JsonSpool } from './json-spool.ts';
 import { ReportThread } from './report-thread.ts';
 import { type FilePath, expandFolders, NoCapturesError } from '../capture/files.ts';
 import { skippedLine } from './skipped.ts';
-import { type Input, type Output, analyzeAll, analyzeParallel, parallel, openOutput, readableTwice, reportThreadWanted, withReadableTwice } from './run.ts';
+import { type Input, Joiner, type Output, type SharedRun, analyzeAll, analyzeParallel, parallel, openOutput, readableTwice, reportThreadWanted, shareThreads, withReadableTwice } from './run.ts';
+import type { SummaryFields } from './share-thread.ts';
 import { type Common, type CommonOptions, resolveCommon, selector } from './common.ts';
 import { type AnalyzeOptions, FORMATS, type Format, type TimelineOptions } from './options.ts';
 import type { InflateLimits } from '../capture/source.ts';
@@ -101,6 +102,7 @@ async function analyzeUntilInterrupted(args: string[], o: AnalyzeOptions, interr
   }
   const format = o.format as Format;
   tableOptions(c, o);
+  const threads = shareThreads(files, c, o.threads);
   if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format: expected one of ${FORMATS.join(', ')}, got '${o.format}'`);
   if (files.filter((f) => f.name === '-').length > 1) throw new UsageError('standard input (-) can be given only once');
   const out = await openOutput(c.output);
@@ -116,10 +118,21 @@ async function analyzeUntilInterrupted(args: string[], o: AnalyzeOptions, interr
     // One connection per line as soon as the tracker lets go of it, built in
     // batches (one per chunk of input): on a second core for large captures,
     // else in this thread (see report-thread.ts).
-    const reports = new ReportThread(c, (bytes, written) => out.write(bytes, written), () => out.caughtUp(), reportThreadWanted(files));
+    const reports = new ReportThread(c, (bytes, written) => out.write(bytes, written), () => out.caughtUp(), threads <= 1 && reportThreadWanted(files));
+    let sharedFailOn = false;
+    const joiner = new Joiner(out);
+    const shared: SharedRun = {
+      threads, render: { format: 'ndjson' },
+      onConnection: (sc) => {
+        if (!sc.kept) return;
+        joiner.add(sc.bytes);
+        if (sc.failOn) sharedFailOn = true;
+      },
+      flush: () => joiner.flush(), caughtUp: () => out.caughtUp(),
+    };
     let run;
     try {
-      run = await analyzeAll(files, c, undefined, reports, interrupt);
+      run = await analyzeAll(files, c, undefined, reports, interrupt, shared);
     } finally {
       await reports.close();
     }
@@ -128,12 +141,12 @@ async function analyzeUntilInterrupted(args: string[], o: AnalyzeOptions, interr
     }
     await out.close();
     if (run.failed) process.exitCode = 2;
-    else if (run.failOnMatched) process.exitCode = 3;
+    else if (run.failOnMatched || sharedFailOn) process.exitCode = 3;
     return;
   }
 
   if (format === 'zeek') {
-    const run = await (await import('./zeek-action.ts')).writeZeekLog(files, c, out);
+    const run = await (await import('./zeek-action.ts')).writeZeekLog(files, c, out, threads);
     await out.close();
     if (c.output !== null && !c.quiet) process.stderr.write(t(c.lang, 'cli.wrote', { file: termText(c.output) }) + '\n');
     setExitCode(run.failed, run.failOnMatched);
@@ -141,12 +154,12 @@ async function analyzeUntilInterrupted(args: string[], o: AnalyzeOptions, interr
   }
 
   if ((format === 'table' || format === 'markdown' || format === 'csv') && !parallel(files, c)) {
-    await rowsAction(files, c, o, format, out, interrupt);
+    await rowsAction(files, c, o, format, out, interrupt, threads);
     return;
   }
 
   if (format === 'json' && !parallel(files, c)) {
-    await jsonAction(files, c, out, interrupt);
+    await jsonAction(files, c, out, interrupt, threads);
     return;
   }
 
@@ -218,7 +231,7 @@ async function documentAction(files: readonly Input[], c: Common, o: AnalyzeOpti
  * stream at the end. The text is renderTable's, renderMarkdown's and
  * renderCsv's of the whole document.
  */
-async function rowsAction(files: readonly Input[], c: Common, o: AnalyzeOptions, format: 'table' | 'markdown' | 'csv', out: Output, interrupt: Interrupt): Promise<void> {
+async function rowsAction(files: readonly Input[], c: Common, o: AnalyzeOptions, format: 'table' | 'markdown' | 'csv', out: Output, interrupt: Interrupt, threads: number): Promise<void> {
   const [{ csvHeader, csvLine }, { markdownRow, renderMarkdownRows }, { addToSummary, emptySummary }, { renderTableParts, tableCells }] = await Promise.all([
     import('../render/csv.ts'), import('../render/markdown.ts'), import('../render/rows.ts'), import('../render/table.ts'),
   ]);
@@ -229,13 +242,29 @@ async function rowsAction(files: readonly Input[], c: Common, o: AnalyzeOptions,
   const summary = emptySummary();
   const tableOpts = tableOptions(c, o);
   let failOnMatched = false;
+  // From threads reading one capture: the row as they made it (with the summary's fields for the table and Markdown).
+  const shared: SharedRun = {
+    threads, render: { format, table: tableOpts },
+    onConnection: (sc, _file, i) => {
+      seeStream(c, seen[i], sc.stream);
+      if (!sc.kept) return;
+      const text = Buffer.from(sc.bytes.buffer, sc.bytes.byteOffset, sc.bytes.byteLength).toString('utf8');
+      if (format === 'csv') kept[i].push({ stream: sc.stream, row: text });
+      else {
+        const [row, fields] = JSON.parse(text) as [string | string[], SummaryFields];
+        addToSummary(summary, fields as ConnectionReport);
+        kept[i].push({ stream: sc.stream, row });
+      }
+      if (sc.failOn) failOnMatched = true;
+    },
+  };
   const run = await analyzeAll(files, c, (r, file, i) => {
     seeStream(c, seen[i], r.stream);
     if (!keep(r)) return;
     addToSummary(summary, r);
     kept[i].push({ stream: r.stream, row: format === 'csv' ? csvLine(r, file) : format === 'table' ? tableCells(r, tableOpts) : markdownRow(r, c.lang) });
     if (c.failOn?.(r)) failOnMatched = true;
-  }, undefined, interrupt);
+  }, undefined, interrupt, shared);
   if (run.captures.length === 1) checkStream(c, run.captures[0].file, seen[run.indexes[0]]);
   const rowsOf = <R>(k: number): R[] => kept[run.indexes[k]].sort((a, b) => a.stream - b.stream).map((x) => x.row as R);
   const write = async (part: string): Promise<void> => {
@@ -266,18 +295,27 @@ async function rowsAction(files: readonly Input[], c: Common, o: AnalyzeOptions,
  * document is written at the end. Same text as renderJsonParts of the whole
  * document.
  */
-async function jsonAction(files: readonly Input[], c: Common, out: Output, interrupt: Interrupt): Promise<void> {
+async function jsonAction(files: readonly Input[], c: Common, out: Output, interrupt: Interrupt, threads: number): Promise<void> {
   const seen = files.map(() => streamsSeen());
   const keep = selector(c);
   const spool = new JsonSpool();
   try {
     let failOnMatched = false;
+    const shared: SharedRun = {
+      threads, render: { format: 'json' },
+      onConnection: (sc, _file, i) => {
+        seeStream(c, seen[i], sc.stream);
+        if (!sc.kept) return;
+        spool.addBytes(i, sc.stream, sc.bytes);
+        if (sc.failOn) failOnMatched = true;
+      },
+    };
     const run = await analyzeAll(files, c, (r, _file, i) => {
       seeStream(c, seen[i], r.stream);
       if (!keep(r)) return;
       spool.add(i, r);
       if (c.failOn?.(r)) failOnMatched = true;
-    }, undefined, interrupt);
+    }, undefined, interrupt, shared);
     if (run.captures.length === 1) checkStream(c, run.captures[0].file, seen[run.indexes[0]]);
     const doc: AnalysisDocument = { tool: { name: 'tcpscope', version: version() }, settings: c.settings, captures: run.captures };
     const parts = jsonDocumentParts(doc, (k) => {
@@ -374,3 +412,4 @@ export async function keyAction(file: string, o: CommonOptions): Promise<void> {
   await out.close();
   setExitCode(false, failOnMatches(c, conns));
 }
+

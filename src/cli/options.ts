@@ -7,8 +7,17 @@ export type Format = (typeof FORMATS)[number];
 export interface AnalyzeOptions extends CommonOptions {
   format: string;
   columns?: string;
+  /** --threads: `auto` or a whole number (run.ts shareThreads). */
+  threads?: string;
 }
 
 export interface TimelineOptions extends CommonOptions {
   data?: boolean;
 }
+
+/**
+ * `--threads auto` reads a regular file this large or larger with one
+ * thread per CPU (run.ts shareThreads): below it, starting the threads
+ * costs more than they save.
+ */
+export const SHARE_AUTO_BYTES = 64 << 20;
