@@ -7,6 +7,7 @@
  * maps errors to 1 and 2).
  */
 import type { AnalysisDocument, ConnectionReport } from '../report/types.ts';
+import { statSync } from 'node:fs';
 import { termText } from '../render/escape/terminal.ts';
 import { type Lang, t } from '../render/i18n.ts';
 import { wrapText } from '../render/fit.ts';
@@ -18,6 +19,22 @@ import { type FilePath, expandFolders, NoCapturesError } from '../capture/files.
 import { skippedLine } from './skipped.ts';
 import { type Input, Joiner, type Output, type SharedRun, analyzeAll, analyzeParallel, parallel, openOutput, readableTwice, reportThreadWanted, shareThreads, withReadableTwice } from './run.ts';
 import type { SummaryFields } from './share-thread.ts';
+
+/** --threads resolved (run.ts shareThreads). */
+type ShareThreads = { threads: number; minBytes: number };
+
+/** Some capture will be read with threads (then the report thread is not started). */
+function sharedAny(files: readonly Input[], minBytes: number): boolean {
+  return files.some((f) => {
+    if (f.name === '-') return false;
+    try {
+      const st = statSync(f.path);
+      return st.isFile() && st.size >= minBytes;
+    } catch {
+      return false;
+    }
+  });
+}
 import { type Common, type CommonOptions, resolveCommon, selector } from './common.ts';
 import { type AnalyzeOptions, FORMATS, type Format, type TimelineOptions } from './options.ts';
 import type { InflateLimits } from '../capture/source.ts';
@@ -103,6 +120,7 @@ async function analyzeUntilInterrupted(args: string[], o: AnalyzeOptions, interr
   const format = o.format as Format;
   tableOptions(c, o);
   const threads = shareThreads(files, c, o.threads);
+  if (threads.threads <= 1 || format === 'html') threads.threads = 1;
   if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format: expected one of ${FORMATS.join(', ')}, got '${o.format}'`);
   if (files.filter((f) => f.name === '-').length > 1) throw new UsageError('standard input (-) can be given only once');
   const out = await openOutput(c.output);
@@ -118,11 +136,11 @@ async function analyzeUntilInterrupted(args: string[], o: AnalyzeOptions, interr
     // One connection per line as soon as the tracker lets go of it, built in
     // batches (one per chunk of input): on a second core for large captures,
     // else in this thread (see report-thread.ts).
-    const reports = new ReportThread(c, (bytes, written) => out.write(bytes, written), () => out.caughtUp(), threads <= 1 && reportThreadWanted(files));
+    const reports = new ReportThread(c, (bytes, written) => out.write(bytes, written), () => out.caughtUp(), (threads.threads <= 1 || !sharedAny(files, threads.minBytes)) && reportThreadWanted(files));
     let sharedFailOn = false;
     const joiner = new Joiner(out);
     const shared: SharedRun = {
-      threads, render: { format: 'ndjson' },
+      ...threads, render: { format: 'ndjson' },
       onConnection: (sc) => {
         if (!sc.kept) return;
         joiner.add(sc.bytes);
@@ -231,7 +249,7 @@ async function documentAction(files: readonly Input[], c: Common, o: AnalyzeOpti
  * stream at the end. The text is renderTable's, renderMarkdown's and
  * renderCsv's of the whole document.
  */
-async function rowsAction(files: readonly Input[], c: Common, o: AnalyzeOptions, format: 'table' | 'markdown' | 'csv', out: Output, interrupt: Interrupt, threads: number): Promise<void> {
+async function rowsAction(files: readonly Input[], c: Common, o: AnalyzeOptions, format: 'table' | 'markdown' | 'csv', out: Output, interrupt: Interrupt, threads: ShareThreads): Promise<void> {
   const [{ csvHeader, csvLine }, { markdownRow, renderMarkdownRows }, { addToSummary, emptySummary }, { renderTableParts, tableCells }] = await Promise.all([
     import('../render/csv.ts'), import('../render/markdown.ts'), import('../render/rows.ts'), import('../render/table.ts'),
   ]);
@@ -244,7 +262,7 @@ async function rowsAction(files: readonly Input[], c: Common, o: AnalyzeOptions,
   let failOnMatched = false;
   // From threads reading one capture: the row as they made it (with the summary's fields for the table and Markdown).
   const shared: SharedRun = {
-    threads, render: { format, table: tableOpts },
+    ...threads, render: { format, table: tableOpts },
     onConnection: (sc, _file, i) => {
       seeStream(c, seen[i], sc.stream);
       if (!sc.kept) return;
@@ -295,14 +313,14 @@ async function rowsAction(files: readonly Input[], c: Common, o: AnalyzeOptions,
  * document is written at the end. Same text as renderJsonParts of the whole
  * document.
  */
-async function jsonAction(files: readonly Input[], c: Common, out: Output, interrupt: Interrupt, threads: number): Promise<void> {
+async function jsonAction(files: readonly Input[], c: Common, out: Output, interrupt: Interrupt, threads: ShareThreads): Promise<void> {
   const seen = files.map(() => streamsSeen());
   const keep = selector(c);
   const spool = new JsonSpool();
   try {
     let failOnMatched = false;
     const shared: SharedRun = {
-      threads, render: { format: 'json' },
+      ...threads, render: { format: 'json' },
       onConnection: (sc, _file, i) => {
         seeStream(c, seen[i], sc.stream);
         if (!sc.kept) return;

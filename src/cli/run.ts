@@ -117,7 +117,7 @@ export async function analyzeAll(
     reports?.begin(file);
     try {
       let skipFirst = 0;
-      if (shared !== undefined && shared.threads > 1 && readableTwice(path)) {
+      if (shared !== undefined && shared.threads > 1 && sizeOf(path) >= shared.minBytes) {
         const { analyzeShared } = await import('./share-thread.ts');
         const res = await analyzeShared(
           { name: file, path, within: within ?? null }, c.options, shared.threads, shared.render,
@@ -181,6 +181,8 @@ export async function analyzeAll(
 export interface SharedRun {
   /** Threads (1: none). */
   threads: number;
+  /** Only regular files of this size or more are read with threads. */
+  minBytes: number;
   render: ShareRender;
   /** Each connection, in the order and with the stream number of a one-thread run. */
   onConnection: (sc: SharedConnection, file: string, index: number) => void;
@@ -190,23 +192,28 @@ export interface SharedRun {
 }
 
 /**
- * Threads for reading one capture (--threads): `auto` gives one per CPU for
- * a single regular file of SHARE_AUTO_BYTES or more, else 1; several
- * captures are read in parallel one per thread instead (--jobs), and
- * standard input or a pipe in one thread (each thread reads the file).
+ * Threads for reading each capture (--threads), and the least size of a
+ * capture read so: `auto` gives one per CPU for regular files of
+ * SHARE_AUTO_BYTES or more; captures read in parallel one per thread
+ * (--jobs) get one each, and standard input or a pipe is read in one
+ * thread (each thread reads the file itself).
  */
-export function shareThreads(files: readonly (string | Input)[], c: Common, threads: string | undefined): number {
+export function shareThreads(files: readonly (string | Input)[], c: Common, threads: string | undefined): { threads: number; minBytes: number } {
   const t = threads ?? 'auto';
   if (t !== 'auto' && (!/^\d+$/.test(t) || Number(t) < 1)) throw new UsageError(`--threads: expected a whole number >= 1 or auto, got '${t}'`);
-  if (files.length !== 1 || parallel(files, c)) return 1;
-  const f = inputOf(files[0]);
-  if (f.name === '-' || !readableTwice(f.path)) return 1;
-  if (t !== 'auto') return Number(t);
-  if (availableParallelism() < 2) return 1;
+  if (parallel(files, c)) return { threads: 1, minBytes: 0 };
+  if (t !== 'auto') return { threads: Number(t), minBytes: 0 };
+  return { threads: availableParallelism() < 2 ? 1 : availableParallelism(), minBytes: SHARE_AUTO_BYTES };
+}
+
+/** Size of a regular file (-1: standard input, a pipe, a device, or not there: read in one thread). */
+function sizeOf(path: FilePath): number {
+  if (path === '-') return -1;
   try {
-    return statSync(f.path).size >= SHARE_AUTO_BYTES ? availableParallelism() : 1;
+    const st = statSync(path);
+    return st.isFile() ? st.size : -1;
   } catch {
-    return 1;
+    return -1;
   }
 }
 

@@ -11,7 +11,7 @@ import { analyzeAll, type Input, Joiner, type Output, type SharedRun } from './r
 import { type Common, selector } from './common.ts';
 import { UsageError } from './util.ts';
 
-export async function writeZeekLog(files: readonly Input[], c: Common, out: Output, threads = 1): Promise<{ failed: boolean; failOnMatched: boolean }> {
+export async function writeZeekLog(files: readonly Input[], c: Common, out: Output, threads: { threads: number; minBytes: number } = { threads: 1, minBytes: 0 }): Promise<{ failed: boolean; failOnMatched: boolean }> {
   const keep = selector(c);
   const max = files.map(() => -1);
   const wanted = files.map(() => false);
@@ -19,7 +19,7 @@ export async function writeZeekLog(files: readonly Input[], c: Common, out: Outp
   out.write(zeekHeader(new Date()));
   const joiner = new Joiner(out);
   const shared: SharedRun = {
-    threads, render: { format: 'zeek' },
+    ...threads, render: { format: 'zeek' },
     onConnection: (sc, _file, i) => {
       if (sc.stream > max[i]) max[i] = sc.stream;
       if (sc.stream === c.stream) wanted[i] = true;
@@ -35,7 +35,7 @@ export async function writeZeekLog(files: readonly Input[], c: Common, out: Outp
     if (!keep(r)) return;
     out.write(zeekLine(r, file));
     if (c.failOn?.(r)) failOnMatched = true;
-  }, undefined, undefined, threads > 1 ? shared : undefined);
+  }, undefined, undefined, shared);
   // --stream naming no stream of the only capture is a mistake, as for the other formats.
   if (c.stream !== null && run.captures.length === 1 && !wanted[run.indexes[0]]) {
     const file = termText(run.captures[0].file);
