@@ -288,13 +288,16 @@ class BatchWriter {
   take(): MergeBatch | null {
     const count = this.streams.length;
     if (count === 0) return null;
+    // A copy the size of the batch (a Buffer's slice() would share its memory), to be transferred.
     let bytes: Uint8Array;
     if (this.lines.size > 0) {
       const taken = this.lines.take();
-      bytes = taken.slice();
+      bytes = new Uint8Array(taken.length);
+      bytes.set(taken);
       this.lines.recycle(taken);
     } else {
-      bytes = this.buf.subarray(0, this.n).slice();
+      bytes = new Uint8Array(this.n);
+      bytes.set(this.buf.subarray(0, this.n));
       this.n = 0;
     }
     const b: MergeBatch = {
