@@ -21,7 +21,7 @@
  */
 import { compareKeys, END } from './share.ts';
 
-/** Reports of a share in the one-thread order of their keys, with what a renderer made of each. */
+/** Reports of a share (in any order), with their keys and what a renderer made of each. */
 export interface MergeBatch {
   /** Key of each report: frame, phase, sub (3 numbers each). */
   keys: Float64Array;
@@ -55,9 +55,25 @@ interface Tentative {
   nsec: number;
 }
 
+/** A report received, waiting for its turn. */
+interface Queued {
+  f: number;
+  p: number;
+  s: number;
+  batch: MergeBatch;
+  i: number;
+  share: number;
+}
+
 interface ShareState {
   /** Tentative emissions not answered yet, in order. */
   tentatives: Tentative[];
+  /** Keys of tentative emissions answered, by the number of the answer (1, 2, ...), until the share has seen the answer. */
+  answered: { seq: number; f: number; p: number; s: number }[];
+  answers: number;
+  answersSeen: number;
+  /** Reports of each batch not emitted yet. */
+  left: Map<MergeBatch, number>;
   /** Creation frames not yet numbered. */
   unnumbered: number[];
   unnumberedAt: number;
@@ -67,9 +83,6 @@ interface ShareState {
   pf: number;
   pp: number;
   ps: number;
-  batches: MergeBatch[];
-  /** Next report of batches[0]. */
-  at: number;
   /** Connections waiting for an answer to their replacing SYN at the end (see Share.waitingAtEnd). */
   waitingAtEnd: number;
 }
@@ -89,14 +102,22 @@ export class Merge {
   stopReason = '';
   /** Reports emitted so far. */
   emitted = 0;
+  /** Expired connections let go of later than their share did (held back by a stale one), and stale connections seen. */
+  heldBack = 0;
+  staleSeen = 0;
 
   constructor(shares: number, private readonly maxConnections: number) {
     for (let i = 0; i < shares; i++) {
-      this.shares.push({ tentatives: [], unnumbered: [], unnumberedAt: 0, readFrame: 0, pf: 0, pp: 0, ps: 0, batches: [], at: 0, waitingAtEnd: 0 });
+      this.shares.push({
+        tentatives: [], answered: [], answers: 0, answersSeen: 0, left: new Map(),
+        unnumbered: [], unnumberedAt: 0, readFrame: 0, pf: 0, pp: 0, ps: 0, waitingAtEnd: 0,
+      });
     }
   }
 
   private stale: Stale[] = [];
+  /** Reports received, least key first (a binary heap). */
+  private readonly heap: Queued[] = [];
 
   /**
    * Share `k` has read every frame up to `readFrame`: the connections it
@@ -108,6 +129,7 @@ export class Merge {
     const s = this.shares[k];
     for (let i = 0; i < creations.length; i++) s.unnumbered.push(creations[i]);
     for (let i = 0; i < staleStarts.length; i += 3) {
+      this.staleSeen++;
       this.stale.push({ share: k, local: staleStarts[i], start: staleStarts[i + 1], place: staleStarts[i + 2], end: NaN, sec: 0, nsec: 0 });
     }
     for (let i = 0; i < staleEnds.length; i += 4) this.endStale(k, staleEnds[i], staleEnds[i + 1], staleEnds[i + 2], staleEnds[i + 3]);
@@ -145,17 +167,80 @@ export class Merge {
           const r = this.frameOf(k, x, minRead);
           if (r === null) break;
           out[k].push(x.local, r[0], r[1], r[2]);
+          if (r[0] !== x.frame) this.heldBack++;
+          this.places.set(`${k}:${x.local}`, x.place);
           this.endStale(k, x.local, r[0], r[1], r[2]);
           progress = true;
         }
         if (i > 0) q.splice(0, i);
       }
     }
+    for (let k = 0; k < out.length; k++) {
+      const a = out[k];
+      if (a.length === 0) continue;
+      const s = this.shares[k];
+      const seq = ++s.answers;
+      for (let j = 0; j < a.length; j += 4) s.answered.push({ seq, f: a[j + 1], p: 1, s: a[j + 1] === END ? -Infinity : this.placeOf(k, a[j]) });
+    }
     // Stale connections no longer able to hold anything back.
     let low = minRead;
     for (const s of this.shares) if (s.tentatives.length > 0 && s.tentatives[0].frame < low) low = s.tentatives[0].frame;
     if (this.stale.some((st) => st.end < low)) this.stale = this.stale.filter((st) => !(st.end < low));
     return out;
+  }
+
+  /** Places of tentative emissions being answered (set by frameOf's caller). */
+  private readonly places = new Map<string, number>();
+
+  private placeOf(k: number, local: number): number {
+    const key = `${k}:${local}`;
+    const p = this.places.get(key) ?? -Infinity;
+    this.places.delete(key);
+    return p;
+  }
+
+  /**
+   * No tentative emission of share k can end with a key below this one:
+   * the frame of each is at least its own, the end of each stale connection
+   * known to hold it back, and the next frame the share of a stale one
+   * still holding it back has not read.
+   */
+  private tentativeLow(k: number): [number, number, number] {
+    let low: [number, number, number] = [Infinity, Infinity, Infinity];
+    for (const x of this.shares[k].tentatives) {
+      let f = x.frame;
+      for (;;) {
+        let next = f;
+        let open = false;
+        for (const st of this.stale) {
+          if (st.start > f || st.place >= x.place || st.end <= f || (st.share === k && st.local === x.local)) continue;
+          if (Number.isNaN(st.end)) {
+            open = true;
+            next = Math.max(next, this.shares[st.share].readFrame + 1);
+          } else if (st.end > next) next = st.end;
+        }
+        if (open || next === f) {
+          f = next;
+          break;
+        }
+        f = next;
+      }
+      const key: [number, number, number] = [f, 1, f === END ? -Infinity : x.place];
+      if (compareKeys(key[0], key[1], key[2], low[0], low[1], low[2]) < 0) low = key;
+    }
+    return low;
+  }
+
+  /** No report of share k still to come has a key below this one. */
+  private low(k: number): [number, number, number] {
+    const s = this.shares[k];
+    let low: [number, number, number] = [s.pf, s.pp, s.ps];
+    const t = this.tentativeLow(k);
+    if (compareKeys(t[0], t[1], t[2], low[0], low[1], low[2]) < 0) low = t;
+    for (const a of s.answered) {
+      if (a.seq > s.answersSeen && compareKeys(a.f, a.p, a.s, low[0], low[1], low[2]) < 0) low = [a.f, a.p, a.s];
+    }
+    return low;
   }
 
   /** The frame (and time) at which the one-thread run let go of `x`, or null while not known. */
@@ -221,16 +306,55 @@ export class Merge {
 
   /** Share `k`'s next reports. */
   add(k: number, batch: MergeBatch): void {
-    if (batch.count > 0) this.shares[k].batches.push(batch);
+    if (batch.count === 0) return;
+    this.shares[k].left.set(batch, batch.count);
+    for (let i = 0; i < batch.count; i++) {
+      this.push({ f: batch.keys[i * 3], p: batch.keys[i * 3 + 1], s: batch.keys[i * 3 + 2], batch, i, share: k });
+    }
   }
 
-  /** Share `k` has sent every report with a key before (frame, phase, sub). */
-  progress(k: number, frame: number, phase: number, sub: number, waitingAtEnd = 0): void {
+  /**
+   * Share `k` has sent every report with a key before (frame, phase, sub),
+   * but its tentative ones (`read`), and has seen this many answers (`resolve`).
+   */
+  progress(k: number, frame: number, phase: number, sub: number, waitingAtEnd = 0, answersSeen = 0): void {
     const s = this.shares[k];
     s.pf = frame;
     s.pp = phase;
     s.ps = sub;
     s.waitingAtEnd = waitingAtEnd;
+    s.answersSeen = answersSeen;
+    if (s.answered.length > 0 && s.answered[0].seq <= answersSeen) s.answered = s.answered.filter((a) => a.seq > answersSeen);
+  }
+
+  private push(q: Queued): void {
+    const h = this.heap;
+    let i = h.length;
+    h.push(q);
+    while (i > 0) {
+      const up = (i - 1) >> 1;
+      if (before(h[up], q)) break;
+      h[i] = h[up];
+      i = up;
+    }
+    h[i] = q;
+  }
+
+  private pop(): void {
+    const h = this.heap;
+    const last = h.pop() as Queued;
+    if (h.length === 0) return;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= h.length) break;
+      const r = l + 1;
+      const c = r < h.length && before(h[r], h[l]) ? r : l;
+      if (before(last, h[c])) break;
+      h[i] = h[c];
+      i = c;
+    }
+    h[i] = last;
   }
 
   /** Stop at `frame` (a share found it cannot follow the one-thread run from there). */
@@ -249,48 +373,29 @@ export class Merge {
    */
   drain(emit: (b: MergeBatch, i: number) => void, batchDone: (k: number) => void): void {
     const shares = this.shares;
-    for (;;) {
-      let best = -1;
-      let bf = 0;
-      let bp = 0;
-      let bs = 0;
-      for (let k = 0; k < shares.length; k++) {
-        const s = shares[k];
-        if (s.batches.length === 0) continue;
-        const b = s.batches[0];
-        const j = s.at * 3;
-        const f = b.keys[j];
-        const p = b.keys[j + 1];
-        const sub = b.keys[j + 2];
-        if (best < 0 || compareKeys(f, p, sub, bf, bp, bs) < 0) {
-          best = k;
-          bf = f;
-          bp = p;
-          bs = sub;
-        }
-      }
-      if (best < 0) return;
-      // Shares with nothing queued must have gone past it.
-      for (let k = 0; k < shares.length; k++) {
-        const s = shares[k];
-        if (s.batches.length === 0 && compareKeys(s.pf, s.pp, s.ps, bf, bp, bs) <= 0) return;
-      }
-      if (bf === END) {
+    const lows = shares.map((_, k) => this.low(k));
+    const heap = this.heap;
+    while (heap.length > 0) {
+      const q = heap[0];
+      // Every share must have gone past it.
+      for (const l of lows) if (compareKeys(l[0], l[1], l[2], q.f, q.p, q.s) <= 0) return;
+      if (q.f === END) {
         // Waiting replaced connections of two shares: their order is the order of the replacing SYNs, not known here.
-        for (const s of shares) if (compareKeys(s.pf, s.pp, s.ps, END, 1, -Infinity) < 0) return;
+        for (const l of lows) if (compareKeys(l[0], l[1], l[2], END, 1, -Infinity) < 0) return;
         if (shares.filter((s) => s.waitingAtEnd > 0).length > 1) this.stopAt(END, 'replaced connections waiting at the end in two threads');
       }
-      this.pass(bf);
-      if (this.stopped && bf >= this.stopFrame) return;
-      const s = shares[best];
-      const b = s.batches[0];
-      emit(b, s.at);
+      this.pass(q.f);
+      if (this.stopped && q.f >= this.stopFrame) return;
+      this.pop();
+      emit(q.batch, q.i);
       this.emitted++;
       this.held--;
-      if (++s.at === b.count) {
-        s.batches.shift();
-        s.at = 0;
-        batchDone(best);
+      const s = shares[q.share];
+      const left = (s.left.get(q.batch) ?? 1) - 1;
+      if (left > 0) s.left.set(q.batch, left);
+      else {
+        s.left.delete(q.batch);
+        batchDone(q.share);
       }
     }
   }
@@ -318,17 +423,20 @@ export class Merge {
    */
   get settled(): boolean {
     let allDone = true;
-    for (const s of this.shares) {
-      if (s.pf !== Infinity || s.pp !== Infinity) allDone = false;
-      if (this.stopped) {
-        if (s.pf < this.stopFrame) return false;
-        if (s.batches.length > 0 && s.batches[0].keys[s.at * 3] < this.stopFrame) return false;
-      } else if (s.batches.length > 0) return false;
+    for (let k = 0; k < this.shares.length; k++) {
+      const l = this.low(k);
+      if (l[0] !== Infinity || l[1] !== Infinity) allDone = false;
+      if (this.stopped && l[0] < this.stopFrame) return false;
     }
-    if (this.stopped) return true;
-    if (!allDone) return false;
+    const top = this.heap.length > 0 ? this.heap[0] : null;
+    if (this.stopped) return top === null || top.f >= this.stopFrame;
+    if (!allDone || top !== null) return false;
     // The last connections created may have found the table full.
     this.pass(Infinity);
     return !this.stopped || this.settled;
   }
+}
+
+function before(a: Queued, b: Queued): boolean {
+  return compareKeys(a.f, a.p, a.s, b.f, b.p, b.s) < 0;
 }

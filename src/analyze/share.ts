@@ -80,10 +80,6 @@ export function compareKeys(af: number, ap: number, as: number, bf: number, bp: 
   return as === bs ? 0 : as < bs ? -1 : 1;
 }
 
-function byKey(a: Emission, b: Emission): number {
-  return compareKeys(a.frame, a.phase, a.sub, b.frame, b.phase, b.sub);
-}
-
 /** Which share of `shares` a segment's connection belongs to. */
 export function shareOf(seg: Segment, shares: number): number {
   return (hashTuple(seg) >>> 0) % shares;
@@ -139,7 +135,7 @@ export class Share {
   private endSeq = 0;
   private maxSec = -1;
   private maxNsec = 0;
-  /** Called with each emission, in key order, once its report is final. */
+  /** Called with each emission once its report is final (not in key order: see drain). */
   onReady: (e: Emission) => void = () => {};
   readonly onFrame: (f: Frame) => void;
 
@@ -313,10 +309,15 @@ export class Share {
     return this.finishing ? this.endLow : [this.lastFrame + 1, -1, 0];
   }
 
-  /** Every emission with a key below this one has been handed on: [frame, phase, sub]. */
+  /**
+   * Every emission with a key below this one has been handed on, but the
+   * tentative ones (the merge knows them: their keys are its to bound):
+   * [frame, phase, sub].
+   */
   lowestKey(): [number, number, number] {
     let [f, p, s] = this.futureLow();
     for (const e of this.items) {
+      if (e.tentative) continue;
       if (compareKeys(e.frame, e.phase, e.sub, f, p, s) < 0) {
         f = e.frame;
         p = e.phase;
@@ -356,38 +357,21 @@ export class Share {
   }
 
   /**
-   * Hand on the emissions that are final and come before every one that is
-   * not, and before every one to come.
+   * Hand on the emissions that are final (in any order: the merge orders
+   * them by key; a tentative one's final key may come before or after
+   * emissions made later).
    */
   drain(): void {
     const items = this.items;
     if (items.length === 0) return;
-    let [bf, bp, bs] = this.futureLow();
-    const ready: Emission[] = [];
-    const rest: Emission[] = [];
+    let n = 0;
     for (const e of items) {
-      if (e.final || (!e.tentative && this.numbersKnown(e) && this.ready(e))) {
+      if (!e.tentative && this.numbersKnown(e) && this.ready(e)) {
         e.final = true;
-        ready.push(e);
-      } else {
-        rest.push(e);
-        if (compareKeys(e.frame, e.phase, e.sub, bf, bp, bs) < 0) {
-          bf = e.frame;
-          bp = e.phase;
-          bs = e.sub;
-        }
-      }
+        this.onReady(e);
+      } else items[n++] = e;
     }
-    if (ready.length === 0) return;
-    ready.sort(byKey);
-    let i = 0;
-    for (; i < ready.length; i++) {
-      const e = ready[i];
-      if (compareKeys(e.frame, e.phase, e.sub, bf, bp, bs) >= 0) break;
-      this.onReady(e);
-    }
-    for (let j = i; j < ready.length; j++) rest.push(ready[j]);
-    this.items = rest;
+    items.length = n;
   }
 
   private numbersKnown(e: Emission): boolean {

@@ -79,7 +79,7 @@ interface Task {
 type ToMain =
   | {
     t: 'batch'; creations: number[]; staleStarts: number[]; staleEnds: number[]; tentatives: number[];
-    readFrame: number; hazard: number; pf: number; pp: number; ps: number;
+    readFrame: number; hazard: number; pf: number; pp: number; ps: number; answersSeen: number;
     waitingAtEnd: number; batch: MergeBatch | null; bytesRead: number; totalBytes: number;
   }
   | { t: 'asked'; frame: number }
@@ -125,6 +125,9 @@ export async function analyzeShared(
     const finish = (r: ShareResult | Error): void => {
       if (settled) return;
       settled = true;
+      if (process.env.TCPSCOPE_THREADS_DEBUG === '1') {
+        process.stderr.write(`threads: ${merge.emitted} reports, ${merge.staleSeen} stale connections, ${merge.heldBack} expiries held back\n`);
+      }
       hooks.signal?.removeEventListener('abort', onAbort);
       for (const w of workers) void w.terminate();
       if (r instanceof Error) reject(r);
@@ -208,7 +211,7 @@ export async function analyzeShared(
           merge.read(k, m.readFrame, m.creations, m.staleStarts, m.staleEnds, m.tentatives);
           if (m.hazard !== Infinity) merge.stopAt(m.hazard, 'timestamps going back, or a segment for a connection held back');
           if (m.batch !== null) merge.add(k, m.batch);
-          merge.progress(k, m.pf, m.pp, m.ps, m.waitingAtEnd);
+          merge.progress(k, m.pf, m.pp, m.ps, m.waitingAtEnd, m.answersSeen);
           const nums = merge.number();
           for (let j = 0; j < nums.length; j++) if (nums[j].length > 0 && !ended[j]) post(j, { t: 'numbers', globals: nums[j] });
           const answers = merge.resolve();
@@ -331,6 +334,8 @@ async function runShare(task: Task, port: NonNullable<typeof parentPort>): Promi
 
   let acked = 0;
   let sent = 0;
+  /** Answers to tentative emissions received (the merge bounds their keys until the share has them). */
+  let answersSeen = 0;
   let stopKind: 'stop' | 'cut' | null = null;
   let cutReason = '';
   let beyondOffset = -1;
@@ -361,7 +366,7 @@ async function runShare(task: Task, port: NonNullable<typeof parentPort>): Promi
     const [pf, pp, ps] = final ? [Infinity, Infinity, Infinity] : share.lowestKey();
     const m: ToMain = {
       t: 'batch', ...share.take(), readFrame: readDone ? Infinity : share.lastFrame, hazard: share.hazard,
-      pf, pp, ps, waitingAtEnd: share.waitingAtEnd, batch, bytesRead, totalBytes,
+      pf, pp, ps, answersSeen, waitingAtEnd: share.waitingAtEnd, batch, bytesRead, totalBytes,
     };
     if (batch !== null) sent++;
     port.postMessage(m, batch === null ? [] : [batch.keys.buffer, batch.streams.buffer, batch.flags.buffer, batch.ends.buffer, batch.bytes.buffer].map((b) => b as ArrayBuffer));
@@ -378,6 +383,7 @@ async function runShare(task: Task, port: NonNullable<typeof parentPort>): Promi
         else {
           const l = m.list;
           for (let i = 0; i < l.length; i += 4) share.resolved(l[i], l[i + 1], l[i + 2], l[i + 3]);
+          answersSeen++;
           share.drain();
         }
         if (numberWaiter !== null && share.allNumbered && share.tentative === 0 && share.waiting === 0) {
