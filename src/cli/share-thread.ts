@@ -422,7 +422,7 @@ async function runShare(task: Task, port: NonNullable<typeof parentPort>): Promi
   const frameHandler = share.onFrame;
   const onFrame = (f: Frame): void => {
     if (f.number > share.stopAfter) {
-      if (beyondOffset < 0) beyondOffset = f.offset;
+      if (beyondOffset < 0) beyondOffset = f.fileOffset;
       return;
     }
     frameHandler(f);

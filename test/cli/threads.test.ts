@@ -15,8 +15,9 @@ import { Share } from '../../src/analyze/share.ts';
 import { generateTo } from '../../src/bench/generate.ts';
 import { readFrames } from '../../src/capture/source.ts';
 import { makeSettings } from '../../src/report/settings.ts';
-import { tcpscope } from '../helpers/cli.ts';
-import { capturesDir, corpusDir, haveCorpus } from '../helpers/paths.ts';
+import { spawn } from 'node:child_process';
+import { baseEnv, tcpscope } from '../helpers/cli.ts';
+import { capturesDir, corpusDir, haveCorpus, repoRoot } from '../helpers/paths.ts';
 
 // Starting the threads through tsx takes seconds on a loaded machine: a
 // selection here (every fixture and corpus capture, in both formats, is
@@ -67,22 +68,33 @@ describe('analyze --threads', () => {
   it('a capture of thousands of connections, in every format, with selections', async () => {
     for (const format of ['ndjson', 'csv', 'json', 'table']) await same(['analyze', '-q', '--format', format, '--width', '200', gen], [2, 3]);
     await same(['analyze', '-q', '--format', 'ndjson', '--os', 'linux', gen], [2]);
+    await same(['analyze', '-q', '--format', 'ndjson', '--msl', '0.01', gen], [2]);
     await same(['analyze', '-q', '--format', 'ndjson', '--filter', 'closed-by server', '--fail-on', 'retransmitted-fin', gen], [2]);
     await same(['analyze', '-q', '--format', 'csv', '--stream', '77', gen], [2]);
     await same(['analyze', '-q', '--format', 'csv', '--stream', '999999', gen], [2]);
   });
 
   it('keeps the connections held back behind a stale one in one-thread order and times', async () => {
-    // The generated capture has connections taken out of over by a later
-    // segment (an ACK of a FIN undone): they hold back every connection
-    // behind them in the tracker's list, in every share.
+    // Connections taken out of over by a later segment (an ACK of a FIN
+    // undone) hold back every connection behind them in the tracker's list,
+    // in every share. With a very short linger, connections of other shares
+    // expire while one is stale: 200 000 generated segments have some.
+    const big = join(dir, 'gen-200k.pcap');
+    generateTo(big, { segments: 200_000, seed: 1 });
     const share = new Share(makeSettings({ os: 'rfc' }), 0, 1, Infinity);
-    await readFrames(gen, share.onFrame);
+    await readFrames(big, share.onFrame);
     assert.ok(share.take().staleStarts.length > 0, 'the capture has stale connections');
-    const out = await same(['analyze', '-q', '--format', 'ndjson', gen], [2, 4]);
-    const lines = out.trim().split('\n').map((l) => JSON.parse(l) as { stream: number; reuse: unknown });
-    assert.ok(lines.length > 1000);
-    assert.ok(lines.some((l) => l.reuse !== null), 'some 4-tuple is reused');
+    let heldBack = 0;
+    for (const msl of ['0.0005', '0.002']) {
+      const out = await same(['analyze', '-q', '--format', msl === '0.002' ? 'ndjson' : 'csv', '--msl', msl, big], [2, 3]);
+      assert.ok(out.trim().split('\n').length > 1000);
+      const debug = await tcpscope(['analyze', '-q', '--format', 'csv', '--msl', msl, '--threads', '3', big], { env: { TCPSCOPE_THREADS_DEBUG: '1' } });
+      const m = /(\d+) expiries held back/.exec(debug.stderr);
+      assert.ok(m !== null, debug.stderr);
+      assert.doesNotMatch(debug.stderr, /one thread after/);
+      heldBack += Number(m[1]);
+    }
+    assert.ok(heldBack > 0, 'some expiry was held back behind a stale connection of another thread');
   });
 
   it('reuse of a 4-tuple stays on one thread: the successor names its predecessor', async () => {
@@ -98,6 +110,28 @@ describe('analyze --threads', () => {
     }
     const r = await tcpscope(['analyze', '-q', '--format', 'csv', '--max-connections', '50', '--threads', '2', gen]);
     assert.match(r.stderr, /connection table full \(--max-connections 50\)/);
+  });
+
+  it('an interrupt: every thread stops at the same frame, the lines are a whole analysis of what was read', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), 'analyze', '-q', '--format', 'ndjson', '--msl', '0.01', '--threads', '2', gen], {
+      cwd: repoRoot, env: baseEnv(), stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (b: Buffer) => {
+      // Interrupted once the threads are under way (whenever that is: nothing here depends on the moment).
+      if (out === '') child.kill('SIGINT');
+      out += b.toString();
+    });
+    child.stderr.on('data', (b: Buffer) => {
+      err += b.toString();
+    });
+    const code = await new Promise<number | null>((done) => child.on('exit', done));
+    const streams = out.trim().split('\n').map((l) => (JSON.parse(l) as { stream: number }).stream).sort((a, b) => a - b);
+    assert.ok(code === 130 || code === 0, `exit ${code}: ${err}`);
+    if (code === 130) assert.match(err, /cut short by SIGINT: nothing from here on was read/);
+    // Stream numbers 0..n-1, each once: one analysis of the frames read, not two halves of different lengths.
+    streams.forEach((s, i) => assert.equal(s, i));
   });
 
   it('standard input is read in one thread', async () => {
