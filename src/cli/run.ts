@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import { type AnalyzeOptions, analyzeFile } from '../analyze/analyze.ts';
 import type { ReportThread } from './report-thread.ts';
 import type { SharedConnection, ShareRender } from './share-thread.ts';
-import { SHARE_AUTO_BYTES } from './options.ts';
+import { SHARE_AUTO_BYTES, SHARE_AUTO_CPUS, SHARE_AUTO_MAX } from './options.ts';
 import { type Common, selector } from './common.ts';
 import type { Interrupt } from './interrupt.ts';
 import { removeAtExit, removed } from './scratch.ts';
@@ -193,8 +193,9 @@ export interface SharedRun {
 
 /**
  * Threads for reading each capture (--threads), and the least size of a
- * capture read so: `auto` gives one per CPU for regular files of
- * SHARE_AUTO_BYTES or more; captures read in parallel one per thread
+ * capture read so: `auto` gives one per CPU, up to SHARE_AUTO_MAX, for
+ * regular files of SHARE_AUTO_BYTES or more on a machine of
+ * SHARE_AUTO_CPUS CPUs or more; captures read in parallel one per thread
  * (--jobs) get one each, and standard input or a pipe is read in one
  * thread (each thread reads the file itself).
  */
@@ -203,7 +204,8 @@ export function shareThreads(files: readonly (string | Input)[], c: Common, thre
   if (t !== 'auto' && (!/^\d+$/.test(t) || Number(t) < 1)) throw new UsageError(`--threads: expected a whole number >= 1 or auto, got '${t}'`);
   if (parallel(files, c)) return { threads: 1, minBytes: 0 };
   if (t !== 'auto') return { threads: Number(t), minBytes: 0 };
-  return { threads: availableParallelism() < 2 ? 1 : availableParallelism(), minBytes: SHARE_AUTO_BYTES };
+  const cpus = availableParallelism();
+  return { threads: cpus < SHARE_AUTO_CPUS ? 1 : Math.min(cpus, SHARE_AUTO_MAX), minBytes: SHARE_AUTO_BYTES };
 }
 
 /** Size of a regular file (-1: standard input, a pipe, a device, or not there: read in one thread). */
