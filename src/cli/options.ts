@@ -24,9 +24,9 @@ export const SHARE_AUTO_BYTES = 64 << 20;
 /**
  * ... on a machine with this many CPUs or more. Every thread reads and
  * decodes the whole file and has a heap of its own: two threads took
- * 1.85 times the CPU time of one on a 3 M-segment capture (10.1 s against
- * 5.4 s, CSV), so on 2 CPUs they do not pay (measured slower, on a busy
- * machine); see the README's Performance.
+ * 1.7 to 1.9 times the CPU time of one on a 3 M-segment capture (CSV: 9.0
+ * s against 5.1), so on 2 CPUs they do not pay (slower in every
+ * measurement: 7.2 s against 4.7 s wall); see the README's Performance.
  */
 export const SHARE_AUTO_CPUS = 4;
 /** ... and at most this many threads (each one reads the whole file). */
