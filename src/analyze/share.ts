@@ -44,8 +44,9 @@ import { Decoder } from '../decode/decoder.ts';
 import { DecodeStatus, Segment } from '../decode/segment.ts';
 import { buildReport } from '../report/build.ts';
 import type { ConnectionReport, Settings } from '../report/types.ts';
-import type { Connection } from '../tcp/connection.ts';
-import { hashTuple, Tracker } from '../tcp/tracker.ts';
+import { Connection } from '../tcp/connection.ts';
+import { hashTuple, type PackedDone, Tracker } from '../tcp/tracker.ts';
+import { WordReader } from '../tcp/words.ts';
 
 /** The frame of emissions at the end of the capture. */
 export const END = Infinity;
@@ -207,7 +208,11 @@ export class Share {
       const e = this.emission(END, replaced ? 0 : 1, replaced ? this.endSeq++ : -1, c, replaced);
       if (replaced) this.waitingAtEnd++;
       else this.endLast = this.globalOf.get(local) ?? this.endLast;
-      this.items.push(e);
+      // Its numbers are known: the report now, while the object is this connection's.
+      if (this.numbersKnown(e) && this.ready(e)) {
+        e.final = true;
+        this.onReady(e);
+      } else this.items.push(e);
       return;
     }
     if (c.endReason === 'expired') {
@@ -293,9 +298,29 @@ export class Share {
     }
   }
 
-  /** The capture ended (or the read stopped): from now on emissions are those of its end. */
+  /**
+   * The capture ended (or the read stopped): from now on emissions are
+   * those of its end. Every connection has its stream numbers by then, so
+   * each report is built as the tracker lets go of the connection, and the
+   * packed ones are unpacked into one object used again and again (the
+   * tracker would unpack each into a new one: it runs with reuseDone off).
+   */
   startFinish(): void {
     this.finishing = true;
+    this.tracker.onDonePacked = (p) => this.donePacked(p);
+  }
+
+  private readonly reader = new WordReader();
+  private spareConn: Connection | null = null;
+
+  private donePacked(p: PackedDone): void {
+    const c = Connection.unpack(this.reader.at(p.words, p.off), p.stream, 0, this.spareConn);
+    this.spareConn = c;
+    c.endReason = p.reason;
+    c.endSec = p.endSec;
+    c.endNsec = p.endNsec;
+    c.evicted = p.evicted;
+    this.done(c);
   }
 
   /** At the end: a step of Tracker.finishSome is done (`all`: the last). */

@@ -332,6 +332,8 @@ async function runShare(task: Task, port: NonNullable<typeof parentPort>): Promi
     out.close();
   };
 
+  const t0 = performance.now();
+  let waited = 0;
   let acked = 0;
   let sent = 0;
   /** Answers to tentative emissions received (the merge bounds their keys until the share has them). */
@@ -351,7 +353,11 @@ async function runShare(task: Task, port: NonNullable<typeof parentPort>): Promi
 
   const unacked = (): boolean => sent - acked >= MAX_UNACKED;
   const waitGate = (): Promise<void> => new Promise<void>((resolve) => {
-    gate = resolve;
+    const at = performance.now();
+    gate = () => {
+      waited += performance.now() - at;
+      resolve();
+    };
   });
   const openGate = (): void => {
     if (gate !== null && !unacked() && !awaitingCut) {
@@ -476,6 +482,7 @@ async function runShare(task: Task, port: NonNullable<typeof parentPort>): Promi
     port.postMessage({ t: 'end', capture: null, error } satisfies ToMain);
     return;
   }
+  const tRead = performance.now();
   share.startFinish();
   send();
   const tracker = share.tracker;
@@ -487,6 +494,9 @@ async function runShare(task: Task, port: NonNullable<typeof parentPort>): Promi
     if (unacked()) await waitGate();
   }
   send(true);
+  if (process.env.TCPSCOPE_THREADS_DEBUG === '1') {
+    process.stderr.write(`threads: thread ${task.share}: read ${(tRead - t0).toFixed(0)} ms (waiting ${waited.toFixed(0)}), end ${(performance.now() - tRead).toFixed(0)} ms\n`);
+  }
   const cut = stopKind === 'cut' ? { frame: share.stopAfter, offset: beyondOffset, reason: cutReason } : null;
   port.postMessage({ t: 'end', capture: task.share === 0 ? captureOf(task.name, share, summary, cut) : null, error: null } satisfies ToMain);
 }
