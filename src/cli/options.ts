@@ -23,10 +23,10 @@ export interface TimelineOptions extends CommonOptions {
 export const SHARE_AUTO_BYTES = 64 << 20;
 /**
  * ... on a machine with this many CPUs or more. Every thread reads and
- * decodes the whole file and has a heap of its own: two threads took
- * 1.7 to 1.9 times the CPU time of one on a 3 M-segment capture (CSV: 9.0
- * s against 5.1), so on 2 CPUs they do not pay (slower in every
- * measurement: 7.2 s against 4.7 s wall); see the README's Performance.
+ * decodes the whole file and has a heap of its own: two threads took about
+ * 1.5 times the CPU time of one on a 3 M-segment capture (CSV: 7.2 s
+ * against 4.7), so on 2 CPUs shared with other work they were slower in
+ * every measurement (6.7 s against 4.9 s wall); see the README's Performance.
  */
 export const SHARE_AUTO_CPUS = 4;
 /** ... and at most this many threads (each one reads the whole file). */
