@@ -28,6 +28,12 @@ export interface AnalyzeOptions extends ReadOptions {
   pause?: () => Promise<void> | null;
   /** With `pause`: asked after every frame whether to pause there, within a chunk (ReadOptions.pauseWanted). */
   pauseWanted?: () => boolean;
+  /**
+   * The first this many connections let go of are dropped (no report is
+   * built): their reports were written already, by threads that read the
+   * capture before (cli/share-thread.ts).
+   */
+  skipFirst?: number;
 }
 
 export interface PipelineOptions {
@@ -41,6 +47,8 @@ export interface PipelineOptions {
   maxConnections?: number;
   /** See AnalyzeOptions.raw. */
   raw?: RawConnections;
+  /** See AnalyzeOptions.skipFirst. */
+  skipFirst?: number;
 }
 
 /** Where finished connections go instead of buildReport (handoff.ts). */
@@ -76,14 +84,27 @@ export class Pipeline {
       ? { lingerSeconds: settings.timeWaitSeconds, reuseDone }
       : { lingerSeconds: settings.timeWaitSeconds, maxConnections: opts.maxConnections, reuseDone };
     const raw = opts.raw;
-    this.tracker = new Tracker(trackerOpts, raw !== undefined ? (c) => raw.connection(c) : (c) => {
+    let skip = opts.skipFirst ?? 0;
+    this.tracker = new Tracker(trackerOpts, raw !== undefined ? (c) => {
+      if (skip > 0) skip--;
+      else raw.connection(c);
+    } : (c) => {
+      if (skip > 0) {
+        skip--;
+        return;
+      }
       const r = buildReport(c, settings);
       if (keep) this.connections.push(r);
       if (onDone) onDone(c, r);
       if (onConnection) onConnection(r);
     });
     if (opts.observer) this.tracker.observer = opts.observer;
-    if (raw !== undefined) this.tracker.onDonePacked = (p) => raw.packed(p);
+    if (raw !== undefined) {
+      this.tracker.onDonePacked = (p) => {
+        if (skip > 0) skip--;
+        else raw.packed(p);
+      };
+    }
     const decoder = this.decoder;
     const seg = this.seg;
     const tracker = this.tracker;
@@ -161,6 +182,7 @@ async function run(
     keepConnections: opts.keepConnections ?? true,
     ...(opts.maxConnections === undefined ? {} : { maxConnections: opts.maxConnections }),
     ...(opts.raw === undefined ? {} : { raw: opts.raw }),
+    ...(opts.skipFirst === undefined ? {} : { skipFirst: opts.skipFirst }),
   });
   const readOpts: ReadOptions = {};
   if (opts.onProgress) readOpts.onProgress = opts.onProgress;
@@ -183,7 +205,7 @@ function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-function decodeCounts(s: DecoderStats): DecodeCounts {
+export function decodeCounts(s: DecoderStats): DecodeCounts {
   return {
     notTcp: s.notTcp,
     ipFragments: s.fragments,

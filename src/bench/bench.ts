@@ -32,7 +32,9 @@
  *   --seed N             generator seed (default 1)
  *   --concurrency N      connections open at a time in the capture (default: the generator's, 2 000 for
  *                        3 000 000 segments); tens of thousands show the cost of many connections at once
- *   --tools a,b,...      only these tools (names: read, decode, analyze, analyze-1t, pcap-parser, tcpdump, tshark, tshark-conv, tcptrace)
+ *   --tools a,b,...      only these tools (names: read, decode, analyze, analyze-1t, analyze-rt, analyze-2t, csv-1t, csv-2t,
+ *                        pcap-parser, tcpdump, tshark, tshark-conv, tcptrace): analyze is the default (--threads auto),
+ *                        -1t all on one thread, -rt one tracking thread and the report thread, -2t --threads 2
  *   --big                also: peak RSS of read+decode over a ~1 GB capture (7 500 000 segments)
  *   --big-segments N     size of that capture
  *   --flood N            also: a SYN flood of N half-open connections (bare SYNs, 50 000 a second) through
@@ -90,7 +92,7 @@ interface Options {
   netnsPrefix: string;
 }
 
-const TOOL_NAMES = ['read', 'decode', 'track', 'report', 'write', 'analyze', 'analyze-1t', 'pcap-parser', 'tcpdump', 'tshark', 'tshark-conv', 'tcptrace'];
+const TOOL_NAMES = ['read', 'decode', 'track', 'report', 'write', 'analyze', 'analyze-1t', 'analyze-rt', 'analyze-2t', 'csv-1t', 'csv-2t', 'pcap-parser', 'tcpdump', 'tshark', 'tshark-conv', 'tcptrace'];
 
 function parseArgs(argv: string[]): Options {
   const o: Options = {
@@ -305,12 +307,22 @@ function allTools(o: Options): { tools: Tool[]; skipped: string[] } {
   if (typeof an === 'string') skipped.push(`tcpscope analyze: ${an}`);
   else {
     tools.push(an);
-    // The same all on one core (no report thread): the goal's "one core" figure.
+    // The same all on one core (no report thread, no --threads): the goal's "one core" figure.
     if (o.analyzeCmd === null) {
+      /** The analyze command line with other options before the file, and another format. */
+      const variant = (f: string, extra: string[], format = 'ndjson'): string[] => {
+        const a = an.argv(f).map((x) => (x === 'ndjson' ? format : x));
+        return [...a.slice(0, -1), ...extra, f];
+      };
       tools.push({
         ...an, name: 'analyze-1t', label: `${an.label}, 1 thread`,
-        argv: (f) => ['env', 'TCPSCOPE_REPORT_THREAD=off', ...an.argv(f)],
+        argv: (f) => ['env', 'TCPSCOPE_REPORT_THREAD=off', ...variant(f, ['--threads', '1'])],
       });
+      tools.push({ ...an, name: 'analyze-rt', label: `${an.label} --threads 1 (report thread)`, argv: (f) => ['env', 'TCPSCOPE_REPORT_THREAD=on', ...variant(f, ['--threads', '1'])] });
+      tools.push({ ...an, name: 'analyze-2t', label: `${an.label} --threads 2`, argv: (f) => variant(f, ['--threads', '2']) });
+      const csv = an.label.replace('ndjson', 'csv');
+      tools.push({ ...an, name: 'csv-1t', label: `${csv} --threads 1`, argv: (f) => variant(f, ['--threads', '1'], 'csv') });
+      tools.push({ ...an, name: 'csv-2t', label: `${csv} --threads 2`, argv: (f) => variant(f, ['--threads', '2'], 'csv') });
     }
   }
   tools.push({ name: 'pcap-parser', label: 'pcap-parser 0.2.1', argv: nodeWorker('pcap-parser', true), worker: true, ours: false });

@@ -7,6 +7,7 @@
  * maps errors to 1 and 2).
  */
 import type { AnalysisDocument, ConnectionReport } from '../report/types.ts';
+import { statSync } from 'node:fs';
 import { termText } from '../render/escape/terminal.ts';
 import { type Lang, t } from '../render/i18n.ts';
 import { wrapText } from '../render/fit.ts';
@@ -16,7 +17,24 @@ import { JsonSpool } from './json-spool.ts';
 import { ReportThread } from './report-thread.ts';
 import { type FilePath, expandFolders, NoCapturesError } from '../capture/files.ts';
 import { skippedLine } from './skipped.ts';
-import { type Input, type Output, analyzeAll, analyzeParallel, parallel, openOutput, readableTwice, reportThreadWanted, withReadableTwice } from './run.ts';
+import { type Input, Joiner, type Output, type SharedRun, analyzeAll, analyzeParallel, parallel, openOutput, readableTwice, reportThreadWanted, shareThreads, withReadableTwice } from './run.ts';
+import type { SummaryFields } from './share-thread.ts';
+
+/** --threads resolved (run.ts shareThreads). */
+type ShareThreads = { threads: number; minBytes: number };
+
+/** Some capture will be read with threads (then the report thread is not started). */
+function sharedAny(files: readonly Input[], minBytes: number): boolean {
+  return files.some((f) => {
+    if (f.name === '-') return false;
+    try {
+      const st = statSync(f.path);
+      return st.isFile() && st.size >= minBytes;
+    } catch {
+      return false;
+    }
+  });
+}
 import { type Common, type CommonOptions, resolveCommon, selector } from './common.ts';
 import { type AnalyzeOptions, FORMATS, type Format, type TimelineOptions } from './options.ts';
 import type { InflateLimits } from '../capture/source.ts';
@@ -102,6 +120,8 @@ async function analyzeUntilInterrupted(args: string[], o: AnalyzeOptions, interr
   const format = o.format as Format;
   files = await seriesOf(files, o, format);
   tableOptions(c, o);
+  const threads = shareThreads(files, c, o.threads);
+  if (threads.threads <= 1 || format === 'html') threads.threads = 1;
   if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format: expected one of ${FORMATS.join(', ')}, got '${o.format}'`);
   if (files.filter((f) => f.name === '-').length > 1) throw new UsageError('standard input (-) can be given only once');
   if (format === 'parquet') (await import('./parquet-action.ts')).checkParquetOutput(c);
@@ -118,10 +138,21 @@ async function analyzeUntilInterrupted(args: string[], o: AnalyzeOptions, interr
     // One connection per line as soon as the tracker lets go of it, built in
     // batches (one per chunk of input): on a second core for large captures,
     // else in this thread (see report-thread.ts).
-    const reports = new ReportThread(c, (bytes, written) => out.write(bytes, written), () => out.caughtUp(), reportThreadWanted(files));
+    const reports = new ReportThread(c, (bytes, written) => out.write(bytes, written), () => out.caughtUp(), (threads.threads <= 1 || !sharedAny(files, threads.minBytes)) && reportThreadWanted(files));
+    let sharedFailOn = false;
+    const joiner = new Joiner(out);
+    const shared: SharedRun = {
+      ...threads, render: { format: 'ndjson' },
+      onConnection: (sc) => {
+        if (!sc.kept) return;
+        joiner.add(sc.bytes);
+        if (sc.failOn) sharedFailOn = true;
+      },
+      flush: () => joiner.flush(), caughtUp: () => out.caughtUp(),
+    };
     let run;
     try {
-      run = await analyzeAll(files, c, undefined, reports, interrupt);
+      run = await analyzeAll(files, c, undefined, reports, interrupt, shared);
     } finally {
       await reports.close();
     }
@@ -130,12 +161,12 @@ async function analyzeUntilInterrupted(args: string[], o: AnalyzeOptions, interr
     }
     await out.close();
     if (run.failed) process.exitCode = 2;
-    else if (run.failOnMatched) process.exitCode = 3;
+    else if (run.failOnMatched || sharedFailOn) process.exitCode = 3;
     return;
   }
 
   if (format === 'zeek') {
-    const run = await (await import('./zeek-action.ts')).writeZeekLog(files, c, out);
+    const run = await (await import('./zeek-action.ts')).writeZeekLog(files, c, out, threads);
     await out.close();
     if (c.output !== null && !c.quiet) process.stderr.write(t(c.lang, 'cli.wrote', { file: termText(c.output) }) + '\n');
     setExitCode(run.failed, run.failOnMatched);
@@ -151,12 +182,12 @@ async function analyzeUntilInterrupted(args: string[], o: AnalyzeOptions, interr
   }
 
   if ((format === 'table' || format === 'markdown' || format === 'csv') && !parallel(files, c)) {
-    await rowsAction(files, c, o, format, out, interrupt);
+    await rowsAction(files, c, o, format, out, interrupt, threads);
     return;
   }
 
   if (format === 'json' && !parallel(files, c)) {
-    await jsonAction(files, c, out, interrupt);
+    await jsonAction(files, c, out, interrupt, threads);
     return;
   }
 
@@ -243,7 +274,7 @@ async function documentAction(files: readonly Input[], c: Common, o: AnalyzeOpti
  * stream at the end. The text is renderTable's, renderMarkdown's and
  * renderCsv's of the whole document.
  */
-async function rowsAction(files: readonly Input[], c: Common, o: AnalyzeOptions, format: 'table' | 'markdown' | 'csv', out: Output, interrupt: Interrupt): Promise<void> {
+async function rowsAction(files: readonly Input[], c: Common, o: AnalyzeOptions, format: 'table' | 'markdown' | 'csv', out: Output, interrupt: Interrupt, threads: ShareThreads): Promise<void> {
   const [{ csvHeader, csvLine }, { markdownRow, renderMarkdownRows }, { addToSummary, emptySummary }, { renderTableParts, tableCells }] = await Promise.all([
     import('../render/csv.ts'), import('../render/markdown.ts'), import('../render/rows.ts'), import('../render/table.ts'),
   ]);
@@ -254,13 +285,29 @@ async function rowsAction(files: readonly Input[], c: Common, o: AnalyzeOptions,
   const summary = emptySummary();
   const tableOpts = tableOptions(c, o);
   let failOnMatched = false;
+  // From threads reading one capture: the row as they made it (with the summary's fields for the table and Markdown).
+  const shared: SharedRun = {
+    ...threads, render: { format, table: tableOpts },
+    onConnection: (sc, _file, i) => {
+      seeStream(c, seen[i], sc.stream);
+      if (!sc.kept) return;
+      const text = Buffer.from(sc.bytes.buffer, sc.bytes.byteOffset, sc.bytes.byteLength).toString('utf8');
+      if (format === 'csv') kept[i].push({ stream: sc.stream, row: text });
+      else {
+        const [row, fields] = JSON.parse(text) as [string | string[], SummaryFields];
+        addToSummary(summary, fields as ConnectionReport);
+        kept[i].push({ stream: sc.stream, row });
+      }
+      if (sc.failOn) failOnMatched = true;
+    },
+  };
   const run = await analyzeAll(files, c, (r, file, i) => {
     seeStream(c, seen[i], r.stream);
     if (!keep(r)) return;
     addToSummary(summary, r);
     kept[i].push({ stream: r.stream, row: format === 'csv' ? csvLine(r, file) : format === 'table' ? tableCells(r, tableOpts) : markdownRow(r, c.lang) });
     if (c.failOn?.(r)) failOnMatched = true;
-  }, undefined, interrupt);
+  }, undefined, interrupt, shared);
   if (run.captures.length === 1) checkStream(c, run.captures[0].file, seen[run.indexes[0]]);
   const rowsOf = <R>(k: number): R[] => kept[run.indexes[k]].sort((a, b) => a.stream - b.stream).map((x) => x.row as R);
   const write = async (part: string): Promise<void> => {
@@ -291,18 +338,27 @@ async function rowsAction(files: readonly Input[], c: Common, o: AnalyzeOptions,
  * document is written at the end. Same text as renderJsonParts of the whole
  * document.
  */
-async function jsonAction(files: readonly Input[], c: Common, out: Output, interrupt: Interrupt): Promise<void> {
+async function jsonAction(files: readonly Input[], c: Common, out: Output, interrupt: Interrupt, threads: ShareThreads): Promise<void> {
   const seen = files.map(() => streamsSeen());
   const keep = selector(c);
   const spool = new JsonSpool();
   try {
     let failOnMatched = false;
+    const shared: SharedRun = {
+      ...threads, render: { format: 'json' },
+      onConnection: (sc, _file, i) => {
+        seeStream(c, seen[i], sc.stream);
+        if (!sc.kept) return;
+        spool.addBytes(i, sc.stream, sc.bytes);
+        if (sc.failOn) failOnMatched = true;
+      },
+    };
     const run = await analyzeAll(files, c, (r, _file, i) => {
       seeStream(c, seen[i], r.stream);
       if (!keep(r)) return;
       spool.add(i, r);
       if (c.failOn?.(r)) failOnMatched = true;
-    }, undefined, interrupt);
+    }, undefined, interrupt, shared);
     if (run.captures.length === 1) checkStream(c, run.captures[0].file, seen[run.indexes[0]]);
     const doc: AnalysisDocument = { tool: { name: 'tcpscope', version: version() }, settings: c.settings, captures: run.captures };
     const parts = jsonDocumentParts(doc, (k) => {
@@ -399,3 +455,4 @@ export async function keyAction(file: string, o: CommonOptions): Promise<void> {
   await out.close();
   setExitCode(false, failOnMatches(c, conns));
 }
+

@@ -9,7 +9,7 @@
 import { availableParallelism } from 'node:os';
 import { type Command, Option } from 'commander';
 import { type CommonOptions, DEFAULT_MAX_CONNECTIONS } from './common.ts';
-import { type AnalyzeOptions, FORMATS, type TimelineOptions } from './options.ts';
+import { type AnalyzeOptions, FORMATS, SHARE_AUTO_BYTES, SHARE_AUTO_CPUS, SHARE_AUTO_MAX, type TimelineOptions } from './options.ts';
 import { registerExtractCommand } from './extract.ts';
 import { COLUMN_NAMES, COLUMNS } from '../render/columns.ts';
 import { registerGradeCommand } from './grade.ts';
@@ -66,6 +66,7 @@ export function registerCommands(program: Command): void {
     .option('--series', 'the captures given are one capture cut into files (a rotation series): read in time order as one, frames counted across the files (tcpdump -C numberings, tap.pcap tap.pcap1..., are found without it)')
     .option('--series-pattern <fmt>', "files named by this tcpdump -G pattern (strftime, e.g. 'tap-%Y%m%d-%H%M%S.pcap') are one capture, read in time order; a missing file of the schedule is a warning")
     .option('-j, --jobs <n>', `worker threads for several captures, one capture each (default: the number of CPUs, here ${availableParallelism()})`)
+    .option('--threads <n>', `threads reading one capture, each following a share of its connections; the output is the same as with 1 (default: auto, one per CPU up to ${SHARE_AUTO_MAX} for a regular file of ${SHARE_AUTO_BYTES >> 20} MB or more on ${SHARE_AUTO_CPUS} CPUs or more, else 1; standard input and pipes: 1)`, 'auto')
     .addHelpText('after', `
 Examples:
   tcpscope analyze fixtures/captures/client-close.pcap

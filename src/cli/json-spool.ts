@@ -84,6 +84,16 @@ export class JsonSpool {
     if (this.pendingBytes >= FLUSH_BYTES) this.flush();
   }
 
+  /** A connection's text (jsonConnectionText) already made, by the threads reading one capture. */
+  addBytes(capture: number, stream: number, text: Uint8Array): void {
+    while (this.captures.length <= capture) this.captures.push(new Placed());
+    this.captures[capture].add(stream, this.size, text.length);
+    this.size += text.length;
+    this.pending.push(Buffer.from(text.buffer, text.byteOffset, text.byteLength).toString('utf8'));
+    this.pendingBytes += text.length;
+    if (this.pendingBytes >= FLUSH_BYTES) this.flush();
+  }
+
   /** Connections spooled for a capture. */
   count(capture: number): number {
     return capture < this.captures.length ? this.captures[capture].n : 0;

@@ -13,6 +13,8 @@ import type cliProgress from 'cli-progress';
 import { createRequire } from 'node:module';
 import { type AnalyzeOptions, analyzeFile } from '../analyze/analyze.ts';
 import type { ReportThread } from './report-thread.ts';
+import type { SharedConnection, ShareRender } from './share-thread.ts';
+import { SHARE_AUTO_BYTES, SHARE_AUTO_CPUS, SHARE_AUTO_MAX } from './options.ts';
 import { type Common, selector } from './common.ts';
 import type { Interrupt } from './interrupt.ts';
 import type { SeriesInput } from './series-run.ts';
@@ -101,6 +103,7 @@ export async function analyzeAll(
   onConnection?: (r: ConnectionReport, file: string, index: number) => void,
   reports?: ReportThread,
   interrupt?: Interrupt,
+  shared?: SharedRun,
 ): Promise<RunResult & { failOnMatched: boolean; indexes: number[] }> {
   const captures: CaptureReport[] = [];
   const indexes: number[] = [];
@@ -116,6 +119,29 @@ export async function analyzeAll(
     const progress = new Progress(c.progress, file);
     reports?.begin(file);
     try {
+      let skipFirst = 0;
+      if (shared !== undefined && shared.threads > 1 && sizeOf(path) >= shared.minBytes) {
+        const { analyzeShared } = await import('./share-thread.ts');
+        const res = await analyzeShared(
+          { name: file, path, within: within ?? null }, c.options, shared.threads, shared.render,
+          (sc) => shared.onConnection(sc, file, index),
+          {
+            onProgress: (n, total) => progress.update(n, total), caughtUp: shared.caughtUp, flush: shared.flush,
+            ...(interrupt === undefined ? {} : { signal: interrupt.signal }),
+          },
+        );
+        shared.flush?.();
+        if (res.capture !== null) {
+          progress.stop();
+          for (const w of res.capture.warnings) process.stderr.write(warningLine(c.lang, file, w) + '\n');
+          captures.push(res.capture);
+          indexes.push(index);
+          continue;
+        }
+        // The rest in this thread, from the start of the capture: the reports written stay.
+        skipFirst = res.fallback.skip;
+        if (process.env.TCPSCOPE_THREADS_DEBUG === '1') process.stderr.write(`threads: one thread after ${skipFirst} connections: ${res.fallback.reason}\n`);
+      }
       const opts: AnalyzeOptions = {
         onProgress: (n: number, total: number) => progress.update(n, total),
         keepConnections: onConnection === undefined && reports === undefined,
@@ -125,6 +151,7 @@ export async function analyzeAll(
       };
       if (interrupt !== undefined) opts.signal = interrupt.signal;
       if (cutShortBy !== undefined) opts.cutShortBy = cutShortBy;
+      if (skipFirst > 0) opts.skipFirst = skipFirst;
       if (reports !== undefined) {
         opts.raw = reports;
         opts.pause = reports.pause;
@@ -155,6 +182,48 @@ export async function analyzeAll(
     }
   }
   return { captures, failed, failOnMatched, indexes };
+}
+
+/** One capture read by several threads (share-thread.ts): what they render, and where it goes. */
+export interface SharedRun {
+  /** Threads (1: none). */
+  threads: number;
+  /** Only regular files of this size or more are read with threads. */
+  minBytes: number;
+  render: ShareRender;
+  /** Each connection, in the order and with the stream number of a one-thread run. */
+  onConnection: (sc: SharedConnection, file: string, index: number) => void;
+  /** Called after each run of connections given to onConnection. */
+  flush?: () => void;
+  caughtUp?: () => Promise<void> | null;
+}
+
+/**
+ * Threads for reading each capture (--threads), and the least size of a
+ * capture read so: `auto` gives one per CPU, up to SHARE_AUTO_MAX, for
+ * regular files of SHARE_AUTO_BYTES or more on a machine of
+ * SHARE_AUTO_CPUS CPUs or more; captures read in parallel one per thread
+ * (--jobs) get one each, and standard input or a pipe is read in one
+ * thread (each thread reads the file itself).
+ */
+export function shareThreads(files: readonly (string | Input)[], c: Common, threads: string | undefined): { threads: number; minBytes: number } {
+  const t = threads ?? 'auto';
+  if (t !== 'auto' && (!/^\d+$/.test(t) || Number(t) < 1)) throw new UsageError(`--threads: expected a whole number >= 1 or auto, got '${t}'`);
+  if (parallel(files, c)) return { threads: 1, minBytes: 0 };
+  if (t !== 'auto') return { threads: Number(t), minBytes: 0 };
+  const cpus = availableParallelism();
+  return { threads: cpus < SHARE_AUTO_CPUS ? 1 : Math.min(cpus, SHARE_AUTO_MAX), minBytes: SHARE_AUTO_BYTES };
+}
+
+/** Size of a regular file (-1: standard input, a pipe, a device, or not there: read in one thread). */
+function sizeOf(path: FilePath): number {
+  if (path === '-') return -1;
+  try {
+    const st = statSync(path);
+    return st.isFile() ? st.size : -1;
+  } catch {
+    return -1;
+  }
 }
 
 /** Captures at least this large in all go through a report thread with --format ndjson. */
@@ -389,3 +458,36 @@ export async function withReadableTwice<T>(file: string, fn: (input: Input) => P
     removed(dir);
   }
 }
+
+/**
+ * Bytes from threads reading one capture, gathered into buffers of about
+ * 1 MiB before they are written (a write per NDJSON line costs more than
+ * copying it).
+ */
+export class Joiner {
+  private buf = Buffer.allocUnsafe(JOIN_BYTES);
+  private n = 0;
+  constructor(private readonly out: { write(b: Uint8Array): void }) {}
+
+  add(bytes: Uint8Array): void {
+    if (this.n + bytes.length > this.buf.length) {
+      this.flush();
+      if (bytes.length > this.buf.length) {
+        this.out.write(Buffer.from(bytes));
+        return;
+      }
+    }
+    this.buf.set(bytes, this.n);
+    this.n += bytes.length;
+  }
+
+  flush(): void {
+    if (this.n === 0) return;
+    // The buffer goes to the output as it is; the next bytes go into a new one.
+    this.out.write(this.buf.subarray(0, this.n));
+    this.buf = Buffer.allocUnsafe(JOIN_BYTES);
+    this.n = 0;
+  }
+}
+
+const JOIN_BYTES = 1 << 20;

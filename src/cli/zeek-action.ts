@@ -7,23 +7,35 @@
 import { termText } from '../render/escape/terminal.ts';
 import { t } from '../render/i18n.ts';
 import { zeekFooter, zeekHeader, zeekLine } from '../render/zeek.ts';
-import { analyzeAll, type Input, type Output } from './run.ts';
+import { analyzeAll, type Input, Joiner, type Output, type SharedRun } from './run.ts';
 import { type Common, selector } from './common.ts';
 import { UsageError } from './util.ts';
 
-export async function writeZeekLog(files: readonly Input[], c: Common, out: Output): Promise<{ failed: boolean; failOnMatched: boolean }> {
+export async function writeZeekLog(files: readonly Input[], c: Common, out: Output, threads: { threads: number; minBytes: number } = { threads: 1, minBytes: 0 }): Promise<{ failed: boolean; failOnMatched: boolean }> {
   const keep = selector(c);
   const max = files.map(() => -1);
   const wanted = files.map(() => false);
   let failOnMatched = false;
   out.write(zeekHeader(new Date()));
+  const joiner = new Joiner(out);
+  const shared: SharedRun = {
+    ...threads, render: { format: 'zeek' },
+    onConnection: (sc, _file, i) => {
+      if (sc.stream > max[i]) max[i] = sc.stream;
+      if (sc.stream === c.stream) wanted[i] = true;
+      if (!sc.kept) return;
+      joiner.add(sc.bytes);
+      if (sc.failOn) failOnMatched = true;
+    },
+    flush: () => joiner.flush(), caughtUp: () => out.caughtUp(),
+  };
   const run = await analyzeAll(files, c, (r, file, i) => {
     if (r.stream > max[i]) max[i] = r.stream;
     if (r.stream === c.stream) wanted[i] = true;
     if (!keep(r)) return;
     out.write(zeekLine(r, file));
     if (c.failOn?.(r)) failOnMatched = true;
-  });
+  }, undefined, undefined, shared);
   // --stream naming no stream of the only capture is a mistake, as for the other formats.
   if (c.stream !== null && run.captures.length === 1 && !wanted[run.indexes[0]]) {
     const file = termText(run.captures[0].file);

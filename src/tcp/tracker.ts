@@ -221,7 +221,8 @@ export class Tracker {
     if (this.arena.wasteful) this.arena.compact(this.frozenNodes());
   }
 
-  push(seg: Segment): void {
+  /** Process one segment; returns the connection it went to (valid until the next call: the tracker may pack or reuse it). */
+  push(seg: Segment): Connection {
     this.observeTime(seg.tsSec, seg.tsNsec);
     const h = hashTuple(seg);
     let held = this.table.head(h);
@@ -251,6 +252,7 @@ export class Tracker {
     if (this.open - this.frozenCount > this.idleUnpackedLimit && this.observer === null) this.packIdle(c);
     this.sweep();
     if (this.arena.wasteful) this.arena.compact(this.frozenNodes());
+    return c;
   }
 
   /** The capture ended: emit everything still held, in stream order. */
