@@ -111,7 +111,7 @@ export async function analyzeAll(
   let failOnMatched = false;
   for (let index = 0; index < files.length; index++) {
     const input = files[index];
-    const { name: file, path, within, cutShortBy } = inputOf(input);
+    const { name: file, path, within, cutShortBy, series } = inputOf(input);
     if (interrupt?.received) {
       interrupt.notRead(file);
       continue;
@@ -120,7 +120,8 @@ export async function analyzeAll(
     reports?.begin(file);
     try {
       let skipFirst = 0;
-      if (shared !== undefined && shared.threads > 1 && sizeOf(path) >= shared.minBytes) {
+      // A rotation series is read in one thread (the threads read one file each: its first).
+      if (shared !== undefined && shared.threads > 1 && series === undefined && sizeOf(path) >= shared.minBytes) {
         const { analyzeShared } = await import('./share-thread.ts');
         const res = await analyzeShared(
           { name: file, path, within: within ?? null }, c.options, shared.threads, shared.render,
@@ -158,7 +159,6 @@ export async function analyzeAll(
         opts.pauseWanted = reports.pauseWanted;
       }
       const each = onConnection ? (r: ConnectionReport): void => onConnection(r, file, index) : undefined;
-      const series = inputOf(input).series;
       const rep = series === undefined
         ? await analyzeFile(path, c.settings, each, opts)
         : await (await import('./series-run.ts')).analyzeSeries(file, series, c.settings, each, opts);

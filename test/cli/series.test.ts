@@ -108,11 +108,12 @@ describe('analyze: a series is one capture', () => {
     const parts = readdirSync(rot).map((n) => join(rot, n)).sort((a, b) => a.length - b.length || a.localeCompare(b));
     assert.ok(parts.length >= 4, `files: ${parts.length}`);
     // NDJSON twice: reports built in this thread, and in the report thread (as for large captures)
-    for (const [format, thread] of [['csv', 'off'], ['ndjson', 'off'], ['ndjson', 'on']]) {
+    // and --threads 2: a series is read in one thread (the threads would each read its first file only)
+    for (const [format, thread, threads] of [['csv', 'off', '1'], ['ndjson', 'off', '1'], ['ndjson', 'on', '1'], ['csv', 'off', '2']]) {
       const env = { TCPSCOPE_REPORT_THREAD: thread };
       const [whole, series] = await Promise.all([
         tcpscope(['analyze', '-q', '-f', format, src], { env }),
-        tcpscope(['analyze', '-q', '-f', format, ...parts], { env }),
+        tcpscope(['analyze', '-q', '-f', format, '--threads', threads, ...parts], { env }),
       ]);
       assert.equal(whole.code, 0, whole.stderr);
       assert.equal(series.code, 0, series.stderr);
