@@ -15,8 +15,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { generateTo } from '../../src/bench/generate.ts';
-import type { CaptureStats, LiveSource } from '../../src/live/backend.ts';
-import { ChunkQueue } from '../../src/live/queue.ts';
 import { type Rotation, strftime } from '../../src/live/rotate.ts';
 import { LiveSession } from '../../src/live/session.ts';
 import { tcpdumpPath } from '../../src/live/tcpdump.ts';
@@ -25,28 +23,11 @@ import type { SeriesLocation, SeriesReport } from '../../src/cli/series-run.ts';
 import net from 'node:net';
 import { makeSettings } from '../../src/report/settings.ts';
 import { tcpscope } from '../helpers/cli.ts';
+import { FedSource } from '../helpers/fed-source.ts';
 import { capturesDir, repoRoot } from '../helpers/paths.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tcpscope-rotate-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-class FedSource implements LiveSource {
-  readonly backend = 'tcpdump';
-  readonly timestamps = 'kernel';
-  readonly linkType = 1;
-  onStats: ((s: CaptureStats) => void) | null = null;
-  readonly queue = new ChunkQueue();
-  readonly chunks = this.queue;
-  stop(): void {
-    this.queue.end();
-  }
-  stats(): CaptureStats | null {
-    return null;
-  }
-  async closed(): Promise<{ stats: CaptureStats | null; failure: string | null }> {
-    return { stats: null, failure: null };
-  }
-}
 
 /** A live session fed `capture`'s bytes, writing `name` with `rotate`, quiet as --quiet makes it. */
 async function record(capture: string, name: string, rotate: Rotation | null): Promise<{ frames: number; files: string[] }> {

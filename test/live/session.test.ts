@@ -11,37 +11,15 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { Frame } from '../../src/capture/frame.ts';
 import { readFrames } from '../../src/capture/source.ts';
-import type { CaptureStats, LiveSource } from '../../src/live/backend.ts';
 import type { LiveEvent } from '../../src/live/events.ts';
-import { ChunkQueue } from '../../src/live/queue.ts';
 import { LiveSession } from '../../src/live/session.ts';
 import { makeSettings } from '../../src/report/settings.ts';
 import { type BuiltPacket, pcapFile } from '../helpers/build.ts';
+import { FedSource } from '../helpers/fed-source.ts';
 import { capturesDir } from '../helpers/paths.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tcpscope-session-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-/** A backend whose bytes the test pushes; it records when it was told to stop. */
-class FedSource implements LiveSource {
-  readonly backend = 'tcpdump';
-  readonly timestamps = 'kernel';
-  readonly linkType = 1;
-  onStats: ((s: CaptureStats) => void) | null = null;
-  readonly queue = new ChunkQueue();
-  readonly chunks = this.queue;
-  stops = 0;
-  stop(): void {
-    this.stops++;
-    this.queue.end();
-  }
-  stats(): CaptureStats | null {
-    return null;
-  }
-  async closed(): Promise<{ stats: CaptureStats | null; failure: string | null }> {
-    return { stats: null, failure: null };
-  }
-}
 
 /** The frames of a four-way close (eleven), moved to start at `sec` (ns pcap records). */
 async function closeAt(sec: number): Promise<BuiltPacket[]> {
