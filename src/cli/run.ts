@@ -244,12 +244,7 @@ export function reportThreadWanted(files: readonly (string | Input)[]): boolean 
   for (const input of files) {
     const f = inputOf(input);
     if (f.name === '-') return false;
-    try {
-      const st = statSync(f.path);
-      if (st.isFile()) bytes += st.size;
-    } catch {
-      // reported when it is read
-    }
+    bytes += Math.max(0, sizeOf(f.path)); // not there: reported when it is read
   }
   return bytes >= REPORT_THREAD_BYTES;
 }

@@ -292,6 +292,9 @@ export class SeqAnalysis {
       flags |= AFlag.AckLostSegment;
     }
 
+    // The sequence number after this segment (SYN and FIN take one).
+    const nextseq = (seq + len + ((f & (SYN | FIN)) ? 1 : 0)) >>> 0;
+
     // RETRANSMISSION / FAST RETRANSMISSION / SPURIOUS / OUT-OF-ORDER.
     if ((len > 0 || (f & (SYN | FIN))) && !(flags & AFlag.KeepAlive)) {
       let notAdvanced = nextseq0 !== 0 && lt(seq, nextseq0);
@@ -308,15 +311,13 @@ export class SeqAnalysis {
           // last advanced the sequence number, and not ending where it ended.
           const thres = s[RTT_SET] !== 0 ? this.initialRttNs() : OOO_DEFAULT_NS;
           const t2 = nsAfter(sec, nsec, s[fwd + NEXTSEQ_SEC] >>> 0, s[fwd + NEXTSEQ_NSEC]);
-          const end = (seq + len + ((f & (SYN | FIN)) ? 1 : 0)) >>> 0;
-          if (t2 < thres && nextseq0 !== end) flags |= AFlag.OutOfOrder;
+          if (t2 < thres && nextseq0 !== nextseq) flags |= AFlag.OutOfOrder;
           else flags |= AFlag.Retransmission;
         }
       }
     }
 
     // What the segment leaves for the next ones.
-    const nextseq = (seq + len + ((f & (SYN | FIN)) ? 1 : 0)) >>> 0;
     const probe = (flags & AFlag.ZeroWindowProbe) !== 0;
     if ((gt(nextseq, nextseq0) || nextseq0 === 0) && !probe) {
       s[fwd + NEXTSEQ] = nextseq | 0;
