@@ -140,7 +140,8 @@ describe('analyze -f parquet', () => {
     const beyond = /^warning: (\d+) connection\(s\) start at a time beyond Parquet's TIMESTAMP\(NANOS\).*\n/m;
     assert.equal(pq.stderr.replace(beyond, ''), csv.stderr, 'the same warnings');
     const expected = csvLines(csv.stdout);
-    assert.ok(expected.length > 100, `connections: ${expected.length}`);
+    // The kernel fixtures alone hold 54 connections; with the corpus (when it is there) over 100.
+    assert.ok(expected.length > (haveCorpus ? 100 : 40), `connections: ${expected.length}`);
     const got = await linesOf(out, timesOf(expected));
     assert.equal(got.length, expected.length);
     assert.deepEqual([...got].sort(), [...expected].sort());

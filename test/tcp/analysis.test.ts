@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { basename } from 'node:path';
 import { fixtureAndCorpusFiles } from '../helpers/captures.ts';
+import { haveCorpus } from '../helpers/paths.ts';
 import { analysisPath, compareAnalysis, COMPARED_FIELDS, ourAnalysis, parseAnalysisTsv } from '../helpers/tshark-analysis.ts';
 
 /** `capture#frame:field` -> why. */
@@ -61,7 +62,8 @@ describe('sequence analysis against tshark 4.0', () => {
       // Agreement per flag, for the record (README "Agreement with tshark").
       process.stdout.write(`# ${field}: tshark ${s.tshark}, tcpscope ${s.ours}, both ${s.both}\n`);
     }
+    // The kernel fixtures alone flag 23 retransmissions; with the corpus (when it is there) over 100.
     const r = totals.get('retransmission');
-    assert.ok(r !== undefined && r.tshark > 100 && r.both >= r.tshark - 1);
+    assert.ok(r !== undefined && r.tshark > (haveCorpus ? 100 : 20) && r.both >= r.tshark - 1, JSON.stringify(r));
   });
 });
