@@ -228,8 +228,12 @@ export class Tracker {
     let held = this.table.head(h);
     let dir: -1 | 0 | 1 = -1;
     while (held !== null) {
-      dir = held.sideOf(seg);
-      if (dir >= 0) break;
+      // Another hash is another 4-tuple: the connection's fields (a packed
+      // one's words in the arena) are only read when the hashes agree.
+      if (held.hash === h) {
+        dir = held.sideOf(seg);
+        if (dir >= 0) break;
+      }
       held = held.next;
     }
     let c = held === null ? null : held instanceof FrozenConnection ? this.unfreeze(held) : held;
