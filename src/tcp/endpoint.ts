@@ -767,10 +767,12 @@ export class Endpoint {
     if (!(seg.flags & SYN)) {
       const peer = this.peer;
       if (this.synCopies.length > 0 && (peer.synCopies.length > 0 || peer.altSynCopies.length > 0)) {
-        // Both SYNs seen: scaling is in effect only if both offered it.
-        if (this.wscale >= 0 && peer.wscale >= 0) wnd *= 2 ** Math.min(this.wscale, 14);
+        // Both SYNs seen: scaling is in effect only if both offered it. RFC 7323
+        // 2.3: SND.WND = SEG.WND << Snd.Wind.Shift (a 16-bit window shifted by at
+        // most 14 stays below 2^31).
+        if (this.wscale >= 0 && peer.wscale >= 0) wnd <<= Math.min(this.wscale, 14);
       } else {
-        wnd *= 2 ** 14;
+        wnd <<= 14;
         bound = true;
       }
     }
