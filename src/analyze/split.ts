@@ -45,7 +45,7 @@ import { type FilePath, nameText } from '../capture/files.ts';
 import { type CaptureSummary, type ReadOptions, readFrames } from '../capture/source.ts';
 import { Decoder } from '../decode/decoder.ts';
 import { DecodeStatus, Segment } from '../decode/segment.ts';
-import { buildReport } from '../report/build.ts';
+import { buildReport, restream } from '../report/build.ts';
 import type { ConnectionReport, Settings } from '../report/types.ts';
 import { Connection } from '../tcp/connection.ts';
 import { hashTuple, Tracker } from '../tcp/tracker.ts';
@@ -62,6 +62,8 @@ const REC_SEGMENT = 4;
 const REC_HELD = 5;
 const REC_WAITING = 6;
 const REC_END = 7;
+const REC_STALE = 8;
+const REC_STALE_END = 9;
 
 /** A part or scan file that is not one, or not this version's. */
 export class SplitError extends Error {}
@@ -252,13 +254,13 @@ class RecordWriter {
   }
 
   /** A connection as Connection.pack writes it (its `replaced` link goes with it separately). */
-  connection(c: Connection): void {
+  connection(c: Connection, finished = false): void {
     const replaced = c.replaced;
     c.replaced = null;
     let w = this.words;
     for (;;) {
       w.reset();
-      c.pack(w);
+      c.pack(w, finished);
       if (w.ok || w.buf.length >= 1 << 26) break;
       w = new WordWriter(new Int32Array(w.buf.length * 4));
     }
@@ -357,12 +359,18 @@ export async function analyzePart(
         : { lingerSeconds: settings.timeWaitSeconds, reuseDone: true, maxConnections: opts.maxConnections },
       (c) => {
         reports++;
+        if (stale.delete(c.stream)) w.rec(REC_STALE_END, at, c.stream);
         const phase = c.endReason === 'replaced' ? 0 : 1;
         const body = Buffer.from(JSON.stringify(buildReport(c, settings)), 'utf8');
-        w.rec(REC_REPORT, at, phase, phase === 0 ? 0 : c.closedAt, c.stream, c.evicted ? 1 : 0);
+        w.rec(REC_REPORT, at, phase, phase === 0 ? 0 : c.closedAt, c.stream, c.evicted ? 1 : 0, c.hash);
         w.bytes(body);
+        // One run may let it go later: when a connection the merge follows
+        // holds it back in the list of over connections (heldBackAt).
+        if (phase === 1) w.connection(c, true);
       },
     );
+    // Connections a segment took out of over, that keep their place in the list of over connections (Tracker.holdBack).
+    const stale = new Set<number>();
     const decoder = new Decoder();
     const seg = new Segment();
     let nowSec = -1;
@@ -392,8 +400,14 @@ export async function analyzePart(
         return;
       }
       const before = tracker.streams;
-      tracker.push(seg);
-      if (tracker.streams !== before) w.rec(REC_CREATED, at, before);
+      const c = tracker.push(seg);
+      if (tracker.streams !== before) w.rec(REC_CREATED, at, before, c.hash);
+      if (c.isOver()) {
+        if (stale.delete(c.stream)) w.rec(REC_STALE_END, at, c.stream);
+      } else if (c.inClosedList && !stale.has(c.stream)) {
+        stale.add(c.stream);
+        w.rec(REC_STALE, at, c.stream, c.closedAt);
+      }
     };
     const summary = await readFrames(path, onFrame, opts);
     const { held, waiting } = tracker.handOver();
@@ -514,6 +528,7 @@ interface Pending {
 /**
  * Step 3: merge the part files (in capture order) and hand every report to
  * `onReport` in the order one run over the whole capture emits them.
+ * `pause` is asked now and then whether to wait (the output's back-pressure).
  */
 export async function mergeParts(
   paths: readonly string[], onReport: (r: ConnectionReport) => void, pause: () => Promise<void> | null = () => null,
@@ -530,18 +545,12 @@ export async function mergeParts(
   let nowSec = -1;
   let nowNsec = 0;
   let evicted = 0;
+  let conflicts = 0;
+  // Connections a part let go of that one run still held (heldBackAt), by hash, until the merge's tracker lets go of them.
+  const heldBack = new Map<number, number>();
   // Emissions at the frame being merged, sorted before they go out.
   let at = -1;
   let batch: Pending[] = [];
-  const flush = (): void => {
-    if (batch.length === 0) return;
-    if (batch.length > 1) batch.sort((a, b) => a.phase - b.phase || a.sub - b.sub);
-    for (const p of batch) {
-      connections++;
-      onReport(p.report);
-    }
-    batch = [];
-  };
   const seg = new Segment();
   const fields = new Float64Array(SEGMENT_FIELDS);
   const words = new WordReader();
@@ -560,45 +569,59 @@ export async function mergeParts(
         file = head.file;
         settings = head.settings;
         maxConnections = head.maxConnections;
-        const s = settings;
-        tracker = new Tracker(
-          maxConnections === null ? { lingerSeconds: s.timeWaitSeconds, reuseDone: true } : { lingerSeconds: s.timeWaitSeconds, reuseDone: true, maxConnections },
-          (c) => {
-            const phase = c.endReason === 'replaced' ? 0 : c.endReason === 'expired' ? 1 : 2;
-            batch.push({ phase, sub: phase === 1 ? c.closedAt : phase === 2 ? c.stream : 0, report: buildReport(c, s) });
-          },
-        );
+        const st = settings;
+        // No table limit here: it holds only connections that cross cuts.
+        tracker = new Tracker({ lingerSeconds: st.timeWaitSeconds, reuseDone: true }, (c) => {
+          const phase = c.endReason === 'replaced' ? 0 : c.endReason === 'expired' ? 1 : 2;
+          const n = heldBack.get(c.hash);
+          if (n !== undefined) {
+            if (n > 1) heldBack.set(c.hash, n - 1);
+            else heldBack.delete(c.hash);
+          }
+          batch.push({ phase, sub: phase === 1 ? c.closedAt : phase === 2 ? c.stream : 0, report: buildReport(c, st) });
+        });
       } else if (JSON.stringify(settings) !== JSON.stringify(head.settings) || maxConnections !== head.maxConnections) {
         throw new SplitError(`${name}: analysed with other settings than the first part (--os, --msl, --max-connections must be the same)`);
       }
       const t = tracker as Tracker;
-      const s = settings;
+      const st = settings;
       // Global stream numbers of this part's connections, by the part's own.
       const globalOf: number[] = [];
       const heldByLocal = new Map<number, Connection>();
+      // Stand-ins of the part's connections a segment took out of over (Tracker.holdBack).
+      const standIns = new Map<number, Connection>();
       let firstClock = true;
-      // The clock moved at frame `at`: the tracker lets lingering connections
-      // go there, after the frame's segment when it is one of its own.
-      let sweep = false;
+      /**
+       * Everything at frame `at` is in: the tracker lets lingering connections
+       * go as one run does after that frame's segment, then the frame's
+       * reports go out in one run's order.
+       */
+      const endFrame = (): void => {
+        t.advance(nowSec, nowNsec);
+        if (batch.length === 0) return;
+        if (batch.length > 1) batch.sort((a, b) => a.phase - b.phase || a.sub - b.sub);
+        for (const p of batch) {
+          connections++;
+          onReport(p.report);
+        }
+        batch = [];
+      };
+      const frame = (f: number): void => {
+        if (f === at) return;
+        if (at >= 0) endFrame();
+        at = f;
+      };
       let records = 0;
       for (let type = r.type(); type !== 0; type = r.type()) {
         if ((++records & 1023) === 0) {
           const wait = pause();
           if (wait !== null) await wait;
         }
-        if (sweep && type !== REC_SEGMENT) {
-          sweep = false;
-          t.advance(nowSec, nowNsec);
-        }
         switch (type) {
           case REC_CLOCK: {
-            const f = r.num();
+            frame(r.num());
             const sec = r.num();
             const nsec = r.num();
-            if (f !== at) {
-              flush();
-              at = f;
-            }
             if (firstClock) {
               firstClock = false;
               if (k > 0 && (sec < nowSec || (sec === nowSec && nsec < nowNsec))) {
@@ -610,46 +633,62 @@ export async function mergeParts(
               nowNsec = nsec;
             }
             t.observeTime(nowSec, nowNsec);
-            sweep = true;
             break;
           }
           case REC_SEGMENT: {
             r.nums(fields, SEGMENT_FIELDS);
             setSegment(seg, fields);
-            if (seg.frame !== at) {
-              if (sweep) t.advance(nowSec, nowNsec);
-              flush();
-              at = seg.frame;
-            }
-            sweep = false;
+            frame(seg.frame);
             t.streams = nextStream;
             t.push(seg);
             nextStream = t.streams;
             break;
           }
           case REC_CREATED: {
-            const f = r.num();
+            frame(r.num());
             const local = r.num();
-            if (f !== at) {
-              flush();
-              at = f;
-            }
+            const hash = r.num();
             globalOf[local] = nextStream++;
+            if (heldBack.has(hash)) conflicts++;
+            break;
+          }
+          case REC_STALE: {
+            frame(r.num());
+            const local = r.num();
+            standIns.set(local, t.holdBack(r.num()));
+            break;
+          }
+          case REC_STALE_END: {
+            frame(r.num());
+            const local = r.num();
+            const standIn = standIns.get(local);
+            if (standIn === undefined) throw new SplitError(`${name}: the end of a hold-back that did not begin`);
+            t.release(standIn);
+            standIns.delete(local);
             break;
           }
           case REC_REPORT: {
-            const f = r.num();
+            frame(r.num());
             const phase = r.num();
             const sub = r.num();
             const local = r.num();
             if (r.num() === 1) evicted++;
-            const report = JSON.parse(r.bytes().toString('utf8')) as ConnectionReport;
-            if (f !== at) {
-              flush();
-              at = f;
+            const hash = r.num();
+            const body = r.bytes();
+            if (phase === 1) {
+              const packed = r.bytes();
+              if (t.heldBackAt(sub)) {
+                // One run still holds it: the merge's tracker lets go of it when one run would.
+                const c = unpackConnection(packed, words, globalOf[local], hash);
+                if (c.previousStream >= 0) c.previousStream = globalOf[c.previousStream];
+                c.closedAt = sub;
+                t.adopt(c, true);
+                heldBack.set(c.hash, (heldBack.get(c.hash) ?? 0) + 1);
+                break;
+              }
             }
-            report.stream = globalOf[local];
-            if (report.reuse !== null) report.reuse.previousStream = globalOf[report.reuse.previousStream];
+            const report = JSON.parse(body.toString('utf8')) as ConnectionReport;
+            restream(report, globalOf[local], (n) => globalOf[n]);
             batch.push({ phase, sub, report });
             break;
           }
@@ -661,6 +700,11 @@ export async function mergeParts(
             const c = unpackConnection(r.bytes(), words, globalOf[local], hash);
             c.closedAt = closedAt;
             if (c.previousStream >= 0) c.previousStream = globalOf[c.previousStream];
+            const standIn = standIns.get(local);
+            if (standIn !== undefined) {
+              t.release(standIn);
+              standIns.delete(local);
+            }
             t.adopt(c, overListed);
             heldByLocal.set(local, c);
             break;
@@ -677,6 +721,9 @@ export async function mergeParts(
             break;
           }
           case REC_END: {
+            // The part's last segment: after it only frames that are not TCP segments move the clock (no sweep).
+            if (at >= 0) endFrame();
+            at = -1;
             const partFrames = r.num();
             const sec = r.num();
             const nsec = r.num();
@@ -694,20 +741,26 @@ export async function mergeParts(
             r.fail(`unknown record ${type}`);
         }
       }
-      if (sweep) t.advance(nowSec, nowNsec);
-      void s;
+      if (standIns.size > 0) r.fail('a hold-back that did not end');
+      void st;
     } finally {
       closeSync(fd);
     }
   }
   const t = tracker as Tracker;
-  flush();
-  at = Infinity;
+  // The end of the capture: what is still held goes out in stream order.
   t.finish();
-  flush();
-  evicted += t.evicted;
+  batch.sort((a, b) => a.phase - b.phase || a.sub - b.sub);
+  for (const p of batch) {
+    connections++;
+    onReport(p.report);
+  }
+  batch = [];
   if (evicted > 0) {
     warnings.push(`${evicted} ${evicted === 1 ? 'connection was' : 'connections were'} evicted because the table was full (--max-connections): the merge may differ from one run there`);
+  }
+  if (conflicts > 0) {
+    warnings.push(`${conflicts} ${conflicts === 1 ? 'connection' : 'connections'} began on the 4-tuple of one that one run still held: the merge may differ from one run there`);
   }
   return { settings: settings as Settings, file, frames, connections, warnings };
 }

@@ -1,4 +1,4 @@
-import { ACK, RST, SYN, type Segment } from '../decode/segment.ts';
+import { ACK, RST, SYN, Segment } from '../decode/segment.ts';
 import { Connection, type EndReason, FrozenConnection } from './connection.ts';
 import { type Endpoint, secondsBetween } from './endpoint.ts';
 import { Arena } from './frozen.ts';
@@ -68,6 +68,9 @@ export interface PackedDone {
   /** Let go of early because the table was full. */
   evicted: boolean;
 }
+
+/** The segment stand-ins of holdBack are made from (only their place in a list matters). */
+const BLANK = new Segment();
 
 /** Most objects of packed connections kept for reuse (Tracker.spare). */
 const SPARE_MAX = 64;
@@ -260,6 +263,11 @@ export class Tracker {
       this.touchActive(c);
       return;
     }
+    this.insertClosed(c);
+  }
+
+  /** Put `c` in the list of over connections at the place of its closedAt. */
+  private insertClosed(c: Connection): void {
     let after = this.closedTail;
     while (after !== null && after.closedAt > c.closedAt) after = after.closedPrev;
     c.inClosedList = true;
@@ -270,6 +278,39 @@ export class Tracker {
     if (after !== null) after.closedNext = c;
     else this.closedHead = c;
     if (this.packCursor === null) this.packCursor = c;
+  }
+
+  /**
+   * A connection another tracker follows (analyze/split.ts) sits at
+   * `closedAt` in the list of over connections without being over (a
+   * segment took it out of over): as in one tracker, nothing behind it in
+   * the list is let go of until it leaves. The stand-in returned holds that
+   * place, in the list only, until `release`.
+   */
+  holdBack(closedAt: number): Connection {
+    const s = new Connection(-1, BLANK, 0);
+    s.lastSec = Number.MAX_SAFE_INTEGER;
+    s.closedAt = closedAt;
+    this.insertClosed(s);
+    return s;
+  }
+
+  /** The stand-in of holdBack leaves the list: what it held back may go at the next sweep. */
+  release(standIn: Connection): void {
+    this.unlinkClosed(standIn);
+  }
+
+  /**
+   * Would a connection at `closedAt` in the list of over connections, whose
+   * linger time is over now, still be held back here by one before it whose
+   * linger time is not (a connection a segment took out of over)?
+   */
+  heldBackAt(closedAt: number): boolean {
+    const linger = this.opts.lingerSeconds;
+    for (let c = this.closedHead; c !== null && c.closedAt < closedAt; c = c.closedNext) {
+      if (!(secondsBetween(c.lastSec, c.lastNsec, this.nowSec, this.nowNsec) > linger)) return true;
+    }
+    return false;
   }
 
   /** `old` was replaced by `successor` (both handed over) and waits for the answer to its SYN, as in this tracker's own replacements. */
