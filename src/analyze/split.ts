@@ -151,6 +151,8 @@ export interface PartScan {
   frames: number;
   /** 4-tuple keys, two words each. */
   keys: Uint32Array;
+  /** The loopback duplicate filter at the end of the part (Decoder.saveDuplicates): the next part starts with it. */
+  loopback: Uint8Array;
 }
 
 export interface SplitReadOptions extends Pick<ReadOptions, 'within' | 'inflate' | 'signal'> {}
@@ -164,11 +166,14 @@ export async function scanPart(path: FilePath, opts: SplitReadOptions = {}): Pro
     if (decoder.decode(f, seg) === DecodeStatus.Tcp) set.add(hashTuple(seg) >>> 0, tupleKey2(seg));
   }, opts);
   const keys = set.words();
-  const head = Buffer.from(`${SCAN_MAGIC}${JSON.stringify({ frames: summary.frames, tuples: set.size })}\n`, 'utf8');
-  const out = new Uint8Array(align4(head.length) + keys.byteLength);
+  const dup = decoder.saveDuplicates();
+  const head = Buffer.from(`${SCAN_MAGIC}${JSON.stringify({ frames: summary.frames, tuples: set.size, loopback: dup.length })}\n`, 'utf8');
+  const at = align4(head.length);
+  const out = new Uint8Array(at + keys.byteLength + dup.length);
   out.set(head, 0);
-  out.fill(0x20, head.length, align4(head.length));
-  out.set(new Uint8Array(keys.buffer, keys.byteOffset, keys.byteLength), align4(head.length));
+  out.fill(0x20, head.length, at);
+  out.set(new Uint8Array(keys.buffer, keys.byteOffset, keys.byteLength), at);
+  out.set(dup, at + keys.byteLength);
   return out;
 }
 
@@ -182,22 +187,21 @@ export function parseScan(bytes: Uint8Array, name = 'scan'): PartScan {
   if (!text.startsWith(SCAN_MAGIC)) throw new SplitError(`${name}: not a tcpscope scan (made by \`tcpscope part scan\`)`);
   const nl = text.indexOf('\n', SCAN_MAGIC.length);
   if (nl < 0) throw new SplitError(`${name}: scan header cut short`);
-  let head: { frames?: unknown; tuples?: unknown };
+  let head: { frames?: unknown; tuples?: unknown; loopback?: unknown };
   try {
-    head = JSON.parse(text.slice(SCAN_MAGIC.length, nl)) as { frames?: unknown; tuples?: unknown };
+    head = JSON.parse(text.slice(SCAN_MAGIC.length, nl)) as { frames?: unknown; tuples?: unknown; loopback?: unknown };
   } catch {
     throw new SplitError(`${name}: scan header is not valid`);
   }
-  const frames = head.frames;
-  const tuples = head.tuples;
-  if (typeof frames !== 'number' || !Number.isSafeInteger(frames) || frames < 0 || typeof tuples !== 'number' || !Number.isSafeInteger(tuples) || tuples < 0) {
-    throw new SplitError(`${name}: scan header is not valid`);
-  }
+  const { frames, tuples, loopback } = head;
+  const count = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+  if (!count(frames) || !count(tuples) || !count(loopback)) throw new SplitError(`${name}: scan header is not valid`);
   const at = align4(nl + 1);
-  if (bytes.length !== at + tuples * 8) throw new SplitError(`${name}: scan has ${bytes.length} bytes, expected ${at + tuples * 8}`);
+  const size = at + tuples * 8 + loopback;
+  if (bytes.length !== size) throw new SplitError(`${name}: scan has ${bytes.length} bytes, expected ${size}`);
   const copy = new Uint32Array(tuples * 2);
-  new Uint8Array(copy.buffer).set(bytes.subarray(at));
-  return { frames, keys: copy };
+  new Uint8Array(copy.buffer).set(bytes.subarray(at, at + tuples * 8));
+  return { frames, keys: copy, loopback: bytes.slice(at + tuples * 8) };
 }
 
 // ---------------------------------------------------------------------------
@@ -372,6 +376,8 @@ export async function analyzePart(
     // Connections a segment took out of over, that keep their place in the list of over connections (Tracker.holdBack).
     const stale = new Set<number>();
     const decoder = new Decoder();
+    // A packet's loopback copy may be in the next part (tcpdump -i any on lo).
+    if (index > 0 && !decoder.loadDuplicates(scans[index - 1].loopback)) throw new SplitError(`scan ${index}: its loopback packets are not valid`);
     const seg = new Segment();
     let nowSec = -1;
     let nowNsec = 0;
