@@ -45,7 +45,7 @@ import { type FilePath, nameText } from '../capture/files.ts';
 import { type CaptureSummary, type ReadOptions, readFrames } from '../capture/source.ts';
 import { Decoder } from '../decode/decoder.ts';
 import { DecodeStatus, Segment } from '../decode/segment.ts';
-import { buildReport, restream } from '../report/build.ts';
+import { buildPending, buildReport, type PendingTimeWait, restreamJson, settleTimeWaitJson } from '../report/build.ts';
 import type { ConnectionReport, Settings } from '../report/types.ts';
 import { Connection } from '../tcp/connection.ts';
 import { hashTuple, Tracker } from '../tcp/tracker.ts';
@@ -64,6 +64,12 @@ const REC_WAITING = 6;
 const REC_END = 7;
 const REC_STALE = 8;
 const REC_STALE_END = 9;
+
+/** Flags of a held connection: in the list of over connections; its report built by the part. */
+const HELD_OVER = 1;
+const HELD_FINAL = 2;
+/** It names a predecessor on its 4-tuple, by the part's own number (so the merge unpacks it to renumber). */
+const HELD_PREDECESSOR = 4;
 
 /** A part or scan file that is not one, or not this version's. */
 export class SplitError extends Error {}
@@ -84,6 +90,13 @@ function sideHash(a: Uint32Array, port: number): number {
 /** The two hashes of a segment's 4-tuple, the same for both directions. */
 function tupleKey2(seg: Segment): number {
   return (sideHash(seg.src, seg.srcPort) ^ sideHash(seg.dst, seg.dstPort)) >>> 0;
+}
+
+/** The two hashes of a connection's 4-tuple (as tupleKey2 of its segments). */
+const ADDR_A = new Uint32Array(4);
+const ADDR_B = new Uint32Array(4);
+function connectionKey2(c: Connection): number {
+  return (sideHash(c.addrInto(0, ADDR_A), c.port0) ^ sideHash(c.addrInto(1, ADDR_B), c.port1)) >>> 0;
 }
 
 /**
@@ -347,6 +360,13 @@ export async function analyzePart(
     const k = scans[i].keys;
     for (let j = 0; j < k.length; j += 2) earlier.add(k[j], k[j + 1]);
   }
+  // 4-tuples of the parts after this one: a connection held at the end on
+  // none of them gets no more segments, and its report is built here.
+  const later = new TupleSet();
+  for (let i = index + 1; i < scans.length; i++) {
+    const k = scans[i].keys;
+    for (let j = 0; j < k.length; j += 2) later.add(k[j], k[j + 1]);
+  }
   const fd = openSync(outPath, 'w');
   try {
     const w = new RecordWriter(fd);
@@ -417,9 +437,25 @@ export async function analyzePart(
     };
     const summary = await readFrames(path, onFrame, opts);
     const { held, waiting } = tracker.handOver();
+    // In the order of their places in the list of over connections, so the merge puts each at the end of it.
+    held.sort((a, b) => (a.overListed ? a.c.closedAt : -1) - (b.overListed ? b.c.closedAt : -1) || a.c.stream - b.c.stream);
+    const successors = new Set(waiting.map((x) => x.successor));
     for (const { c, overListed } of held) {
-      w.rec(REC_HELD, c.stream, c.hash, c.closedAt, overListed ? 1 : 0);
+      // Nothing after the cut can change it but when it is let go of: its report is built here (buildPending).
+      const final = overListed && c.isOver() && !successors.has(c) && !c.settleDependsOnEnd() && !later.has(c.hash >>> 0, connectionKey2(c));
+      const flags = (overListed ? HELD_OVER : 0) | (final ? HELD_FINAL : 0) | (c.previousStream >= 0 ? HELD_PREDECESSOR : 0);
+      w.rec(REC_HELD, c.stream, c.hash, c.closedAt, flags, c.lastSec, c.lastNsec, c.previousStream);
       w.connection(c);
+      if (final) {
+        const { report, pending } = buildPending(c, settings);
+        w.bytes(Buffer.from(JSON.stringify(report), 'utf8'));
+        w.num(pending.tsDigits);
+        for (const p of [pending.client, pending.server]) {
+          w.num(p === null ? 0 : 1);
+          w.num(p === null ? 0 : p.sec);
+          w.num(p === null ? 0 : p.nsec);
+        }
+      }
     }
     for (const { old, successor } of waiting) {
       w.rec(REC_WAITING, old.stream, old.hash, successor.stream);
@@ -497,10 +533,32 @@ class RecordReader {
     return v;
   }
 
-  nums(into: Float64Array, n: number): void {
-    for (let i = 0; i < n; i++) into[i] = this.num();
+  /** `into.length` numbers at once (copied through an aligned buffer: the records are not aligned). */
+  nums(into: Float64Array): void {
+    const k = into.length * 8;
+    if (!this.fill(k)) this.fail('part file cut short');
+    new Uint8Array(into.buffer, into.byteOffset, k).set(this.buf.subarray(this.start, this.start + k));
+    this.start += k;
+    this.pos += k;
   }
 
+  /** Skip bytes written by RecordWriter.bytes: where they are in the file. */
+  skipBytes(): { offset: number; length: number } {
+    const n = this.num();
+    if (!Number.isSafeInteger(n) || n < 0 || n > 1 << 30) this.fail('bad length');
+    const offset = this.pos;
+    let left = n;
+    while (left > 0) {
+      if (this.end === this.start && !this.fill(1)) this.fail('part file cut short');
+      const k = Math.min(left, this.end - this.start);
+      this.start += k;
+      this.pos += k;
+      left -= k;
+    }
+    return { offset, length: n };
+  }
+
+  /** The next bytes RecordWriter.bytes wrote: a view valid until the next read. */
   bytes(): Buffer {
     const n = this.num();
     if (!Number.isSafeInteger(n) || n < 0 || n > 1 << 30) this.fail('bad length');
@@ -525,11 +583,30 @@ export interface MergeSummary {
   warnings: string[];
 }
 
+/**
+ * A connection of the merged output: its report as an object or as its JSON
+ * text (JSON.stringify of it), whichever the merge had; the other is made
+ * when asked for.
+ */
+export class MergedConnection {
+  constructor(readonly stream: number, private obj: ConnectionReport | null, private text: string | null) {}
+
+  report(): ConnectionReport {
+    return this.obj ??= JSON.parse(this.text as string) as ConnectionReport;
+  }
+
+  json(): string {
+    return this.text ??= JSON.stringify(this.obj);
+  }
+}
+
 interface Pending {
   phase: number;
   sub: number;
-  report: ConnectionReport;
+  conn: MergedConnection;
 }
+
+const built = (r: ConnectionReport): MergedConnection => new MergedConnection(r.stream, r, null);
 
 /**
  * Step 3: merge the part files (in capture order) and hand every report to
@@ -537,7 +614,19 @@ interface Pending {
  * `pause` is asked now and then whether to wait (the output's back-pressure).
  */
 export async function mergeParts(
-  paths: readonly string[], onReport: (r: ConnectionReport) => void, pause: () => Promise<void> | null = () => null,
+  paths: readonly string[], onReport: (c: MergedConnection) => void, pause: () => Promise<void> | null = () => null,
+): Promise<MergeSummary> {
+  // Part files stay open to the end: a report a part built is read again when its connection goes.
+  const fds: number[] = [];
+  try {
+    return await mergeWith(paths, onReport, pause, fds);
+  } finally {
+    for (const fd of fds) closeSync(fd);
+  }
+}
+
+async function mergeWith(
+  paths: readonly string[], onReport: (c: MergedConnection) => void, pause: () => Promise<void> | null, fds: number[],
 ): Promise<MergeSummary> {
   if (paths.length === 0) throw new SplitError('no parts to merge');
   const warnings: string[] = [];
@@ -546,6 +635,8 @@ export async function mergeParts(
   let tracker: Tracker | null = null;
   let maxConnections: number | null = null;
   let nextStream = 0;
+  // Reports of connections held packed that their part built: where they are in its file, until they go.
+  const prebuilt = new Map<number, { fd: number; offset: number; length: number; pending: PendingTimeWait; previous: number }>();
   let frames = 0;
   let connections = 0;
   let nowSec = -1;
@@ -563,7 +654,8 @@ export async function mergeParts(
   for (let k = 0; k < paths.length; k++) {
     const name = paths[k];
     const fd = openSync(name, 'r');
-    try {
+    fds.push(fd);
+    {
       const r = new RecordReader(fd, name);
       if (r.line(PART_MAGIC.length) + '\n' !== PART_MAGIC) r.fail('not a tcpscope part (made by `tcpscope part analyze`)');
       const head = parseHeader(r.line(1 << 16), name);
@@ -577,15 +669,38 @@ export async function mergeParts(
         maxConnections = head.maxConnections;
         const st = settings;
         // No table limit here: it holds only connections that cross cuts.
-        tracker = new Tracker({ lingerSeconds: st.timeWaitSeconds, reuseDone: true }, (c) => {
+        const tr = new Tracker({ lingerSeconds: st.timeWaitSeconds, reuseDone: true }, (c) => {
           const phase = c.endReason === 'replaced' ? 0 : c.endReason === 'expired' ? 1 : 2;
           const n = heldBack.get(c.hash);
           if (n !== undefined) {
             if (n > 1) heldBack.set(c.hash, n - 1);
             else heldBack.delete(c.hash);
           }
-          batch.push({ phase, sub: phase === 1 ? c.closedAt : phase === 2 ? c.stream : 0, report: buildReport(c, st) });
+          prebuilt.delete(c.stream);
+          batch.push({ phase, sub: phase === 1 ? c.closedAt : phase === 2 ? c.stream : 0, conn: built(buildReport(c, st)) });
         });
+        // A connection held packed: its report was built by its part (prebuilt), or is built from the words.
+        tr.onDonePacked = (p) => {
+          const phase = p.reason === 'expired' ? 1 : 2;
+          const sub = phase === 1 ? p.closedAt : p.stream;
+          const pre = prebuilt.get(p.stream);
+          if (pre !== undefined) {
+            prebuilt.delete(p.stream);
+            const bytes = Buffer.allocUnsafe(pre.length);
+            if (readSync(pre.fd, bytes, 0, pre.length, pre.offset) !== pre.length) throw new SplitError('a part file changed while it was merged');
+            const text = settleTimeWaitJson(restreamJson(bytes.toString('utf8'), p.stream, () => pre.previous), pre.pending,
+              p.reason === 'expired' ? 'expired' : 'capture-end', p.endSec, p.endNsec, st);
+            batch.push({ phase, sub, conn: new MergedConnection(p.stream, null, text) });
+            return;
+          }
+          const c = Connection.unpack(WORDS.at(p.words, p.off), p.stream, 0);
+          c.endReason = p.reason;
+          c.endSec = p.endSec;
+          c.endNsec = p.endNsec;
+          if (p.evicted) c.evicted = true;
+          batch.push({ phase, sub, conn: built(buildReport(c, st)) });
+        };
+        tracker = tr;
       } else if (JSON.stringify(settings) !== JSON.stringify(head.settings) || maxConnections !== head.maxConnections) {
         throw new SplitError(`${name}: analysed with other settings than the first part (--os, --msl, --max-connections must be the same)`);
       }
@@ -608,7 +723,7 @@ export async function mergeParts(
         if (batch.length > 1) batch.sort((a, b) => a.phase - b.phase || a.sub - b.sub);
         for (const p of batch) {
           connections++;
-          onReport(p.report);
+          onReport(p.conn);
         }
         batch = [];
       };
@@ -642,7 +757,7 @@ export async function mergeParts(
             break;
           }
           case REC_SEGMENT: {
-            r.nums(fields, SEGMENT_FIELDS);
+            r.nums(fields);
             setSegment(seg, fields);
             frame(seg.frame);
             t.streams = nextStream;
@@ -680,12 +795,13 @@ export async function mergeParts(
             const local = r.num();
             if (r.num() === 1) evicted++;
             const hash = r.num();
-            const body = r.bytes();
+            // (what bytes() returns is only valid until the next read)
+            const body = r.bytes().toString('utf8');
             if (phase === 1) {
-              const packed = r.bytes();
+              const packed = wordsOf(r.bytes());
               if (t.heldBackAt(sub)) {
                 // One run still holds it: the merge's tracker lets go of it when one run would.
-                const c = unpackConnection(packed, words, globalOf[local], hash);
+                const c = unpackConnection(packed, globalOf[local], hash);
                 if (c.previousStream >= 0) c.previousStream = globalOf[c.previousStream];
                 c.closedAt = sub;
                 t.adopt(c, true);
@@ -693,25 +809,44 @@ export async function mergeParts(
                 break;
               }
             }
-            const report = JSON.parse(body.toString('utf8')) as ConnectionReport;
-            restream(report, globalOf[local], (n) => globalOf[n]);
-            batch.push({ phase, sub, report });
+            batch.push({ phase, sub, conn: new MergedConnection(globalOf[local], null, restreamJson(body, globalOf[local], (n) => globalOf[n])) });
             break;
           }
           case REC_HELD: {
             const local = r.num();
-            const hash = r.num();
+            const hash = r.num() | 0;
             const closedAt = r.num();
-            const overListed = r.num() === 1;
-            const c = unpackConnection(r.bytes(), words, globalOf[local], hash);
-            c.closedAt = closedAt;
-            if (c.previousStream >= 0) c.previousStream = globalOf[c.previousStream];
+            const flags = r.num();
+            const lastSec = r.num();
+            const lastNsec = r.num();
+            const previous = r.num();
+            const words = wordsOf(r.bytes());
+            const stream = globalOf[local];
             const standIn = standIns.get(local);
             if (standIn !== undefined) {
               t.release(standIn);
               standIns.delete(local);
             }
-            t.adopt(c, overListed);
+            if ((flags & HELD_FINAL) !== 0) {
+              // Read again when it goes (memory holds where it is, not the report).
+              const at = r.skipBytes();
+              const tsDigits = r.num();
+              const side = (): { sec: number; nsec: number } | null => {
+                const has = r.num();
+                const sec = r.num();
+                const nsec = r.num();
+                return has === 1 ? { sec, nsec } : null;
+              };
+              const client = side();
+              const pending: PendingTimeWait = { client, server: side(), tsDigits };
+              prebuilt.set(stream, { fd, offset: at.offset, length: at.length, pending, previous: previous >= 0 ? globalOf[previous] : -1 });
+            }
+            // Over connections stay packed until a segment comes or they go (the words keep the part's number of a predecessor).
+            if ((flags & (HELD_OVER | HELD_PREDECESSOR)) === HELD_OVER && t.adoptPacked(words, stream, hash, lastSec, lastNsec, closedAt)) break;
+            const c = unpackConnection(words, stream, hash);
+            c.closedAt = closedAt;
+            if (c.previousStream >= 0) c.previousStream = globalOf[c.previousStream];
+            t.adopt(c, (flags & HELD_OVER) !== 0);
             heldByLocal.set(local, c);
             break;
           }
@@ -719,7 +854,7 @@ export async function mergeParts(
             const local = r.num();
             const hash = r.num();
             const successor = r.num();
-            const old = unpackConnection(r.bytes(), words, globalOf[local], hash);
+            const old = unpackConnection(wordsOf(r.bytes()), globalOf[local], hash);
             if (old.previousStream >= 0) old.previousStream = globalOf[old.previousStream];
             const succ = heldByLocal.get(successor);
             if (succ === undefined) throw new SplitError(`${name}: a waiting connection without its successor`);
@@ -749,8 +884,6 @@ export async function mergeParts(
       }
       if (standIns.size > 0) r.fail('a hold-back that did not end');
       void st;
-    } finally {
-      closeSync(fd);
     }
   }
   const t = tracker as Tracker;
@@ -759,7 +892,7 @@ export async function mergeParts(
   batch.sort((a, b) => a.phase - b.phase || a.sub - b.sub);
   for (const p of batch) {
     connections++;
-    onReport(p.report);
+    onReport(p.conn);
   }
   batch = [];
   if (evicted > 0) {
@@ -771,10 +904,17 @@ export async function mergeParts(
   return { settings: settings as Settings, file, frames, connections, warnings };
 }
 
-function unpackConnection(bytes: Buffer, r: WordReader, stream: number, hash: number): Connection {
+/** The words of a packed connection, from its bytes in a part file. */
+function wordsOf(bytes: Buffer): Int32Array {
   const words = new Int32Array(align4(bytes.length) / 4);
   new Uint8Array(words.buffer).set(bytes);
-  return Connection.unpack(r.at(words, 0), stream, hash | 0);
+  return words;
+}
+
+const WORDS = new WordReader();
+
+function unpackConnection(words: Int32Array, stream: number, hash: number): Connection {
+  return Connection.unpack(WORDS.at(words, 0), stream, hash | 0);
 }
 
 /** The header of a part file (its first two lines). */

@@ -66,10 +66,10 @@ export async function mergeAction(parts: string[], o: MergeCommandOptions): Prom
   const w = new NdjsonWriter();
   let summary;
   try {
-    summary = await split('merge', () => mergeParts(parts, (r) => {
-      if (o.format === 'csv') rows.push({ stream: r.stream, line: csvLine(r, name) });
+    summary = await split('merge', () => mergeParts(parts, (m) => {
+      if (o.format === 'csv') rows.push({ stream: m.stream, line: csvLine(m.report(), name) });
       else {
-        w.line(r, name);
+        w.lineJson(m.json(), name);
         if (w.size >= 1 << 20) out.write(w.take());
       }
     }, () => out.caughtUp()));

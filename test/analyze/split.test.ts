@@ -15,7 +15,7 @@ import { Decoder } from '../../src/decode/decoder.ts';
 import { DecodeStatus, Segment } from '../../src/decode/segment.ts';
 import { csvLine } from '../../src/render/csv.ts';
 import { ndjsonLine } from '../../src/render/json.ts';
-import { buildReport, restream } from '../../src/report/build.ts';
+import { buildReport, restream, restreamJson } from '../../src/report/build.ts';
 import { makeSettings } from '../../src/report/settings.ts';
 import type { ConnectionReport, Settings } from '../../src/report/types.ts';
 import { Tracker } from '../../src/tcp/tracker.ts';
@@ -62,7 +62,7 @@ async function whole(path: string, settings: Settings): Promise<ConnectionReport
   return reports;
 }
 
-async function merged(parts: readonly string[], settings: Settings): Promise<{ reports: ConnectionReport[]; warnings: string[] }> {
+async function merged(parts: readonly string[], settings: Settings): Promise<{ texts: string[]; reports: ConnectionReport[]; warnings: string[] }> {
   const scans = await Promise.all(parts.map(async (p) => parseScan(await scanPart(p))));
   const outs: string[] = [];
   for (let i = 0; i < parts.length; i++) {
@@ -70,10 +70,11 @@ async function merged(parts: readonly string[], settings: Settings): Promise<{ r
     await analyzePart(parts[i], i, scans, settings, o);
     outs.push(o);
   }
-  const reports: ConnectionReport[] = [];
-  const m = await mergeParts(outs, (r) => reports.push(r));
+  const texts: string[] = [];
+  const m = await mergeParts(outs, (c) => texts.push(c.json()));
   for (const p of [...parts, ...outs]) rmSync(p);
-  return { reports, warnings: m.warnings };
+  // The JSON text as the merge gives it (spliced, not stringified again), and the reports from it.
+  return { texts, reports: texts.map((t) => JSON.parse(t) as ConnectionReport), warnings: m.warnings };
 }
 
 const ndjson = (rs: readonly ConnectionReport[]): string[] => rs.map((r) => ndjsonLine(r, 'whole.pcap'));
@@ -81,6 +82,7 @@ const csv = (rs: readonly ConnectionReport[]): string[] => [...rs].sort((a, b) =
 
 async function sameAsWhole(path: string, cuts: readonly number[], settings: Settings, want: readonly ConnectionReport[], what: string): Promise<void> {
   const got = await merged(cut(readFileSync(path), cuts), settings);
+  assert.deepEqual(got.texts, want.map((r) => JSON.stringify(r)), `${what}: cut before records ${cuts.join(', ')}`);
   assert.deepEqual(ndjson(got.reports), ndjson(want), `${what}: cut before records ${cuts.join(', ')}`);
   assert.deepEqual(csv(got.reports), csv(want), `${what} (csv): cut before records ${cuts.join(', ')}`);
   assert.deepEqual(got.warnings, [], what);
@@ -180,8 +182,10 @@ describe('restream: a report built with other stream numbers, renumbered, is the
       for (let i = 0; i < reports[0].length; i++) {
         const r = reports[0][i];
         if (r.reuse !== null) reused++;
+        const text = restreamJson(JSON.stringify(r), r.stream + 1000, (n) => n + 1000);
         restream(r, r.stream + 1000, (n) => n + 1000);
         assert.deepEqual(r, reports[1][i], `${file} stream ${reports[0][i].stream}`);
+        assert.equal(text, JSON.stringify(reports[1][i]), `${file} stream ${reports[0][i].stream}, on the JSON text`);
         checked++;
       }
     }
