@@ -346,10 +346,11 @@ export interface PartSummary {
 
 /**
  * Step 2: analyse part `index` of `scans.length` (the scans of every part,
- * in capture order) and write the part file to `outPath`.
+ * in capture order) and write the part file to `out` (a path, or a file
+ * descriptor the caller opened and closes).
  */
 export async function analyzePart(
-  path: FilePath, index: number, scans: readonly PartScan[], settings: Settings, outPath: string, opts: PartOptions = {},
+  path: FilePath, index: number, scans: readonly PartScan[], settings: Settings, out: string | number, opts: PartOptions = {},
 ): Promise<PartSummary> {
   const file = typeof path === 'string' ? path : nameText(path);
   if (!Number.isSafeInteger(index) || index < 0 || index >= scans.length) throw new SplitError(`part index ${index} is not one of the ${scans.length} scans`);
@@ -367,7 +368,7 @@ export async function analyzePart(
     const k = scans[i].keys;
     for (let j = 0; j < k.length; j += 2) later.add(k[j], k[j + 1]);
   }
-  const fd = openSync(outPath, 'w');
+  const fd = typeof out === 'number' ? out : openSync(out, 'w');
   try {
     const w = new RecordWriter(fd);
     const header: PartHeader = {
@@ -465,7 +466,7 @@ export async function analyzePart(
     w.flush();
     return { summary, edgeSegments, reports, handedOver: held.length + waiting.length };
   } finally {
-    closeSync(fd);
+    if (typeof out !== 'number') closeSync(fd);
   }
 }
 

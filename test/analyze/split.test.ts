@@ -19,11 +19,12 @@ import { buildReport, restream, restreamJson } from '../../src/report/build.ts';
 import { makeSettings } from '../../src/report/settings.ts';
 import type { ConnectionReport, Settings } from '../../src/report/types.ts';
 import { Tracker } from '../../src/tcp/tracker.ts';
+import { corpusDir } from '../helpers/paths.ts';
 import { ACK, FIN, SYN } from '../../src/decode/segment.ts';
 import { cat, ipv4, le32, sll2, tcp } from '../decode/build.ts';
 
 const FIX = new URL('../../fixtures/captures/', import.meta.url).pathname;
-const CORPUS = new URL('../../../shared/corpus/', import.meta.url).pathname;
+const CORPUS = corpusDir;
 const dir = mkdtempSync(join(tmpdir(), 'tcpscope-split-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
