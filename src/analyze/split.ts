@@ -52,6 +52,9 @@ import { hashTuple, Tracker } from '../tcp/tracker.ts';
 import { WordReader, WordWriter } from '../tcp/words.ts';
 
 const SCAN_MAGIC = 'tcpscope-scan 1\n';
+
+/** Connections let go of per step at the end of the merge. */
+const FINISH_STEP = 1024;
 const PART_MAGIC = 'tcpscope-part 1\n';
 
 /** Record types of a part file. */
@@ -582,6 +585,9 @@ export interface MergeSummary {
   connections: number;
   /** Where the merge may differ from one run (said, never silent). */
   warnings: string[];
+  /** Reports built by the merge (connections that crossed a cut and went on), and built by the parts. */
+  built: number;
+  fromParts: number;
 }
 
 /**
@@ -607,7 +613,11 @@ interface Pending {
   conn: MergedConnection;
 }
 
-const built = (r: ConnectionReport): MergedConnection => new MergedConnection(r.stream, r, null);
+let builtCount = 0;
+const built = (r: ConnectionReport): MergedConnection => {
+  builtCount++;
+  return new MergedConnection(r.stream, r, null);
+};
 
 /**
  * Step 3: merge the part files (in capture order) and hand every report to
@@ -630,6 +640,7 @@ async function mergeWith(
   paths: readonly string[], onReport: (c: MergedConnection) => void, pause: () => Promise<void> | null, fds: number[],
 ): Promise<MergeSummary> {
   if (paths.length === 0) throw new SplitError('no parts to merge');
+  const built0 = builtCount;
   const warnings: string[] = [];
   let settings: Settings | null = null;
   let file = '';
@@ -888,21 +899,27 @@ async function mergeWith(
     }
   }
   const t = tracker as Tracker;
-  // The end of the capture: what is still held goes out in stream order.
-  t.finish();
-  batch.sort((a, b) => a.phase - b.phase || a.sub - b.sub);
-  for (const p of batch) {
-    connections++;
-    onReport(p.conn);
+  // The end of the capture: what is still held goes out in stream order, a
+  // step at a time (it may be every connection of the capture: all of a
+  // capture shorter than 2MSL).
+  for (let left = 1; left > 0;) {
+    left = t.finishSome(FINISH_STEP);
+    batch.sort((a, b) => a.phase - b.phase || a.sub - b.sub);
+    for (const p of batch) {
+      connections++;
+      onReport(p.conn);
+    }
+    batch = [];
+    const wait = pause();
+    if (wait !== null) await wait;
   }
-  batch = [];
   if (evicted > 0) {
     warnings.push(`${evicted} ${evicted === 1 ? 'connection was' : 'connections were'} evicted because the table was full (--max-connections): the merge may differ from one run there`);
   }
   if (conflicts > 0) {
     warnings.push(`${conflicts} ${conflicts === 1 ? 'connection' : 'connections'} began on the 4-tuple of one that one run still held: the merge may differ from one run there`);
   }
-  return { settings: settings as Settings, file, frames, connections, warnings };
+  return { settings: settings as Settings, file, frames, connections, warnings, built: builtCount - built0, fromParts: connections - (builtCount - built0) };
 }
 
 /** The words of a packed connection, from its bytes in a part file. */
