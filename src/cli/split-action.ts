@@ -63,7 +63,8 @@ export async function partAnalyzeAction(file: string, o: PartAnalyzeOptions): Pr
   if (index >= o.scans.length) throw new UsageError(`--index ${index}: only ${o.scans.length} ${o.scans.length === 1 ? 'scan was' : 'scans were'} given (one for every part)`);
   const scans: PartScan[] = [];
   for (const s of o.scans) scans.push(await split('part analyze', async () => parseScan(await readFile(s), termText(s))));
-  const opts = o.maxConnections === undefined ? { inflate: c.inflate } : { inflate: c.inflate, maxConnections: c.maxConnections };
+  // The table limit of analyze (memory stays bounded); the merge says if a part had to evict.
+  const opts = { inflate: c.inflate, maxConnections: c.maxConnections };
   // Written beside --output and renamed onto it at the end, as every output (never through a link, never half-written).
   let out: OutputFile;
   try {
