@@ -53,6 +53,18 @@ import { WordReader, WordWriter } from '../tcp/words.ts';
 
 const SCAN_MAGIC = 'tcpscope-scan 1\n';
 
+/** Longest report or packed connection a part file may hold (a part analyze writes far less). */
+const MAX_RECORD_BYTES = 64 << 20;
+
+/**
+ * A report's JSON text as a part wrote it (JSON.stringify: one line, no
+ * control characters), checked before it goes into the output as it is.
+ */
+function reportText(text: string, r: { fail(what: string): never }): string {
+  if (!text.startsWith('{"stream":') || !text.endsWith('}') || /[\x00-\x1f]/.test(text)) r.fail('a report that is not one');
+  return text;
+}
+
 /** Connections let go of per step at the end of the merge. */
 const FINISH_STEP = 1024;
 const PART_MAGIC = 'tcpscope-part 1\n';
@@ -509,6 +521,11 @@ class RecordReader {
     throw new SplitError(`${this.name}: ${what} at byte ${this.pos}`);
   }
 
+  /** Bytes read so far. */
+  get position(): number {
+    return this.pos;
+  }
+
   line(max: number): string {
     for (let k = 1; k <= max; k++) {
       if (!this.fill(k)) this.fail('part file cut short');
@@ -549,7 +566,7 @@ class RecordReader {
   /** Skip bytes written by RecordWriter.bytes: where they are in the file. */
   skipBytes(): { offset: number; length: number } {
     const n = this.num();
-    if (!Number.isSafeInteger(n) || n < 0 || n > 1 << 30) this.fail('bad length');
+    if (!Number.isSafeInteger(n) || n < 0 || n > MAX_RECORD_BYTES) this.fail('bad length');
     const offset = this.pos;
     let left = n;
     while (left > 0) {
@@ -565,7 +582,7 @@ class RecordReader {
   /** The next bytes RecordWriter.bytes wrote: a view valid until the next read. */
   bytes(): Buffer {
     const n = this.num();
-    if (!Number.isSafeInteger(n) || n < 0 || n > 1 << 30) this.fail('bad length');
+    if (!Number.isSafeInteger(n) || n < 0 || n > MAX_RECORD_BYTES) this.fail('bad length');
     if (!this.fill(n)) this.fail('part file cut short');
     const b = this.buf.subarray(this.start, this.start + n);
     this.start += n;
@@ -631,6 +648,10 @@ export async function mergeParts(
   const fds: number[] = [];
   try {
     return await mergeWith(paths, onReport, pause, fds);
+  } catch (e) {
+    // What a part does not hold together (a report the merge reads when its connection goes) is damage too; the file system's errors are not.
+    if (e instanceof SplitError || !(e instanceof Error) || typeof (e as NodeJS.ErrnoException).code === 'string') throw e;
+    throw new SplitError(`damaged part file (${e.message})`);
   } finally {
     for (const fd of fds) closeSync(fd);
   }
@@ -648,7 +669,7 @@ async function mergeWith(
   let maxConnections: number | null = null;
   let nextStream = 0;
   // Reports of connections held packed that their part built: where they are in its file, until they go.
-  const prebuilt = new Map<number, { fd: number; offset: number; length: number; pending: PendingTimeWait; previous: number }>();
+  const prebuilt = new Map<number, { fd: number; file: { fail(what: string): never }; offset: number; length: number; pending: PendingTimeWait; previous: number }>();
   let frames = 0;
   let connections = 0;
   let nowSec = -1;
@@ -667,8 +688,8 @@ async function mergeWith(
     const name = paths[k];
     const fd = openSync(name, 'r');
     fds.push(fd);
-    {
-      const r = new RecordReader(fd, name);
+    const r: RecordReader = new RecordReader(fd, name);
+    try {
       if (r.line(PART_MAGIC.length) + '\n' !== PART_MAGIC) r.fail('not a tcpscope part (made by `tcpscope part analyze`)');
       const head = parseHeader(r.line(1 << 16), name);
       if (head.index !== k || head.parts !== paths.length) {
@@ -700,7 +721,7 @@ async function mergeWith(
             prebuilt.delete(p.stream);
             const bytes = Buffer.allocUnsafe(pre.length);
             if (readSync(pre.fd, bytes, 0, pre.length, pre.offset) !== pre.length) throw new SplitError('a part file changed while it was merged');
-            const text = settleTimeWaitJson(restreamJson(bytes.toString('utf8'), p.stream, () => pre.previous), pre.pending,
+            const text = settleTimeWaitJson(restreamJson(reportText(bytes.toString('utf8'), pre.file), p.stream, () => pre.previous), pre.pending,
               p.reason === 'expired' ? 'expired' : 'capture-end', p.endSec, p.endNsec, st);
             batch.push({ phase, sub, conn: new MergedConnection(p.stream, null, text) });
             return;
@@ -720,6 +741,12 @@ async function mergeWith(
       const st = settings;
       // Global stream numbers of this part's connections, by the part's own.
       const globalOf: number[] = [];
+      /** The whole capture's stream number of the part's connection `local`. */
+      const g = (local: number): number => {
+        const n = Number.isInteger(local) && local >= 0 ? globalOf[local] : undefined;
+        if (n === undefined) r.fail(`a connection the part did not create (${local})`);
+        return n;
+      };
       const heldByLocal = new Map<number, Connection>();
       // Stand-ins of the part's connections a segment took out of over (Tracker.holdBack).
       const standIns = new Map<number, Connection>();
@@ -781,6 +808,7 @@ async function mergeWith(
             frame(r.num());
             const local = r.num();
             const hash = r.num();
+            if (local !== globalOf.length) r.fail(`connection ${local} created out of turn`);
             globalOf[local] = nextStream++;
             if (heldBack.has(hash)) conflicts++;
             break;
@@ -813,15 +841,15 @@ async function mergeWith(
               const packed = wordsOf(r.bytes());
               if (t.heldBackAt(sub)) {
                 // One run still holds it: the merge's tracker lets go of it when one run would.
-                const c = unpackConnection(packed, globalOf[local], hash);
-                if (c.previousStream >= 0) c.previousStream = globalOf[c.previousStream];
+                const c = unpackConnection(packed, g(local), hash);
+                if (c.previousStream >= 0) c.previousStream = g(c.previousStream);
                 c.closedAt = sub;
                 t.adopt(c, true);
                 heldBack.set(c.hash, (heldBack.get(c.hash) ?? 0) + 1);
                 break;
               }
             }
-            batch.push({ phase, sub, conn: new MergedConnection(globalOf[local], null, restreamJson(body, globalOf[local], (n) => globalOf[n])) });
+            batch.push({ phase, sub, conn: new MergedConnection(g(local), null, restreamJson(reportText(body, r), g(local), g)) });
             break;
           }
           case REC_HELD: {
@@ -833,7 +861,7 @@ async function mergeWith(
             const lastNsec = r.num();
             const previous = r.num();
             const words = wordsOf(r.bytes());
-            const stream = globalOf[local];
+            const stream = g(local);
             const standIn = standIns.get(local);
             if (standIn !== undefined) {
               t.release(standIn);
@@ -851,13 +879,13 @@ async function mergeWith(
               };
               const client = side();
               const pending: PendingTimeWait = { client, server: side(), tsDigits };
-              prebuilt.set(stream, { fd, offset: at.offset, length: at.length, pending, previous: previous >= 0 ? globalOf[previous] : -1 });
+              prebuilt.set(stream, { fd, file: r, offset: at.offset, length: at.length, pending, previous: previous >= 0 ? g(previous) : -1 });
             }
             // Over connections stay packed until a segment comes or they go (the words keep the part's number of a predecessor).
             if ((flags & (HELD_OVER | HELD_PREDECESSOR)) === HELD_OVER && t.adoptPacked(words, stream, hash, lastSec, lastNsec, closedAt)) break;
             const c = unpackConnection(words, stream, hash);
             c.closedAt = closedAt;
-            if (c.previousStream >= 0) c.previousStream = globalOf[c.previousStream];
+            if (c.previousStream >= 0) c.previousStream = g(c.previousStream);
             t.adopt(c, (flags & HELD_OVER) !== 0);
             heldByLocal.set(local, c);
             break;
@@ -866,8 +894,8 @@ async function mergeWith(
             const local = r.num();
             const hash = r.num();
             const successor = r.num();
-            const old = unpackConnection(wordsOf(r.bytes()), globalOf[local], hash);
-            if (old.previousStream >= 0) old.previousStream = globalOf[old.previousStream];
+            const old = unpackConnection(wordsOf(r.bytes()), g(local), hash);
+            if (old.previousStream >= 0) old.previousStream = g(old.previousStream);
             const succ = heldByLocal.get(successor);
             if (succ === undefined) throw new SplitError(`${name}: a waiting connection without its successor`);
             t.adoptWaiting(old, succ);
@@ -896,6 +924,10 @@ async function mergeWith(
       }
       if (standIns.size > 0) r.fail('a hold-back that did not end');
       void st;
+    } catch (e) {
+      // A part file is written by part analyze: anything it does not hold together is damage.
+      if (e instanceof SplitError) throw e;
+      throw new SplitError(`${name}: damaged part file near byte ${r.position} (${e instanceof Error ? e.message : String(e)})`);
     }
   }
   const t = tracker as Tracker;

@@ -225,6 +225,46 @@ describe('split and merge: tcpdump -i any on lo, a packet and its loopback copy 
   });
 });
 
+describe('split and merge: damaged part files', () => {
+  it('bytes changed or cut anywhere: the merge ends with a SplitError or a result, never another error or a hang', async () => {
+    const path = join(FIX, 'timewait-reuse.pcap');
+    const n = pcapRecords(readFileSync(path)).records.length;
+    const parts = cut(readFileSync(path), [Math.floor(n / 3), Math.floor((2 * n) / 3)]);
+    const settings = makeSettings();
+    const scans = await Promise.all(parts.map(async (p) => parseScan(await scanPart(p))));
+    const outs = await Promise.all(parts.map(async (p, i) => {
+      await analyzePart(p, i, scans, settings, `${p}.part`);
+      return `${p}.part`;
+    }));
+    const good = outs.map((o) => readFileSync(o));
+    const pick = rng(99);
+    let rejected = 0;
+    for (let trial = 0; trial < 300; trial++) {
+      const k = pick(outs.length);
+      const bytes = Buffer.from(good[k]);
+      const head = bytes.indexOf(0x0a, bytes.indexOf(0x0a) + 1) + 1;
+      let damaged: Buffer;
+      if (trial % 4 === 0) damaged = bytes.subarray(0, pick(bytes.length));
+      else {
+        for (let j = 0, m = 1 + pick(8); j < m; j++) bytes[head + pick(bytes.length - head)] = pick(256);
+        damaged = bytes;
+      }
+      writeFileSync(outs[k], damaged);
+      try {
+        const lines: string[] = [];
+        await mergeParts(outs, (c) => lines.push(c.json()));
+        for (const l of lines) JSON.parse(l);
+      } catch (e) {
+        assert.ok(e instanceof SplitError, `trial ${trial}: ${e instanceof Error ? e.stack : String(e)}`);
+        assert.ok(!e.message.includes('\n'));
+        rejected++;
+      }
+      writeFileSync(outs[k], good[k]);
+    }
+    assert.ok(rejected > 100, `${rejected} of 300 rejected`);
+  });
+});
+
 describe('split and merge: what is not a part or a scan', () => {
   it('a scan that is not one, parts out of order, a part cut short: one-line errors', async () => {
     assert.throws(() => parseScan(Buffer.from('hello\n')), SplitError);
