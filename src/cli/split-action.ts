@@ -13,7 +13,8 @@ import { warningLine } from '../render/i18n.ts';
 import { CaptureError } from '../capture/frame.ts';
 import { seriesName } from './series-name.ts';
 import { groupInputs } from '../capture/series.ts';
-import { UsageError } from './util.ts';
+import { UsageError, version } from './util.ts';
+import { ParquetTable } from '../render/parquet.ts';
 
 export interface PartScanOptions {
   output: string;
@@ -28,7 +29,7 @@ export interface PartAnalyzeOptions extends Pick<CommonOptions, 'os' | 'msl' | '
 }
 
 export interface MergeCommandOptions {
-  format: 'ndjson' | 'csv';
+  format: 'ndjson' | 'csv' | 'parquet';
   name?: string;
   output?: string;
   quiet?: boolean;
@@ -88,13 +89,19 @@ export async function partAnalyzeAction(file: string, o: PartAnalyzeOptions): Pr
 
 export async function mergeAction(parts: string[], o: MergeCommandOptions): Promise<void> {
   const name = o.name ?? await split('merge', async () => defaultName(parts.map((p) => readPartHeader(p).file)));
+  if (o.format === 'parquet' && o.output === undefined && process.stdout.isTTY === true) {
+    throw new UsageError('--format parquet writes a binary file: give --output FILE (or pipe standard output)');
+  }
   const out = await openOutput(o.output ?? null);
+  // Parquet: the rows in the order one run adds them (analyze -f parquet), written a row group at a time.
+  const table = o.format === 'parquet' ? new ParquetTable((bytes) => out.write(bytes), undefined, `tcpscope version ${version()}`) : null;
   const rows: { stream: number; line: string }[] = [];
   const w = new NdjsonWriter();
   let summary;
   try {
     summary = await split('merge', () => mergeParts(parts, (m) => {
       if (o.format === 'csv') rows.push({ stream: m.stream, line: csvLine(m.report(), name) });
+      else if (table !== null) void table.add(m.report(), name);
       else {
         w.lineJson(m.json(), name);
         if (w.size >= 1 << 20) out.write(w.take());
@@ -108,6 +115,11 @@ export async function mergeAction(parts: string[], o: MergeCommandOptions): Prom
     rows.sort((a, b) => a.stream - b.stream);
     out.write(csvHeader());
     for (const r of rows) out.write(r.line);
+  } else if (table !== null) {
+    await table.finish();
+    if (table.timesOutOfRange > 0) {
+      process.stderr.write(`warning: ${table.timesOutOfRange} connection(s) start at a time beyond Parquet's TIMESTAMP(NANOS) (years 1677 to 2262): their first_time is null\n`);
+    }
   } else if (w.size > 0) out.write(w.take());
   await out.close();
   if (o.quiet !== true) for (const m of summary.warnings) process.stderr.write(`warning: ${termText(m)}\n`);

@@ -45,9 +45,9 @@ Examples:
 
   program.command('merge')
     .summary('join the analysed parts of a capture into one output')
-    .description('Join the results of `part analyze` (given in capture order) into the output of one `tcpscope analyze` of the whole capture: NDJSON lines in the order one run writes them, or CSV rows in stream order. The settings (--os, --msl) are those the parts were analysed with.')
+    .description('Join the results of `part analyze` (given in capture order) into the output of one `tcpscope analyze` of the whole capture: NDJSON lines in the order one run writes them, CSV rows in stream order, or a Parquet file with the rows in the order analyze writes them. The settings (--os, --msl) are those the parts were analysed with.')
     .argument('<parts...>', 'the part files, in capture order')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['ndjson', 'csv']).default('ndjson'))
+    .addOption(new Option('-f, --format <format>', 'output format (parquet: to --output or a pipe)').choices(['ndjson', 'csv', 'parquet']).default('ndjson'))
     .option('--name <name>', "the capture's name in the output (`file`; default: the first part's name, as analyze of the series shows it)")
     .option('-o, --output <file>', 'write to FILE instead of standard output (written beside it, then renamed onto it)')
     .option('-q, --quiet', 'no warnings on standard error')
@@ -55,6 +55,7 @@ Examples:
 Examples:
   tcpscope merge p0.part p1.part p2.part > conns.ndjson
   tcpscope merge -f csv --name tap.pcap -o conns.csv parts/*.part
+  tcpscope merge -f parquet -o day.parquet tap.pcap.part tap.pcap1.part tap.pcap2.part
 
 Exit codes: 0 done, 1 internal error, 2 bad usage or a part that is not one.`)
     .action(async (parts: string[], o: MergeCommandOptions) => (await action()).mergeAction(parts, o));

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -53,6 +53,11 @@ describe('tcpscope part and merge', () => {
       }
       const out = join(dir, 'merged.ndjson');
       await ok(['merge', '-o', out, ...p]);
+      // Parquet, byte for byte (the rows in analyze's order, the same writer).
+      const [a, b] = [join(dir, 'whole.parquet'), join(dir, 'merged.parquet')];
+      await ok(['analyze', '-q', '--os', 'linux', '-f', 'parquet', '-o', a, src]);
+      await ok(['merge', '-f', 'parquet', '--name', src, '-o', b, ...p]);
+      assert.ok(readFileSync(a).equals(readFileSync(b)), 'parquet');
     });
   }
 
