@@ -453,8 +453,8 @@ export async function analyzePart(
     };
     const summary = await readFrames(path, onFrame, opts);
     const { held, waiting } = tracker.handOver();
-    // In the order of their places in the list of over connections, so the merge puts each at the end of it.
-    held.sort((a, b) => (a.overListed ? a.c.closedAt : -1) - (b.overListed ? b.c.closedAt : -1) || a.c.stream - b.c.stream);
+    // In stream order (handOver's): the merge reads the reports built here about in this order when they go
+    // (at the capture's end in stream order; expired, in the order they closed, which follows it closely).
     const successors = new Set(waiting.map((x) => x.successor));
     for (const { c, overListed } of held) {
       // Nothing after the cut can change it but when it is let go of: its report is built here (buildPending).
@@ -670,6 +670,8 @@ async function mergeWith(
   let nextStream = 0;
   // Reports of connections held packed that their part built: where they are in its file, until they go.
   const prebuilt = new Map<number, { fd: number; file: { fail(what: string): never }; offset: number; length: number; pending: PendingTimeWait; previous: number }>();
+  // They are read about in the order they are in their files: through a window, not one read each.
+  const window = new ReadWindow();
   let frames = 0;
   let connections = 0;
   let nowSec = -1;
@@ -719,9 +721,7 @@ async function mergeWith(
           const pre = prebuilt.get(p.stream);
           if (pre !== undefined) {
             prebuilt.delete(p.stream);
-            const bytes = Buffer.allocUnsafe(pre.length);
-            if (readSync(pre.fd, bytes, 0, pre.length, pre.offset) !== pre.length) throw new SplitError('a part file changed while it was merged');
-            const text = settleTimeWaitJson(restreamJson(reportText(bytes.toString('utf8'), pre.file), p.stream, () => pre.previous), pre.pending,
+            const text = settleTimeWaitJson(restreamJson(reportText(window.text(pre.fd, pre.offset, pre.length), pre.file), p.stream, () => pre.previous), pre.pending,
               p.reason === 'expired' ? 'expired' : 'capture-end', p.endSec, p.endNsec, st);
             batch.push({ phase, sub, conn: new MergedConnection(p.stream, null, text) });
             return;
@@ -748,6 +748,7 @@ async function mergeWith(
         return n;
       };
       const heldByLocal = new Map<number, Connection>();
+      const packedHeld: { words: Int32Array; stream: number; hash: number; lastSec: number; lastNsec: number; closedAt: number }[] = [];
       // Stand-ins of the part's connections a segment took out of over (Tracker.holdBack).
       const standIns = new Map<number, Connection>();
       let firstClock = true;
@@ -881,8 +882,12 @@ async function mergeWith(
               const pending: PendingTimeWait = { client, server: side(), tsDigits };
               prebuilt.set(stream, { fd, file: r, offset: at.offset, length: at.length, pending, previous: previous >= 0 ? g(previous) : -1 });
             }
-            // Over connections stay packed until a segment comes or they go (the words keep the part's number of a predecessor).
-            if ((flags & (HELD_OVER | HELD_PREDECESSOR)) === HELD_OVER && t.adoptPacked(words, stream, hash, lastSec, lastNsec, closedAt)) break;
+            // Over connections stay packed until a segment comes or they go (the words keep the part's number of a
+            // predecessor): adopted at the part's end, in the order of their places in the list of over connections.
+            if ((flags & (HELD_OVER | HELD_PREDECESSOR)) === HELD_OVER) {
+              packedHeld.push({ words, stream, hash, lastSec, lastNsec, closedAt });
+              break;
+            }
             const c = unpackConnection(words, stream, hash);
             c.closedAt = closedAt;
             if (c.previousStream >= 0) c.previousStream = g(c.previousStream);
@@ -905,6 +910,15 @@ async function mergeWith(
             // The part's last segment: after it only frames that are not TCP segments move the clock (no sweep).
             if (at >= 0) endFrame();
             at = -1;
+            packedHeld.sort((a, b) => a.closedAt - b.closedAt);
+            for (const h of packedHeld) {
+              if (t.adoptPacked(h.words, h.stream, h.hash, h.lastSec, h.lastNsec, h.closedAt)) continue;
+              // Too long a record to stay packed: an object.
+              const c = unpackConnection(h.words, h.stream, h.hash);
+              c.closedAt = h.closedAt;
+              t.adopt(c, true);
+            }
+            packedHeld.length = 0;
             const partFrames = r.num();
             const sec = r.num();
             const nsec = r.num();
@@ -952,6 +966,26 @@ async function mergeWith(
     warnings.push(`${conflicts} ${conflicts === 1 ? 'connection' : 'connections'} began on the 4-tuple of one that one run still held: the merge may differ from one run there`);
   }
   return { settings: settings as Settings, file, frames, connections, warnings, built: builtCount - built0, fromParts: connections - (builtCount - built0) };
+}
+
+/** Reads of files at (mostly) increasing offsets, through one buffer refilled 256 KiB at a time. */
+class ReadWindow {
+  private buf = Buffer.allocUnsafe(1 << 18);
+  private fd = -1;
+  private start = 0;
+  private end = 0;
+
+  /** The UTF-8 text of bytes [offset, offset + length) of `fd`. */
+  text(fd: number, offset: number, length: number): string {
+    if (fd !== this.fd || offset < this.start || offset + length > this.end) {
+      if (length > this.buf.length) this.buf = Buffer.allocUnsafe(length);
+      this.fd = fd;
+      this.start = offset;
+      this.end = offset + readSync(fd, this.buf, 0, this.buf.length, offset);
+      if (offset + length > this.end) throw new SplitError('a part file changed while it was merged');
+    }
+    return this.buf.toString('utf8', offset - this.start, offset - this.start + length);
+  }
 }
 
 /** The words of a packed connection, from its bytes in a part file. */

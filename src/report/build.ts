@@ -29,17 +29,25 @@ export function restream(r: ConnectionReport, stream: number, previousStream: (l
   if (r.reuse !== null) r.reuse.previousStream = previousStream(r.reuse.previousStream);
 }
 
+const FILTER_TEXT = '"filter":"tcp.stream eq ';
+const REUSE_TEXT = '"reuse":{"previousStream":';
+
 /**
  * restream on the report's JSON text (JSON.stringify of it) without parsing
  * it: what a merge of many parts does for each report it did not build.
  */
 export function restreamJson(text: string, stream: number, previousStream: (local: number) => number): string {
   // buildReport writes `stream` first; quotes inside JSON strings are escaped, so these keys cannot match inside a value.
-  let out = `{"stream":${stream}${text.slice(text.indexOf(','))}`;
-  out = out.replace(/"filter":"tcp\.stream eq \d+"/, `"filter":"tcp.stream eq ${stream}"`);
-  const m = /"reuse":\{"previousStream":(\d+),/.exec(out);
-  if (m !== null) out = `${out.slice(0, m.index)}"reuse":{"previousStream":${previousStream(Number(m[1]))},${out.slice(m.index + m[0].length)}`;
-  return out;
+  // The three numbers, in buildReport's order: `stream` first, `reuse` before `compat`.
+  const afterStream = text.indexOf(',');
+  const filter = text.indexOf(FILTER_TEXT) + FILTER_TEXT.length;
+  const filterEnd = text.indexOf('"', filter);
+  const reuse = text.indexOf(REUSE_TEXT);
+  if (reuse < 0) return `{"stream":${stream}${text.slice(afterStream, filter)}${stream}${text.slice(filterEnd)}`;
+  const prev = reuse + REUSE_TEXT.length;
+  const prevEnd = text.indexOf(',', prev);
+  return `{"stream":${stream}${text.slice(afterStream, prev)}${previousStream(Number(text.slice(prev, prevEnd)))}` +
+    `${text.slice(prevEnd, filter)}${stream}${text.slice(filterEnd)}`;
 }
 
 /** settleTimeWait on the report's JSON text: only its `timeWait` member is parsed. */
