@@ -14,6 +14,7 @@ import { registerExtractCommand } from './extract.ts';
 import { COLUMN_NAMES, COLUMNS } from '../render/columns.ts';
 import { registerGradeCommand } from './grade.ts';
 import { registerLiveCommands } from './live.ts';
+import { registerClusterCommands } from './cluster.ts';
 
 
 const FILTER_HELP = `
@@ -115,5 +116,6 @@ ${FILTER_HELP}`)
   registerExtractCommand(program);
   registerGradeCommand(program);
   registerLiveCommands(program);
+  registerClusterCommands(program);
 }
 

@@ -1,0 +1,191 @@
+/**
+ * What `tcpscope cluster worker` and `tcpscope cluster run` do (their
+ * options and help are in cluster.ts). The queue's side is in src/cluster/.
+ */
+import { constants, createReadStream } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import { availableParallelism, hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { parseRedisUrl, reachRedis, RedisUnreachableError, RedisUrlError } from '../cluster/connection.ts';
+import { CLUSTER_FORMATS, type ClusterFormat } from '../cluster/jobs.ts';
+import { ClusterAbortError, ClusterJobError, runCluster } from '../cluster/run.ts';
+import { ClusterWorker } from '../cluster/worker.ts';
+import { isOsPreset, makeSettings, OS_PRESETS } from '../report/settings.ts';
+import type { Settings } from '../report/types.ts';
+import { termText } from '../render/escape/terminal.ts';
+import { Interrupt } from './interrupt.ts';
+import { OutputFile, writeReason } from './output-file.ts';
+import { parseDuration, UsageError } from './util.ts';
+
+export interface WorkerCliOptions {
+  redis: string;
+  queue: string;
+  concurrency?: string;
+  lockDuration: string;
+  stalledInterval: string;
+  maxStalled: string;
+  quiet?: boolean;
+}
+
+export interface RunCliOptions {
+  redis: string;
+  work: string;
+  queue: string;
+  format: string;
+  output?: string;
+  name?: string;
+  os?: string;
+  msl?: string;
+  attempts: string;
+  keepWork?: boolean;
+  quiet?: boolean;
+}
+
+function wholeNumber(s: string, flag: string, min: number): number {
+  if (!/^\d+$/.test(s.trim()) || Number(s) < min) throw new UsageError(`${flag}: expected a whole number of at least ${min}, got '${s}'`);
+  return Number(s);
+}
+
+function queueName(s: string): string {
+  if (!/^[A-Za-z0-9_.-]{1,100}$/.test(s)) throw new UsageError(`--queue: expected a name of letters, digits, '.', '_' or '-', got '${s}'`);
+  return s;
+}
+
+/** --redis checked and Redis reached once: a wrong URL, host or password is one line, exit 2. */
+async function redisFrom(s: string): Promise<URL> {
+  try {
+    const url = parseRedisUrl(s);
+    await reachRedis(url);
+    return url;
+  } catch (e) {
+    if (e instanceof RedisUrlError || e instanceof RedisUnreachableError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+function settingsFrom(o: { os?: string; msl?: string }): Settings {
+  const os = o.os ?? 'rfc';
+  if (!isOsPreset(os)) throw new UsageError(`--os: expected one of ${OS_PRESETS.join(', ')}, got '${o.os}'`);
+  if (o.msl === undefined) return makeSettings({ os });
+  const msl = Number(o.msl);
+  if (!(msl > 0) || !Number.isFinite(msl)) throw new UsageError(`--msl: expected a positive number of seconds, got '${o.msl}'`);
+  return makeSettings({ os, msl });
+}
+
+const stamp = (): string => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+
+export async function clusterWorkerAction(o: WorkerCliOptions): Promise<void> {
+  const concurrency = o.concurrency === undefined ? availableParallelism() : wholeNumber(o.concurrency, '--concurrency', 1);
+  const lockDuration = parseDuration(o.lockDuration, '--lock-duration');
+  const stalledInterval = parseDuration(o.stalledInterval, '--stalled-interval');
+  const maxStalledCount = wholeNumber(o.maxStalled, '--max-stalled', 0);
+  const queue = queueName(o.queue);
+  const redis = await redisFrom(o.redis);
+  const { ThreadRunner } = await import('../cluster/thread-runner.ts');
+  const { sibling } = await import('../analyze/pool.ts');
+  const say = (line: string): void => {
+    process.stderr.write(`${stamp()} ${termText(line)}\n`);
+  };
+  const quiet = o.quiet ?? false;
+  const interrupt = new Interrupt();
+  const worker = new ClusterWorker(
+    { redis, queue, concurrency, lockDuration, stalledInterval, maxStalledCount, name: `tcpscope@${hostname()}:${process.pid}` },
+    new ThreadRunner(sibling(import.meta.url, 'cluster-thread')),
+    {
+      started: quiet ? undefined : (label) => say(`${label}: started`),
+      done: quiet ? undefined : (label, ms) => say(`${label}: done in ${(ms / 1000).toFixed(2)} s`),
+      failed: (label, message, final) => say(`${label}: failed${final ? '' : ' (the queue will try it again)'}: ${message}`),
+      redisError: (m) => say(m),
+      redisReady: () => say('Redis reachable again'),
+    },
+  );
+  await worker.ready();
+  if (!quiet) say(`worker on queue '${queue}' at ${redis.host}, ${concurrency} job${concurrency === 1 ? '' : 's'} at once; Ctrl-C stops it`);
+  await new Promise<void>((res) => {
+    interrupt.signal.addEventListener('abort', () => res(), { once: true });
+  });
+  if (!quiet || worker.active > 0) say(`stopping: ${worker.active === 0 ? 'no job running' : `waiting for ${worker.active} running job${worker.active === 1 ? '' : 's'} to finish`} (again to quit at once)`);
+  await worker.close();
+  // The signal asked the worker to stop, and it did: a normal end.
+}
+
+export async function clusterRunAction(args: string[], o: RunCliOptions): Promise<void> {
+  if (!(CLUSTER_FORMATS as readonly string[]).includes(o.format)) throw new UsageError(`--format: expected ${CLUSTER_FORMATS.join(' or ')}, got '${o.format}'`);
+  const format = o.format as ClusterFormat;
+  const settings = settingsFrom(o);
+  const attempts = wholeNumber(o.attempts, '--attempts', 1);
+  const queue = queueName(o.queue);
+  const files: string[] = [];
+  for (const a of args) {
+    const p = resolve(a);
+    const s = await stat(p).catch((e: unknown) => {
+      throw new UsageError(`cannot read ${a}: ${writeReason(e)}`);
+    });
+    if (!s.isFile()) throw new UsageError(`${a}: not a capture file (cluster run takes the parts as files, in capture order)`);
+    files.push(p);
+  }
+  const work = resolve(o.work);
+  const ws = await stat(work).catch(() => null);
+  if (!ws?.isDirectory()) throw new UsageError(`--work: ${o.work} is not a directory`);
+  await access(work, constants.W_OK | constants.X_OK).catch(() => {
+    throw new UsageError(`--work: cannot write in ${o.work}`);
+  });
+  const redis = await redisFrom(o.redis);
+  const quiet = o.quiet ?? false;
+  const tty = process.stderr.isTTY === true && !quiet;
+  const interrupt = new Interrupt();
+  let status = '';
+  const show = (line: string): void => {
+    if (!tty) return;
+    process.stderr.write(`\r${line}${' '.repeat(Math.max(0, status.length - line.length))}`);
+    status = line;
+  };
+  const deliver = async (path: string): Promise<void> => {
+    if (o.output === undefined) {
+      await pipeline(createReadStream(path), process.stdout, { end: false });
+      return;
+    }
+    let f: OutputFile;
+    try {
+      f = await OutputFile.create(o.output);
+    } catch (e) {
+      throw new UsageError(`cannot write ${o.output}: ${writeReason(e)}`);
+    }
+    try {
+      await pipeline(createReadStream(path), f.stream, { end: false });
+      await f.commit();
+    } catch (e) {
+      await f.abort();
+      throw new UsageError(`cannot write ${o.output}: ${writeReason(e)}`);
+    }
+  };
+  try {
+    await runCluster(
+      { redis, queue, work, files, format, name: o.name ?? null, settings, attempts, keep: o.keepWork ?? false, signal: interrupt.signal },
+      deliver,
+      {
+        progress: (stage, done, total) => show(stage === 'merge' ? 'merged' : `${stage === 'scan' ? 'scans' : 'parts'}: ${done}/${total}`),
+        noWorkers: quiet ? undefined : () => {
+          if (tty) process.stderr.write('\n');
+          process.stderr.write(`no worker is taking jobs from queue '${queue}' yet: start one with tcpscope cluster worker --redis URL${queue === 'tcpscope' ? '' : ` --queue ${queue}`}\n`);
+        },
+      },
+    );
+    if (tty) process.stderr.write('\n');
+  } catch (e) {
+    if (tty && status !== '') process.stderr.write('\n');
+    if (e instanceof ClusterJobError) {
+      for (const f of e.failures) process.stderr.write(`error: ${termText(`${f.label} failed: ${f.reason}`)}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    if (e instanceof ClusterAbortError) {
+      process.exitCode = interrupt.exitCode ?? 130;
+      return;
+    }
+    throw e;
+  } finally {
+    interrupt.dispose();
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * The jobs of a cluster run, as they travel through the queue (BullMQ on
+ * Redis), and what runs them. A run of N capture files is two flows:
+ *
+ *   scans  <- scan 0 .. scan N-1       (a cheap pass over each file)
+ *   merge  <- part 0 .. part N-1       (each part analysed with every scan)
+ *
+ * A parent job runs when all its children are done; a child that fails for
+ * good fails its parent (failParentOnFailure). Jobs carry only paths and
+ * small options: scans, parts and the merged output are files in the run's
+ * folder of the shared work directory, which every worker reads and writes.
+ */
+import type { Settings } from '../report/types.ts';
+
+/** The queue's default name (`--queue`): several clusters can share one Redis under different names. */
+export const DEFAULT_QUEUE = 'tcpscope';
+
+/** The output formats a merge writes (those of `tcpscope merge`). */
+export const CLUSTER_FORMATS = ['ndjson', 'csv'] as const;
+export type ClusterFormat = (typeof CLUSTER_FORMATS)[number];
+
+/** Pass over capture file `file` (part `index` of the run), written to `out`. */
+export interface ScanJob {
+  file: string;
+  index: number;
+  out: string;
+}
+
+/** Analyse part `index` (`file`) with the scans of every part (`scans`, in capture order), written to `out`. */
+export interface PartJob {
+  file: string;
+  index: number;
+  scans: string[];
+  out: string;
+  settings: Settings;
+}
+
+/** Join the parts (in capture order) into one output of `format`, written to `out`. */
+export interface MergeJob {
+  parts: string[];
+  out: string;
+  format: ClusterFormat;
+  /** The capture name the output shows (null: the merge's default). */
+  name: string | null;
+}
+
+/** The barrier after the scans: it runs once every scan is done. */
+export interface ScansJob {
+  files: string[];
+}
+
+/** The job names, as BullMQ stores them. */
+export type JobName = 'scan' | 'scans' | 'part' | 'merge';
+
+/**
+ * What a worker does with each kind of job; the worker's queue side knows
+ * nothing of how (threads running the split functions in production, plain
+ * functions in the queue's own tests). Each call writes its `out` file
+ * whole or not at all.
+ */
+export interface JobRunner {
+  scan(job: ScanJob): Promise<void>;
+  part(job: PartJob): Promise<void>;
+  merge(job: MergeJob): Promise<void>;
+  /** Stop whatever runs now (a worker quitting at once). */
+  stop?(): Promise<void>;
+}
+
+/**
+ * A job that fails because of its input (a corrupt capture, a scan that
+ * does not belong to the run): trying it again would fail the same way, so
+ * the queue does not retry it. The message is one line naming the file.
+ */
+export class BadInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BadInputError';
+  }
+}
+
+/** The part a job is about, for messages: "part 3 (/data/tap.pcap3)", "the merge". */
+export function jobLabel(name: string, data: unknown): string {
+  const d = (data ?? {}) as { file?: unknown; index?: unknown };
+  const file = typeof d.file === 'string' ? ` (${d.file})` : '';
+  const index = typeof d.index === 'number' ? ` ${d.index}` : '';
+  if (name === 'scan') return `scan of part${index}${file}`;
+  if (name === 'part') return `part${index}${file}`;
+  if (name === 'merge') return 'the merge';
+  if (name === 'scans') return 'the scans';
+  return `job ${name}`;
+}

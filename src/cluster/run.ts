@@ -1,0 +1,234 @@
+/**
+ * The queue side of `tcpscope cluster run`: one run of N capture files is
+ * two BullMQ flows in a folder of its own in the shared work directory.
+ *
+ *  1. `scans` <- `scan` of every file: each worker writes the file's scan
+ *     (its frame count and 4-tuples) to scan-K; the parent runs when all are
+ *     done.
+ *  2. `merge` <- `part` of every file: each part is analysed with the scans
+ *     of all (so it knows which of its connections cross its edges) and
+ *     written to part-K; the merge runs when every part is done and writes
+ *     the output the caller then delivers (stdout or -o).
+ *
+ * A child that fails for good fails its parent at once (failParentOnFailure),
+ * the run's remaining jobs are taken off the queue and the failures are
+ * reported with the part and the reason. The run's jobs and folder are
+ * removed when it ends, however it ends.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FlowProducer, Job, type JobNode, type JobsOptions, Queue, QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Settings } from '../report/types.ts';
+import { connect } from './connection.ts';
+import { type ClusterFormat, jobLabel, type MergeJob, type PartJob, type ScanJob, type ScansJob } from './jobs.ts';
+
+export interface RunOptions {
+  redis: URL;
+  queue: string;
+  /** The shared work directory (absolute; every worker reads and writes it at this path). */
+  work: string;
+  /** The capture files in capture order (absolute; every worker reads them at these paths). */
+  files: string[];
+  format: ClusterFormat;
+  name: string | null;
+  settings: Settings;
+  /** Tries of a job that fails with an error (not bad input, which fails at once). */
+  attempts: number;
+  /** Keep the run's folder (scans, parts, output) instead of removing it. */
+  keep: boolean;
+  signal?: AbortSignal;
+}
+
+export interface RunEvents {
+  /** `done` of `total` jobs of a stage finished. */
+  progress?: (stage: 'scan' | 'part' | 'merge', done: number, total: number) => void;
+  /** No worker has been connected to the queue for a while. */
+  noWorkers?: () => void;
+}
+
+export interface JobFailure {
+  /** "part 3 (/data/tap.pcap3)", "the merge". */
+  label: string;
+  reason: string;
+}
+
+/** Jobs of the run failed for good (after their retries). */
+export class ClusterJobError extends Error {
+  constructor(readonly failures: JobFailure[]) {
+    super(failures.map((f) => `${f.label} failed: ${f.reason}`).join('\n'));
+    this.name = 'ClusterJobError';
+  }
+}
+
+/** The run was interrupted (its jobs were taken off the queue). */
+export class ClusterAbortError extends Error {
+  constructor() {
+    super('interrupted');
+    this.name = 'ClusterAbortError';
+  }
+}
+
+/** How long `cluster run` waits before it says no worker is connected. */
+const NO_WORKER_NOTICE_MS = 3000;
+
+/**
+ * Run the flows; `deliver` gets the merged output's path while it still
+ * exists (the folder goes when the run ends, unless `keep`).
+ */
+export async function runCluster(o: RunOptions, deliver: (path: string) => Promise<void>, events: RunEvents = {}): Promise<void> {
+  const id = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(4).toString('hex')}`;
+  const dir = join(o.work, `tcpscope-run-${id}`);
+  await mkdir(dir, { recursive: false });
+  const conns: Redis[] = [];
+  const conn = (): Redis => {
+    const c = connect(o.redis);
+    c.on('error', () => undefined);
+    conns.push(c);
+    return c;
+  };
+  const queue = new Queue(o.queue, { connection: conn() });
+  const flows = new FlowProducer({ connection: conn() });
+  const queueEvents = new QueueEvents(o.queue, { connection: conn() });
+  queueEvents.on('error', () => undefined);
+  queue.on('error', () => undefined);
+  flows.on('error', () => undefined);
+  const added: JobNode[] = [];
+  const watch = new Watch(queueEvents, events);
+  const stopNotice = noticeIdleQueue(queue, events, o.signal);
+  try {
+    await queueEvents.waitUntilReady();
+    const child: JobsOptions = {
+      attempts: o.attempts,
+      backoff: { type: 'exponential', delay: 1000 },
+      failParentOnFailure: true,
+    };
+    const n = o.files.length;
+    const scanPaths = o.files.map((_, k) => join(dir, `scan-${k}`));
+    const partPaths = o.files.map((_, k) => join(dir, `part-${k}`));
+    const outPath = join(dir, `output.${o.format}`);
+
+    const scans = await flows.add({
+      name: 'scans', queueName: o.queue, data: { files: o.files } satisfies ScansJob,
+      children: o.files.map((file, index) => ({
+        name: 'scan', queueName: o.queue, data: { file, index, out: scanPaths[index] } satisfies ScanJob, opts: child,
+      })),
+    });
+    added.push(scans);
+    watch.stage('scan', scans, n);
+    await waitFlow(scans, queue, queueEvents, o.signal);
+
+    const merge = await flows.add({
+      name: 'merge', queueName: o.queue,
+      data: { parts: partPaths, out: outPath, format: o.format, name: o.name } satisfies MergeJob,
+      opts: { attempts: o.attempts, backoff: { type: 'exponential', delay: 1000 } },
+      children: o.files.map((file, index) => ({
+        name: 'part', queueName: o.queue,
+        data: { file, index, scans: scanPaths, out: partPaths[index], settings: o.settings } satisfies PartJob,
+        opts: child,
+      })),
+    });
+    added.push(merge);
+    watch.stage('part', merge, n);
+    await waitFlow(merge, queue, queueEvents, o.signal);
+    events.progress?.('merge', 1, 1);
+    await deliver(outPath);
+  } finally {
+    stopNotice();
+    for (const node of added) await removeFlow(queue, node);
+    await Promise.allSettled([queueEvents.close(), flows.close(), queue.close()]);
+    for (const c of conns) c.disconnect();
+    if (!o.keep) await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The ids of a flow's children. */
+function childIds(node: JobNode): string[] {
+  return (node.children ?? []).map((c) => c.job.id).filter((x): x is string => x !== undefined);
+}
+
+/** Wait for a flow's parent; its failure becomes the failures of its children (or its own). */
+async function waitFlow(node: JobNode, queue: Queue, queueEvents: QueueEvents, signal?: AbortSignal): Promise<void> {
+  try {
+    await untilAborted(node.job.waitUntilFinished(queueEvents), signal);
+  } catch (e) {
+    if (e instanceof ClusterAbortError) throw e;
+    const failures: JobFailure[] = [];
+    for (const cid of childIds(node)) {
+      const j = await Job.fromId(queue, cid);
+      if (j && (await j.getState()) === 'failed') failures.push({ label: jobLabel(j.name, j.data), reason: oneLine(j.failedReason) });
+    }
+    if (failures.length === 0) failures.push({ label: jobLabel(node.job.name, node.job.data), reason: oneLine(e instanceof Error ? e.message : String(e)) });
+    throw new ClusterJobError(failures);
+  }
+}
+
+function oneLine(s: string | undefined): string {
+  return (s ?? 'no reason given').split('\n')[0];
+}
+
+function untilAborted<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.reject(new ClusterAbortError());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new ClusterAbortError());
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
+      (e: unknown) => { signal.removeEventListener('abort', onAbort); reject(e); },
+    );
+  });
+}
+
+/**
+ * Take a flow off the queue: the parent and its children. A child still
+ * running (locked by a worker) cannot be removed: it finishes or fails on
+ * its own and is then only in the finished lists, which BullMQ trims.
+ */
+async function removeFlow(queue: Queue, node: JobNode): Promise<void> {
+  const ids = [...childIds(node), node.job.id].filter((x): x is string => x !== undefined);
+  for (const jid of ids) {
+    try {
+      await queue.remove(jid, { removeChildren: true });
+    } catch {
+      // locked by a worker, or gone already
+    }
+  }
+}
+
+/** Counts the jobs of the current stage as the queue reports them done. */
+class Watch {
+  private ids = new Set<string>();
+  private done = 0;
+  private total = 0;
+  private name: 'scan' | 'part' = 'scan';
+
+  constructor(queueEvents: QueueEvents, private readonly events: RunEvents) {
+    queueEvents.on('completed', ({ jobId }) => {
+      if (!this.ids.delete(jobId)) return;
+      this.done++;
+      this.events.progress?.(this.name, this.done, this.total);
+    });
+  }
+
+  stage(name: 'scan' | 'part', node: JobNode, total: number): void {
+    this.name = name;
+    this.ids = new Set(childIds(node));
+    this.done = 0;
+    this.total = total;
+    this.events.progress?.(name, 0, total);
+  }
+}
+
+/** Tell once if no worker is connected to the queue a while after the run started. */
+function noticeIdleQueue(queue: Queue, events: RunEvents, signal?: AbortSignal): () => void {
+  if (!events.noWorkers) return () => undefined;
+  const timer = setTimeout(() => {
+    queue.getWorkersCount().then((count) => {
+      if (count === 0 && !signal?.aborted) events.noWorkers?.();
+    }, () => undefined);
+  }, NO_WORKER_NOTICE_MS);
+  timer.unref();
+  return () => clearTimeout(timer);
+}

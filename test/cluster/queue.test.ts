@@ -1,0 +1,220 @@
+/**
+ * The queue layer of the cluster (src/cluster/) on a real Redis started by
+ * the test, with workers in this process and a job runner of the test's
+ * own: each job writes a file naming what it read, so the merged output
+ * shows that every scan ran before every part, each part saw every scan in
+ * capture order, and the merge read the parts in capture order. The same
+ * flows with the real split commands and workers as processes are
+ * cluster.test.ts's.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { parseRedisUrl, reachRedis, RedisUnreachableError, RedisUrlError, shownUrl } from '../../src/cluster/connection.ts';
+import { BadInputError, type JobRunner, type MergeJob, type PartJob, type ScanJob } from '../../src/cluster/jobs.ts';
+import { ClusterJobError, runCluster, type RunOptions } from '../../src/cluster/run.ts';
+import { ClusterWorker, type WorkerOptions } from '../../src/cluster/worker.ts';
+import { makeSettings } from '../../src/report/settings.ts';
+import { redisMissing, startRedis, type TestRedis } from './redis.ts';
+
+const missing = redisMissing();
+
+async function put(path: string, text: string): Promise<void> {
+  await writeFile(`${path}.tmp`, text);
+  await rename(`${path}.tmp`, path);
+}
+
+/** A runner whose outputs say what each job read; `hooks` change one job's behaviour. */
+class RecordingRunner implements JobRunner {
+  calls: string[] = [];
+  constructor(private readonly hooks: { part?: (job: PartJob, attempt: number) => Promise<void> | void } = {}) {}
+
+  async scan(job: ScanJob): Promise<void> {
+    this.calls.push(`scan ${job.index}`);
+    const size = statSync(job.file).size;
+    await put(job.out, `scan ${job.index}: ${size} bytes`);
+  }
+
+  async part(job: PartJob): Promise<void> {
+    const attempt = this.calls.filter((c) => c === `part ${job.index}`).length;
+    this.calls.push(`part ${job.index}`);
+    await this.hooks.part?.(job, attempt);
+    const scans = await Promise.all(job.scans.map((s) => readFile(s, 'utf8')));
+    await put(job.out, `part ${job.index} (${readFileSync(job.file, 'utf8').trim()}, msl ${job.settings.msl}) saw [${scans.join('; ')}]`);
+  }
+
+  async merge(job: MergeJob): Promise<void> {
+    this.calls.push('merge');
+    const parts = await Promise.all(job.parts.map((p) => readFile(p, 'utf8')));
+    await put(job.out, `${job.format} ${job.name}\n${parts.join('\n')}\n`);
+  }
+}
+
+function expected(files: string[], contents: string[], msl: number): string {
+  const scans = files.map((f, k) => `scan ${k}: ${statSync(f).size} bytes`).join('; ');
+  return `csv whole.pcap\n${contents.map((c, k) => `part ${k} (${c}, msl ${msl}) saw [${scans}]`).join('\n')}\n`;
+}
+
+describe('cluster queue (BullMQ on Redis)', { skip: missing ?? false }, () => {
+  let redis: TestRedis;
+  let dir: string;
+  let work: string;
+  const files: string[] = [];
+  const contents = ['alpha', 'bravo bravo', 'charlie', 'delta delta delta', 'echo'];
+
+  before(async () => {
+    redis = await startRedis();
+    dir = mkdtempSync(join(tmpdir(), 'tcpscope-queue-'));
+    work = join(dir, 'work');
+    mkdirSync(work);
+    contents.forEach((c, k) => {
+      const f = join(dir, `cap-${k}.pcap`);
+      writeFileSync(f, `${c}\n`);
+      files.push(f);
+    });
+  });
+  after(async () => {
+    await redis?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const workerOpts = (queue: string, name: string): WorkerOptions => ({
+    redis: parseRedisUrl(redis.url), queue, concurrency: 2, lockDuration: 1500, stalledInterval: 500, maxStalledCount: 2, name,
+  });
+  const runOpts = (queue: string, extra: Partial<RunOptions> = {}): RunOptions => ({
+    redis: parseRedisUrl(redis.url), queue, work, files, format: 'csv', name: 'whole.pcap',
+    settings: makeSettings({ msl: 7 }), attempts: 3, keep: false, ...extra,
+  });
+  async function collect(o: RunOptions): Promise<string> {
+    let out = '';
+    await runCluster(o, async (p) => {
+      out = await readFile(p, 'utf8');
+    });
+    return out;
+  }
+  async function leftInRedis(queue: string): Promise<number> {
+    const conn = new Redis(redis.url, { maxRetriesPerRequest: null });
+    const q = new Queue(queue, { connection: conn });
+    const counts = await q.getJobCounts('wait', 'active', 'delayed', 'waiting-children', 'completed', 'failed', 'prioritized');
+    await q.close();
+    conn.disconnect();
+    return Object.values(counts).reduce((a, b) => a + b, 0);
+  }
+
+  it('runs every scan before any part, every part with every scan, and merges the parts in capture order; then leaves nothing behind', async () => {
+    const a = new RecordingRunner();
+    const b = new RecordingRunner();
+    const wa = new ClusterWorker(workerOpts('q1', 'a'), a);
+    const wb = new ClusterWorker(workerOpts('q1', 'b'), b);
+    await Promise.all([wa.ready(), wb.ready()]);
+    try {
+      const out = await collect(runOpts('q1'));
+      assert.equal(out, expected(files, contents, 7));
+      const calls = [...a.calls, ...b.calls];
+      assert.equal(calls.filter((c) => c.startsWith('scan')).length, files.length);
+      assert.equal(calls.filter((c) => c.startsWith('part')).length, files.length);
+      assert.equal(calls.filter((c) => c === 'merge').length, 1);
+      // The run's folder and jobs are gone.
+      assert.deepEqual(readdirSync(work), []);
+      assert.equal(await leftInRedis('q1'), 0);
+    } finally {
+      await Promise.all([wa.close(), wb.close()]);
+    }
+  });
+
+  it('tries a part again after an error, and the output is the same', async () => {
+    const r = new RecordingRunner({
+      part: (job, attempt) => {
+        if (job.index === 3 && attempt === 0) throw new Error('disk hiccup');
+      },
+    });
+    const w = new ClusterWorker(workerOpts('q2', 'w'), r);
+    await w.ready();
+    try {
+      assert.equal(await collect(runOpts('q2')), expected(files, contents, 7));
+      assert.equal(r.calls.filter((c) => c === 'part 3').length, 2);
+    } finally {
+      await w.close();
+    }
+  });
+
+  it('reports a part that fails for good with its file and reason, without trying bad input again, and takes the run off the queue', async () => {
+    const r = new RecordingRunner({
+      part: (job) => {
+        if (job.index === 2) throw new BadInputError(`${job.file}: frame 3 at byte 120: not a pcap record`);
+      },
+    });
+    const w = new ClusterWorker(workerOpts('q3', 'w'), r);
+    await w.ready();
+    try {
+      await assert.rejects(collect(runOpts('q3')), (e: unknown) => {
+        assert.ok(e instanceof ClusterJobError);
+        assert.deepEqual(e.failures, [{ label: `part 2 (${files[2]})`, reason: `${files[2]}: frame 3 at byte 120: not a pcap record` }]);
+        return true;
+      });
+      assert.equal(r.calls.filter((c) => c === 'part 2').length, 1);
+      assert.equal(r.calls.includes('merge'), false);
+      assert.deepEqual(readdirSync(work), []);
+    } finally {
+      await w.close();
+    }
+    assert.equal(await leftInRedis('q3'), 0);
+  });
+
+  it('gives the job of a worker that stopped mid-job (its lock lapsed) to another worker', async () => {
+    let hung = 0;
+    // Worker a takes part jobs and never finishes them; it is then stopped at once.
+    const a = new RecordingRunner({
+      part: () => {
+        hung++;
+        return new Promise<void>(() => {});
+      },
+    });
+    const wa = new ClusterWorker({ ...workerOpts('q4', 'a'), concurrency: 1 }, a);
+    await wa.ready();
+    let wb: ClusterWorker | null = null;
+    const b = new RecordingRunner();
+    const run = collect(runOpts('q4'));
+    try {
+      // Wait until a holds a part, then stop it without letting the part finish.
+      while (hung === 0) await new Promise((r) => setTimeout(r, 50));
+      await wa.close(true);
+      wb = new ClusterWorker(workerOpts('q4', 'b'), b);
+      await wb.ready();
+      assert.equal(await run, expected(files, contents, 7));
+      // b did the part a held (a's count of parts that never ended is 1).
+      assert.equal(hung, 1);
+      const held = a.calls.find((c) => c.startsWith('part'));
+      assert.ok(held !== undefined && b.calls.includes(held), `${held} was run by b too: ${b.calls.join(', ')}`);
+    } finally {
+      await wb?.close();
+    }
+  });
+});
+
+describe('cluster connection', { skip: missing ?? false }, () => {
+  it('takes redis:// and rediss:// URLs and refuses others in one line', () => {
+    assert.equal(parseRedisUrl('redis://127.0.0.1:6379/2').port, '6379');
+    assert.equal(parseRedisUrl('rediss://:pw@example.org:6380').protocol, 'rediss:');
+    for (const bad of ['http://127.0.0.1:6379', '127.0.0.1:6379', 'localhost', 'redis://', 'redis://host/x', 'unix:///tmp/redis.sock']) {
+      assert.throws(() => parseRedisUrl(bad), (e: unknown) => e instanceof RedisUrlError && !e.message.includes('\n'), bad);
+    }
+    assert.equal(shownUrl(parseRedisUrl('redis://:secret@h:1/0')), 'redis://:***@h:1/0');
+  });
+
+  it('says in one line when Redis is not there or the password is wrong', async () => {
+    const r = await startRedis(['--requirepass', 'right']);
+    try {
+      assert.match(await reachRedis(parseRedisUrl(`redis://:right@127.0.0.1:${r.port}`)), /^\d+\./);
+      await assert.rejects(reachRedis(parseRedisUrl(`redis://:wrong@127.0.0.1:${r.port}`)), (e: unknown) => e instanceof RedisUnreachableError && /authentication failed/.test(e.message) && !e.message.includes('wrong'));
+    } finally {
+      await r.stop();
+    }
+    await assert.rejects(reachRedis(parseRedisUrl(`redis://127.0.0.1:${r.port}`)), (e: unknown) => e instanceof RedisUnreachableError && /connection refused/.test(e.message));
+  });
+});
