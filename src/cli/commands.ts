@@ -14,6 +14,7 @@ import { registerExtractCommand } from './extract.ts';
 import { COLUMN_NAMES, COLUMNS } from '../render/columns.ts';
 import { registerGradeCommand } from './grade.ts';
 import { registerLiveCommands } from './live.ts';
+import { registerSplitCommands } from './split.ts';
 import { registerClusterCommands } from './cluster.ts';
 
 
@@ -116,6 +117,7 @@ ${FILTER_HELP}`)
   registerExtractCommand(program);
   registerGradeCommand(program);
   registerLiveCommands(program);
+  registerSplitCommands(program);
   registerClusterCommands(program);
 }
 

@@ -144,6 +144,16 @@ export class Decoder {
     return status;
   }
 
+  /** The loopback duplicate filter's state (LoopbackDuplicates.save), for the decoder of the next part of a capture. */
+  saveDuplicates(): Uint8Array {
+    return this.duplicates.save();
+  }
+
+  /** Start from the state saveDuplicates gave at the end of the part before (false if the bytes are not such a state). */
+  loadDuplicates(bytes: Uint8Array): boolean {
+    return this.duplicates.load(bytes);
+  }
+
   /** Forgets the loopback duplicate state (counters are kept), e.g. between files. */
   reset(): void {
     this.duplicates.clear();

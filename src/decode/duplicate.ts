@@ -64,4 +64,49 @@ export class LoopbackDuplicates {
     this.len.fill(-1);
     this.nextSlot = 0;
   }
+
+  /**
+   * The packets remembered, oldest first, as bytes (per packet: length,
+   * reported length, interface index and id as 32-bit words, then the
+   * bytes): what the next part of a capture cut into files starts with
+   * (analyze/split.ts).
+   */
+  save(): Uint8Array {
+    const out: number[] = [];
+    for (let k = 0; k < SLOTS; k++) {
+      const slot = (this.nextSlot + k) % SLOTS;
+      const n = this.len[slot];
+      if (n < 0) continue;
+      const w = new Uint8Array(16 + n);
+      const v = new DataView(w.buffer);
+      v.setUint32(0, n, true);
+      v.setUint32(4, this.reported[slot], true);
+      v.setInt32(8, this.ifIndex[slot], true);
+      v.setInt32(12, this.interfaceId[slot], true);
+      w.set(this.data[slot].subarray(0, n), 16);
+      for (const b of w) out.push(b);
+    }
+    return Uint8Array.from(out);
+  }
+
+  /** Remember the packets `save` wrote (false, and nothing remembered, if they are not such bytes). */
+  load(bytes: Uint8Array): boolean {
+    this.clear();
+    const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    let p = 0;
+    let count = 0;
+    while (p < bytes.length) {
+      if (p + 16 > bytes.length || ++count > SLOTS) return this.failLoad();
+      const n = v.getUint32(p, true);
+      if (p + 16 + n > bytes.length) return this.failLoad();
+      this.remember(bytes, p + 16, p + 16 + n, v.getUint32(p + 4, true), v.getInt32(p + 8, true), v.getInt32(p + 12, true));
+      p += 16 + n;
+    }
+    return true;
+  }
+
+  private failLoad(): false {
+    this.clear();
+    return false;
+  }
 }

@@ -17,6 +17,18 @@ import type {
 /** Scratch words for an address on its way to text. */
 const ADDR = new Uint32Array(4);
 
+/**
+ * The report of a connection built with other stream numbers (a part of a
+ * capture numbers its connections from 0: analyze/split.ts), given its
+ * stream number in the whole capture and that of its `reuse` predecessor:
+ * every field that shows a stream number, as buildReport writes it.
+ */
+export function restream(r: ConnectionReport, stream: number, previousStream: (local: number) => number): void {
+  r.stream = stream;
+  r.compat.wireshark.filter = `tcp.stream eq ${stream}`;
+  if (r.reuse !== null) r.reuse.previousStream = previousStream(r.reuse.previousStream);
+}
+
 /** Turns a finished Connection into its report (verdicts and textbook values). */
 export function buildReport(c: Connection, settings: Settings): ConnectionReport {
   // The connection is final: what the silence at its end proves (Connection.settle).

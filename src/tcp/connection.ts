@@ -163,6 +163,8 @@ export class Connection {
   closedPrev: Connection | FrozenConnection | null = null;
   closedNext: Connection | FrozenConnection | null = null;
   inClosedList = false;
+  /** Frame of the segment that last put it at the end of the tracker's list of over connections (its place in that list). */
+  closedAt = 0;
   /** Open (not over) connections, least recently active first: the eviction order when no over connection is left. */
   activePrev: Connection | null = null;
   activeNext: Connection | null = null;
@@ -249,6 +251,7 @@ export class Connection {
     this.closedPrev = null;
     this.closedNext = null;
     this.inClosedList = false;
+    this.closedAt = 0;
     this.activePrev = null;
     this.activeNext = null;
     this.inActiveList = false;
@@ -746,6 +749,8 @@ export class FrozenConnection {
   closedPrev: Connection | FrozenConnection | null = null;
   closedNext: Connection | FrozenConnection | null = null;
   inClosedList = false;
+  /** As Connection.closedAt. */
+  closedAt = 0;
   /** An open connection packed because it was idle: closedPrev / closedNext link it in the tracker's idle list instead. */
   idle = false;
   /** The block holding the record, its index in the arena, and the record's place in it. */
@@ -773,6 +778,7 @@ export class FrozenConnection {
     this.lastNsec = lastNsec;
     this.next = this.closedPrev = this.closedNext = null;
     this.inClosedList = false;
+    this.closedAt = 0;
     this.idle = false;
     this.words = EMPTY;
     this.block = this.off = this.len = 0;

@@ -1,4 +1,4 @@
-import { ACK, RST, SYN, type Segment } from '../decode/segment.ts';
+import { ACK, RST, SYN, Segment } from '../decode/segment.ts';
 import { Connection, type EndReason, FrozenConnection } from './connection.ts';
 import { type Endpoint, secondsBetween } from './endpoint.ts';
 import { Arena } from './frozen.ts';
@@ -68,6 +68,9 @@ export interface PackedDone {
   /** Let go of early because the table was full. */
   evicted: boolean;
 }
+
+/** The segment stand-ins of holdBack are made from (only their place in a list matters). */
+const BLANK = new Segment();
 
 /** Most objects of packed connections kept for reuse (Tracker.spare). */
 const SPARE_MAX = 64;
@@ -199,6 +202,123 @@ export class Tracker {
     return this.nextStream;
   }
 
+  /** The next connection gets this stream number (a merge of a capture's parts numbers them all in one sequence: analyze/split.ts). */
+  set streams(n: number) {
+    this.nextStream = n;
+  }
+
+  /**
+   * The part of the capture this tracker read ends here but the capture goes
+   * on in another part (analyze/split.ts): every connection held, as an
+   * object, taken out of the table, for the tracker of the whole capture to
+   * `adopt`. `overListed`: it was in the list of over connections (its place
+   * there is its `closedAt`). A connection replaced by a SYN still waiting
+   * for its answer comes in `waiting`, with the connection that replaced it.
+   */
+  handOver(): { held: { c: Connection; overListed: boolean }[]; waiting: { old: Connection; successor: Connection }[] } {
+    const waiting: { old: Connection; successor: Connection }[] = [];
+    const held: { c: Connection; overListed: boolean }[] = [];
+    for (const h of this.table.values()) {
+      const overListed = h.inClosedList && !(h instanceof FrozenConnection && h.idle);
+      held.push({ c: h instanceof FrozenConnection ? this.unpack(h) : h, overListed });
+    }
+    for (const { c } of held) if (c.replaced !== null) waiting.push({ old: c.replaced, successor: c });
+    this.waiting.length = 0;
+    this.table.clear();
+    this.closedHead = this.closedTail = this.packCursor = null;
+    this.idleHead = this.idleTail = null;
+    this.idleCount = 0;
+    for (const list of [this.active, this.half]) {
+      for (let a = list.head; a !== null;) {
+        const n = a.activeNext;
+        a.activePrev = a.activeNext = null;
+        a.inActiveList = a.inHalfList = false;
+        a = n;
+      }
+      list.head = list.tail = null;
+    }
+    this.activeCount = 0;
+    for (const { c } of held) {
+      c.closedPrev = c.closedNext = null;
+      c.inClosedList = false;
+      c.next = null;
+    }
+    held.sort((a, b) => a.c.stream - b.c.stream);
+    this.open = 0;
+    this.frozenCount = 0;
+    this.arena.reset();
+    return { held, waiting };
+  }
+
+  /**
+   * Hold `c` (handed over by the tracker of an earlier part of the capture,
+   * `handOver`) as if this tracker had followed it: in its 4-tuple chain, and
+   * in the list of over connections at the place of its `closedAt` when
+   * `overListed`, else in the list of open ones.
+   */
+  adopt(c: Connection, overListed: boolean): void {
+    this.table.add(c);
+    this.open++;
+    if (!overListed) {
+      this.touchActive(c);
+      return;
+    }
+    this.insertClosed(c);
+  }
+
+  /** Put `c` in the list of over connections at the place of its closedAt. */
+  private insertClosed(c: Connection): void {
+    let after = this.closedTail;
+    while (after !== null && after.closedAt > c.closedAt) after = after.closedPrev;
+    c.inClosedList = true;
+    c.closedPrev = after;
+    c.closedNext = after === null ? this.closedHead : after.closedNext;
+    if (c.closedNext !== null) c.closedNext.closedPrev = c;
+    else this.closedTail = c;
+    if (after !== null) after.closedNext = c;
+    else this.closedHead = c;
+    if (this.packCursor === null) this.packCursor = c;
+  }
+
+  /**
+   * A connection another tracker follows (analyze/split.ts) sits at
+   * `closedAt` in the list of over connections without being over (a
+   * segment took it out of over): as in one tracker, nothing behind it in
+   * the list is let go of until it leaves. The stand-in returned holds that
+   * place, in the list only, until `release`.
+   */
+  holdBack(closedAt: number): Connection {
+    const s = new Connection(-1, BLANK, 0);
+    s.lastSec = Number.MAX_SAFE_INTEGER;
+    s.closedAt = closedAt;
+    this.insertClosed(s);
+    return s;
+  }
+
+  /** The stand-in of holdBack leaves the list: what it held back may go at the next sweep. */
+  release(standIn: Connection): void {
+    this.unlinkClosed(standIn);
+  }
+
+  /**
+   * Would a connection at `closedAt` in the list of over connections, whose
+   * linger time is over now, still be held back here by one before it whose
+   * linger time is not (a connection a segment took out of over)?
+   */
+  heldBackAt(closedAt: number): boolean {
+    const linger = this.opts.lingerSeconds;
+    for (let c = this.closedHead; c !== null && c.closedAt < closedAt; c = c.closedNext) {
+      if (!(secondsBetween(c.lastSec, c.lastNsec, this.nowSec, this.nowNsec) > linger)) return true;
+    }
+    return false;
+  }
+
+  /** `old` was replaced by `successor` (both handed over) and waits for the answer to its SYN, as in this tracker's own replacements. */
+  adoptWaiting(old: Connection, successor: Connection): void {
+    successor.replaced = old;
+    this.waiting.push(old);
+  }
+
   /**
    * The capture's clock moved (a frame that is not a TCP segment): lingering
    * connections may expire, and the capture end is known to be at least this.
@@ -246,8 +366,10 @@ export class Tracker {
 
     if (c.replaced !== null && c.packets > 1) this.resolveReplaced(c, seg);
 
-    if (c.isOver()) this.touchClosed(c);
-    else if (!c.inClosedList && c.activeSec !== c.lastSec) this.touchActive(c);
+    if (c.isOver()) {
+      c.closedAt = seg.frame;
+      this.touchClosed(c);
+    } else if (!c.inClosedList && c.activeSec !== c.lastSec) this.touchActive(c);
     if (this.open - this.frozenCount > this.unpackedLimit) this.packSome(c);
     if (this.open - this.frozenCount > this.idleUnpackedLimit && this.observer === null) this.packIdle(c);
     this.sweep();
@@ -534,6 +656,7 @@ export class Tracker {
     const old = this.spareFrozen.pop();
     if (old !== undefined) this.renewedFrozen++;
     const f = old?.renew(c.stream, c.hash, c.lastSec, c.lastNsec) ?? new FrozenConnection(c.stream, c.hash, c.lastSec, c.lastNsec);
+    f.closedAt = c.closedAt;
     arena.commit(f);
     this.replace(c, f);
     this.frozenCount++;
@@ -568,6 +691,7 @@ export class Tracker {
   private unpack(f: FrozenConnection): Connection {
     const arena = this.arena;
     const c = Connection.unpack(arena.reader.at(f.words, f.off), f.stream, f.hash, this.takeSpare());
+    c.closedAt = f.closedAt;
     arena.free(f);
     this.frozenCount--;
     return c;

@@ -1,0 +1,808 @@
+/**
+ * A capture cut into parts (files in capture order: a rotation series, or
+ * one file cut anywhere), analysed part by part, on any number of machines,
+ * and merged into exactly the output of one run over the whole capture
+ * (`mergecap -a` of the parts): the same connections, stream numbers, frame
+ * numbers, verdicts, and NDJSON lines in the same order.
+ *
+ * Three steps:
+ * 1. `scanPart`, for every part (cheap: read and decode): its number of
+ *    frames and the 4-tuples it holds (two 32-bit hashes each).
+ * 2. `analyzePart`, for every part, given every scan: frames are numbered
+ *    from the frames of the parts before it. A 4-tuple that an earlier part
+ *    also holds ("edge" 4-tuple) may continue a connection that part
+ *    started (a cut inside a handshake, between two FINs, during
+ *    TIME_WAIT): its segments are not tracked here but written out whole,
+ *    for the merge. Every other 4-tuple starts afresh in this part, so its
+ *    connections are tracked here as one run over the whole would track
+ *    them; those let go of inside the part are written out as reports, with
+ *    where they came in the one-run order, and those still held at the end
+ *    of the part are handed over (packed as the tracker packs idle ones).
+ *    The part's clock is written too (the time at each segment that moves
+ *    it): a one-run tracker lets lingering connections go at the first
+ *    segment past their 2MSL, whichever part it is in.
+ * 3. `mergeParts`, parts in order: one tracker follows the edge 4-tuples
+ *    (their segments, the connections handed over, the clock of every
+ *    part), the parts' reports come in between, stream numbers are given in
+ *    frame order across all of them.
+ *
+ * What one run shares between connections, and how the merge keeps it:
+ * - stream numbers: each part numbers its connections 0, 1, ... and says on
+ *   which frame each was created; the merge numbers all in frame order;
+ * - the order reports come out in: at one frame, first a connection
+ *   replaced by that frame's segment, then those whose linger time ran
+ *   out, in the order of the tracker's list of over connections (the frame
+ *   that last put each at its end: `closedAt`);
+ * - the clock: see above.
+ * Where the merge cannot reproduce one run it says so in a warning (never
+ * silently): a connection evicted because the table was full
+ * (--max-connections is a limit of the whole run), or a part that starts
+ * before the one before it ended (timestamps going back across a cut).
+ */
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import type { Frame } from '../capture/frame.ts';
+import { type FilePath, nameText } from '../capture/files.ts';
+import { type CaptureSummary, type ReadOptions, readFrames } from '../capture/source.ts';
+import { Decoder } from '../decode/decoder.ts';
+import { DecodeStatus, Segment } from '../decode/segment.ts';
+import { buildReport, restream } from '../report/build.ts';
+import type { ConnectionReport, Settings } from '../report/types.ts';
+import { Connection } from '../tcp/connection.ts';
+import { hashTuple, Tracker } from '../tcp/tracker.ts';
+import { WordReader, WordWriter } from '../tcp/words.ts';
+
+const SCAN_MAGIC = 'tcpscope-scan 1\n';
+const PART_MAGIC = 'tcpscope-part 1\n';
+
+/** Record types of a part file. */
+const REC_CLOCK = 1;
+const REC_CREATED = 2;
+const REC_REPORT = 3;
+const REC_SEGMENT = 4;
+const REC_HELD = 5;
+const REC_WAITING = 6;
+const REC_END = 7;
+const REC_STALE = 8;
+const REC_STALE_END = 9;
+
+/** A part or scan file that is not one, or not this version's. */
+export class SplitError extends Error {}
+
+// ---------------------------------------------------------------------------
+// 4-tuple keys
+
+/** Second, independent hash of one side of a 4-tuple (the tracker's hashTuple is the first). */
+function sideHash(a: Uint32Array, port: number): number {
+  let h = Math.imul(a[0] ^ 0x27d4eb2f, 0x165667b1);
+  h = Math.imul(h ^ (h >>> 15) ^ a[1], 0xd3a2646c | 1);
+  h = Math.imul(h ^ (h >>> 13) ^ a[2], 0xfd7046c5);
+  h = Math.imul(h ^ (h >>> 16) ^ a[3], 0xb55a4f09);
+  h = Math.imul(h ^ (h >>> 15) ^ port, 0x2c1b3c6d);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** The two hashes of a segment's 4-tuple, the same for both directions. */
+function tupleKey2(seg: Segment): number {
+  return (sideHash(seg.src, seg.srcPort) ^ sideHash(seg.dst, seg.dstPort)) >>> 0;
+}
+
+/**
+ * A set of 4-tuple keys (two 32-bit hashes). Two 4-tuples with the same
+ * keys are taken as one: a 4-tuple then counts as an edge one when it is
+ * not, which costs the merge some work and changes nothing in its output.
+ */
+export class TupleSet {
+  private k1 = new Uint32Array(2048);
+  private k2 = new Uint32Array(2048);
+  private used = new Uint8Array(2048);
+  size = 0;
+
+  add(a: number, b: number): void {
+    if ((this.size + 1) * 2 > this.used.length) this.grow();
+    const mask = this.used.length - 1;
+    let i = (a ^ Math.imul(b, 0x9e3779b1)) & mask;
+    while (this.used[i] === 1) {
+      if (this.k1[i] === a && this.k2[i] === b) return;
+      i = (i + 1) & mask;
+    }
+    this.used[i] = 1;
+    this.k1[i] = a;
+    this.k2[i] = b;
+    this.size++;
+  }
+
+  has(a: number, b: number): boolean {
+    const mask = this.used.length - 1;
+    let i = (a ^ Math.imul(b, 0x9e3779b1)) & mask;
+    while (this.used[i] === 1) {
+      if (this.k1[i] === a && this.k2[i] === b) return true;
+      i = (i + 1) & mask;
+    }
+    return false;
+  }
+
+  /** The keys, two words each. */
+  words(): Uint32Array {
+    const out = new Uint32Array(this.size * 2);
+    let n = 0;
+    for (let i = 0; i < this.used.length; i++) {
+      if (this.used[i] === 0) continue;
+      out[n++] = this.k1[i];
+      out[n++] = this.k2[i];
+    }
+    return out;
+  }
+
+  private grow(): void {
+    const { k1, k2, used } = this;
+    this.k1 = new Uint32Array(used.length * 2);
+    this.k2 = new Uint32Array(used.length * 2);
+    this.used = new Uint8Array(used.length * 2);
+    this.size = 0;
+    for (let i = 0; i < used.length; i++) if (used[i] === 1) this.add(k1[i], k2[i]);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Scans
+
+/** What a scan says about its part. */
+export interface PartScan {
+  frames: number;
+  /** 4-tuple keys, two words each. */
+  keys: Uint32Array;
+  /** The loopback duplicate filter at the end of the part (Decoder.saveDuplicates): the next part starts with it. */
+  loopback: Uint8Array;
+}
+
+export interface SplitReadOptions extends Pick<ReadOptions, 'within' | 'inflate' | 'signal'> {}
+
+/** Step 1: the frames and 4-tuples of a part, as the bytes of a scan file. */
+export async function scanPart(path: FilePath, opts: SplitReadOptions = {}): Promise<Uint8Array> {
+  const decoder = new Decoder();
+  const seg = new Segment();
+  const set = new TupleSet();
+  const summary = await readFrames(path, (f) => {
+    if (decoder.decode(f, seg) === DecodeStatus.Tcp) set.add(hashTuple(seg) >>> 0, tupleKey2(seg));
+  }, opts);
+  const keys = set.words();
+  const dup = decoder.saveDuplicates();
+  const head = Buffer.from(`${SCAN_MAGIC}${JSON.stringify({ frames: summary.frames, tuples: set.size, loopback: dup.length })}\n`, 'utf8');
+  const at = align4(head.length);
+  const out = new Uint8Array(at + keys.byteLength + dup.length);
+  out.set(head, 0);
+  out.fill(0x20, head.length, at);
+  out.set(new Uint8Array(keys.buffer, keys.byteOffset, keys.byteLength), at);
+  out.set(dup, at + keys.byteLength);
+  return out;
+}
+
+function align4(n: number): number {
+  return (n + 3) & ~3;
+}
+
+/** Read a scan file's bytes. */
+export function parseScan(bytes: Uint8Array, name = 'scan'): PartScan {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, 256)).toString('latin1');
+  if (!text.startsWith(SCAN_MAGIC)) throw new SplitError(`${name}: not a tcpscope scan (made by \`tcpscope part scan\`)`);
+  const nl = text.indexOf('\n', SCAN_MAGIC.length);
+  if (nl < 0) throw new SplitError(`${name}: scan header cut short`);
+  let head: { frames?: unknown; tuples?: unknown; loopback?: unknown };
+  try {
+    head = JSON.parse(text.slice(SCAN_MAGIC.length, nl)) as { frames?: unknown; tuples?: unknown; loopback?: unknown };
+  } catch {
+    throw new SplitError(`${name}: scan header is not valid`);
+  }
+  const { frames, tuples, loopback } = head;
+  const count = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+  if (!count(frames) || !count(tuples) || !count(loopback)) throw new SplitError(`${name}: scan header is not valid`);
+  const at = align4(nl + 1);
+  const size = at + tuples * 8 + loopback;
+  if (bytes.length !== size) throw new SplitError(`${name}: scan has ${bytes.length} bytes, expected ${size}`);
+  const copy = new Uint32Array(tuples * 2);
+  new Uint8Array(copy.buffer).set(bytes.subarray(at, at + tuples * 8));
+  return { frames, keys: copy, loopback: bytes.slice(at + tuples * 8) };
+}
+
+// ---------------------------------------------------------------------------
+// Part files: a header line, then records (type byte, then numbers as
+// float64 little-endian, then bytes where a record has some).
+
+class RecordWriter {
+  private buf = Buffer.allocUnsafe(1 << 20);
+  private n = 0;
+  private readonly words = new WordWriter(new Int32Array(1 << 16));
+  constructor(private readonly fd: number) {}
+
+  private room(k: number): void {
+    if (this.n + k <= this.buf.length) return;
+    this.flush();
+    if (k > this.buf.length) this.buf = Buffer.allocUnsafe(k * 2);
+  }
+
+  flush(): void {
+    let off = 0;
+    while (off < this.n) off += writeSync(this.fd, this.buf, off, this.n - off);
+    this.n = 0;
+  }
+
+  text(s: string): void {
+    const b = Buffer.from(s, 'utf8');
+    this.room(b.length);
+    b.copy(this.buf, this.n);
+    this.n += b.length;
+  }
+
+  /** A record: its type and numbers. */
+  rec(type: number, ...nums: number[]): void {
+    this.room(1 + nums.length * 8);
+    this.buf[this.n++] = type;
+    for (const v of nums) {
+      this.buf.writeDoubleLE(v, this.n);
+      this.n += 8;
+    }
+  }
+
+  num(v: number): void {
+    this.room(8);
+    this.buf.writeDoubleLE(v, this.n);
+    this.n += 8;
+  }
+
+  /** Bytes, after their length. */
+  bytes(b: Uint8Array): void {
+    this.num(b.length);
+    this.room(b.length);
+    this.buf.set(b, this.n);
+    this.n += b.length;
+  }
+
+  /** A connection as Connection.pack writes it (its `replaced` link goes with it separately). */
+  connection(c: Connection, finished = false): void {
+    const replaced = c.replaced;
+    c.replaced = null;
+    let w = this.words;
+    for (;;) {
+      w.reset();
+      c.pack(w, finished);
+      if (w.ok || w.buf.length >= 1 << 26) break;
+      w = new WordWriter(new Int32Array(w.buf.length * 4));
+    }
+    c.replaced = replaced;
+    if (!w.ok) throw new SplitError(`connection of frame ${c.firstFrame} too large to hand over`);
+    this.bytes(new Uint8Array(w.buf.buffer, 0, w.n * 4));
+  }
+}
+
+/** Fields of a segment as a part file stores it (SEGMENT_FIELDS numbers). */
+function segmentFields(s: Segment): number[] {
+  return [
+    s.frame, s.tsSec, s.tsNsec, s.tsDigits, s.fileOffset, s.interfaceId, s.linkType, s.wireLen, s.capLen, s.ipVersion,
+    s.src[0], s.src[1], s.src[2], s.src[3], s.dst[0], s.dst[1], s.dst[2], s.dst[3], s.ttl, s.ipId,
+    s.srcPort, s.dstPort, s.seq, s.ack, s.flags, s.window, s.urgent, s.headerLen, s.payloadLen, s.payloadCaptured,
+    s.mss, s.wscale, s.sackPermitted ? 1 : 0, s.hasTimestamp ? 1 : 0, s.tsVal, s.tsEcr, s.sackCount,
+    s.sackBlocks[0], s.sackBlocks[1], s.sackBlocks[2], s.sackBlocks[3], s.sackBlocks[4], s.sackBlocks[5], s.sackBlocks[6], s.sackBlocks[7],
+    (s.optionsTruncated ? 1 : 0) | (s.optionsMalformed ? 2 : 0) | (s.firstFragment ? 4 : 0) | (s.lengthFromWire ? 8 : 0),
+    s.tunnelKind, s.tunnelId,
+  ];
+}
+const SEGMENT_FIELDS = 48;
+
+function setSegment(s: Segment, v: Float64Array): void {
+  s.frame = v[0]; s.tsSec = v[1]; s.tsNsec = v[2]; s.tsDigits = v[3]; s.fileOffset = v[4]; s.interfaceId = v[5]; s.linkType = v[6];
+  s.wireLen = v[7]; s.capLen = v[8]; s.ipVersion = v[9] === 6 ? 6 : 4;
+  for (let i = 0; i < 4; i++) {
+    s.src[i] = v[10 + i];
+    s.dst[i] = v[14 + i];
+  }
+  s.ttl = v[18]; s.ipId = v[19]; s.srcPort = v[20]; s.dstPort = v[21]; s.seq = v[22]; s.ack = v[23]; s.flags = v[24]; s.window = v[25];
+  s.urgent = v[26]; s.headerLen = v[27]; s.payloadLen = v[28]; s.payloadCaptured = v[29]; s.mss = v[30]; s.wscale = v[31];
+  s.sackPermitted = v[32] === 1; s.hasTimestamp = v[33] === 1; s.tsVal = v[34]; s.tsEcr = v[35]; s.sackCount = v[36];
+  for (let i = 0; i < 8; i++) s.sackBlocks[i] = v[37 + i];
+  const b = v[45];
+  s.optionsTruncated = (b & 1) !== 0; s.optionsMalformed = (b & 2) !== 0; s.firstFragment = (b & 4) !== 0; s.lengthFromWire = (b & 8) !== 0;
+  s.tunnelKind = v[46]; s.tunnelId = v[47];
+}
+
+/** What a part file's header says. */
+export interface PartHeader {
+  /** The part's capture as it was named to analyzePart. */
+  file: string;
+  index: number;
+  parts: number;
+  /** Frames of the parts before this one. */
+  frameOffset: number;
+  frames: number;
+  settings: Settings;
+  maxConnections: number | null;
+}
+
+export interface PartOptions extends SplitReadOptions {
+  /** Most connections held at once (the whole run's --max-connections). */
+  maxConnections?: number;
+}
+
+/** What analyzePart found, for a caller's messages. */
+export interface PartSummary {
+  summary: CaptureSummary;
+  /** Segments of edge 4-tuples written for the merge, connections reported, connections handed over. */
+  edgeSegments: number;
+  reports: number;
+  handedOver: number;
+}
+
+/**
+ * Step 2: analyse part `index` of `scans.length` (the scans of every part,
+ * in capture order) and write the part file to `outPath`.
+ */
+export async function analyzePart(
+  path: FilePath, index: number, scans: readonly PartScan[], settings: Settings, outPath: string, opts: PartOptions = {},
+): Promise<PartSummary> {
+  const file = typeof path === 'string' ? path : nameText(path);
+  if (!Number.isSafeInteger(index) || index < 0 || index >= scans.length) throw new SplitError(`part index ${index} is not one of the ${scans.length} scans`);
+  let frameOffset = 0;
+  const earlier = new TupleSet();
+  for (let i = 0; i < index; i++) {
+    frameOffset += scans[i].frames;
+    const k = scans[i].keys;
+    for (let j = 0; j < k.length; j += 2) earlier.add(k[j], k[j + 1]);
+  }
+  const fd = openSync(outPath, 'w');
+  try {
+    const w = new RecordWriter(fd);
+    const header: PartHeader = {
+      file, index, parts: scans.length, frameOffset, frames: scans[index].frames, settings, maxConnections: opts.maxConnections ?? null,
+    };
+    w.text(`${PART_MAGIC}${JSON.stringify(header)}\n`);
+    let at = 0;
+    let edgeSegments = 0;
+    let reports = 0;
+    const tracker = new Tracker(
+      opts.maxConnections === undefined
+        ? { lingerSeconds: settings.timeWaitSeconds, reuseDone: true }
+        : { lingerSeconds: settings.timeWaitSeconds, reuseDone: true, maxConnections: opts.maxConnections },
+      (c) => {
+        reports++;
+        if (stale.delete(c.stream)) w.rec(REC_STALE_END, at, c.stream);
+        const phase = c.endReason === 'replaced' ? 0 : 1;
+        const body = Buffer.from(JSON.stringify(buildReport(c, settings)), 'utf8');
+        w.rec(REC_REPORT, at, phase, phase === 0 ? 0 : c.closedAt, c.stream, c.evicted ? 1 : 0, c.hash);
+        w.bytes(body);
+        // One run may let it go later: when a connection the merge follows
+        // holds it back in the list of over connections (heldBackAt).
+        if (phase === 1) w.connection(c, true);
+      },
+    );
+    // Connections a segment took out of over, that keep their place in the list of over connections (Tracker.holdBack).
+    const stale = new Set<number>();
+    const decoder = new Decoder();
+    // A packet's loopback copy may be in the next part (tcpdump -i any on lo).
+    if (index > 0 && !decoder.loadDuplicates(scans[index - 1].loopback)) throw new SplitError(`scan ${index}: its loopback packets are not valid`);
+    const seg = new Segment();
+    let nowSec = -1;
+    let nowNsec = 0;
+    let clockSec = -1;
+    let clockNsec = 0;
+    const onFrame = (f: Frame): void => {
+      f.number += frameOffset;
+      if (f.tsSec > nowSec || (f.tsSec === nowSec && f.tsNsec > nowNsec)) {
+        nowSec = f.tsSec;
+        nowNsec = f.tsNsec;
+      }
+      if (decoder.decode(f, seg) !== DecodeStatus.Tcp) {
+        tracker.observeTime(f.tsSec, f.tsNsec);
+        return;
+      }
+      at = seg.frame;
+      if (nowSec > clockSec || (nowSec === clockSec && nowNsec > clockNsec)) {
+        clockSec = nowSec;
+        clockNsec = nowNsec;
+        w.rec(REC_CLOCK, at, nowSec, nowNsec);
+      }
+      if (earlier.size > 0 && earlier.has(hashTuple(seg) >>> 0, tupleKey2(seg))) {
+        edgeSegments++;
+        w.rec(REC_SEGMENT, ...segmentFields(seg));
+        tracker.advance(seg.tsSec, seg.tsNsec);
+        return;
+      }
+      const before = tracker.streams;
+      const c = tracker.push(seg);
+      if (tracker.streams !== before) w.rec(REC_CREATED, at, before, c.hash);
+      if (c.isOver()) {
+        if (stale.delete(c.stream)) w.rec(REC_STALE_END, at, c.stream);
+      } else if (c.inClosedList && !stale.has(c.stream)) {
+        stale.add(c.stream);
+        w.rec(REC_STALE, at, c.stream, c.closedAt);
+      }
+    };
+    const summary = await readFrames(path, onFrame, opts);
+    const { held, waiting } = tracker.handOver();
+    for (const { c, overListed } of held) {
+      w.rec(REC_HELD, c.stream, c.hash, c.closedAt, overListed ? 1 : 0);
+      w.connection(c);
+    }
+    for (const { old, successor } of waiting) {
+      w.rec(REC_WAITING, old.stream, old.hash, successor.stream);
+      w.connection(old);
+    }
+    w.rec(REC_END, summary.frames, nowSec, nowNsec, tracker.evicted);
+    w.flush();
+    return { summary, edgeSegments, reports, handedOver: held.length + waiting.length };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Reading part files
+
+class RecordReader {
+  private buf = Buffer.allocUnsafe(1 << 20);
+  private start = 0;
+  private end = 0;
+  private eof = false;
+  private pos = 0;
+  constructor(private readonly fd: number, private readonly name: string) {}
+
+  /** At least `k` bytes buffered from `start` (false: the file ends first). */
+  private fill(k: number): boolean {
+    if (this.end - this.start >= k) return true;
+    if (this.start > 0) {
+      this.buf.copy(this.buf, 0, this.start, this.end);
+      this.end -= this.start;
+      this.start = 0;
+    }
+    if (k > this.buf.length) {
+      const b = Buffer.allocUnsafe(Math.max(k, this.buf.length * 2));
+      this.buf.copy(b, 0, 0, this.end);
+      this.buf = b;
+    }
+    while (this.end < k && !this.eof) {
+      const n = readSync(this.fd, this.buf, this.end, this.buf.length - this.end, null);
+      if (n === 0) this.eof = true;
+      this.end += n;
+    }
+    return this.end - this.start >= k;
+  }
+
+  fail(what: string): never {
+    throw new SplitError(`${this.name}: ${what} at byte ${this.pos}`);
+  }
+
+  line(max: number): string {
+    for (let k = 1; k <= max; k++) {
+      if (!this.fill(k)) this.fail('part file cut short');
+      if (this.buf[this.start + k - 1] === 0x0a) {
+        const s = this.buf.toString('utf8', this.start, this.start + k - 1);
+        this.start += k;
+        this.pos += k;
+        return s;
+      }
+    }
+    return this.fail('part header too long');
+  }
+
+  /** The next record's type (0 at the end of the file). */
+  type(): number {
+    if (!this.fill(1)) return 0;
+    this.pos++;
+    return this.buf[this.start++];
+  }
+
+  num(): number {
+    if (!this.fill(8)) this.fail('part file cut short');
+    const v = this.buf.readDoubleLE(this.start);
+    this.start += 8;
+    this.pos += 8;
+    return v;
+  }
+
+  nums(into: Float64Array, n: number): void {
+    for (let i = 0; i < n; i++) into[i] = this.num();
+  }
+
+  bytes(): Buffer {
+    const n = this.num();
+    if (!Number.isSafeInteger(n) || n < 0 || n > 1 << 30) this.fail('bad length');
+    if (!this.fill(n)) this.fail('part file cut short');
+    const b = this.buf.subarray(this.start, this.start + n);
+    this.start += n;
+    this.pos += n;
+    return b;
+  }
+}
+
+/** One report of the merged output, in the order one run emits them. */
+export type MergedReport = ConnectionReport;
+
+export interface MergeSummary {
+  settings: Settings;
+  /** The first part's capture name (a series' name, as one run over it reports it). */
+  file: string;
+  frames: number;
+  connections: number;
+  /** Where the merge may differ from one run (said, never silent). */
+  warnings: string[];
+}
+
+interface Pending {
+  phase: number;
+  sub: number;
+  report: ConnectionReport;
+}
+
+/**
+ * Step 3: merge the part files (in capture order) and hand every report to
+ * `onReport` in the order one run over the whole capture emits them.
+ * `pause` is asked now and then whether to wait (the output's back-pressure).
+ */
+export async function mergeParts(
+  paths: readonly string[], onReport: (r: ConnectionReport) => void, pause: () => Promise<void> | null = () => null,
+): Promise<MergeSummary> {
+  if (paths.length === 0) throw new SplitError('no parts to merge');
+  const warnings: string[] = [];
+  let settings: Settings | null = null;
+  let file = '';
+  let tracker: Tracker | null = null;
+  let maxConnections: number | null = null;
+  let nextStream = 0;
+  let frames = 0;
+  let connections = 0;
+  let nowSec = -1;
+  let nowNsec = 0;
+  let evicted = 0;
+  let conflicts = 0;
+  // Connections a part let go of that one run still held (heldBackAt), by hash, until the merge's tracker lets go of them.
+  const heldBack = new Map<number, number>();
+  // Emissions at the frame being merged, sorted before they go out.
+  let at = -1;
+  let batch: Pending[] = [];
+  const seg = new Segment();
+  const fields = new Float64Array(SEGMENT_FIELDS);
+  const words = new WordReader();
+  for (let k = 0; k < paths.length; k++) {
+    const name = paths[k];
+    const fd = openSync(name, 'r');
+    try {
+      const r = new RecordReader(fd, name);
+      if (r.line(PART_MAGIC.length) + '\n' !== PART_MAGIC) r.fail('not a tcpscope part (made by `tcpscope part analyze`)');
+      const head = parseHeader(r.line(1 << 16), name);
+      if (head.index !== k || head.parts !== paths.length) {
+        throw new SplitError(`${name}: part ${head.index + 1} of ${head.parts}, given as part ${k + 1} of ${paths.length} (give the parts in capture order)`);
+      }
+      if (head.frameOffset !== frames) throw new SplitError(`${name}: its frames follow ${head.frameOffset} frames, the parts before it hold ${frames} (parts of different captures?)`);
+      if (settings === null) {
+        file = head.file;
+        settings = head.settings;
+        maxConnections = head.maxConnections;
+        const st = settings;
+        // No table limit here: it holds only connections that cross cuts.
+        tracker = new Tracker({ lingerSeconds: st.timeWaitSeconds, reuseDone: true }, (c) => {
+          const phase = c.endReason === 'replaced' ? 0 : c.endReason === 'expired' ? 1 : 2;
+          const n = heldBack.get(c.hash);
+          if (n !== undefined) {
+            if (n > 1) heldBack.set(c.hash, n - 1);
+            else heldBack.delete(c.hash);
+          }
+          batch.push({ phase, sub: phase === 1 ? c.closedAt : phase === 2 ? c.stream : 0, report: buildReport(c, st) });
+        });
+      } else if (JSON.stringify(settings) !== JSON.stringify(head.settings) || maxConnections !== head.maxConnections) {
+        throw new SplitError(`${name}: analysed with other settings than the first part (--os, --msl, --max-connections must be the same)`);
+      }
+      const t = tracker as Tracker;
+      const st = settings;
+      // Global stream numbers of this part's connections, by the part's own.
+      const globalOf: number[] = [];
+      const heldByLocal = new Map<number, Connection>();
+      // Stand-ins of the part's connections a segment took out of over (Tracker.holdBack).
+      const standIns = new Map<number, Connection>();
+      let firstClock = true;
+      /**
+       * Everything at frame `at` is in: the tracker lets lingering connections
+       * go as one run does after that frame's segment, then the frame's
+       * reports go out in one run's order.
+       */
+      const endFrame = (): void => {
+        t.advance(nowSec, nowNsec);
+        if (batch.length === 0) return;
+        if (batch.length > 1) batch.sort((a, b) => a.phase - b.phase || a.sub - b.sub);
+        for (const p of batch) {
+          connections++;
+          onReport(p.report);
+        }
+        batch = [];
+      };
+      const frame = (f: number): void => {
+        if (f === at) return;
+        if (at >= 0) endFrame();
+        at = f;
+      };
+      let records = 0;
+      for (let type = r.type(); type !== 0; type = r.type()) {
+        if ((++records & 1023) === 0) {
+          const wait = pause();
+          if (wait !== null) await wait;
+        }
+        switch (type) {
+          case REC_CLOCK: {
+            frame(r.num());
+            const sec = r.num();
+            const nsec = r.num();
+            if (firstClock) {
+              firstClock = false;
+              if (k > 0 && (sec < nowSec || (sec === nowSec && nsec < nowNsec))) {
+                warnings.push(`${name} starts before the part before it ends: with timestamps going back across the cut, connections may be let go of at other frames than in one run`);
+              }
+            }
+            if (sec > nowSec || (sec === nowSec && nsec > nowNsec)) {
+              nowSec = sec;
+              nowNsec = nsec;
+            }
+            t.observeTime(nowSec, nowNsec);
+            break;
+          }
+          case REC_SEGMENT: {
+            r.nums(fields, SEGMENT_FIELDS);
+            setSegment(seg, fields);
+            frame(seg.frame);
+            t.streams = nextStream;
+            t.push(seg);
+            nextStream = t.streams;
+            break;
+          }
+          case REC_CREATED: {
+            frame(r.num());
+            const local = r.num();
+            const hash = r.num();
+            globalOf[local] = nextStream++;
+            if (heldBack.has(hash)) conflicts++;
+            break;
+          }
+          case REC_STALE: {
+            frame(r.num());
+            const local = r.num();
+            standIns.set(local, t.holdBack(r.num()));
+            break;
+          }
+          case REC_STALE_END: {
+            frame(r.num());
+            const local = r.num();
+            const standIn = standIns.get(local);
+            if (standIn === undefined) throw new SplitError(`${name}: the end of a hold-back that did not begin`);
+            t.release(standIn);
+            standIns.delete(local);
+            break;
+          }
+          case REC_REPORT: {
+            frame(r.num());
+            const phase = r.num();
+            const sub = r.num();
+            const local = r.num();
+            if (r.num() === 1) evicted++;
+            const hash = r.num();
+            const body = r.bytes();
+            if (phase === 1) {
+              const packed = r.bytes();
+              if (t.heldBackAt(sub)) {
+                // One run still holds it: the merge's tracker lets go of it when one run would.
+                const c = unpackConnection(packed, words, globalOf[local], hash);
+                if (c.previousStream >= 0) c.previousStream = globalOf[c.previousStream];
+                c.closedAt = sub;
+                t.adopt(c, true);
+                heldBack.set(c.hash, (heldBack.get(c.hash) ?? 0) + 1);
+                break;
+              }
+            }
+            const report = JSON.parse(body.toString('utf8')) as ConnectionReport;
+            restream(report, globalOf[local], (n) => globalOf[n]);
+            batch.push({ phase, sub, report });
+            break;
+          }
+          case REC_HELD: {
+            const local = r.num();
+            const hash = r.num();
+            const closedAt = r.num();
+            const overListed = r.num() === 1;
+            const c = unpackConnection(r.bytes(), words, globalOf[local], hash);
+            c.closedAt = closedAt;
+            if (c.previousStream >= 0) c.previousStream = globalOf[c.previousStream];
+            const standIn = standIns.get(local);
+            if (standIn !== undefined) {
+              t.release(standIn);
+              standIns.delete(local);
+            }
+            t.adopt(c, overListed);
+            heldByLocal.set(local, c);
+            break;
+          }
+          case REC_WAITING: {
+            const local = r.num();
+            const hash = r.num();
+            const successor = r.num();
+            const old = unpackConnection(r.bytes(), words, globalOf[local], hash);
+            if (old.previousStream >= 0) old.previousStream = globalOf[old.previousStream];
+            const succ = heldByLocal.get(successor);
+            if (succ === undefined) throw new SplitError(`${name}: a waiting connection without its successor`);
+            t.adoptWaiting(old, succ);
+            break;
+          }
+          case REC_END: {
+            // The part's last segment: after it only frames that are not TCP segments move the clock (no sweep).
+            if (at >= 0) endFrame();
+            at = -1;
+            const partFrames = r.num();
+            const sec = r.num();
+            const nsec = r.num();
+            evicted += r.num();
+            if (partFrames !== head.frames) r.fail(`part holds ${partFrames} frames, its scan ${head.frames}`);
+            frames += partFrames;
+            if (sec > nowSec || (sec === nowSec && nsec > nowNsec)) {
+              nowSec = sec;
+              nowNsec = nsec;
+            }
+            t.observeTime(nowSec, nowNsec);
+            break;
+          }
+          default:
+            r.fail(`unknown record ${type}`);
+        }
+      }
+      if (standIns.size > 0) r.fail('a hold-back that did not end');
+      void st;
+    } finally {
+      closeSync(fd);
+    }
+  }
+  const t = tracker as Tracker;
+  // The end of the capture: what is still held goes out in stream order.
+  t.finish();
+  batch.sort((a, b) => a.phase - b.phase || a.sub - b.sub);
+  for (const p of batch) {
+    connections++;
+    onReport(p.report);
+  }
+  batch = [];
+  if (evicted > 0) {
+    warnings.push(`${evicted} ${evicted === 1 ? 'connection was' : 'connections were'} evicted because the table was full (--max-connections): the merge may differ from one run there`);
+  }
+  if (conflicts > 0) {
+    warnings.push(`${conflicts} ${conflicts === 1 ? 'connection' : 'connections'} began on the 4-tuple of one that one run still held: the merge may differ from one run there`);
+  }
+  return { settings: settings as Settings, file, frames, connections, warnings };
+}
+
+function unpackConnection(bytes: Buffer, r: WordReader, stream: number, hash: number): Connection {
+  const words = new Int32Array(align4(bytes.length) / 4);
+  new Uint8Array(words.buffer).set(bytes);
+  return Connection.unpack(r.at(words, 0), stream, hash | 0);
+}
+
+/** The header of a part file (its first two lines). */
+export function readPartHeader(path: string): PartHeader {
+  const fd = openSync(path, 'r');
+  try {
+    const r = new RecordReader(fd, path);
+    if (r.line(PART_MAGIC.length) + '\n' !== PART_MAGIC) r.fail('not a tcpscope part (made by `tcpscope part analyze`)');
+    return parseHeader(r.line(1 << 16), path);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function parseHeader(line: string, name: string): PartHeader {
+  let h: unknown;
+  try {
+    h = JSON.parse(line);
+  } catch {
+    throw new SplitError(`${name}: part header is not valid`);
+  }
+  const o = h as Partial<PartHeader>;
+  const int = (v: unknown): boolean => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+  const st = o.settings;
+  if (typeof h !== 'object' || h === null || typeof o.file !== 'string' || !int(o.index) || !int(o.parts) || !int(o.frameOffset) || !int(o.frames) ||
+    typeof st !== 'object' || st === null || typeof st.timeWaitSeconds !== 'number' || !(st.timeWaitSeconds > 0) ||
+    !(o.maxConnections === null || int(o.maxConnections))) {
+    throw new SplitError(`${name}: part header is not valid`);
+  }
+  return o as PartHeader;
+}
