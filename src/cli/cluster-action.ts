@@ -8,12 +8,11 @@ import { availableParallelism, hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parseRedisUrl, reachRedis, RedisUnreachableError, RedisUrlError } from '../cluster/connection.ts';
-import { CLUSTER_FORMATS, type ClusterFormat } from '../cluster/jobs.ts';
+import { type AnalysisOptions, CLUSTER_FORMATS, type ClusterFormat } from '../cluster/jobs.ts';
 import { ClusterAbortError, ClusterJobError, runCluster } from '../cluster/run.ts';
 import { ClusterWorker } from '../cluster/worker.ts';
-import { isOsPreset, makeSettings, OS_PRESETS } from '../report/settings.ts';
-import type { Settings } from '../report/types.ts';
 import { termText } from '../render/escape/terminal.ts';
+import { resolveCommon } from './common.ts';
 import { Interrupt } from './interrupt.ts';
 import { OutputFile, writeReason } from './output-file.ts';
 import { parseDuration, UsageError } from './util.ts';
@@ -37,6 +36,7 @@ export interface RunCliOptions {
   name?: string;
   os?: string;
   msl?: string;
+  maxConnections?: string;
   attempts: string;
   keepWork?: boolean;
   quiet?: boolean;
@@ -64,13 +64,13 @@ async function redisFrom(s: string): Promise<URL> {
   }
 }
 
-function settingsFrom(o: { os?: string; msl?: string }): Settings {
-  const os = o.os ?? 'rfc';
-  if (!isOsPreset(os)) throw new UsageError(`--os: expected one of ${OS_PRESETS.join(', ')}, got '${o.os}'`);
-  if (o.msl === undefined) return makeSettings({ os });
-  const msl = Number(o.msl);
-  if (!(msl > 0) || !Number.isFinite(msl)) throw new UsageError(`--msl: expected a positive number of seconds, got '${o.msl}'`);
-  return makeSettings({ os, msl });
+/** The analysis options, checked here (as `part analyze` checks them) before anything is queued. */
+function analysisFrom(o: RunCliOptions): AnalysisOptions {
+  const c = resolveCommon({ os: o.os, msl: o.msl, maxConnections: o.maxConnections, color: false });
+  const a: AnalysisOptions = { os: c.settings.os };
+  if (o.msl !== undefined) a.msl = o.msl;
+  if (o.maxConnections !== undefined) a.maxConnections = o.maxConnections;
+  return a;
 }
 
 const stamp = (): string => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
@@ -113,7 +113,7 @@ export async function clusterWorkerAction(o: WorkerCliOptions): Promise<void> {
 export async function clusterRunAction(args: string[], o: RunCliOptions): Promise<void> {
   if (!(CLUSTER_FORMATS as readonly string[]).includes(o.format)) throw new UsageError(`--format: expected ${CLUSTER_FORMATS.join(' or ')}, got '${o.format}'`);
   const format = o.format as ClusterFormat;
-  const settings = settingsFrom(o);
+  const analysis = analysisFrom(o);
   const attempts = wholeNumber(o.attempts, '--attempts', 1);
   const queue = queueName(o.queue);
   const files: string[] = [];
@@ -162,10 +162,11 @@ export async function clusterRunAction(args: string[], o: RunCliOptions): Promis
   };
   try {
     await runCluster(
-      { redis, queue, work, files, format, name: o.name ?? null, settings, attempts, keep: o.keepWork ?? false, signal: interrupt.signal },
+      { redis, queue, work, files, format, name: o.name ?? args[0], analysis, attempts, keep: o.keepWork ?? false, signal: interrupt.signal },
       deliver,
       {
         progress: (stage, done, total) => show(stage === 'merge' ? 'merged' : `${stage === 'scan' ? 'scans' : 'parts'}: ${done}/${total}`),
+        warning: (m) => process.stderr.write(`warning: ${termText(m)}\n`),
         noWorkers: quiet ? undefined : () => {
           if (tty) process.stderr.write('\n');
           process.stderr.write(`no worker is taking jobs from queue '${queue}' yet: start one with tcpscope cluster worker --redis URL${queue === 'tcpscope' ? '' : ` --queue ${queue}`}\n`);

@@ -60,6 +60,12 @@ export async function partAnalyzeAction(file: string, o: PartAnalyzeOptions): Pr
 }
 
 export async function mergeAction(parts: string[], o: MergeCommandOptions): Promise<void> {
+  const warnings = await mergeTo(parts, o);
+  if (o.quiet !== true) for (const m of warnings) process.stderr.write(`warning: ${termText(m)}\n`);
+}
+
+/** The merge written to --output (else standard output); its warnings (`cluster run` shows a worker's). */
+export async function mergeTo(parts: string[], o: MergeCommandOptions): Promise<string[]> {
   const name = o.name ?? await split('merge', async () => readPartHeader(parts[0]).file);
   const out = await openOutput(o.output ?? null);
   const rows: { stream: number; line: string }[] = [];
@@ -83,5 +89,5 @@ export async function mergeAction(parts: string[], o: MergeCommandOptions): Prom
     for (const r of rows) out.write(r.line);
   } else if (w.size > 0) out.write(w.take());
   await out.close();
-  if (o.quiet !== true) for (const m of summary.warnings) process.stderr.write(`warning: ${termText(m)}\n`);
+  return summary.warnings;
 }

@@ -10,8 +10,6 @@
  * small options: scans, parts and the merged output are files in the run's
  * folder of the shared work directory, which every worker reads and writes.
  */
-import type { Settings } from '../report/types.ts';
-
 /** The queue's default name (`--queue`): several clusters can share one Redis under different names. */
 export const DEFAULT_QUEUE = 'tcpscope';
 
@@ -26,13 +24,23 @@ export interface ScanJob {
   out: string;
 }
 
+/**
+ * The analysis options of a run, as `tcpscope part analyze` takes them
+ * (checked by `cluster run` before anything is queued).
+ */
+export interface AnalysisOptions {
+  os: string;
+  msl?: string;
+  maxConnections?: string;
+}
+
 /** Analyse part `index` (`file`) with the scans of every part (`scans`, in capture order), written to `out`. */
 export interface PartJob {
   file: string;
   index: number;
   scans: string[];
   out: string;
-  settings: Settings;
+  analysis: AnalysisOptions;
 }
 
 /** Join the parts (in capture order) into one output of `format`, written to `out`. */
@@ -40,8 +48,13 @@ export interface MergeJob {
   parts: string[];
   out: string;
   format: ClusterFormat;
-  /** The capture name the output shows (null: the merge's default). */
-  name: string | null;
+  /** The capture name the output shows. */
+  name: string;
+}
+
+/** What the merge job returns (its return value in the queue). */
+export interface MergeResult {
+  warnings: string[];
 }
 
 /** The barrier after the scans: it runs once every scan is done. */
@@ -61,7 +74,8 @@ export type JobName = 'scan' | 'scans' | 'part' | 'merge';
 export interface JobRunner {
   scan(job: ScanJob): Promise<void>;
   part(job: PartJob): Promise<void>;
-  merge(job: MergeJob): Promise<void>;
+  /** Resolves with the merge's warnings (where it may differ from one run). */
+  merge(job: MergeJob): Promise<string[]>;
   /** Stop whatever runs now (a worker quitting at once). */
   stop?(): Promise<void>;
 }

@@ -20,9 +20,8 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FlowProducer, Job, type JobNode, type JobsOptions, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Settings } from '../report/types.ts';
 import { connect } from './connection.ts';
-import { type ClusterFormat, jobLabel, type MergeJob, type PartJob, type ScanJob, type ScansJob } from './jobs.ts';
+import { type AnalysisOptions, type ClusterFormat, jobLabel, type MergeJob, type MergeResult, type PartJob, type ScanJob, type ScansJob } from './jobs.ts';
 
 export interface RunOptions {
   redis: URL;
@@ -32,8 +31,9 @@ export interface RunOptions {
   /** The capture files in capture order (absolute; every worker reads them at these paths). */
   files: string[];
   format: ClusterFormat;
-  name: string | null;
-  settings: Settings;
+  /** The capture name the output shows (as analyze shows the first file of a series: as given). */
+  name: string;
+  analysis: AnalysisOptions;
   /** Tries of a job that fails with an error (not bad input, which fails at once). */
   attempts: number;
   /** Keep the run's folder (scans, parts, output) instead of removing it. */
@@ -46,6 +46,8 @@ export interface RunEvents {
   progress?: (stage: 'scan' | 'part' | 'merge', done: number, total: number) => void;
   /** No worker has been connected to the queue for a while. */
   noWorkers?: () => void;
+  /** Where the merge may differ from one run (the merge's own words). */
+  warning?: (message: string) => void;
 }
 
 export interface JobFailure {
@@ -69,6 +71,9 @@ export class ClusterAbortError extends Error {
     this.name = 'ClusterAbortError';
   }
 }
+
+/** How long a failed job the run could not remove (it was still running) stays in Redis. */
+const FAILED_KEPT_SECONDS = 7 * 24 * 3600;
 
 /** How long `cluster run` waits before it says no worker is connected. */
 const NO_WORKER_NOTICE_MS = 3000;
@@ -103,14 +108,19 @@ export async function runCluster(o: RunOptions, deliver: (path: string) => Promi
       attempts: o.attempts,
       backoff: { type: 'exponential', delay: 1000 },
       failParentOnFailure: true,
+      // Nothing reads a child's result: its file is the result. A failed
+      // one is read for its reason, then removed with the run.
+      removeOnComplete: true,
+      removeOnFail: { age: FAILED_KEPT_SECONDS },
     };
+    const parent: JobsOptions = { attempts: o.attempts, backoff: { type: 'exponential', delay: 1000 }, removeOnFail: { age: FAILED_KEPT_SECONDS } };
     const n = o.files.length;
     const scanPaths = o.files.map((_, k) => join(dir, `scan-${k}`));
     const partPaths = o.files.map((_, k) => join(dir, `part-${k}`));
     const outPath = join(dir, `output.${o.format}`);
 
     const scans = await flows.add({
-      name: 'scans', queueName: o.queue, data: { files: o.files } satisfies ScansJob,
+      name: 'scans', queueName: o.queue, data: { files: o.files } satisfies ScansJob, opts: parent,
       children: o.files.map((file, index) => ({
         name: 'scan', queueName: o.queue, data: { file, index, out: scanPaths[index] } satisfies ScanJob, opts: child,
       })),
@@ -122,17 +132,18 @@ export async function runCluster(o: RunOptions, deliver: (path: string) => Promi
     const merge = await flows.add({
       name: 'merge', queueName: o.queue,
       data: { parts: partPaths, out: outPath, format: o.format, name: o.name } satisfies MergeJob,
-      opts: { attempts: o.attempts, backoff: { type: 'exponential', delay: 1000 } },
+      opts: parent,
       children: o.files.map((file, index) => ({
         name: 'part', queueName: o.queue,
-        data: { file, index, scans: scanPaths, out: partPaths[index], settings: o.settings } satisfies PartJob,
+        data: { file, index, scans: scanPaths, out: partPaths[index], analysis: o.analysis } satisfies PartJob,
         opts: child,
       })),
     });
     added.push(merge);
     watch.stage('part', merge, n);
-    await waitFlow(merge, queue, queueEvents, o.signal);
+    const result = (await waitFlow(merge, queue, queueEvents, o.signal)) as MergeResult | null;
     events.progress?.('merge', 1, 1);
+    for (const w of result?.warnings ?? []) events.warning?.(w);
     await deliver(outPath);
   } finally {
     stopNotice();
@@ -149,9 +160,9 @@ function childIds(node: JobNode): string[] {
 }
 
 /** Wait for a flow's parent; its failure becomes the failures of its children (or its own). */
-async function waitFlow(node: JobNode, queue: Queue, queueEvents: QueueEvents, signal?: AbortSignal): Promise<void> {
+async function waitFlow(node: JobNode, queue: Queue, queueEvents: QueueEvents, signal?: AbortSignal): Promise<unknown> {
   try {
-    await untilAborted(node.job.waitUntilFinished(queueEvents), signal);
+    return await untilAborted(node.job.waitUntilFinished(queueEvents), signal);
   } catch (e) {
     if (e instanceof ClusterAbortError) throw e;
     const failures: JobFailure[] = [];
@@ -182,19 +193,14 @@ function untilAborted<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
 }
 
 /**
- * Take a flow off the queue: the parent and its children. A child still
- * running (locked by a worker) cannot be removed: it finishes or fails on
- * its own and is then only in the finished lists, which BullMQ trims.
+ * Take a flow off the queue: the children that are not running, then the
+ * parent. A child still running (locked by a worker, when another failed)
+ * cannot be removed: it ends on its own and goes then (removeOnComplete),
+ * or stays among the failed jobs for a week (removeOnFail).
  */
 async function removeFlow(queue: Queue, node: JobNode): Promise<void> {
-  const ids = [...childIds(node), node.job.id].filter((x): x is string => x !== undefined);
-  for (const jid of ids) {
-    try {
-      await queue.remove(jid, { removeChildren: true });
-    } catch {
-      // locked by a worker, or gone already
-    }
-  }
+  for (const jid of childIds(node)) await queue.remove(jid).catch(() => 0);
+  if (node.job.id !== undefined) await queue.remove(node.job.id, { removeChildren: false }).catch(() => 0);
 }
 
 /** Counts the jobs of the current stage as the queue reports them done. */

@@ -12,7 +12,7 @@ import { newWorker } from '../analyze/pool.ts';
 import { BadInputError, type JobName, type JobRunner, type MergeJob, type PartJob, type ScanJob } from './jobs.ts';
 
 /** What the thread answers. `bad`: the job's input is at fault (not worth another try). */
-export type ThreadAnswer = { ok: true } | { ok: false; error: string; bad: boolean };
+export type ThreadAnswer = { ok: true; warnings?: string[] } | { ok: false; error: string; bad: boolean };
 
 /** What the thread is given. */
 export interface ThreadJob {
@@ -25,15 +25,15 @@ export class ThreadRunner implements JobRunner {
 
   constructor(private readonly entry: URL) {}
 
-  scan(job: ScanJob): Promise<void> {
-    return this.run({ kind: 'scan', job });
+  async scan(job: ScanJob): Promise<void> {
+    await this.run({ kind: 'scan', job });
   }
 
-  part(job: PartJob): Promise<void> {
-    return this.run({ kind: 'part', job });
+  async part(job: PartJob): Promise<void> {
+    await this.run({ kind: 'part', job });
   }
 
-  merge(job: MergeJob): Promise<void> {
+  merge(job: MergeJob): Promise<string[]> {
     return this.run({ kind: 'merge', job });
   }
 
@@ -41,14 +41,14 @@ export class ThreadRunner implements JobRunner {
     await Promise.all([...this.live].map((w) => w.terminate()));
   }
 
-  private run(data: ThreadJob): Promise<void> {
+  private run(data: ThreadJob): Promise<string[]> {
     const w = newWorker(this.entry, data);
     this.live.add(w);
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<string[]>((resolve, reject) => {
       let answered = false;
       w.once('message', (m: ThreadAnswer) => {
         answered = true;
-        if (m.ok) resolve();
+        if (m.ok) resolve(m.warnings ?? []);
         else reject(m.bad ? new BadInputError(m.error) : new Error(m.error));
         void w.terminate();
       });

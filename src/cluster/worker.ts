@@ -9,7 +9,7 @@
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { connect, reason, shownUrl } from './connection.ts';
-import { BadInputError, jobLabel, type JobRunner, type MergeJob, type PartJob, type ScanJob } from './jobs.ts';
+import { BadInputError, jobLabel, type JobRunner, type MergeJob, type MergeResult, type PartJob, type ScanJob } from './jobs.ts';
 
 export interface WorkerOptions {
   redis: URL;
@@ -67,7 +67,8 @@ export class ClusterWorker {
     });
     this.worker.on('error', onError);
     this.worker.on('failed', (job, err) => {
-      if (!job) return;
+      // A parent failed by its child's failure: the child's line said it.
+      if (!job || (job.name !== 'scan' && job.name !== 'part' && /^child .* failed$/.test(err.message))) return;
       const attempts = job.opts.attempts ?? 1;
       const final = err instanceof UnrecoverableError || job.attemptsMade >= attempts || job.finishedOn !== undefined;
       events.failed?.(jobLabel(job.name, job.data), err.message, final);
@@ -80,16 +81,18 @@ export class ClusterWorker {
   }
 
   private async process(job: Job): Promise<unknown> {
+    // The barrier after the scans does nothing: not worth a line.
+    if (job.name === 'scans') return null;
     const label = jobLabel(job.name, job.data);
     const t0 = performance.now();
     this.events.started?.(label);
     this.running++;
+    let result: MergeResult | null = null;
     try {
       switch (job.name) {
         case 'scan': await this.runner.scan(job.data as ScanJob); break;
         case 'part': await this.runner.part(job.data as PartJob); break;
-        case 'merge': await this.runner.merge(job.data as MergeJob); break;
-        case 'scans': break;
+        case 'merge': result = { warnings: await this.runner.merge(job.data as MergeJob) }; break;
         default: throw new BadInputError(`unknown job '${job.name}' (a newer tcpscope's queue?)`);
       }
     } catch (e) {
@@ -99,7 +102,7 @@ export class ClusterWorker {
       this.running--;
     }
     this.events.done?.(label, performance.now() - t0);
-    return null;
+    return result;
   }
 
   /** Jobs running now. */

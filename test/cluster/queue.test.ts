@@ -19,7 +19,6 @@ import { parseRedisUrl, reachRedis, RedisUnreachableError, RedisUrlError, shownU
 import { BadInputError, type JobRunner, type MergeJob, type PartJob, type ScanJob } from '../../src/cluster/jobs.ts';
 import { ClusterJobError, runCluster, type RunOptions } from '../../src/cluster/run.ts';
 import { ClusterWorker, type WorkerOptions } from '../../src/cluster/worker.ts';
-import { makeSettings } from '../../src/report/settings.ts';
 import { redisMissing, startRedis, type TestRedis } from './redis.ts';
 
 const missing = redisMissing();
@@ -45,13 +44,14 @@ class RecordingRunner implements JobRunner {
     this.calls.push(`part ${job.index}`);
     await this.hooks.part?.(job, attempt);
     const scans = await Promise.all(job.scans.map((s) => readFile(s, 'utf8')));
-    await put(job.out, `part ${job.index} (${readFileSync(job.file, 'utf8').trim()}, msl ${job.settings.msl}) saw [${scans.join('; ')}]`);
+    await put(job.out, `part ${job.index} (${readFileSync(job.file, 'utf8').trim()}, msl ${job.analysis.msl}) saw [${scans.join('; ')}]`);
   }
 
-  async merge(job: MergeJob): Promise<void> {
+  async merge(job: MergeJob): Promise<string[]> {
     this.calls.push('merge');
     const parts = await Promise.all(job.parts.map((p) => readFile(p, 'utf8')));
     await put(job.out, `${job.format} ${job.name}\n${parts.join('\n')}\n`);
+    return [`merged ${parts.length} parts`];
   }
 }
 
@@ -88,13 +88,15 @@ describe('cluster queue (BullMQ on Redis)', { skip: missing ?? false }, () => {
   });
   const runOpts = (queue: string, extra: Partial<RunOptions> = {}): RunOptions => ({
     redis: parseRedisUrl(redis.url), queue, work, files, format: 'csv', name: 'whole.pcap',
-    settings: makeSettings({ msl: 7 }), attempts: 3, keep: false, ...extra,
+    analysis: { os: 'rfc', msl: '7' }, attempts: 3, keep: false, ...extra,
   });
+  const warnings: string[] = [];
   async function collect(o: RunOptions): Promise<string> {
     let out = '';
+    warnings.length = 0;
     await runCluster(o, async (p) => {
       out = await readFile(p, 'utf8');
-    });
+    }, { warning: (m) => warnings.push(m) });
     return out;
   }
   async function leftInRedis(queue: string): Promise<number> {
@@ -115,6 +117,8 @@ describe('cluster queue (BullMQ on Redis)', { skip: missing ?? false }, () => {
     try {
       const out = await collect(runOpts('q1'));
       assert.equal(out, expected(files, contents, 7));
+      // The merge's warnings reach the run.
+      assert.deepEqual(warnings, ['merged 5 parts']);
       const calls = [...a.calls, ...b.calls];
       assert.equal(calls.filter((c) => c.startsWith('scan')).length, files.length);
       assert.equal(calls.filter((c) => c.startsWith('part')).length, files.length);
