@@ -12,9 +12,11 @@ import { type AnalysisOptions, CLUSTER_FORMATS, type ClusterFormat } from '../cl
 import { ClusterAbortError, ClusterJobError, runCluster } from '../cluster/run.ts';
 import { ClusterWorker } from '../cluster/worker.ts';
 import { termText } from '../render/escape/terminal.ts';
+import { groupInputs, orderSeries } from '../capture/series.ts';
 import { resolveCommon } from './common.ts';
 import { Interrupt } from './interrupt.ts';
 import { OutputFile, writeReason } from './output-file.ts';
+import { seriesName } from './series-name.ts';
 import { parseDuration, UsageError } from './util.ts';
 
 export interface WorkerCliOptions {
@@ -116,15 +118,19 @@ export async function clusterRunAction(args: string[], o: RunCliOptions): Promis
   const analysis = analysisFrom(o);
   const attempts = wholeNumber(o.attempts, '--attempts', 1);
   const queue = queueName(o.queue);
-  const files: string[] = [];
   for (const a of args) {
-    const p = resolve(a);
-    const s = await stat(p).catch((e: unknown) => {
+    const s = await stat(a).catch((e: unknown) => {
       throw new UsageError(`cannot read ${a}: ${writeReason(e)}`);
     });
-    if (!s.isFile()) throw new UsageError(`${a}: not a capture file (cluster run takes the parts as files, in capture order)`);
-    files.push(p);
+    if (!s.isFile()) throw new UsageError(`${a}: not a capture file (cluster run takes the parts as files)`);
   }
+  // The parts in the order and under the name analyze gives them when it
+  // reads them as one capture (analyze --series, or a tcpdump -C numbering).
+  const inputs = args.map((name) => ({ name, path: resolve(name) }));
+  const groups = groupInputs(inputs);
+  const kind = groups.length === 1 && groups[0].series !== null ? groups[0].series.kind : 'given';
+  const files = (await orderSeries(kind, inputs, null)).map((p) => p.part.path);
+  const name = o.name ?? seriesName(kind, args, null);
   const work = resolve(o.work);
   const ws = await stat(work).catch(() => null);
   if (!ws?.isDirectory()) throw new UsageError(`--work: ${o.work} is not a directory`);
@@ -162,7 +168,7 @@ export async function clusterRunAction(args: string[], o: RunCliOptions): Promis
   };
   try {
     await runCluster(
-      { redis, queue, work, files, format, name: o.name ?? args[0], analysis, attempts, keep: o.keepWork ?? false, signal: interrupt.signal },
+      { redis, queue, work, files, format, name, analysis, attempts, keep: o.keepWork ?? false, signal: interrupt.signal },
       deliver,
       {
         progress: (stage, done, total) => show(stage === 'merge' ? 'merged' : `${stage === 'scan' ? 'scans' : 'parts'}: ${done}/${total}`),
