@@ -2,7 +2,7 @@
  * A worker thread of `tcpscope cluster worker` (cluster/thread-runner.ts):
  * runs one job as the commands `part scan`, `part analyze` and `merge` run
  * it (split-action.ts), and answers once. Each job writes its file under a
- * name of its own in the run's folder, renamed onto the job's `out` when
+ * name of its own in the run's folder, renamed onto the job's file when
  * complete: a worker that lost its job (taken for dead, the job given to
  * another) and still finishes it never leaves half a file where a reader
  * looks, and two copies of a job both leave a whole one.
@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { rename, unlink } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { CaptureError } from '../capture/frame.ts';
-import type { MergeJob, PartJob, ScanJob } from '../cluster/jobs.ts';
+import { type MergeJob, outputPath, type PartJob, partPath, type ScanJob, scanPath } from '../cluster/jobs.ts';
 import type { ThreadAnswer, ThreadJob } from '../cluster/thread-runner.ts';
 import { mergeTo, partAnalyzeAction, partScanAction } from './split-action.ts';
 import { UsageError } from './util.ts';
@@ -31,17 +31,19 @@ async function whole<T>(out: string, write: (temp: string) => Promise<T>): Promi
 async function run(t: ThreadJob): Promise<string[]> {
   if (t.kind === 'scan') {
     const j = t.job as ScanJob;
-    await whole(j.out, (temp) => partScanAction(j.file, { output: temp }));
+    await whole(scanPath(j.dir, j.index), (temp) => partScanAction(j.file, { output: temp }));
     return [];
   }
   if (t.kind === 'part') {
     const j = t.job as PartJob;
-    await whole(j.out, (temp) => partAnalyzeAction(j.file, { ...j.analysis, index: String(j.index), scans: j.scans, output: temp }));
+    const scans = Array.from({ length: j.count }, (_, k) => scanPath(j.dir, k));
+    await whole(partPath(j.dir, j.index), (temp) => partAnalyzeAction(j.file, { ...j.analysis, index: String(j.index), scans, output: temp }));
     return [];
   }
   if (t.kind === 'merge') {
     const j = t.job as MergeJob;
-    return whole(j.out, (temp) => mergeTo(j.parts, { format: j.format, name: j.name, output: temp, quiet: true }));
+    const parts = Array.from({ length: j.count }, (_, k) => partPath(j.dir, k));
+    return whole(outputPath(j.dir, j.format), (temp) => mergeTo(parts, { format: j.format, name: j.name, output: temp, quiet: true }));
   }
   throw new UsageError(`unknown job '${t.kind}'`);
 }

@@ -13,7 +13,7 @@ import type { RunCliOptions, WorkerCliOptions } from './cluster-action.ts';
 const action = (): Promise<typeof import('./cluster-action.ts')> => import('./cluster-action.ts');
 
 const REDIS_HELP = `
-Redis (Debian's redis-server, 6.2 or later) must keep every key: maxmemory-policy noeviction
+Redis (Debian's redis-server; 6.2 or later recommended) must keep every key: maxmemory-policy noeviction
 (BullMQ's requirement); with appendonly yes the queued jobs also survive a restart of Redis.
 Bind it to an address the machines reach and set a password (requirepass), then give it in
 the URL: redis://:PASSWORD@host:6379/0 (rediss:// for TLS).`;

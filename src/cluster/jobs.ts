@@ -6,10 +6,13 @@
  *   merge  <- part 0 .. part N-1       (each part analysed with every scan)
  *
  * A parent job runs when all its children are done; a child that fails for
- * good fails its parent (failParentOnFailure). Jobs carry only paths and
- * small options: scans, parts and the merged output are files in the run's
- * folder of the shared work directory, which every worker reads and writes.
+ * good fails its parent (failParentOnFailure). Jobs carry only a path or
+ * two and small options (never the list of every part's file: a run of
+ * thousands of files stays thousands of small jobs): scans, parts and the
+ * merged output are files named by their index in the run's folder of the
+ * shared work directory, which every worker reads and writes.
  */
+import { join } from 'node:path';
 /** The queue's default name (`--queue`): several clusters can share one Redis under different names. */
 export const DEFAULT_QUEUE = 'tcpscope';
 
@@ -17,11 +20,16 @@ export const DEFAULT_QUEUE = 'tcpscope';
 export const CLUSTER_FORMATS = ['ndjson', 'csv'] as const;
 export type ClusterFormat = (typeof CLUSTER_FORMATS)[number];
 
-/** Pass over capture file `file` (part `index` of the run), written to `out`. */
+/** The run's files in its folder `dir`. */
+export const scanPath = (dir: string, index: number): string => join(dir, `scan-${index}`);
+export const partPath = (dir: string, index: number): string => join(dir, `part-${index}`);
+export const outputPath = (dir: string, format: ClusterFormat): string => join(dir, `output.${format}`);
+
+/** Pass over capture file `file` (part `index` of the run), written to scanPath(dir, index). */
 export interface ScanJob {
   file: string;
   index: number;
-  out: string;
+  dir: string;
 }
 
 /**
@@ -34,19 +42,19 @@ export interface AnalysisOptions {
   maxConnections?: string;
 }
 
-/** Analyse part `index` (`file`) with the scans of every part (`scans`, in capture order), written to `out`. */
+/** Analyse part `index` (`file`) of `count` with the scans of every part, written to partPath(dir, index). */
 export interface PartJob {
   file: string;
   index: number;
-  scans: string[];
-  out: string;
+  count: number;
+  dir: string;
   analysis: AnalysisOptions;
 }
 
-/** Join the parts (in capture order) into one output of `format`, written to `out`. */
+/** Join the `count` parts (in capture order) into one output of `format`, written to outputPath(dir, format). */
 export interface MergeJob {
-  parts: string[];
-  out: string;
+  count: number;
+  dir: string;
   format: ClusterFormat;
   /** The capture name the output shows. */
   name: string;
@@ -59,7 +67,7 @@ export interface MergeResult {
 
 /** The barrier after the scans: it runs once every scan is done. */
 export interface ScansJob {
-  files: string[];
+  count: number;
 }
 
 /** The job names, as BullMQ stores them. */
@@ -67,8 +75,8 @@ export type JobName = 'scan' | 'scans' | 'part' | 'merge';
 
 /**
  * What a worker does with each kind of job; the worker's queue side knows
- * nothing of how (threads running the split functions in production, plain
- * functions in the queue's own tests). Each call writes its `out` file
+ * nothing of how (threads running the split commands' code in production,
+ * plain functions in the queue's own tests). Each call writes its file
  * whole or not at all.
  */
 export interface JobRunner {

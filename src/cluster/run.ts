@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { FlowProducer, Job, type JobNode, type JobsOptions, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { connect } from './connection.ts';
-import { type AnalysisOptions, type ClusterFormat, jobLabel, type MergeJob, type MergeResult, type PartJob, type ScanJob, type ScansJob } from './jobs.ts';
+import { type AnalysisOptions, type ClusterFormat, jobLabel, type MergeJob, type MergeResult, outputPath, type PartJob, type ScanJob, type ScansJob } from './jobs.ts';
 
 export interface RunOptions {
   redis: URL;
@@ -115,14 +115,11 @@ export async function runCluster(o: RunOptions, deliver: (path: string) => Promi
     };
     const parent: JobsOptions = { attempts: o.attempts, backoff: { type: 'exponential', delay: 1000 }, removeOnFail: { age: FAILED_KEPT_SECONDS } };
     const n = o.files.length;
-    const scanPaths = o.files.map((_, k) => join(dir, `scan-${k}`));
-    const partPaths = o.files.map((_, k) => join(dir, `part-${k}`));
-    const outPath = join(dir, `output.${o.format}`);
 
     const scans = await flows.add({
-      name: 'scans', queueName: o.queue, data: { files: o.files } satisfies ScansJob, opts: parent,
+      name: 'scans', queueName: o.queue, data: { count: n } satisfies ScansJob, opts: parent,
       children: o.files.map((file, index) => ({
-        name: 'scan', queueName: o.queue, data: { file, index, out: scanPaths[index] } satisfies ScanJob, opts: child,
+        name: 'scan', queueName: o.queue, data: { file, index, dir } satisfies ScanJob, opts: child,
       })),
     });
     added.push(scans);
@@ -131,11 +128,11 @@ export async function runCluster(o: RunOptions, deliver: (path: string) => Promi
 
     const merge = await flows.add({
       name: 'merge', queueName: o.queue,
-      data: { parts: partPaths, out: outPath, format: o.format, name: o.name } satisfies MergeJob,
+      data: { count: n, dir, format: o.format, name: o.name } satisfies MergeJob,
       opts: parent,
       children: o.files.map((file, index) => ({
         name: 'part', queueName: o.queue,
-        data: { file, index, scans: scanPaths, out: partPaths[index], analysis: o.analysis } satisfies PartJob,
+        data: { file, index, count: n, dir, analysis: o.analysis } satisfies PartJob,
         opts: child,
       })),
     });
@@ -144,7 +141,7 @@ export async function runCluster(o: RunOptions, deliver: (path: string) => Promi
     const result = (await waitFlow(merge, queue, queueEvents, o.signal)) as MergeResult | null;
     events.progress?.('merge', 1, 1);
     for (const w of result?.warnings ?? []) events.warning?.(w);
-    await deliver(outPath);
+    await deliver(outputPath(dir, o.format));
   } finally {
     stopNotice();
     for (const node of added) await removeFlow(queue, node);

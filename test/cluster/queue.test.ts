@@ -16,7 +16,7 @@ import { after, before, describe, it } from 'node:test';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { parseRedisUrl, reachRedis, RedisUnreachableError, RedisUrlError, shownUrl } from '../../src/cluster/connection.ts';
-import { BadInputError, type JobRunner, type MergeJob, type PartJob, type ScanJob } from '../../src/cluster/jobs.ts';
+import { BadInputError, type JobRunner, type MergeJob, outputPath, type PartJob, partPath, type ScanJob, scanPath } from '../../src/cluster/jobs.ts';
 import { ClusterJobError, runCluster, type RunOptions } from '../../src/cluster/run.ts';
 import { ClusterWorker, type WorkerOptions } from '../../src/cluster/worker.ts';
 import { redisMissing, startRedis, type TestRedis } from './redis.ts';
@@ -36,21 +36,21 @@ class RecordingRunner implements JobRunner {
   async scan(job: ScanJob): Promise<void> {
     this.calls.push(`scan ${job.index}`);
     const size = statSync(job.file).size;
-    await put(job.out, `scan ${job.index}: ${size} bytes`);
+    await put(scanPath(job.dir, job.index), `scan ${job.index}: ${size} bytes`);
   }
 
   async part(job: PartJob): Promise<void> {
     const attempt = this.calls.filter((c) => c === `part ${job.index}`).length;
     this.calls.push(`part ${job.index}`);
     await this.hooks.part?.(job, attempt);
-    const scans = await Promise.all(job.scans.map((s) => readFile(s, 'utf8')));
-    await put(job.out, `part ${job.index} (${readFileSync(job.file, 'utf8').trim()}, msl ${job.analysis.msl}) saw [${scans.join('; ')}]`);
+    const scans = await Promise.all(Array.from({ length: job.count }, (_, k) => readFile(scanPath(job.dir, k), 'utf8')));
+    await put(partPath(job.dir, job.index), `part ${job.index} (${readFileSync(job.file, 'utf8').trim()}, msl ${job.analysis.msl}) saw [${scans.join('; ')}]`);
   }
 
   async merge(job: MergeJob): Promise<string[]> {
     this.calls.push('merge');
-    const parts = await Promise.all(job.parts.map((p) => readFile(p, 'utf8')));
-    await put(job.out, `${job.format} ${job.name}\n${parts.join('\n')}\n`);
+    const parts = await Promise.all(Array.from({ length: job.count }, (_, k) => readFile(partPath(job.dir, k), 'utf8')));
+    await put(outputPath(job.dir, job.format), `${job.format} ${job.name}\n${parts.join('\n')}\n`);
     return [`merged ${parts.length} parts`];
   }
 }
