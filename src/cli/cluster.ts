@@ -13,10 +13,11 @@ import type { RunCliOptions, WorkerCliOptions } from './cluster-action.ts';
 const action = (): Promise<typeof import('./cluster-action.ts')> => import('./cluster-action.ts');
 
 const REDIS_HELP = `
-Redis (Debian's redis-server; 6.2 or later recommended) must keep every key: maxmemory-policy noeviction
-(BullMQ's requirement); with appendonly yes the queued jobs also survive a restart of Redis.
-Bind it to an address the machines reach and set a password (requirepass), then give it in
-the URL: redis://:PASSWORD@host:6379/0 (rediss:// for TLS).`;
+Redis (Debian's redis-server; 6.2 or later recommended) must keep every key:
+maxmemory-policy noeviction (BullMQ's requirement); with appendonly yes the queued jobs
+also survive a restart of Redis. Bind it to an address the machines reach and set a
+password (requirepass), then give it in the URL: redis://:PASSWORD@host:6379/0 (rediss://
+for TLS).`;
 
 export function registerClusterCommands(program: Command): void {
   const cluster = program.command('cluster')
@@ -46,7 +47,7 @@ reachable at the start, 130/143 a second Ctrl-C/SIGTERM quit at once.`)
 
   cluster.command('run')
     .summary('queue the parts of a capture and their merge; print the merged output')
-    .description('Queue the parts of one capture (files in capture order: a rotation series or a file cut into pieces) for the workers, wait, and print the merged output: the same bytes as `tcpscope analyze -f FORMAT` of the whole capture. The scans, parts and output travel through a folder made for the run in --work, removed at the end. A job that fails with an error is tried again (--attempts); one that fails for good (a corrupt capture, a part no worker can read) is reported with its part and reason, and nothing is printed.')
+    .description('Queue the parts of one capture (a rotation series or a file cut into pieces, read in the order analyze reads a series) for the workers, wait, and print the merged output: the same bytes as `tcpscope analyze -f FORMAT` of the whole capture. The scans, parts and output travel through a folder made for the run in --work, removed at the end. A job that fails with an error is tried again (--attempts); one that fails for good (a corrupt capture, a part no worker can read) is reported with its part and reason, and nothing is printed.')
     .argument('<capture...>', 'the parts (pcap or pcapng, .gz too), read in time order as analyze --series reads them; every worker must read them at the same absolute path')
     .requiredOption('--redis <url>', 'the Redis of the queue: redis://[:password@]host[:port][/db], rediss:// for TLS')
     .requiredOption('--work <dir>', 'a directory every worker can read and write at the same path (a shared file system when the workers are on other machines)')
