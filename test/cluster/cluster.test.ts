@@ -13,6 +13,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { baseEnv, capture, tcpscope } from '../helpers/cli.ts';
 import { repoRoot } from '../helpers/paths.ts';
 import { cutPcap } from './cut.ts';
@@ -172,6 +174,33 @@ describe('tcpscope cluster (workers as processes, Redis on loopback)', { skip: m
     assert.equal(r.stdout, whole.stdout);
     assert.match(b.log, new RegExp(`part 1 \\(${escape(parts[1])}\\): done`));
     assert.match(b.log, /the merge: done/);
+  });
+
+  it('says when no worker takes the jobs, and takes its jobs off the queue when interrupted (exit 130)', async () => {
+    const f = resolve(repoRoot, capture(reuse));
+    const child = spawn(process.execPath, [
+      '--import', 'tsx', resolve(repoRoot, 'src/cli/main.ts'), 'cluster', 'run', '--redis', redis.url, '--work', work, '--queue', 'nobody', f,
+    ], { cwd: repoRoot, env: baseEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    const noticed = new Promise<void>((res) => {
+      child.stderr.on('data', (d: Buffer) => {
+        err += d.toString();
+        if (err.includes('no worker is taking jobs')) res();
+      });
+    });
+    const ended = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+    await noticed;
+    assert.equal(err, "no worker is taking jobs from queue 'nobody' yet: start one with tcpscope cluster worker --redis URL --queue nobody\n");
+    child.kill('SIGINT');
+    assert.equal(await ended, 130);
+    assert.deepEqual(readdirSync(work), []);
+    // Its scan jobs are gone: a worker started now finds nothing to do.
+    const conn = new Redis(redis.url, { maxRetriesPerRequest: null });
+    const q = new Queue('nobody', { connection: conn });
+    const counts = await q.getJobCounts('wait', 'active', 'delayed', 'waiting-children', 'completed', 'failed', 'prioritized');
+    await q.close();
+    conn.disconnect();
+    assert.deepEqual(Object.values(counts).filter((n) => n > 0), []);
   });
 
   it('refuses a --redis that is not a redis:// URL, and an unreachable Redis, in one line', async () => {
