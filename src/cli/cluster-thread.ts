@@ -8,7 +8,7 @@
  * looks, and two copies of a job both leave a whole one.
  */
 import { randomBytes } from 'node:crypto';
-import { rename, unlink } from 'node:fs/promises';
+import { rename, stat, unlink } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { CaptureError } from '../capture/frame.ts';
 import { type MergeJob, outputPath, type PartJob, partPath, type ScanJob, scanPath } from '../cluster/jobs.ts';
@@ -29,6 +29,12 @@ async function whole<T>(out: string, write: (temp: string) => Promise<T>): Promi
 }
 
 async function run(t: ThreadJob): Promise<string[]> {
+  // A job of a run that has ended (interrupted, or failed elsewhere) or a
+  // work directory not shared at this path: nothing to try again.
+  const dir = (t.job as { dir: string }).dir;
+  if (!(await stat(dir).then((s) => s.isDirectory(), () => false))) {
+    throw new UsageError(`the run's folder ${dir} is not there: the run has ended, or --work is not shared at that path on this machine`);
+  }
   if (t.kind === 'scan') {
     const j = t.job as ScanJob;
     await whole(scanPath(j.dir, j.index), (temp) => partScanAction(j.file, { output: temp }));
