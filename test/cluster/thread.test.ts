@@ -45,11 +45,13 @@ describe('cluster job runner (a thread per job)', () => {
     const corrupt = join(dir, 'corrupt.pcap');
     writeFileSync(corrupt, 'not a capture at all, just some words\n');
     const r = new ThreadRunner(entry);
-    await assert.rejects(r.scan({ file: corrupt, index: 0, dir: run }), (e: unknown) =>
+    const bad = join(dir, 'bad-run');
+    mkdirSync(bad);
+    await assert.rejects(r.scan({ file: corrupt, index: 0, dir: bad }), (e: unknown) =>
       e instanceof BadInputError && /^not a pcap or pcapng file/.test(e.message));
-    // No scan written for it (the first test's scan-0 is of another run's part 0), no temporary file left.
-    assert.deepEqual(readdirSync(run).filter((f) => f.endsWith('.tmp')), []);
-    await assert.rejects(r.scan({ file: join(dir, 'missing.pcap'), index: 9, dir: run }), (e: unknown) =>
+    // No scan, no temporary file left.
+    assert.deepEqual(readdirSync(bad), []);
+    await assert.rejects(r.scan({ file: join(dir, 'missing.pcap'), index: 9, dir: bad }), (e: unknown) =>
       // (the file is named by cluster run's line: `scan of part 9 (FILE) failed: ...`)
       e instanceof BadInputError && /cannot open/.test(e.message));
   });
