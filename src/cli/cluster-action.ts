@@ -21,6 +21,7 @@ import { parseDuration, UsageError } from './util.ts';
 
 export interface WorkerCliOptions {
   redis: string;
+  work: string;
   queue: string;
   concurrency?: string;
   lockDuration: string;
@@ -75,6 +76,17 @@ function analysisFrom(o: RunCliOptions): AnalysisOptions {
   return a;
 }
 
+/** --work: an existing folder this user can write in, absolute. */
+async function workDir(s: string): Promise<string> {
+  const work = resolve(s);
+  const ws = await stat(work).catch(() => null);
+  if (!ws?.isDirectory()) throw new UsageError(`--work: ${s} is not a directory`);
+  await access(work, constants.W_OK | constants.X_OK).catch(() => {
+    throw new UsageError(`--work: cannot write in ${s}`);
+  });
+  return work;
+}
+
 const stamp = (): string => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 
 export async function clusterWorkerAction(o: WorkerCliOptions): Promise<void> {
@@ -83,6 +95,7 @@ export async function clusterWorkerAction(o: WorkerCliOptions): Promise<void> {
   const stalledInterval = parseDuration(o.stalledInterval, '--stalled-interval');
   const maxStalledCount = wholeNumber(o.maxStalled, '--max-stalled', 0);
   const queue = queueName(o.queue);
+  const work = await workDir(o.work);
   const redis = await redisFrom(o.redis);
   const { ThreadRunner } = await import('../cluster/thread-runner.ts');
   const { sibling } = await import('../analyze/pool.ts');
@@ -92,7 +105,7 @@ export async function clusterWorkerAction(o: WorkerCliOptions): Promise<void> {
   const quiet = o.quiet ?? false;
   const interrupt = new Interrupt();
   const worker = new ClusterWorker(
-    { redis, queue, concurrency, lockDuration, stalledInterval, maxStalledCount, name: `tcpscope@${hostname()}:${process.pid}` },
+    { redis, queue, concurrency, lockDuration, stalledInterval, maxStalledCount, name: `tcpscope@${hostname()}:${process.pid}`, work },
     new ThreadRunner(sibling(import.meta.url, 'cluster-thread')),
     {
       started: quiet ? undefined : (label) => say(`${label}: started`),
@@ -131,12 +144,7 @@ export async function clusterRunAction(args: string[], o: RunCliOptions): Promis
   const kind = groups.length === 1 && groups[0].series !== null ? groups[0].series.kind : 'given';
   const files = (await orderSeries(kind, inputs, null)).map((p) => p.part.path);
   const name = o.name ?? seriesName(kind, args, null);
-  const work = resolve(o.work);
-  const ws = await stat(work).catch(() => null);
-  if (!ws?.isDirectory()) throw new UsageError(`--work: ${o.work} is not a directory`);
-  await access(work, constants.W_OK | constants.X_OK).catch(() => {
-    throw new UsageError(`--work: cannot write in ${o.work}`);
-  });
+  const work = await workDir(o.work);
   const redis = await redisFrom(o.redis);
   const quiet = o.quiet ?? false;
   const tty = process.stderr.isTTY === true && !quiet;

@@ -26,8 +26,9 @@ export function registerClusterCommands(program: Command): void {
 
   cluster.command('worker')
     .summary('take scan, part and merge jobs from the queue until stopped')
-    .description("Take jobs from the queue and run them, as many at once as --concurrency: scans of parts, analyses of parts, merges. Run one on each machine (as a service); each job runs in a thread of its own. A worker that dies mid-job loses it only for a while: once its lock has lapsed (--lock-duration) another worker's check (--stalled-interval) puts the job back in the queue. Ctrl-C or SIGTERM stops taking jobs and lets the running ones finish; a second one quits at once (the queue gives its jobs to others). Capture files and the work directory are read at the paths `cluster run` gives: the same on every machine (a shared file system).")
+    .description("Take jobs from the queue and run them, as many at once as --concurrency: scans of parts, analyses of parts, merges. Run one on each machine (as a service); each job runs in a thread of its own. A worker that dies mid-job loses it only for a while: once its lock has lapsed (--lock-duration) another worker's check (--stalled-interval) puts the job back in the queue. Ctrl-C or SIGTERM stops taking jobs and lets the running ones finish; a second one quits at once (the queue gives its jobs to others). Capture files are read at the paths `cluster run` gives, and the work directory must be the same: the same paths on every machine (a shared file system). Whoever can write to the Redis can make workers read any capture they can read: protect Redis with a password.")
     .requiredOption('--redis <url>', 'the Redis of the queue: redis://[:password@]host[:port][/db], rediss:// for TLS')
+    .requiredOption('--work <dir>', 'the shared directory that cluster run is given (the same path on every machine): jobs write only in runs\' folders in it, and jobs of runs elsewhere are refused')
     .option('--queue <name>', 'the queue\'s name (several clusters can share one Redis)', DEFAULT_QUEUE)
     .option('--concurrency <n>', `jobs run at once (default: the number of CPUs, here ${availableParallelism()})`)
     .option('--lock-duration <time>', 'how long a job stays taken without news from its worker: a dead worker\'s job waits this long before another takes it (30s, 2m, 500ms)', '30s')
@@ -36,9 +37,9 @@ export function registerClusterCommands(program: Command): void {
     .option('-q, --quiet', 'no line for each job (errors and Redis trouble are still written)')
     .addHelpText('after', `
 Examples:
-  tcpscope cluster worker --redis redis://:secret@10.0.0.5:6379
-  tcpscope cluster worker --redis redis://127.0.0.1:6379 --concurrency 2 --quiet
-  tcpscope cluster worker --redis redis://10.0.0.5 --lock-duration 10s --stalled-interval 5s
+  tcpscope cluster worker --redis redis://:secret@10.0.0.5:6379 --work /mnt/shared/tmp
+  tcpscope cluster worker --redis redis://127.0.0.1:6379 --work /tmp --concurrency 2 --quiet
+  tcpscope cluster worker --redis redis://10.0.0.5 --work /mnt/shared/tmp --lock-duration 10s --stalled-interval 5s
 ${REDIS_HELP}
 
 Exit codes: 0 stopped (Ctrl-C or SIGTERM, running jobs finished), 2 bad usage or Redis not

@@ -17,11 +17,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { FlowProducer, Job, type JobNode, type JobsOptions, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { connect } from './connection.ts';
-import { type AnalysisOptions, type ClusterFormat, jobLabel, type MergeJob, type MergeResult, outputPath, type PartJob, type ScanJob, type ScansJob } from './jobs.ts';
+import { type AnalysisOptions, type ClusterFormat, jobLabel, RUN_FOLDER, type MergeJob, type MergeResult, outputPath, type PartJob, type ScanJob, type ScansJob } from './jobs.ts';
 
 export interface RunOptions {
   redis: URL;
@@ -72,8 +72,9 @@ export class ClusterAbortError extends Error {
   }
 }
 
-/** How long a failed job the run could not remove (it was still running) stays in Redis. */
+/** How long, and how many, failed jobs the runs could not remove (they were still running) stay in Redis. */
 const FAILED_KEPT_SECONDS = 7 * 24 * 3600;
+const FAILED_KEPT = 1000;
 
 /** How long `cluster run` waits before it says no worker is connected. */
 const NO_WORKER_NOTICE_MS = 3000;
@@ -85,6 +86,7 @@ const NO_WORKER_NOTICE_MS = 3000;
 export async function runCluster(o: RunOptions, deliver: (path: string) => Promise<void>, events: RunEvents = {}): Promise<void> {
   const id = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(4).toString('hex')}`;
   const dir = join(o.work, `tcpscope-run-${id}`);
+  if (!RUN_FOLDER.test(basename(dir))) throw new Error(`bad run folder name ${dir}`);
   await mkdir(dir, { recursive: false });
   const conns: Redis[] = [];
   const conn = (): Redis => {
@@ -111,9 +113,9 @@ export async function runCluster(o: RunOptions, deliver: (path: string) => Promi
       // Nothing reads a child's result: its file is the result. A failed
       // one is read for its reason, then removed with the run.
       removeOnComplete: true,
-      removeOnFail: { age: FAILED_KEPT_SECONDS },
+      removeOnFail: { age: FAILED_KEPT_SECONDS, count: FAILED_KEPT },
     };
-    const parent: JobsOptions = { attempts: o.attempts, backoff: { type: 'exponential', delay: 1000 }, removeOnFail: { age: FAILED_KEPT_SECONDS } };
+    const parent: JobsOptions = { attempts: o.attempts, backoff: { type: 'exponential', delay: 1000 }, removeOnFail: { age: FAILED_KEPT_SECONDS, count: FAILED_KEPT } };
     const n = o.files.length;
 
     const scans = await flows.add({

@@ -9,7 +9,7 @@
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { connect, reason, shownUrl } from './connection.ts';
-import { BadInputError, jobLabel, type JobRunner, type MergeJob, type MergeResult, type PartJob, type ScanJob } from './jobs.ts';
+import { BadInputError, checkJob, jobLabel, type JobRunner, type MergeJob, type MergeResult, type PartJob, type ScanJob } from './jobs.ts';
 
 export interface WorkerOptions {
   redis: URL;
@@ -24,6 +24,8 @@ export interface WorkerOptions {
   maxStalledCount: number;
   /** The worker's name in Redis (CLIENT LIST, the jobs it took). */
   name: string;
+  /** The shared work directory (absolute): jobs of runs elsewhere are refused. */
+  work: string;
 }
 
 export interface WorkerEvents {
@@ -42,7 +44,10 @@ export class ClusterWorker {
   private closing: Promise<void> | null = null;
   private running = 0;
 
+  private readonly work: string;
+
   constructor(opts: WorkerOptions, private readonly runner: JobRunner, private readonly events: WorkerEvents = {}) {
+    this.work = opts.work;
     this.conn = connect(opts.redis);
     let lastError: string | null = null;
     const onError = (e: Error): void => {
@@ -89,10 +94,11 @@ export class ClusterWorker {
     this.running++;
     let result: MergeResult | null = null;
     try {
+      const data = checkJob(job.name, job.data, this.work);
       switch (job.name) {
-        case 'scan': await this.runner.scan(job.data as ScanJob); break;
-        case 'part': await this.runner.part(job.data as PartJob); break;
-        case 'merge': result = { warnings: await this.runner.merge(job.data as MergeJob) }; break;
+        case 'scan': await this.runner.scan(data as ScanJob); break;
+        case 'part': await this.runner.part(data as PartJob); break;
+        case 'merge': result = { warnings: await this.runner.merge(data as MergeJob) }; break;
         default: throw new BadInputError(`unknown job '${job.name}' (a newer tcpscope's queue?)`);
       }
     } catch (e) {

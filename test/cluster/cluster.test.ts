@@ -30,9 +30,9 @@ class WorkerProcess {
   private waiters: { re: RegExp; resolve: () => void }[] = [];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(redis: string, queue: string) {
+  constructor(redis: string, queue: string, work: string) {
     this.child = spawn(process.execPath, [
-      '--import', 'tsx', resolve(repoRoot, 'src/cli/main.ts'), 'cluster', 'worker', '--redis', redis, '--queue', queue,
+      '--import', 'tsx', resolve(repoRoot, 'src/cli/main.ts'), 'cluster', 'worker', '--redis', redis, '--work', work, '--queue', queue,
       '--concurrency', '1', '--lock-duration', '2s', '--stalled-interval', '500ms',
     ], { cwd: repoRoot, env: baseEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
     this.child.stderr?.on('data', (d: Buffer) => {
@@ -84,7 +84,7 @@ describe('tcpscope cluster (workers as processes, Redis on loopback)', { skip: m
   });
 
   function start(queue: string): WorkerProcess {
-    const w = new WorkerProcess(redis.url, queue);
+    const w = new WorkerProcess(redis.url, queue, work);
     workers.push(w);
     return w;
   }
@@ -208,7 +208,7 @@ describe('tcpscope cluster (workers as processes, Redis on loopback)', { skip: m
     const http = await tcpscope(['cluster', 'run', '--redis', 'http://127.0.0.1:6379', '--work', work, f]);
     assert.equal(http.code, 2);
     assert.equal(http.stderr, "error: --redis: expected a redis:// or rediss:// URL, got 'http://127.0.0.1:6379/'\n");
-    const worker = await tcpscope(['cluster', 'worker', '--redis', 'localhost:6379']);
+    const worker = await tcpscope(['cluster', 'worker', '--redis', 'localhost:6379', '--work', work]);
     assert.equal(worker.code, 2);
     assert.match(worker.stderr, /^error: --redis: expected a redis:\/\/ or rediss:\/\/ URL[^\n]*\n$/);
     // A port nothing listens on: redis's own, once stopped, is one.

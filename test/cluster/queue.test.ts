@@ -8,22 +8,24 @@
  * cluster.test.ts's.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Queue } from 'bullmq';
+import { type JobType, Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { parseRedisUrl, reachRedis, RedisUnreachableError, RedisUrlError, shownUrl } from '../../src/cluster/connection.ts';
-import { BadInputError, type JobRunner, type MergeJob, outputPath, type PartJob, partPath, type ScanJob, scanPath } from '../../src/cluster/jobs.ts';
+import { BadInputError, checkJob, type JobRunner, type MergeJob, outputPath, type PartJob, partPath, type ScanJob, scanPath } from '../../src/cluster/jobs.ts';
 import { ClusterJobError, runCluster, type RunOptions } from '../../src/cluster/run.ts';
 import { ClusterWorker, type WorkerOptions } from '../../src/cluster/worker.ts';
 import { redisMissing, startRedis, type TestRedis } from './redis.ts';
 
 const missing = redisMissing();
 
+/** Write a run's file whole; a run folder that is gone is bad input (as in cli/cluster-thread.ts). */
 async function put(path: string, text: string): Promise<void> {
+  if (!existsSync(dirname(path))) throw new BadInputError(`the run's folder ${dirname(path)} is not there`);
   await writeFile(`${path}.tmp`, text);
   await rename(`${path}.tmp`, path);
 }
@@ -84,7 +86,7 @@ describe('cluster queue (BullMQ on Redis)', { skip: missing ?? false }, () => {
   });
 
   const workerOpts = (queue: string, name: string): WorkerOptions => ({
-    redis: parseRedisUrl(redis.url), queue, concurrency: 2, lockDuration: 1500, stalledInterval: 500, maxStalledCount: 2, name,
+    redis: parseRedisUrl(redis.url), queue, concurrency: 2, lockDuration: 1500, stalledInterval: 500, maxStalledCount: 2, name, work,
   });
   const runOpts = (queue: string, extra: Partial<RunOptions> = {}): RunOptions => ({
     redis: parseRedisUrl(redis.url), queue, work, files, format: 'csv', name: 'whole.pcap',
@@ -99,10 +101,11 @@ describe('cluster queue (BullMQ on Redis)', { skip: missing ?? false }, () => {
     }, { warning: (m) => warnings.push(m) });
     return out;
   }
-  async function leftInRedis(queue: string): Promise<number> {
+  /** Jobs of the queue still to run, running or done (failed ones aside: see the failure test). */
+  async function leftInRedis(queue: string, states: JobType[] = ['wait', 'active', 'delayed', 'waiting-children', 'completed', 'failed', 'prioritized']): Promise<number> {
     const conn = new Redis(redis.url, { maxRetriesPerRequest: null });
     const q = new Queue(queue, { connection: conn });
-    const counts = await q.getJobCounts('wait', 'active', 'delayed', 'waiting-children', 'completed', 'failed', 'prioritized');
+    const counts = await q.getJobCounts(...states);
     await q.close();
     conn.disconnect();
     return Object.values(counts).reduce((a, b) => a + b, 0);
@@ -167,7 +170,34 @@ describe('cluster queue (BullMQ on Redis)', { skip: missing ?? false }, () => {
     } finally {
       await w.close();
     }
-    assert.equal(await leftInRedis('q3'), 0);
+    // Nothing waits or runs: a part still running when the run failed
+    // (the worker runs two at once) finds its folder gone and fails too,
+    // kept among the failed jobs (BullMQ trims them: removeOnFail).
+    assert.equal(await leftInRedis('q3', ['wait', 'active', 'delayed', 'waiting-children', 'completed', 'prioritized']), 0);
+    assert.ok(await leftInRedis('q3', ['failed']) <= 1);
+  });
+
+  it('fails a job put in the queue by hand that would write outside its --work, without running it', async () => {
+    const r = new RecordingRunner();
+    const w = new ClusterWorker(workerOpts('q5', 'w'), r);
+    await w.ready();
+    const conn = new Redis(redis.url, { maxRetriesPerRequest: null });
+    const q = new Queue('q5', { connection: conn });
+    const eventsConn = new Redis(redis.url, { maxRetriesPerRequest: null });
+    const events = new QueueEvents('q5', { connection: eventsConn });
+    try {
+      await events.waitUntilReady();
+      const job = await q.add('scan', { file: files[0], index: 0, dir: dir } satisfies ScanJob, { attempts: 3 });
+      await assert.rejects(job.waitUntilFinished(events), new RegExp(`^Error: a scan job of a run in ${dir}, not in this worker's --work ${work}`));
+      assert.deepEqual(r.calls, []);
+      assert.equal((await q.getJob(job.id ?? ''))?.attemptsMade, 1);
+    } finally {
+      await events.close();
+      await q.close();
+      conn.disconnect();
+      eventsConn.disconnect();
+      await w.close();
+    }
   });
 
   it('gives the job of a worker that stopped mid-job (its lock lapsed) to another worker', async () => {
@@ -197,6 +227,37 @@ describe('cluster queue (BullMQ on Redis)', { skip: missing ?? false }, () => {
       assert.ok(held !== undefined && b.calls.includes(held), `${held} was run by b too: ${b.calls.join(', ')}`);
     } finally {
       await wb?.close();
+    }
+  });
+});
+
+describe('cluster jobs as they come out of Redis', () => {
+  const work = '/srv/work';
+  const dir = '/srv/work/tcpscope-run-20261206T225637-0123abcd';
+  it('takes what cluster run queues', () => {
+    assert.deepEqual(checkJob('scan', { file: '/data/a.pcap', index: 0, dir }, work), { file: '/data/a.pcap', index: 0, dir });
+    assert.deepEqual(checkJob('part', { file: '/data/a.pcap', index: 1, count: 2, dir, analysis: { os: 'linux', msl: '30' } }, work),
+      { file: '/data/a.pcap', index: 1, count: 2, dir, analysis: { os: 'linux', msl: '30' } });
+    assert.deepEqual(checkJob('merge', { count: 2, dir, format: 'csv', name: 'a.pcap' }, work), { count: 2, dir, format: 'csv', name: 'a.pcap' });
+  });
+  it('refuses a job that would write outside a run folder of this worker\'s --work, or carries anything else', () => {
+    const refused: [string, unknown][] = [
+      ['scan', { file: '/data/a.pcap', index: 0, dir: '/etc' }],
+      ['scan', { file: '/data/a.pcap', index: 0, dir: '/srv/work/../../etc/tcpscope-run-20261206T225637-0123abcd' }],
+      ['scan', { file: '/data/a.pcap', index: 0, dir: '/srv/work/tcpscope-run-20261206T225637-0123abcd/sub' }],
+      ['scan', { file: '/data/a.pcap', index: 0, dir: '/srv/work/somewhere' }],
+      ['scan', { file: 'a.pcap', index: 0, dir }],
+      ['scan', { file: '/data/a.pcap', index: -1, dir }],
+      ['scan', { file: '/data/a.pcap', index: '0', dir }],
+      ['part', { file: '/data/a.pcap', index: 2, count: 2, dir, analysis: { os: 'rfc' } }],
+      ['part', { file: '/data/a.pcap', index: 0, count: 2, dir }],
+      ['merge', { count: 2, dir, format: 'html', name: 'a' }],
+      ['merge', { count: 2, dir, format: 'csv', name: 'a\0b' }],
+      ['scan', null],
+      ['nonsense', { dir, file: '/data/a.pcap', index: 0 }],
+    ];
+    for (const [name, data] of refused) {
+      assert.throws(() => checkJob(name, data, work), (e: unknown) => e instanceof BadInputError && !e.message.includes('\n'), JSON.stringify(data));
     }
   });
 });
