@@ -72,7 +72,7 @@ export class ClusterAbortError extends Error {
   }
 }
 
-/** How long, and how many, failed jobs the runs could not remove (they were still running) stay in Redis. */
+/** How long, and how many, jobs the runs could not remove (still running, or the run was killed) stay in Redis. */
 const FAILED_KEPT_SECONDS = 7 * 24 * 3600;
 const FAILED_KEPT = 1000;
 
@@ -115,7 +115,9 @@ export async function runCluster(o: RunOptions, deliver: (path: string) => Promi
       removeOnComplete: true,
       removeOnFail: { age: FAILED_KEPT_SECONDS, count: FAILED_KEPT },
     };
-    const parent: JobsOptions = { attempts: o.attempts, backoff: { type: 'exponential', delay: 1000 }, removeOnFail: { age: FAILED_KEPT_SECONDS, count: FAILED_KEPT } };
+    // The run removes its parents when it ends; these bound what a killed run leaves.
+    const kept = { age: FAILED_KEPT_SECONDS, count: FAILED_KEPT };
+    const parent: JobsOptions = { attempts: o.attempts, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: kept, removeOnFail: kept };
     const n = o.files.length;
 
     const scans = await flows.add({
