@@ -46,10 +46,13 @@ class WorkerProcess {
     this.exited = new Promise((res) => this.child.once('exit', (code, signal) => res({ code, signal })));
   }
 
-  /** Resolves once the log matches `re`. */
+  /** Resolves once the log matches `re`; fails if the worker ends first (a test then fails instead of waiting forever). */
   until(re: RegExp): Promise<void> {
     if (re.test(this.log)) return Promise.resolve();
-    return new Promise((res) => this.waiters.push({ re, resolve: res }));
+    return new Promise((res, rej) => {
+      this.waiters.push({ re, resolve: res });
+      void this.exited.then(({ code, signal }) => rej(new Error(`the worker ended (${signal ?? code}) before its log showed ${re}:\n${this.log}`)));
+    });
   }
 
   ready(): Promise<void> {
