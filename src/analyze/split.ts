@@ -45,13 +45,28 @@ import { type FilePath, nameText } from '../capture/files.ts';
 import { type CaptureSummary, type ReadOptions, readFrames } from '../capture/source.ts';
 import { Decoder } from '../decode/decoder.ts';
 import { DecodeStatus, Segment } from '../decode/segment.ts';
-import { buildReport, restream } from '../report/build.ts';
+import { buildPending, buildReport, type PendingTimeWait, restreamJson, settleTimeWaitJson } from '../report/build.ts';
 import type { ConnectionReport, Settings } from '../report/types.ts';
 import { Connection } from '../tcp/connection.ts';
 import { hashTuple, Tracker } from '../tcp/tracker.ts';
 import { WordReader, WordWriter } from '../tcp/words.ts';
 
 const SCAN_MAGIC = 'tcpscope-scan 1\n';
+
+/** Longest report or packed connection a part file may hold (a part analyze writes far less). */
+const MAX_RECORD_BYTES = 64 << 20;
+
+/**
+ * A report's JSON text as a part wrote it (JSON.stringify: one line, no
+ * control characters), checked before it goes into the output as it is.
+ */
+function reportText(text: string, r: { fail(what: string): never }): string {
+  if (!text.startsWith('{"stream":') || !text.endsWith('}') || /[\x00-\x1f]/.test(text)) r.fail('a report that is not one');
+  return text;
+}
+
+/** Connections let go of per step at the end of the merge. */
+const FINISH_STEP = 1024;
 const PART_MAGIC = 'tcpscope-part 1\n';
 
 /** Record types of a part file. */
@@ -64,6 +79,12 @@ const REC_WAITING = 6;
 const REC_END = 7;
 const REC_STALE = 8;
 const REC_STALE_END = 9;
+
+/** Flags of a held connection: in the list of over connections; its report built by the part. */
+const HELD_OVER = 1;
+const HELD_FINAL = 2;
+/** It names a predecessor on its 4-tuple, by the part's own number (so the merge unpacks it to renumber). */
+const HELD_PREDECESSOR = 4;
 
 /** A part or scan file that is not one, or not this version's. */
 export class SplitError extends Error {}
@@ -84,6 +105,13 @@ function sideHash(a: Uint32Array, port: number): number {
 /** The two hashes of a segment's 4-tuple, the same for both directions. */
 function tupleKey2(seg: Segment): number {
   return (sideHash(seg.src, seg.srcPort) ^ sideHash(seg.dst, seg.dstPort)) >>> 0;
+}
+
+/** The two hashes of a connection's 4-tuple (as tupleKey2 of its segments). */
+const ADDR_A = new Uint32Array(4);
+const ADDR_B = new Uint32Array(4);
+function connectionKey2(c: Connection): number {
+  return (sideHash(c.addrInto(0, ADDR_A), c.port0) ^ sideHash(c.addrInto(1, ADDR_B), c.port1)) >>> 0;
 }
 
 /**
@@ -333,10 +361,11 @@ export interface PartSummary {
 
 /**
  * Step 2: analyse part `index` of `scans.length` (the scans of every part,
- * in capture order) and write the part file to `outPath`.
+ * in capture order) and write the part file to `out` (a path, or a file
+ * descriptor the caller opened and closes).
  */
 export async function analyzePart(
-  path: FilePath, index: number, scans: readonly PartScan[], settings: Settings, outPath: string, opts: PartOptions = {},
+  path: FilePath, index: number, scans: readonly PartScan[], settings: Settings, out: string | number, opts: PartOptions = {},
 ): Promise<PartSummary> {
   const file = typeof path === 'string' ? path : nameText(path);
   if (!Number.isSafeInteger(index) || index < 0 || index >= scans.length) throw new SplitError(`part index ${index} is not one of the ${scans.length} scans`);
@@ -347,7 +376,14 @@ export async function analyzePart(
     const k = scans[i].keys;
     for (let j = 0; j < k.length; j += 2) earlier.add(k[j], k[j + 1]);
   }
-  const fd = openSync(outPath, 'w');
+  // 4-tuples of the parts after this one: a connection held at the end on
+  // none of them gets no more segments, and its report is built here.
+  const later = new TupleSet();
+  for (let i = index + 1; i < scans.length; i++) {
+    const k = scans[i].keys;
+    for (let j = 0; j < k.length; j += 2) later.add(k[j], k[j + 1]);
+  }
+  const fd = typeof out === 'number' ? out : openSync(out, 'w');
   try {
     const w = new RecordWriter(fd);
     const header: PartHeader = {
@@ -417,9 +453,25 @@ export async function analyzePart(
     };
     const summary = await readFrames(path, onFrame, opts);
     const { held, waiting } = tracker.handOver();
+    // In the order of their places in the list of over connections, so the merge puts each at the end of it.
+    held.sort((a, b) => (a.overListed ? a.c.closedAt : -1) - (b.overListed ? b.c.closedAt : -1) || a.c.stream - b.c.stream);
+    const successors = new Set(waiting.map((x) => x.successor));
     for (const { c, overListed } of held) {
-      w.rec(REC_HELD, c.stream, c.hash, c.closedAt, overListed ? 1 : 0);
+      // Nothing after the cut can change it but when it is let go of: its report is built here (buildPending).
+      const final = overListed && c.isOver() && !successors.has(c) && !c.settleDependsOnEnd() && !later.has(c.hash >>> 0, connectionKey2(c));
+      const flags = (overListed ? HELD_OVER : 0) | (final ? HELD_FINAL : 0) | (c.previousStream >= 0 ? HELD_PREDECESSOR : 0);
+      w.rec(REC_HELD, c.stream, c.hash, c.closedAt, flags, c.lastSec, c.lastNsec, c.previousStream);
       w.connection(c);
+      if (final) {
+        const { report, pending } = buildPending(c, settings);
+        w.bytes(Buffer.from(JSON.stringify(report), 'utf8'));
+        w.num(pending.tsDigits);
+        for (const p of [pending.client, pending.server]) {
+          w.num(p === null ? 0 : 1);
+          w.num(p === null ? 0 : p.sec);
+          w.num(p === null ? 0 : p.nsec);
+        }
+      }
     }
     for (const { old, successor } of waiting) {
       w.rec(REC_WAITING, old.stream, old.hash, successor.stream);
@@ -429,7 +481,7 @@ export async function analyzePart(
     w.flush();
     return { summary, edgeSegments, reports, handedOver: held.length + waiting.length };
   } finally {
-    closeSync(fd);
+    if (typeof out !== 'number') closeSync(fd);
   }
 }
 
@@ -469,6 +521,11 @@ class RecordReader {
     throw new SplitError(`${this.name}: ${what} at byte ${this.pos}`);
   }
 
+  /** Bytes read so far. */
+  get position(): number {
+    return this.pos;
+  }
+
   line(max: number): string {
     for (let k = 1; k <= max; k++) {
       if (!this.fill(k)) this.fail('part file cut short');
@@ -497,13 +554,35 @@ class RecordReader {
     return v;
   }
 
-  nums(into: Float64Array, n: number): void {
-    for (let i = 0; i < n; i++) into[i] = this.num();
+  /** `into.length` numbers at once (copied through an aligned buffer: the records are not aligned). */
+  nums(into: Float64Array): void {
+    const k = into.length * 8;
+    if (!this.fill(k)) this.fail('part file cut short');
+    new Uint8Array(into.buffer, into.byteOffset, k).set(this.buf.subarray(this.start, this.start + k));
+    this.start += k;
+    this.pos += k;
   }
 
+  /** Skip bytes written by RecordWriter.bytes: where they are in the file. */
+  skipBytes(): { offset: number; length: number } {
+    const n = this.num();
+    if (!Number.isSafeInteger(n) || n < 0 || n > MAX_RECORD_BYTES) this.fail('bad length');
+    const offset = this.pos;
+    let left = n;
+    while (left > 0) {
+      if (this.end === this.start && !this.fill(1)) this.fail('part file cut short');
+      const k = Math.min(left, this.end - this.start);
+      this.start += k;
+      this.pos += k;
+      left -= k;
+    }
+    return { offset, length: n };
+  }
+
+  /** The next bytes RecordWriter.bytes wrote: a view valid until the next read. */
   bytes(): Buffer {
     const n = this.num();
-    if (!Number.isSafeInteger(n) || n < 0 || n > 1 << 30) this.fail('bad length');
+    if (!Number.isSafeInteger(n) || n < 0 || n > MAX_RECORD_BYTES) this.fail('bad length');
     if (!this.fill(n)) this.fail('part file cut short');
     const b = this.buf.subarray(this.start, this.start + n);
     this.start += n;
@@ -523,13 +602,39 @@ export interface MergeSummary {
   connections: number;
   /** Where the merge may differ from one run (said, never silent). */
   warnings: string[];
+  /** Reports built by the merge (connections that crossed a cut and went on), and built by the parts. */
+  built: number;
+  fromParts: number;
+}
+
+/**
+ * A connection of the merged output: its report as an object or as its JSON
+ * text (JSON.stringify of it), whichever the merge had; the other is made
+ * when asked for.
+ */
+export class MergedConnection {
+  constructor(readonly stream: number, private obj: ConnectionReport | null, private text: string | null) {}
+
+  report(): ConnectionReport {
+    return this.obj ??= JSON.parse(this.text as string) as ConnectionReport;
+  }
+
+  json(): string {
+    return this.text ??= JSON.stringify(this.obj);
+  }
 }
 
 interface Pending {
   phase: number;
   sub: number;
-  report: ConnectionReport;
+  conn: MergedConnection;
 }
+
+let builtCount = 0;
+const built = (r: ConnectionReport): MergedConnection => {
+  builtCount++;
+  return new MergedConnection(r.stream, r, null);
+};
 
 /**
  * Step 3: merge the part files (in capture order) and hand every report to
@@ -537,15 +642,34 @@ interface Pending {
  * `pause` is asked now and then whether to wait (the output's back-pressure).
  */
 export async function mergeParts(
-  paths: readonly string[], onReport: (r: ConnectionReport) => void, pause: () => Promise<void> | null = () => null,
+  paths: readonly string[], onReport: (c: MergedConnection) => void, pause: () => Promise<void> | null = () => null,
+): Promise<MergeSummary> {
+  // Part files stay open to the end: a report a part built is read again when its connection goes.
+  const fds: number[] = [];
+  try {
+    return await mergeWith(paths, onReport, pause, fds);
+  } catch (e) {
+    // What a part does not hold together (a report the merge reads when its connection goes) is damage too; the file system's errors are not.
+    if (e instanceof SplitError || !(e instanceof Error) || typeof (e as NodeJS.ErrnoException).code === 'string') throw e;
+    throw new SplitError(`damaged part file (${e.message})`);
+  } finally {
+    for (const fd of fds) closeSync(fd);
+  }
+}
+
+async function mergeWith(
+  paths: readonly string[], onReport: (c: MergedConnection) => void, pause: () => Promise<void> | null, fds: number[],
 ): Promise<MergeSummary> {
   if (paths.length === 0) throw new SplitError('no parts to merge');
+  const built0 = builtCount;
   const warnings: string[] = [];
   let settings: Settings | null = null;
   let file = '';
   let tracker: Tracker | null = null;
   let maxConnections: number | null = null;
   let nextStream = 0;
+  // Reports of connections held packed that their part built: where they are in its file, until they go.
+  const prebuilt = new Map<number, { fd: number; file: { fail(what: string): never }; offset: number; length: number; pending: PendingTimeWait; previous: number }>();
   let frames = 0;
   let connections = 0;
   let nowSec = -1;
@@ -563,8 +687,9 @@ export async function mergeParts(
   for (let k = 0; k < paths.length; k++) {
     const name = paths[k];
     const fd = openSync(name, 'r');
+    fds.push(fd);
+    const r: RecordReader = new RecordReader(fd, name);
     try {
-      const r = new RecordReader(fd, name);
       if (r.line(PART_MAGIC.length) + '\n' !== PART_MAGIC) r.fail('not a tcpscope part (made by `tcpscope part analyze`)');
       const head = parseHeader(r.line(1 << 16), name);
       if (head.index !== k || head.parts !== paths.length) {
@@ -577,15 +702,38 @@ export async function mergeParts(
         maxConnections = head.maxConnections;
         const st = settings;
         // No table limit here: it holds only connections that cross cuts.
-        tracker = new Tracker({ lingerSeconds: st.timeWaitSeconds, reuseDone: true }, (c) => {
+        const tr = new Tracker({ lingerSeconds: st.timeWaitSeconds, reuseDone: true }, (c) => {
           const phase = c.endReason === 'replaced' ? 0 : c.endReason === 'expired' ? 1 : 2;
           const n = heldBack.get(c.hash);
           if (n !== undefined) {
             if (n > 1) heldBack.set(c.hash, n - 1);
             else heldBack.delete(c.hash);
           }
-          batch.push({ phase, sub: phase === 1 ? c.closedAt : phase === 2 ? c.stream : 0, report: buildReport(c, st) });
+          prebuilt.delete(c.stream);
+          batch.push({ phase, sub: phase === 1 ? c.closedAt : phase === 2 ? c.stream : 0, conn: built(buildReport(c, st)) });
         });
+        // A connection held packed: its report was built by its part (prebuilt), or is built from the words.
+        tr.onDonePacked = (p) => {
+          const phase = p.reason === 'expired' ? 1 : 2;
+          const sub = phase === 1 ? p.closedAt : p.stream;
+          const pre = prebuilt.get(p.stream);
+          if (pre !== undefined) {
+            prebuilt.delete(p.stream);
+            const bytes = Buffer.allocUnsafe(pre.length);
+            if (readSync(pre.fd, bytes, 0, pre.length, pre.offset) !== pre.length) throw new SplitError('a part file changed while it was merged');
+            const text = settleTimeWaitJson(restreamJson(reportText(bytes.toString('utf8'), pre.file), p.stream, () => pre.previous), pre.pending,
+              p.reason === 'expired' ? 'expired' : 'capture-end', p.endSec, p.endNsec, st);
+            batch.push({ phase, sub, conn: new MergedConnection(p.stream, null, text) });
+            return;
+          }
+          const c = Connection.unpack(WORDS.at(p.words, p.off), p.stream, 0);
+          c.endReason = p.reason;
+          c.endSec = p.endSec;
+          c.endNsec = p.endNsec;
+          if (p.evicted) c.evicted = true;
+          batch.push({ phase, sub, conn: built(buildReport(c, st)) });
+        };
+        tracker = tr;
       } else if (JSON.stringify(settings) !== JSON.stringify(head.settings) || maxConnections !== head.maxConnections) {
         throw new SplitError(`${name}: analysed with other settings than the first part (--os, --msl, --max-connections must be the same)`);
       }
@@ -593,6 +741,12 @@ export async function mergeParts(
       const st = settings;
       // Global stream numbers of this part's connections, by the part's own.
       const globalOf: number[] = [];
+      /** The whole capture's stream number of the part's connection `local`. */
+      const g = (local: number): number => {
+        const n = Number.isInteger(local) && local >= 0 ? globalOf[local] : undefined;
+        if (n === undefined) r.fail(`a connection the part did not create (${local})`);
+        return n;
+      };
       const heldByLocal = new Map<number, Connection>();
       // Stand-ins of the part's connections a segment took out of over (Tracker.holdBack).
       const standIns = new Map<number, Connection>();
@@ -608,7 +762,7 @@ export async function mergeParts(
         if (batch.length > 1) batch.sort((a, b) => a.phase - b.phase || a.sub - b.sub);
         for (const p of batch) {
           connections++;
-          onReport(p.report);
+          onReport(p.conn);
         }
         batch = [];
       };
@@ -642,7 +796,7 @@ export async function mergeParts(
             break;
           }
           case REC_SEGMENT: {
-            r.nums(fields, SEGMENT_FIELDS);
+            r.nums(fields);
             setSegment(seg, fields);
             frame(seg.frame);
             t.streams = nextStream;
@@ -654,6 +808,7 @@ export async function mergeParts(
             frame(r.num());
             const local = r.num();
             const hash = r.num();
+            if (local !== globalOf.length) r.fail(`connection ${local} created out of turn`);
             globalOf[local] = nextStream++;
             if (heldBack.has(hash)) conflicts++;
             break;
@@ -680,38 +835,58 @@ export async function mergeParts(
             const local = r.num();
             if (r.num() === 1) evicted++;
             const hash = r.num();
-            const body = r.bytes();
+            // (what bytes() returns is only valid until the next read)
+            const body = r.bytes().toString('utf8');
             if (phase === 1) {
-              const packed = r.bytes();
+              const packed = wordsOf(r.bytes());
               if (t.heldBackAt(sub)) {
                 // One run still holds it: the merge's tracker lets go of it when one run would.
-                const c = unpackConnection(packed, words, globalOf[local], hash);
-                if (c.previousStream >= 0) c.previousStream = globalOf[c.previousStream];
+                const c = unpackConnection(packed, g(local), hash);
+                if (c.previousStream >= 0) c.previousStream = g(c.previousStream);
                 c.closedAt = sub;
                 t.adopt(c, true);
                 heldBack.set(c.hash, (heldBack.get(c.hash) ?? 0) + 1);
                 break;
               }
             }
-            const report = JSON.parse(body.toString('utf8')) as ConnectionReport;
-            restream(report, globalOf[local], (n) => globalOf[n]);
-            batch.push({ phase, sub, report });
+            batch.push({ phase, sub, conn: new MergedConnection(g(local), null, restreamJson(reportText(body, r), g(local), g)) });
             break;
           }
           case REC_HELD: {
             const local = r.num();
-            const hash = r.num();
+            const hash = r.num() | 0;
             const closedAt = r.num();
-            const overListed = r.num() === 1;
-            const c = unpackConnection(r.bytes(), words, globalOf[local], hash);
-            c.closedAt = closedAt;
-            if (c.previousStream >= 0) c.previousStream = globalOf[c.previousStream];
+            const flags = r.num();
+            const lastSec = r.num();
+            const lastNsec = r.num();
+            const previous = r.num();
+            const words = wordsOf(r.bytes());
+            const stream = g(local);
             const standIn = standIns.get(local);
             if (standIn !== undefined) {
               t.release(standIn);
               standIns.delete(local);
             }
-            t.adopt(c, overListed);
+            if ((flags & HELD_FINAL) !== 0) {
+              // Read again when it goes (memory holds where it is, not the report).
+              const at = r.skipBytes();
+              const tsDigits = r.num();
+              const side = (): { sec: number; nsec: number } | null => {
+                const has = r.num();
+                const sec = r.num();
+                const nsec = r.num();
+                return has === 1 ? { sec, nsec } : null;
+              };
+              const client = side();
+              const pending: PendingTimeWait = { client, server: side(), tsDigits };
+              prebuilt.set(stream, { fd, file: r, offset: at.offset, length: at.length, pending, previous: previous >= 0 ? g(previous) : -1 });
+            }
+            // Over connections stay packed until a segment comes or they go (the words keep the part's number of a predecessor).
+            if ((flags & (HELD_OVER | HELD_PREDECESSOR)) === HELD_OVER && t.adoptPacked(words, stream, hash, lastSec, lastNsec, closedAt)) break;
+            const c = unpackConnection(words, stream, hash);
+            c.closedAt = closedAt;
+            if (c.previousStream >= 0) c.previousStream = g(c.previousStream);
+            t.adopt(c, (flags & HELD_OVER) !== 0);
             heldByLocal.set(local, c);
             break;
           }
@@ -719,8 +894,8 @@ export async function mergeParts(
             const local = r.num();
             const hash = r.num();
             const successor = r.num();
-            const old = unpackConnection(r.bytes(), words, globalOf[local], hash);
-            if (old.previousStream >= 0) old.previousStream = globalOf[old.previousStream];
+            const old = unpackConnection(wordsOf(r.bytes()), g(local), hash);
+            if (old.previousStream >= 0) old.previousStream = g(old.previousStream);
             const succ = heldByLocal.get(successor);
             if (succ === undefined) throw new SplitError(`${name}: a waiting connection without its successor`);
             t.adoptWaiting(old, succ);
@@ -749,32 +924,47 @@ export async function mergeParts(
       }
       if (standIns.size > 0) r.fail('a hold-back that did not end');
       void st;
-    } finally {
-      closeSync(fd);
+    } catch (e) {
+      // A part file is written by part analyze: anything it does not hold together is damage.
+      if (e instanceof SplitError) throw e;
+      throw new SplitError(`${name}: damaged part file near byte ${r.position} (${e instanceof Error ? e.message : String(e)})`);
     }
   }
   const t = tracker as Tracker;
-  // The end of the capture: what is still held goes out in stream order.
-  t.finish();
-  batch.sort((a, b) => a.phase - b.phase || a.sub - b.sub);
-  for (const p of batch) {
-    connections++;
-    onReport(p.report);
+  // The end of the capture: what is still held goes out in stream order, a
+  // step at a time (it may be every connection of the capture: all of a
+  // capture shorter than 2MSL).
+  for (let left = 1; left > 0;) {
+    left = t.finishSome(FINISH_STEP);
+    batch.sort((a, b) => a.phase - b.phase || a.sub - b.sub);
+    for (const p of batch) {
+      connections++;
+      onReport(p.conn);
+    }
+    batch = [];
+    const wait = pause();
+    if (wait !== null) await wait;
   }
-  batch = [];
   if (evicted > 0) {
     warnings.push(`${evicted} ${evicted === 1 ? 'connection was' : 'connections were'} evicted because the table was full (--max-connections): the merge may differ from one run there`);
   }
   if (conflicts > 0) {
     warnings.push(`${conflicts} ${conflicts === 1 ? 'connection' : 'connections'} began on the 4-tuple of one that one run still held: the merge may differ from one run there`);
   }
-  return { settings: settings as Settings, file, frames, connections, warnings };
+  return { settings: settings as Settings, file, frames, connections, warnings, built: builtCount - built0, fromParts: connections - (builtCount - built0) };
 }
 
-function unpackConnection(bytes: Buffer, r: WordReader, stream: number, hash: number): Connection {
+/** The words of a packed connection, from its bytes in a part file. */
+function wordsOf(bytes: Buffer): Int32Array {
   const words = new Int32Array(align4(bytes.length) / 4);
   new Uint8Array(words.buffer).set(bytes);
-  return Connection.unpack(r.at(words, 0), stream, hash | 0);
+  return words;
+}
+
+const WORDS = new WordReader();
+
+function unpackConnection(words: Int32Array, stream: number, hash: number): Connection {
+  return Connection.unpack(WORDS.at(words, 0), stream, hash | 0);
 }
 
 /** The header of a part file (its first two lines). */

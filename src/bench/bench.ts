@@ -42,6 +42,9 @@
  *   --profile            also: CPU profile of read+decode (node --cpu-prof), top functions by self time
  *   --analyze-cmd CMD    command for the analyze line, {file} replaced by the capture path
  *   --json FILE          also write all measurements as JSON
+ *   --split-parts N      the split section: the capture cut into N parts (default 8; 0: skip it), each scanned and
+ *                        analysed by `tcpscope part` in its own process by one worker, then by two, then merged
+ *                        (`tcpscope merge`), checked against analyze of the whole
  *
  * Live capture (root on Linux, with tcpdump and ip netns; skipped otherwise,
  * saying why): bursts of short connections made as fast as one Node client
@@ -64,6 +67,8 @@ import { ensureCapture, positiveInt, synFloodTo, type CaptureMeta, type FloodMet
 import type { WorkerResult } from './worker.ts';
 import { type LiveTool, type LiveTrial, liveBenchMissing, liveTrial } from './live.ts';
 import { DEFAULT_BUFFER_BYTES, DEFAULT_SNAP_LENGTH } from '../live/session.ts';
+import { splitSection } from './split.ts';
+import { mdTable } from './table.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..', '..');
@@ -90,6 +95,7 @@ interface Options {
   liveConnections: number[];
   liveReps: number;
   netnsPrefix: string;
+  splitParts: number;
 }
 
 const TOOL_NAMES = ['read', 'decode', 'track', 'report', 'write', 'analyze', 'analyze-1t', 'analyze-rt', 'analyze-2t', 'csv-1t', 'csv-2t', 'pcap-parser', 'tcpdump', 'tshark', 'tshark-conv', 'tcptrace'];
@@ -98,7 +104,7 @@ function parseArgs(argv: string[]): Options {
   const o: Options = {
     quick: false, segments: 0, reps: 0, seed: 1, concurrency: undefined, tools: null, big: false, bigSegments: 7_500_000,
     profile: false, flood: 0, analyzeCmd: null, json: null,
-    live: true, liveOnly: false, liveConnections: [], liveReps: 0, netnsPrefix: process.env.TCPSCOPE_PREFIX ?? 'tcpscope-bench',
+    live: true, liveOnly: false, liveConnections: [], liveReps: 0, netnsPrefix: process.env.TCPSCOPE_PREFIX ?? 'tcpscope-bench', splitParts: 8,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -127,6 +133,7 @@ function parseArgs(argv: string[]): Options {
       case '--json': o.json = resolve(val()); break;
       case '--no-live': o.live = false; break;
       case '--live-only': o.liveOnly = true; break;
+      case '--split-parts': o.splitParts = Number(val()); if (!Number.isInteger(o.splitParts) || o.splitParts < 0) throw new Error('--split-parts: a whole number (0: no split section)'); break;
       case '--live-connections': o.liveConnections = val().split(',').map((x) => positiveInt(a, x.trim())); break;
       case '--live-reps': o.liveReps = positiveInt(a, val()); break;
       case '--netns-prefix': o.netnsPrefix = val(); break;
@@ -374,13 +381,6 @@ function rate(x: number): string {
   if (x >= 1e6) return `${(x / 1e6).toFixed(2)} M`;
   if (x >= 1e3) return `${(x / 1e3).toFixed(0)} k`;
   return x.toFixed(0);
-}
-
-function mdTable(head: string[], rows: string[][], right: boolean[]): string {
-  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]): string => `| ${cells.map((c, i) => (right[i] ? c.padStart(w[i]) : c.padEnd(w[i]))).join(' | ')} |`;
-  const sep = `|${w.map((n, i) => (right[i] ? `${'-'.repeat(n + 1)}:` : `${'-'.repeat(n + 2)}`)).join('|')}|`;
-  return [line(head), sep, ...rows.map(line)].join('\n');
 }
 
 function firstLine(cmd: string, args: string[]): string | null {
@@ -788,6 +788,16 @@ async function main(): Promise<number> {
       } else {
         log(`  profiling failed: ${run.error ?? 'no profile written'}`);
       }
+    }
+
+    if (o.splitParts > 0) {
+      const main = join(ROOT, 'src', 'cli', 'main.ts');
+      const split = await splitSection({
+        file: meta.path, parts: o.splitParts, tcpscope: [process.execPath, '--import', 'tsx', main], scratch,
+        wholeWallS: an?.ok ? an.wall : null, log,
+      });
+      out.push(...split.lines);
+      failures += split.failures;
     }
 
     let live: LiveSection | null = null;

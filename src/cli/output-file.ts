@@ -56,7 +56,8 @@ function ownedByUs(uid: number): boolean {
 export class OutputFile {
   private done = false;
 
-  private constructor(readonly path: string, private readonly temp: string, readonly stream: WriteStream) {}
+  /** `fd`: the temporary file's descriptor, which `stream` owns (a writer may write it directly, then commit). */
+  private constructor(readonly path: string, private readonly temp: string, readonly stream: WriteStream, readonly fd: number) {}
 
   /** Start writing `path` (nothing is replaced until commit). Errors are the file system's. */
   static async create(path: string): Promise<OutputFile> {
@@ -70,7 +71,7 @@ export class OutputFile {
       process.once('exit', removeLeftovers);
     }
     const stream = createWriteStream('', { fd, autoClose: true });
-    return new OutputFile(path, temp, stream);
+    return new OutputFile(path, temp, stream, fd);
   }
 
   /** Finish writing and put the file in place of `path`. */

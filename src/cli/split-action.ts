@@ -1,13 +1,18 @@
 /**
  * `tcpscope part scan`, `part analyze` and `merge` (analyze/split.ts).
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { analyzePart, mergeParts, parseScan, type PartScan, readPartHeader, scanPart, SplitError } from '../analyze/split.ts';
 import { csvHeader, csvLine } from '../render/csv.ts';
 import { NdjsonWriter } from '../render/json.ts';
 import { termText } from '../render/escape/terminal.ts';
 import { type CommonOptions, resolveCommon } from './common.ts';
+import { OutputFile, writeReason } from './output-file.ts';
 import { openOutput } from './run.ts';
+import { warningLine } from '../render/i18n.ts';
+import { CaptureError } from '../capture/frame.ts';
+import { seriesName } from './series-name.ts';
+import { groupInputs } from '../capture/series.ts';
 import { UsageError } from './util.ts';
 
 export interface PartScanOptions {
@@ -29,12 +34,13 @@ export interface MergeCommandOptions {
   quiet?: boolean;
 }
 
-/** Errors of the split files are the user's input: one line, exit 2. */
-async function split<T>(what: string, f: () => Promise<T>): Promise<T> {
+/** Errors of the split files and captures are the user's input: one line, exit 2. */
+async function split<T>(what: string, f: () => Promise<T>, capture?: string): Promise<T> {
   try {
     return await f();
   } catch (e) {
     if (e instanceof SplitError) throw new UsageError(`${what}: ${e.message}`);
+    if (e instanceof CaptureError && capture !== undefined) throw new UsageError(`${termText(capture)}: ${termText(e.message)}`);
     if (e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && (e as NodeJS.ErrnoException).path !== undefined) {
       throw new UsageError(`${what}: cannot open ${termText(String((e as NodeJS.ErrnoException).path))}: ${(e as NodeJS.ErrnoException).code}`);
     }
@@ -44,8 +50,10 @@ async function split<T>(what: string, f: () => Promise<T>): Promise<T> {
 
 export async function partScanAction(file: string, o: PartScanOptions): Promise<void> {
   const c = resolveCommon({ ...o, color: false, output: undefined });
-  const bytes = await split('part scan', () => scanPart(file, { inflate: c.inflate }));
-  await split('part scan', () => writeFile(o.output, bytes));
+  const bytes = await split('part scan', () => scanPart(file, { inflate: c.inflate }), file);
+  const out = await openOutput(o.output);
+  out.write(bytes);
+  await out.close();
 }
 
 export async function partAnalyzeAction(file: string, o: PartAnalyzeOptions): Promise<void> {
@@ -55,8 +63,27 @@ export async function partAnalyzeAction(file: string, o: PartAnalyzeOptions): Pr
   if (index >= o.scans.length) throw new UsageError(`--index ${index}: only ${o.scans.length} ${o.scans.length === 1 ? 'scan was' : 'scans were'} given (one for every part)`);
   const scans: PartScan[] = [];
   for (const s of o.scans) scans.push(await split('part analyze', async () => parseScan(await readFile(s), termText(s))));
-  const opts = o.maxConnections === undefined ? { inflate: c.inflate } : { inflate: c.inflate, maxConnections: c.maxConnections };
-  await split('part analyze', () => analyzePart(file, index, scans, c.settings, o.output, opts));
+  // The table limit of analyze (memory stays bounded); the merge says if a part had to evict.
+  const opts = { inflate: c.inflate, maxConnections: c.maxConnections };
+  // Written beside --output and renamed onto it at the end, as every output (never through a link, never half-written).
+  let out: OutputFile;
+  try {
+    out = await OutputFile.create(o.output);
+  } catch (e) {
+    throw new UsageError(`--output: cannot write ${termText(o.output)}: ${writeReason(e)}`);
+  }
+  try {
+    const done = await split('part analyze', () => analyzePart(file, index, scans, c.settings, out.fd, opts), file);
+    for (const w of done.summary.warnings) process.stderr.write(warningLine(c.lang, file, w) + '\n');
+  } catch (e) {
+    await out.abort();
+    throw e;
+  }
+  try {
+    await out.commit();
+  } catch (e) {
+    throw new UsageError(`--output: cannot write ${termText(o.output)}: ${writeReason(e)}`);
+  }
 }
 
 export async function mergeAction(parts: string[], o: MergeCommandOptions): Promise<void> {
@@ -66,16 +93,16 @@ export async function mergeAction(parts: string[], o: MergeCommandOptions): Prom
 
 /** The merge written to --output (else standard output); its warnings (`cluster run` shows a worker's). */
 export async function mergeTo(parts: string[], o: MergeCommandOptions): Promise<string[]> {
-  const name = o.name ?? await split('merge', async () => readPartHeader(parts[0]).file);
+  const name = o.name ?? await split('merge', async () => defaultName(parts.map((p) => readPartHeader(p).file)));
   const out = await openOutput(o.output ?? null);
   const rows: { stream: number; line: string }[] = [];
   const w = new NdjsonWriter();
   let summary;
   try {
-    summary = await split('merge', () => mergeParts(parts, (r) => {
-      if (o.format === 'csv') rows.push({ stream: r.stream, line: csvLine(r, name) });
+    summary = await split('merge', () => mergeParts(parts, (m) => {
+      if (o.format === 'csv') rows.push({ stream: m.stream, line: csvLine(m.report(), name) });
       else {
-        w.line(r, name);
+        w.lineJson(m.json(), name);
         if (w.size >= 1 << 20) out.write(w.take());
       }
     }, () => out.caughtUp()));
@@ -90,4 +117,11 @@ export async function mergeTo(parts: string[], o: MergeCommandOptions): Promise<
   } else if (w.size > 0) out.write(w.take());
   await out.close();
   return summary.warnings;
+}
+
+/** The name `tcpscope analyze` gives the parts' captures read as one (a tcpdump -C series, or the files given as one with --series). */
+function defaultName(names: string[]): string {
+  const groups = groupInputs(names.map((n) => ({ name: n, path: n })));
+  const g = groups.length === 1 ? groups[0].series : null;
+  return seriesName(g !== null && g.parts.length === names.length ? g.kind : 'given', names, null);
 }

@@ -4,6 +4,7 @@
  * only when they run.
  */
 import { type Command, Option } from 'commander';
+import { DEFAULT_MAX_CONNECTIONS } from './common.ts';
 import type { MergeCommandOptions, PartAnalyzeOptions, PartScanOptions } from './split-action.ts';
 
 const action = (): Promise<typeof import('./split-action.ts')> => import('./split-action.ts');
@@ -37,7 +38,7 @@ Examples:
     .requiredOption('-o, --output <file>', 'the part file to write')
     .option('--os <preset>', 'TIME_WAIT length preset: rfc, linux, freebsd, macos, windows (as analyze; the same for every part)', 'rfc')
     .option('--msl <seconds>', 'Maximum Segment Lifetime (overrides --os; the same for every part)')
-    .option('--max-connections <N>', 'most connections held at once (as analyze; the merge says if a connection was evicted)')
+    .option('--max-connections <N>', `most connections held at once (as analyze, default ${DEFAULT_MAX_CONNECTIONS}; the merge says if a part had to evict one)`)
     .option('--max-inflate <size>', 'most bytes a gzip-compressed capture may decompress to (default 16G)')
     .option('--max-inflate-ratio <n>', 'most decompressed bytes per compressed byte, past 64 MiB (default 1000)')
     .action(async (file: string, o: PartAnalyzeOptions) => (await action()).partAnalyzeAction(file, o));

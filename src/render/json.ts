@@ -146,7 +146,11 @@ export class NdjsonWriter {
   line(c: ConnectionReport, file: string): void {
     // JSON.stringify of the report itself (V8's serializer beats writing it
     // piece by piece here), with `file` put in front without copying the report.
-    const body = JSON.stringify(c);
+    this.lineJson(JSON.stringify(c), file);
+  }
+
+  /** The line of a report given as its JSON text (JSON.stringify of it). */
+  lineJson(body: string, file: string): void {
     const head = `{"file":${SAFE.test(file) ? `"${file}"` : JSON.stringify(file)}`;
     this.room(3 * (head.length + body.length) + 2);
     this.n += this.buf.write(head, this.n, 'utf8');

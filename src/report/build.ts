@@ -29,6 +29,48 @@ export function restream(r: ConnectionReport, stream: number, previousStream: (l
   if (r.reuse !== null) r.reuse.previousStream = previousStream(r.reuse.previousStream);
 }
 
+/**
+ * restream on the report's JSON text (JSON.stringify of it) without parsing
+ * it: what a merge of many parts does for each report it did not build.
+ */
+export function restreamJson(text: string, stream: number, previousStream: (local: number) => number): string {
+  // buildReport writes `stream` first; quotes inside JSON strings are escaped, so these keys cannot match inside a value.
+  let out = `{"stream":${stream}${text.slice(text.indexOf(','))}`;
+  out = out.replace(/"filter":"tcp\.stream eq \d+"/, `"filter":"tcp.stream eq ${stream}"`);
+  const m = /"reuse":\{"previousStream":(\d+),/.exec(out);
+  if (m !== null) out = `${out.slice(0, m.index)}"reuse":{"previousStream":${previousStream(Number(m[1]))},${out.slice(m.index + m[0].length)}`;
+  return out;
+}
+
+/** settleTimeWait on the report's JSON text: only its `timeWait` member is parsed. */
+export function settleTimeWaitJson(
+  text: string, pending: PendingTimeWait, reason: 'expired' | 'capture-end', sec: number, nsec: number, settings: Settings,
+): string {
+  if (pending.client === null && pending.server === null) return text;
+  const key = '"timeWait":';
+  const start = text.indexOf(key) + key.length;
+  const end = jsonValueEnd(text, start);
+  const r = { timeWait: JSON.parse(text.slice(start, end)) as TimeWaitReport };
+  settleTimeWait(r, pending, reason, sec, nsec, settings);
+  return `${text.slice(0, start)}${JSON.stringify(r.timeWait)}${text.slice(end)}`;
+}
+
+/** End of the JSON object or array that starts at `start` in `text`. */
+function jsonValueEnd(text: string, start: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 0x5c) i++;
+      else if (ch === 0x22) inString = false;
+    } else if (ch === 0x22) inString = true;
+    else if (ch === 0x7b || ch === 0x5b) depth++;
+    else if ((ch === 0x7d || ch === 0x5d) && --depth === 0) return i + 1;
+  }
+  throw new RangeError('unterminated JSON value');
+}
+
 /** Turns a finished Connection into its report (verdicts and textbook values). */
 export function buildReport(c: Connection, settings: Settings): ConnectionReport {
   // The connection is final: what the silence at its end proves (Connection.settle).
@@ -369,58 +411,30 @@ class Builder {
   private twDetail(ep: Endpoint): TimeWaitDetail | null {
     const entry = ep.twEntry;
     if (entry === null) return null;
-    const required = this.settings.timeWaitSeconds;
     const last = ep.twRestarts.length > 0 ? ep.twRestarts[ep.twRestarts.length - 1] : entry;
-    let evidence: TimeWaitDetail['evidence'];
-    let evFrame: number | null;
-    let evSec: number;
-    let evNsec: number;
-    if (ep.twEnd !== null) {
-      evidence = ep.twEnd.kind;
-      evFrame = ep.twEnd.frame;
-      evSec = ep.twEnd.tsSec;
-      evNsec = ep.twEnd.tsNsec;
-    } else {
-      evidence = this.c.endReason === 'expired' ? 'expired' : 'capture-end';
-      evFrame = null;
-      evSec = this.c.endSec;
-      evNsec = this.c.endNsec;
-    }
-    const observed = round9(secondsBetween(last.tsSec, last.tsNsec, evSec, evNsec));
-    let verdict: TimeWaitDetail['verdict'];
-    if (evidence === 'expired') verdict = 'full';
-    else if (observed >= required) verdict = 'full';
-    else verdict = evidence === 'capture-end' ? 'inconclusive' : 'cut-short';
+    const end = ep.twEnd !== null
+      ? { evidence: ep.twEnd.kind, frame: ep.twEnd.frame, sec: ep.twEnd.tsSec, nsec: ep.twEnd.tsNsec }
+      : { evidence: this.c.endReason === 'expired' ? 'expired' as const : 'capture-end' as const, frame: null, sec: this.c.endSec, nsec: this.c.endNsec };
     return {
       entryFrame: entry.frame,
       entryTime: this.time(entry.tsSec, entry.tsNsec),
       restarts: ep.twRestarts.map((r) => ({ frame: r.frame, time: this.time(r.tsSec, r.tsNsec) })),
-      evidence,
-      evidenceFrame: evFrame,
-      evidenceTime: this.time(evSec, evNsec),
-      observedSeconds: observed,
-      verdict,
+      ...timeWaitEnd(end, last.tsSec, last.tsNsec, this.settings, this.c.tsDigits),
     };
   }
 
   private timeWait(): TimeWaitReport {
-    const client = this.twDetail(this.cl);
-    const server = this.twDetail(this.sv);
-    const endpoint: TimeWaitEndpoint = client && server ? 'both' : client ? 'client' : server ? 'server' : null;
-    const first = client && server ? (client.entryFrame <= server.entryFrame ? client : server) : (client ?? server);
-    return {
-      endpoint,
-      entryFrame: first ? first.entryFrame : null,
-      entryTime: first ? first.entryTime : null,
-      restarts: first ? first.restarts : [],
-      evidence: first ? first.evidence : null,
-      evidenceFrame: first ? first.evidenceFrame : null,
-      observedSeconds: first ? first.observedSeconds : null,
-      requiredSeconds: this.settings.timeWaitSeconds,
-      verdict: first ? first.verdict : 'none',
-      client,
-      server,
+    return timeWaitReport(this.twDetail(this.cl), this.twDetail(this.sv), this.settings);
+  }
+
+  /** What settleTimeWait needs to finish this connection's report once it is let go of. */
+  pendingTimeWait(): PendingTimeWait {
+    const side = (ep: Endpoint): { sec: number; nsec: number } | null => {
+      if (ep.twEntry === null || ep.twEnd !== null) return null;
+      const last = ep.twRestarts.length > 0 ? ep.twRestarts[ep.twRestarts.length - 1] : ep.twEntry;
+      return { sec: last.tsSec, nsec: last.tsNsec };
     };
+    return { client: side(this.cl), server: side(this.sv), tsDigits: this.c.tsDigits };
   }
 
   private endpoint(ep: Endpoint): EndpointReport {
@@ -440,6 +454,72 @@ class Builder {
       unacceptable: ep.rejected,
     };
   }
+}
+
+/** How a TIME_WAIT ended (or the capture did), and the verdict on it, from the last time it began. */
+function timeWaitEnd(
+  end: { evidence: TimeWaitDetail['evidence']; frame: number | null; sec: number; nsec: number },
+  lastSec: number, lastNsec: number, settings: Settings, tsDigits: number,
+): Pick<TimeWaitDetail, 'evidence' | 'evidenceFrame' | 'evidenceTime' | 'observedSeconds' | 'verdict'> {
+  const observed = round9(secondsBetween(lastSec, lastNsec, end.sec, end.nsec));
+  let verdict: TimeWaitDetail['verdict'];
+  if (end.evidence === 'expired') verdict = 'full';
+  else if (observed >= settings.timeWaitSeconds) verdict = 'full';
+  else verdict = end.evidence === 'capture-end' ? 'inconclusive' : 'cut-short';
+  return { evidence: end.evidence, evidenceFrame: end.frame, evidenceTime: isoTime(end.sec, end.nsec, tsDigits), observedSeconds: observed, verdict };
+}
+
+/** The connection's TIME_WAIT report from its two endpoints' details. */
+function timeWaitReport(client: TimeWaitDetail | null, server: TimeWaitDetail | null, settings: Settings): TimeWaitReport {
+  const endpoint: TimeWaitEndpoint = client && server ? 'both' : client ? 'client' : server ? 'server' : null;
+  const first = client && server ? (client.entryFrame <= server.entryFrame ? client : server) : (client ?? server);
+  return {
+    endpoint,
+    entryFrame: first ? first.entryFrame : null,
+    entryTime: first ? first.entryTime : null,
+    restarts: first ? first.restarts : [],
+    evidence: first ? first.evidence : null,
+    evidenceFrame: first ? first.evidenceFrame : null,
+    observedSeconds: first ? first.observedSeconds : null,
+    requiredSeconds: settings.timeWaitSeconds,
+    verdict: first ? first.verdict : 'none',
+    client,
+    server,
+  };
+}
+
+/**
+ * The endpoints whose TIME_WAIT nothing in the capture ended (no reuse, no
+ * RST): their report depends on when the connection is let go of. Each with
+ * the time its TIME_WAIT last began.
+ */
+export interface PendingTimeWait {
+  client: { sec: number; nsec: number } | null;
+  server: { sec: number; nsec: number } | null;
+  tsDigits: number;
+}
+
+/**
+ * A report built before the connection was let go of (`buildPending`), as
+ * buildReport writes it once the tracker lets go of it for `reason` at
+ * (sec, nsec): only the TIME_WAIT of `pending` endpoints depends on that.
+ * A part of a capture cut into files builds the reports of its connections
+ * that nothing after the cut can change, and the merge says when they end
+ * (analyze/split.ts).
+ */
+export function settleTimeWait(
+  r: Pick<ConnectionReport, 'timeWait'>, pending: PendingTimeWait, reason: 'expired' | 'capture-end', sec: number, nsec: number, settings: Settings,
+): void {
+  const end = { evidence: reason, frame: null, sec, nsec };
+  const settle = (d: TimeWaitDetail | null, last: { sec: number; nsec: number } | null): TimeWaitDetail | null =>
+    d === null || last === null ? d : { entryFrame: d.entryFrame, entryTime: d.entryTime, restarts: d.restarts, ...timeWaitEnd(end, last.sec, last.nsec, settings, pending.tsDigits) };
+  r.timeWait = timeWaitReport(settle(r.timeWait.client, pending.client), settle(r.timeWait.server, pending.server), settings);
+}
+
+/** The report of a connection not let go of yet (its TIME_WAIT as if the capture ended now), and what settleTimeWait needs. */
+export function buildPending(c: Connection, settings: Settings): { report: ConnectionReport; pending: PendingTimeWait } {
+  const b = new Builder(c, settings);
+  return { report: b.build(), pending: b.pendingTimeWait() };
 }
 
 /** Durations rounded to the nanosecond, so float noise does not show in JSON. */

@@ -527,6 +527,12 @@ export class Connection {
    * 6298's lowest retransmission timeout; Linux's is 200 ms) had its FIN
    * acknowledged by the unseen peer: an unacknowledged FIN is retransmitted.
    */
+  /** Would `settle` find something to infer, that is, does the report depend on when the connection is let go of (besides TIME_WAIT)? */
+  settleDependsOnEnd(): boolean {
+    for (const ep of [this.ep0, this.ep1]) if (ep.peer.packets === 0 && ep.finKnown && ep.finCaptured && !ep.finAcked) return true;
+    return false;
+  }
+
   settle(): void {
     for (const ep of [this.ep0, this.ep1]) {
       if (ep.peer.packets > 0 || !ep.finKnown || !ep.finCaptured || ep.finAcked) continue;

@@ -75,6 +75,22 @@ export class Arena {
     this.liveWords += f.len;
   }
 
+  /** Keep a copy of a record `pack` wrote elsewhere (at most maxRecord words: false, and nothing kept, if longer). */
+  copyIn(src: Int32Array, f: { words: Int32Array; block: number; off: number; len: number }): boolean {
+    if (src.length > this.maxRecord) return false;
+    if (this.top + src.length > this.blockWords) this.newBlock();
+    const b = this.blocks[this.blocks.length - 1] as Int32Array;
+    b.set(src, this.top);
+    f.words = b;
+    f.block = this.blocks.length - 1;
+    f.off = this.top;
+    f.len = src.length;
+    this.top += src.length;
+    this.live[f.block] += f.len;
+    this.liveWords += f.len;
+    return true;
+  }
+
   /** The record of `f` is no longer needed. */
   free(f: FrozenConnection): void {
     const b = f.block;

@@ -67,6 +67,8 @@ export interface PackedDone {
   endNsec: number;
   /** Let go of early because the table was full. */
   evicted: boolean;
+  /** Its place in the list of over connections (Connection.closedAt). */
+  closedAt: number;
 }
 
 /** The segment stand-ins of holdBack are made from (only their place in a list matters). */
@@ -266,8 +268,30 @@ export class Tracker {
     this.insertClosed(c);
   }
 
+  /**
+   * As adopt, for an over connection handed over packed (the words
+   * Connection.pack wrote, its stream, hash, last segment time and place in
+   * the list of over connections): it stays packed until a segment comes for
+   * it or it is let go of (false, and nothing held, when the record is too
+   * long to be kept packed).
+   */
+  adoptPacked(words: Int32Array, stream: number, hash: number, lastSec: number, lastNsec: number, closedAt: number): boolean {
+    const old = this.spareFrozen.pop();
+    const f = old?.renew(stream, hash, lastSec, lastNsec) ?? new FrozenConnection(stream, hash, lastSec, lastNsec);
+    if (!this.arena.copyIn(words, f)) {
+      this.releaseFrozen(f);
+      return false;
+    }
+    f.closedAt = closedAt;
+    this.table.add(f);
+    this.open++;
+    this.frozenCount++;
+    this.insertClosed(f);
+    return true;
+  }
+
   /** Put `c` in the list of over connections at the place of its closedAt. */
-  private insertClosed(c: Connection): void {
+  private insertClosed(c: Held): void {
     let after = this.closedTail;
     while (after !== null && after.closedAt > c.closedAt) after = after.closedPrev;
     c.inClosedList = true;
@@ -755,7 +779,7 @@ export class Tracker {
         const arena = this.arena;
         sink({
           words: h.words, off: h.off, len: h.len, stream: h.stream,
-          reason, endSec: this.nowSec, endNsec: this.nowNsec, evicted,
+          reason, endSec: this.nowSec, endNsec: this.nowNsec, evicted, closedAt: h.closedAt,
         });
         arena.free(h);
         this.frozenCount--;

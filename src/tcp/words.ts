@@ -207,6 +207,8 @@ export class WordReader {
     let scale = 128;
     for (;;) {
       x = b[p++];
+      // Past the record's last byte (a record from outside, damaged: analyze/split.ts) or longer than any number written.
+      if (x === undefined || scale > 2 ** 49) throw new RangeError('a packed number runs past its record');
       v += (x & 127) * scale;
       if (x < 128) break;
       scale *= 128;

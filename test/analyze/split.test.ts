@@ -15,15 +15,16 @@ import { Decoder } from '../../src/decode/decoder.ts';
 import { DecodeStatus, Segment } from '../../src/decode/segment.ts';
 import { csvLine } from '../../src/render/csv.ts';
 import { ndjsonLine } from '../../src/render/json.ts';
-import { buildReport, restream } from '../../src/report/build.ts';
+import { buildReport, restream, restreamJson } from '../../src/report/build.ts';
 import { makeSettings } from '../../src/report/settings.ts';
 import type { ConnectionReport, Settings } from '../../src/report/types.ts';
 import { Tracker } from '../../src/tcp/tracker.ts';
+import { corpusDir } from '../helpers/paths.ts';
 import { ACK, FIN, SYN } from '../../src/decode/segment.ts';
 import { cat, ipv4, le32, sll2, tcp } from '../decode/build.ts';
 
 const FIX = new URL('../../fixtures/captures/', import.meta.url).pathname;
-const CORPUS = new URL('../../../shared/corpus/', import.meta.url).pathname;
+const CORPUS = corpusDir;
 const dir = mkdtempSync(join(tmpdir(), 'tcpscope-split-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -62,7 +63,7 @@ async function whole(path: string, settings: Settings): Promise<ConnectionReport
   return reports;
 }
 
-async function merged(parts: readonly string[], settings: Settings): Promise<{ reports: ConnectionReport[]; warnings: string[] }> {
+async function merged(parts: readonly string[], settings: Settings): Promise<{ texts: string[]; reports: ConnectionReport[]; warnings: string[] }> {
   const scans = await Promise.all(parts.map(async (p) => parseScan(await scanPart(p))));
   const outs: string[] = [];
   for (let i = 0; i < parts.length; i++) {
@@ -70,10 +71,11 @@ async function merged(parts: readonly string[], settings: Settings): Promise<{ r
     await analyzePart(parts[i], i, scans, settings, o);
     outs.push(o);
   }
-  const reports: ConnectionReport[] = [];
-  const m = await mergeParts(outs, (r) => reports.push(r));
+  const texts: string[] = [];
+  const m = await mergeParts(outs, (c) => texts.push(c.json()));
   for (const p of [...parts, ...outs]) rmSync(p);
-  return { reports, warnings: m.warnings };
+  // The JSON text as the merge gives it (spliced, not stringified again), and the reports from it.
+  return { texts, reports: texts.map((t) => JSON.parse(t) as ConnectionReport), warnings: m.warnings };
 }
 
 const ndjson = (rs: readonly ConnectionReport[]): string[] => rs.map((r) => ndjsonLine(r, 'whole.pcap'));
@@ -81,6 +83,7 @@ const csv = (rs: readonly ConnectionReport[]): string[] => [...rs].sort((a, b) =
 
 async function sameAsWhole(path: string, cuts: readonly number[], settings: Settings, want: readonly ConnectionReport[], what: string): Promise<void> {
   const got = await merged(cut(readFileSync(path), cuts), settings);
+  assert.deepEqual(got.texts, want.map((r) => JSON.stringify(r)), `${what}: cut before records ${cuts.join(', ')}`);
   assert.deepEqual(ndjson(got.reports), ndjson(want), `${what}: cut before records ${cuts.join(', ')}`);
   assert.deepEqual(csv(got.reports), csv(want), `${what} (csv): cut before records ${cuts.join(', ')}`);
   assert.deepEqual(got.warnings, [], what);
@@ -180,8 +183,10 @@ describe('restream: a report built with other stream numbers, renumbered, is the
       for (let i = 0; i < reports[0].length; i++) {
         const r = reports[0][i];
         if (r.reuse !== null) reused++;
+        const text = restreamJson(JSON.stringify(r), r.stream + 1000, (n) => n + 1000);
         restream(r, r.stream + 1000, (n) => n + 1000);
         assert.deepEqual(r, reports[1][i], `${file} stream ${reports[0][i].stream}`);
+        assert.equal(text, JSON.stringify(reports[1][i]), `${file} stream ${reports[0][i].stream}, on the JSON text`);
         checked++;
       }
     }
@@ -217,6 +222,46 @@ describe('split and merge: tcpdump -i any on lo, a packet and its loopback copy 
     assert.equal(want[0].packets, segs.length);
     for (let c = 0; c <= records.length; c++) await sameAsWhole(path, [c], settings, want, 'lo-any');
     for (let c = 1; c < records.length; c += 2) await sameAsWhole(path, [c - 1, c], settings, want, 'lo-any, one-record part');
+  });
+});
+
+describe('split and merge: damaged part files', () => {
+  it('bytes changed or cut anywhere: the merge ends with a SplitError or a result, never another error or a hang', async () => {
+    const path = join(FIX, 'timewait-reuse.pcap');
+    const n = pcapRecords(readFileSync(path)).records.length;
+    const parts = cut(readFileSync(path), [Math.floor(n / 3), Math.floor((2 * n) / 3)]);
+    const settings = makeSettings();
+    const scans = await Promise.all(parts.map(async (p) => parseScan(await scanPart(p))));
+    const outs = await Promise.all(parts.map(async (p, i) => {
+      await analyzePart(p, i, scans, settings, `${p}.part`);
+      return `${p}.part`;
+    }));
+    const good = outs.map((o) => readFileSync(o));
+    const pick = rng(99);
+    let rejected = 0;
+    for (let trial = 0; trial < 300; trial++) {
+      const k = pick(outs.length);
+      const bytes = Buffer.from(good[k]);
+      const head = bytes.indexOf(0x0a, bytes.indexOf(0x0a) + 1) + 1;
+      let damaged: Buffer;
+      if (trial % 4 === 0) damaged = bytes.subarray(0, pick(bytes.length));
+      else {
+        for (let j = 0, m = 1 + pick(8); j < m; j++) bytes[head + pick(bytes.length - head)] = pick(256);
+        damaged = bytes;
+      }
+      writeFileSync(outs[k], damaged);
+      try {
+        const lines: string[] = [];
+        await mergeParts(outs, (c) => lines.push(c.json()));
+        for (const l of lines) JSON.parse(l);
+      } catch (e) {
+        assert.ok(e instanceof SplitError, `trial ${trial}: ${e instanceof Error ? e.stack : String(e)}`);
+        assert.ok(!e.message.includes('\n'));
+        rejected++;
+      }
+      writeFileSync(outs[k], good[k]);
+    }
+    assert.ok(rejected > 100, `${rejected} of 300 rejected`);
   });
 });
 

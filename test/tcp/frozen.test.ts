@@ -22,7 +22,7 @@ import { track } from './track.ts';
 /** The connection's own state, without the tracker's links to other connections. */
 function state(c: Connection): unknown {
   const {
-    next: _n, closedPrev: _p, closedNext: _x, inClosedList: _i, done: _d,
+    next: _n, closedPrev: _p, closedNext: _x, inClosedList: _i, closedAt: _c, done: _d,
     activePrev: _ap, activeNext: _an, inActiveList: _ai, activeSec: _as, ...rest
   } = connectionState(c);
   return rest;
