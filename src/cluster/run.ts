@@ -169,11 +169,17 @@ async function waitFlow(node: JobNode, queue: Queue, queueEvents: QueueEvents, s
     const failures: JobFailure[] = [];
     for (const cid of childIds(node)) {
       const j = await Job.fromId(queue, cid);
-      if (j && (await j.getState()) === 'failed') failures.push({ label: jobLabel(j.name, j.data), reason: oneLine(j.failedReason) });
+      if (j && (await j.getState()) === 'failed') failures.push({ label: jobLabel(j.name, j.data), reason: withoutFile(oneLine(j.failedReason), j.data) });
     }
     if (failures.length === 0) failures.push({ label: jobLabel(node.job.name, node.job.data), reason: oneLine(e instanceof Error ? e.message : String(e)) });
     throw new ClusterJobError(failures);
   }
+}
+
+/** The reason without the file name it may start with: the label names the file already. */
+function withoutFile(reason: string, data: unknown): string {
+  const file = (data as { file?: unknown } | null)?.file;
+  return typeof file === 'string' && reason.startsWith(`${file}: `) ? reason.slice(file.length + 2) : reason;
 }
 
 function oneLine(s: string | undefined): string {

@@ -48,7 +48,7 @@ describe('cluster job runner (a thread per job)', () => {
     const bad = join(dir, 'bad-run');
     mkdirSync(bad);
     await assert.rejects(r.scan({ file: corrupt, index: 0, dir: bad }), (e: unknown) =>
-      e instanceof BadInputError && /^not a pcap or pcapng file/.test(e.message));
+      e instanceof BadInputError && e.message.startsWith(`${corrupt}: not a pcap or pcapng file`));
     // No scan, no temporary file left.
     assert.deepEqual(readdirSync(bad), []);
     await assert.rejects(r.scan({ file: join(dir, 'missing.pcap'), index: 9, dir: bad }), (e: unknown) =>
