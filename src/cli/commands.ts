@@ -15,6 +15,7 @@ import { COLUMN_NAMES, COLUMNS } from '../render/columns.ts';
 import { registerGradeCommand } from './grade.ts';
 import { registerLiveCommands } from './live.ts';
 import { registerSplitCommands } from './split.ts';
+import { registerClusterCommands } from './cluster.ts';
 
 
 const FILTER_HELP = `
@@ -117,5 +118,6 @@ ${FILTER_HELP}`)
   registerGradeCommand(program);
   registerLiveCommands(program);
   registerSplitCommands(program);
+  registerClusterCommands(program);
 }
 

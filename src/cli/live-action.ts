@@ -24,18 +24,11 @@ import { type KernelTimeWaitRecord, TimeWaitWatcher, kernelTablesAvailable } fro
 import { DEFAULT_BUFFER_BYTES, DEFAULT_SNAP_LENGTH, LiveSession, WHOLE_PACKETS } from '../live/session.ts';
 import { LineBatch } from './line-batch.ts';
 import { DEFAULT_MAX_CONNECTIONS, colorWanted } from './common.ts';
-import { UsageError, version } from './util.ts';
+import { parseDuration, UsageError, version } from './util.ts';
 import { LIVE_FORMATS, type LiveCliOptions, type WatchOptions } from './live-options.ts';
 
 
-/** `30s`, `2m`, `1h`, `500ms`, `1.5` (seconds) -> milliseconds. */
-export function parseDuration(s: string, flag = '--duration'): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(s.trim());
-  if (!m) throw new UsageError(`${flag}: expected a duration like 30s, 2m, 1h or 500ms, got '${s}'`);
-  const v = Number(m[1]) * ({ ms: 1, s: 1000, m: 60000, h: 3600000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h']);
-  if (!(v > 0)) throw new UsageError(`${flag}: must be more than 0, got '${s}'`);
-  return v;
-}
+export { parseDuration };
 
 function positiveInt(s: string, flag: string): number {
   if (!/^\d+$/.test(s) || Number(s) === 0) throw new UsageError(`${flag}: expected a positive whole number, got '${s}'`);

@@ -88,6 +88,12 @@ export async function partAnalyzeAction(file: string, o: PartAnalyzeOptions): Pr
 }
 
 export async function mergeAction(parts: string[], o: MergeCommandOptions): Promise<void> {
+  const warnings = await mergeTo(parts, o);
+  if (o.quiet !== true) for (const m of warnings) process.stderr.write(`warning: ${termText(m)}\n`);
+}
+
+/** The merge written to --output (else standard output); its warnings (`cluster run` shows a worker's). */
+export async function mergeTo(parts: string[], o: MergeCommandOptions): Promise<string[]> {
   const name = o.name ?? await split('merge', async () => defaultName(parts.map((p) => readPartHeader(p).file)));
   if (o.format === 'parquet' && o.output === undefined && process.stdout.isTTY === true) {
     throw new UsageError('--format parquet writes a binary file: give --output FILE (or pipe standard output)');
@@ -122,7 +128,7 @@ export async function mergeAction(parts: string[], o: MergeCommandOptions): Prom
     }
   } else if (w.size > 0) out.write(w.take());
   await out.close();
-  if (o.quiet !== true) for (const m of summary.warnings) process.stderr.write(`warning: ${termText(m)}\n`);
+  return summary.warnings;
 }
 
 /** The name `tcpscope analyze` gives the parts' captures read as one (a tcpdump -C series, or the files given as one with --series). */

@@ -47,3 +47,12 @@ export function parseSeconds(flag: string, s: string): number {
   if (!/^\s*\d+(\.\d+)?\s*$/.test(s) || !(v > 0)) throw new UsageError(`${flag}: expected a number of seconds more than 0, got '${s}'`);
   return v;
 }
+
+/** `30s`, `2m`, `1h`, `500ms`, `1.5` (seconds) -> milliseconds. */
+export function parseDuration(s: string, flag = '--duration'): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(s.trim());
+  if (!m) throw new UsageError(`${flag}: expected a duration like 30s, 2m, 1h or 500ms, got '${s}'`);
+  const v = Number(m[1]) * ({ ms: 1, s: 1000, m: 60000, h: 3600000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h']);
+  if (!(v > 0)) throw new UsageError(`${flag}: must be more than 0, got '${s}'`);
+  return v;
+}
