@@ -9,6 +9,7 @@ import { termText } from '../render/escape/terminal.ts';
 import { type CommonOptions, resolveCommon } from './common.ts';
 import { OutputFile, writeReason } from './output-file.ts';
 import { openOutput } from './run.ts';
+import { RowSpill } from './row-spill.ts';
 import { warningLine } from '../render/i18n.ts';
 import { CaptureError } from '../capture/frame.ts';
 import { seriesName } from './series-name.ts';
@@ -89,25 +90,29 @@ export async function partAnalyzeAction(file: string, o: PartAnalyzeOptions): Pr
 export async function mergeAction(parts: string[], o: MergeCommandOptions): Promise<void> {
   const name = o.name ?? await split('merge', async () => defaultName(parts.map((p) => readPartHeader(p).file)));
   const out = await openOutput(o.output ?? null);
-  const rows: { stream: number; line: string }[] = [];
+  const rows = new RowSpill();
   const w = new NdjsonWriter();
   let summary;
   try {
     summary = await split('merge', () => mergeParts(parts, (m) => {
-      if (o.format === 'csv') rows.push({ stream: m.stream, line: csvLine(m.report(), name) });
+      if (o.format === 'csv') rows.add(0, m.stream, csvLine(m.report(), name));
       else {
         w.lineJson(m.json(), name);
         if (w.size >= 1 << 20) out.write(w.take());
       }
     }, () => out.caughtUp()));
   } catch (e) {
+    rows.close();
     await out.abort();
     throw e;
   }
   if (o.format === 'csv') {
-    rows.sort((a, b) => a.stream - b.stream);
     out.write(csvHeader());
-    for (const r of rows) out.write(r.line);
+    for (const part of rows.rows(0)) {
+      out.write(part);
+      await out.caughtUp();
+    }
+    rows.close();
   } else if (w.size > 0) out.write(w.take());
   await out.close();
   if (o.quiet !== true) for (const m of summary.warnings) process.stderr.write(`warning: ${termText(m)}\n`);
