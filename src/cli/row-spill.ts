@@ -25,7 +25,7 @@ import { removeAtExit, removed } from './scratch.ts';
 import { UsageError } from './util.ts';
 
 /** Row text kept in memory before a run is written (characters, plus ROW_OVERHEAD a row). */
-export const ROW_BUDGET = 16 << 20;
+export const ROW_BUDGET = 8 << 20;
 /** What a held row costs beyond its text (its object, its place in the array), counted in the budget. */
 const ROW_OVERHEAD = 64;
 /** Bytes of each output buffer. */
@@ -48,7 +48,6 @@ function budgetOf(env: NodeJS.ProcessEnv): number {
 }
 
 interface Held {
-  capture: number;
   stream: number;
   row: string;
 }
@@ -60,7 +59,8 @@ interface Segment {
 }
 
 export class RowSpill {
-  private held: Held[] = [];
+  /** Each capture's rows in memory, in the order they came. */
+  private held = new Map<number, Held[]>();
   private heldBytes = 0;
   private readonly budget: number;
   /** The folder and file of the runs, made at the first spill. */
@@ -78,7 +78,9 @@ export class RowSpill {
 
   /** A row (its whole line) of capture `capture` (0, 1, ... as the captures are read). */
   add(capture: number, stream: number, row: string): void {
-    this.held.push({ capture, stream, row });
+    let list = this.held.get(capture);
+    if (list === undefined) this.held.set(capture, (list = []));
+    list.push({ stream, row });
     this.heldBytes += row.length + ROW_OVERHEAD;
     if (this.heldBytes >= this.budget) this.spill();
   }
@@ -94,10 +96,8 @@ export class RowSpill {
    * comes). The capture's rows are let go of.
    */
   *rows(capture: number): Generator<Uint8Array> {
-    const mine: Held[] = [];
-    const rest: Held[] = [];
-    for (const h of this.held) (h.capture === capture ? mine : rest).push(h);
-    this.held = rest;
+    const mine = this.held.get(capture) ?? [];
+    this.held.delete(capture);
     for (const h of mine) this.heldBytes -= h.row.length + ROW_OVERHEAD;
     mine.sort((a, b) => a.stream - b.stream);
     const segs = this.segments.get(capture) ?? [];
@@ -139,7 +139,7 @@ export class RowSpill {
 
   /** Delete the temporary file and folder (if there are any). */
   close(): void {
-    this.held = [];
+    this.held.clear();
     this.heldBytes = 0;
     if (this.dir === null) return;
     try {
@@ -157,39 +157,37 @@ export class RowSpill {
     return termText(this.dir ?? tmpdir());
   }
 
-  /** The rows held, sorted by capture and stream, written as one run. */
+  /** The rows held, each capture's sorted by stream (a stable sort), written as one run. */
   private spill(): void {
-    if (this.held.length === 0) return;
+    if (this.held.size === 0) return;
     this.open();
     const held = this.held;
-    this.held = [];
+    this.held = new Map();
     this.heldBytes = 0;
-    held.sort((a, b) => a.capture - b.capture || a.stream - b.stream);
     let buf = Buffer.allocUnsafe(OUT_BYTES);
     let n = 0;
-    let segStart = this.size;
     const flush = (): void => {
       this.write(buf, n);
       n = 0;
     };
-    for (let j = 0; j < held.length; j++) {
-      const h = held[j];
-      const len = Buffer.byteLength(h.row);
-      if (n + HEAD + len > buf.length) {
-        flush();
-        if (HEAD + len > buf.length) buf = Buffer.allocUnsafe(HEAD + len);
+    for (const [capture, rows] of held) {
+      rows.sort((a, b) => a.stream - b.stream);
+      const start = this.size;
+      for (const h of rows) {
+        const len = Buffer.byteLength(h.row);
+        if (n + HEAD + len > buf.length) {
+          flush();
+          if (HEAD + len > buf.length) buf = Buffer.allocUnsafe(HEAD + len);
+        }
+        buf.writeDoubleLE(h.stream, n);
+        buf.writeUInt32LE(len, n + 8);
+        buf.write(h.row, n + HEAD, 'utf8');
+        n += HEAD + len;
+        this.size += HEAD + len;
       }
-      buf.writeDoubleLE(h.stream, n);
-      buf.writeUInt32LE(len, n + 8);
-      buf.write(h.row, n + HEAD, 'utf8');
-      n += HEAD + len;
-      this.size += HEAD + len;
-      if (j === held.length - 1 || held[j + 1].capture !== h.capture) {
-        let list = this.segments.get(h.capture);
-        if (list === undefined) this.segments.set(h.capture, (list = []));
-        list.push({ start: segStart, end: this.size });
-        segStart = this.size;
-      }
+      let list = this.segments.get(capture);
+      if (list === undefined) this.segments.set(capture, (list = []));
+      list.push({ start, end: this.size });
     }
     flush();
     this.runs++;
