@@ -317,13 +317,13 @@ async function rowsAction(files: readonly Input[], c: Common, o: AnalyzeOptions,
     }, undefined, interrupt, shared);
     if (run.captures.length === 1) checkStream(c, run.captures[0].file, seen[run.indexes[0]]);
     const rowsOf = <R>(k: number): R[] => kept[run.indexes[k]].sort((a, b) => a.stream - b.stream).map((x) => x.row as R);
-    const write = async (part: string | Uint8Array): Promise<void> => {
+    const write = async (part: string): Promise<void> => {
       out.write(part);
       await out.caughtUp();
     };
     if (csv !== null) {
       await write(csvHeader());
-      for (let k = 0; k < run.captures.length; k++) for (const part of csv.rows(run.indexes[k])) await write(part);
+      for (let k = 0; k < run.captures.length; k++) await csv.writeRows(run.indexes[k], out);
     } else if (format === 'table') {
       const caps = run.captures.map((capture, k) => ({ capture, rows: rowsOf<string[]>(k) }));
       for (const part of renderTableParts(caps, summary, c.settings, tableOpts)) await write(part);

@@ -91,9 +91,19 @@ export class RowSpill {
   }
 
   /**
-   * Capture `capture`'s rows in stream order, in buffers of about OUT_BYTES,
-   * each a new buffer (it may still be waiting to be written when the next
-   * comes). The capture's rows are let go of.
+   * Write capture `capture`'s rows in stream order to `out`, each buffer once
+   * the one before has been written (the buffer is reused).
+   */
+  async writeRows(capture: number, out: { write(b: Uint8Array, written: () => void): void }): Promise<void> {
+    for (const part of this.rows(capture)) await new Promise<void>((resolve) => out.write(part, () => resolve()));
+  }
+
+  /**
+   * Capture `capture`'s rows in stream order, in buffers of about OUT_BYTES.
+   * The same buffer comes again: it must have been used (written) before
+   * the next is asked for (a new buffer each time was 1 MB of memory outside
+   * the heap each, which the collector let pile up: +20 MB peak RSS on the
+   * 3 M capture). The capture's rows are let go of.
    */
   *rows(capture: number): Generator<Uint8Array> {
     const mine = this.held.get(capture) ?? [];
@@ -272,7 +282,7 @@ class RunReader {
   }
 }
 
-/** Rows gathered into new buffers of about OUT_BYTES. */
+/** Rows gathered into a buffer of OUT_BYTES, given out when full (and then reused). */
 class OutBuffer {
   private buf = Buffer.allocUnsafe(OUT_BYTES);
   private n = 0;
@@ -308,7 +318,6 @@ class OutBuffer {
   *end(): Generator<Uint8Array> {
     if (this.n === 0) return;
     yield this.buf.subarray(0, this.n);
-    this.buf = Buffer.allocUnsafe(OUT_BYTES);
     this.n = 0;
   }
 }

@@ -108,10 +108,7 @@ export async function mergeAction(parts: string[], o: MergeCommandOptions): Prom
   }
   if (o.format === 'csv') {
     out.write(csvHeader());
-    for (const part of rows.rows(0)) {
-      out.write(part);
-      await out.caughtUp();
-    }
+    await rows.writeRows(0, out);
     rows.close();
   } else if (w.size > 0) out.write(w.take());
   await out.close();
