@@ -130,7 +130,8 @@ describe('analyze -f csv over the budget', () => {
     it(`spills and writes the bytes of the run that kept every row: ${what}`, async () => {
       const whole = await tcpscope(['analyze', '-f', 'csv', ...args]);
       assert.equal(whole.code, 0, whole.stderr);
-      assert.ok(whole.stdout.split('\n').length > 20);
+      // More than 4000 / 64 rows: the tiny budget below is passed many times (row-spill.ts counts 64 bytes a row beyond its text).
+      assert.ok(whole.stdout.split('\n').length > 300, `${whole.stdout.split('\n').length} lines`);
       const t = tmp('cli');
       const small = await tcpscope(['analyze', '-f', 'csv', ...args], { env: { TCPSCOPE_ROW_BUDGET: '4000', TMPDIR: t } });
       assert.equal(small.code, 0, small.stderr);
