@@ -14,6 +14,7 @@ import { wrapText } from '../render/fit.ts';
 import { jsonDocumentParts, renderJsonParts } from '../render/json.ts';
 import { Interrupt } from './interrupt.ts';
 import { JsonSpool } from './json-spool.ts';
+import { RowSpill } from './row-spill.ts';
 import { ReportThread } from './report-thread.ts';
 import { type FilePath, expandFolders, NoCapturesError } from '../capture/files.ts';
 import { skippedLine } from './skipped.ts';
@@ -272,7 +273,10 @@ async function documentAction(files: readonly Input[], c: Common, o: AnalyzeOpti
  * shown connection becomes its row as soon as it is final and only the rows
  * are kept (a report takes several KB, a row a few hundred bytes), sorted by
  * stream at the end. The text is renderTable's, renderMarkdown's and
- * renderCsv's of the whole document.
+ * renderCsv's of the whole document. CSV rows beyond a budget go to a
+ * temporary file and are merged back in stream order (row-spill.ts); the
+ * table and Markdown need every row at once for their column widths, so
+ * they keep them all.
  */
 async function rowsAction(files: readonly Input[], c: Common, o: AnalyzeOptions, format: 'table' | 'markdown' | 'csv', out: Output, interrupt: Interrupt, threads: ShareThreads): Promise<void> {
   const [{ csvHeader, csvLine }, { markdownRow, renderMarkdownRows }, { addToSummary, emptySummary }, { renderTableParts, tableCells }] = await Promise.all([
@@ -280,56 +284,59 @@ async function rowsAction(files: readonly Input[], c: Common, o: AnalyzeOptions,
   ]);
   type Kept = { stream: number; row: string | string[] };
   const kept: Kept[][] = files.map(() => []);
-  const seen = files.map(() => streamsSeen());
-  const keep = selector(c);
-  const summary = emptySummary();
-  const tableOpts = tableOptions(c, o);
-  let failOnMatched = false;
-  // From threads reading one capture: the row as they made it (with the summary's fields for the table and Markdown).
-  const shared: SharedRun = {
-    ...threads, render: { format, table: tableOpts },
-    onConnection: (sc, _file, i) => {
-      seeStream(c, seen[i], sc.stream);
-      if (!sc.kept) return;
-      const text = Buffer.from(sc.bytes.buffer, sc.bytes.byteOffset, sc.bytes.byteLength).toString('utf8');
-      if (format === 'csv') kept[i].push({ stream: sc.stream, row: text });
-      else {
-        const [row, fields] = JSON.parse(text) as [string | string[], SummaryFields];
-        addToSummary(summary, fields as ConnectionReport);
-        kept[i].push({ stream: sc.stream, row });
-      }
-      if (sc.failOn) failOnMatched = true;
-    },
-  };
-  const run = await analyzeAll(files, c, (r, file, i) => {
-    seeStream(c, seen[i], r.stream);
-    if (!keep(r)) return;
-    addToSummary(summary, r);
-    kept[i].push({ stream: r.stream, row: format === 'csv' ? csvLine(r, file) : format === 'table' ? tableCells(r, tableOpts) : markdownRow(r, c.lang) });
-    if (c.failOn?.(r)) failOnMatched = true;
-  }, undefined, interrupt, shared);
-  if (run.captures.length === 1) checkStream(c, run.captures[0].file, seen[run.indexes[0]]);
-  const rowsOf = <R>(k: number): R[] => kept[run.indexes[k]].sort((a, b) => a.stream - b.stream).map((x) => x.row as R);
-  const write = async (part: string): Promise<void> => {
-    out.write(part);
-    await out.caughtUp();
-  };
-  if (format === 'csv') {
-    await write(csvHeader());
-    for (let k = 0; k < run.captures.length; k++) {
-      const lines = rowsOf<string>(k);
-      for (let i = 0; i < lines.length; i += 4096) await write(lines.slice(i, i + 4096).join(''));
+  const csv = format === 'csv' ? new RowSpill() : null;
+  try {
+    const seen = files.map(() => streamsSeen());
+    const keep = selector(c);
+    const summary = emptySummary();
+    const tableOpts = tableOptions(c, o);
+    let failOnMatched = false;
+    // From threads reading one capture: the row as they made it (with the summary's fields for the table and Markdown).
+    const shared: SharedRun = {
+      ...threads, render: { format, table: tableOpts },
+      onConnection: (sc, _file, i) => {
+        seeStream(c, seen[i], sc.stream);
+        if (!sc.kept) return;
+        const text = Buffer.from(sc.bytes.buffer, sc.bytes.byteOffset, sc.bytes.byteLength).toString('utf8');
+        if (csv !== null) csv.add(i, sc.stream, text);
+        else {
+          const [row, fields] = JSON.parse(text) as [string | string[], SummaryFields];
+          addToSummary(summary, fields as ConnectionReport);
+          kept[i].push({ stream: sc.stream, row });
+        }
+        if (sc.failOn) failOnMatched = true;
+      },
+    };
+    const run = await analyzeAll(files, c, (r, file, i) => {
+      seeStream(c, seen[i], r.stream);
+      if (!keep(r)) return;
+      addToSummary(summary, r);
+      if (csv !== null) csv.add(i, r.stream, csvLine(r, file));
+      else kept[i].push({ stream: r.stream, row: format === 'table' ? tableCells(r, tableOpts) : markdownRow(r, c.lang) });
+      if (c.failOn?.(r)) failOnMatched = true;
+    }, undefined, interrupt, shared);
+    if (run.captures.length === 1) checkStream(c, run.captures[0].file, seen[run.indexes[0]]);
+    const rowsOf = <R>(k: number): R[] => kept[run.indexes[k]].sort((a, b) => a.stream - b.stream).map((x) => x.row as R);
+    const write = async (part: string): Promise<void> => {
+      out.write(part);
+      await out.caughtUp();
+    };
+    if (csv !== null) {
+      await write(csvHeader());
+      for (let k = 0; k < run.captures.length; k++) await csv.writeRows(run.indexes[k], out);
+    } else if (format === 'table') {
+      const caps = run.captures.map((capture, k) => ({ capture, rows: rowsOf<string[]>(k) }));
+      for (const part of renderTableParts(caps, summary, c.settings, tableOpts)) await write(part);
+    } else {
+      const caps = run.captures.map((capture, k) => ({ capture, rows: rowsOf<string>(k) }));
+      await write(renderMarkdownRows(caps, summary, c.settings, { lang: c.lang }));
     }
-  } else if (format === 'table') {
-    const caps = run.captures.map((capture, k) => ({ capture, rows: rowsOf<string[]>(k) }));
-    for (const part of renderTableParts(caps, summary, c.settings, tableOpts)) await write(part);
-  } else {
-    const caps = run.captures.map((capture, k) => ({ capture, rows: rowsOf<string>(k) }));
-    await write(renderMarkdownRows(caps, summary, c.settings, { lang: c.lang }));
+    await out.close();
+    if (c.output !== null && !c.quiet) process.stderr.write(t(c.lang, 'cli.wrote', { file: termText(c.output) }) + '\n');
+    setExitCode(run.failed, failOnMatched);
+  } finally {
+    csv?.close();
   }
-  await out.close();
-  if (c.output !== null && !c.quiet) process.stderr.write(t(c.lang, 'cli.wrote', { file: termText(c.output) }) + '\n');
-  setExitCode(run.failed, failOnMatched);
 }
 
 /**

@@ -9,6 +9,7 @@ import { termText } from '../render/escape/terminal.ts';
 import { type CommonOptions, resolveCommon } from './common.ts';
 import { OutputFile, writeReason } from './output-file.ts';
 import { openOutput } from './run.ts';
+import { RowSpill } from './row-spill.ts';
 import { warningLine } from '../render/i18n.ts';
 import { CaptureError } from '../capture/frame.ts';
 import { seriesName } from './series-name.ts';
@@ -101,12 +102,12 @@ export async function mergeTo(parts: string[], o: MergeCommandOptions): Promise<
   const out = await openOutput(o.output ?? null);
   // Parquet: the rows in the order one run adds them (analyze -f parquet), written a row group at a time.
   const table = o.format === 'parquet' ? new ParquetTable((bytes) => out.write(bytes), undefined, `tcpscope version ${version()}`) : null;
-  const rows: { stream: number; line: string }[] = [];
+  const rows = new RowSpill();
   const w = new NdjsonWriter();
   let summary;
   try {
     summary = await split('merge', () => mergeParts(parts, (m) => {
-      if (o.format === 'csv') rows.push({ stream: m.stream, line: csvLine(m.report(), name) });
+      if (o.format === 'csv') rows.add(0, m.stream, csvLine(m.report(), name));
       else if (table !== null) void table.add(m.report(), name);
       else {
         w.lineJson(m.json(), name);
@@ -114,19 +115,24 @@ export async function mergeTo(parts: string[], o: MergeCommandOptions): Promise<
       }
     }, () => out.caughtUp()));
   } catch (e) {
+    rows.close();
     await out.abort();
     throw e;
   }
   if (o.format === 'csv') {
-    rows.sort((a, b) => a.stream - b.stream);
     out.write(csvHeader());
-    for (const r of rows) out.write(r.line);
+    await rows.writeRows(0, out);
+    rows.close();
   } else if (table !== null) {
+    rows.close();
     await table.finish();
     if (table.timesOutOfRange > 0) {
       process.stderr.write(`warning: ${table.timesOutOfRange} connection(s) start at a time beyond Parquet's TIMESTAMP(NANOS) (years 1677 to 2262): their first_time is null\n`);
     }
-  } else if (w.size > 0) out.write(w.take());
+  } else {
+    rows.close();
+    if (w.size > 0) out.write(w.take());
+  }
   await out.close();
   return summary.warnings;
 }
