@@ -226,20 +226,7 @@ export class Tracker {
     }
     for (const { c } of held) if (c.replaced !== null) waiting.push({ old: c.replaced, successor: c });
     this.waiting.length = 0;
-    this.table.clear();
-    this.closedHead = this.closedTail = this.packCursor = null;
-    this.idleHead = this.idleTail = null;
-    this.idleCount = 0;
-    for (const list of [this.active, this.half]) {
-      for (let a = list.head; a !== null;) {
-        const n = a.activeNext;
-        a.activePrev = a.activeNext = null;
-        a.inActiveList = a.inHalfList = false;
-        a = n;
-      }
-      list.head = list.tail = null;
-    }
-    this.activeCount = 0;
+    this.clearTable();
     for (const { c } of held) {
       c.closedPrev = c.closedNext = null;
       c.inClosedList = false;
@@ -438,12 +425,8 @@ export class Tracker {
     return 0;
   }
 
-  /** Everything held, out of the table and lists, in stream order (waiting connections are emitted at once). */
-  private takeAll(): (Held | null)[] {
-    const rest: Held[] = [];
-    for (const w of this.waiting) this.emit(w, 'replaced');
-    this.waiting.length = 0;
-    for (const c of this.table.values()) rest.push(c);
+  /** Empty the table and every list (what they held is the caller's: takeAll, handOver). */
+  private clearTable(): void {
     this.table.clear();
     this.closedHead = this.closedTail = this.packCursor = null;
     this.idleHead = this.idleTail = null;
@@ -458,6 +441,15 @@ export class Tracker {
       list.head = list.tail = null;
     }
     this.activeCount = 0;
+  }
+
+  /** Everything held, out of the table and lists, in stream order (waiting connections are emitted at once). */
+  private takeAll(): (Held | null)[] {
+    const rest: Held[] = [];
+    for (const w of this.waiting) this.emit(w, 'replaced');
+    this.waiting.length = 0;
+    for (const c of this.table.values()) rest.push(c);
+    this.clearTable();
     rest.sort((a, b) => a.stream - b.stream);
     return rest;
   }
