@@ -58,8 +58,8 @@ export interface RawConnections {
   packed(p: PackedDone): void;
 }
 
-/** Connections let go of per step at the end of a capture when AnalyzeOptions.pause is set. */
-const FINISH_STEP = 1024;
+/** Connections let go of per step at the end of a capture when something else must run in between (AnalyzeOptions.pause, threads, a merge). */
+export const FINISH_STEP = 1024;
 
 /**
  * Decoder -> Tracker -> buildReport for one capture, fed frame by frame:

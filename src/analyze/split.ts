@@ -45,6 +45,7 @@ import { type FilePath, nameText } from '../capture/files.ts';
 import { type CaptureSummary, type ReadOptions, readFrames } from '../capture/source.ts';
 import { Decoder } from '../decode/decoder.ts';
 import { DecodeStatus, Segment } from '../decode/segment.ts';
+import { FINISH_STEP } from './analyze.ts';
 import { buildPending, buildReport, type PendingTimeWait, restreamJson, settleTimeWaitJson } from '../report/build.ts';
 import type { ConnectionReport, Settings } from '../report/types.ts';
 import { Connection } from '../tcp/connection.ts';
@@ -65,8 +66,6 @@ function reportText(text: string, r: { fail(what: string): never }): string {
   return text;
 }
 
-/** Connections let go of per step at the end of the merge. */
-const FINISH_STEP = 1024;
 const PART_MAGIC = 'tcpscope-part 1\n';
 
 /** Record types of a part file. */
@@ -261,7 +260,20 @@ class RecordWriter {
     this.n += b.length;
   }
 
-  /** A record: its type and numbers. */
+  /** A record's type; its numbers follow (num, nums): for the records of every segment, nothing allocated. */
+  type(t: number): void {
+    this.room(1);
+    this.buf[this.n++] = t;
+  }
+
+  /** Numbers at once (as RecordReader.nums reads them). */
+  nums(v: Float64Array): void {
+    this.room(v.byteLength);
+    this.buf.set(new Uint8Array(v.buffer, v.byteOffset, v.byteLength), this.n);
+    this.n += v.byteLength;
+  }
+
+  /** A record: its type and numbers (a record of a connection, not of every segment). */
   rec(type: number, ...nums: number[]): void {
     this.room(1 + nums.length * 8);
     this.buf[this.n++] = type;
@@ -302,19 +314,23 @@ class RecordWriter {
   }
 }
 
-/** Fields of a segment as a part file stores it (SEGMENT_FIELDS numbers). */
-function segmentFields(s: Segment): number[] {
-  return [
-    s.frame, s.tsSec, s.tsNsec, s.tsDigits, s.fileOffset, s.interfaceId, s.linkType, s.wireLen, s.capLen, s.ipVersion,
-    s.src[0], s.src[1], s.src[2], s.src[3], s.dst[0], s.dst[1], s.dst[2], s.dst[3], s.ttl, s.ipId,
-    s.srcPort, s.dstPort, s.seq, s.ack, s.flags, s.window, s.urgent, s.headerLen, s.payloadLen, s.payloadCaptured,
-    s.mss, s.wscale, s.sackPermitted ? 1 : 0, s.hasTimestamp ? 1 : 0, s.tsVal, s.tsEcr, s.sackCount,
-    s.sackBlocks[0], s.sackBlocks[1], s.sackBlocks[2], s.sackBlocks[3], s.sackBlocks[4], s.sackBlocks[5], s.sackBlocks[6], s.sackBlocks[7],
-    (s.optionsTruncated ? 1 : 0) | (s.optionsMalformed ? 2 : 0) | (s.firstFragment ? 4 : 0) | (s.lengthFromWire ? 8 : 0),
-    s.tunnelKind, s.tunnelId,
-  ];
-}
+/** Numbers of a segment as a part file stores it (setSegment reads them back). */
 const SEGMENT_FIELDS = 48;
+
+function getSegment(s: Segment, v: Float64Array): void {
+  v[0] = s.frame; v[1] = s.tsSec; v[2] = s.tsNsec; v[3] = s.tsDigits; v[4] = s.fileOffset; v[5] = s.interfaceId; v[6] = s.linkType;
+  v[7] = s.wireLen; v[8] = s.capLen; v[9] = s.ipVersion;
+  for (let i = 0; i < 4; i++) {
+    v[10 + i] = s.src[i];
+    v[14 + i] = s.dst[i];
+  }
+  v[18] = s.ttl; v[19] = s.ipId; v[20] = s.srcPort; v[21] = s.dstPort; v[22] = s.seq; v[23] = s.ack; v[24] = s.flags; v[25] = s.window;
+  v[26] = s.urgent; v[27] = s.headerLen; v[28] = s.payloadLen; v[29] = s.payloadCaptured; v[30] = s.mss; v[31] = s.wscale;
+  v[32] = s.sackPermitted ? 1 : 0; v[33] = s.hasTimestamp ? 1 : 0; v[34] = s.tsVal; v[35] = s.tsEcr; v[36] = s.sackCount;
+  for (let i = 0; i < 8; i++) v[37 + i] = s.sackBlocks[i];
+  v[45] = (s.optionsTruncated ? 1 : 0) | (s.optionsMalformed ? 2 : 0) | (s.firstFragment ? 4 : 0) | (s.lengthFromWire ? 8 : 0);
+  v[46] = s.tunnelKind; v[47] = s.tunnelId;
+}
 
 function setSegment(s: Segment, v: Float64Array): void {
   s.frame = v[0]; s.tsSec = v[1]; s.tsNsec = v[2]; s.tsDigits = v[3]; s.fileOffset = v[4]; s.interfaceId = v[5]; s.linkType = v[6];
@@ -411,6 +427,7 @@ export async function analyzePart(
     );
     // Connections a segment took out of over, that keep their place in the list of over connections (Tracker.holdBack).
     const stale = new Set<number>();
+    const fields = new Float64Array(SEGMENT_FIELDS);
     const decoder = new Decoder();
     // A packet's loopback copy may be in the next part (tcpdump -i any on lo).
     if (index > 0 && !decoder.loadDuplicates(scans[index - 1].loopback)) throw new SplitError(`scan ${index}: its loopback packets are not valid`);
@@ -433,11 +450,16 @@ export async function analyzePart(
       if (nowSec > clockSec || (nowSec === clockSec && nowNsec > clockNsec)) {
         clockSec = nowSec;
         clockNsec = nowNsec;
-        w.rec(REC_CLOCK, at, nowSec, nowNsec);
+        w.type(REC_CLOCK);
+        w.num(at);
+        w.num(nowSec);
+        w.num(nowNsec);
       }
       if (earlier.size > 0 && earlier.has(hashTuple(seg) >>> 0, tupleKey2(seg))) {
         edgeSegments++;
-        w.rec(REC_SEGMENT, ...segmentFields(seg));
+        getSegment(seg, fields);
+        w.type(REC_SEGMENT);
+        w.nums(fields);
         tracker.advance(seg.tsSec, seg.tsNsec);
         return;
       }
@@ -630,11 +652,7 @@ interface Pending {
   conn: MergedConnection;
 }
 
-let builtCount = 0;
-const built = (r: ConnectionReport): MergedConnection => {
-  builtCount++;
-  return new MergedConnection(r.stream, r, null);
-};
+
 
 /**
  * Step 3: merge the part files (in capture order) and hand every report to
@@ -661,7 +679,12 @@ async function mergeWith(
   paths: readonly string[], onReport: (c: MergedConnection) => void, pause: () => Promise<void> | null, fds: number[],
 ): Promise<MergeSummary> {
   if (paths.length === 0) throw new SplitError('no parts to merge');
-  const built0 = builtCount;
+  // Reports the merge builds itself (connections that crossed a cut and went on).
+  let builtHere = 0;
+  const built = (r: ConnectionReport): MergedConnection => {
+    builtHere++;
+    return new MergedConnection(r.stream, r, null);
+  };
   const warnings: string[] = [];
   let settings: Settings | null = null;
   let file = '';
@@ -965,7 +988,7 @@ async function mergeWith(
   if (conflicts > 0) {
     warnings.push(`${conflicts} ${conflicts === 1 ? 'connection' : 'connections'} began on the 4-tuple of one that one run still held: the merge may differ from one run there`);
   }
-  return { settings: settings as Settings, file, frames, connections, warnings, built: builtCount - built0, fromParts: connections - (builtCount - built0) };
+  return { settings: settings as Settings, file, frames, connections, warnings, built: builtHere, fromParts: connections - builtHere };
 }
 
 /** Reads of files at (mostly) increasing offsets, through one buffer refilled 256 KiB at a time. */

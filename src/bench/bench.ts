@@ -58,17 +58,17 @@
  *   --live-reps N        runs per tool and size (default: --reps)
  *   --netns-prefix P     names of the namespaces made (default $TCPSCOPE_PREFIX or tcpscope-bench; one per run, deleted after)
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem, type as osType, release } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureCapture, positiveInt, synFloodTo, type CaptureMeta, type FloodMeta } from './generate.ts';
-import type { WorkerResult } from './worker.ts';
 import { type LiveTool, type LiveTrial, liveBenchMissing, liveTrial } from './live.ts';
 import { DEFAULT_BUFFER_BYTES, DEFAULT_SNAP_LENGTH } from '../live/session.ts';
 import { splitSection } from './split.ts';
 import { mdTable } from './table.ts';
+import { haveTime, measure, type Run, type Tool } from './measure.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..', '..');
@@ -151,106 +151,8 @@ function parseArgs(argv: string[]): Options {
   return o;
 }
 
-// --- running one measurement -------------------------------------------------
-
-interface Run {
-  ok: boolean;
-  error?: string;
-  wallS: number;
-  cpuS: number | null;
-  rssMb: number | null;
-  worker?: WorkerResult;
-}
-
-interface Tool {
-  name: string;
-  label: string;
-  argv: (file: string) => string[];
-  /** Node child printing a WorkerResult line on stdout (otherwise stdout goes to /dev/null). */
-  worker: boolean;
-  /** One of ours: a failure fails the benchmark. */
-  ours: boolean;
-}
-
-const TIME = '/usr/bin/time';
-const haveTime = existsSync(TIME) && spawnSync(TIME, ['-f', '%M', 'true'], { stdio: 'ignore' }).status === 0;
-const CLK_TCK = 100;
-
 function which(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
-}
-
-/** Peak RSS and CPU of a running process from /proc, for when /usr/bin/time is missing. */
-function pollProc(pid: number, acc: { rssKb: number; cpuTicks: number }): void {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const m = /VmHWM:\s+(\d+) kB/.exec(status);
-    if (m) acc.rssKb = Math.max(acc.rssKb, Number(m[1]));
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    acc.cpuTicks = Math.max(acc.cpuTicks, Number(fields[11]) + Number(fields[12]));
-  } catch {
-    // gone already
-  }
-}
-
-function measure(tool: Tool, file: string, scratch: string, extraNodeArgs: string[] = []): Promise<Run> {
-  let argv = tool.argv(file);
-  if (extraNodeArgs.length > 0 && argv[0] === process.execPath) argv = [argv[0], ...extraNodeArgs, ...argv.slice(1)];
-  const timeOut = join(scratch, 'time.out');
-  const full = haveTime ? [TIME, '-o', timeOut, '-f', '%U %S %M', ...argv] : argv;
-  const devnull = tool.worker ? 'pipe' : openSync('/dev/null', 'w');
-  return new Promise((done) => {
-    const t0 = process.hrtime.bigint();
-    const child = spawn(full[0], full.slice(1), { cwd: ROOT, stdio: ['ignore', devnull, 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.setEncoding('utf8').on('data', (s: string) => { stdout += s; });
-    child.stderr?.setEncoding('utf8').on('data', (s: string) => { stderr = (stderr + s).slice(-4000); });
-    const acc = { rssKb: 0, cpuTicks: 0 };
-    const poll = haveTime ? null : setInterval(() => pollProc(child.pid ?? 0, acc), 20);
-    let wallS = 0;
-    let code: number | null = null;
-    let failed: Error | null = null;
-    child.on('error', (e) => { failed = e; });
-    child.on('exit', (c) => {
-      wallS = Number(process.hrtime.bigint() - t0) / 1e9;
-      code = c;
-      if (poll) clearInterval(poll);
-    });
-    child.on('close', () => {
-      if (typeof devnull === 'number') closeSync(devnull);
-      const run: Run = { ok: code === 0 && failed === null, wallS, cpuS: null, rssMb: null };
-      if (haveTime && existsSync(timeOut)) {
-        const lines = readFileSync(timeOut, 'utf8').trim().split('\n');
-        const [u, s, m] = (lines[lines.length - 1] ?? '').split(' ').map(Number);
-        if (Number.isFinite(u) && Number.isFinite(s) && Number.isFinite(m)) {
-          run.cpuS = u + s;
-          run.rssMb = m / 1024;
-        }
-        rmSync(timeOut, { force: true });
-      } else if (acc.rssKb > 0) {
-        run.cpuS = acc.cpuTicks / CLK_TCK;
-        run.rssMb = acc.rssKb / 1024;
-      }
-      if (tool.worker && run.ok) {
-        try {
-          const w = JSON.parse(stdout.trim().split('\n').pop() ?? '') as WorkerResult;
-          run.worker = w;
-          if (run.cpuS === null) run.cpuS = (w.userMs + w.sysMs) / 1000;
-          if (run.rssMb === null) run.rssMb = w.maxRssKb / 1024;
-        } catch {
-          run.ok = false;
-          run.error = `no result line from the worker: ${stdout.slice(0, 200)}`;
-        }
-      }
-      if (!run.ok && run.error === undefined) {
-        const msg = failed !== null ? (failed as Error).message : `exit ${code}`;
-        run.error = `${msg}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`;
-      }
-      done(run);
-    });
-  });
 }
 
 // --- the tools ----------------------------------------------------------------

@@ -8,18 +8,11 @@
  * on paper (each part on its own machine: the slowest scan, the slowest
  * part, the merge; copying files not counted).
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { measureArgv, type Run } from './measure.ts';
 import { mdTable } from './table.ts';
-
-/** One process run: wall seconds, CPU seconds and peak RSS (MB) when /usr/bin/time is there. */
-interface Job {
-  wallS: number;
-  cpuS: number | null;
-  rssMb: number | null;
-}
 
 export interface SplitBenchOptions {
   /** The capture (a classic pcap, as the generator writes). */
@@ -38,45 +31,17 @@ export interface SplitBenchResult {
   failures: number;
 }
 
-const TIME = '/usr/bin/time';
-
-let runs = 0;
-
-function run(argv: string[], stdoutTo: string | null, dir: string): Promise<Job> {
-  const timeOut = join(dir, `run${++runs}.time`);
-  const haveTime = existsSync(TIME);
-  const full = haveTime ? [TIME, '-o', timeOut, '-f', '%U %S %M', ...argv] : argv;
-  const t0 = performance.now();
-  return new Promise((resolve, reject) => {
-    const out = stdoutTo === null ? 'ignore' : openSync(stdoutTo, 'w');
-    const child = spawn(full[0], full.slice(1), { stdio: ['ignore', out, 'pipe'] });
-    let err = '';
-    child.stderr?.on('data', (d: Buffer) => { err += d.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (typeof out === 'number') closeSync(out);
-      const wallS = (performance.now() - t0) / 1000;
-      if (code !== 0) {
-        reject(new Error(`${argv.slice(-6).join(' ')}: exit ${code}: ${err.trim().split('\n').pop() ?? ''}`));
-        return;
-      }
-      let cpuS: number | null = null;
-      let rssMb: number | null = null;
-      if (haveTime) {
-        const [u, s, m] = readFileSync(timeOut, 'utf8').trim().split('\n').pop()?.split(' ').map(Number) ?? [];
-        if (Number.isFinite(u) && Number.isFinite(s)) cpuS = u + s;
-        if (Number.isFinite(m)) rssMb = m / 1024;
-        rmSync(timeOut, { force: true });
-      }
-      resolve({ wallS, cpuS, rssMb });
-    });
-  });
+/** Run `argv` (a step of ours: its failure ends the section) with its stdout to `stdoutTo`. */
+async function run(argv: string[], stdoutTo: string | null, dir: string): Promise<Run> {
+  const r = await measureArgv(argv, dir, stdoutTo === null ? {} : { stdoutTo });
+  if (!r.ok) throw new Error(`${argv.slice(-6).join(' ')}: ${r.error ?? 'failed'}`);
+  return r;
 }
 
 /** Run `jobs` with at most `workers` at a time; the wall time of the whole. */
-async function pool(jobs: (() => Promise<Job>)[], workers: number): Promise<{ wallS: number; jobs: Job[] }> {
+async function pool(jobs: (() => Promise<Run>)[], workers: number): Promise<{ wallS: number; jobs: Run[] }> {
   const t0 = performance.now();
-  const done: Job[] = new Array<Job>(jobs.length);
+  const done: Run[] = new Array<Run>(jobs.length);
   let next = 0;
   await Promise.all(Array.from({ length: Math.min(workers, jobs.length) }, async () => {
     while (next < jobs.length) {
@@ -132,8 +97,8 @@ function md5(path: string): string {
   return createHash('md5').update(readFileSync(path)).digest('hex');
 }
 
-const sum = (xs: Job[], k: 'cpuS'): number | null => (xs.some((x) => x[k] === null) ? null : xs.reduce((a, x) => a + (x[k] as number), 0));
-const max = (xs: Job[]): number => Math.max(...xs.map((x) => x.wallS));
+const sum = (xs: Run[], k: 'cpuS'): number | null => (xs.some((x) => x[k] === null) ? null : xs.reduce((a, x) => a + (x[k] as number), 0));
+const max = (xs: Run[]): number => Math.max(...xs.map((x) => x.wallS));
 const f2 = (x: number | null): string => (x === null ? '–' : x.toFixed(2));
 
 export async function splitSection(o: SplitBenchOptions): Promise<SplitBenchResult> {
@@ -151,7 +116,7 @@ export async function splitSection(o: SplitBenchOptions): Promise<SplitBenchResu
     const partJobs = parts.map((p, i) => () => run([...ts, 'part', 'analyze', p, '--index', String(i), '--scans', ...scans, '-o', outs[i]], null, dir));
     const merged = join(dir, 'merged.ndjson');
     const rows: string[][] = [];
-    const figures: { workers: number; scan: { wallS: number; jobs: Job[] }; part: { wallS: number; jobs: Job[] }; merge: Job }[] = [];
+    const figures: { workers: number; scan: { wallS: number; jobs: Run[] }; part: { wallS: number; jobs: Run[] }; merge: Run }[] = [];
     for (const workers of [1, 2]) {
       o.log(`split: ${o.parts} parts, ${workers} worker${workers > 1 ? 's' : ''}: scan ...`);
       const scan = await pool(scanJobs, workers);

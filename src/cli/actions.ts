@@ -125,7 +125,7 @@ async function analyzeUntilInterrupted(args: string[], o: AnalyzeOptions, interr
   if (threads.threads <= 1 || format === 'html') threads.threads = 1;
   if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format: expected one of ${FORMATS.join(', ')}, got '${o.format}'`);
   if (files.filter((f) => f.name === '-').length > 1) throw new UsageError('standard input (-) can be given only once');
-  if (format === 'parquet') (await import('./parquet-action.ts')).checkParquetOutput(c);
+  if (format === 'parquet') (await import('./parquet-action.ts')).checkParquetOutput(c.output);
   const out = await openOutput(c.output);
 
   if (format === 'ndjson' && parallel(files, c)) {

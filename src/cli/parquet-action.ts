@@ -15,8 +15,8 @@ import type { Interrupt } from './interrupt.ts';
 import { UsageError, version } from './util.ts';
 
 /** Parquet is binary: to a file (--output) or a pipe, not to a terminal. */
-export function checkParquetOutput(c: Common): void {
-  if (c.output === null && process.stdout.isTTY === true) {
+export function checkParquetOutput(output: string | null): void {
+  if (output === null && process.stdout.isTTY === true) {
     throw new UsageError('--format parquet writes a binary file: give --output FILE (or pipe standard output)');
   }
 }
@@ -39,9 +39,14 @@ export async function writeParquet(files: readonly Input[], c: Common, out: Outp
     const highest = max[run.indexes[0]];
     throw new UsageError(highest < 0 ? t(c.lang, 'cli.noStreamAtAll', { file }) : t(c.lang, 'cli.noStream', { stream: c.stream, file, max: highest }));
   }
+  await finishParquet(table);
+  return { failed: run.failed, failOnMatched };
+}
+
+/** Write the table's last rows and footer; say how many connections began beyond what a Parquet timestamp holds. */
+export async function finishParquet(table: ParquetTable): Promise<void> {
   await table.finish();
   if (table.timesOutOfRange > 0) {
     process.stderr.write(`warning: ${table.timesOutOfRange} connection(s) start at a time beyond Parquet's TIMESTAMP(NANOS) (years 1677 to 2262): their first_time is null\n`);
   }
-  return { failed: run.failed, failOnMatched };
 }

@@ -7,7 +7,7 @@
  * built here `location` (the file and frame within it of its first and
  * last frame).
  */
-import { type AnalyzeOptions, Pipeline } from '../analyze/analyze.ts';
+import { type AnalyzeOptions, FINISH_STEP, Pipeline } from '../analyze/analyze.ts';
 import { locateFrame, missingFromNames, orderSeries, readSeries, type SeriesFile, type SeriesKind, type SeriesPart } from '../capture/series.ts';
 import type { ReadOptions } from '../capture/source.ts';
 import { isoTime } from '../report/format.ts';
@@ -39,8 +39,6 @@ export interface SeriesReport {
     files: { file: string; firstFrame: number | null; frames: number; firstTime: string | null; lastTime: string | null }[];
   };
 }
-
-const FINISH_STEP = 1024;
 
 /** analyzeFile for a series: the report's `file` is `name`. */
 export async function analyzeSeries(

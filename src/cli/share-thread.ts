@@ -12,7 +12,7 @@
  * skipping the reports already written (`ShareResult.fallback`).
  */
 import { parentPort, type Worker, workerData } from 'node:worker_threads';
-import { decodeCounts } from '../analyze/analyze.ts';
+import { decodeCounts, FINISH_STEP } from '../analyze/analyze.ts';
 import { type MergeBatch, Merge } from '../analyze/merge.ts';
 import { newWorker, sibling } from '../analyze/pool.ts';
 import { type Emission, END, Share } from '../analyze/share.ts';
@@ -62,8 +62,6 @@ export type ShareResult =
 const MAX_UNACKED = 4;
 /** Reports in a batch before it goes, even within a chunk of input. */
 const BATCH_MAX = 1024;
-/** Connections let go of per step at the end of the capture. */
-const FINISH_STEP = 1024;
 
 interface Task {
   shareThread: true;

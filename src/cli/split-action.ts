@@ -16,6 +16,7 @@ import { seriesName } from './series-name.ts';
 import { groupInputs } from '../capture/series.ts';
 import { UsageError, version } from './util.ts';
 import { ParquetTable } from '../render/parquet.ts';
+import { checkParquetOutput, finishParquet } from './parquet-action.ts';
 
 export interface PartScanOptions {
   output: string;
@@ -96,9 +97,7 @@ export async function mergeAction(parts: string[], o: MergeCommandOptions): Prom
 /** The merge written to --output (else standard output); its warnings (`cluster run` shows a worker's). */
 export async function mergeTo(parts: string[], o: MergeCommandOptions): Promise<string[]> {
   const name = o.name ?? await split('merge', async () => defaultName(parts.map((p) => readPartHeader(p).file)));
-  if (o.format === 'parquet' && o.output === undefined && process.stdout.isTTY === true) {
-    throw new UsageError('--format parquet writes a binary file: give --output FILE (or pipe standard output)');
-  }
+  if (o.format === 'parquet') checkParquetOutput(o.output ?? null);
   const out = await openOutput(o.output ?? null);
   // Parquet: the rows in the order one run adds them (analyze -f parquet), written a row group at a time.
   const table = o.format === 'parquet' ? new ParquetTable((bytes) => out.write(bytes), undefined, `tcpscope version ${version()}`) : null;
@@ -114,24 +113,16 @@ export async function mergeTo(parts: string[], o: MergeCommandOptions): Promise<
         if (w.size >= 1 << 20) out.write(w.take());
       }
     }, () => out.caughtUp()));
+    if (o.format === 'csv') {
+      out.write(csvHeader());
+      await rows.writeRows(0, out);
+    } else if (table !== null) await finishParquet(table);
+    else if (w.size > 0) out.write(w.take());
   } catch (e) {
-    rows.close();
     await out.abort();
     throw e;
-  }
-  if (o.format === 'csv') {
-    out.write(csvHeader());
-    await rows.writeRows(0, out);
+  } finally {
     rows.close();
-  } else if (table !== null) {
-    rows.close();
-    await table.finish();
-    if (table.timesOutOfRange > 0) {
-      process.stderr.write(`warning: ${table.timesOutOfRange} connection(s) start at a time beyond Parquet's TIMESTAMP(NANOS) (years 1677 to 2262): their first_time is null\n`);
-    }
-  } else {
-    rows.close();
-    if (w.size > 0) out.write(w.take());
   }
   await out.close();
   return summary.warnings;
