@@ -379,7 +379,7 @@ export class LiveSession {
         if (!events) return;
         const e = s === 0 ? c.ep0 : c.ep1;
         const i = this.info(c);
-        this.emit({ time: iso(copy.tsSec, copy.tsNsec), frame: copy.frame, stream: i.stream, side: side(c, s), endpoint: i.addr[s], type: 'fin-retransmission', copy: e.finCopies.length - 1, gapSeconds: copy.gapSeconds });
+        this.emit({ time: iso(copy.tsSec, copy.tsNsec), frame: copy.frame, stream: i.stream, side: side(c, s), endpoint: i.addr[s], type: 'fin-retransmission', copy: e.finCopies.length + e.finCopiesOmitted - 1, gapSeconds: copy.gapSeconds });
       },
       timeWaitRestarted: (c: Connection, s: 0 | 1, m: Moment) => {
         if (!events) return;

@@ -11,7 +11,7 @@ import { tunnelReport } from './tunnel.ts';
 import type {
   AckRef, ActiveCloser, Caveat, CloseKind, CloseReport, ConnectionReport, CopyReport, EndpointReport,
   FinInferenceReport, HalfCloseReport, HandshakeKind, HandshakeReport, ResetReport, SegmentNote, SeqValue, Settings, Side,
-  TimeWaitDetail, TimeWaitEndpoint, TimeWaitReport,
+  EndpointRecordsOmitted, RecordsOmitted, TimeWaitDetail, TimeWaitEndpoint, TimeWaitReport,
 } from './types.ts';
 
 /** Scratch words for an address on its way to text. */
@@ -149,6 +149,7 @@ class Builder {
       capture: { directions: this.directions(), startedMidConnection: this.midConnection() },
       notes,
       notesOmitted: c.notes.dropped,
+      recordsOmitted: recordsOmitted(this.cl, this.sv),
       caveats: this.caveats(close),
       tunnel: tunnelReport(c),
       compat: compatReport(c),
@@ -184,8 +185,8 @@ class Builder {
       serverSynFrames: simultaneous ? this.copies(sv.synCopies) : [],
       clientSynAckFrames: simultaneous ? this.copies(cl.synAckCopies) : [],
       synRetransmissions: {
-        client: Math.max(0, cl.synCopies.length - 1),
-        server: Math.max(0, sv.synCopies.length - 1),
+        client: Math.max(0, cl.synCopies.length + cl.synCopiesOmitted - 1),
+        server: Math.max(0, sv.synCopies.length + sv.synCopiesOmitted - 1),
       },
       establishedFrame: est !== undefined && !est.inferred ? est.frame : null,
     };
@@ -306,7 +307,7 @@ class Builder {
         cause,
         candidates,
         reasoning,
-        count: { client: cl.rsts.length, server: sv.rsts.length },
+        count: { client: cl.rsts.length + cl.rstsOmitted, server: sv.rsts.length + sv.rstsOmitted },
         frames: { client: cl.rsts.map((r) => r.frame), server: sv.rsts.map((r) => r.frame) },
       };
     }
@@ -318,8 +319,8 @@ class Builder {
       u, v, w, ackOfU, ackOfW,
       finsSeen: { client: cl.finKnown, server: sv.finKnown },
       finRetransmissions: {
-        client: Math.max(0, cl.finCopies.length - 1),
-        server: Math.max(0, sv.finCopies.length - 1),
+        client: Math.max(0, cl.finCopies.length + cl.finCopiesOmitted - 1),
+        server: Math.max(0, sv.finCopies.length + sv.finCopiesOmitted - 1),
       },
       finFrames: { client: this.copies(cl.finCopies), server: this.copies(sv.finCopies) },
       halfClose,
@@ -533,4 +534,19 @@ export function buildPending(c: Connection, settings: Settings): { report: Conne
 /** Durations rounded to the nanosecond, so float noise does not show in JSON. */
 function round9(x: number): number {
   return Math.round(x * 1e9) / 1e9;
+}
+
+/** What the endpoints left out of their lists of records (Endpoint MAX_RECORDS); undefined when nothing, so the member is not written. */
+function recordsOmitted(cl: Endpoint, sv: Endpoint): RecordsOmitted | undefined {
+  const of = (ep: Endpoint): EndpointRecordsOmitted => ({
+    synCopies: ep.synCopiesOmitted,
+    synAckCopies: ep.synAckCopiesOmitted,
+    altSynCopies: ep.altSynCopiesOmitted,
+    finCopies: ep.finCopiesOmitted,
+    rsts: ep.rstsOmitted,
+    timeWaitRestarts: ep.twRestartsOmitted,
+  });
+  const total = (ep: Endpoint): number => ep.synCopiesOmitted + ep.synAckCopiesOmitted + ep.altSynCopiesOmitted +
+    ep.finCopiesOmitted + ep.rstsOmitted + ep.twRestartsOmitted;
+  return total(cl) + total(sv) === 0 ? undefined : { client: of(cl), server: of(sv) };
 }

@@ -607,6 +607,14 @@ export interface ConnectionReport {
   notes: SegmentNote[];
   /** Notes beyond those listed. */
   notesOmitted: number;
+  /**
+   * Only when a storm of one kind of segment came on the connection (a
+   * retransmission loop, a blind RST attack): the records the lists above
+   * leave out. Each list keeps the first 31 and the latest; the counts
+   * (synRetransmissions, finRetransmissions, reset.count) include the ones
+   * left out.
+   */
+  recordsOmitted?: RecordsOmitted;
   /** What the capture cannot prove here. */
   caveats: Caveat[];
   /** The tunnel its segments came in (VXLAN, GRE, GTP-U...), null when none came in one. */
@@ -760,3 +768,19 @@ export const RESET_CAUSES = ['refused', 'handshake-aborted', 'data-after-close',
 type Missing<T, L extends readonly unknown[]> = Exclude<T, L[number]>;
 const ALL_LISTED: [Missing<HandshakeKind, typeof HANDSHAKE_KINDS>, Missing<CloseKind, typeof CLOSE_KINDS>, Missing<ResetCause, typeof RESET_CAUSES>] extends [never, never, 'ambiguous'] ? true : never = true;
 void ALL_LISTED;
+
+/** Records left out of a connection's lists (ConnectionReport.recordsOmitted), per endpoint. */
+export interface RecordsOmitted {
+  client: EndpointRecordsOmitted;
+  server: EndpointRecordsOmitted;
+}
+
+/** Copies of its SYN, SYN+ACK (simultaneous open), SYN+ACK with another ISN and FIN, RSTs it sent, and TIME_WAIT restarts, beyond those listed. */
+export interface EndpointRecordsOmitted {
+  synCopies: number;
+  synAckCopies: number;
+  altSynCopies: number;
+  finCopies: number;
+  rsts: number;
+  timeWaitRestarts: number;
+}

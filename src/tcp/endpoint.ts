@@ -315,6 +315,16 @@ export class Endpoint {
   /** Simultaneous open: copies of the SYN+ACK it answered the peer's SYN with (same ISN as its SYN). */
   readonly synAckCopies: Copy[] = [];
   readonly finCopies: Copy[] = [];
+  /**
+   * Records left out of the lists above and of rsts and twRestarts (see
+   * MAX_RECORDS): counted, so that the report's counts stay exact.
+   */
+  synCopiesOmitted = 0;
+  synAckCopiesOmitted = 0;
+  altSynCopiesOmitted = 0;
+  finCopiesOmitted = 0;
+  rstsOmitted = 0;
+  twRestartsOmitted = 0;
   private synFirstUnacked = 0;
   /** Its first captured SYN had no ACK (an active open). */
   private firstSynPlain = false;
@@ -466,6 +476,12 @@ export class Endpoint {
     keepRecords(this.synCopies, this.spareCopies);
     keepRecords(this.synAckCopies, this.spareCopies);
     keepRecords(this.finCopies, this.spareCopies);
+    this.synCopiesOmitted = 0;
+    this.synAckCopiesOmitted = 0;
+    this.altSynCopiesOmitted = 0;
+    this.finCopiesOmitted = 0;
+    this.rstsOmitted = 0;
+    this.twRestartsOmitted = 0;
     this.synFirstUnacked = 0;
     this.firstSynPlain = false;
     this.finFirstUnacked = 0;
@@ -554,7 +570,23 @@ export class Endpoint {
   }
 
   private addCopy(list: Copy[], seg: Segment): void {
-    list.push(this.copy(list, seg.frame, seg.tsSec, seg.tsNsec, seg.payloadLen > 0));
+    const k = this.copy(list, seg.frame, seg.tsSec, seg.tsNsec, seg.payloadLen > 0);
+    const n = list.length;
+    if (n < MAX_RECORDS) {
+      list.push(k);
+      return;
+    }
+    // A storm of copies: the latest takes the place of the one before it
+    // (its gap is still from that one), which is counted as left out.
+    list[n - 1] = k;
+    if (list === this.synCopies) {
+      this.synCopiesOmitted++;
+      if (this.synFirstUnacked > n - 1) this.synFirstUnacked = n - 1;
+    } else if (list === this.finCopies) {
+      this.finCopiesOmitted++;
+      if (this.finFirstUnacked > n - 1) this.finFirstUnacked = n - 1;
+    } else if (list === this.synAckCopies) this.synAckCopiesOmitted++;
+    else this.altSynCopiesOmitted++;
   }
 
   /**
@@ -572,7 +604,7 @@ export class Endpoint {
   }
 
   /** The copies writeCopies wrote, appended to `list` (the gaps recomputed exactly as addCopy computed them). */
-  private readCopies(r: WordReader, list: Copy[]): void {
+  private readCopies(r: WordReader, list: Copy[], omitted: number): void {
     const n = r.u32();
     for (let i = 0; i < n; i++) {
       const frame = r.frame();
@@ -583,6 +615,7 @@ export class Endpoint {
       k.ackedFrame = r.frame();
       list.push(k);
     }
+    if (omitted > 0 && n > 0) (list[n - 1] as Writable<Copy>).gapSeconds = r.f64();
   }
 
   /** SND.NXT including its FIN: what an ACK of everything it sent acknowledges. */
@@ -764,6 +797,9 @@ export class Endpoint {
     this.altIss = iss;
     this.synEnd = seqAdd(this.iss, 1);
     swapCopies(this.synCopies, this.altSynCopies);
+    const omitted = this.synCopiesOmitted;
+    this.synCopiesOmitted = this.altSynCopiesOmitted;
+    this.altSynCopiesOmitted = omitted;
     this.synFirstUnacked = 0;
     // Its sequence space is the chosen ISN's.
     this.dataNxt = this.synEnd;
@@ -789,7 +825,11 @@ export class Endpoint {
     if (this.twReackPending && this.state === State.TIME_WAIT && seqGt(ack, this.peerFinPos)) {
       this.twReackPending = false;
       const m: Moment = { frame: seg.frame, tsSec: seg.tsSec, tsNsec: seg.tsNsec };
-      this.twRestarts.push(m);
+      if (this.twRestarts.length < MAX_RECORDS) this.twRestarts.push(m);
+      else {
+        this.twRestarts[this.twRestarts.length - 1] = m;
+        this.twRestartsOmitted++;
+      }
       if (this.watch !== null) this.watch.timeWaitRestarted(m);
     }
     if (seg.payloadLen === 0 && !(seg.flags & (SYN | FIN))) {
@@ -925,7 +965,7 @@ export class Endpoint {
     }
     const closedBefore = this.twEntry !== null ||
       (this.state === State.CLOSED && this.finKnown && this.finAcked);
-    this.rsts.push({
+    const rec: RstRecord = {
       frame: seg.frame, tsSec: seg.tsSec, tsNsec: seg.tsNsec, seq: seg.seq, state: this.state,
       answersSyn: this.peerSynReceived && !this.issKnown,
       answersSynAck: this.firstSynPlain && peer.issKnown && !peer.issInferred && !this.ackSentKnown,
@@ -942,8 +982,16 @@ export class Endpoint {
       taken: 'ignored',
       notTakenFrame: 0,
       notFromSenderFrame: 0,
-    });
-    if (this.rsts[this.rsts.length - 1].answersSynAck) {
+    };
+    const n = this.rsts.length;
+    if (n < MAX_RECORDS) this.rsts.push(rec);
+    else {
+      // A storm of RSTs (a blind attack): the latest takes the place of the one
+      // before it, unless that one ended the connection (the report's verdict).
+      this.rstsOmitted++;
+      if (!rstEffective(this.rsts[n - 1])) this.rsts[n - 1] = rec;
+    }
+    if (rec.answersSynAck) {
       // A RST answering the SYN+ACK: the SYN+ACK found no connection in
       // SYN-SENT (the socket was closed, or the SYN came from a scanner's raw
       // socket), so it never moved the endpoint to ESTABLISHED.
@@ -1469,10 +1517,12 @@ export class Endpoint {
       w.u32(t.from | (t.to << 4) | (t.inferred ? 1 << 8 : 0) | ((cause < 0 ? 0 : cause) << 9));
       writeMoment(w, t);
     }
-    writeCopies(w, this.synCopies);
-    writeCopies(w, this.synAckCopies);
-    writeCopies(w, this.altSynCopies);
-    writeCopies(w, this.finCopies);
+    w.u32(this.synCopiesOmitted); w.u32(this.synAckCopiesOmitted); w.u32(this.altSynCopiesOmitted);
+    w.u32(this.finCopiesOmitted); w.u32(this.rstsOmitted); w.u32(this.twRestartsOmitted);
+    writeCopies(w, this.synCopies, this.synCopiesOmitted);
+    writeCopies(w, this.synAckCopies, this.synAckCopiesOmitted);
+    writeCopies(w, this.altSynCopies, this.altSynCopiesOmitted);
+    writeCopies(w, this.finCopies, this.finCopiesOmitted);
     w.u32(this.rsts.length);
     for (const x of this.rsts) {
       writeMoment(w, x);
@@ -1551,10 +1601,12 @@ export class Endpoint {
       const tsNsec = r.nsec;
       this.transitions.push(this.transition((x & 15) as State, ((x >>> 4) & 15) as State, frame, tsSec, tsNsec, CAUSES[x >>> 9], (x & (1 << 8)) !== 0));
     }
-    this.readCopies(r, this.synCopies);
-    this.readCopies(r, this.synAckCopies);
-    this.readCopies(r, this.altSynCopies);
-    this.readCopies(r, this.finCopies);
+    this.synCopiesOmitted = r.u32(); this.synAckCopiesOmitted = r.u32(); this.altSynCopiesOmitted = r.u32();
+    this.finCopiesOmitted = r.u32(); this.rstsOmitted = r.u32(); this.twRestartsOmitted = r.u32();
+    this.readCopies(r, this.synCopies, this.synCopiesOmitted);
+    this.readCopies(r, this.synAckCopies, this.synAckCopiesOmitted);
+    this.readCopies(r, this.altSynCopies, this.altSynCopiesOmitted);
+    this.readCopies(r, this.finCopies, this.finCopiesOmitted);
     const nr = r.u32();
     for (let i = 0; i < nr; i++) {
       const frame = r.frame();
@@ -1596,6 +1648,17 @@ export class Endpoint {
   }
 }
 
+/**
+ * Records an endpoint keeps in each of its lists of copies (SYN, SYN+ACK,
+ * FIN), RSTs and TIME_WAIT restarts: the first MAX_RECORDS - 1 and the
+ * latest; the ones between are counted (…Omitted). A capture may hold a storm
+ * of them on one connection (a retransmission loop, a blind RST attack: a
+ * million segments), and the lists grew with the file (1 GB for a million
+ * copies of one FIN), and so did the report's lists of frames. Real stacks
+ * retransmit a SYN or FIN at most about 15 times (Linux tcp_retries2).
+ */
+export const MAX_RECORDS = 32;
+
 /** Most transition records an endpoint keeps for reuse. */
 const SPARE_RECORDS = 8;
 
@@ -1618,13 +1681,15 @@ function swapCopies(a: Copy[], b: Copy[]): void {
   b.push(...t);
 }
 
-function writeCopies(w: WordWriter, list: readonly Copy[]): void {
+/** A list of copies; when some were left out (`omitted`), the gap of the last, which is from one of them. */
+function writeCopies(w: WordWriter, list: readonly Copy[], omitted: number): void {
   w.u32(list.length);
   for (const k of list) {
     w.moment(k.frame, k.tsSec, k.tsNsec);
     w.u32(k.withData ? 1 : 0);
     w.frame(k.ackedFrame);
   }
+  if (omitted > 0 && list.length > 0) w.f64(list[list.length - 1].gapSeconds);
 }
 
 /** A moment that may be unset (frame 0): its time only when it is set. */
