@@ -38,10 +38,15 @@ const TWO32 = 4294967296;
  * the reader scans (4-byte aligned) for the next block whose length and
  * trailing length agree, so the rest of the file is still read.
  */
+/** Interface descriptions kept per section (real captures have a handful); the rest are ignored. */
+export const MAX_INTERFACES = 65_536;
+
 export class PcapngReader extends PushReader implements CaptureReader {
   readonly format = 'pcapng' as const;
   private inSection = false;
   private interfaces: Interface[] = [];
+  /** Interface descriptions of this section beyond MAX_INTERFACES, not kept. */
+  private interfacesIgnored = 0;
   private interfaceCount = 0;
   private readonly seenLinkTypes = new Set<number>();
   sections = 0;
@@ -130,6 +135,7 @@ export class PcapngReader extends PushReader implements CaptureReader {
           this.inSection = true;
           this.sections++;
           this.interfaces = [];
+          this.interfacesIgnored = 0;
         }
         this.startResync(`block at offset ${p.offset} (type 0x${type.toString(16)}): length ${len} disagrees with its trailing copy ${trailer}`);
         continue;
@@ -148,6 +154,7 @@ export class PcapngReader extends PushReader implements CaptureReader {
         this.inSection = true;
         this.sections++;
         this.interfaces = [];
+        this.interfacesIgnored = 0;
         this.onSection?.(this.littleEndian);
         return undefined;
       case BT_IDB:
@@ -191,6 +198,7 @@ export class PcapngReader extends PushReader implements CaptureReader {
   private packet(ifId: number, tsHigh: number, tsLow: number, capLen: number, origLen: number, b: Uint8Array, data: number, fileOffset: number, len: number): Frame | undefined {
     const iface = this.interfaces[ifId];
     if (!iface) {
+      if (ifId < this.interfaces.length + this.interfacesIgnored) return this.badPacket(fileOffset, len, `packet on interface ${ifId}, one of those ignored (more than ${MAX_INTERFACES} in the section)`);
       return this.badPacket(fileOffset, len, `packet names interface ${ifId}, but the section describes ${this.interfaces.length}`);
     }
     const f = this.frame;
@@ -213,6 +221,14 @@ export class PcapngReader extends PushReader implements CaptureReader {
   private interfaceDescription(b: Uint8Array, s: number, len: number, fileOffset: number): void {
     if (len < 20) {
       this.warn({ frame: this.frameNumber + 1, offset: fileOffset, skippedBytes: 0, message: `interface description at offset ${fileOffset} too short (${len} bytes)` });
+      return;
+    }
+    if (this.interfaces.length >= MAX_INTERFACES) {
+      // A section of more interfaces than any capture has (a file made of them):
+      // keeping each would make memory grow with the file.
+      if (this.interfacesIgnored++ === 0) {
+        this.warn({ frame: this.frameNumber + 1, offset: fileOffset, skippedBytes: len, message: `interface description at offset ${fileOffset}: more than ${MAX_INTERFACES} in one section; this one and the rest of the section's are ignored, and so are the packets on them` });
+      }
       return;
     }
     const iface: Interface = {

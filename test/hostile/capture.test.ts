@@ -19,6 +19,7 @@ import { readerFor, readFramesFrom } from '../../src/capture/source.ts';
 import { CaptureError, type Frame } from '../../src/capture/frame.ts';
 import { checkFront, runFront, type FrontResult } from '../../src/fuzz/front.ts';
 import { MAX_WARNINGS } from '../../src/capture/push-reader.ts';
+import { MAX_INTERFACES } from '../../src/capture/pcapng.ts';
 import { fixtures } from '../../src/fuzz/props.ts';
 import { bytes, concat, epb, idb, pcapFile, pcapngBlock, shb } from '../helpers/build.ts';
 
@@ -263,7 +264,27 @@ describe('hostile captures: many interfaces', () => {
     const t = performance.now();
     const r = runFront(input);
     const seconds = (performance.now() - t) / 1000;
-    assert.deepEqual([r.error, r.frames.length, r.warnings.length], [null, 0, 0]);
+    // Beyond MAX_INTERFACES of one section they are not kept (memory would grow with the file): one warning says so.
+    assert.deepEqual([r.error, r.frames.length, r.warnings.length], [null, 0, 1]);
+    assert.match(r.warnings[0].message, /more than 65536 in one section; this one and the rest of the section's are ignored/);
     assert.ok(seconds < 10, `${seconds.toFixed(1)} s`);
+  });
+
+  it('keeps the first 65,536 interfaces of a section: packets on them are read, packets on the ignored ones skipped with a warning', () => {
+    const n = MAX_INTERFACES + 10;
+    const data = new Uint8Array(60);
+    const input = new Uint8Array(Buffer.concat([
+      shb(), ...Array.from({ length: n }, () => idb(1)),
+      epb(5, 1n, data), epb(MAX_INTERFACES - 1, 2n, data), epb(MAX_INTERFACES + 3, 3n, data), epb(n + 5, 4n, data),
+      // A new section starts afresh.
+      shb(), idb(1), epb(0, 5n, data),
+    ]));
+    const r = runFront(input);
+    assert.equal(r.error, null);
+    assert.equal(r.frames.length, 3);
+    assert.deepEqual(r.warnings.slice(1).map((w) => w.message.replace(/ at offset \d+/, '')), [
+      `frame 3: packet on interface ${MAX_INTERFACES + 3}, one of those ignored (more than ${MAX_INTERFACES} in the section); 92-byte block skipped`,
+      `frame 3: packet names interface ${n + 5}, but the section describes ${MAX_INTERFACES}; 92-byte block skipped`,
+    ]);
   });
 });
