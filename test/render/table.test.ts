@@ -1,7 +1,8 @@
 /**
- * Long tables are drawn in blocks (cli-table3 is quadratic in its rows):
- * the text must be exactly that of one cli-table3 table, in English and
- * Chinese (wide characters), with and without colour.
+ * Long tables are drawn in blocks (cli-table3 is quadratic in its rows), and
+ * blocks of plain rows without cli-table3 (it is slow by the row): the text
+ * must be exactly that of one cli-table3 table, in English and Chinese (wide
+ * characters), with and without colour, fitted to a width or not.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -9,6 +10,7 @@ import { analyzeFile } from '../../src/analyze/analyze.ts';
 import { connectionTable } from '../../src/render/table.ts';
 import { makeSettings } from '../../src/report/settings.ts';
 import type { ConnectionReport } from '../../src/report/types.ts';
+import type { Row } from '../../src/render/rows.ts';
 import { capturesIn, withGenerated } from '../helpers/captures.ts';
 import { capturesDir, corpusDir, haveCorpus } from '../helpers/paths.ts';
 
@@ -20,11 +22,16 @@ describe('connectionTable in blocks', () => {
         conns.push(...(await analyzeFile(f, makeSettings({ os: 'linux' }))).connections);
       }
       assert.ok(conns.length > 40);
+      // Fitted to a terminal's width (cells wrapped, columns dropped) or to --columns too.
+      const fits: { width?: number; columns?: (keyof Row)[] }[] = [{}, { width: 100 }, { width: 60 }, { columns: ['stream', 'close', 'timeWait', 'notes'] }];
       for (const lang of ['en', 'zh'] as const) {
         for (const color of [false, true]) {
-          const whole = connectionTable(conns, { lang, color }, Infinity);
-          for (const chunk of [1, 7, 40]) {
-            assert.equal(connectionTable(conns, { lang, color }, chunk), whole, `${lang} colour ${color} blocks of ${chunk}`);
+          for (const fit of fits) {
+            const opts = { lang, color, ...fit };
+            const whole = connectionTable(conns, opts, Infinity);
+            for (const chunk of fit.width === undefined && fit.columns === undefined ? [1, 7, 40] : [7]) {
+              assert.equal(connectionTable(conns, opts, chunk), whole, `${lang} colour ${color} ${JSON.stringify(fit)} blocks of ${chunk}`);
+            }
           }
         }
       }
