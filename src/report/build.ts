@@ -130,7 +130,7 @@ class Builder {
     const handshake = this.handshake();
     const close = this.close(handshake.kind);
     const notes = this.notes();
-    return {
+    const report: ConnectionReport = {
       stream: c.stream,
       client: c.clientSide === 0 ? a0 : a1,
       server: c.clientSide === 0 ? a1 : a0,
@@ -149,12 +149,15 @@ class Builder {
       capture: { directions: this.directions(), startedMidConnection: this.midConnection() },
       notes,
       notesOmitted: c.notes.dropped,
-      recordsOmitted: recordsOmitted(this.cl, this.sv),
       caveats: this.caveats(close),
       tunnel: tunnelReport(c),
       compat: compatReport(c),
       analysis: analysisReport(c),
     };
+    // Last, and only when something was left out (most reports never have it).
+    const omitted = recordsOmitted(this.cl, this.sv);
+    if (omitted !== undefined) report.recordsOmitted = omitted;
+    return report;
   }
 
   private handshake(): HandshakeReport {
@@ -536,7 +539,7 @@ function round9(x: number): number {
   return Math.round(x * 1e9) / 1e9;
 }
 
-/** What the endpoints left out of their lists of records (Endpoint MAX_RECORDS); undefined when nothing, so the member is not written. */
+/** What the endpoints left out of their lists of records (Endpoint MAX_RECORDS); undefined when nothing. */
 function recordsOmitted(cl: Endpoint, sv: Endpoint): RecordsOmitted | undefined {
   const of = (ep: Endpoint): EndpointRecordsOmitted => ({
     synCopies: ep.synCopiesOmitted,

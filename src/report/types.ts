@@ -607,14 +607,6 @@ export interface ConnectionReport {
   notes: SegmentNote[];
   /** Notes beyond those listed. */
   notesOmitted: number;
-  /**
-   * Only when a storm of one kind of segment came on the connection (a
-   * retransmission loop, a blind RST attack): the records the lists above
-   * leave out. Each list keeps the first 31 and the latest; the counts
-   * (synRetransmissions, finRetransmissions, reset.count) include the ones
-   * left out.
-   */
-  recordsOmitted?: RecordsOmitted;
   /** What the capture cannot prove here. */
   caveats: Caveat[];
   /** The tunnel its segments came in (VXLAN, GRE, GTP-U...), null when none came in one. */
@@ -622,6 +614,14 @@ export interface ConnectionReport {
   compat: CompatReport;
   /** Wireshark's sequence analysis of the connection (tshark's tcp.analysis.* flags), the handshake's RTT and the SYN options. */
   analysis: AnalysisReport;
+  /**
+   * Only when a storm of one kind of segment came on the connection (a
+   * retransmission loop, a blind RST attack): the records the lists
+   * leave out. Each list keeps the first 31 and the latest; the counts
+   * (synRetransmissions, finRetransmissions, reset.count) include the ones
+   * left out.
+   */
+  recordsOmitted?: RecordsOmitted;
 }
 
 /**
