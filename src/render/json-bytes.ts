@@ -13,20 +13,27 @@
  * than all of JSON.stringify.
  */
 
-/** A member's name as the bytes `"name":`, ready to copy (jsonKeys). */
-export class JsonKey {
+/** A piece of JSON text encoded once (UTF-8), copied four bytes at a time. */
+export class JsonText {
   /** The bytes in little-endian 32-bit words, the last one padded. */
   readonly words: Int32Array;
-  /** Bytes of `"name":`. */
+  /** Bytes of the text. */
   readonly length: number;
 
+  constructor(text: string) {
+    const bytes = Buffer.from(text, 'utf8');
+    this.length = bytes.length;
+    const padded = Buffer.alloc((bytes.length + 3) & ~3);
+    bytes.copy(padded);
+    this.words = new Int32Array(padded.length >> 2);
+    for (let i = 0; i < this.words.length; i++) this.words[i] = padded.readInt32LE(4 * i);
+  }
+}
+
+/** A member's name as the text `"name":` (jsonKeys). */
+export class JsonKey extends JsonText {
   constructor(readonly name: string) {
-    const text = `${JSON.stringify(name)}:`;
-    const bytes = Buffer.alloc((text.length + 3) & ~3);
-    this.length = bytes.write(text, 'utf8');
-    if (this.length > bytes.length) throw new RangeError(`not an ASCII key: ${name}`);
-    this.words = new Int32Array(bytes.length >> 2);
-    for (let i = 0; i < this.words.length; i++) this.words[i] = bytes.readInt32LE(4 * i);
+    super(`${JSON.stringify(name)}:`);
   }
 }
 
@@ -72,12 +79,7 @@ export class JsonBytes {
     let n = this.n;
     if (this.first) this.first = false;
     else this.buf[n++] = 0x2c;
-    if (name !== null) {
-      const words = name.words;
-      const view = this.view;
-      for (let i = 0, k = n; i < words.length; i++, k += 4) view.setInt32(k, words[i], true);
-      n += name.length;
-    }
+    if (name !== null) n = this.copy(name, n);
     if (v === null || v === undefined) {
       this.view.setInt32(n, NULL_WORD, true);
       this.n = n + 4;
@@ -119,6 +121,42 @@ export class JsonBytes {
     if (this.key(name, v)) this.string(v);
   }
 
+  /**
+   * A member (name null: an element) whose value is one of a few strings:
+   * a union of literals in types.ts (states, kinds, causes, flags). The
+   * JSON text of each value is made once.
+   */
+  literal(name: JsonKey | null, v: string | null): void {
+    if (!this.key(name, v)) return;
+    let t = LITERALS.get(v);
+    if (t === undefined) {
+      if (LITERALS.size >= MAX_LITERALS) {
+        this.string(v);
+        return;
+      }
+      t = new JsonText(JSON.stringify(v));
+      LITERALS.set(v, t);
+    }
+    this.room(t.words.length * 4);
+    this.n = this.copy(t, this.n);
+  }
+
+  /** A member (name null: an element) whose value is an array of literal strings (see literal). */
+  literals(name: JsonKey | null, v: readonly string[]): void {
+    if (!this.key(name, v)) return;
+    this.openArray();
+    for (let i = 0; i < v.length; i++) this.literal(null, v[i]);
+    this.closeArray();
+  }
+
+  /** `t` at byte `n` (room made for its words); the byte after it. */
+  private copy(t: JsonText, n: number): number {
+    const words = t.words;
+    const view = this.view;
+    for (let i = 0, k = n; i < words.length; i++, k += 4) view.setInt32(k, words[i], true);
+    return n + t.length;
+  }
+
   /** A member (name null: an element) whose value is a boolean (or null). */
   bool(name: JsonKey | null, v: boolean | null): void {
     if (!this.key(name, v)) return;
@@ -153,9 +191,24 @@ export class JsonBytes {
   private number(x: number): void {
     // Most numbers in a report are counts, frame numbers and sequence numbers: integers in 0 ... 2^32-1.
     if (x >>> 0 !== x) {
+      if (x >= 1e-6 && x < 1e6) {
+        // Durations are rounded to the nanosecond (round9): k / 1e9 for an integer k below 10^15.
+        // Their shortest text, String(x)'s, is then k's digits with the point 9 from the right and
+        // no trailing zeros (a text of 15 significant digits or fewer stands for one double only).
+        const k = Math.round(x * 1e9);
+        if (k / 1e9 === x) {
+          this.nanos(k);
+          return;
+        }
+      }
       this.ascii(Number.isFinite(x) ? String(x) : 'null');
       return;
     }
+    this.integer(x);
+  }
+
+  /** An integer in 0 ... 2^32 - 1. */
+  private integer(x: number): void {
     this.room(10);
     const buf = this.buf;
     if (x < 10) {
@@ -177,6 +230,28 @@ export class JsonBytes {
       buf[--n] = 0x30 + (x - q * 10);
       x = q;
     } while (x !== 0);
+  }
+
+  /** k / 10^9 for an integer k in 1 ... 10^15 - 1 that 10^9 does not divide, as String(k / 1e9) writes it. */
+  private nanos(k: number): void {
+    const whole = Math.floor(k / 1e9);
+    let frac = k - whole * 1e9;
+    this.integer(whole);
+    let digits = 9;
+    while (frac % 10 === 0) {
+      frac /= 10;
+      digits--;
+    }
+    this.room(digits + 1);
+    const buf = this.buf;
+    buf[this.n] = 0x2e;
+    let n = this.n + digits;
+    this.n = n + 1;
+    for (let i = 0; i < digits; i++) {
+      const q = Math.floor(frac / 10);
+      buf[n--] = 0x30 + (frac - q * 10);
+      frac = q;
+    }
   }
 
   /** A string as JSON.stringify writes it, UTF-8 encoded. */
@@ -229,6 +304,10 @@ export class JsonBytes {
     this.use(next, this.n);
   }
 }
+
+/** The JSON text of the literal strings written (JsonBytes.literal), and how many at most are kept. */
+const LITERALS = new Map<string, JsonText>();
+const MAX_LITERALS = 4096;
 
 /** `null`, `true` and `fals` as little-endian words. */
 const NULL_WORD = 0x6c6c756e;

@@ -43,7 +43,7 @@ export function connectionMembers(w: JsonBytes, c: ConnectionReport): void {
   w.num(K.stream, c.stream);
   address(w, K.client, c.client);
   address(w, K.server, c.server);
-  w.str(K.clientFrom, c.clientFrom);
+  w.literal(K.clientFrom, c.clientFrom);
   w.num(K.firstFrame, c.firstFrame);
   w.num(K.lastFrame, c.lastFrame);
   w.str(K.firstTime, c.firstTime);
@@ -70,7 +70,7 @@ export function connectionMembers(w: JsonBytes, c: ConnectionReport): void {
   const cap = c.capture;
   if (w.key(K.capture, cap)) {
     w.open();
-    w.str(K.directions, cap.directions);
+    w.literal(K.directions, cap.directions);
     w.bool(K.startedMidConnection, cap.startedMidConnection);
     w.close();
   }
@@ -138,7 +138,7 @@ function copy(w: JsonBytes, name: JsonKey | null, v: CopyReport): void {
 function handshake(w: JsonBytes, name: JsonKey, v: HandshakeReport): void {
   if (!w.key(name, v)) return;
   w.open();
-  w.str(K.kind, v.kind);
+  w.literal(K.kind, v.kind);
   seqValue(w, K.x, v.x);
   seqValue(w, K.y, v.y);
   w.bool(K.inferred, v.inferred);
@@ -162,9 +162,9 @@ function ackRef(w: JsonBytes, name: JsonKey, v: AckRef | null): void {
 function close(w: JsonBytes, name: JsonKey, v: CloseReport): void {
   if (!w.key(name, v)) return;
   w.open();
-  w.str(K.kind, v.kind);
-  w.str(K.activeCloser, v.activeCloser);
-  w.str(K.firstFinBy, v.firstFinBy);
+  w.literal(K.kind, v.kind);
+  w.literal(K.activeCloser, v.activeCloser);
+  w.literal(K.firstFinBy, v.firstFinBy);
   seqValue(w, K.u, v.u);
   seqValue(w, K.v, v.v);
   seqValue(w, K.w, v.w);
@@ -194,7 +194,7 @@ function close(w: JsonBytes, name: JsonKey, v: CloseReport): void {
 function halfClose(w: JsonBytes, name: JsonKey, v: HalfCloseReport | null): void {
   if (!w.key(name, v)) return;
   w.open();
-  w.str(K.side, v.side);
+  w.literal(K.side, v.side);
   w.num(K.bytes, v.bytes);
   w.num(K.segments, v.segments);
   w.close();
@@ -203,15 +203,15 @@ function halfClose(w: JsonBytes, name: JsonKey, v: HalfCloseReport | null): void
 function reset(w: JsonBytes, name: JsonKey, v: ResetReport | null): void {
   if (!w.key(name, v)) return;
   w.open();
-  w.str(K.by, v.by);
+  w.literal(K.by, v.by);
   w.num(K.frame, v.frame);
   w.str(K.time, v.time);
   seqValue(w, K.seq, v.seq);
-  w.str(K.state, v.state);
-  w.str(K.taken, v.taken);
+  w.literal(K.state, v.state);
+  w.literal(K.taken, v.taken);
   w.bool(K.effective, v.effective);
-  w.str(K.cause, v.cause);
-  w.strs(K.candidates, v.candidates);
+  w.literal(K.cause, v.cause);
+  w.literals(K.candidates, v.candidates);
   w.str(K.reasoning, v.reasoning);
   perSide(w, K.count, v.count);
   const f = v.frames;
@@ -228,7 +228,7 @@ function finInference(w: JsonBytes, name: JsonKey, v: FinInferenceReport | null)
   if (!w.key(name, v)) return;
   w.open();
   w.num(K.frame, v.frame);
-  w.str(K.basis, v.basis);
+  w.literal(K.basis, v.basis);
   w.close();
 }
 
@@ -243,15 +243,15 @@ function restart(w: JsonBytes, name: null, v: { frame: number; time: string }): 
 function timeWait(w: JsonBytes, name: JsonKey, v: TimeWaitReport): void {
   if (!w.key(name, v)) return;
   w.open();
-  w.str(K.endpoint, v.endpoint);
+  w.literal(K.endpoint, v.endpoint);
   w.num(K.entryFrame, v.entryFrame);
   w.str(K.entryTime, v.entryTime);
   list(w, K.restarts, v.restarts, restart);
-  w.str(K.evidence, v.evidence);
+  w.literal(K.evidence, v.evidence);
   w.num(K.evidenceFrame, v.evidenceFrame);
   w.num(K.observedSeconds, v.observedSeconds);
   w.num(K.requiredSeconds, v.requiredSeconds);
-  w.str(K.verdict, v.verdict);
+  w.literal(K.verdict, v.verdict);
   timeWaitDetail(w, K.client, v.client);
   timeWaitDetail(w, K.server, v.server);
   w.close();
@@ -263,22 +263,22 @@ function timeWaitDetail(w: JsonBytes, name: JsonKey, v: TimeWaitDetail | null): 
   w.num(K.entryFrame, v.entryFrame);
   w.str(K.entryTime, v.entryTime);
   list(w, K.restarts, v.restarts, restart);
-  w.str(K.evidence, v.evidence);
+  w.literal(K.evidence, v.evidence);
   w.num(K.evidenceFrame, v.evidenceFrame);
   w.str(K.evidenceTime, v.evidenceTime);
   w.num(K.observedSeconds, v.observedSeconds);
-  w.str(K.verdict, v.verdict);
+  w.literal(K.verdict, v.verdict);
   w.close();
 }
 
 function transition(w: JsonBytes, name: null, v: TransitionReport): void {
   if (!w.key(name, v)) return;
   w.open();
-  w.str(K.from, v.from);
-  w.str(K.to, v.to);
+  w.literal(K.from, v.from);
+  w.literal(K.to, v.to);
   w.num(K.frame, v.frame);
   w.str(K.time, v.time);
-  w.str(K.cause, v.cause);
+  w.literal(K.cause, v.cause);
   w.bool(K.inferred, v.inferred);
   w.close();
 }
@@ -286,7 +286,7 @@ function transition(w: JsonBytes, name: null, v: TransitionReport): void {
 function endpoint(w: JsonBytes, name: JsonKey, v: EndpointReport): void {
   if (!w.key(name, v)) return;
   w.open();
-  w.str(K.finalState, v.finalState);
+  w.literal(K.finalState, v.finalState);
   list(w, K.transitions, v.transitions, transition);
   w.num(K.packets, v.packets);
   w.num(K.payloadBytes, v.payloadBytes);
@@ -300,9 +300,9 @@ function note(w: JsonBytes, name: null, v: SegmentNote): void {
   w.open();
   w.num(K.frame, v.frame);
   w.str(K.time, v.time);
-  w.str(K.from, v.from);
-  w.str(K.kind, v.kind);
-  w.str(K.rule, v.rule);
+  w.literal(K.from, v.from);
+  w.literal(K.kind, v.kind);
+  w.literal(K.rule, v.rule);
   w.num(K.relatedFrame, v.relatedFrame);
   w.close();
 }
@@ -310,8 +310,8 @@ function note(w: JsonBytes, name: null, v: SegmentNote): void {
 function caveat(w: JsonBytes, name: null, v: Caveat): void {
   if (!w.key(name, v)) return;
   w.open();
-  w.str(K.code, v.code);
-  w.str(K.side, v.side);
+  w.literal(K.code, v.code);
+  w.literal(K.side, v.side);
   w.num(K.frame, v.frame);
   w.str(K.text, v.text);
   w.close();
@@ -320,7 +320,7 @@ function caveat(w: JsonBytes, name: null, v: Caveat): void {
 function tunnelRef(w: JsonBytes, name: JsonKey, v: TunnelRef | null): void {
   if (!w.key(name, v)) return;
   w.open();
-  w.str(K.kind, v.kind);
+  w.literal(K.kind, v.kind);
   w.num(K.id, v.id);
   w.close();
 }
@@ -328,7 +328,7 @@ function tunnelRef(w: JsonBytes, name: JsonKey, v: TunnelRef | null): void {
 function tunnel(w: JsonBytes, name: JsonKey, v: TunnelReport | null): void {
   if (!w.key(name, v)) return;
   w.open();
-  w.str(K.kind, v.kind);
+  w.literal(K.kind, v.kind);
   w.num(K.id, v.id);
   tunnelRef(w, K.reverse, v.reverse);
   w.bool(K.ambiguous, v.ambiguous);
@@ -342,21 +342,21 @@ function compat(w: JsonBytes, name: JsonKey, v: CompatReport): void {
   if (w.key(K.wireshark, ws)) {
     w.open();
     w.num(K.completeness, ws.completeness);
-    w.str(K.completenessStr, ws.completenessStr);
+    w.literal(K.completenessStr, ws.completenessStr);
     w.str(K.filter, ws.filter);
     w.close();
   }
   const z = v.zeek;
   if (w.key(K.zeek, z)) {
     w.open();
-    w.str(K.connState, z.connState);
+    w.literal(K.connState, z.connState);
     w.str(K.history, z.history);
     w.close();
   }
   const t = v.tcptrace;
   if (w.key(K.tcptrace, t)) {
     w.open();
-    w.str(K.completeConn, t.completeConn);
+    w.literal(K.completeConn, t.completeConn);
     w.close();
   }
   w.close();
@@ -375,8 +375,8 @@ function analysisFrame(w: JsonBytes, name: null, v: AnalysisFrame): void {
   w.open();
   w.num(K.frame, v.frame);
   w.str(K.time, v.time);
-  w.str(K.from, v.from);
-  w.strs(K.flags, v.flags);
+  w.literal(K.from, v.from);
+  w.literals(K.flags, v.flags);
   const d = v.duplicateAck;
   if (w.key(K.duplicateAck, d)) {
     w.open();
