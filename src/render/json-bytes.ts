@@ -149,6 +149,13 @@ export class JsonBytes {
     this.closeArray();
   }
 
+  /** JSON text made beforehand (a value that comes again and again), after key(...) returned true. */
+  premade(t: JsonText): void {
+    this.room(t.words.length * 4);
+    this.n = this.copy(t, this.n);
+    this.first = false;
+  }
+
   /** `t` at byte `n` (room made for its words); the byte after it. */
   private copy(t: JsonText, n: number): number {
     const words = t.words;
@@ -219,17 +226,22 @@ export class JsonBytes {
       : x < 100000000 ? 8 : x < 1000000000 ? 9 : 10;
     let n = this.n + digits;
     this.n = n;
-    if (digits === 10) {
-      // Beyond 2^31 - 1: one digit by float division, the rest in 31 bits.
-      const q = Math.floor(x / 10);
-      buf[--n] = 0x30 + (x - q * 10);
+    // Two digits at a time, from the right.
+    const view = this.view;
+    if (x > 0x7fffffff) {
+      const q = Math.floor(x / 100);
+      n -= 2;
+      view.setUint16(n, DIGIT_PAIRS[x - q * 100], true);
       x = q;
     }
-    do {
-      const q = (x / 10) | 0;
-      buf[--n] = 0x30 + (x - q * 10);
+    while (x >= 100) {
+      const q = (x / 100) | 0;
+      n -= 2;
+      view.setUint16(n, DIGIT_PAIRS[x - q * 100], true);
       x = q;
-    } while (x !== 0);
+    }
+    if (x >= 10) view.setUint16(n - 2, DIGIT_PAIRS[x], true);
+    else buf[n - 1] = 0x30 + x;
   }
 
   /** k / 10^9 for an integer k in 1 ... 10^15 - 1 that 10^9 does not divide, as String(k / 1e9) writes it. */
@@ -308,6 +320,9 @@ export class JsonBytes {
 /** The JSON text of the literal strings written (JsonBytes.literal), and how many at most are kept. */
 const LITERALS = new Map<string, JsonText>();
 const MAX_LITERALS = 4096;
+
+/** 00 ... 99 as two ASCII digits in a little-endian 16-bit word. */
+const DIGIT_PAIRS = Uint16Array.from({ length: 100 }, (_, i) => (0x30 + Math.floor(i / 10)) | ((0x30 + (i % 10)) << 8));
 
 /** `null`, `true` and `fals` as little-endian words. */
 const NULL_WORD = 0x6c6c756e;

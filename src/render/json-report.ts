@@ -15,28 +15,31 @@ import type {
   SynOptionsReport, TimeWaitDetail, TimeWaitReport, TransitionReport, TunnelRef, TunnelReport,
 } from '../report/types.ts';
 import { ANALYSIS_COUNT_KEYS } from '../report/types.ts';
-import { type JsonBytes, JsonKey, jsonKeys } from './json-bytes.ts';
+import { type JsonBytes, type JsonKey, jsonKeys, JsonText } from './json-bytes.ts';
 
 /** The members' names, each encoded once. */
 const K = jsonKeys(
-  'client', 'server', 'handshake', 'close', 'timeWait', 'notes', 'caveats', 'tunnel', 'compat', 'analysis', 'x', 'y',
-  'synFrames', 'synAckFrames', 'serverSynFrames', 'clientSynAckFrames', 'synRetransmissions', 'ack', 'u', 'v', 'w',
-  'ackOfU', 'ackOfW', 'finsSeen', 'finRetransmissions', 'halfClose', 'reset', 'seq', 'count', 'restarts',
-  'transitions', 'reverse', 'frames', 'windowScale', 'maxSegmentSize', 'stream', 'clientFrom', 'firstFrame',
-  'lastFrame', 'firstTime', 'lastTime', 'durationSeconds', 'packets', 'endpoints', 'reuse', 'previousStream',
-  'gapSeconds', 'capture', 'directions', 'startedMidConnection', 'notesOmitted', 'ip', 'port', 'relative', 'frame',
-  'time', 'ackedFrame', 'withData', 'kind', 'inferred', 'establishedFrame', 'activeCloser', 'firstFinBy', 'finFrames',
-  'finInferred', 'side', 'bytes', 'segments', 'by', 'state', 'taken', 'effective', 'cause', 'candidates', 'reasoning',
-  'basis', 'endpoint', 'entryFrame', 'entryTime', 'evidence', 'evidenceFrame', 'observedSeconds', 'requiredSeconds',
-  'verdict', 'evidenceTime', 'from', 'to', 'finalState', 'payloadBytes', 'keepAlives', 'unacceptable', 'rule',
-  'relatedFrame', 'code', 'text', 'id', 'ambiguous', 'wireshark', 'completeness', 'completenessStr', 'filter', 'zeek',
-  'connState', 'history', 'tcptrace', 'completeConn', 'flags', 'duplicateAck', 'number', 'of', 'mss', 'sackPermitted',
+  'retransmission', 'fastRetransmission', 'spuriousRetransmission', 'outOfOrder', 'previousSegmentNotCaptured',
+  'ackedUnseenSegment', 'duplicateAck', 'zeroWindow', 'zeroWindowProbe', 'zeroWindowProbeAck', 'windowFull',
+  'windowUpdate', 'keepAlive', 'keepAliveAck', 'client', 'server', 'handshake', 'close', 'timeWait', 'notes',
+  'caveats', 'tunnel', 'compat', 'analysis', 'x', 'y', 'synFrames', 'synAckFrames', 'serverSynFrames',
+  'clientSynAckFrames', 'synRetransmissions', 'ack', 'u', 'v', 'w', 'ackOfU', 'ackOfW', 'finsSeen',
+  'finRetransmissions', 'halfClose', 'reset', 'seq', 'count', 'restarts', 'transitions', 'reverse', 'frames',
+  'windowScale', 'maxSegmentSize', 'stream', 'clientFrom', 'firstFrame', 'lastFrame', 'firstTime', 'lastTime',
+  'durationSeconds', 'packets', 'endpoints', 'reuse', 'previousStream', 'gapSeconds', 'capture', 'directions',
+  'startedMidConnection', 'notesOmitted', 'ip', 'port', 'relative', 'frame', 'time', 'ackedFrame', 'withData', 'kind',
+  'inferred', 'establishedFrame', 'activeCloser', 'firstFinBy', 'finFrames', 'finInferred', 'side', 'bytes',
+  'segments', 'by', 'state', 'taken', 'effective', 'cause', 'candidates', 'reasoning', 'basis', 'endpoint',
+  'entryFrame', 'entryTime', 'evidence', 'evidenceFrame', 'observedSeconds', 'requiredSeconds', 'verdict',
+  'evidenceTime', 'from', 'to', 'finalState', 'payloadBytes', 'keepAlives', 'unacceptable', 'rule', 'relatedFrame',
+  'code', 'text', 'id', 'ambiguous', 'wireshark', 'completeness', 'completenessStr', 'filter', 'zeek', 'connState',
+  'history', 'tcptrace', 'completeConn', 'flags', 'duplicateAck', 'number', 'of', 'mss', 'sackPermitted',
   'timestamps', 'counts', 'framesOmitted', 'handshakeRtt', 'initialSeconds', 'synToSynAckSeconds',
   'synAckToAckSeconds', 'ackFrame', 'options', 'windowScaling',
 );
 
-/** The keys of AnalysisCounts, in its order. */
-const COUNT_KEYS = ANALYSIS_COUNT_KEYS.map((k) => new JsonKey(k));
+/** The text of AnalysisCounts with every count 0. */
+const NO_COUNTS = new JsonText(JSON.stringify(Object.fromEntries(ANALYSIS_COUNT_KEYS.map((k) => [k, 0]))));
 
 /** The report's members, written into an object already open (an NDJSON line puts `file` before them). */
 export function connectionMembers(w: JsonBytes, c: ConnectionReport): void {
@@ -364,10 +367,34 @@ function compat(w: JsonBytes, name: JsonKey, v: CompatReport): void {
 
 function counts(w: JsonBytes, name: JsonKey, v: AnalysisCounts): void {
   if (!w.key(name, v)) return;
+  if (noCounts(v)) {
+    w.premade(NO_COUNTS);
+    return;
+  }
   w.open();
-  // retransmission, fastRetransmission, ... keepAliveAck: the order of AnalysisCounts.
-  for (let i = 0; i < COUNT_KEYS.length; i++) w.num(COUNT_KEYS[i], v[ANALYSIS_COUNT_KEYS[i]]);
+  w.num(K.retransmission, v.retransmission);
+  w.num(K.fastRetransmission, v.fastRetransmission);
+  w.num(K.spuriousRetransmission, v.spuriousRetransmission);
+  w.num(K.outOfOrder, v.outOfOrder);
+  w.num(K.previousSegmentNotCaptured, v.previousSegmentNotCaptured);
+  w.num(K.ackedUnseenSegment, v.ackedUnseenSegment);
+  w.num(K.duplicateAck, v.duplicateAck);
+  w.num(K.zeroWindow, v.zeroWindow);
+  w.num(K.zeroWindowProbe, v.zeroWindowProbe);
+  w.num(K.zeroWindowProbeAck, v.zeroWindowProbeAck);
+  w.num(K.windowFull, v.windowFull);
+  w.num(K.windowUpdate, v.windowUpdate);
+  w.num(K.keepAlive, v.keepAlive);
+  w.num(K.keepAliveAck, v.keepAliveAck);
   w.close();
+}
+
+/** Every count 0: most connections, on both sides. */
+function noCounts(v: AnalysisCounts): boolean {
+  return v.retransmission === 0 && v.fastRetransmission === 0 && v.spuriousRetransmission === 0 && v.outOfOrder === 0 &&
+    v.previousSegmentNotCaptured === 0 && v.ackedUnseenSegment === 0 && v.duplicateAck === 0 && v.zeroWindow === 0 &&
+    v.zeroWindowProbe === 0 && v.zeroWindowProbeAck === 0 && v.windowFull === 0 && v.windowUpdate === 0 &&
+    v.keepAlive === 0 && v.keepAliveAck === 0;
 }
 
 function analysisFrame(w: JsonBytes, name: null, v: AnalysisFrame): void {
