@@ -77,6 +77,7 @@ describe('escape: CSV', () => {
 
   it('writes numbers, booleans and null as they are (a negative number is not a formula)', () => {
     assert.equal(csvCell(-1), '-1');
+    for (const n of [0, -0, 1, 1023, 1024, 65535, 0.5, 2 ** 32, NaN]) assert.equal(csvCell(n), String(n));
     assert.equal(csvCell(true), 'true');
     assert.equal(csvCell(null), '');
   });

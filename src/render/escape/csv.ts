@@ -15,8 +15,12 @@ export type CsvValue = string | number | boolean | null;
 
 const FORMULA = /^[=+\-@\t\r]/;
 
+/** The text of 0 ... 1023 (counts, most of a row's numbers), made once. */
+const SMALL: readonly string[] = Array.from({ length: 1024 }, (_, i) => String(i));
+
 export function csvCell(v: CsvValue): string {
   if (v === null) return '';
+  if (typeof v === 'number') return v >= 0 && v < SMALL.length && (v | 0) === v ? SMALL[v] : String(v);
   if (typeof v !== 'string') return String(v);
   if (plain(v)) return v;
   const formula = FORMULA.test(v);
