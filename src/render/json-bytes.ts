@@ -44,8 +44,6 @@ export function jsonKeys<N extends string>(...names: N[]): Readonly<Record<N, Js
   return out;
 }
 
-
-
 /** Writes JSON into a byte buffer from byte `n` on; the buffer grows as needed. */
 export class JsonBytes {
   protected buf: Buffer;

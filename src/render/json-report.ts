@@ -2,12 +2,13 @@
  * A ConnectionReport as JSON, field by field, in the order buildReport
  * (src/report/build.ts) makes them and types.ts lists them: the bytes of
  * JSON.stringify(report), without its time (see json-bytes.ts).
- * test/render/json-report.test.ts checks it against JSON.stringify on every
- * fixture and corpus capture and on random reports.
+ * test/render/json.test.ts checks it against JSON.stringify on every
+ * fixture and corpus capture, json-report.test.ts on random reports.
  *
  * Each function writes one type of types.ts as the member `name` of the
- * object being written (null: an element of an array). A field added to
- * the contract must be added here too: the tests fail until it is.
+ * object being written (null: an element of an array). Only the fields of
+ * the type are read: a field added to the contract must be added here too
+ * (the fixture test fails until it is).
  */
 import type {
   AckRef, AnalysisCounts, AnalysisFrame, AnalysisReport, Caveat, CloseReport, CompatReport, ConnectionReport, CopyReport,
