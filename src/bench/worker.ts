@@ -7,8 +7,9 @@
  * MODE: read (our reader alone), decode (reader + Decoder into one Segment),
  * track (+ the Tracker, finished connections dropped), report (+ buildReport
  * for each), ndjson (+ the NDJSON lines written to /dev/null), all on one
- * thread; pcap-parser (the npm baseline), noop (startup cost only). Each of
- * read ... ndjson does one stage more than the one before, so their
+ * thread; csv (report + the CSV rows, csvLine, written to /dev/null: the
+ * other writer); pcap-parser (the npm baseline), noop (startup cost only).
+ * Each of read ... ndjson does one stage more than the one before, so their
  * differences are the stages' costs. Prints one JSON line: counts, the time
  * spent reading (startup excluded), and the process's own resource usage.
  */
@@ -18,6 +19,7 @@ import { Pipeline } from '../analyze/analyze.ts';
 import { readFrames } from '../capture/source.ts';
 import { Decoder } from '../decode/decoder.ts';
 import { DecodeStatus, Segment } from '../decode/segment.ts';
+import { csvLine } from '../render/csv.ts';
 import { NdjsonWriter } from '../render/json.ts';
 import { makeSettings } from '../report/settings.ts';
 import { Tracker } from '../tcp/tracker.ts';
@@ -100,13 +102,23 @@ async function run(mode: string, file: string): Promise<WorkerResult> {
       break;
     }
     case 'report':
-    case 'ndjson': {
+    case 'ndjson':
+    case 'csv': {
       // As `analyze -f ndjson` on one thread: the report of each connection as it is let go of.
-      const out = mode === 'ndjson' ? openSync('/dev/null', 'w') : -1;
+      const out = mode !== 'report' ? openSync('/dev/null', 'w') : -1;
       const w = new NdjsonWriter();
+      let rows = '';
       const p = new Pipeline(makeSettings(), (r) => {
         check = (check + r.stream) | 0;
         if (out < 0) return;
+        if (mode === 'csv') {
+          rows += csvLine(r, file);
+          if (rows.length >= 1 << 19) {
+            writeSync(out, rows);
+            rows = '';
+          }
+          return;
+        }
         w.line(r, file);
         if (w.size >= 1 << 19) writeSync(out, w.take());
       }, { keepConnections: false, maxConnections: MAX_CONNECTIONS });
@@ -116,6 +128,7 @@ async function run(mode: string, file: string): Promise<WorkerResult> {
       });
       p.tracker.finish();
       if (out >= 0) {
+        writeSync(out, rows);
         writeSync(out, w.take());
         closeSync(out);
       }
@@ -152,7 +165,7 @@ async function run(mode: string, file: string): Promise<WorkerResult> {
 
 const [mode, file] = process.argv.slice(2);
 if (mode === undefined || (file === undefined && mode !== 'noop')) {
-  process.stderr.write('usage: node --import tsx src/bench/worker.ts read|decode|track|report|ndjson|pcap-parser|noop FILE\n');
+  process.stderr.write('usage: node --import tsx src/bench/worker.ts read|decode|track|report|ndjson|csv|pcap-parser|noop FILE\n');
   process.exit(2);
 }
 run(mode, file ?? '').then(

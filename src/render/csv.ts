@@ -59,8 +59,12 @@ export function csvHeader(): string {
   return CSV_COLUMNS.map(([name]) => name).join(',') + '\r\n';
 }
 
+/** The cells of the line being made (joined, the line is one flat string: rows are held until written). */
+const cells: string[] = [];
+
 export function csvLine(c: ConnectionReport, file: string): string {
-  return CSV_COLUMNS.map(([, get]) => csvCell(get(c, file))).join(',') + '\r\n';
+  for (let i = 0; i < CSV_COLUMNS.length; i++) cells[i] = csvCell(CSV_COLUMNS[i][1](c, file));
+  return cells.join(',') + '\r\n';
 }
 
 export function renderCsv(doc: AnalysisDocument): string {

@@ -8,12 +8,15 @@
  * batches: on a capture of 100 000 connections (350 MB of NDJSON), copying
  * each report to put `file` first ({ file, ...report }) and one write per
  * line cost more than reading, decoding and tracking all the segments.
- * (Writing the members piece by piece into the buffer was tried: slower than
- * V8's JSON.stringify on Node 20.) The bytes are those of
- * JSON.stringify({ file, ...report }) (test/render/json.test.ts checks it on
- * every fixture and corpus capture).
+ * Each line is written member by member straight into the buffer
+ * (json-report.ts): JSON.stringify and the UTF-8 copy of its text cost more.
+ * The bytes are those of JSON.stringify({ file, ...report })
+ * (test/render/json.test.ts and json-report.test.ts check it on every
+ * fixture and corpus capture, and on random reports).
  */
 import type { AnalysisDocument, ConnectionReport } from '../report/types.ts';
+import { JsonBytes, JsonKey } from './json-bytes.ts';
+import { connectionMembers } from './json-report.ts';
 
 export function renderJson(doc: AnalysisDocument): string {
   return [...renderJsonParts(doc)].join('');
@@ -113,16 +116,14 @@ export function ndjsonLine(c: ConnectionReport, file: string): string {
   return Buffer.from(w.take()).toString('utf8');
 }
 
-const SAFE = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+const FILE = new JsonKey('file');
 
 /** Appends NDJSON lines to a growing byte buffer; `take` hands the bytes over. */
-export class NdjsonWriter {
-  private buf: Buffer;
-  private n = 0;
+export class NdjsonWriter extends JsonBytes {
   private readonly spares: Buffer[] = [];
 
   constructor(capacity = 1 << 20) {
-    this.buf = Buffer.allocUnsafe(capacity);
+    super(capacity);
   }
 
   /** Bytes written so far. */
@@ -133,8 +134,7 @@ export class NdjsonWriter {
   /** The bytes written since the last take, and start over in a new buffer (a recycled one if there is one). */
   take(): Uint8Array {
     const out = this.buf.subarray(0, this.n);
-    this.buf = this.spares.pop() ?? Buffer.allocUnsafe(this.buf.length);
-    this.n = 0;
+    this.use(this.spares.pop() ?? Buffer.allocUnsafeSlow(this.buf.length), 0);
     return out;
   }
 
@@ -143,26 +143,25 @@ export class NdjsonWriter {
     if (this.spares.length < 8) this.spares.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.buffer.byteLength - bytes.byteOffset));
   }
 
+  /** The line of a report: JSON.stringify({ file, ...c }), written member by member (json-report.ts). */
   line(c: ConnectionReport, file: string): void {
-    // JSON.stringify of the report itself (V8's serializer beats writing it
-    // piece by piece here), with `file` put in front without copying the report.
-    this.lineJson(JSON.stringify(c), file);
+    this.open();
+    this.str(FILE, file);
+    connectionMembers(this, c);
+    this.close();
+    this.byte(0x0a);
   }
 
   /** The line of a report given as its JSON text (JSON.stringify of it). */
   lineJson(body: string, file: string): void {
-    const head = `{"file":${SAFE.test(file) ? `"${file}"` : JSON.stringify(file)}`;
-    this.room(3 * (head.length + body.length) + 2);
-    this.n += this.buf.write(head, this.n, 'utf8');
-    if (body.length > 2) this.buf[this.n++] = 0x2c;
-    this.n += this.buf.write(body.slice(1), this.n, 'utf8');
-    this.buf[this.n++] = 0x0a;
-  }
-
-  private room(k: number): void {
-    if (this.n + k <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.n + k));
-    this.buf.copy(next, 0, 0, this.n);
-    this.buf = next;
+    this.open();
+    this.str(FILE, file);
+    if (body.length > 2) {
+      this.byte(0x2c);
+      this.text(body.slice(1));
+    } else {
+      this.close();
+    }
+    this.byte(0x0a);
   }
 }

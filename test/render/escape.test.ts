@@ -77,8 +77,29 @@ describe('escape: CSV', () => {
 
   it('writes numbers, booleans and null as they are (a negative number is not a formula)', () => {
     assert.equal(csvCell(-1), '-1');
+    for (const n of [0, -0, 1, 1023, 1024, 65535, 0.5, 2 ** 32, NaN]) assert.equal(csvCell(n), String(n));
     assert.equal(csvCell(true), 'true');
     assert.equal(csvCell(null), '');
+  });
+
+  it('gives a cell of plain text (found without the regular expressions) as the rules above do', () => {
+    // The rules, spelt out: formula prefix, terminal escapes, RFC 4180 quoting.
+    const byTheRules = (v: string): string => {
+      const formula = /^[=+\-@\t\r]/.test(v);
+      const s = (formula ? "'" : '') + termText(v);
+      return formula || /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+    };
+    const chars = ['a', 'Z', '0', ' ', '.', ':', '|', '=', '+', '-', '@', ',', '"', "'", '\t', '\r', '\n', '\u001b', '\u007f', '\u0085', 'é', '\u202e', '\u200b', '\ud800', '😀', '~', '\\'];
+    let seed = 3;
+    const rnd = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return Math.floor((seed / 2 ** 32) * n);
+    };
+    for (let i = 0; i < 20000; i++) {
+      let s = '';
+      for (let k = rnd(8); k > 0; k--) s += chars[rnd(chars.length)];
+      assert.equal(csvCell(s), byTheRules(s), JSON.stringify(s));
+    }
   });
 });
 
