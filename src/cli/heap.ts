@@ -14,12 +14,13 @@ import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
  * kept before it collects again, in percent. V8's own factor, up to 4x,
  * suits programs that keep what they allocate; the tracker lets go of every
  * connection's objects, so the heap is mostly garbage between collections
- * (1 M SYN flood, CSV: peak RSS 326 MB with V8's factor, 226 MB with 25%,
- * CPU time the same within noise). Process-wide: the report thread's heap
- * too. A --heap-growing-percent on node's command line wins (README,
- * Performance: memory settings).
+ * (1 M SYN flood, CSV: peak RSS 336 MB with V8's factor, 210 MB with 50%).
+ * 25% kept 10-30 MB less but cost ~5% CPU in full collections (bench
+ * capture, CSV: 17 of them against 11 with 50%, 4 with V8's factor).
+ * Process-wide: every thread's heap. A --heap-growing-percent on node's
+ * command line wins (README, Performance, Tips).
  */
-const HEAP_GROWING_PERCENT = 25;
+const HEAP_GROWING_PERCENT = 50;
 
 /**
  * Young generation of each thread: V8's semi-space size, in MB (node's
