@@ -77,8 +77,8 @@ export interface ReadOptions {
   pause?: () => Promise<void> | null;
   /**
    * With `pause`: asked after every frame whether to pause before the next
-   * one, within a chunk. A 4 MB chunk of small packets can end tens of
-   * thousands of connections (a SYN flood evicting from a full table), and
+   * one, within a chunk. A 1 MB chunk of small packets can end about fifteen
+   * thousand connections (a SYN flood evicting from a full table), and
    * their reports must not all wait for the end of the chunk.
    */
   pauseWanted?: () => boolean;
@@ -309,7 +309,7 @@ async function readAll(
   // Each gzip layer, outermost first: closed when reading stops, so that
   // inflating stops with it. The outermost one's consumed bytes are the
   // compressed bytes behind the output so far (the file is read ahead in
-  // 4 MB chunks: a bomb's whole file is read long before it is inflated).
+  // 1 MB chunks: a bomb's whole file is read long before it is inflated).
   const layers: AsyncGenerator<Uint8Array>[] = [];
   const outermost: GunzipStats = { consumed: 0 };
   try {
