@@ -9,7 +9,7 @@ import { ioReason, openCapture } from './open.ts';
 import { PCAP_MAGIC_NS, PCAP_MAGIC_NS_SWAPPED, PCAP_MAGIC_US, PCAP_MAGIC_US_SWAPPED, PcapReader } from './pcap.ts';
 import { BT_SHB, PcapngReader } from './pcapng.ts';
 
-const CHUNK = 4 * 1024 * 1024;
+const CHUNK = 1024 * 1024;
 
 /**
  * Default --max-inflate: most bytes a gzip-compressed capture may
@@ -77,8 +77,8 @@ export interface ReadOptions {
   pause?: () => Promise<void> | null;
   /**
    * With `pause`: asked after every frame whether to pause before the next
-   * one, within a chunk. A 4 MB chunk of small packets can end tens of
-   * thousands of connections (a SYN flood evicting from a full table), and
+   * one, within a chunk. A 1 MB chunk of small packets can end about fifteen
+   * thousand connections (a SYN flood evicting from a full table), and
    * their reports must not all wait for the end of the chunk.
    */
   pauseWanted?: () => boolean;
@@ -170,7 +170,7 @@ async function* fifoChunks(fd: number, signal?: AbortSignal): AsyncGenerator<Uin
 }
 
 /**
- * The bytes of an open file, in chunks of up to 4 MB; `total.size` is set
+ * The bytes of an open file, in chunks of up to 1 MB; `total.size` is set
  * to its size (0 when it is not a regular file). The handle stays open.
  */
 export async function* handleChunks(fh: FileHandle, total: { size: number }): AsyncGenerator<Uint8Array> {
@@ -184,7 +184,7 @@ export async function* handleChunks(fh: FileHandle, total: { size: number }): As
     let pos = 0;
     // Three buffers in turn: while chunk k+2 is read, the reader may still
     // hold chunk k+1 and the tail of chunk k (copied out when k+1 is
-    // appended), never chunk k-1. A fresh 4 MB buffer per chunk left
+    // appended), never chunk k-1. A fresh buffer per chunk left
     // hundreds of MB of dead buffers for the collector to find.
     const bufs: Buffer[] = [];
     let turn = 0;
@@ -309,7 +309,7 @@ async function readAll(
   // Each gzip layer, outermost first: closed when reading stops, so that
   // inflating stops with it. The outermost one's consumed bytes are the
   // compressed bytes behind the output so far (the file is read ahead in
-  // 4 MB chunks: a bomb's whole file is read long before it is inflated).
+  // 1 MB chunks: a bomb's whole file is read long before it is inflated).
   const layers: AsyncGenerator<Uint8Array>[] = [];
   const outermost: GunzipStats = { consumed: 0 };
   try {

@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { CaptureError } from '../capture/frame.ts';
 import { termLines, termText } from '../render/escape/terminal.ts';
 import { registerCommands } from './commands.ts';
+import { tuneHeap } from './heap.ts';
 import { UsageError, version } from './util.ts';
 
 export async function main(argv: string[]): Promise<number> {
@@ -55,6 +56,7 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   if (e.code === 'EPIPE') process.exit(0);
 });
 
+tuneHeap();
 main(process.argv).then(
   (code) => {
     process.exitCode = code;

@@ -28,9 +28,17 @@ const MAX_IN_FLIGHT = 2;
 /** Written output buffers kept to send back to the report thread. */
 const MAX_SPARES = 4;
 /**
+ * Bytes of NDJSON built and waiting for an earlier batch (one the report
+ * thread has) beyond which reading waits for it: this thread may build
+ * batches faster than the report thread (it gets less of a busy CPU), and
+ * each one's lines wait to be written in order (up to 180 MB on the bench
+ * capture's end without this bound).
+ */
+const READY_MAX = 8 << 20;
+/**
  * A batch goes as soon as it has this many connections, even within a chunk
- * of input (AnalyzeOptions.pauseWanted): a 4 MB chunk of a SYN flood ends
- * 57 000 connections (evicted from the full table), 125 MB of NDJSON.
+ * of input (AnalyzeOptions.pauseWanted): a 1 MB chunk of a SYN flood ends
+ * 15 000 connections (evicted from the full table), 33 MB of NDJSON.
  */
 const BATCH_MAX = 1024;
 /** A batch goes when it has this many connections, or this many ms after the last one. */
@@ -49,6 +57,8 @@ interface BatchDone {
   seq: number;
   /** The NDJSON bytes of the batch's selected connections, in pieces of about 1 MiB. */
   chunks: Uint8Array[];
+  /** The batch's words, sent back for the next batches (report thread only). */
+  words?: ArrayBuffer;
   failOnMatched: boolean;
   /** The worker failed on this batch. */
   error?: string;
@@ -98,6 +108,9 @@ export class ReportThread implements RawConnections {
   /** Batches the report thread has, with copies of their words in case it fails. */
   private readonly inFlight = new Map<number, BatchTask>();
   private readonly ready = new Map<number, { d: BatchDone; here: boolean }>();
+  /** Bytes of the batches in `ready`, and what waits for them to be written (pause). */
+  private readyBytes = 0;
+  private drained: (() => void) | null = null;
   private failOnMatched = false;
   private failure: Error | null = null;
   /** When the last batch was sent (performance.now()), and the timer that sends a batch left waiting. */
@@ -146,6 +159,7 @@ export class ReportThread implements RawConnections {
       const copy = this.inFlight.get(m.seq);
       this.inFlight.delete(m.seq);
       if (copy !== undefined) this.handoff.recycle(copy.batch.words);
+      if (m.words !== undefined) this.handoff.recycle(new Int32Array(m.words));
       this.builtThere++;
       this.done(m, false);
     });
@@ -194,6 +208,7 @@ export class ReportThread implements RawConnections {
     if (this.failure !== null) return Promise.reject(this.failure);
     const output = this.caughtUp();
     if (output !== null) return output;
+    if (this.readyBytes > READY_MAX && this.failure === null) return new Promise<void>((resolve) => (this.drained = resolve));
     // Let the event loop turn when batches are out, or when one was built
     // here: its buffers come back (Output.write's callbacks) only then, and
     // a chunk of input may go on for thousands of batches (pauseWanted).
@@ -281,6 +296,7 @@ export class ReportThread implements RawConnections {
 
   private done(d: BatchDone, here: boolean): void {
     this.ready.set(d.seq, { d, here });
+    for (const bytes of d.chunks) this.readyBytes += bytes.length;
     this.flushWritten();
   }
 
@@ -292,10 +308,12 @@ export class ReportThread implements RawConnections {
       const { d, here } = r;
       for (const bytes of d.chunks) {
         // Once written, a buffer is used again by whichever thread made it.
+        this.readyBytes -= bytes.length;
         this.write(bytes, here ? () => this.lines.recycle(bytes) : () => this.spare(bytes));
       }
       if (d.failOnMatched) this.failOnMatched = true;
     }
+    if (this.readyBytes <= READY_MAX) this.wake();
     const e = this.ending;
     if (e !== null && this.written === this.nextSeq) {
       this.ending = null;
@@ -303,9 +321,17 @@ export class ReportThread implements RawConnections {
     }
   }
 
+  /** Reading goes on (it waited in pause for the batches ready to be written). */
+  private wake(): void {
+    const w = this.drained;
+    this.drained = null;
+    w?.();
+  }
+
   /** Building a batch failed here too: the analysis stops with this error (at the next pause or end). */
   private fail(e: Error): void {
     if (this.failure === null) this.failure = e;
+    this.wake();
     const end = this.ending;
     this.ending = null;
     end?.reject(e);
@@ -329,6 +355,8 @@ if (port !== null && (workerData as { reportThread?: boolean } | null)?.reportTh
       port.postMessage({ seq: task.seq, chunks: [], failOnMatched: false, error: e instanceof Error ? e.message : String(e) } satisfies BatchDone);
       return;
     }
-    port.postMessage(d, d.chunks.map((b) => b.buffer as ArrayBuffer));
+    // The chunks and the batch's words go over (transferred), to be used again there.
+    d.words = task.batch.words.buffer as ArrayBuffer;
+    port.postMessage(d, [...d.chunks.map((b) => b.buffer as ArrayBuffer), d.words]);
   });
 }

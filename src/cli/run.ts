@@ -19,6 +19,7 @@ import { type Common, selector } from './common.ts';
 import type { Interrupt } from './interrupt.ts';
 import type { SeriesInput } from './series-run.ts';
 import { removeAtExit, removed } from './scratch.ts';
+import { stopYoungGrowth } from './heap.ts';
 import { runPool, sibling } from '../analyze/pool.ts';
 import type { FilePath } from '../capture/files.ts';
 import { CaptureError } from '../capture/frame.ts';
@@ -144,7 +145,10 @@ export async function analyzeAll(
         if (process.env.TCPSCOPE_THREADS_DEBUG === '1') process.stderr.write(`threads: one thread after ${skipFirst} connections: ${res.fallback.reason}\n`);
       }
       const opts: AnalyzeOptions = {
-        onProgress: (n: number, total: number) => progress.update(n, total),
+        onProgress: (n: number, total: number) => {
+          progress.update(n, total);
+          stopYoungGrowth();
+        },
         keepConnections: onConnection === undefined && reports === undefined,
         maxConnections: c.maxConnections,
         inflate: c.inflate,
