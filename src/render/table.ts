@@ -108,7 +108,8 @@ const PLAIN = /^[\x20-\x7e\n]*$/;
  */
 function drawPlain(rows: readonly string[][], widths: readonly number[]): string[] | null {
   const bar = (l: string, m: string, r: string): string => l + widths.map((w) => '─'.repeat(w)).join(m) + r;
-  const out = [bar('├', '┼', '┤')];
+  const between = bar('├', '┼', '┤');
+  const out = [between];
   for (let n = 0; n < rows.length; n++) {
     const cells = rows[n].map((c) => c.split('\n'));
     let height = 1;
@@ -125,7 +126,7 @@ function drawPlain(rows: readonly string[][], widths: readonly number[]): string
       }
       out.push(line);
     }
-    if (n < rows.length - 1) out.push(bar('├', '┼', '┤'));
+    if (n < rows.length - 1) out.push(between);
   }
   out.push(bar('└', '┴', '┘'));
   return out;

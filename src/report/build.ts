@@ -549,7 +549,8 @@ function recordsOmitted(cl: Endpoint, sv: Endpoint): RecordsOmitted | undefined 
     rsts: ep.rstsOmitted,
     timeWaitRestarts: ep.twRestartsOmitted,
   });
-  const total = (ep: Endpoint): number => ep.synCopiesOmitted + ep.synAckCopiesOmitted + ep.altSynCopiesOmitted +
-    ep.finCopiesOmitted + ep.rstsOmitted + ep.twRestartsOmitted;
-  return total(cl) + total(sv) === 0 ? undefined : { client: of(cl), server: of(sv) };
+  const client = of(cl);
+  const server = of(sv);
+  const any = (o: EndpointRecordsOmitted): boolean => Object.values(o).some((n) => n > 0);
+  return any(client) || any(server) ? { client, server } : undefined;
 }

@@ -50,7 +50,7 @@ function withSeq(rec: Uint8Array, by: number): Uint8Array {
   return out;
 }
 
-/** Write the records, each of `repeat`'s entries standing for that many copies of a record. */
+/** Write the records after the header, each part's record `times` times over. */
 function write(name: string, header: Uint8Array, parts: { rec: Uint8Array; times: number }[]): string {
   const path = join(dir, name);
   const fd = openSync(path, 'w');
@@ -134,7 +134,7 @@ describe('a storm of one segment on one connection', () => {
     const { header, recs } = records(join(capturesDir, 'rst-abort.pcap'));
     const i = recs.findIndex((r) => (flags(r) & 0x04) !== 0);
     // Out-of-window copies before it (2^30 beyond its sequence number), copies of it after.
-    const parts = recs.map((rec, k) => ({ rec, times: 1 }));
+    const parts = recs.map((rec) => ({ rec, times: 1 }));
     parts.splice(i, 0, { rec: withSeq(recs[i], 2 ** 30), times: N });
     parts.splice(i + 2, 0, { rec: recs[i], times: N });
     const [r] = await reportsOf(write('abort.pcap', header, parts));
