@@ -271,25 +271,33 @@ async function documentAction(files: readonly Input[], c: Common, o: AnalyzeOpti
 /**
  * `--format table`, `markdown` or `csv` of captures read in this thread: each
  * shown connection becomes its row as soon as it is final and only the rows
- * are kept (a report takes several KB, a row a few hundred bytes), sorted by
- * stream at the end. The text is renderTable's, renderMarkdown's and
- * renderCsv's of the whole document. CSV rows beyond a budget go to a
- * temporary file and are merged back in stream order (row-spill.ts); the
- * table and Markdown need every row at once for their column widths, so
- * they keep them all.
+ * are kept (a report takes several KB, a row a few hundred bytes), in
+ * memory up to a budget and beyond it in a temporary file (row-spill.ts),
+ * and read back in stream order at the end. The table's column widths are
+ * measured as the rows come (TableMeasure). The text is renderTable's,
+ * renderMarkdown's and renderCsv's of the whole document.
  */
 async function rowsAction(files: readonly Input[], c: Common, o: AnalyzeOptions, format: 'table' | 'markdown' | 'csv', out: Output, interrupt: Interrupt, threads: ShareThreads): Promise<void> {
-  const [{ csvHeader, csvLine }, { markdownRow, renderMarkdownRows }, { addToSummary, emptySummary }, { renderTableParts, tableCells }] = await Promise.all([
+  const [{ csvHeader, csvLine }, { markdownRow, renderMarkdownParts }, { addToSummary, emptySummary }, { renderTableParts, TableMeasure, tableCells }] = await Promise.all([
     import('../render/csv.ts'), import('../render/markdown.ts'), import('../render/rows.ts'), import('../render/table.ts'),
   ]);
-  type Kept = { stream: number; row: string | string[] };
-  const kept: Kept[][] = files.map(() => []);
-  const csv = format === 'csv' ? new RowSpill() : null;
+  const spill = new RowSpill();
   try {
     const seen = files.map(() => streamsSeen());
     const keep = selector(c);
     const summary = emptySummary();
     const tableOpts = tableOptions(c, o);
+    // Per capture: rows kept, and for the table their measure.
+    const counts = files.map(() => 0);
+    const measures = files.map(() => new TableMeasure(tableOpts));
+    const add = (i: number, stream: number, row: string | string[]): void => {
+      counts[i]++;
+      if (typeof row === 'string') spill.add(i, stream, row);
+      else {
+        measures[i].add(row);
+        spill.add(i, stream, JSON.stringify(row));
+      }
+    };
     let failOnMatched = false;
     // From threads reading one capture: the row as they made it (with the summary's fields for the table and Markdown).
     const shared: SharedRun = {
@@ -298,11 +306,11 @@ async function rowsAction(files: readonly Input[], c: Common, o: AnalyzeOptions,
         seeStream(c, seen[i], sc.stream);
         if (!sc.kept) return;
         const text = Buffer.from(sc.bytes.buffer, sc.bytes.byteOffset, sc.bytes.byteLength).toString('utf8');
-        if (csv !== null) csv.add(i, sc.stream, text);
+        if (format === 'csv') add(i, sc.stream, text);
         else {
           const [row, fields] = JSON.parse(text) as [string | string[], SummaryFields];
           addToSummary(summary, fields as ConnectionReport);
-          kept[i].push({ stream: sc.stream, row });
+          add(i, sc.stream, row);
         }
         if (sc.failOn) failOnMatched = true;
       },
@@ -311,31 +319,42 @@ async function rowsAction(files: readonly Input[], c: Common, o: AnalyzeOptions,
       seeStream(c, seen[i], r.stream);
       if (!keep(r)) return;
       addToSummary(summary, r);
-      if (csv !== null) csv.add(i, r.stream, csvLine(r, file));
-      else kept[i].push({ stream: r.stream, row: format === 'table' ? tableCells(r, tableOpts) : markdownRow(r, c.lang) });
+      add(i, r.stream, format === 'csv' ? csvLine(r, file) : format === 'table' ? tableCells(r, tableOpts) : markdownRow(r, c.lang));
       if (c.failOn?.(r)) failOnMatched = true;
     }, undefined, interrupt, shared);
     if (run.captures.length === 1) checkStream(c, run.captures[0].file, seen[run.indexes[0]]);
-    const rowsOf = <R>(k: number): R[] => kept[run.indexes[k]].sort((a, b) => a.stream - b.stream).map((x) => x.row as R);
     const write = async (part: string): Promise<void> => {
       out.write(part);
       await out.caughtUp();
     };
-    if (csv !== null) {
+    const caps = run.captures.map((capture, k) => ({ capture, i: run.indexes[k] }));
+    if (format === 'csv') {
       await write(csvHeader());
-      for (let k = 0; k < run.captures.length; k++) await csv.writeRows(run.indexes[k], out);
+      for (const { i } of caps) await spill.writeRows(i, out);
     } else if (format === 'table') {
-      const caps = run.captures.map((capture, k) => ({ capture, rows: rowsOf<string[]>(k) }));
-      for (const part of renderTableParts(caps, summary, c.settings, tableOpts)) await write(part);
+      const rows = function* (i: number): Generator<string[]> {
+        for (const text of spill.texts(i)) yield JSON.parse(text) as string[];
+      };
+      const parts = caps.map(({ capture, i }) => ({ capture, rows: rows(i), measure: measures[i] }));
+      for (const part of renderTableParts(parts, summary, c.settings, tableOpts)) await write(part);
     } else {
-      const caps = run.captures.map((capture, k) => ({ capture, rows: rowsOf<string>(k) }));
-      await write(renderMarkdownRows(caps, summary, c.settings, { lang: c.lang }));
+      const parts = caps.map(({ capture, i }) => ({ capture, count: counts[i], rows: spill.texts(i) }));
+      // A line at a time is many small writes: gather them into pieces of about 64 KB.
+      let piece = '';
+      for (const line of renderMarkdownParts(parts, summary, c.settings, { lang: c.lang })) {
+        piece += line;
+        if (piece.length >= 1 << 16) {
+          await write(piece);
+          piece = '';
+        }
+      }
+      if (piece !== '') await write(piece);
     }
     await out.close();
     if (c.output !== null && !c.quiet) process.stderr.write(t(c.lang, 'cli.wrote', { file: termText(c.output) }) + '\n');
     setExitCode(run.failed, failOnMatched);
   } finally {
-    csv?.close();
+    spill.close();
   }
 }
 

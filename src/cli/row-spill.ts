@@ -1,11 +1,12 @@
 /**
- * `--format csv` (and `merge -f csv`) without holding every row: the rows
- * are written in stream order, but connections become final in another
- * order, and the last may come at the end of the capture. Rows are kept in
- * memory up to a budget of text; beyond it the rows held are sorted and
- * written out as one run to a temporary file, and at the end each capture's
- * rows are merged from the runs (and what is still in memory) by stream
- * number. A capture whose rows fit in the budget never touches the disk.
+ * `--format csv`, `table` and `markdown` (and `merge -f csv`) without
+ * holding every row: the rows are written in stream order, but connections
+ * become final in another order, and the last may come at the end of the
+ * capture. Rows are kept in memory up to a budget of text; beyond it the
+ * rows held are sorted and written out as one run to a temporary file, and
+ * at the end each capture's rows are merged from the runs (and what is
+ * still in memory) by stream number. A capture whose rows fit in the budget
+ * never touches the disk.
  *
  * Memory: the budget, plus a read buffer a run while merging (all of them
  * together about READ_TOTAL). Disk: one file in a private folder of
@@ -106,16 +107,30 @@ export class RowSpill {
    * 3 M capture). The capture's rows are let go of.
    */
   *rows(capture: number): Generator<Uint8Array> {
+    const out = new OutBuffer();
+    for (const r of this.merged(capture)) yield* typeof r === 'string' ? out.addString(r) : out.addBytes(r.buf, r.textStart, r.textEnd);
+    yield* out.end();
+  }
+
+  /** Capture `capture`'s rows in stream order, each as its text (the table's and Markdown's rows). The capture's rows are let go of. */
+  *texts(capture: number): Generator<string> {
+    for (const r of this.merged(capture)) yield typeof r === 'string' ? r : r.buf.toString('utf8', r.textStart, r.textEnd);
+  }
+
+  /**
+   * Capture `capture`'s rows in stream order: a row held in memory as its
+   * text, a row of a run as its reader, at the row until the next is asked
+   * for.
+   */
+  private *merged(capture: number): Generator<string | RunReader> {
     const mine = this.held.get(capture) ?? [];
     this.held.delete(capture);
     for (const h of mine) this.heldBytes -= h.row.length + ROW_OVERHEAD;
     mine.sort((a, b) => a.stream - b.stream);
     const segs = this.segments.get(capture) ?? [];
     this.segments.delete(capture);
-    const out = new OutBuffer();
     if (segs.length === 0) {
-      for (const h of mine) yield* out.addString(h.row);
-      yield* out.end();
+      for (const h of mine) yield h.row;
       return;
     }
     // Sources: the runs in their order, then the memory (ties go to the earlier).
@@ -134,17 +149,16 @@ export class RowSpill {
       const i = heap.top();
       if (i < n) {
         const r = readers[i];
-        yield* out.addBytes(r.buf, r.textStart, r.textEnd);
+        yield r;
         if (r.next()) heap.replaceTop(i);
         else heap.pop();
       } else {
-        yield* out.addString(mine[m].row);
+        yield mine[m].row;
         m++;
         if (m < mine.length) heap.replaceTop(n);
         else heap.pop();
       }
     }
-    yield* out.end();
   }
 
   /** Delete the temporary file and folder (if there are any). */

@@ -2,14 +2,14 @@
  * `--format markdown`: a GitHub-flavoured Markdown table per capture and the
  * summary as a list, for pasting into issues, course notes and reports.
  */
-import type { AnalysisDocument, ConnectionReport, Settings } from '../report/types.ts';
+import type { AnalysisDocument, CaptureReport, ConnectionReport, Settings } from '../report/types.ts';
 import { mdCell, mdText } from './escape/markdown.ts';
 import { type Lang, t } from './i18n.ts';
-import { COLUMNS, type CaptureRows, type Summary, allConnections, decodeLine, headers, row, summarize, summaryLines } from './rows.ts';
+import { COLUMNS, type Summary, allConnections, decodeLine, headers, row, summarize, summaryLines } from './rows.ts';
 
 export function renderMarkdown(doc: AnalysisDocument, opts: { lang: Lang }): string {
-  const caps = doc.captures.map((cap) => ({ capture: cap, rows: cap.connections.map((c) => markdownRow(c, opts.lang)) }));
-  return renderMarkdownRows(caps, summarize(allConnections(doc)), doc.settings, opts);
+  const caps = doc.captures.map((cap) => ({ capture: cap, count: cap.connections.length, rows: cap.connections.map((c) => markdownRow(c, opts.lang)) }));
+  return [...renderMarkdownParts(caps, summarize(allConnections(doc)), doc.settings, opts)].join('');
 }
 
 /** A connection's line of the Markdown table. */
@@ -18,25 +18,31 @@ export function markdownRow(c: ConnectionReport, lang: Lang): string {
   return `| ${COLUMNS.map((k) => mdCell(r[k])).join(' | ')} |`;
 }
 
-/** renderMarkdown from each capture's lines (markdownRow) and the summary of the connections shown. */
-export function renderMarkdownRows(caps: readonly CaptureRows<string>[], summary: Summary, settings: Settings, opts: { lang: Lang }): string {
+/** One capture's lines (markdownRow), `count` of them, in stream order, read once. */
+export interface MarkdownCapture {
+  capture: Omit<CaptureReport, 'connections'>;
+  count: number;
+  rows: Iterable<string>;
+}
+
+/** renderMarkdown from each capture's lines and the summary of the connections shown, in pieces (a line each). */
+export function* renderMarkdownParts(caps: Iterable<MarkdownCapture>, summary: Summary, settings: Settings, opts: { lang: Lang }): Generator<string> {
   const lang = opts.lang;
   const h = headers(lang);
-  const out: string[] = [];
-  for (const { capture: cap, rows } of caps) {
-    out.push(`### ${mdText(cap.file)}`, '');
-    out.push(t(lang, 'sum.capture', { file: mdText(cap.file), format: cap.format, frames: cap.frames, segments: cap.tcpSegments, n: rows.length }), '');
+  const line = (s: string): string => s + '\n';
+  for (const { capture: cap, count, rows } of caps) {
+    yield line(`### ${mdText(cap.file)}`) + line('');
+    yield line(t(lang, 'sum.capture', { file: mdText(cap.file), format: cap.format, frames: cap.frames, segments: cap.tcpSegments, n: count })) + line('');
     const skipped = decodeLine(cap, lang);
-    if (skipped !== null) out.push(skipped, '');
-    if (rows.length === 0) {
-      out.push(t(lang, 'sum.noConnections'), '');
+    if (skipped !== null) yield line(skipped) + line('');
+    if (count === 0) {
+      yield line(t(lang, 'sum.noConnections')) + line('');
       continue;
     }
-    out.push(`| ${COLUMNS.map((k) => mdCell(h[k])).join(' | ')} |`);
-    out.push(`|${COLUMNS.map((k) => (k === 'stream' || k === 'finRetx' ? '---:' : '---')).join('|')}|`);
-    out.push(...rows);
-    out.push('');
+    yield line(`| ${COLUMNS.map((k) => mdCell(h[k])).join(' | ')} |`);
+    yield line(`|${COLUMNS.map((k) => (k === 'stream' || k === 'finRetx' ? '---:' : '---')).join('|')}|`);
+    for (const r of rows) yield line(r);
+    yield line('');
   }
-  for (const line of summaryLines(summary, settings, lang)) out.push(`- ${line}`);
-  return out.join('\n') + '\n';
+  for (const s of summaryLines(summary, settings, lang)) yield line(`- ${s}`);
 }

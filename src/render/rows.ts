@@ -148,18 +148,6 @@ export function addToSummary(s: Summary, c: ConnectionReport): void {
   if (n > 0) s.connectionsWithFinRetx++;
 }
 
-/**
- * A capture as the table, Markdown and CSV renderers need it: its report
- * without the connections, and each shown connection already turned into
- * its row (`R`: cells, a Markdown line, a CSV line), in stream order. Rows
- * take a small part of a report's memory, so a capture of a million
- * connections can be shown without holding a million reports.
- */
-export interface CaptureRows<R> {
-  capture: Omit<CaptureReport, 'connections'>;
-  rows: R[];
-}
-
 /** The summary as lines of text. */
 export function summaryLines(s: Summary, settings: Settings, lang: Lang): string[] {
   return [

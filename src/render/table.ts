@@ -7,7 +7,7 @@ import Table from 'cli-table3';
 import type { AnalysisDocument, CaptureReport, ConnectionReport, Settings } from '../report/types.ts';
 import { type Lang, t } from './i18n.ts';
 import { COLUMN_PRIORITY } from './columns.ts';
-import { COLUMNS, type CaptureRows, type Row, type Summary, allConnections, headers, row, summarize, summaryLines } from './rows.ts';
+import { COLUMNS, type Row, type Summary, allConnections, headers, row, summarize, summaryLines } from './rows.ts';
 import { termText } from './escape/terminal.ts';
 import { displayWidth, palette, type Palette, stripAnsi } from './text.ts';
 import { abbreviateEndpoint, fitCells, fitColumns, longestWord, textWidth, wrapCell } from './fit.ts';
@@ -53,17 +53,56 @@ export function connectionTable(conns: readonly ConnectionReport[], opts: TableO
   return [...tableLines(conns.map((c) => tableCells(c, opts)), opts, chunk)].join('\n');
 }
 
+/**
+ * What the column widths of a table depend on, gathered a row at a time, so
+ * that the rows themselves need not be held while they come (the CLI spills
+ * them to disk: cli/row-spill.ts): the widest cell of each column, as
+ * cli-table3 measures it (its widest line, plus one space each side), or
+ * for a table fitted to a width or to --columns, as fitTable measures it.
+ */
+export class TableMeasure {
+  /** Rows measured. */
+  count = 0;
+  /** The table is fitted (a width or --columns): `natural` is measured, else `widths`. */
+  readonly fit: boolean;
+  /** Per column (COLUMNS order): its widest cell as cli-table3 sizes it. */
+  readonly widths: number[] = COLUMNS.map(() => 0);
+  /** Per column: its widest cell without colours, in terminal columns (fitTable's natural width). */
+  readonly natural: number[] = COLUMNS.map(() => 0);
+
+  constructor(opts: TableOptions) {
+    this.fit = (opts.width ?? null) !== null || (opts.columns ?? null) !== null;
+  }
+
+  /** One row of cells (tableCells). */
+  add(cells: readonly string[]): void {
+    this.count++;
+    if (this.fit) for (let k = 0; k < cells.length; k++) this.natural[k] = Math.max(this.natural[k], textWidth(stripAnsi(cells[k])));
+    else for (let k = 0; k < cells.length; k++) this.widths[k] = Math.max(this.widths[k], cellWidth(cells[k]));
+  }
+}
+
 /** The table of rows of cells (tableCells), a block of rows at a time (no string of the whole table). */
 export function* tableLines(allRows: readonly string[][], opts: TableOptions, chunk = TABLE_CHUNK): Generator<string> {
+  const m = new TableMeasure(opts);
+  for (const r of allRows) m.add(r);
+  yield* measuredTableLines(m, allRows, opts, chunk);
+}
+
+/**
+ * The table of rows of cells measured by `m`, `m.count` of them in `rows`,
+ * read once, a block at a time: the text of tableLines.
+ */
+export function* measuredTableLines(m: TableMeasure, rows: Iterable<string[]>, opts: TableOptions, chunk = TABLE_CHUNK): Generator<string> {
   const p = palette(opts.color);
   const h = headers(opts.lang);
   let head = COLUMNS.map((k) => p.bold(headCell(h[k])));
-  let rows = allRows;
+  let fitRows: ((part: readonly string[][]) => string[][]) | null = null;
   let fixed: number[] | undefined;
-  if ((opts.width ?? null) !== null || (opts.columns ?? null) !== null) {
-    const fitted = fitTable(allRows, COLUMNS.map((k) => p.bold(h[k])), opts);
+  if (m.fit) {
+    const fitted = fitTable(m, COLUMNS.map((k) => p.bold(h[k])), opts);
     head = fitted.head;
-    rows = fitted.rows;
+    fitRows = fitted.rows;
     fixed = fitted.widths.map((w) => w + 2);
   }
   // cli-table3 colours head and borders even into a pipe unless told not to.
@@ -73,24 +112,41 @@ export function* tableLines(allRows: readonly string[][], opts: TableOptions, ch
     for (const r of part) table.push(r);
     return table.toString();
   };
-  if (rows.length <= chunk) {
-    yield draw(rows, true, fixed);
+  const blocks = inBlocks(rows, chunk);
+  if (m.count <= chunk) {
+    const all = blocks.next().value ?? [];
+    yield draw(fitRows ? fitRows(all) : all, true, fixed);
     return;
   }
   // Column widths of the whole table, as cli-table3 makes them: the widest
   // line of any cell of the column, head included, plus one space each side.
-  const widths = fixed ?? head.map(cellWidth);
-  if (!fixed) for (const r of rows) for (let k = 0; k < r.length; k++) widths[k] = Math.max(widths[k], cellWidth(r[k]));
-  for (let i = 0; i < rows.length; i += chunk) {
-    const last = i + chunk >= rows.length;
-    const part = rows.slice(i, i + chunk);
+  const widths = fixed ?? head.map((c, k) => Math.max(cellWidth(c), m.widths[k]));
+  let i = 0;
+  for (const block of blocks) {
+    const part = fitRows ? fitRows(block) : block;
+    const last = i + part.length >= m.count;
     const plain = i > 0 && !opts.color ? drawPlain(part, widths) : null;
     const text = plain ?? draw(part, i === 0, widths).split('\n');
     // Where blocks meet, the bottom border of one goes and the top border of
     // the next becomes the line between two rows.
     if (i > 0) text[0] = text[0].replace('┌', '├').replaceAll('┬', '┼').replace('┐', '┤');
     yield (last ? text : text.slice(0, -1)).join('\n');
+    i += part.length;
   }
+}
+
+/** `rows` in arrays of `n` (the last may be shorter). */
+function* inBlocks<T>(rows: Iterable<T>, n: number): Generator<T[], undefined> {
+  let block: T[] = [];
+  for (const r of rows) {
+    block.push(r);
+    if (block.length >= n) {
+      yield block;
+      block = [];
+    }
+  }
+  if (block.length > 0) yield block;
+  return undefined;
 }
 
 /** Printable ASCII and line breaks only: one column a character, as cli-table3 measures it too. */
@@ -133,17 +189,17 @@ function drawPlain(rows: readonly string[][], widths: readonly number[]): string
 }
 
 /**
- * The rows (cells in COLUMNS order) with the columns chosen (--columns, or
- * by priority those whose least widths fit) in COLUMNS order (or the order
- * of --columns), each cell wrapped to its column, addresses abbreviated.
+ * The columns chosen (--columns, or by priority those whose least widths
+ * fit) in COLUMNS order (or the order of --columns), their widths, the head
+ * and a function fitting rows (cells in COLUMNS order) to them: each cell
+ * wrapped to its column, addresses abbreviated.
  */
-function fitTable(rows: readonly string[][], head: readonly string[], opts: TableOptions): { head: string[]; rows: string[][]; widths: number[] } {
+function fitTable(m: TableMeasure, head: readonly string[], opts: TableOptions): { head: string[]; rows: (rows: readonly string[][]) => string[][]; widths: number[] } {
   const chosen = opts.columns ?? null;
   const order = chosen ?? COLUMN_PRIORITY;
   const idx = order.map((k) => COLUMNS.indexOf(k));
   const cols = idx.map((i, j) => {
-    let natural = longestWord(head[i]);
-    for (const r of rows) natural = Math.max(natural, textWidth(stripAnsi(r[i])));
+    const natural = Math.max(longestWord(head[i]), m.natural[i]);
     return { natural, min: Math.min(natural, MIN_WIDTH[order[j]]) };
   });
   const width = opts.width ?? Number.MAX_SAFE_INTEGER;
@@ -157,7 +213,9 @@ function fitTable(rows: readonly string[][], head: readonly string[], opts: Tabl
   }
   const pick = <T>(r: readonly T[]): T[] => show.map((i) => r[i]);
   const isAddress = new Set(show.flatMap((i, j) => (COLUMNS[i] === 'client' || COLUMNS[i] === 'server' ? [j] : [])));
-  return fitCells(pick(head), rows.map(pick), widths, (j, cell, w) => (isAddress.has(j) ? abbreviateEndpoint(cell, w) : cell));
+  const shorten = (j: number, cell: string, w: number): string => (isAddress.has(j) ? abbreviateEndpoint(cell, w) : cell);
+  const h = fitCells(pick(head), [], widths, shorten);
+  return { head: h.head, widths: h.widths, rows: (rows) => fitCells(pick(head), rows.map(pick), widths, shorten).rows };
 }
 
 function cellWidth(s: string): number {
@@ -197,18 +255,30 @@ function captureHeading(cap: Omit<CaptureReport, 'connections'>, shown: number, 
 
 /** The whole `--format table` output: a heading and table per capture, then the summary. */
 export function renderTable(doc: AnalysisDocument, opts: TableOptions): string {
-  const caps = doc.captures.map((cap) => ({ capture: cap, rows: cap.connections.map((c) => tableCells(c, opts)) }));
+  const caps = doc.captures.map((cap) => {
+    const rows = cap.connections.map((c) => tableCells(c, opts));
+    const measure = new TableMeasure(opts);
+    for (const r of rows) measure.add(r);
+    return { capture: cap, rows, measure };
+  });
   return [...renderTableParts(caps, summarize(allConnections(doc)), doc.settings, opts)].join('');
 }
 
-/** renderTable from each capture's rows of cells (tableCells) and the summary of the connections shown, in pieces (a block of rows at most each). */
-export function* renderTableParts(caps: readonly CaptureRows<string[]>[], summary: Summary, settings: Settings, opts: TableOptions): Generator<string> {
+/** One capture's rows of cells (tableCells), in stream order, read once, and their measure. */
+export interface TableCapture {
+  capture: Omit<CaptureReport, 'connections'>;
+  rows: Iterable<string[]>;
+  measure: TableMeasure;
+}
+
+/** renderTable from each capture's rows and the summary of the connections shown, in pieces (a block of rows at most each). */
+export function* renderTableParts(caps: Iterable<TableCapture>, summary: Summary, settings: Settings, opts: TableOptions): Generator<string> {
   const p = palette(opts.color);
   const fit = (line: string): string => (opts.width ? wrapCell(line, opts.width) : line);
-  for (const { capture: cap, rows } of caps) {
-    yield fit(captureHeading(cap, rows.length, opts.lang, p)) + '\n';
-    if (rows.length === 0) yield t(opts.lang, 'sum.noConnections') + '\n';
-    else for (const lines of tableLines(rows, opts)) yield lines + '\n';
+  for (const { capture: cap, rows, measure } of caps) {
+    yield fit(captureHeading(cap, measure.count, opts.lang, p)) + '\n';
+    if (measure.count === 0) yield t(opts.lang, 'sum.noConnections') + '\n';
+    else for (const lines of measuredTableLines(measure, rows, opts)) yield lines + '\n';
     const skipped = decodeLine(cap, opts.lang);
     if (skipped !== null) yield fit(skipped) + '\n';
     if (cap.warnings.length > 0) yield fit(p.yellow(t(opts.lang, 'sum.warnings', { n: cap.warnings.length }))) + '\n';

@@ -1,5 +1,5 @@
 /**
- * `analyze -f csv` and `merge -f csv` keep rows in memory up to a budget and
+ * `analyze -f csv`, `table` and `markdown` and `merge -f csv` keep rows in memory up to a budget and
  * spill the rest to a temporary file as sorted runs, merged back in stream
  * order at the end (src/cli/row-spill.ts). TCPSCOPE_ROW_BUDGET (tests only)
  * makes the budget tiny so that a small capture spills to many runs: the
@@ -77,11 +77,12 @@ describe('RowSpill', () => {
       assert.ok(spill.runs > 20, `${spill.runs} runs`);
       const folder = spill.folder;
       assert.ok(folder !== null && existsSync(folder) && folder.startsWith(t), 'runs are in a folder of TMPDIR');
-      for (const capture of [2, 0, 1]) {
-        const expected = order.filter((r) => r.capture === capture).sort((a, b) => a.stream - b.stream).map((r) => r.row).join('');
-        assert.equal(text(spill.rows(capture)), expected, `capture ${capture}`);
-      }
+      const expected = (capture: number): string[] => order.filter((r) => r.capture === capture).sort((a, b) => a.stream - b.stream).map((r) => r.row);
+      for (const capture of [2, 0]) assert.equal(text(spill.rows(capture)), expected(capture).join(''), `capture ${capture}`);
+      // Row by row (the table's and Markdown's rows), from the runs and from memory.
+      assert.deepEqual([...spill.texts(1)], expected(1), 'capture 1, row by row');
       assert.equal(text(spill.rows(3)), '', 'a capture without rows');
+      assert.deepEqual([...spill.texts(4)], [], 'a capture without rows, row by row');
     } finally {
       spill.close();
       if (prev === undefined) delete process.env.TMPDIR;
@@ -96,6 +97,8 @@ describe('RowSpill', () => {
       for (const s of [5, 3, 9, 1]) spill.add(0, s, `${s}\r\n`);
       assert.equal(spill.folder, null);
       assert.equal(text(spill.rows(0)), '1\r\n3\r\n5\r\n9\r\n');
+      for (const s of [5, 3, 9, 1]) spill.add(1, s, `${s}`);
+      assert.deepEqual([...spill.texts(1)], ['1', '3', '5', '9']);
       assert.equal(spill.runs, 0);
     } finally {
       spill.close();
@@ -118,7 +121,7 @@ describe('RowSpill', () => {
   });
 });
 
-describe('analyze -f csv over the budget', () => {
+describe('analyze -f csv, table and markdown over the budget', () => {
   const fixtures = readdirSync(capturesDir).filter((f) => /\.(pcap|pcapng)$/.test(f)).map((f) => join(capturesDir, f));
 
   for (const [what, args] of [
@@ -127,18 +130,27 @@ describe('analyze -f csv over the budget', () => {
     ['every fixture at once, and the generated capture', [...fixtures, gen]],
     ['a filtered view', ['--filter', 'closed-by server', gen]],
   ] as const) {
-    it(`spills and writes the bytes of the run that kept every row: ${what}`, async () => {
-      const whole = await tcpscope(['analyze', '-f', 'csv', ...args]);
-      assert.equal(whole.code, 0, whole.stderr);
-      // More than 4000 / 64 rows: the tiny budget below is passed many times (row-spill.ts counts 64 bytes a row beyond its text).
-      assert.ok(whole.stdout.split('\n').length > 300, `${whole.stdout.split('\n').length} lines`);
-      const t = tmp('cli');
-      const small = await tcpscope(['analyze', '-f', 'csv', ...args], { env: { TCPSCOPE_ROW_BUDGET: '4000', TMPDIR: t } });
-      assert.equal(small.code, 0, small.stderr);
-      assert.equal(small.stderr, whole.stderr);
-      assert.ok(small.stdout === whole.stdout, `${what}: the CSV differs`);
-      assert.deepEqual(spills(t), [], 'no temporary file left');
-    });
+    for (const [format, more, env] of [
+      ['csv', [], {}],
+      ['table', [], {}],
+      ['table', ['--lang', 'zh', '--width', '90'], { FORCE_COLOR: '1' }],
+      ['table', ['--columns', 'stream,client,time-wait,notes'], {}],
+      ['markdown', [], {}],
+    ] as const) {
+      const how = [format, ...more, ...Object.keys(env)].join(' ');
+      it(`spills and writes the bytes of the run that kept every row: ${what}, ${how}`, async () => {
+        const whole = await tcpscope(['analyze', '-f', format, ...more, ...args], { env });
+        assert.equal(whole.code, 0, whole.stderr);
+        // More than 4000 / 64 rows: the tiny budget below is passed many times (row-spill.ts counts 64 bytes a row beyond its text).
+        assert.ok(whole.stdout.split('\n').length > 300, `${whole.stdout.split('\n').length} lines`);
+        const t = tmp('cli');
+        const small = await tcpscope(['analyze', '-f', format, ...more, ...args], { env: { ...env, TCPSCOPE_ROW_BUDGET: '4000', TMPDIR: t } });
+        assert.equal(small.code, 0, small.stderr);
+        assert.equal(small.stderr, whole.stderr);
+        assert.ok(small.stdout === whole.stdout, `${what}, ${how}: the output differs`);
+        assert.deepEqual(spills(t), [], 'no temporary file left');
+      });
+    }
   }
 
   it('merge -f csv of parts spills and gives analyze\'s CSV', async () => {

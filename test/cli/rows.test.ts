@@ -9,10 +9,11 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { analyzeFile } from '../../src/analyze/analyze.ts';
 import { renderCsv } from '../../src/render/csv.ts';
-import { renderMarkdown } from '../../src/render/markdown.ts';
-import { renderTable } from '../../src/render/table.ts';
+import { renderMarkdown, renderMarkdownParts } from '../../src/render/markdown.ts';
+import { COLUMNS, emptySummary } from '../../src/render/rows.ts';
+import { measuredTableLines, renderTable, TableMeasure } from '../../src/render/table.ts';
 import { makeSettings } from '../../src/report/settings.ts';
-import type { AnalysisDocument } from '../../src/report/types.ts';
+import type { AnalysisDocument, CaptureReport } from '../../src/report/types.ts';
 import { tcpscope } from '../helpers/cli.ts';
 import { capturesDir, corpusDir, haveCorpus } from '../helpers/paths.ts';
 
@@ -39,5 +40,43 @@ describe('analyze: table, Markdown and CSV from rows', () => {
         assert.equal(r.stdout, expected[format], `${format} ${lang}`);
       }
     }
+  });
+
+  it('draw a table and a Markdown table of 300 000 rows read once, a block at a time, without holding them', async () => {
+    // The rows come from a generator, as from the CLI's spill file. The
+    // Markdown renderer once spread every row into one call (a stack
+    // overflow past about 120 000 rows: an internal error on a SYN flood).
+    const settings = makeSettings({});
+    const n = 300_000;
+    const cells = (i: number): string[] => COLUMNS.map((k, j) => (j === 0 ? String(i) : k === 'notes' ? 'x'.repeat(i % 23) : '-'));
+    let made = 0;
+    function* rows(): Generator<string[]> {
+      for (let i = 0; i < n; i++) {
+        made++;
+        yield cells(i);
+      }
+    }
+    const opts = { lang: 'en' as const, color: false };
+    const measure = new TableMeasure(opts);
+    for (let i = 0; i < n; i++) measure.add(cells(i));
+    let lines = 0;
+    let longest = 0;
+    for (const part of measuredTableLines(measure, rows(), opts)) {
+      for (const line of part.split('\n')) {
+        lines++;
+        longest = Math.max(longest, line.length);
+      }
+    }
+    assert.equal(made, n);
+    // Head (2 lines and 2 borders), then each row and the line under it, the last one's being the bottom border.
+    assert.equal(lines, 4 + 2 * n);
+    assert.ok(longest > 22, 'the notes column is as wide as its widest cell');
+    const capture: Omit<CaptureReport, 'connections'> = await analyzeFile(files[0], settings);
+    let mdLines = 0;
+    function* mdRows(): Generator<string> {
+      for (let i = 0; i < n; i++) yield `| ${i} |`;
+    }
+    for (const part of renderMarkdownParts([{ capture, count: n, rows: mdRows() }], emptySummary(), settings, { lang: 'en' })) mdLines += part.split('\n').length - 1;
+    assert.ok(mdLines > n, `${mdLines} lines`);
   });
 });
