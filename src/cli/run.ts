@@ -18,6 +18,7 @@ import { SHARE_AUTO_BYTES, SHARE_AUTO_CPUS, SHARE_AUTO_MAX } from './options.ts'
 import { type Common, selector } from './common.ts';
 import type { Interrupt } from './interrupt.ts';
 import type { SeriesInput } from './series-run.ts';
+import type { RowsTask } from './worker.ts';
 import { removeAtExit, removed } from './scratch.ts';
 import { stopYoungGrowth } from './heap.ts';
 import { runPool, sibling } from '../analyze/pool.ts';
@@ -27,6 +28,7 @@ import { inputChunks } from '../capture/source.ts';
 import type { CaptureReport, ConnectionReport } from '../report/types.ts';
 import { termText } from '../render/escape/terminal.ts';
 import { warningLine } from '../render/i18n.ts';
+import { emptySummary, mergeSummary, type Summary } from '../render/rows.ts';
 import { OutputFile, writeReason } from './output-file.ts';
 import { UsageError } from './util.ts';
 
@@ -260,21 +262,31 @@ export function parallel(files: readonly (string | Input)[], c: Common): boolean
 
 /**
  * analyzeAll over worker threads, one capture per task, for several
- * captures. With `ndjsonOut` the lines (filtered by --stream/--filter) are
- * written there, capture after capture in the order given; `failOnMatched`
- * says whether one of them matched --fail-on. An `interrupt` ends the reads
- * in progress (each worker answers with what it read) and starts no other.
+ * captures. With `spoolOut` each capture's output is written there, capture
+ * after capture in the order given: its NDJSON lines (filtered by
+ * --stream/--filter), or with `rows` its part of a table, Markdown or CSV
+ * output (worker.ts), the counts of their summaries added up in `summary`;
+ * `failOnMatched` says whether one of them matched --fail-on. Without it
+ * the reports come back whole. An `interrupt` ends the reads in progress
+ * (each worker answers with what it read) and starts no other.
  */
 export async function analyzeParallel(
-  inputs: readonly (string | Input)[], c: Common, ndjsonOut: Output | null, interrupt?: Interrupt,
-): Promise<RunResult & { failOnMatched: boolean }> {
+  inputs: readonly (string | Input)[], c: Common, spoolOut: Output | null, interrupt?: Interrupt,
+  rows: Omit<RowsTask, 'path'> | null = null,
+): Promise<RunResult & { failOnMatched: boolean; summary: Summary }> {
   const files = inputs.map(inputOf);
   const { analyzeTask } = await import('./worker.ts');
   type Result = Awaited<ReturnType<typeof analyzeTask>>;
-  const dir = ndjsonOut !== null ? await mkdtemp(join(tmpdir(), 'tcpscope-ndjson-')) : null;
+  const dir = spoolOut !== null ? await mkdtemp(join(tmpdir(), 'tcpscope-ndjson-')) : null;
   if (dir !== null) removeAtExit(dir);
+  const summary = emptySummary();
   try {
-    const tasks = files.map((f, i) => ({ name: f.name, path: f.path, within: f.within ?? null, ndjsonTo: dir !== null ? join(dir, `${i}.ndjson`) : null }));
+    const spool = (i: number): string | null => (dir !== null ? join(dir, `${i}.${rows === null ? 'ndjson' : rows.format}`) : null);
+    const tasks = files.map((f, i) => ({
+      name: f.name, path: f.path, within: f.within ?? null,
+      ndjsonTo: rows === null ? spool(i) : null,
+      rowsTo: rows !== null && dir !== null ? { ...rows, path: spool(i) as string } : null,
+    }));
     const captures: CaptureReport[] = [];
     let failed = false;
     let failOnMatched = false;
@@ -294,10 +306,11 @@ export async function analyzeParallel(
         for (const w of r.capture.warnings) process.stderr.write(warningLine(c.lang, files[i].name, w) + '\n');
         captures.push(r.capture);
         failOnMatched ||= r.failOnMatched;
-        const spool = tasks[i].ndjsonTo;
-        if (ndjsonOut !== null && spool !== null) {
-          await ndjsonOut.append(spool);
-          await rm(spool, { force: true });
+        if (r.summary !== undefined) mergeSummary(summary, r.summary);
+        const file = spool(i);
+        if (spoolOut !== null && file !== null) {
+          await spoolOut.append(file);
+          await rm(file, { force: true });
         }
       } catch (e) {
         writeError = e;
@@ -315,7 +328,7 @@ export async function analyzeParallel(
     await writing;
     if (writeError !== null) throw writeError;
     for (let i = 0; i < files.length; i++) if (!(i in results)) interrupt?.notRead(files[i].name);
-    return { captures, failed, failOnMatched };
+    return { captures, failed, failOnMatched, summary };
   } finally {
     if (dir !== null) {
       await rm(dir, { recursive: true, force: true });

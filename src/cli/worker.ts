@@ -2,7 +2,9 @@
  * Worker thread of `tcpscope analyze` with several captures (run.ts): each
  * task is one capture. With NDJSON the lines (already filtered) go to a
  * temporary file that the main thread copies to the output in the order of
- * the captures; otherwise the CaptureReport comes back whole.
+ * the captures; so does the capture's part of a table, Markdown or CSV
+ * output (its rows in stream order, through a RowSpill of its own), with
+ * the counts of its summary; otherwise the CaptureReport comes back whole.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -10,8 +12,11 @@ import { analyzeFile } from '../analyze/analyze.ts';
 import { filePath } from '../capture/files.ts';
 import { CaptureError } from '../capture/frame.ts';
 import { NdjsonWriter } from '../render/json.ts';
-import type { CaptureReport } from '../report/types.ts';
+import type { Summary } from '../render/rows.ts';
+import type { TableOptions } from '../render/table.ts';
+import type { CaptureReport, ConnectionReport } from '../report/types.ts';
 import { type CommonOptions, resolveCommon, selector } from './common.ts';
+import { RowSpill } from './row-spill.ts';
 
 export interface WorkerTask {
   name: string;
@@ -21,6 +26,15 @@ export interface WorkerTask {
   within: Uint8Array | null;
   /** Write NDJSON lines to this file instead of returning the connections. */
   ndjsonTo: string | null;
+  /** Write the capture's part of a table, Markdown or CSV output to this file instead of returning the connections. */
+  rowsTo: RowsTask | null;
+}
+
+/** Where and how a worker writes its capture's part of a table, Markdown or CSV output. */
+export interface RowsTask {
+  path: string;
+  format: 'table' | 'markdown' | 'csv';
+  table: TableOptions;
 }
 
 export interface WorkerResult {
@@ -29,6 +43,8 @@ export interface WorkerResult {
   captureError: string | null;
   /** Some written connection matched --fail-on. */
   failOnMatched: boolean;
+  /** With rowsTo: the counts of the connections written, for the summary under a table or Markdown. */
+  summary?: Summary;
 }
 
 /** `signal`: end the read where it is (an interrupt), and answer with what was read. */
@@ -36,9 +52,11 @@ export async function analyzeTask(task: WorkerTask, o: CommonOptions, signal?: A
   const c = resolveCommon(o);
   const keep = selector(c);
   let fd: number | null = null;
+  let spill: RowSpill | null = null;
   let failOnMatched = false;
   try {
-    let onConnection: ((r: import('../report/types.ts').ConnectionReport) => void) | undefined;
+    let onConnection: ((r: ConnectionReport) => void) | undefined;
+    let rows: ((capture: CaptureReport) => Summary) | undefined;
     const lines = new NdjsonWriter();
     if (task.ndjsonTo !== null) {
       const out = openSync(task.ndjsonTo, 'w');
@@ -49,6 +67,48 @@ export async function analyzeTask(task: WorkerTask, o: CommonOptions, signal?: A
         if (lines.size >= 1 << 20) writeSync(out, lines.take());
         if (c.failOn?.(r)) failOnMatched = true;
       };
+    } else if (task.rowsTo !== null) {
+      const { path, format, table } = task.rowsTo;
+      const [{ csvLine }, { markdownCaptureParts, markdownRow }, { addToSummary, emptySummary }, { TableMeasure, tableCaptureParts, tableCells }] = await Promise.all([
+        import('../render/csv.ts'), import('../render/markdown.ts'), import('../render/rows.ts'), import('../render/table.ts'),
+      ]);
+      fd = openSync(path, 'w');
+      const out = fd;
+      const kept = (spill = new RowSpill());
+      const summary = emptySummary();
+      const measure = new TableMeasure(table);
+      let count = 0;
+      onConnection = (r) => {
+        if (!keep(r)) return;
+        addToSummary(summary, r);
+        count++;
+        if (format === 'csv') kept.add(0, r.stream, csvLine(r, task.name));
+        else if (format === 'markdown') kept.add(0, r.stream, markdownRow(r, c.lang));
+        else {
+          const cells = tableCells(r, table);
+          measure.add(cells);
+          kept.add(0, r.stream, JSON.stringify(cells));
+        }
+        if (c.failOn?.(r)) failOnMatched = true;
+      };
+      rows = (capture) => {
+        if (format === 'csv') for (const part of kept.rows(0)) writeSync(out, part);
+        else {
+          const parts = format === 'markdown'
+            ? markdownCaptureParts({ capture, count, rows: kept.texts(0) }, { lang: c.lang })
+            : tableCaptureParts({ capture, measure, rows: (function* () { for (const text of kept.texts(0)) yield JSON.parse(text) as string[]; })() }, table);
+          let piece = '';
+          for (const part of parts) {
+            piece += part;
+            if (piece.length >= 1 << 16) {
+              writeSync(out, piece);
+              piece = '';
+            }
+          }
+          if (piece !== '') writeSync(out, piece);
+        }
+        return summary;
+      };
     }
     const capture = await analyzeFile(filePath(task.path), c.settings, onConnection, {
       keepConnections: onConnection === undefined, maxConnections: c.maxConnections, inflate: c.inflate,
@@ -57,11 +117,13 @@ export async function analyzeTask(task: WorkerTask, o: CommonOptions, signal?: A
     });
     capture.file = task.name;
     if (fd !== null && lines.size > 0) writeSync(fd, lines.take());
-    return { capture, captureError: null, failOnMatched };
+    const summary = rows?.(capture);
+    return { capture, captureError: null, failOnMatched, ...(summary === undefined ? {} : { summary }) };
   } catch (e) {
     if (e instanceof CaptureError) return { capture: null, captureError: e.message, failOnMatched };
     throw e;
   } finally {
+    spill?.close();
     if (fd !== null) closeSync(fd);
   }
 }

@@ -27,22 +27,34 @@ export interface MarkdownCapture {
 
 /** renderMarkdown from each capture's lines and the summary of the connections shown, in pieces (a line each). */
 export function* renderMarkdownParts(caps: Iterable<MarkdownCapture>, summary: Summary, settings: Settings, opts: { lang: Lang }): Generator<string> {
+  for (const cap of caps) yield* markdownCaptureParts(cap, opts);
+  yield* markdownSummaryParts(summary, settings, opts);
+}
+
+/** One capture's part of renderMarkdown: its heading, what was skipped, its table, in pieces (a line each). */
+export function* markdownCaptureParts({ capture: cap, count, rows }: MarkdownCapture, opts: { lang: Lang }): Generator<string> {
   const lang = opts.lang;
   const h = headers(lang);
-  const line = (s: string): string => s + '\n';
-  for (const { capture: cap, count, rows } of caps) {
-    yield line(`### ${mdText(cap.file)}`) + line('');
-    yield line(t(lang, 'sum.capture', { file: mdText(cap.file), format: cap.format, frames: cap.frames, segments: cap.tcpSegments, n: count })) + line('');
-    const skipped = decodeLine(cap, lang);
-    if (skipped !== null) yield line(skipped) + line('');
-    if (count === 0) {
-      yield line(t(lang, 'sum.noConnections')) + line('');
-      continue;
-    }
-    yield line(`| ${COLUMNS.map((k) => mdCell(h[k])).join(' | ')} |`);
-    yield line(`|${COLUMNS.map((k) => (k === 'stream' || k === 'finRetx' ? '---:' : '---')).join('|')}|`);
-    for (const r of rows) yield line(r);
-    yield line('');
+  yield line(`### ${mdText(cap.file)}`) + line('');
+  yield line(t(lang, 'sum.capture', { file: mdText(cap.file), format: cap.format, frames: cap.frames, segments: cap.tcpSegments, n: count })) + line('');
+  const skipped = decodeLine(cap, lang);
+  if (skipped !== null) yield line(skipped) + line('');
+  if (count === 0) {
+    yield line(t(lang, 'sum.noConnections')) + line('');
+    return;
   }
-  for (const s of summaryLines(summary, settings, lang)) yield line(`- ${s}`);
+  yield line(`| ${COLUMNS.map((k) => mdCell(h[k])).join(' | ')} |`);
+  yield line(`|${COLUMNS.map((k) => (k === 'stream' || k === 'finRetx' ? '---:' : '---')).join('|')}|`);
+  for (const r of rows) yield line(r);
+  yield line('');
+}
+
+/** The end of renderMarkdown: the summary as a list. */
+export function* markdownSummaryParts(summary: Summary, settings: Settings, opts: { lang: Lang }): Generator<string> {
+  for (const s of summaryLines(summary, settings, opts.lang)) yield line(`- ${s}`);
+}
+
+/** A line of the output. */
+function line(s: string): string {
+  return s + '\n';
 }

@@ -134,6 +134,16 @@ export function emptySummary(): Summary {
   };
 }
 
+/** Add the counts of `from` (another capture's, say) to `into`. */
+export function mergeSummary(into: Summary, from: Summary): void {
+  into.connections += from.connections;
+  for (const k of ['client', 'server', 'both'] as const) into.closedBy[k] += from.closedBy[k];
+  into.resets += from.resets;
+  for (const k of ['full', 'cut-short', 'inconclusive', 'none'] as const) into.timeWait[k] += from.timeWait[k];
+  into.finRetransmissions += from.finRetransmissions;
+  into.connectionsWithFinRetx += from.connectionsWithFinRetx;
+}
+
 /** Count one more connection in `s`. */
 export function addToSummary(s: Summary, c: ConnectionReport): void {
   s.connections++;

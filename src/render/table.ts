@@ -273,16 +273,25 @@ export interface TableCapture {
 
 /** renderTable from each capture's rows and the summary of the connections shown, in pieces (a block of rows at most each). */
 export function* renderTableParts(caps: Iterable<TableCapture>, summary: Summary, settings: Settings, opts: TableOptions): Generator<string> {
+  for (const cap of caps) yield* tableCaptureParts(cap, opts);
+  yield tableSummary(summary, settings, opts);
+}
+
+/** One capture's part of renderTable: its heading, its table, what was skipped, its warnings, a blank line. */
+export function* tableCaptureParts({ capture: cap, rows, measure }: TableCapture, opts: TableOptions): Generator<string> {
   const p = palette(opts.color);
   const fit = (line: string): string => (opts.width ? wrapCell(line, opts.width) : line);
-  for (const { capture: cap, rows, measure } of caps) {
-    yield fit(captureHeading(cap, measure.count, opts.lang, p)) + '\n';
-    if (measure.count === 0) yield t(opts.lang, 'sum.noConnections') + '\n';
-    else for (const lines of measuredTableLines(measure, rows, opts)) yield lines + '\n';
-    const skipped = decodeLine(cap, opts.lang);
-    if (skipped !== null) yield fit(skipped) + '\n';
-    if (cap.warnings.length > 0) yield fit(p.yellow(t(opts.lang, 'sum.warnings', { n: cap.warnings.length }))) + '\n';
-    yield '\n';
-  }
-  yield summaryLines(summary, settings, opts.lang).map(fit).join('\n') + '\n';
+  yield fit(captureHeading(cap, measure.count, opts.lang, p)) + '\n';
+  if (measure.count === 0) yield t(opts.lang, 'sum.noConnections') + '\n';
+  else for (const lines of measuredTableLines(measure, rows, opts)) yield lines + '\n';
+  const skipped = decodeLine(cap, opts.lang);
+  if (skipped !== null) yield fit(skipped) + '\n';
+  if (cap.warnings.length > 0) yield fit(p.yellow(t(opts.lang, 'sum.warnings', { n: cap.warnings.length }))) + '\n';
+  yield '\n';
+}
+
+/** The end of renderTable: the summary of every capture's connections shown. */
+export function tableSummary(summary: Summary, settings: Settings, opts: TableOptions): string {
+  const fit = (line: string): string => (opts.width ? wrapCell(line, opts.width) : line);
+  return summaryLines(summary, settings, opts.lang).map(fit).join('\n') + '\n';
 }

@@ -4,10 +4,12 @@
  * document, for every fixture and corpus capture at once, in both languages.
  */
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { analyzeFile } from '../../src/analyze/analyze.ts';
+import { generateTo } from '../../src/bench/generate.ts';
 import { renderCsv } from '../../src/render/csv.ts';
 import { renderMarkdown, renderMarkdownParts } from '../../src/render/markdown.ts';
 import { COLUMNS, emptySummary } from '../../src/render/rows.ts';
@@ -39,6 +41,31 @@ describe('analyze: table, Markdown and CSV from rows', () => {
         assert.equal(r.code, 0, r.stderr);
         assert.equal(r.stdout, expected[format], `${format} ${lang}`);
       }
+    }
+  });
+
+  it('with several captures in worker threads (-j 2), each writing its part through a spill file, write the text of one thread', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tcpscope-rows-j-'));
+    try {
+      const junk = join(dir, 'junk.pcap');
+      writeFileSync(junk, 'not a capture at all');
+      const gen = join(dir, 'gen.pcap');
+      generateTo(gen, { segments: 20_000 });
+      const inputs = [...files.slice(0, 20), junk, gen, ...files.slice(20)];
+      for (const [format, more] of [
+        ['table', []], ['table', ['--lang', 'zh', '--width', '100']], ['markdown', []], ['csv', ['--filter', 'closed-by server']], ['table', ['--fail-on', 'reset']],
+      ] as const) {
+        const one = await tcpscope(['analyze', '-j', '1', '-f', format, ...more, ...inputs]);
+        assert.ok(one.stdout.split('\n').length > 100, `${format}: ${one.stdout.length} characters`);
+        // A tiny budget: every worker spills its rows to runs.
+        const two = await tcpscope(['analyze', '-j', '2', '-f', format, ...more, ...inputs], { env: { TCPSCOPE_ROW_BUDGET: '4000' } });
+        const how = [format, ...more].join(' ');
+        assert.equal(two.code, one.code, how);
+        assert.equal(two.stderr, one.stderr, how);
+        assert.ok(two.stdout === one.stdout, `${how}: the output differs`);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
