@@ -173,6 +173,7 @@ const M = {
   'tl.simFin': { en: 'simultaneous close: {side} sends FIN before receiving the peer\'s', zh: '同时关闭：{side}在收到对方 FIN 之前发送 FIN' },
   'tl.simAck': { en: 'simultaneous close: {side} ACKs the peer\'s FIN', zh: '同时关闭：{side}确认对方的 FIN' },
   'tl.retx': { en: 'retransmission of frame {frame} (+{gap} after the previous copy)', zh: '重传第 {frame} 帧（距上一份 {gap}）' },
+  'tl.finLost': { en: '; frame {frame} never reached the {side} (nothing acknowledged it): lost after the capture point, the {side} takes this copy', zh: '；第 {frame} 帧没有到达{side}（无人确认它）：在抓包点之后丢失，{side}收到的是这一份' },
   'tl.ackLost': { en: '; frame {frame} had acknowledged it, so that ACK was lost after the capture point', zh: '；第 {frame} 帧已确认过它，说明该 ACK 在抓包点之后丢失' },
   'tl.dataRetx': { en: 'retransmitted data', zh: '数据重传' },
   'tl.halfClose': { en: 'half-close: {side} keeps sending after the peer\'s FIN', zh: '半关闭：{side}在收到对方 FIN 后继续发送数据' },

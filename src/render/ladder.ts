@@ -10,6 +10,9 @@ import type { AnalysisFrame, ConnectionReport, Side, StateName, SynOptionsReport
 import { type Lang, caveatLabel, noteLabel, resetCauseLabel, sideLabel, t, transitionCauseLabel, verdictLabel } from './i18n.ts';
 import { duration, parseIso, relTime, secondsFrom } from './text.ts';
 
+/** The moves a FIN makes when it reaches its receiver. */
+const FIN_CAUSES: ReadonlySet<string> = new Set(['received FIN', 'received FIN+ACK of our FIN', 'received FIN crossing ours (simultaneous close)']);
+
 const FIN = 0x01;
 const SYN = 0x02;
 const RST = 0x04;
@@ -164,19 +167,23 @@ export function buildLadder(conn: ConnectionReport, segs: readonly SegmentRecord
 
   const finFirst = { client: cl.finFrames.client[0]?.frame ?? null, server: cl.finFrames.server[0]?.frame ?? null };
   const copyNote = new Map<number, string>();
-  const noteCopies = (copies: readonly { frame: number; gapSeconds: number; ackedFrame: number | null }[]): void => {
+  const noteCopies = (copies: readonly { frame: number; gapSeconds: number; ackedFrame: number | null }[], receiver: Side | null = null): void => {
     for (let i = 1; i < copies.length; i++) {
       let note = t(lang, 'tl.retx', { frame: copies[i - 1].frame, gap: duration(copies[i].gapSeconds) });
       // Sent again after the capture showed it acknowledged: that ACK never arrived.
       const acked = copies[i - 1].ackedFrame;
       if (acked !== null && acked < copies[i].frame) note += t(lang, 'tl.ackLost', { frame: acked });
+      // A FIN's receiver moved on this copy: the ones before never reached it.
+      else if (receiver !== null && conn.endpoints[receiver].transitions.some((tr) => tr.frame === copies[i].frame && FIN_CAUSES.has(tr.cause))) {
+        note += t(lang, 'tl.finLost', { frame: copies[i - 1].frame, side: sideLabel(lang, receiver) });
+      }
       copyNote.set(copies[i].frame, note);
     }
   };
   noteCopies(hs.synFrames);
   noteCopies(hs.synAckFrames);
-  noteCopies(cl.finFrames.client);
-  noteCopies(cl.finFrames.server);
+  noteCopies(cl.finFrames.client, 'server');
+  noteCopies(cl.finFrames.server, 'client');
 
   // Transitions by frame, per side; the initial state is the first transition's `from`,
   // or LISTEN for a server whose passive open is only deduced.

@@ -37,6 +37,12 @@ export type Cause =
   | 'ACK of our FIN not captured (inferred: the FIN was not sent again)'
   | 'FIN not captured (inferred from the ACK of it)';
 
+/** Copies of a segment without timestamps this close are the same packet captured twice (two interfaces, a mirror port). */
+const DUPLICATE_SECONDS = 0.001;
+
+/** The moves a FIN of the peer makes when it arrives. */
+const FIN_TAKEN: ReadonlySet<Cause> = new Set<Cause>(['received FIN', 'received FIN+ACK of our FIN', 'received FIN crossing ours (simultaneous close)']);
+
 /** Every Cause, indexed for packing (frozen.ts). */
 const CAUSES = [
   'sent SYN', 'passive open (inferred: it answered a SYN)', 'received SYN, sent SYN+ACK', 'received SYN (simultaneous open)',
@@ -88,6 +94,8 @@ export function secondsBetween(aSec: number, aNsec: number, bSec: number, bNsec:
 export class Copy {
   /** Frame of the first segment that acknowledged this copy (0: none captured). */
   ackedFrame = 0;
+  /** Its TSval (RFC 7323), -1 when it had no timestamp: the receiver's ACK echoes the copy it took. */
+  tsVal = -1;
   constructor(
     readonly frame: number,
     readonly tsSec: number,
@@ -571,6 +579,7 @@ export class Endpoint {
 
   private addCopy(list: Copy[], seg: Segment): void {
     const k = this.copy(list, seg.frame, seg.tsSec, seg.tsNsec, seg.payloadLen > 0);
+    if (seg.hasTimestamp) k.tsVal = seg.tsVal >>> 0;
     const n = list.length;
     if (n < MAX_RECORDS) {
       list.push(k);
@@ -599,7 +608,7 @@ export class Endpoint {
     const gapSeconds = prev ? secondsBetween(prev.tsSec, prev.tsNsec, tsSec, tsNsec) : 0;
     const k = this.spareCopies.pop();
     if (k === undefined) return new Copy(frame, tsSec, tsNsec, gapSeconds, withData);
-    k.frame = frame; k.tsSec = tsSec; k.tsNsec = tsNsec; k.gapSeconds = gapSeconds; k.withData = withData; k.ackedFrame = 0;
+    k.frame = frame; k.tsSec = tsSec; k.tsNsec = tsNsec; k.gapSeconds = gapSeconds; k.withData = withData; k.ackedFrame = 0; k.tsVal = -1;
     return k;
   }
 
@@ -610,8 +619,9 @@ export class Endpoint {
       const frame = r.frame();
       const tsSec = r.time();
       const tsNsec = r.nsec;
-      const withData = r.u32() === 1;
-      const k = this.copy(list, frame, tsSec, tsNsec, withData);
+      const bits = r.u32();
+      const k = this.copy(list, frame, tsSec, tsNsec, (bits & 1) !== 0);
+      if (bits & 2) k.tsVal = r.u32();
       k.ackedFrame = r.frame();
       list.push(k);
     }
@@ -677,6 +687,8 @@ export class Endpoint {
   private sentSegment(seg: Segment): void {
     const f = seg.flags;
     const len = seg.payloadLen;
+    if ((f & ACK) && this.peerFinKnown && !this.finHeld && seqGt(seg.ack, this.peerFinPos) &&
+      !(this.ackSentKnown && seqGt(this.lastAckSent, this.peerFinPos))) this.firstAckOfPeerFin(seg);
     if (f & SYN) this.sentSyn(seg);
 
     // Sequence space. A keep-alive is a segment at SND.NXT-1 with 0 or 1 byte
@@ -818,7 +830,8 @@ export class Endpoint {
     }
     this.announceWindow(seg);
     // A FIN of the peer held out of order is now acknowledged: it was received.
-    if (this.finHeld && seqGt(ack, this.heldFinPos)) this.takeHeldFin(seg);
+    // One held as lost arrived as a copy: the last one the capture showed.
+    if (this.finHeld && seqGt(ack, this.heldFinPos)) this.takeHeldFin(this.heldFinKind === HeldFin.Lost ? this.lastPeerFinCopy() ?? seg : seg);
     // RFC 9293 3.10.7.4, TIME-WAIT: "The only thing that can arrive in this
     // state is a retransmission of the remote FIN. Acknowledge it, and
     // restart the 2 MSL timeout."
@@ -877,6 +890,80 @@ export class Endpoint {
     if (last === undefined || !this.undoLast('received ACK of our FIN', seg.frame)) return;
     this.finAckLost = true;
     this.finAckLostFrame = last.frame;
+  }
+
+  /**
+   * Its first ACK of the peer's FIN, `seg`, after the peer sent the FIN again:
+   * which copy did it take? One it takes is acknowledged at once (RFC 9293
+   * 3.10.7.4), so the copies sent again before this ACK did not reach it
+   * (lost after the capture point), unless the ACK was what got lost, before
+   * the capture point. The ACK's TSecr tells them apart (RFC 7323: it echoes
+   * the TSval of the copy that moved it; a Linux TIME_WAIT socket keeps
+   * echoing the first one): a copy before the one the capture took as its
+   * move keeps that move, and so does a D-SACK of the FIN (RFC 2883: the
+   * copy it answers was a duplicate); a later copy, or no timestamp, moves it to that
+   * copy (the latest before this ACK): the moves the FIN made are taken back
+   * and the FIN taken again at that copy. A move on an ACK of its own FIN
+   * after it (a simultaneous close's, from FIN_WAIT_1) is made again without
+   * the FIN: FIN_WAIT_2; one made by the same lost FIN+ACK moves with it.
+   */
+  private firstAckOfPeerFin(seg: Segment): void {
+    const peer = this.peer;
+    const copies = peer.finCopies;
+    if (copies.length < 2 || !peer.finCaptured || this.peerFinPos !== peer.finSeq) return;
+    const ts = this.transitions;
+    let i = ts.length - 1;
+    while (i >= 0 && ts.length - i <= 2 && !FIN_TAKEN.has(ts[i].cause)) i--;
+    if (i < 0 || ts.length - i > 2 || ts[i].inferred) return;
+    for (let k = i + 1; k < ts.length; k++) if (ts[k].cause !== 'received ACK of our FIN') return;
+    const moved = ts[i].frame;
+    // A D-SACK of the FIN (RFC 2883): the copy it acknowledges was a duplicate, the FIN had arrived.
+    const pos = this.peerFinPos;
+    for (let b = 0; b < seg.sackCount; b++) {
+      if (seqDiff(seg.sackBlocks[2 * b], pos) <= 0 && seqGt(seg.sackBlocks[2 * b + 1], pos)) return;
+    }
+    // The copy the capture took as arriving (the last at or before the move).
+    let took: Copy | null = null;
+    let to: Copy | null = null;
+    for (const c of copies) {
+      if (c.frame >= seg.frame) break;
+      if (c.frame <= moved) took = c;
+      if (seg.hasTimestamp && c.tsVal === (seg.tsEcr >>> 0)) {
+        if (c.frame <= moved) return;
+        to = c;
+        break;
+      }
+      if (c.frame > moved) to = c;
+    }
+    // A copy sent again carries a newer TSval; without timestamps one within a
+    // millisecond is the same packet captured twice, not a retransmission.
+    if (to === null || (took !== null && (took.tsVal >= 0 && to.tsVal >= 0 ? took.tsVal === to.tsVal
+      : secondsBetween(took.tsSec, took.tsNsec, to.tsSec, to.tsNsec) < DUPLICATE_SECONDS))) return;
+    // The ACK of our FIN that the same lost FIN+ACK carried arrives with the copy.
+    const sameSegment = i > 0 && ts[i - 1].cause === 'received ACK of our FIN' && ts[i - 1].frame === moved &&
+      copies.some((c) => c.frame === moved) ? ts[i - 1] as Writable<Transition> : null;
+    let ackAgain: Transition | null = null;
+    while (ts.length > i) {
+      const last = ts.pop() as Transition;
+      this.state = last.from;
+      if (last.to === State.TIME_WAIT) this.twEntry = null;
+      if (this.watch !== null) this.watch.retracted(last);
+      if (last.cause === 'received ACK of our FIN') ackAgain = last;
+    }
+    if (sameSegment !== null) {
+      sameSegment.frame = to.frame;
+      sameSegment.tsSec = to.tsSec;
+      sameSegment.tsNsec = to.tsNsec;
+    }
+    this.peerFinKnown = false;
+    this.twReackPending = false;
+    if (ackAgain !== null && ackAgain.frame <= to.frame && this.state === State.FIN_WAIT_1) this.go(State.FIN_WAIT_2, ackAgain, 'received ACK of our FIN');
+    this.receivedFin(to, pos, false);
+    if (ackAgain !== null && ackAgain.frame > to.frame) {
+      // The FIN came first: FIN_WAIT_1 -> CLOSING, then the ACK: TIME_WAIT.
+      if (this.state === State.CLOSING) this.go(State.TIME_WAIT, ackAgain, 'received ACK of our FIN');
+      else if (this.state === State.FIN_WAIT_1) this.go(State.FIN_WAIT_2, ackAgain, 'received ACK of our FIN');
+    }
   }
 
   private sentFin(seg: Segment, pos: number): void {
@@ -1261,6 +1348,16 @@ export class Endpoint {
       }
     }
     if (this.finHeld && this.heldFinKind === HeldFin.Queued && this.rcvNxt === this.heldFinPos) this.takeHeldFin(seg);
+  }
+
+  /** The peer's last copy of the FIN held, if the capture showed it after this endpoint's last move. */
+  private lastPeerFinCopy(): Moment | null {
+    const peer = this.peer;
+    const copies = peer.finCopies;
+    const last = this.transitions[this.transitions.length - 1];
+    if (!peer.finCaptured || peer.finSeq !== this.heldFinPos || copies.length === 0) return null;
+    const c = copies[copies.length - 1];
+    return last === undefined || c.frame >= last.frame ? c : null;
   }
 
   /** The held FIN is in sequence now (the gap before it filled, or this endpoint acknowledged it). */
@@ -1686,7 +1783,8 @@ function writeCopies(w: WordWriter, list: readonly Copy[], omitted: number): voi
   w.u32(list.length);
   for (const k of list) {
     w.moment(k.frame, k.tsSec, k.tsNsec);
-    w.u32(k.withData ? 1 : 0);
+    w.u32((k.withData ? 1 : 0) | (k.tsVal >= 0 ? 2 : 0));
+    if (k.tsVal >= 0) w.u32(k.tsVal);
     w.frame(k.ackedFrame);
   }
   if (omitted > 0 && list.length > 0) w.f64(list[list.length - 1].gapSeconds);

@@ -85,6 +85,8 @@ interface Facts {
   /** Frames where tshark's analysis is wrong, and why. */
   tsharkDiffers?: { frames: number[]; what: string }[];
   states?: { client: { state: string; frame: number | null; note?: string }[]; server: { state: string; frame: number | null; note?: string }[] };
+  /** Moves whose frame is checked too: each endpoint enters that state once, at that frame. */
+  movesAt?: { client?: { state: string; frame: number | null }[]; server?: { state: string; frame: number | null }[] };
 }
 
 /**
@@ -133,6 +135,13 @@ function checkFacts(c: ConnectionReport, facts: Facts): void {
   }
   for (const a of facts.challengeAcks ?? []) {
     assert.ok(c.notes.some((n) => n.kind === 'challenge-ack' && n.frame === a.frame && n.relatedFrame === a.answers), `challenge ACK at frame ${a.frame}`);
+  }
+  // Moves whose frames the scenario decides (a FIN lost after the capture point: the copy that arrived).
+  for (const side of ['client', 'server'] as const) {
+    for (const m of facts.movesAt?.[side] ?? []) {
+      const t = c.endpoints[side].transitions.filter((x) => x.to === m.state);
+      assert.deepEqual(t.map((x) => x.frame), [m.frame], `${side} enters ${m.state} at frame ${m.frame}`);
+    }
   }
   if (facts.states !== undefined && facts.captured === 'both' && facts.captureStarted === 'before-handshake') {
     // The states each endpoint went through (their frames are those the capture shows them at).

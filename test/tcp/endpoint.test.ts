@@ -369,12 +369,45 @@ describe('TIME_WAIT', () => {
       .send({ flags: ACK, seq: ISS + 2, ack: IRS + 2 });
     assert.equal(p.local.twRestarts.length, 0);
   });
-  it('test_time_wait_recv_fin_copy_before_any_captured_ack: the ACK after it restarts 2MSL (the first ACK was lost before the capture point)', () => {
-    const p = finWait2().recv({ flags: FIN | ACK, seq: IRS + 1, ack: ISS + 2, t: 1 })
-      .recv({ flags: FIN | ACK, seq: IRS + 1, ack: ISS + 2, t: 1.2 })
-      .send({ flags: ACK, seq: ISS + 2, ack: IRS + 2, t: 1.2001 });
+  it('test_time_wait_recv_fin_copy_before_any_captured_ack: an ACK echoing the first copy restarts 2MSL (that copy arrived, its ACK was lost before the capture point)', () => {
+    const p = finWait2().recv({ flags: FIN | ACK, seq: IRS + 1, ack: ISS + 2, t: 1, tsVal: 500, tsEcr: 70 })
+      .recv({ flags: FIN | ACK, seq: IRS + 1, ack: ISS + 2, t: 1.2, tsVal: 700, tsEcr: 70 });
+    const entered = p.local.twEntry?.frame;
+    p.send({ flags: ACK, seq: ISS + 2, ack: IRS + 2, t: 1.2001, tsVal: 90, tsEcr: 500 });
+    assert.equal(p.local.twEntry?.frame, entered);
     assert.equal(p.local.twRestarts.length, 1);
     assert.equal(p.local.twRestarts[0].frame, p.wire.frame);
+  });
+  it('test_time_wait_recv_fin_copy_dsack: an ACK with a D-SACK of the FIN restarts 2MSL (that copy arrived)', () => {
+    const p = finWait2().recv({ flags: FIN | ACK, seq: IRS + 1, ack: ISS + 2, t: 1 })
+      .recv({ flags: FIN | ACK, seq: IRS + 1, ack: ISS + 2, t: 1.2 });
+    const entered = p.local.twEntry?.frame;
+    p.send({ flags: ACK, seq: ISS + 2, ack: IRS + 2, t: 1.2001, sack: [[IRS + 1, IRS + 2]] });
+    assert.equal(p.local.twEntry?.frame, entered);
+    assert.equal(p.local.twRestarts.length, 1);
+  });
+  it('test_fin_wait_2_recv_fin_copies_before_its_ack: the first copy never arrived; TIME_WAIT on the copy its ACK echoes, no restart', () => {
+    const p = finWait2().recv({ flags: FIN | ACK, seq: IRS + 1, ack: ISS + 2, t: 1, tsVal: 500, tsEcr: 70 });
+    const first = p.wire.frame;
+    p.recv({ flags: FIN | ACK, seq: IRS + 1, ack: ISS + 2, t: 1.2, tsVal: 700, tsEcr: 70 });
+    const copy = p.wire.frame;
+    p.send({ flags: ACK, seq: ISS + 2, ack: IRS + 2, t: 1.2001, tsVal: 90, tsEcr: 700 });
+    assertState(p.local, 'TIME_WAIT');
+    assert.equal(p.local.twEntry?.frame, copy);
+    assert.notEqual(copy, first);
+    assert.equal(p.local.transitions.filter((t) => t.to === p.local.state).length, 1, 'TIME_WAIT entered once');
+    assert.equal(p.local.twRestarts.length, 0);
+  });
+  it('test_fin_wait_2_recv_fin_copies_no_timestamps: without evidence, the last copy before its ACK; one packet captured twice is no copy', () => {
+    const p = finWait2().recv({ flags: FIN | ACK, seq: IRS + 1, ack: ISS + 2, t: 1 })
+      .recv({ flags: FIN | ACK, seq: IRS + 1, ack: ISS + 2, t: 1.2 });
+    const copy = p.wire.frame;
+    p.send({ flags: ACK, seq: ISS + 2, ack: IRS + 2, t: 1.2001 });
+    assert.equal(p.local.twEntry?.frame, copy);
+    const q = finWait2().recv({ flags: FIN | ACK, seq: IRS + 1, ack: ISS + 2, t: 1 });
+    const first = q.wire.frame;
+    q.recv({ flags: FIN | ACK, seq: IRS + 1, ack: ISS + 2, t: 1.00005 }).send({ flags: ACK, seq: ISS + 2, ack: IRS + 2, t: 1.0001 });
+    assert.equal(q.local.twEntry?.frame, first);
   });
   it('test_time_wait_send_rst goes to CLOSED: the connection was forgotten', () => {
     const p = timeWait()

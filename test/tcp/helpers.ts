@@ -26,6 +26,8 @@ export interface SegSpec {
   /** TCP timestamps option (RFC 7323), absent by default. */
   tsVal?: number;
   tsEcr?: number;
+  /** SACK blocks (RFC 2018), [left, right) pairs. */
+  sack?: [number, number][];
 }
 
 export const LOCAL_IP = 0x0a000001;
@@ -54,6 +56,11 @@ export function fill(s: Segment, frame: number, tSec: number, tNsec: number, fro
   s.window = spec.window ?? 65535;
   s.resetOptions();
   if (spec.wscale !== undefined) s.wscale = spec.wscale;
+  for (const [b, [l, r]] of (spec.sack ?? []).entries()) {
+    s.sackBlocks[2 * b] = l >>> 0;
+    s.sackBlocks[2 * b + 1] = r >>> 0;
+    s.sackCount = b + 1;
+  }
   if (spec.tsVal !== undefined) {
     s.hasTimestamp = true;
     s.tsVal = spec.tsVal >>> 0;
