@@ -27,7 +27,7 @@ Filter expressions (--filter, --fail-on), combined with and, or, not, ( ):
   verdict full|cut-short|inconclusive|none        (TIME_WAIT verdict)
   time-wait client|server|both|none               (who entered TIME_WAIT)
   retransmitted-fin [client|server], retransmitted-syn [client|server]
-  half-close [client|server], reset [refused|abort|unread-data|after-time-wait|other]
+  half-close [client|server], reset [refused|abort|unread-data|keepalive-timeout|after-time-wait|other]
   state STATE, client state STATE, server state STATE   (final state, e.g. TIME_WAIT)
 Wireshark style: ip.addr == A, tcp.port == N, tcp.srcport == N (client), tcp.dstport == N
   (server), tcp.stream eq N, tcp.completeness == 31, tcp.flags.reset == 1, tcp.flags.fin == 1

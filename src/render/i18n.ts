@@ -93,6 +93,7 @@ const M = {
   'cause.abort': { en: 'abort', zh: '异常终止（abort）' },
   'cause.unread-data': { en: 'unread data', zh: '有未读数据' },
   'cause.after-time-wait': { en: 'after TIME_WAIT', zh: 'TIME_WAIT 之后' },
+  'cause.keepalive-timeout': { en: 'keep-alive timeout', zh: '保活超时' },
   'cause.other': { en: 'other', zh: '其他' },
   'cause.handshake-aborted': { en: 'handshake aborted', zh: '握手被中止' },
   'cause.data-after-close': { en: 'data after close', zh: '关闭后又收到数据' },

@@ -1,5 +1,6 @@
 import type { Connection } from '../tcp/connection.ts';
-import type { Endpoint, RstRecord } from '../tcp/endpoint.ts';
+import { type Endpoint, type RstRecord, secondsBetween } from '../tcp/endpoint.ts';
+import { NoteKind } from '../tcp/notes.ts';
 import { State, stateName } from '../tcp/state.ts';
 import type { ResetCause, Side } from './types.ts';
 
@@ -39,16 +40,23 @@ export interface ResetVerdict {
  *    tcp_send_active_reset, as other stacks' aborts). Linux drops an
  *    orphaned FIN_WAIT_2 socket after tcp_fin_timeout, and an aborted one
  *    at once.
- * 6. `unread-data` - the sender had received payload it never acknowledged
+ * 6. `keepalive-timeout` - the sender's last segments were keep-alive
+ *    probes (two or more, RFC 9293 3.8.4) and the RST came one probe
+ *    interval after the last (within a quarter of it), with no FIN sent:
+ *    its keep-alive timer gave up on a peer that did not answer (RFC 1122
+ *    4.2.3.6; Linux's tcp_keepalive_timer sends RST after
+ *    tcp_keepalive_probes unanswered probes). Answers the capture shows
+ *    were lost after it.
+ * 7. `unread-data` - the sender had received payload it never acknowledged
  *    before the RST: Linux's close() with unread data sends RST instead of
  *    FIN (tcp_close, RFC 2525 2.17).
- * 7. `unread-data` or `abort` - every byte was acknowledged, but the peer
+ * 8. `unread-data` or `abort` - every byte was acknowledged, but the peer
  *    had sent payload after the sender's last: a close with that data unread
  *    and an SO_LINGER-0 abort look the same on the wire.
- * 8. `abort` - the sender was in a synchronized state, had not sent a FIN
+ * 9. `abort` - the sender was in a synchronized state, had not sent a FIN
  *    and nothing was left unread: a RST instead of a FIN (ABORT call, RFC
  *    9293 3.10.5; SO_LINGER with a zero timeout).
- * 9. `other` - anything else: a RST after its own FIN with nothing pending,
+ * 10. `other` - anything else: a RST after its own FIN with nothing pending,
  *    during the handshake, a middlebox's.
  */
 export function classifyReset(c: Connection, by: Side, sender: Endpoint, rst: RstRecord): ResetVerdict {
@@ -88,6 +96,8 @@ export function classifyReset(c: Connection, by: Side, sender: Endpoint, rst: Rs
     return one('no-connection', `inferred: ${had} answered ${answered} with ${bare}: it no longer had the connection ` +
       '(a live socket\'s RST carries ACK; Linux drops an orphaned FIN_WAIT_2 socket after tcp_fin_timeout, and an aborted one at once)');
   }
+  const timeout = keepAliveTimeout(c, by, sender, rst);
+  if (timeout !== null) return one('keepalive-timeout', timeout);
   if (rst.unackedPeerBytes > 0) {
     return one('unread-data', `inferred: the ${by} had received ${bytes(rst.unackedPeerBytes)} of payload it never acknowledged ` +
       `(last received: ${answered}, ${bytes(rst.lastRecvLen)}) and sent RST in ${st} (frame ${rst.frame}): ` +
@@ -104,7 +114,36 @@ export function classifyReset(c: Connection, by: Side, sender: Endpoint, rst: Rs
       'left unread: an abortive close (RST instead of FIN, e.g. SO_LINGER 0)');
   }
   return one('other', `inferred: the ${by} sent RST in ${st} (frame ${rst.frame}, answering ${answered}); ` +
-    `none of the rules refused, handshake-aborted, after-time-wait, data-after-close, no-connection, unread-data, abort matched${rst.finSent ? ' (it had sent a FIN)' : ''}`);
+    `none of the rules refused, handshake-aborted, after-time-wait, data-after-close, no-connection, keepalive-timeout, unread-data, abort matched${rst.finSent ? ' (it had sent a FIN)' : ''}`);
+}
+
+/**
+ * The reasoning of a keep-alive timeout (see classifyReset, rule 6), or
+ * null: the probes its sender sent last, their interval, and the RST one
+ * interval after the last.
+ */
+function keepAliveTimeout(c: Connection, by: Side, sender: Endpoint, rst: RstRecord): string | null {
+  const synchronized = rst.state === State.ESTABLISHED || rst.state === State.CLOSE_WAIT;
+  if (rst.afterProbe === 0 || rst.finSent || !synchronized) return null;
+  // The run of probes that ended with the one just before the RST (every one repeats SND.NXT-1).
+  const probes = c.notes.list.filter((n) => n.kind === NoteKind.KeepAlive && n.side === sender.side && n.frame <= rst.afterProbe);
+  if (probes.length < 2 || probes[probes.length - 1].frame !== rst.afterProbe) return null;
+  const last = probes[probes.length - 1];
+  const interval = secondsBetween(probes[probes.length - 2].tsSec, probes[probes.length - 2].tsNsec, last.tsSec, last.tsNsec);
+  const gap = secondsBetween(last.tsSec, last.tsNsec, rst.tsSec, rst.tsNsec);
+  if (!(interval > 0) || Math.abs(gap - interval) > interval / 4) return null;
+  const answered = c.notes.list.filter((n) => n.kind === NoteKind.KeepAliveAck && probes.some((p) => p.frame === n.related)).map((n) => n.frame);
+  const frames = probes.map((p) => p.frame);
+  const shown = frames.length > 6 ? [...frames.slice(0, 3), '...', ...frames.slice(-2)] : frames;
+  return `inferred: the ${by}'s last segments were ${probes.length} keep-alive probes (frames ${shown.join(', ')}; ` +
+    `the last two ${seconds(interval)} apart), and it sent RST in ${stateName(rst.state)} (frame ${rst.frame}) ${seconds(gap)} after the last, ` +
+    `without a FIN: its keep-alive timer gave up on a peer that did not answer (RFC 1122 4.2.3.6; Linux sends RST after ` +
+    `tcp_keepalive_probes unanswered probes)${answered.length > 0 ? `; the answers the capture shows (frames ${answered.join(', ')}) never reached it` : ''}`;
+}
+
+/** Seconds, to the millisecond. */
+function seconds(s: number): string {
+  return `${s.toFixed(3)} s`;
 }
 
 /** `1 byte`, `200 bytes`. */

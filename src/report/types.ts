@@ -298,7 +298,7 @@ export type ActiveCloser = 'client' | 'server' | 'both' | null;
  *   FIN_WAIT_2 socket with the same bare RST a host without the connection
  *   sends).
  */
-export type ResetCause = 'refused' | 'handshake-aborted' | 'data-after-close' | 'unread-data' | 'abort' |
+export type ResetCause = 'refused' | 'handshake-aborted' | 'data-after-close' | 'keepalive-timeout' | 'unread-data' | 'abort' |
   'after-time-wait' | 'no-connection' | 'other' | 'ambiguous';
 
 /**
@@ -764,7 +764,7 @@ export const ANALYSIS_COUNT_KEYS = [
 export const HANDSHAKE_KINDS = ['three-way', 'simultaneous-open', 'refused', 'aborted', 'unanswered', 'not-captured'] as const satisfies readonly HandshakeKind[];
 export const CLOSE_KINDS = ['four-way', 'three-way', 'simultaneous', 'reset-after-fin', 'reset', 'refused', 'incomplete', 'never-opened', 'open'] as const satisfies readonly CloseKind[];
 /** Reset causes a RST can have (`ambiguous` is not one: it says several remain). */
-export const RESET_CAUSES = ['refused', 'handshake-aborted', 'data-after-close', 'unread-data', 'abort', 'after-time-wait', 'no-connection', 'other'] as const satisfies readonly ResetCause[];
+export const RESET_CAUSES = ['refused', 'handshake-aborted', 'data-after-close', 'keepalive-timeout', 'unread-data', 'abort', 'after-time-wait', 'no-connection', 'other'] as const satisfies readonly ResetCause[];
 type Missing<T, L extends readonly unknown[]> = Exclude<T, L[number]>;
 const ALL_LISTED: [Missing<HandshakeKind, typeof HANDSHAKE_KINDS>, Missing<CloseKind, typeof CLOSE_KINDS>, Missing<ResetCause, typeof RESET_CAUSES>] extends [never, never, 'ambiguous'] ? true : never = true;
 void ALL_LISTED;

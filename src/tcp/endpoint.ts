@@ -161,6 +161,8 @@ export interface RstRecord {
   notTakenFrame: number;
   /** Frame showing the sender went on after it (0: none): the sender's TCP did not send it. */
   notFromSenderFrame: number;
+  /** The keep-alive probe that was the sender's last segment before it (0: none): its keep-alive timer may have given up. */
+  afterProbe: number;
 }
 
 /** The RST ended the connection: the receiver took it and neither end went on. */
@@ -403,6 +405,8 @@ export class Endpoint {
   private lastRecvAckWord = 0;
   /** A RST or SYN it answers with a challenge ACK (RFC 5961), 0 if none pending. */
   private challengeFrame = 0;
+  /** Its last segment, when that was a keep-alive probe (0: it was not). */
+  private lastSentProbe = 0;
 
   // ---- a RST that moved it to CLOSED (it sent or received it), until the capture shows it went on ----
   /** Frame of that RST (0: none). */
@@ -526,6 +530,7 @@ export class Endpoint {
     this.lastRecvLen = 0;
     this.lastRecvAck = 0;
     this.challengeFrame = 0;
+    this.lastSentProbe = 0;
     this.rstFrame = 0;
     this.rstWasSent = false;
     this.rstAckAt = 0;
@@ -690,6 +695,7 @@ export class Endpoint {
     if ((f & ACK) && this.peerFinKnown && !this.finHeld && seqGt(seg.ack, this.peerFinPos) &&
       !(this.ackSentKnown && seqGt(this.lastAckSent, this.peerFinPos))) this.firstAckOfPeerFin(seg);
     if (f & SYN) this.sentSyn(seg);
+    let probe = false;
 
     // Sequence space. A keep-alive is a segment at SND.NXT-1 with 0 or 1 byte
     // (RFC 9293 3.8.4); it does not move SND.NXT.
@@ -703,6 +709,7 @@ export class Endpoint {
       if (!(f & (SYN | FIN)) && len <= 1 && seg.seq === seqAdd(this.dataNxt, -1)) {
         this.keepAlives++;
         this.probeFrame = seg.frame;
+        probe = true;
         this.note(seg, this.side, NoteKind.KeepAlive, 0);
         newBytes = 0;
       } else {
@@ -736,6 +743,7 @@ export class Endpoint {
     if (f & ACK) this.sentAck(seg);
 
     if (f & FIN) this.sentFin(seg, end);
+    this.lastSentProbe = probe ? seg.frame : 0;
   }
 
   private sentSyn(seg: Segment): void {
@@ -1069,6 +1077,7 @@ export class Endpoint {
       taken: 'ignored',
       notTakenFrame: 0,
       notFromSenderFrame: 0,
+      afterProbe: this.lastSentProbe,
     };
     const n = this.rsts.length;
     if (n < MAX_RECORDS) this.rsts.push(rec);
@@ -1601,7 +1610,7 @@ export class Endpoint {
     w.seq(this.rcvNxt, peer); w.seq(this.peerFinPos, peer); w.seq(this.heldFinPos, peer);
     w.u32(this.recvSinceSent); w.u32(this.peerBytesAfterFin);
     w.frame(this.lastRecvFrame); w.u32(this.lastRecvFlags); w.u32(this.lastRecvLen); w.seq(this.lastRecvAck, iss);
-    w.frame(this.challengeFrame);
+    w.frame(this.challengeFrame); w.frame(this.lastSentProbe);
     w.frame(this.rstFrame); w.seq(this.rstAckAt, peer); w.seq(this.rstNxtAt, iss);
     writeOptionalMoment(w, this.plusOneFrame, this.plusOneSec, this.plusOneNsec); w.seq(this.plusOnePos, iss);
     if (this.twEntry !== null) writeMoment(w, this.twEntry);
@@ -1629,7 +1638,7 @@ export class Endpoint {
         (RST_TAKEN.indexOf(x.taken) << 10));
       w.u32(x.unackedPeerBytes); w.u32(x.peerBytesAfterFin); w.u32(x.sentBytes); w.u32(x.receivedBytes); w.u32(x.receivedSinceSent);
       w.frame(x.lastRecvFrame); w.u32(x.lastRecvFlags); w.u32(x.lastRecvLen);
-      w.frame(x.notTakenFrame); w.frame(x.notFromSenderFrame);
+      w.frame(x.notTakenFrame); w.frame(x.notFromSenderFrame); w.frame(x.afterProbe);
     }
     w.u32(this.twRestarts.length);
     for (const m of this.twRestarts) writeMoment(w, m);
@@ -1680,7 +1689,7 @@ export class Endpoint {
     this.rcvNxt = r.seq(peer); this.peerFinPos = r.seq(peer); this.heldFinPos = r.seq(peer);
     this.recvSinceSent = r.u32(); this.peerBytesAfterFin = r.u32();
     this.lastRecvFrame = r.frame(); this.lastRecvFlags = r.u32(); this.lastRecvLen = r.u32(); this.lastRecvAck = r.seq(iss);
-    this.challengeFrame = r.frame();
+    this.challengeFrame = r.frame(); this.lastSentProbe = r.frame();
     this.rstFrame = r.frame(); this.rstAckAt = r.seq(peer); this.rstNxtAt = r.seq(iss);
     this.plusOneFrame = r.frame();
     if (this.plusOneFrame !== 0) { this.plusOneSec = r.time(); this.plusOneNsec = r.nsec; }
@@ -1721,6 +1730,7 @@ export class Endpoint {
       const lastRecvLen = r.u32();
       const notTakenFrame = r.frame();
       const notFromSenderFrame = r.frame();
+      const afterProbe = r.frame();
       this.rsts.push({
         frame, tsSec, tsNsec, seq, state: (x & 15) as State,
         answersSyn: (x & (1 << 4)) !== 0,
@@ -1738,6 +1748,7 @@ export class Endpoint {
         taken: RST_TAKEN[(x >>> 10) & 7],
         notTakenFrame,
         notFromSenderFrame,
+        afterProbe,
       });
     }
     const nm = r.u32();

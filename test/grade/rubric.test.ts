@@ -64,7 +64,7 @@ describe('rubric validation', () => {
       "criteria[0].check.close: 'fourway' is not a close kind (did you mean 'four-way'?); expected one of four-way, three-way, simultaneous, reset-after-fin, reset, refused, incomplete, never-opened, open",
       "criteria[1].id: 'a' is already the id of criteria[0]",
       "criteria[1].points: expected a number >= 0, got the string '2'",
-      "criteria[1].check.all[1].reset: 'maybe' is not a reset cause (or true/false); expected one of refused, handshake-aborted, data-after-close, unread-data, abort, after-time-wait, no-connection, other",
+      "criteria[1].check.all[1].reset: 'maybe' is not a reset cause (or true/false); expected one of refused, handshake-aborted, data-after-close, keepalive-timeout, unread-data, abort, after-time-wait, no-connection, other",
       'criteria[1].check.all[2].port: expected a port number 0-65535, got number 70000',
       "criteria[2].id: 'c d': use letters, digits, '-', '_' and '.' only (it is a column name)",
       "criteria[2].connection.pick: 'some' is not a connection choice; expected one of best, any, every",

@@ -34,6 +34,26 @@ describe('RST causes', () => {
     assert.deepEqual(p.local.transitions.map((t) => stateName(t.to)), ['SYN_SENT', 'CLOSED']);
   });
 
+  it('keepalive-timeout: probes one interval apart, then RST one interval after the last; not when the RST comes at another time', () => {
+    const run = (rstAt: number): ReturnType<typeof report> => {
+      const p = established()
+        .send({ flags: ACK, seq: ISS + 1, ack: IRS + 1, len: 100, t: 1 })
+        .recv({ flags: ACK, seq: IRS + 1, ack: ISS + 101, len: 200, t: 1.001 })
+        .send({ flags: ACK, seq: ISS + 101, ack: IRS + 201, t: 1.002 });
+      // Probes at SND.NXT - 1 every 2 s, each answered on the wire.
+      for (const at of [3, 5, 7]) {
+        p.send({ flags: ACK, seq: ISS + 100, ack: IRS + 201, t: at })
+          .recv({ flags: ACK, seq: IRS + 201, ack: ISS + 101, t: at + 0.0001 });
+      }
+      return report(p.send({ flags: RST | ACK, seq: ISS + 101, ack: IRS + 201, t: rstAt }));
+    };
+    const r = run(9);
+    assert.equal(r.close.reset?.cause, 'keepalive-timeout');
+    assert.match(r.close.reset?.reasoning ?? '', /3 keep-alive probes .* 2\.000 s apart.* 2\.000 s after the last.* never reached it/);
+    // Half an interval after the last probe: not the keep-alive timer.
+    assert.notEqual(run(8).close.reset?.cause, 'keepalive-timeout');
+  });
+
   it('data-after-close: the peer writes after the FIN and the closed side resets (RST with ACK)', () => {
     const p = established()
       .send({ flags: FIN | ACK, seq: ISS + 1, ack: IRS + 1 })
