@@ -198,6 +198,10 @@ async function analyzeUntilInterrupted(args: string[], o: AnalyzeOptions, interr
     await jsonAction(files, c, out, interrupt, threads);
     return;
   }
+  if (format === 'json' && c.stream === null) {
+    await jsonParallelAction(files, c, out, interrupt);
+    return;
+  }
 
   if (format === 'html' && files.length === 1 && files[0].within == null && !readableTwice(files[0].path)) {
     // The ladder diagrams read the capture again: standard input or a pipe
@@ -382,6 +386,26 @@ async function rowsParallelAction(files: readonly Input[], c: Common, o: Analyze
   const run = await analyzeParallel(files, c, out, interrupt, { format, table });
   if (format === 'table') out.write(tableSummary(run.summary, c.settings, table));
   else if (format === 'markdown') out.write([...markdownSummaryParts(run.summary, c.settings, { lang: c.lang })].join(''));
+  await out.close();
+  if (c.output !== null && !c.quiet) process.stderr.write(t(c.lang, 'cli.wrote', { file: termText(c.output) }) + '\n');
+  setExitCode(run.failed, run.failOnMatched);
+}
+
+/**
+ * `--format json` of several captures read in worker threads, one capture
+ * each: each worker spools its connections' text and writes them, in stream
+ * order, to a temporary file; once every capture is read, the document is
+ * written from the captures' counts and those files. The text is jsonAction's.
+ */
+async function jsonParallelAction(files: readonly Input[], c: Common, out: Output, interrupt: Interrupt): Promise<void> {
+  const { fileChunks } = await import('./json-spool.ts');
+  const run = await analyzeParallel(files, c, null, interrupt, null, async (captures, parts) => {
+    const doc: AnalysisDocument = { tool: { name: 'tcpscope', version: version() }, settings: c.settings, captures };
+    for (const part of jsonDocumentParts(doc, (k) => (parts[k].count === 0 ? null : fileChunks(parts[k].path)))) {
+      out.write(part);
+      await out.caughtUp();
+    }
+  });
   await out.close();
   if (c.output !== null && !c.quiet) process.stderr.write(t(c.lang, 'cli.wrote', { file: termText(c.output) }) + '\n');
   setExitCode(run.failed, run.failOnMatched);

@@ -57,6 +57,21 @@ class Placed {
   }
 }
 
+/** The bytes of the file at `path`, in new buffers of at most READ_BYTES (a worker's part of the document, analyze -j). */
+export function* fileChunks(path: string): Generator<Uint8Array> {
+  const fd = openSync(path, 'r');
+  try {
+    for (;;) {
+      const buf = Buffer.allocUnsafe(READ_BYTES);
+      const n = readSync(fd, buf, 0, READ_BYTES, null);
+      if (n === 0) return;
+      yield n === READ_BYTES ? buf : buf.subarray(0, n);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export class JsonSpool {
   private readonly dir: string;
   private readonly fd: number;

@@ -266,27 +266,32 @@ export function parallel(files: readonly (string | Input)[], c: Common): boolean
  * after capture in the order given: its NDJSON lines (filtered by
  * --stream/--filter), or with `rows` its part of a table, Markdown or CSV
  * output (worker.ts), the counts of their summaries added up in `summary`;
- * `failOnMatched` says whether one of them matched --fail-on. Without it
- * the reports come back whole. An `interrupt` ends the reads in progress
+ * `failOnMatched` says whether one of them matched --fail-on. With `json`
+ * each capture's connections wait in a file until every capture is read,
+ * and `json` writes the document. Without either the reports come back
+ * whole. An `interrupt` ends the reads in progress
  * (each worker answers with what it read) and starts no other.
  */
 export async function analyzeParallel(
   inputs: readonly (string | Input)[], c: Common, spoolOut: Output | null, interrupt?: Interrupt,
-  rows: Omit<RowsTask, 'path'> | null = null,
+  rows: Omit<RowsTask, 'path'> | null = null, json: JsonEnd | null = null,
 ): Promise<RunResult & { failOnMatched: boolean; summary: Summary }> {
   const files = inputs.map(inputOf);
   const { analyzeTask } = await import('./worker.ts');
   type Result = Awaited<ReturnType<typeof analyzeTask>>;
-  const dir = spoolOut !== null ? await mkdtemp(join(tmpdir(), 'tcpscope-ndjson-')) : null;
+  const dir = spoolOut !== null || json !== null ? await mkdtemp(join(tmpdir(), 'tcpscope-ndjson-')) : null;
   if (dir !== null) removeAtExit(dir);
   const summary = emptySummary();
   try {
-    const spool = (i: number): string | null => (dir !== null ? join(dir, `${i}.${rows === null ? 'ndjson' : rows.format}`) : null);
+    const spool = (i: number): string | null => (dir !== null ? join(dir, `${i}.${json !== null ? 'json' : rows === null ? 'ndjson' : rows.format}`) : null);
     const tasks = files.map((f, i) => ({
       name: f.name, path: f.path, within: f.within ?? null,
-      ndjsonTo: rows === null ? spool(i) : null,
+      ndjsonTo: rows === null && json === null ? spool(i) : null,
       rowsTo: rows !== null && dir !== null ? { ...rows, path: spool(i) as string } : null,
+      jsonTo: json !== null ? spool(i) : null,
     }));
+    // With json: each capture's spool file and connections, kept until every capture is read.
+    const jsonParts: { path: string; count: number }[] = [];
     const captures: CaptureReport[] = [];
     let failed = false;
     let failOnMatched = false;
@@ -308,7 +313,8 @@ export async function analyzeParallel(
         failOnMatched ||= r.failOnMatched;
         if (r.summary !== undefined) mergeSummary(summary, r.summary);
         const file = spool(i);
-        if (spoolOut !== null && file !== null) {
+        if (json !== null && file !== null) jsonParts.push({ path: file, count: r.jsonCount ?? 0 });
+        else if (spoolOut !== null && file !== null) {
           await spoolOut.append(file);
           await rm(file, { force: true });
         }
@@ -328,6 +334,7 @@ export async function analyzeParallel(
     await writing;
     if (writeError !== null) throw writeError;
     for (let i = 0; i < files.length; i++) if (!(i in results)) interrupt?.notRead(files[i].name);
+    if (json !== null) await json(captures, jsonParts);
     return { captures, failed, failOnMatched, summary };
   } finally {
     if (dir !== null) {
@@ -336,6 +343,14 @@ export async function analyzeParallel(
     }
   }
 }
+
+/**
+ * The end of analyzeParallel with `--format json`: the captures read (in the
+ * order given, without their connections) and, for each, the file holding
+ * its connections as the document has them between its array's brackets
+ * and how many there are; the files are removed after it returns.
+ */
+export type JsonEnd = (captures: CaptureReport[], parts: { path: string; count: number }[]) => Promise<void>;
 
 /** Bytes waiting to be written beyond which reading waits (Output.caughtUp). */
 const OUTPUT_BACKLOG = 8 << 20;

@@ -4,7 +4,8 @@
  * temporary file that the main thread copies to the output in the order of
  * the captures; so does the capture's part of a table, Markdown or CSV
  * output (its rows in stream order, through a RowSpill of its own), with
- * the counts of its summary; otherwise the CaptureReport comes back whole.
+ * the counts of its summary, and its connections' JSON (through a JsonSpool
+ * of its own); otherwise the CaptureReport comes back whole.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -16,6 +17,7 @@ import type { Summary } from '../render/rows.ts';
 import type { TableOptions } from '../render/table.ts';
 import type { CaptureReport, ConnectionReport } from '../report/types.ts';
 import { type CommonOptions, resolveCommon, selector } from './common.ts';
+import type { JsonSpool } from './json-spool.ts';
 import { RowSpill } from './row-spill.ts';
 
 export interface WorkerTask {
@@ -28,6 +30,8 @@ export interface WorkerTask {
   ndjsonTo: string | null;
   /** Write the capture's part of a table, Markdown or CSV output to this file instead of returning the connections. */
   rowsTo: RowsTask | null;
+  /** Write the capture's connections as the JSON document has them between its array's brackets to this file instead of returning them. */
+  jsonTo: string | null;
 }
 
 /** Where and how a worker writes its capture's part of a table, Markdown or CSV output. */
@@ -45,6 +49,8 @@ export interface WorkerResult {
   failOnMatched: boolean;
   /** With rowsTo: the counts of the connections written, for the summary under a table or Markdown. */
   summary?: Summary;
+  /** With jsonTo: the connections written. */
+  jsonCount?: number;
 }
 
 /** `signal`: end the read where it is (an interrupt), and answer with what was read. */
@@ -53,6 +59,8 @@ export async function analyzeTask(task: WorkerTask, o: CommonOptions, signal?: A
   const keep = selector(c);
   let fd: number | null = null;
   let spill: RowSpill | null = null;
+  let spool: JsonSpool | null = null;
+  let jsonCount: (() => number) | undefined;
   let failOnMatched = false;
   try {
     let onConnection: ((r: ConnectionReport) => void) | undefined;
@@ -66,6 +74,20 @@ export async function analyzeTask(task: WorkerTask, o: CommonOptions, signal?: A
         lines.line(r, task.name);
         if (lines.size >= 1 << 20) writeSync(out, lines.take());
         if (c.failOn?.(r)) failOnMatched = true;
+      };
+    } else if (task.jsonTo !== null) {
+      const { JsonSpool } = await import('./json-spool.ts');
+      fd = openSync(task.jsonTo, 'w');
+      const out = fd;
+      const kept = (spool = new JsonSpool());
+      onConnection = (r) => {
+        if (!keep(r)) return;
+        kept.add(0, r);
+        if (c.failOn?.(r)) failOnMatched = true;
+      };
+      jsonCount = () => {
+        for (const piece of kept.texts(0)) writeSync(out, piece);
+        return kept.count(0);
       };
     } else if (task.rowsTo !== null) {
       const { path, format, table } = task.rowsTo;
@@ -118,12 +140,14 @@ export async function analyzeTask(task: WorkerTask, o: CommonOptions, signal?: A
     capture.file = task.name;
     if (fd !== null && lines.size > 0) writeSync(fd, lines.take());
     const summary = rows?.(capture);
-    return { capture, captureError: null, failOnMatched, ...(summary === undefined ? {} : { summary }) };
+    const written = jsonCount?.();
+    return { capture, captureError: null, failOnMatched, ...(summary === undefined ? {} : { summary }), ...(written === undefined ? {} : { jsonCount: written }) };
   } catch (e) {
     if (e instanceof CaptureError) return { capture: null, captureError: e.message, failOnMatched };
     throw e;
   } finally {
     spill?.close();
+    spool?.close();
     if (fd !== null) closeSync(fd);
   }
 }

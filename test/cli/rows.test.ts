@@ -44,7 +44,7 @@ describe('analyze: table, Markdown and CSV from rows', () => {
     }
   });
 
-  it('with several captures in worker threads (-j 2), each writing its part through a spill file, write the text of one thread', async () => {
+  it('with several captures in worker threads (-j 2), each writing its part through a spill file, write the text of one thread (table, Markdown, CSV, JSON)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tcpscope-rows-j-'));
     try {
       const junk = join(dir, 'junk.pcap');
@@ -54,6 +54,7 @@ describe('analyze: table, Markdown and CSV from rows', () => {
       const inputs = [...files.slice(0, 20), junk, gen, ...files.slice(20)];
       for (const [format, more] of [
         ['table', []], ['table', ['--lang', 'zh', '--width', '100']], ['markdown', []], ['csv', ['--filter', 'closed-by server']], ['table', ['--fail-on', 'reset']],
+        ['json', []], ['json', ['--fail-on', 'reset']],
       ] as const) {
         const one = await tcpscope(['analyze', '-j', '1', '-f', format, ...more, ...inputs]);
         assert.ok(one.stdout.split('\n').length > 100, `${format}: ${one.stdout.length} characters`);
