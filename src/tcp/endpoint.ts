@@ -407,6 +407,12 @@ export class Endpoint {
   private challengeFrame = 0;
   /** Its last segment, when that was a keep-alive probe (0: it was not). */
   private lastSentProbe = 0;
+  /**
+   * After the peer's FIN moved it, the ACK it sent short of that FIN (1 when
+   * it sent one: `holeAt` holds its value, the start of a hole before the FIN).
+   */
+  private holeSeen = 0;
+  private holeAt = 0;
 
   // ---- a RST that moved it to CLOSED (it sent or received it), until the capture shows it went on ----
   /** Frame of that RST (0: none). */
@@ -531,6 +537,8 @@ export class Endpoint {
     this.lastRecvAck = 0;
     this.challengeFrame = 0;
     this.lastSentProbe = 0;
+    this.holeSeen = 0;
+    this.holeAt = 0;
     this.rstFrame = 0;
     this.rstWasSent = false;
     this.rstAckAt = 0;
@@ -831,6 +839,11 @@ export class Endpoint {
     const rcvBefore = this.rcvNxt;
     if (!this.ackSentKnown || seqGt(ack, this.lastAckSent)) this.lastAckSent = ack;
     this.ackSentKnown = true;
+    // An ACK short of the FIN that moved it: a hole before the FIN, or an ACK sent before the FIN arrived.
+    if (this.peerFinKnown && !this.finHeld && seqGt(this.peerFinPos, ack)) {
+      this.holeSeen = 1;
+      this.holeAt = ack >>> 0;
+    } else this.holeSeen = 0;
     // Its ACK states its RCV.NXT.
     if (!this.rcvKnown || seqGt(ack, this.rcvNxt)) {
       this.rcvNxt = ack;
@@ -863,6 +876,29 @@ export class Endpoint {
       }
     }
     this.challengeFrame = 0;
+  }
+
+  /**
+   * The peer sends again the data at the start of the hole its last ACK
+   * showed before the FIN: that data had not arrived, so the FIN came
+   * beyond a hole and was not processed (RFC 9293 3.10.7.4 eighth; the
+   * receiver answered it with a duplicate ACK, RFC 5681 4.2). Its move on
+   * the FIN is taken back: the FIN waits until the gap is filled (this
+   * segment may fill it) or it acknowledges the FIN. An ACK alone is no
+   * proof: seen from near the FIN's sender, one sent before the FIN arrived
+   * comes after it.
+   */
+  private holeBeforeFin(): void {
+    this.holeSeen = 0;
+    const last = this.transitions[this.transitions.length - 1];
+    if (!this.peerFinKnown || this.finHeld || last === undefined || last.inferred || !FIN_TAKEN.has(last.cause) || !this.undoLast(last.cause)) return;
+    this.finHeld = true;
+    this.heldFinKind = HeldFin.Queued;
+    this.heldFinPos = this.peerFinPos;
+    this.peerFinKnown = false;
+    this.peerFinPos = 0;
+    this.rcvNxt = this.holeAt;
+    this.twReackPending = false;
   }
 
   /** The right edge of the receive window it announces (RFC 7323 2.3: a SYN's window is never scaled). */
@@ -1163,6 +1199,7 @@ export class Endpoint {
     // A FIN that crossed ours was on its way; this later segment of the same
     // sender comes after it (segments of one direction arrive in order).
     if (this.finHeld && this.heldFinKind === HeldFin.InFlight) this.takeHeldFin(seg);
+    if (this.holeSeen !== 0 && seg.payloadLen > 0 && seg.seq === this.holeAt && !(f & (SYN | RST))) this.holeBeforeFin();
     if (f & RST) {
       this.receivedRst(seg);
       return;
@@ -1610,7 +1647,7 @@ export class Endpoint {
     w.seq(this.rcvNxt, peer); w.seq(this.peerFinPos, peer); w.seq(this.heldFinPos, peer);
     w.u32(this.recvSinceSent); w.u32(this.peerBytesAfterFin);
     w.frame(this.lastRecvFrame); w.u32(this.lastRecvFlags); w.u32(this.lastRecvLen); w.seq(this.lastRecvAck, iss);
-    w.frame(this.challengeFrame); w.frame(this.lastSentProbe);
+    w.frame(this.challengeFrame); w.frame(this.lastSentProbe); w.u32(this.holeSeen); w.u32(this.holeAt);
     w.frame(this.rstFrame); w.seq(this.rstAckAt, peer); w.seq(this.rstNxtAt, iss);
     writeOptionalMoment(w, this.plusOneFrame, this.plusOneSec, this.plusOneNsec); w.seq(this.plusOnePos, iss);
     if (this.twEntry !== null) writeMoment(w, this.twEntry);
@@ -1689,7 +1726,7 @@ export class Endpoint {
     this.rcvNxt = r.seq(peer); this.peerFinPos = r.seq(peer); this.heldFinPos = r.seq(peer);
     this.recvSinceSent = r.u32(); this.peerBytesAfterFin = r.u32();
     this.lastRecvFrame = r.frame(); this.lastRecvFlags = r.u32(); this.lastRecvLen = r.u32(); this.lastRecvAck = r.seq(iss);
-    this.challengeFrame = r.frame(); this.lastSentProbe = r.frame();
+    this.challengeFrame = r.frame(); this.lastSentProbe = r.frame(); this.holeSeen = r.u32(); this.holeAt = r.u32();
     this.rstFrame = r.frame(); this.rstAckAt = r.seq(peer); this.rstNxtAt = r.seq(iss);
     this.plusOneFrame = r.frame();
     if (this.plusOneFrame !== 0) { this.plusOneSec = r.time(); this.plusOneNsec = r.nsec; }

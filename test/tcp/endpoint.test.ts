@@ -409,6 +409,25 @@ describe('TIME_WAIT', () => {
     q.recv({ flags: FIN | ACK, seq: IRS + 1, ack: ISS + 2, t: 1.00005 }).send({ flags: ACK, seq: ISS + 2, ack: IRS + 2, t: 1.0001 });
     assert.equal(q.local.twEntry?.frame, first);
   });
+  it('test_close_wait_hole_before_fin: data sent again at the hole a duplicate ACK showed: the FIN waited for it; a lone short ACK proves nothing', () => {
+    const lost = (): ReturnType<typeof established> => established()
+      .recv({ flags: ACK, seq: IRS + 1, ack: ISS + 1, len: 100, t: 1 })
+      .recv({ flags: FIN | ACK, seq: IRS + 101, ack: ISS + 1, t: 1.0001 });
+    const p = lost();
+    const fin = p.wire.frame;
+    p.send({ flags: ACK, seq: ISS + 1, ack: IRS + 1, t: 1.0002 })
+      .recv({ flags: ACK, seq: IRS + 1, ack: ISS + 1, len: 100, t: 1.2 });
+    const filled = p.wire.frame;
+    assertState(p.local, 'CLOSE_WAIT');
+    assert.equal(p.local.transitions[p.local.transitions.length - 1].frame, filled);
+    assert.notEqual(filled, fin);
+    // The ACK alone (sent before the FIN arrived, seen after it): the FIN's move stays.
+    const q = lost();
+    const fin2 = q.wire.frame;
+    q.send({ flags: ACK, seq: ISS + 1, ack: IRS + 1, t: 1.0002 }).send({ flags: ACK, seq: ISS + 1, ack: IRS + 102, t: 1.0003 });
+    assertState(q.local, 'CLOSE_WAIT');
+    assert.equal(q.local.transitions[q.local.transitions.length - 1].frame, fin2);
+  });
   it('test_time_wait_send_rst goes to CLOSED: the connection was forgotten', () => {
     const p = timeWait()
       .recv({ flags: FIN | ACK, seq: IRS + 1, ack: ISS + 2, t: 90 })
