@@ -14,7 +14,7 @@ import { wrapText } from '../render/fit.ts';
 import { jsonDocumentParts, renderJsonParts } from '../render/json.ts';
 import { Interrupt } from './interrupt.ts';
 import { JsonSpool } from './json-spool.ts';
-import { RowSpill } from './row-spill.ts';
+import { cellRows, RowSpill } from './row-spill.ts';
 import { ReportThread } from './report-thread.ts';
 import { type FilePath, expandFolders, NoCapturesError } from '../capture/files.ts';
 import { skippedLine } from './skipped.ts';
@@ -343,23 +343,11 @@ async function rowsAction(files: readonly Input[], c: Common, o: AnalyzeOptions,
       await write(csvHeader());
       for (const { i } of caps) await spill.writeRows(i, out);
     } else if (format === 'table') {
-      const rows = function* (i: number): Generator<string[]> {
-        for (const text of spill.texts(i)) yield JSON.parse(text) as string[];
-      };
-      const parts = caps.map(({ capture, i }) => ({ capture, rows: rows(i), measure: measures[i] }));
+      const parts = caps.map(({ capture, i }) => ({ capture, rows: cellRows(spill.texts(i)), measure: measures[i] }));
       for (const part of renderTableParts(parts, summary, c.settings, tableOpts)) await write(part);
     } else {
       const parts = caps.map(({ capture, i }) => ({ capture, count: counts[i], rows: spill.texts(i) }));
-      // A line at a time is many small writes: gather them into pieces of about 64 KB.
-      let piece = '';
-      for (const line of renderMarkdownParts(parts, summary, c.settings, { lang: c.lang })) {
-        piece += line;
-        if (piece.length >= 1 << 16) {
-          await write(piece);
-          piece = '';
-        }
-      }
-      if (piece !== '') await write(piece);
+      for (const part of renderMarkdownParts(parts, summary, c.settings, { lang: c.lang })) await write(part);
     }
     await out.close();
     if (c.output !== null && !c.quiet) process.stderr.write(t(c.lang, 'cli.wrote', { file: termText(c.output) }) + '\n');

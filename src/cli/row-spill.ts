@@ -59,6 +59,11 @@ interface Segment {
   end: number;
 }
 
+/** Rows held as JSON arrays of cells (the table's), parsed back one at a time. */
+export function* cellRows(texts: Iterable<string>): Generator<string[]> {
+  for (const text of texts) yield JSON.parse(text) as string[];
+}
+
 export class RowSpill {
   /** Each capture's rows in memory, in the order they came. */
   private held = new Map<number, Held[]>();

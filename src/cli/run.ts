@@ -279,7 +279,7 @@ export async function analyzeParallel(
   const files = inputs.map(inputOf);
   const { analyzeTask } = await import('./worker.ts');
   type Result = Awaited<ReturnType<typeof analyzeTask>>;
-  const dir = spoolOut !== null || json !== null ? await mkdtemp(join(tmpdir(), 'tcpscope-ndjson-')) : null;
+  const dir = spoolOut !== null || json !== null ? await mkdtemp(join(tmpdir(), 'tcpscope-parts-')) : null;
   if (dir !== null) removeAtExit(dir);
   const summary = emptySummary();
   try {

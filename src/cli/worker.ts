@@ -18,7 +18,7 @@ import type { TableOptions } from '../render/table.ts';
 import type { CaptureReport, ConnectionReport } from '../report/types.ts';
 import { type CommonOptions, resolveCommon, selector } from './common.ts';
 import type { JsonSpool } from './json-spool.ts';
-import { RowSpill } from './row-spill.ts';
+import { cellRows, RowSpill } from './row-spill.ts';
 
 export interface WorkerTask {
   name: string;
@@ -118,16 +118,8 @@ export async function analyzeTask(task: WorkerTask, o: CommonOptions, signal?: A
         else {
           const parts = format === 'markdown'
             ? markdownCaptureParts({ capture, count, rows: kept.texts(0) }, { lang: c.lang })
-            : tableCaptureParts({ capture, measure, rows: (function* () { for (const text of kept.texts(0)) yield JSON.parse(text) as string[]; })() }, table);
-          let piece = '';
-          for (const part of parts) {
-            piece += part;
-            if (piece.length >= 1 << 16) {
-              writeSync(out, piece);
-              piece = '';
-            }
-          }
-          if (piece !== '') writeSync(out, piece);
+            : tableCaptureParts({ capture, measure, rows: cellRows(kept.texts(0)) }, table);
+          for (const part of parts) writeSync(out, part);
         }
         return summary;
       };

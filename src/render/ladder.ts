@@ -9,9 +9,7 @@ import type { SegmentRecord } from '../analyze/segments.ts';
 import type { AnalysisFrame, ConnectionReport, Side, StateName, SynOptionsReport, TimeWaitDetail, TransitionReport } from '../report/types.ts';
 import { type Lang, caveatLabel, noteLabel, resetCauseLabel, sideLabel, t, transitionCauseLabel, verdictLabel } from './i18n.ts';
 import { duration, parseIso, relTime, secondsFrom } from './text.ts';
-
-/** The moves a FIN makes when it reaches its receiver. */
-const FIN_CAUSES: ReadonlySet<string> = new Set(['received FIN', 'received FIN+ACK of our FIN', 'received FIN crossing ours (simultaneous close)']);
+import { FIN_TAKEN } from '../tcp/endpoint.ts';
 
 const FIN = 0x01;
 const SYN = 0x02;
@@ -174,7 +172,7 @@ export function buildLadder(conn: ConnectionReport, segs: readonly SegmentRecord
       const acked = copies[i - 1].ackedFrame;
       if (acked !== null && acked < copies[i].frame) note += t(lang, 'tl.ackLost', { frame: acked });
       // A FIN's receiver moved on this copy: the ones before never reached it.
-      else if (receiver !== null && conn.endpoints[receiver].transitions.some((tr) => tr.frame === copies[i].frame && FIN_CAUSES.has(tr.cause))) {
+      else if (receiver !== null && conn.endpoints[receiver].transitions.some((tr) => tr.frame === copies[i].frame && FIN_TAKEN.has(tr.cause))) {
         note += t(lang, 'tl.finLost', { frame: copies[i - 1].frame, side: sideLabel(lang, receiver) });
       }
       copyNote.set(copies[i].frame, note);

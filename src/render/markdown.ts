@@ -25,13 +25,13 @@ export interface MarkdownCapture {
   rows: Iterable<string>;
 }
 
-/** renderMarkdown from each capture's lines and the summary of the connections shown, in pieces (a line each). */
+/** renderMarkdown from each capture's lines and the summary of the connections shown, in pieces (a line, or rows of about 64 KB). */
 export function* renderMarkdownParts(caps: Iterable<MarkdownCapture>, summary: Summary, settings: Settings, opts: { lang: Lang }): Generator<string> {
   for (const cap of caps) yield* markdownCaptureParts(cap, opts);
   yield* markdownSummaryParts(summary, settings, opts);
 }
 
-/** One capture's part of renderMarkdown: its heading, what was skipped, its table, in pieces (a line each). */
+/** One capture's part of renderMarkdown: its heading, what was skipped, its table, in pieces (a line, or rows of about 64 KB). */
 export function* markdownCaptureParts({ capture: cap, count, rows }: MarkdownCapture, opts: { lang: Lang }): Generator<string> {
   const lang = opts.lang;
   const h = headers(lang);
@@ -45,9 +45,20 @@ export function* markdownCaptureParts({ capture: cap, count, rows }: MarkdownCap
   }
   yield line(`| ${COLUMNS.map((k) => mdCell(h[k])).join(' | ')} |`);
   yield line(`|${COLUMNS.map((k) => (k === 'stream' || k === 'finRetx' ? '---:' : '---')).join('|')}|`);
-  for (const r of rows) yield line(r);
-  yield line('');
+  // Rows gathered into pieces of about PIECE characters: a write a line is many small writes.
+  let piece = '';
+  for (const r of rows) {
+    piece += line(r);
+    if (piece.length >= PIECE) {
+      yield piece;
+      piece = '';
+    }
+  }
+  yield piece + line('');
 }
+
+/** Characters of rows in one piece of renderMarkdownParts. */
+const PIECE = 1 << 16;
 
 /** The end of renderMarkdown: the summary as a list. */
 export function* markdownSummaryParts(summary: Summary, settings: Settings, opts: { lang: Lang }): Generator<string> {

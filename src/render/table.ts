@@ -74,6 +74,13 @@ export class TableMeasure {
     this.fit = (opts.width ?? null) !== null || (opts.columns ?? null) !== null;
   }
 
+  /** The measure of rows all at hand. */
+  static of(rows: Iterable<readonly string[]>, opts: TableOptions): TableMeasure {
+    const m = new TableMeasure(opts);
+    for (const r of rows) m.add(r);
+    return m;
+  }
+
   /** One row of cells (tableCells). */
   add(cells: readonly string[]): void {
     this.count++;
@@ -84,9 +91,7 @@ export class TableMeasure {
 
 /** The table of rows of cells (tableCells), a block of rows at a time (no string of the whole table). */
 export function* tableLines(allRows: readonly string[][], opts: TableOptions, chunk = TABLE_CHUNK): Generator<string> {
-  const m = new TableMeasure(opts);
-  for (const r of allRows) m.add(r);
-  yield* measuredTableLines(m, allRows, opts, chunk);
+  yield* measuredTableLines(TableMeasure.of(allRows, opts), allRows, opts, chunk);
 }
 
 /**
@@ -257,9 +262,7 @@ function captureHeading(cap: Omit<CaptureReport, 'connections'>, shown: number, 
 export function renderTable(doc: AnalysisDocument, opts: TableOptions): string {
   const caps = doc.captures.map((cap) => {
     const rows = cap.connections.map((c) => tableCells(c, opts));
-    const measure = new TableMeasure(opts);
-    for (const r of rows) measure.add(r);
-    return { capture: cap, rows, measure };
+    return { capture: cap, rows, measure: TableMeasure.of(rows, opts) };
   });
   return [...renderTableParts(caps, summarize(allConnections(doc)), doc.settings, opts)].join('');
 }
@@ -280,7 +283,7 @@ export function* renderTableParts(caps: Iterable<TableCapture>, summary: Summary
 /** One capture's part of renderTable: its heading, its table, what was skipped, its warnings, a blank line. */
 export function* tableCaptureParts({ capture: cap, rows, measure }: TableCapture, opts: TableOptions): Generator<string> {
   const p = palette(opts.color);
-  const fit = (line: string): string => (opts.width ? wrapCell(line, opts.width) : line);
+  const fit = (line: string): string => fitLine(line, opts);
   yield fit(captureHeading(cap, measure.count, opts.lang, p)) + '\n';
   if (measure.count === 0) yield t(opts.lang, 'sum.noConnections') + '\n';
   else for (const lines of measuredTableLines(measure, rows, opts)) yield lines + '\n';
@@ -292,6 +295,10 @@ export function* tableCaptureParts({ capture: cap, rows, measure }: TableCapture
 
 /** The end of renderTable: the summary of every capture's connections shown. */
 export function tableSummary(summary: Summary, settings: Settings, opts: TableOptions): string {
-  const fit = (line: string): string => (opts.width ? wrapCell(line, opts.width) : line);
-  return summaryLines(summary, settings, opts.lang).map(fit).join('\n') + '\n';
+  return summaryLines(summary, settings, opts.lang).map((line) => fitLine(line, opts)).join('\n') + '\n';
+}
+
+/** A line under or over the table, wrapped to the terminal's width when there is one. */
+function fitLine(line: string, opts: TableOptions): string {
+  return opts.width ? wrapCell(line, opts.width) : line;
 }

@@ -41,7 +41,7 @@ export type Cause =
 const DUPLICATE_SECONDS = 0.001;
 
 /** The moves a FIN of the peer makes when it arrives. */
-const FIN_TAKEN: ReadonlySet<Cause> = new Set<Cause>(['received FIN', 'received FIN+ACK of our FIN', 'received FIN crossing ours (simultaneous close)']);
+export const FIN_TAKEN: ReadonlySet<Cause> = new Set<Cause>(['received FIN', 'received FIN+ACK of our FIN', 'received FIN crossing ours (simultaneous close)']);
 
 /** Every Cause, indexed for packing (frozen.ts). */
 const CAUSES = [
@@ -408,11 +408,10 @@ export class Endpoint {
   /** Its last segment, when that was a keep-alive probe (0: it was not). */
   private lastSentProbe = 0;
   /**
-   * After the peer's FIN moved it, the ACK it sent short of that FIN (1 when
-   * it sent one: `holeAt` holds its value, the start of a hole before the FIN).
+   * After the peer's FIN moved it, the value of its last ACK when that was
+   * short of the FIN: the start of a hole before the FIN (-1: none).
    */
-  private holeSeen = 0;
-  private holeAt = 0;
+  private holeAt = -1;
 
   // ---- a RST that moved it to CLOSED (it sent or received it), until the capture shows it went on ----
   /** Frame of that RST (0: none). */
@@ -537,8 +536,7 @@ export class Endpoint {
     this.lastRecvAck = 0;
     this.challengeFrame = 0;
     this.lastSentProbe = 0;
-    this.holeSeen = 0;
-    this.holeAt = 0;
+    this.holeAt = -1;
     this.rstFrame = 0;
     this.rstWasSent = false;
     this.rstAckAt = 0;
@@ -579,11 +577,17 @@ export class Endpoint {
   private undoLast(cause: Cause, notAt = -1): boolean {
     const last = this.transitions[this.transitions.length - 1];
     if (last === undefined || last.to !== this.state || last.cause !== cause || last.frame === notAt) return false;
-    this.transitions.pop();
+    this.retract();
+    return true;
+  }
+
+  /** Take back the last transition (there is one): back to the state it left. */
+  private retract(): Transition {
+    const last = this.transitions.pop() as Transition;
     this.state = last.from;
     if (last.to === State.TIME_WAIT) this.twEntry = null;
     if (this.watch !== null) this.watch.retracted(last);
-    return true;
+    return last;
   }
 
   private note(seg: Segment, side: 0 | 1, kind: NoteKind, related: number): void {
@@ -840,10 +844,7 @@ export class Endpoint {
     if (!this.ackSentKnown || seqGt(ack, this.lastAckSent)) this.lastAckSent = ack;
     this.ackSentKnown = true;
     // An ACK short of the FIN that moved it: a hole before the FIN, or an ACK sent before the FIN arrived.
-    if (this.peerFinKnown && !this.finHeld && seqGt(this.peerFinPos, ack)) {
-      this.holeSeen = 1;
-      this.holeAt = ack >>> 0;
-    } else this.holeSeen = 0;
+    this.holeAt = this.peerFinKnown && !this.finHeld && seqGt(this.peerFinPos, ack) ? ack >>> 0 : -1;
     // Its ACK states its RCV.NXT.
     if (!this.rcvKnown || seqGt(ack, this.rcvNxt)) {
       this.rcvNxt = ack;
@@ -889,15 +890,12 @@ export class Endpoint {
    * comes after it.
    */
   private holeBeforeFin(): void {
-    this.holeSeen = 0;
+    const hole = this.holeAt;
+    this.holeAt = -1;
     const last = this.transitions[this.transitions.length - 1];
     if (!this.peerFinKnown || this.finHeld || last === undefined || last.inferred || !FIN_TAKEN.has(last.cause) || !this.undoLast(last.cause)) return;
-    this.finHeld = true;
-    this.heldFinKind = HeldFin.Queued;
-    this.heldFinPos = this.peerFinPos;
-    this.peerFinKnown = false;
-    this.peerFinPos = 0;
-    this.rcvNxt = this.holeAt;
+    this.holdPeerFin(HeldFin.Queued);
+    this.rcvNxt = hole;
     this.twReackPending = false;
   }
 
@@ -988,10 +986,7 @@ export class Endpoint {
       copies.some((c) => c.frame === moved) ? ts[i - 1] as Writable<Transition> : null;
     let ackAgain: Transition | null = null;
     while (ts.length > i) {
-      const last = ts.pop() as Transition;
-      this.state = last.from;
-      if (last.to === State.TIME_WAIT) this.twEntry = null;
-      if (this.watch !== null) this.watch.retracted(last);
+      const last = this.retract();
       if (last.cause === 'received ACK of our FIN') ackAgain = last;
     }
     if (sameSegment !== null) {
@@ -1001,13 +996,10 @@ export class Endpoint {
     }
     this.peerFinKnown = false;
     this.twReackPending = false;
-    if (ackAgain !== null && ackAgain.frame <= to.frame && this.state === State.FIN_WAIT_1) this.go(State.FIN_WAIT_2, ackAgain, 'received ACK of our FIN');
+    // The ACK of its own FIN and the FIN, in the order the capture shows them.
+    if (ackAgain !== null && ackAgain.frame <= to.frame) this.ourFinAcked(ackAgain);
     this.receivedFin(to, pos, false);
-    if (ackAgain !== null && ackAgain.frame > to.frame) {
-      // The FIN came first: FIN_WAIT_1 -> CLOSING, then the ACK: TIME_WAIT.
-      if (this.state === State.CLOSING) this.go(State.TIME_WAIT, ackAgain, 'received ACK of our FIN');
-      else if (this.state === State.FIN_WAIT_1) this.go(State.FIN_WAIT_2, ackAgain, 'received ACK of our FIN');
-    }
+    if (ackAgain !== null && ackAgain.frame > to.frame) this.ourFinAcked(ackAgain);
   }
 
   private sentFin(seg: Segment, pos: number): void {
@@ -1199,7 +1191,7 @@ export class Endpoint {
     // A FIN that crossed ours was on its way; this later segment of the same
     // sender comes after it (segments of one direction arrive in order).
     if (this.finHeld && this.heldFinKind === HeldFin.InFlight) this.takeHeldFin(seg);
-    if (this.holeSeen !== 0 && seg.payloadLen > 0 && seg.seq === this.holeAt && !(f & (SYN | RST))) this.holeBeforeFin();
+    if (seg.seq === this.holeAt && seg.payloadLen > 0 && !(f & (SYN | RST))) this.holeBeforeFin();
     if (f & RST) {
       this.receivedRst(seg);
       return;
@@ -1347,20 +1339,25 @@ export class Endpoint {
     }
     if (!finNewlyAcked) return;
     this.finAckLost = false;
+    this.ourFinAcked(seg);
+  }
+
+  /** RFC 9293 3.10.7.4 fifth: the moves an ACK of its FIN makes (`m`: the segment carrying it). */
+  private ourFinAcked(m: Moment): void {
     switch (this.state) {
       case State.FIN_WAIT_1:
         // FIN-WAIT-1: "if the FIN segment is now acknowledged, then enter FIN-WAIT-2
         // and continue processing in that state": a FIN+ACK acknowledging our FIN
         // then moves on to TIME_WAIT at its eighth step (receivedFin), as Linux does.
-        this.go(State.FIN_WAIT_2, seg, 'received ACK of our FIN');
+        this.go(State.FIN_WAIT_2, m, 'received ACK of our FIN');
         break;
       case State.CLOSING:
         // CLOSING: "if the ACK acknowledges our FIN, then enter the TIME-WAIT state".
-        this.go(State.TIME_WAIT, seg, 'received ACK of our FIN');
+        this.go(State.TIME_WAIT, m, 'received ACK of our FIN');
         break;
       case State.LAST_ACK:
         // LAST-ACK: "if our FIN is now acknowledged, delete the TCB, enter the CLOSED state".
-        this.go(State.CLOSED, seg, 'received ACK of our FIN');
+        this.go(State.CLOSED, m, 'received ACK of our FIN');
         break;
       default:
         break;
@@ -1647,7 +1644,7 @@ export class Endpoint {
     w.seq(this.rcvNxt, peer); w.seq(this.peerFinPos, peer); w.seq(this.heldFinPos, peer);
     w.u32(this.recvSinceSent); w.u32(this.peerBytesAfterFin);
     w.frame(this.lastRecvFrame); w.u32(this.lastRecvFlags); w.u32(this.lastRecvLen); w.seq(this.lastRecvAck, iss);
-    w.frame(this.challengeFrame); w.frame(this.lastSentProbe); w.u32(this.holeSeen); w.u32(this.holeAt);
+    w.frame(this.challengeFrame); w.frame(this.lastSentProbe); w.uint(this.holeAt + 1);
     w.frame(this.rstFrame); w.seq(this.rstAckAt, peer); w.seq(this.rstNxtAt, iss);
     writeOptionalMoment(w, this.plusOneFrame, this.plusOneSec, this.plusOneNsec); w.seq(this.plusOnePos, iss);
     if (this.twEntry !== null) writeMoment(w, this.twEntry);
@@ -1726,7 +1723,7 @@ export class Endpoint {
     this.rcvNxt = r.seq(peer); this.peerFinPos = r.seq(peer); this.heldFinPos = r.seq(peer);
     this.recvSinceSent = r.u32(); this.peerBytesAfterFin = r.u32();
     this.lastRecvFrame = r.frame(); this.lastRecvFlags = r.u32(); this.lastRecvLen = r.u32(); this.lastRecvAck = r.seq(iss);
-    this.challengeFrame = r.frame(); this.lastSentProbe = r.frame(); this.holeSeen = r.u32(); this.holeAt = r.u32();
+    this.challengeFrame = r.frame(); this.lastSentProbe = r.frame(); this.holeAt = r.uint() - 1;
     this.rstFrame = r.frame(); this.rstAckAt = r.seq(peer); this.rstNxtAt = r.seq(iss);
     this.plusOneFrame = r.frame();
     if (this.plusOneFrame !== 0) { this.plusOneSec = r.time(); this.plusOneNsec = r.nsec; }
