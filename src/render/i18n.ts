@@ -117,6 +117,8 @@ const M = {
   'note.fin-not-acceptable': { en: 'FIN outside the receiver\'s window: not acceptable, no state change', zh: 'FIN 不在接收窗口内：不可接受，状态不变' },
   'note.fin-without-ack': { en: 'FIN without the ACK bit: dropped (RFC 9293 3.10.7.4)', zh: 'FIN 未置 ACK 位：被丢弃（RFC 9293 3.10.7.4）' },
   'note.fin-out-of-order': { en: 'FIN beyond RCV.NXT (a segment before it missing): held until everything before it arrived', zh: 'FIN 超前于 RCV.NXT（之前有报文段缺失）：等前面的数据到齐后才处理' },
+  'note.old-connection-ack': { en: 'ACK of the connection the SYN of frame {related} replaced: its receiver still held it and acknowledged what it had (RFC 9293 figure 10); that connection takes it', zh: '第 {related} 帧 SYN 所取代的旧连接的 ACK：接收方仍保留着旧连接，确认了它已收到的数据（RFC 9293 图 10）；由旧连接处理' },
+  'note.old-connection-rst': { en: 'RST answering the old connection\'s ACK of frame {related} (seq = its ack, RFC 9293 3.10.7.3): it resets the old connection; the SYN is sent again', zh: '回应第 {related} 帧旧连接 ACK 的 RST（seq 等于其 ack，RFC 9293 3.10.7.3）：它复位了旧连接；SYN 随后重传' },
   'note.challenge-ack': { en: 'challenge ACK answering frame {related} (RFC 5961)', zh: '回应第 {related} 帧的挑战 ACK（RFC 5961）' },
 
   // What the capture cannot prove (ConnectionReport.caveats).
@@ -193,6 +195,7 @@ const M = {
   'tl.last': { en: 'last segment at +{at} s (frame {frame}); final states: client {client}, server {server}', zh: '最后一个报文段在 +{at} s（第 {frame} 帧）；最终状态：客户端 {client}，服务器 {server}' },
   'tl.captureEnd': { en: 'end of capture after frame {last}: the final states above are those at that point', zh: '抓包在第 {last} 帧之后结束：以上最终状态均为此时的状态' },
   'tl.reuse': { en: 'reuses the 4-tuple of stream {prev}, {gap} after its last segment (frame {frame}); stream {prev} was not in TIME_WAIT then', zh: '复用了流 {prev} 的四元组：距其最后一个报文段（第 {frame} 帧）{gap}；当时流 {prev} 不在 TIME_WAIT' },
+  'tl.reuse.timeWaitRst': { en: 'reuses the 4-tuple of stream {prev}, {gap} after its last segment (frame {frame}); stream {prev}\'s {side} was in TIME_WAIT and did not take this SYN: it answered with an ACK of stream {prev}, and the RST answering that ACK (frame {rst}) ended its TIME_WAIT {observed} after it began (frame {entry}): {verdict} (2MSL = {required})', zh: '复用了流 {prev} 的四元组：距其最后一个报文段（第 {frame} 帧）{gap}；当时流 {prev} 的{side}处于 TIME_WAIT，没有接受这个 SYN：它回了流 {prev} 的 ACK，回应该 ACK 的 RST（第 {rst} 帧）结束了它的 TIME_WAIT，距进入 TIME_WAIT（第 {entry} 帧）{observed}：{verdict}（2MSL = {required}）' },
   'tl.reuse.gapOnly': { en: 'reuses the 4-tuple of stream {prev}, {gap} after its last segment', zh: '复用了流 {prev} 的四元组：距其最后一个报文段 {gap}' },
   'tl.reuse.timeWait': { en: 'reuses the 4-tuple of stream {prev}, whose {side} was in TIME_WAIT: {gap} after stream {prev}\'s last segment (frame {frame}), {observed} after the {side} entered TIME_WAIT (frame {entry}): {verdict} (2MSL = {required})', zh: '复用了流 {prev} 的四元组，当时其{side}处于 TIME_WAIT（等待计时器）：距流 {prev} 的最后一个报文段（第 {frame} 帧）{gap}，距{side}进入 TIME_WAIT（第 {entry} 帧）{observed}：{verdict}（2MSL = {required}）' },
   'tl.inferred': { en: '{side}: {from} -> {to} deduced ({cause})', zh: '{side}：{from} -> {to} 为推断（{cause}）' },

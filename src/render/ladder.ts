@@ -440,7 +440,19 @@ function reuseNote(conn: ConnectionReport, previous: ConnectionReport | null, la
   const base = { prev: r.previousStream, gap: duration(r.gapSeconds), frame: previous?.lastFrame ?? '-' };
   const tw = previous === null || previous.stream !== r.previousStream ? null
     : (['client', 'server'] as const).map((side) => ({ side, d: previous.timeWait[side] })).find((x) => x.d !== null && x.d.evidence === 'reuse' && x.d.evidenceFrame === conn.firstFrame) ?? null;
-  if (tw === null || tw.d === null) return t(lang, previous === null ? 'tl.reuse.gapOnly' : 'tl.reuse', base);
+  if (tw === null || tw.d === null) {
+    // A TIME_WAIT that did not take this SYN, ended by the RST of the SYN's sender that this stream holds (Tracker.forOld).
+    const rst = previous === null || previous.stream !== r.previousStream ? null
+      : (['client', 'server'] as const).map((side) => ({ side, d: previous.timeWait[side] })).find((x) => x.d !== null && x.d.evidence === 'rst-received' &&
+        x.d.evidenceFrame !== null && x.d.evidenceFrame > conn.firstFrame && x.d.evidenceFrame <= conn.lastFrame) ?? null;
+    if (rst !== null && rst.d !== null) {
+      return t(lang, 'tl.reuse.timeWaitRst', {
+        ...base, side: sideLabel(lang, rst.side), entry: rst.d.entryFrame, rst: rst.d.evidenceFrame ?? '-', observed: duration(rst.d.observedSeconds),
+        verdict: verdictLabel(lang, rst.d.verdict), required: duration(previous?.timeWait.requiredSeconds ?? 0),
+      });
+    }
+    return t(lang, previous === null ? 'tl.reuse.gapOnly' : 'tl.reuse', base);
+  }
   return t(lang, 'tl.reuse.timeWait', {
     ...base, side: sideLabel(lang, tw.side), entry: tw.d.entryFrame, observed: duration(tw.d.observedSeconds),
     verdict: verdictLabel(lang, tw.d.verdict), required: duration(previous?.timeWait.requiredSeconds ?? 0),

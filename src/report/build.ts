@@ -298,7 +298,12 @@ class Builder {
 
     let reset: ResetReport | null = null;
     if (rst !== null) {
-      const { cause, candidates, reasoning } = classifyReset(this.c, rst.side, this.ep(rst.side), rst.rec);
+      const verdict = classifyReset(this.c, rst.side, this.ep(rst.side), rst.rec);
+      const { cause, candidates } = verdict;
+      // A RST after the last segment: it answered this connection's ACK to a new SYN (Tracker.forOld).
+      const reasoning = rst.rec.frame > this.c.lastFrame
+        ? `${verdict.reasoning}; frame ${rst.rec.frame} is in the stream of the new SYN on this 4-tuple (as Wireshark counts it), noted there as old-connection-rst`
+        : verdict.reasoning;
       reset = {
         by: rst.side,
         frame: rst.rec.frame,

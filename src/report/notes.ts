@@ -66,4 +66,12 @@ export const noteText: Readonly<Record<NoteKind, { kind: SegmentNoteKind; rule: 
     kind: 'fin-out-of-order',
     rule: 'RFC 9293 3.10.7.4: segments are processed in sequence; a FIN beyond RCV.NXT waits until everything before it has arrived',
   },
+  [NoteKind.OldConnectionAck]: {
+    kind: 'old-connection-ack',
+    rule: 'RFC 9293 3.10.7.4, figure 10, RFC 5961 4: a SYN to an end that still holds the connection on the 4-tuple is answered with an ACK of that connection; the old connection takes it, not the new one',
+  },
+  [NoteKind.OldConnectionRst]: {
+    kind: 'old-connection-rst',
+    rule: 'RFC 9293 3.10.7.3, figure 10: in SYN-SENT an ACK that does not acknowledge the SYN is answered with RST seq=SEG.ACK; it resets the old connection, and the SYN is sent again',
+  },
 };

@@ -94,8 +94,10 @@ const LASTACK_NSEC = 6;
 const WINDOW = 7;
 const DUPACKS = 8;
 const LAST_NON_DUP_ACK = 9;
-/** Flags of the direction's last segment. */
+/** Flags of the direction's last segment (and SENT_RST). */
 const LAST_FLAGS = 10;
+/** In LAST_FLAGS beside the analysis flags: the direction's last segment was a RST. */
+const SENT_RST = 1 << 30;
 /** Window scale shift; -1 unknown, -2 none in use. */
 const WSCALE = 11;
 /** A SYN sent and no ACK without SYN yet: its windows are not scaled yet. */
@@ -319,7 +321,12 @@ export class SeqAnalysis {
 
     // What the segment leaves for the next ones.
     const probe = (flags & AFlag.ZeroWindowProbe) !== 0;
-    if ((gt(nextseq, nextseq0) || nextseq0 === 0) && !probe) {
+    // A SYN right after its direction's RST starts the direction's sequence
+    // over from it, whatever the RST's seq was (tshark 4.0: the SYN sent again
+    // after the RST answering an old connection's ACK is a retransmission,
+    // and the data after it is in sequence).
+    const synAfterRst = (f & (SYN | ACK)) === SYN && (s[fwd + LAST_FLAGS] & SENT_RST) !== 0;
+    if (((gt(nextseq, nextseq0) || nextseq0 === 0) && !probe) || synAfterRst) {
       s[fwd + NEXTSEQ] = nextseq | 0;
       s[fwd + NEXTSEQ_SEC] = sec;
       s[fwd + NEXTSEQ_NSEC] = nsec;
@@ -330,7 +337,7 @@ export class SeqAnalysis {
     s[fwd + LASTACK] = ack | 0;
     s[fwd + LASTACK_SEC] = sec;
     s[fwd + LASTACK_NSEC] = nsec;
-    s[fwd + LAST_FLAGS] = flags;
+    s[fwd + LAST_FLAGS] = (f & RST) ? flags | SENT_RST : flags;
 
     // After the sequence analysis (dissect_tcp): the SYN's options, window scaling, the handshake's times.
     if (f & SYN) this.syn(seg, fwd, rev, (f & ACK) !== 0);

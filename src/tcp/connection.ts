@@ -149,6 +149,9 @@ export class Connection {
   reuseGapSeconds = 0;
   /** The connection this one replaced, held until the answer to the new SYN shows whether it was accepted. */
   replaced: Connection | null = null;
+  /** Frame and ack of the replaced connection's answer to the new SYN (Tracker.forOld; 0: none), which the SYN's sender answers with RST seq = that ack. */
+  oldAckFrame = 0;
+  oldAck = 0;
 
   endReason: EndReason = 'capture-end';
   /** Let go of early because the tracker's table was full (see EndReason). */
@@ -243,6 +246,8 @@ export class Connection {
     this.previousStream = -1;
     this.reuseGapSeconds = 0;
     this.replaced = null;
+    this.oldAckFrame = 0;
+    this.oldAck = 0;
     this.endReason = 'capture-end';
     this.evicted = false;
     this.endSec = 0;
@@ -291,6 +296,8 @@ export class Connection {
     w.u32(this.hist0); w.u32(this.hist1);
     w.i32(this.previousStream);
     w.f64(this.reuseGapSeconds);
+    w.u32(this.oldAckFrame);
+    if (this.oldAckFrame !== 0) w.u32(this.oldAck);
     // Tunnels: one byte when there is none.
     const ids = this.tunnelId0 !== -1 || this.tunnelId1 !== -1;
     w.uint(this.tunnelKind0 | (this.tunnelKind1 << 5) | (this.tunnelSeen1 ? TUNNEL_SEEN1 : 0) |
@@ -366,6 +373,8 @@ export class Connection {
     c.hist1 = r.u32();
     c.previousStream = r.i32();
     c.reuseGapSeconds = r.f64();
+    c.oldAckFrame = r.u32();
+    if (c.oldAckFrame !== 0) c.oldAck = r.u32();
     const t = r.uint();
     c.tunnelKind0 = t & 31;
     c.tunnelKind1 = (t >>> 5) & 31;
@@ -459,7 +468,6 @@ export class Connection {
     const from = dir === 0 ? this.ep0 : this.ep1;
     const to = dir === 0 ? this.ep1 : this.ep0;
     const f = seg.flags;
-    const len = seg.payloadLen;
 
     // Wireshark's relative sequence numbers (packet-tcp.c,
     // tcp_analyze_sequence_number): a direction's base is its SYN's seq, or
@@ -473,19 +481,7 @@ export class Connection {
       if (!this.baseSet0 && (f & ACK)) { this.baseSeq0 = seqAdd(seg.ack, -1); this.baseSet0 = true; }
     }
 
-    // Wireshark 4.0 tcp.completeness (as tshark -2 shows it on a stream's
-    // last frame): a SYN counts only on the frame that created the
-    // conversation; every frame adds SYN-ACK, ACK (no payload) or DATA, FIN
-    // (with ACK), RST - except that a conversation of one frame shows only
-    // the SYN rule (see wiresharkCompleteness).
-    if (first && (f & (SYN | ACK)) === SYN) {
-      this.completenessFirst = Completeness.SYN | (len > 0 ? Completeness.DATA : 0);
-      this.completeness |= this.completenessFirst;
-    }
-    if ((f & (SYN | ACK)) === (SYN | ACK)) this.completeness |= Completeness.SYN_ACK;
-    if ((f & (SYN | ACK)) === ACK) this.completeness |= len > 0 ? Completeness.DATA : Completeness.ACK;
-    if ((f & (FIN | ACK)) === (FIN | ACK)) this.completeness |= Completeness.FIN;
-    if (f & RST) this.completeness |= Completeness.RST;
+    this.complete(seg, first);
 
     if (first) this.inferStart(seg, dir, from, to);
     else if (from.state === State.SYN_SENT && (f & ACK) && !(f & (SYN | RST))) this.inferHandshake(seg, from, to);
@@ -518,6 +514,61 @@ export class Connection {
       const taken = from.rsts[from.rsts.length - 1].taken;
       if (taken === 'reset' || taken === 'untested') this.sawRst = true;
     }
+  }
+
+  /**
+   * Wireshark 4.0 tcp.completeness (as tshark -2 shows it on a stream's
+   * last frame): a SYN counts only on the frame that created the
+   * conversation; every frame adds SYN-ACK, ACK (no payload) or DATA, FIN
+   * (with ACK), RST - except that a conversation of one frame shows only
+   * the SYN rule (see wiresharkCompleteness).
+   */
+  private complete(seg: Segment, first: boolean): void {
+    const f = seg.flags;
+    const len = seg.payloadLen;
+    if (first && (f & (SYN | ACK)) === SYN) {
+      this.completenessFirst = Completeness.SYN | (len > 0 ? Completeness.DATA : 0);
+      this.completeness |= this.completenessFirst;
+    }
+    if ((f & (SYN | ACK)) === (SYN | ACK)) this.completeness |= Completeness.SYN_ACK;
+    if ((f & (SYN | ACK)) === ACK) this.completeness |= len > 0 ? Completeness.DATA : Completeness.ACK;
+    if ((f & (FIN | ACK)) === (FIN | ACK)) this.completeness |= Completeness.FIN;
+    if (f & RST) this.completeness |= Completeness.RST;
+  }
+
+  /**
+   * A segment on this connection's 4-tuple that belongs to the connection
+   * it replaced (see Tracker.forOld): Wireshark counts it in this stream, so
+   * it counts here (packets, frames, completeness, history, analysis flags)
+   * and is noted as `kind`, but this connection's endpoints do not take it,
+   * and it sets no relative-sequence base. The old connection's endpoints
+   * take it (takeLater).
+   */
+  passOn(seg: Segment, dir: 0 | 1, kind: NoteKind, related: number): void {
+    this.noteTunnel(seg, dir);
+    this.packets++;
+    this.lastFrame = seg.frame;
+    this.lastSec = seg.tsSec;
+    this.lastNsec = seg.tsNsec;
+    this.complete(seg, false);
+    this.addHistory(seg, dir);
+    this.analysis.segment(seg, dir);
+    this.notes.add(seg.frame, seg.tsSec, seg.tsNsec, dir, kind, seg.seq, seg.ack, seg.flags, seg.payloadLen, related);
+  }
+
+  /**
+   * This connection, already replaced on its 4-tuple by a new SYN, takes a
+   * segment that answers for it (a later connection's stream holds it, see
+   * passOn): its endpoints send and receive it as usual, and it is not one
+   * of this connection's packets.
+   */
+  takeLater(seg: Segment): void {
+    const dir = this.sideOf(seg);
+    if (dir < 0) return;
+    const from = dir === 0 ? this.ep0 : this.ep1;
+    const to = dir === 0 ? this.ep1 : this.ep0;
+    from.sent(seg);
+    to.received(seg);
   }
 
   /**

@@ -40,6 +40,15 @@ export const NoteKind = {
   SynAckBadAck: 13,
   /** A FIN ahead of RCV.NXT (a gap before it): held until the gap is filled or the receiver acknowledges it. */
   FinOutOfOrder: 14,
+  /**
+   * The answer of the connection a new SYN replaced: its receiver still held
+   * that connection (half-open: the SYN's sender had forgotten it; or in
+   * TIME_WAIT, a SYN it would not take) and sent an ACK of what it had
+   * received (RFC 9293 3.10.7.4 and figure 10, RFC 5961 4).
+   */
+  OldConnectionAck: 15,
+  /** The SYN's sender's RST answering that ACK (RFC 9293 3.10.7.3, seq = its ACK): it ends the old connection. */
+  OldConnectionRst: 16,
 } as const;
 export type NoteKind = (typeof NoteKind)[keyof typeof NoteKind];
 

@@ -41,3 +41,8 @@ export function hasSentFin(s: State): boolean {
 export function isClosedOrTimeWait(s: State): boolean {
   return s === State.CLOSED || s === State.TIME_WAIT || s === State.LISTEN;
 }
+
+/** Synchronized states (RFC 9293 3.5: ESTABLISHED and after): the endpoint answers an unacceptable segment, or a SYN, with an ACK. */
+export function isSynchronized(s: State): boolean {
+  return s >= State.ESTABLISHED;
+}

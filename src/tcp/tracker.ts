@@ -1,10 +1,12 @@
-import { ACK, RST, SYN, Segment } from '../decode/segment.ts';
+import { ACK, FIN, RST, SYN, Segment } from '../decode/segment.ts';
 import { Connection, type EndReason, FrozenConnection } from './connection.ts';
 import { type Endpoint, secondsBetween } from './endpoint.ts';
 import { Arena } from './frozen.ts';
 import { ChainTable } from './table.ts';
 import { type TcpObserver, watchEndpoint } from './observer.ts';
-import { State } from './state.ts';
+import { NoteKind } from './notes.ts';
+import { seqGe, seqLe } from './seq.ts';
+import { State, isSynchronized } from './state.ts';
 
 export interface TrackerOptions {
   /**
@@ -381,9 +383,11 @@ export class Tracker {
       c = this.create(seg, h, old);
       dir = 0;
     }
-    c.process(seg, dir as 0 | 1);
-
-    if (c.replaced !== null && c.packets > 1) this.resolveReplaced(c, seg);
+    if (c.replaced === null) c.process(seg, dir as 0 | 1);
+    else if (!this.forOld(c, c.replaced, seg, dir as 0 | 1)) {
+      c.process(seg, dir as 0 | 1);
+      if (c.packets > 1) this.resolveReplaced(c, seg);
+    }
 
     if (c.isOver()) {
       c.closedAt = seg.frame;
@@ -506,8 +510,10 @@ export class Tracker {
       const receiver = senderSide === 0 ? old.ep1 : old.ep0;
       if ((seg.flags & (SYN | ACK)) === SYN) {
         markReuse(sender, seg);
-        if (receiver.state === State.TIME_WAIT && receiver.twEnd === null) {
-          // Wait for the receiver's answer: a SYN+ACK means it accepted the SYN in (or after) TIME_WAIT.
+        if (isSynchronized(receiver.state) && receiver.twEnd === null) {
+          // Wait for the receiver's answer: a SYN+ACK means it accepted the SYN in (or after)
+          // TIME_WAIT, or had forgotten the connection; an ACK of the old connection means it
+          // still holds it (forOld).
           c.replaced = old;
           this.waiting.push(old);
           return c;
@@ -522,6 +528,42 @@ export class Tracker {
     }
     this.table.add(c);
     return c;
+  }
+
+  /**
+   * While the new connection `c` waits for the answer to its SYN, a segment
+   * that belongs to the connection `old` it replaced, which the SYN's
+   * receiver still holds (RFC 9293 figure 10, half-open discovery; a SYN to
+   * TIME_WAIT it does not take, RFC 9293 3.10.7.4, RFC 5961 4): its ACK of
+   * that connection (seq = its SND.NXT, ack within what the SYN's sender had
+   * sent), and the SYN's sender's RST answering it (seq = that ack, RFC 9293
+   * 3.10.7.3). Wireshark puts both in the new stream: they count there
+   * (passOn), and the old connection's endpoints take them (takeLater).
+   * Returns false for any other segment.
+   */
+  private forOld(c: Connection, old: Connection, seg: Segment, dir: 0 | 1): boolean {
+    const f = seg.flags;
+    const oldDir = old.sideOf(seg);
+    if (oldDir < 0) return false;
+    const from = oldDir === 0 ? old.ep0 : old.ep1;
+    const to = oldDir === 0 ? old.ep1 : old.ep0;
+    if (dir === 1) {
+      if ((f & (SYN | FIN | RST | ACK)) !== ACK || seg.payloadLen !== 0 || c.ep1.packets !== 0) return false;
+      if (c.ep0.issKnown && seg.ack === c.ep0.synEnd) return false;
+      if (!from.nxtKnown || seg.seq !== from.sndNxt || !to.nxtKnown || !seqLe(seg.ack, to.sndNxt)) return false;
+      if (from.ackSentKnown && !seqGe(seg.ack, from.lastAckSent)) return false;
+      c.passOn(seg, dir, NoteKind.OldConnectionAck, c.firstFrame);
+      old.takeLater(seg);
+      c.oldAckFrame = seg.frame;
+      c.oldAck = seg.ack;
+      return true;
+    }
+    if (!(f & RST) || (f & SYN) || c.oldAckFrame === 0 || seg.seq !== c.oldAck) return false;
+    c.passOn(seg, dir, NoteKind.OldConnectionRst, c.oldAckFrame);
+    old.takeLater(seg);
+    c.oldAckFrame = 0;
+    c.oldAck = 0;
+    return true;
   }
 
   /** The new connection `c` got a segment after its first: settle the connection it replaced. */
