@@ -66,4 +66,8 @@ export const noteText: Readonly<Record<NoteKind, { kind: SegmentNoteKind; rule: 
     kind: 'fin-out-of-order',
     rule: 'RFC 9293 3.10.7.4: segments are processed in sequence; a FIN beyond RCV.NXT waits until everything before it has arrived',
   },
+  [NoteKind.PawsRejected]: {
+    kind: 'paws-rejected',
+    rule: 'RFC 7323 5.3 R1 (PAWS): with timestamps in use, a non-RST segment whose TSval is older than TS.Recent (tsRecent, set by the related frame) is not acceptable; answered with a duplicate ACK, it changes nothing',
+  },
 };

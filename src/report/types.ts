@@ -541,11 +541,14 @@ export interface TunnelReport extends TunnelRef {
  * - `fin-not-acceptable`: a FIN outside the receiver's window (RFC 9293 3.10.7.4, first check);
  * - `fin-without-ack`: a FIN without the ACK bit after the handshake, dropped (RFC 9293 3.10.7.4, fifth);
  * - `fin-out-of-order`: a FIN beyond RCV.NXT (a segment before it missing), held until the gap was filled or it was acknowledged;
+ * - `paws-rejected`: a segment (not a RST) whose TSval is older than the receiver's TS.Recent, timestamps in use: not
+ *   acceptable (RFC 7323 5.3 PAWS), answered with a duplicate ACK, it changes nothing on either side (`tsVal`, `tsRecent`;
+ *   `relatedFrame`: the segment that set TS.Recent);
  * - `challenge-ack`: the receiver's challenge ACK (`relatedFrame`: the RST or SYN it answers).
  */
 export type SegmentNoteKind = 'keep-alive' | 'keep-alive-ack' | 'rst-out-of-window' | 'rst-challenged' | 'rst-bad-ack' |
   'rst-not-taken' | 'rst-not-from-sender' | 'syn-challenged' | 'syn-ack-other-isn' | 'syn-ack-bad-ack' | 'fin-new-seq' |
-  'fin-not-acceptable' | 'fin-without-ack' | 'fin-out-of-order' | 'challenge-ack';
+  'fin-not-acceptable' | 'fin-without-ack' | 'fin-out-of-order' | 'challenge-ack' | 'paws-rejected';
 
 export interface SegmentNote {
   frame: number;
@@ -557,6 +560,9 @@ export interface SegmentNote {
   rule: string;
   /** See `kind` (null: none). */
   relatedFrame: number | null;
+  /** `paws-rejected` only: the segment's TSval and the receiver's TS.Recent (RFC 7323 5.3). */
+  tsVal?: number;
+  tsRecent?: number;
 }
 
 /**
