@@ -117,6 +117,7 @@ const M = {
   'note.fin-not-acceptable': { en: 'FIN outside the receiver\'s window: not acceptable, no state change', zh: 'FIN 不在接收窗口内：不可接受，状态不变' },
   'note.fin-without-ack': { en: 'FIN without the ACK bit: dropped (RFC 9293 3.10.7.4)', zh: 'FIN 未置 ACK 位：被丢弃（RFC 9293 3.10.7.4）' },
   'note.fin-out-of-order': { en: 'FIN beyond RCV.NXT (a segment before it missing): held until everything before it arrived', zh: 'FIN 超前于 RCV.NXT（之前有报文段缺失）：等前面的数据到齐后才处理' },
+  'note.paws-rejected': { en: 'TSval {tsVal} older than TS.Recent {tsRecent} (frame {related}): not acceptable (RFC 7323 PAWS), answered with a duplicate ACK, no state change', zh: 'TSval {tsVal} 早于 TS.Recent {tsRecent}（第 {related} 帧）：不可接受（RFC 7323 PAWS），对方回重复 ACK，状态不变' },
   'note.old-connection-ack': { en: 'ACK of the connection the SYN of frame {related} replaced: its receiver still held it and acknowledged what it had (RFC 9293 figure 10); that connection takes it', zh: '第 {related} 帧 SYN 所取代的旧连接的 ACK：接收方仍保留着旧连接，确认了它已收到的数据（RFC 9293 图 10）；由旧连接处理' },
   'note.old-connection-rst': { en: 'RST answering the old connection\'s ACK of frame {related} (seq = its ack, RFC 9293 3.10.7.3): it resets the old connection; the SYN is sent again', zh: '回应第 {related} 帧旧连接 ACK 的 RST（seq 等于其 ack，RFC 9293 3.10.7.3）：它复位了旧连接；SYN 随后重传' },
   'note.challenge-ack': { en: 'challenge ACK answering frame {related} (RFC 5961)', zh: '回应第 {related} 帧的挑战 ACK（RFC 5961）' },
@@ -522,7 +523,7 @@ export function resetCauseLabel(lang: Lang, r: Pick<ResetReport, 'cause' | 'cand
 
 /** A noted segment in words. */
 export function noteLabel(lang: Lang, n: SegmentNote): string {
-  return t(lang, `note.${n.kind}`, { related: n.relatedFrame ?? '-' });
+  return t(lang, `note.${n.kind}`, { related: n.relatedFrame ?? '-', tsVal: n.tsVal ?? '-', tsRecent: n.tsRecent ?? '-' });
 }
 
 /** What the capture cannot prove, in words. */

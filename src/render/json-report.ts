@@ -37,7 +37,7 @@ const K = jsonKeys(
   'history', 'tcptrace', 'completeConn', 'flags', 'duplicateAck', 'number', 'of', 'mss', 'sackPermitted',
   'timestamps', 'counts', 'framesOmitted', 'handshakeRtt', 'initialSeconds', 'synToSynAckSeconds',
   'synAckToAckSeconds', 'ackFrame', 'options', 'windowScaling', 'recordsOmitted', 'synCopies', 'synAckCopies',
-  'altSynCopies', 'finCopies', 'rsts', 'timeWaitRestarts',
+  'altSynCopies', 'finCopies', 'rsts', 'timeWaitRestarts', 'tsVal', 'tsRecent',
 );
 
 /** The text of AnalysisCounts with every count 0. */
@@ -328,6 +328,8 @@ function note(w: JsonBytes, name: null, v: SegmentNote): void {
   w.literal(K.kind, v.kind);
   w.literal(K.rule, v.rule);
   w.num(K.relatedFrame, v.relatedFrame);
+  if (v.tsVal !== undefined) w.num(K.tsVal, v.tsVal);
+  if (v.tsRecent !== undefined) w.num(K.tsRecent, v.tsRecent);
   w.close();
 }
 

@@ -343,10 +343,15 @@ class Builder {
     const out: SegmentNote[] = [];
     for (const n of c.notes.list) {
       const from: Side = n.side === c.clientSide ? 'client' : 'server';
-      out.push({
+      const note: SegmentNote = {
         frame: n.frame, time: this.time(n.tsSec, n.tsNsec), from, kind: noteText[n.kind].kind,
         rule: noteText[n.kind].rule, relatedFrame: n.related === 0 ? null : n.related,
-      });
+      };
+      if (n.kind === NoteKind.PawsRejected) {
+        note.tsVal = n.tsVal;
+        note.tsRecent = n.tsRecent;
+      }
+      out.push(note);
     }
     for (const side of ['client', 'server'] as const) {
       for (const k of this.ep(side).altSynCopies) {

@@ -66,6 +66,10 @@ export const noteText: Readonly<Record<NoteKind, { kind: SegmentNoteKind; rule: 
     kind: 'fin-out-of-order',
     rule: 'RFC 9293 3.10.7.4: segments are processed in sequence; a FIN beyond RCV.NXT waits until everything before it has arrived',
   },
+  [NoteKind.PawsRejected]: {
+    kind: 'paws-rejected',
+    rule: 'RFC 7323 5.3 R1 (PAWS): with timestamps in use, a non-RST segment whose TSval is older than TS.Recent (tsRecent, set by the related frame) is not acceptable; answered with a duplicate ACK, it changes nothing',
+  },
   [NoteKind.OldConnectionAck]: {
     kind: 'old-connection-ack',
     rule: 'RFC 9293 3.10.7.4, figure 10, RFC 5961 4: a SYN to an end that still holds the connection on the 4-tuple is answered with an ACK of that connection; the old connection takes it, not the new one',

@@ -541,6 +541,9 @@ export interface TunnelReport extends TunnelRef {
  * - `fin-not-acceptable`: a FIN outside the receiver's window (RFC 9293 3.10.7.4, first check);
  * - `fin-without-ack`: a FIN without the ACK bit after the handshake, dropped (RFC 9293 3.10.7.4, fifth);
  * - `fin-out-of-order`: a FIN beyond RCV.NXT (a segment before it missing), held until the gap was filled or it was acknowledged;
+ * - `paws-rejected`: a segment (not a RST) whose TSval is older than the receiver's TS.Recent, timestamps in use: not
+ *   acceptable (RFC 7323 5.3 PAWS), answered with a duplicate ACK, it changes nothing on either side (`tsVal`, `tsRecent`;
+ *   `relatedFrame`: the segment that set TS.Recent);
  * - `old-connection-ack`: the answer to this connection's SYN from an end that still held the connection it replaced on the 4-tuple (half-open, or TIME_WAIT refusing the SYN): an ACK of that old connection, which takes it;
  * - `old-connection-rst`: the SYN's sender's RST answering that ACK (seq = its ack): it resets the old connection;
  * - `challenge-ack`: the receiver's challenge ACK (`relatedFrame`: the RST or SYN it answers).
@@ -548,7 +551,7 @@ export interface TunnelReport extends TunnelRef {
 export type SegmentNoteKind = 'keep-alive' | 'keep-alive-ack' | 'rst-out-of-window' | 'rst-challenged' | 'rst-bad-ack' |
   'rst-not-taken' | 'rst-not-from-sender' | 'syn-challenged' | 'syn-ack-other-isn' | 'syn-ack-bad-ack' | 'fin-new-seq' |
   'fin-not-acceptable' | 'fin-without-ack' | 'fin-out-of-order' | 'challenge-ack' |
-  'old-connection-ack' | 'old-connection-rst';
+  'paws-rejected' | 'old-connection-ack' | 'old-connection-rst';
 
 export interface SegmentNote {
   frame: number;
@@ -560,6 +563,9 @@ export interface SegmentNote {
   rule: string;
   /** See `kind` (null: none). */
   relatedFrame: number | null;
+  /** `paws-rejected` only: the segment's TSval and the receiver's TS.Recent (RFC 7323 5.3). */
+  tsVal?: number;
+  tsRecent?: number;
 }
 
 /**

@@ -74,3 +74,42 @@ export function synSentAckAcceptable(ack: number, iss: number, sndNxt: number): 
 
 /** The largest window a 16-bit field can announce with the largest scale (RFC 7323 2.3: shift at most 14). */
 export const MAX_WINDOW = 65535 * (1 << 14);
+
+/**
+ * Linux's PAWS window (TCP_PAWS_WINDOW in include/net/tcp.h): a TSval up to
+ * this many ticks below TS.Recent still passes (tcp_paws_check).
+ */
+export const PAWS_WINDOW = 1;
+/**
+ * Linux stops trusting TS.Recent after it went this long without an update
+ * (TCP_PAWS_24DAYS, RFC 7323 5.5: the timestamp clock may have wrapped):
+ * the check passes.
+ */
+export const PAWS_IDLE_SECONDS = 60 * 60 * 24 * 24;
+
+/**
+ * RFC 7323 5.3 R1, as Linux applies it (tcp_paws_check in
+ * include/net/tcp.h): "If SEG.TSval < TS.Recent and if TS.Recent is valid
+ * (see later discussion), then treat the arriving segment as not
+ * acceptable". The comparison is modulo 2^32 (RFC 7323 5.2), with Linux's
+ * window of PAWS_WINDOW ticks; a TS.Recent of 0 passes everything (Linux:
+ * some stacks put TSval 0 in their SYN), as does one not updated for
+ * `idleSeconds` >= PAWS_IDLE_SECONDS. The caller exempts RSTs (R1: "a RST
+ * segment ... is acceptable ... regardless of its timestamp") and
+ * segments without a TSopt.
+ */
+export function pawsRejects(tsVal: number, tsRecent: number, idleSeconds: number): boolean {
+  if ((tsRecent | 0) === 0 || idleSeconds >= PAWS_IDLE_SECONDS) return false;
+  return ((tsRecent - tsVal) | 0) > PAWS_WINDOW;
+}
+
+/**
+ * RFC 7323 4.3 (2): TS.Recent takes the segment's TSval when "SEG.TSval >=
+ * TS.Recent and SEG.SEQ =< Last.ACK.sent" (Linux tcp_replace_ts_recent:
+ * SEG.SEQ not after rcv_wup, and tcp_paws_check with window 0, which lets
+ * an idle TS.Recent be replaced by an older TSval).
+ */
+export function tsRecentTakes(tsVal: number, seq: number, tsRecent: number, lastAckSent: number, idleSeconds: number): boolean {
+  if (seqDiff(seq, lastAckSent) > 0) return false;
+  return ((tsVal - tsRecent) | 0) >= 0 || (tsRecent | 0) === 0 || idleSeconds >= PAWS_IDLE_SECONDS;
+}

@@ -320,6 +320,7 @@ export class Connection {
       w.seq(n.ack, n.side === 0 ? b1 : b0);
       w.u32(n.len);
       w.frame(n.related);
+      if (n.kind === NoteKind.PawsRejected) { w.u32(n.tsVal); w.u32(n.tsRecent); }
     }
     this.analysis.pack(w);
   }
@@ -400,7 +401,11 @@ export class Connection {
       const ack = r.seq(side === 0 ? b1 : b0);
       const len = r.u32();
       const related = r.frame();
-      c.notes.list.push({ frame, tsSec, tsNsec, side, kind: ((x >>> 1) & 31) as NoteKind, seq, ack, flags: x >>> 6, len, related });
+      const kind = ((x >>> 1) & 31) as NoteKind;
+      const paws = kind === NoteKind.PawsRejected;
+      const tsVal = paws ? r.u32() : 0;
+      const tsRecent = paws ? r.u32() : 0;
+      c.notes.list.push({ frame, tsSec, tsNsec, side, kind, seq, ack, flags: x >>> 6, len, related, tsVal, tsRecent });
     }
     c.analysis.unpack(r);
     return c;
@@ -490,6 +495,15 @@ export class Connection {
 
     this.addHistory(seg, dir);
     this.analysis.segment(seg, dir);
+
+    // RFC 7323 5.3: a segment its receiver refuses for its old TSval (PAWS)
+    // changes nothing on either side: an old duplicate, or one its sender's
+    // TCP did not send now (injected, replayed), since a sender's TSvals do
+    // not go back.
+    if (to.pawsRejected(seg)) {
+      from.sentRejected(seg);
+      return;
+    }
 
     if ((f & ACK) && !(f & RST)) {
       if (!(f & SYN)) to.chooseIss(seg.ack);

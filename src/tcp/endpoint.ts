@@ -1,5 +1,5 @@
 import { ACK, FIN, RST, SYN, type Segment } from '../decode/segment.ts';
-import { MAX_WINDOW, RstAction, rstAction, segmentAcceptable, synSentAckAcceptable } from './accept.ts';
+import { MAX_WINDOW, pawsRejects, RstAction, rstAction, segmentAcceptable, synSentAckAcceptable, tsRecentTakes } from './accept.ts';
 import { NoteKind, type NoteList } from './notes.ts';
 import { seqAdd, seqDiff, seqGt } from './seq.ts';
 import { State } from './state.ts';
@@ -358,12 +358,27 @@ export class Endpoint {
   get tsMax(): number { return this.tsMaxWord >>> 0; }
   set tsMax(v: number) { this.tsMaxWord = v | 0; }
   private tsMaxWord = 0;
+  /** Its first SYN (or SYN+ACK) carried a TSopt: 1, did not: 0, not captured: -1 (RFC 7323 3.2, the negotiation). */
+  synTs = -1;
+  /** It sent a segment other than a RST without a TSopt. */
+  sentNoTs = false;
+  /**
+   * TS.Recent (RFC 7323 4.3), the peer's TSval it holds for PAWS, when known,
+   * and the segment that last set it.
+   */
+  tsRecentKnown = false;
+  get tsRecent(): number { return this.tsRecentWord >>> 0; }
+  set tsRecent(v: number) { this.tsRecentWord = v | 0; }
+  private tsRecentWord = 0;
+  tsRecentFrame = 0;
+  tsRecentSec = 0;
+  tsRecentNsec = 0;
   packets = 0;
   /** Payload bytes of all its segments, retransmissions included. */
   payloadBytes = 0;
   dataSegments = 0;
   keepAlives = 0;
-  /** Segments it received and would not accept (RFC 9293 3.10.7.4 first check): old duplicates, keep-alive probes, data beyond its window. */
+  /** Segments it received and would not accept (RFC 9293 3.10.7.4 first check, RFC 7323 5.3 PAWS): old duplicates, keep-alive probes, data beyond its window, old TSvals. */
   rejected = 0;
   /** Its last keep-alive probe still waiting for the peer's ACK (0: none). */
   private probeFrame = 0;
@@ -510,6 +525,13 @@ export class Endpoint {
     this.wndEdgeBound = false;
     this.tsKnown = false;
     this.tsMax = 0;
+    this.synTs = -1;
+    this.sentNoTs = false;
+    this.tsRecentKnown = false;
+    this.tsRecent = 0;
+    this.tsRecentFrame = 0;
+    this.tsRecentSec = 0;
+    this.tsRecentNsec = 0;
     this.packets = 0;
     this.payloadBytes = 0;
     this.dataSegments = 0;
@@ -673,6 +695,7 @@ export class Endpoint {
       this.tsMax = seg.tsVal;
       this.tsKnown = true;
     }
+    if (!seg.hasTimestamp && !(f & RST)) this.sentNoTs = true;
 
     if (f & RST) {
       this.sentRst(seg);
@@ -792,6 +815,7 @@ export class Endpoint {
     } else if (!this.issKnown) {
       this.iss = seg.seq;
       this.issKnown = true;
+      this.synTs = seg.hasTimestamp ? 1 : 0;
       this.synEnd = seqAdd(seg.seq, 1 + seg.payloadLen);
       this.firstSynPlain = !(f & ACK);
       this.addCopy(this.synCopies, seg);
@@ -1208,6 +1232,7 @@ export class Endpoint {
           this.peerSynReceived = true;
           this.rcvNxt = seqAdd(seg.seq, 1);
           this.rcvKnown = true;
+          this.setTsRecent(seg);
         }
         return;
       case State.SYN_SENT:
@@ -1237,6 +1262,7 @@ export class Endpoint {
       // "Otherwise [no ACK], enter SYN-RECEIVED" (simultaneous open).
       this.rcvNxt = seqAdd(seg.seq, 1);
       this.rcvKnown = true;
+      this.setTsRecent(seg);
       this.go(State.SYN_RCVD, seg, 'received SYN (simultaneous open)');
       return;
     }
@@ -1248,6 +1274,7 @@ export class Endpoint {
     }
     this.rcvNxt = seqAdd(seg.seq, 1 + seg.payloadLen);
     this.rcvKnown = true;
+    this.setTsRecent(seg);
     this.synFirstUnacked = markAcked(this.synCopies, this.synFirstUnacked, seg.frame);
     this.go(State.ESTABLISHED, seg, 'received SYN+ACK');
   }
@@ -1289,10 +1316,93 @@ export class Endpoint {
       if (f & FIN) this.note(seg, peer.side, NoteKind.FinWithoutAck, 0);
       return;
     }
+    this.updateTsRecent(seg);
     this.receivedAck(seg, finNewlyAcked);
 
     // Seventh and eighth: the text and the FIN, in sequence.
     this.receivedText(seg);
+  }
+
+  /** TS.Recent from the peer's SYN (RFC 7323 4.3: "initialized from the SYN"). */
+  private setTsRecent(seg: Segment): void {
+    if (!seg.hasTimestamp) return;
+    this.tsRecentKnown = true;
+    this.tsRecent = seg.tsVal;
+    this.tsRecentFrame = seg.frame;
+    this.tsRecentSec = seg.tsSec;
+    this.tsRecentNsec = seg.tsNsec;
+  }
+
+  /**
+   * RFC 7323 4.3 (2), an acceptable segment: TS.Recent takes its TSval when
+   * SEG.SEQ =< Last.ACK.sent (it covers the left edge of the window this
+   * endpoint last acknowledged; Linux: not after rcv_wup) and the TSval is
+   * not older. Last.ACK.sent is the highest ACK the capture showed it send
+   * (RCV.NXT before it sent one): seen from near the sender that ACK is
+   * late, which keeps TS.Recent lower, never higher, than the receiver's.
+   */
+  private updateTsRecent(seg: Segment): void {
+    if (!seg.hasTimestamp) return;
+    const lastAck = this.ackSentKnown ? this.lastAckSent : this.rcvKnown ? this.rcvNxt : seg.seq;
+    if (this.tsRecentKnown) {
+      if (!tsRecentTakes(seg.tsVal, seg.seq, this.tsRecent, lastAck, seg.tsSec - this.tsRecentSec)) return;
+    } else if (seqDiff(seg.seq, lastAck) > 0) {
+      return;
+    }
+    this.setTsRecent(seg);
+  }
+
+  /**
+   * Timestamps are in use on the connection (RFC 7323 3.2): both SYNs
+   * carried a TSopt when the capture holds both; otherwise (the capture
+   * started later) each side sent TSopts and no segment other than a RST
+   * without one, as RFC 7323 3.2 requires once they are negotiated.
+   */
+  private timestampsInUse(): boolean {
+    const p = this.peer;
+    if (this.synTs >= 0 && p.synTs >= 0) return this.synTs === 1 && p.synTs === 1;
+    return this.tsKnown && p.tsKnown && !this.sentNoTs && !p.sentNoTs;
+  }
+
+  /**
+   * RFC 7323 5.3 R1 (PAWS), before anything else (Linux tcp_validate_incoming):
+   * a segment whose TSval is older than TS.Recent is not acceptable; the
+   * receiver answers it with a duplicate ACK and drops it (Linux
+   * tcp_paws_discard, tcp_send_dupack). RSTs are exempt ("a RST segment
+   * ... is acceptable ... regardless of its timestamp"), and so are SYNs
+   * here (a SYN in a synchronized state gets its challenge ACK either way,
+   * RFC 5961 4). Linux also takes a pure duplicate ACK at RCV.NXT whose
+   * TSval is at most its RTO old (tcp_disordered_ack): the capture does not
+   * show the RTO, so the lowest one, TCP_RTO_MIN (200 ms, 204 ticks of its
+   * check), is used. TIME_WAIT is left out (Linux keeps its own PAWS state
+   * there, tcp_timewait_state_process). A rejected segment is noted with
+   * its TSval and TS.Recent; the caller lets it change nothing on either side.
+   */
+  pawsRejected(seg: Segment): boolean {
+    const f = seg.flags;
+    if ((f & (RST | SYN)) !== 0 || !seg.hasTimestamp || !this.tsRecentKnown) return false;
+    switch (this.state) {
+      case State.SYN_RCVD: case State.ESTABLISHED: case State.FIN_WAIT_1: case State.FIN_WAIT_2:
+      case State.CLOSE_WAIT: case State.CLOSING: case State.LAST_ACK:
+        break;
+      default:
+        return false;
+    }
+    if (!this.timestampsInUse() || !pawsRejects(seg.tsVal, this.tsRecent, seg.tsSec - this.tsRecentSec)) return false;
+    const peer = this.peer;
+    if (seg.payloadLen === 0 && !(f & FIN) && (f & ACK) && this.rcvKnown && seg.seq === this.rcvNxt &&
+      peer.ackSentKnown && seg.ack === peer.lastAckSent && ((this.tsRecent - seg.tsVal) | 0) <= DISORDERED_ACK_TICKS) return false;
+    this.rejected++;
+    this.notes.add(seg.frame, seg.tsSec, seg.tsNsec, peer.side, NoteKind.PawsRejected, seg.seq, seg.ack, seg.flags,
+      seg.payloadLen, this.tsRecentFrame, seg.tsVal >>> 0, this.tsRecent);
+    return true;
+  }
+
+  /** A segment its receiver did not accept (PAWS, pawsRejected): counted, nothing else. */
+  sentRejected(seg: Segment): void {
+    this.packets++;
+    this.payloadBytes += seg.payloadLen;
+    if (seg.payloadLen > 0) this.dataSegments++;
   }
 
   /**
@@ -1628,8 +1738,10 @@ export class Endpoint {
       (this.peerFinKnown ? 1 << 16 : 0) | (this.twReackPending ? 1 << 17 : 0) | (this.twEntry !== null ? 1 << 18 : 0) |
       (te !== null ? 1 << 19 : 0) | (this.altIssKnown ? 1 << 20 : 0) | (this.wndEdgeKnown ? 1 << 21 : 0) |
       (this.wndEdgeBound ? 1 << 22 : 0) | (this.tsKnown ? 1 << 23 : 0) | (this.rcvKnown ? 1 << 24 : 0) |
-      (this.finHeld ? 1 << 25 : 0) | (this.rstWasSent ? 1 << 26 : 0) | (this.heldFinKind << 27));
-    w.u32(this.nxtBasis | (this.finBasis << 2) | (te !== null ? TW_END_KINDS.indexOf(te.kind) << 4 : 0) | ((this.wscale + 1) << 6));
+      (this.finHeld ? 1 << 25 : 0) | (this.rstWasSent ? 1 << 26 : 0) | (this.heldFinKind << 27) |
+      (this.tsRecentKnown ? 1 << 29 : 0) | (this.sentNoTs ? 1 << 30 : 0));
+    w.u32(this.nxtBasis | (this.finBasis << 2) | (te !== null ? TW_END_KINDS.indexOf(te.kind) << 4 : 0) | ((this.wscale + 1) << 6) |
+      ((this.synTs + 1) << 11));
     // Sequence numbers from the ISN (ours) or from the last ACK it sent (the peer's), frames and times from the connection's first.
     const iss = this.iss;
     const peer = this.lastAckSent;
@@ -1638,6 +1750,7 @@ export class Endpoint {
     w.frame(this.finAckLostFrame); w.frame(this.finAckFrame);
     w.u32(peer); w.seq(this.finAckSegSeq, peer); w.seq(this.finAckValue, iss);
     w.seq(this.wndEdge, peer); w.u32(this.tsMax);
+    w.u32(this.tsRecent); writeOptionalMoment(w, this.tsRecentFrame, this.tsRecentSec, this.tsRecentNsec);
     w.u32(this.synFirstUnacked); w.u32(this.finFirstUnacked);
     w.u32(this.packets); w.u32(this.payloadBytes); w.u32(this.dataSegments); w.u32(this.keepAlives); w.u32(this.rejected); w.frame(this.probeFrame);
     w.u32(this.halfCloseBytes); w.u32(this.halfCloseSegments);
@@ -1704,11 +1817,14 @@ export class Endpoint {
     this.finHeld = (f & (1 << 25)) !== 0;
     this.rstWasSent = (f & (1 << 26)) !== 0;
     this.heldFinKind = ((f >>> 27) & 3) as HeldFin;
+    this.tsRecentKnown = (f & (1 << 29)) !== 0;
+    this.sentNoTs = (f & (1 << 30)) !== 0;
     const g = r.u32();
     this.nxtBasis = (g & 3) as NxtBasis;
     this.finBasis = ((g >>> 2) & 3) as FinBasis;
     const twKind = TW_END_KINDS[(g >>> 4) & 3];
     this.wscale = ((g >>> 6) & 31) - 1;
+    this.synTs = ((g >>> 11) & 3) - 1;
     const iss = r.u32();
     this.iss = iss; this.synEnd = r.seq(iss); this.altIss = r.seq(iss); this.dataNxt = r.seq(iss); this.finSeq = r.seq(iss);
     this.zeroFrame = r.frame();
@@ -1717,6 +1833,8 @@ export class Endpoint {
     const peer = r.u32();
     this.lastAckSent = peer; this.finAckSegSeq = r.seq(peer); this.finAckValue = r.seq(iss);
     this.wndEdge = r.seq(peer); this.tsMax = r.u32();
+    this.tsRecent = r.u32(); this.tsRecentFrame = r.frame();
+    if (this.tsRecentFrame !== 0) { this.tsRecentSec = r.time(); this.tsRecentNsec = r.nsec; }
     this.synFirstUnacked = r.u32(); this.finFirstUnacked = r.u32();
     this.packets = r.u32(); this.payloadBytes = r.u32(); this.dataSegments = r.u32(); this.keepAlives = r.u32(); this.rejected = r.u32(); this.probeFrame = r.frame();
     this.halfCloseBytes = r.u32(); this.halfCloseSegments = r.u32();
@@ -1800,6 +1918,13 @@ export class Endpoint {
  * retransmit a SYN or FIN at most about 15 times (Linux tcp_retries2).
  */
 export const MAX_RECORDS = 32;
+
+/**
+ * How old, in TSval ticks, a pure duplicate ACK may be and still be taken
+ * (Linux tcp_disordered_ack: TS.Recent - TSval =< icsk_rto * 1024 / HZ),
+ * for the lowest RTO, TCP_RTO_MIN = 200 ms.
+ */
+const DISORDERED_ACK_TICKS = 204;
 
 /** Most transition records an endpoint keeps for reuse. */
 const SPARE_RECORDS = 8;

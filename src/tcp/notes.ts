@@ -2,7 +2,8 @@
  * Segments the state machines judged without moving a state, kept with the
  * rule that judged them: keep-alives and their ACKs, segments the receiver
  * would not accept (RFC 9293 3.10.7.4, RFC 5961), RSTs the hosts went on
- * after, SYNs and FINs outside the handshake and the close. Every SYN or FIN
+ * after, SYNs and FINs outside the handshake and the close, segments PAWS
+ * refused (RFC 7323 5.3). Every SYN or FIN
  * segment of a connection is either a copy in the endpoints' SYN/FIN lists
  * or one of these. A connection keeps the first MAX_NOTES and counts the
  * rest, so a long capture of keep-alives stays small.
@@ -40,15 +41,17 @@ export const NoteKind = {
   SynAckBadAck: 13,
   /** A FIN ahead of RCV.NXT (a gap before it): held until the gap is filled or the receiver acknowledges it. */
   FinOutOfOrder: 14,
+  /** A segment whose TSval is older than the receiver's TS.Recent: not acceptable (RFC 7323 5.3 PAWS), answered with a duplicate ACK. */
+  PawsRejected: 15,
   /**
    * The answer of the connection a new SYN replaced: its receiver still held
    * that connection (half-open: the SYN's sender had forgotten it; or in
    * TIME_WAIT, a SYN it would not take) and sent an ACK of what it had
    * received (RFC 9293 3.10.7.4 and figure 10, RFC 5961 4).
    */
-  OldConnectionAck: 15,
+  OldConnectionAck: 16,
   /** The SYN's sender's RST answering that ACK (RFC 9293 3.10.7.3, seq = its ACK): it ends the old connection. */
-  OldConnectionRst: 16,
+  OldConnectionRst: 17,
 } as const;
 export type NoteKind = (typeof NoteKind)[keyof typeof NoteKind];
 
@@ -66,6 +69,9 @@ export interface Note {
   len: number;
   /** A related frame (0: none): the probe a keep-alive ACK answers, the segment that showed a RST was not taken, the RST a challenge ACK answers. */
   related: number;
+  /** PawsRejected: the segment's TSval and the receiver's TS.Recent (`related`: the segment that set it); else 0. */
+  tsVal: number;
+  tsRecent: number;
 }
 
 /** Notes kept per connection; more are counted in `dropped`. */
@@ -77,12 +83,12 @@ export class NoteList {
   dropped = 0;
 
   add(frame: number, tsSec: number, tsNsec: number, side: 0 | 1, kind: NoteKind,
-    seq: number, ack: number, flags: number, len: number, related: number): void {
+    seq: number, ack: number, flags: number, len: number, related: number, tsVal = 0, tsRecent = 0): void {
     if (this.list.length >= MAX_NOTES) {
       this.dropped++;
       return;
     }
-    this.list.push({ frame, tsSec, tsNsec, side, kind, seq, ack, flags, len, related });
+    this.list.push({ frame, tsSec, tsNsec, side, kind, seq, ack, flags, len, related, tsVal, tsRecent });
   }
 
   clear(): void {

@@ -82,6 +82,8 @@ interface Facts {
   timeWaitRestarts?: { client?: number[]; server?: number[] };
   resets?: { frame: number; by: string; accepted: boolean }[];
   challengeAcks?: { frame: number; answers: number }[];
+  /** Segments the receiver refused for their old TSval (RFC 7323 5.3 PAWS), with its TS.Recent then. */
+  pawsRejected?: { frame: number; tsVal: number; tsRecent: number }[];
   /** Frames where tshark's analysis is wrong, and why. */
   tsharkDiffers?: { frames: number[]; what: string }[];
   states?: { client: { state: string; frame: number | null; note?: string }[]; server: { state: string; frame: number | null; note?: string }[] };
@@ -135,6 +137,10 @@ function checkFacts(c: ConnectionReport, facts: Facts): void {
   }
   for (const a of facts.challengeAcks ?? []) {
     assert.ok(c.notes.some((n) => n.kind === 'challenge-ack' && n.frame === a.frame && n.relatedFrame === a.answers), `challenge ACK at frame ${a.frame}`);
+  }
+  for (const p of facts.pawsRejected ?? []) {
+    assert.deepEqual(c.notes.filter((n) => n.frame === p.frame).map((n) => [n.kind, n.tsVal, n.tsRecent]),
+      [['paws-rejected', p.tsVal, p.tsRecent]], `frame ${p.frame} noted as refused by PAWS`);
   }
   // Moves whose frames the scenario decides (a FIN lost after the capture point: the copy that arrived).
   for (const side of ['client', 'server'] as const) {
