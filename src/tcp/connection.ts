@@ -1,6 +1,6 @@
 import { ACK, FIN, RST, SYN, type Segment } from '../decode/segment.ts';
 import { Endpoint, FinBasis, NxtBasis, secondsBetween } from './endpoint.ts';
-import { NoteKind, NoteList } from './notes.ts';
+import { NoteKind, NoteList, type IcmpNote } from './notes.ts';
 import { SeqAnalysis } from './analysis.ts';
 import { seqAdd, seqDiff, seqGt } from './seq.ts';
 import { State, isClosedOrTimeWait } from './state.ts';
@@ -313,6 +313,12 @@ export class Connection {
       w.seq(n.ack, n.side === 0 ? b1 : b0);
       w.u32(n.len);
       w.frame(n.related);
+      if (n.kind === NoteKind.IcmpError) {
+        const i = n.icmp as IcmpNote;
+        w.u32(i.type | (i.code << 8) | (i.quoted << 16) | (i.v6 ? 1 << 24 : 0));
+        w.u32(i.mtu);
+        for (let k = 0; k < 4; k++) w.u32(i.from[k]);
+      }
     }
     this.analysis.pack(w);
   }
@@ -391,7 +397,17 @@ export class Connection {
       const ack = r.seq(side === 0 ? b1 : b0);
       const len = r.u32();
       const related = r.frame();
-      c.notes.list.push({ frame, tsSec, tsNsec, side, kind: ((x >>> 1) & 31) as NoteKind, seq, ack, flags: x >>> 6, len, related });
+      const kind = ((x >>> 1) & 31) as NoteKind;
+      if (kind === NoteKind.IcmpError) {
+        const b = r.u32();
+        const mtu = r.u32();
+        const from = new Uint32Array(4);
+        for (let k = 0; k < 4; k++) from[k] = r.u32();
+        const icmp: IcmpNote = { v6: (b & (1 << 24)) !== 0, type: b & 255, code: (b >>> 8) & 255, from, mtu, quoted: (b >>> 16) & 255 };
+        c.notes.list.push({ frame, tsSec, tsNsec, side, kind, seq, ack, flags: x >>> 6, len, related, icmp });
+      } else {
+        c.notes.list.push({ frame, tsSec, tsNsec, side, kind, seq, ack, flags: x >>> 6, len, related });
+      }
     }
     c.analysis.unpack(r);
     return c;
@@ -518,6 +534,16 @@ export class Connection {
       const taken = from.rsts[from.rsts.length - 1].taken;
       if (taken === 'reset' || taken === 'untested') this.sawRst = true;
     }
+  }
+
+  /**
+   * An ICMP or ICMPv6 error (DecodeStatus.IcmpError) quoting a segment that
+   * side `dir` sent: not a segment of the connection (no packet counted, no
+   * history, no Wireshark analysis), only what it does to the quoted
+   * segment's sender (Endpoint.icmpError).
+   */
+  icmpError(seg: Segment, dir: 0 | 1): void {
+    (dir === 0 ? this.ep0 : this.ep1).icmpError(seg);
   }
 
   /**
