@@ -109,7 +109,9 @@ export class Pipeline {
     const seg = this.seg;
     const tracker = this.tracker;
     this.onFrame = (f: Frame): void => {
-      if (decoder.decode(f, seg) === DecodeStatus.Tcp) tracker.push(seg);
+      const status = decoder.decode(f, seg);
+      if (status === DecodeStatus.Tcp) tracker.push(seg);
+      else if (status === DecodeStatus.IcmpError) tracker.icmpError(seg);
       else tracker.observeTime(f.tsSec, f.tsNsec);
     };
   }

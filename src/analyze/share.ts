@@ -154,8 +154,20 @@ export class Share {
         this.nowNsec = f.tsNsec;
         this.nowSet = true;
       }
-      if (decoder.decode(f, seg) !== DecodeStatus.Tcp) {
-        tracker.observeTime(f.tsSec, f.tsNsec);
+      const status = decoder.decode(f, seg);
+      if (status !== DecodeStatus.Tcp) {
+        // An ICMP error quoting a segment goes to the share of the quoted 4-tuple (never creates a connection).
+        const mine = status === DecodeStatus.IcmpError && (hashTuple(seg) >>> 0) % shares === share;
+        if (mine) {
+          this.at = seg.frame;
+          this.seqAt = 0;
+        }
+        const c = mine ? tracker.icmpError(seg) : null;
+        if (c === null) tracker.observeTime(f.tsSec, f.tsNsec);
+        else if (c.isOver()) {
+          this.touched.set(c.stream, seg.frame);
+          if (this.stale.delete(c.stream)) this.staleEnds.push(c.stream, seg.frame, this.nowSec, this.nowNsec);
+        }
         return;
       }
       if (seg.tsSec < this.maxSec || (seg.tsSec === this.maxSec && seg.tsNsec < this.maxNsec)) this.setHazard(seg.frame);

@@ -78,6 +78,8 @@ const REC_WAITING = 6;
 const REC_END = 7;
 const REC_STALE = 8;
 const REC_STALE_END = 9;
+/** An ICMP error quoting a segment of a connection an earlier part holds (the merge gives it to that connection). */
+const REC_ICMP = 10;
 
 /** Flags of a held connection: in the list of over connections; its report built by the part. */
 const HELD_OVER = 1;
@@ -190,7 +192,9 @@ export async function scanPart(path: FilePath, opts: SplitReadOptions = {}): Pro
   const seg = new Segment();
   const set = new TupleSet();
   const summary = await readFrames(path, (f) => {
-    if (decoder.decode(f, seg) === DecodeStatus.Tcp) set.add(hashTuple(seg) >>> 0, tupleKey2(seg));
+    // An ICMP error quoting a segment counts for its 4-tuple: it goes to that connection.
+    const status = decoder.decode(f, seg);
+    if (status === DecodeStatus.Tcp || status === DecodeStatus.IcmpError) set.add(hashTuple(seg) >>> 0, tupleKey2(seg));
   }, opts);
   const keys = set.words();
   const dup = decoder.saveDuplicates();
@@ -332,6 +336,23 @@ function getSegment(s: Segment, v: Float64Array): void {
   v[46] = s.tunnelKind; v[47] = s.tunnelId;
 }
 
+/** A segment's numbers and then an ICMP error's (DecodeStatus.IcmpError). */
+const ICMP_FIELDS = SEGMENT_FIELDS + 9;
+
+function getIcmp(s: Segment, v: Float64Array): void {
+  getSegment(s, v);
+  const b = SEGMENT_FIELDS;
+  v[b] = s.icmpType; v[b + 1] = s.icmpCode; v[b + 2] = s.icmpV6 ? 1 : 0; v[b + 3] = s.icmpMtu; v[b + 4] = s.quotedTcp;
+  for (let i = 0; i < 4; i++) v[b + 5 + i] = s.icmpFrom[i];
+}
+
+function setIcmp(s: Segment, v: Float64Array): void {
+  setSegment(s, v);
+  const b = SEGMENT_FIELDS;
+  s.icmpType = v[b]; s.icmpCode = v[b + 1]; s.icmpV6 = v[b + 2] === 1; s.icmpMtu = v[b + 3]; s.quotedTcp = v[b + 4];
+  for (let i = 0; i < 4; i++) s.icmpFrom[i] = v[b + 5 + i];
+}
+
 function setSegment(s: Segment, v: Float64Array): void {
   s.frame = v[0]; s.tsSec = v[1]; s.tsNsec = v[2]; s.tsDigits = v[3]; s.fileOffset = v[4]; s.interfaceId = v[5]; s.linkType = v[6];
   s.wireLen = v[7]; s.capLen = v[8]; s.ipVersion = v[9] === 6 ? 6 : 4;
@@ -428,6 +449,7 @@ export async function analyzePart(
     // Connections a segment took out of over, that keep their place in the list of over connections (Tracker.holdBack).
     const stale = new Set<number>();
     const fields = new Float64Array(SEGMENT_FIELDS);
+    const icmpFields = new Float64Array(ICMP_FIELDS);
     const decoder = new Decoder();
     // A packet's loopback copy may be in the next part (tcpdump -i any on lo).
     if (index > 0 && !decoder.loadDuplicates(scans[index - 1].loopback)) throw new SplitError(`scan ${index}: its loopback packets are not valid`);
@@ -442,7 +464,8 @@ export async function analyzePart(
         nowSec = f.tsSec;
         nowNsec = f.tsNsec;
       }
-      if (decoder.decode(f, seg) !== DecodeStatus.Tcp) {
+      const status = decoder.decode(f, seg);
+      if (status !== DecodeStatus.Tcp && status !== DecodeStatus.IcmpError) {
         tracker.observeTime(f.tsSec, f.tsNsec);
         return;
       }
@@ -454,6 +477,19 @@ export async function analyzePart(
         w.num(at);
         w.num(nowSec);
         w.num(nowNsec);
+      }
+      if (status === DecodeStatus.IcmpError) {
+        // An ICMP error quoting a segment: to the connection of the quoted 4-tuple; the merge gives it to one an earlier part holds.
+        if (earlier.size > 0 && earlier.has(hashTuple(seg) >>> 0, tupleKey2(seg))) {
+          getIcmp(seg, icmpFields);
+          w.type(REC_ICMP);
+          w.nums(icmpFields);
+          tracker.advance(seg.tsSec, seg.tsNsec);
+          return;
+        }
+        const c = tracker.icmpError(seg);
+        if (c !== null && c.isOver() && stale.delete(c.stream)) w.rec(REC_STALE_END, at, c.stream);
+        return;
       }
       if (earlier.size > 0 && earlier.has(hashTuple(seg) >>> 0, tupleKey2(seg))) {
         edgeSegments++;
@@ -708,6 +744,7 @@ async function mergeWith(
   let batch: Pending[] = [];
   const seg = new Segment();
   const fields = new Float64Array(SEGMENT_FIELDS);
+  const icmpFields = new Float64Array(ICMP_FIELDS);
   const words = new WordReader();
   for (let k = 0; k < paths.length; k++) {
     const name = paths[k];
@@ -826,6 +863,13 @@ async function mergeWith(
             t.streams = nextStream;
             t.push(seg);
             nextStream = t.streams;
+            break;
+          }
+          case REC_ICMP: {
+            r.nums(icmpFields);
+            setIcmp(seg, icmpFields);
+            frame(seg.frame);
+            t.icmpError(seg);
             break;
           }
           case REC_CREATED: {

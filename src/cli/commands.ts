@@ -23,7 +23,7 @@ Filter expressions (--filter, --fail-on), combined with and, or, not, ( ):
   host ADDR, port N, client host ADDR, server port N, stream N
   closed-by client|server|both|none
   close four-way|three-way|simultaneous|reset|refused|incomplete|open
-  handshake three-way|simultaneous-open|refused|unanswered|not-captured
+  handshake three-way|simultaneous-open|refused|aborted|rejected-icmp|unanswered|not-captured
   verdict full|cut-short|inconclusive|none        (TIME_WAIT verdict)
   time-wait client|server|both|none               (who entered TIME_WAIT)
   retransmitted-fin [client|server], retransmitted-syn [client|server]

@@ -9,8 +9,8 @@
  *
  * Nothing is allocated per frame: the layers write into this decoder's
  * preallocated LinkInfo/IpInfo and into the caller's reused Segment. The
- * Segment's fields are meaningful only when decode() returns Tcp (the
- * frame metadata is copied for every frame).
+ * Segment's fields are meaningful only when decode() returns Tcp or
+ * IcmpError (the frame metadata is copied for every frame).
  */
 import type { Frame } from '../capture/frame.ts';
 import { DecodeStatus, type Segment } from './segment.ts';
@@ -32,6 +32,7 @@ import { decodeMpls } from './mpls.ts';
 import { decodePppoeSession } from './pppoe.ts';
 import { decodeEthernet } from './ethernet.ts';
 import { decodeTcp } from './tcp.ts';
+import { decodeIcmpError, IPPROTO_ICMP, IPPROTO_ICMPV6 } from './icmp.ts';
 import { LoopbackDuplicates } from './duplicate.ts';
 import { Tunnel, TUNNEL_KINDS, Undecoded, UNDECODED_KINDS } from './encapsulation.ts';
 
@@ -49,6 +50,8 @@ export interface DecoderStats {
   /** Frames by DecodeStatus. */
   tcp: number;
   notTcp: number;
+  /** Among the notTcp frames: ICMP / ICMPv6 errors quoting a TCP header (status IcmpError). */
+  icmpErrors: number;
   fragments: number;
   truncated: number;
   malformed: number;
@@ -83,7 +86,7 @@ export interface DecoderOptions {
 
 export class Decoder {
   readonly stats: DecoderStats = {
-    frames: 0, tcp: 0, notTcp: 0, fragments: 0, truncated: 0, malformed: 0, duplicates: 0,
+    frames: 0, tcp: 0, notTcp: 0, icmpErrors: 0, fragments: 0, truncated: 0, malformed: 0, duplicates: 0,
     unsupportedLink: 0, unsupportedLinkTypes: new Map(),
     optionsTruncated: 0, optionsMalformed: 0, firstFragments: 0, lengthFromWire: 0, tunnelled: 0,
     tunnels: new Array<number>(TUNNEL_KINDS).fill(0), undecoded: new Array<number>(UNDECODED_KINDS).fill(0),
@@ -128,6 +131,11 @@ export class Decoder {
         }
         break;
       case DecodeStatus.NotTcp: s.notTcp++; break;
+      case DecodeStatus.IcmpError:
+        // Not a TCP segment: counted with the frames without TCP, and apart.
+        s.notTcp++;
+        s.icmpErrors++;
+        break;
       case DecodeStatus.Fragment: s.fragments++; break;
       case DecodeStatus.Truncated: s.truncated++; break;
       case DecodeStatus.Malformed: s.malformed++; break;
@@ -191,21 +199,24 @@ export class Decoder {
     const netReported = link.netReported;
 
     r = this.decodeNetwork(buf, out);
-    if (r !== NEXT) return r;
-
-    const ip = this.ip;
-    r = decodeTcp(buf, ip.payloadOffset, ip.payloadEnd, ip.payloadLen, out);
-    if (r !== NEXT) return r;
+    if (r === NEXT) {
+      const ip = this.ip;
+      r = decodeTcp(buf, ip.payloadOffset, ip.payloadEnd, ip.payloadLen, out);
+      if (r !== NEXT) return r;
+    } else if (r !== DecodeStatus.IcmpError) {
+      return r;
+    }
 
     if (this.dropDuplicates && pktType === PACKET_OUTGOING) {
       this.duplicates.remember(buf, netOffset, netCapEnd, netReported, ifIndex, frame.interfaceId);
     }
-    return DecodeStatus.Tcp;
+    return r === NEXT ? DecodeStatus.Tcp : r;
   }
 
   /**
    * From the network layer `link` points at down to the TCP header: on NEXT,
-   * `this.ip` holds the innermost IP packet, whose payload is TCP.
+   * `this.ip` holds the innermost IP packet, whose payload is TCP. An ICMP
+   * error quoting TCP there is IcmpError (icmp.ts).
    */
   private decodeNetwork(buf: Uint8Array, out: Segment): LayerResult {
     const link = this.link;
@@ -241,6 +252,8 @@ export class Decoder {
             return link.stopUndecoded(Undecoded.L2tpv3);
           } else if (proto === IPPROTO_ETHERIP) {
             r = decodeEtherIp(buf, ip.payloadOffset, ip.payloadEnd, ip.payloadLen, link);
+          } else if (proto === (v4 ? IPPROTO_ICMP : IPPROTO_ICMPV6)) {
+            return decodeIcmpError(buf, ip.payloadOffset, ip.payloadEnd, !v4, out);
           } else {
             return DecodeStatus.NotTcp;
           }

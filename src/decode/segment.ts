@@ -81,6 +81,23 @@ export class Segment {
   tunnelKind = 0;
   tunnelId = -1;
 
+  /**
+   * Set with DecodeStatus.IcmpError (icmp.ts): an ICMP or ICMPv6 error that
+   * quotes a TCP header. The address and TCP fields above are then those of
+   * the quoted packet (src = the endpoint that sent it), not of the frame;
+   * the ICMP's own sender is icmpFrom (same IP version as the quote), its
+   * type and code icmpType/icmpCode, icmpV6 whether it is ICMPv6, icmpMtu
+   * the MTU a "fragmentation needed" / "packet too big" announces (0
+   * otherwise). quotedTcp: TCP header bytes quoted (8..60): ack needs 12,
+   * flags 14, window 16; fields not quoted are 0.
+   */
+  icmpType = 0;
+  icmpCode = 0;
+  icmpV6 = false;
+  icmpMtu = 0;
+  readonly icmpFrom = new Uint32Array(4);
+  quotedTcp = 0;
+
   resetOptions(): void {
     this.mss = -1;
     this.wscale = -1;
@@ -110,5 +127,12 @@ export const DecodeStatus = {
   Malformed: 6,
   /** An encapsulation tcpscope recognises but does not follow (ESP, L2TPv3, 802.11 protected, ...): it may hold TCP. */
   Undecoded: 7,
+  /**
+   * An ICMP / ICMPv6 error (destination unreachable, packet too big, time
+   * exceeded, parameter problem) quoting an IP header and at least the first
+   * 8 bytes of a TCP header: the Segment holds the quoted 4-tuple and seq
+   * and the icmp* fields. Not a TCP segment; counted among notTcp frames.
+   */
+  IcmpError: 8,
 } as const;
 export type DecodeStatus = (typeof DecodeStatus)[keyof typeof DecodeStatus];

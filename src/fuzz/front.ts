@@ -55,6 +55,15 @@ export function segmentSummary(s: Segment): string {
   ].join('|');
 }
 
+/** What a frame decoded to, as text: the segment, or the ICMP error and its quote (junk around the frame must not change it). */
+function decodedSummary(status: DecodeStatus, s: Segment): string {
+  if (status === DecodeStatus.Tcp) return segmentSummary(s);
+  if (status === DecodeStatus.IcmpError) {
+    return `${segmentSummary(s)}|icmp ${s.icmpV6} ${s.icmpType} ${s.icmpCode} ${s.icmpMtu} ${s.icmpFrom.join('.')} ${s.quotedTcp}`;
+  }
+  return '';
+}
+
 /**
  * Feed `input` to readerFor + its reader, split into chunks at `cuts`
  * (sorted offsets; each chunk is a fresh copy, as a reader owns what it is
@@ -121,7 +130,7 @@ function copyFrame(f: Frame, decoder: Decoder, seg: Segment): FrameCopy {
   return {
     number: f.number, tsSec: f.tsSec, tsNsec: f.tsNsec, tsDigits: f.tsDigits, capLen: f.capLen, origLen: f.origLen,
     linkType: f.linkType, interfaceId: f.interfaceId, fileOffset: f.fileOffset, data, inBuffer,
-    status, seg: status === DecodeStatus.Tcp ? segmentSummary(seg) : '',
+    status, seg: decodedSummary(status, seg),
   };
 }
 
@@ -246,7 +255,7 @@ export function checkFront(input: Uint8Array, r: FrontResult): void {
       linkType: f.linkType, interfaceId: f.interfaceId, buf: surrounded(f.data, f.number), offset: 24, fileOffset: f.fileOffset,
     };
     const status = junk.decode(fr, seg);
-    const s = status === DecodeStatus.Tcp ? segmentSummary(seg) : '';
+    const s = decodedSummary(status, seg);
     if (status !== f.status || s !== f.seg) {
       fail(`frame ${f.number}: decodes differently among junk bytes (${f.status} ${f.seg} vs ${status} ${s}): the decoder reads outside the frame`);
     }

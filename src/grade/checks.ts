@@ -64,6 +64,10 @@ export function handshakeFact(c: ConnectionReport): Fact {
       return fact('hs.aborted', { syn, synack: hs.synAckFrames[0]?.frame ?? '?', rst: c.close.reset?.frame ?? '?' });
     case 'unanswered':
       return fact('hs.unanswered', { syn, copies: hs.synFrames.length });
+    case 'rejected-icmp': {
+      const n = c.notes.find((x) => x.kind === 'icmp-error' && x.icmp?.effect === 'aborted');
+      return fact('hs.rejected-icmp', { syn, icmp: n?.frame ?? '?', message: n?.icmp?.message ?? '?', from: n?.icmp?.from ?? '?' });
+    }
     case 'not-captured':
       return fact('hs.not-captured', { first: c.firstFrame });
   }

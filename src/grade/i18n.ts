@@ -29,6 +29,7 @@ const M: Record<string, Entry> = {
   'hs.simultaneous-open': { en: 'simultaneous open: both sides sent a SYN (frames {syn} and {synack})', zh: '同时打开：双方都发送了 SYN（第 {syn} 帧和第 {synack} 帧）' },
   'hs.refused': { en: 'the SYN at frame {syn} was refused with RST at frame {rst}: nothing listened on {server}', zh: '第 {syn} 帧的 SYN 被第 {rst} 帧的 RST 拒绝：{server} 上没有监听' },
   'hs.unanswered': { en: 'the SYN at frame {syn} was never answered ({copies} copies sent)', zh: '第 {syn} 帧的 SYN 没有得到应答（共发送 {copies} 次）' },
+  'hs.rejected-icmp': { en: 'the SYN at frame {syn} was rejected by ICMP {message} from {from} at frame {icmp}; the client sent nothing after it', zh: '第 {syn} 帧的 SYN 被第 {icmp} 帧来自 {from} 的 ICMP {message} 拒绝；此后客户端未再发送任何报文' },
   'hs.aborted': { en: 'the handshake was aborted: the client answered the SYN+ACK at frame {synack} with RST at frame {rst} (SYN at frame {syn})', zh: '握手被中止：客户端用第 {rst} 帧的 RST 回应了第 {synack} 帧的 SYN+ACK（SYN 在第 {syn} 帧）' },
   'hs.not-captured': { en: 'no SYN: the capture starts in the middle of the connection, at frame {first}', zh: '没有 SYN：抓包从连接中途（第 {first} 帧）开始' },
 

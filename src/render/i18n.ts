@@ -61,6 +61,7 @@ const M = {
   'hs.simultaneous-open': { en: 'simultaneous open', zh: '同时打开' },
   'hs.refused': { en: 'refused (RST)', zh: '被拒绝（RST）' },
   'hs.unanswered': { en: 'unanswered SYN', zh: 'SYN 无应答' },
+  'hs.rejected-icmp': { en: 'rejected (ICMP error)', zh: '被拒绝（ICMP 差错）' },
   'hs.aborted': { en: 'aborted (RST to the SYN+ACK)', zh: '握手中止（对 SYN+ACK 回 RST）' },
   'hs.not-captured': { en: 'not captured', zh: '未抓到' },
 
@@ -120,6 +121,11 @@ const M = {
   'note.paws-rejected': { en: 'TSval {tsVal} older than TS.Recent {tsRecent} (frame {related}): not acceptable (RFC 7323 PAWS), answered with a duplicate ACK, no state change', zh: 'TSval {tsVal} 早于 TS.Recent {tsRecent}（第 {related} 帧）：不可接受（RFC 7323 PAWS），对方回重复 ACK，状态不变' },
   'note.old-connection-ack': { en: 'ACK of the connection the SYN of frame {related} replaced: its receiver still held it and acknowledged what it had (RFC 9293 figure 10); that connection takes it', zh: '第 {related} 帧 SYN 所取代的旧连接的 ACK：接收方仍保留着旧连接，确认了它已收到的数据（RFC 9293 图 10）；由旧连接处理' },
   'note.old-connection-rst': { en: 'RST answering the old connection\'s ACK of frame {related} (seq = its ack, RFC 9293 3.10.7.3): it resets the old connection; the SYN is sent again', zh: '回应第 {related} 帧旧连接 ACK 的 RST（seq 等于其 ack，RFC 9293 3.10.7.3）：它复位了旧连接；SYN 随后重传' },
+  'note.icmp-error': { en: 'ICMP{v6} {message} from {from} quoting its segment (seq {seq}): {effect}', zh: '来自 {from} 的 ICMP{v6} {message}，引用了它的报文段（seq {seq}）：{effect}' },
+  'note.icmp.aborted': { en: 'it aborted the connect (SYN-SENT -> CLOSED)', zh: '连接尝试因此中止（SYN-SENT -> CLOSED）' },
+  'note.icmp.not-taken': { en: 'not taken: it sent again (frame {related})', zh: '未生效：它随后又发送了报文（第 {related} 帧）' },
+  'note.icmp.soft': { en: 'soft error, no state change', zh: '软错误，状态不变' },
+  'note.icmp.pmtu': { en: 'path MTU {mtu}, no state change', zh: '路径 MTU {mtu}，状态不变' },
   'note.challenge-ack': { en: 'challenge ACK answering frame {related} (RFC 5961)', zh: '回应第 {related} 帧的挑战 ACK（RFC 5961）' },
 
   // What the capture cannot prove (ConnectionReport.caveats).
@@ -128,6 +134,7 @@ const M = {
   'caveat.fin-inferred': { en: 'the {side}\'s FIN is not in the capture: inferred at frame {frame}', zh: '{side}的 FIN 未被抓到：在第 {frame} 帧推断得出' },
   'caveat.unseen-fin-possible': { en: 'the {side}\'s FIN cannot be seen here; if it came with its last data, the {side} may have closed first', zh: '此处看不到{side}的 FIN；若它随最后的数据一起发出，{side}可能先关闭' },
   'caveat.earlier-fin-possible': { en: 'the {side} sent no data in the capture: a FIN it sent before the capture began cannot be excluded', zh: '{side}在抓包中没有发送数据：不能排除它在抓包开始前已发送 FIN' },
+  'caveat.icmp-abort-inferred': { en: 'the {side} is taken to have aborted on the ICMP error of frame {frame} because it sent nothing after it: the capture cannot show the abort', zh: '因{side}在第 {frame} 帧的 ICMP 差错之后未再发送任何报文，推断其已中止连接：抓包无法证明这一中止' },
   'caveat.fin-held': { en: 'the {side}\'s FIN stayed ahead of what the {other} was seen to receive: the {other}\'s move on it is not shown', zh: '{side}的 FIN 超前于{other}已收到的数据：{other}据此发生的状态变化未能显示' },
   /** `abort by client` */
   'reset.cell': { en: '{cause} by {by}', zh: '{by}发出：{cause}' },
@@ -262,6 +269,7 @@ const M = {
   'tr.sent RST after TIME_WAIT (connection forgotten)': { en: 'sent RST after TIME_WAIT (connection forgotten)', zh: 'TIME_WAIT 结束后发送 RST（连接已不存在）' },
   'tr.received RST': { en: 'received RST', zh: '收到 RST' },
   'tr.received RST (connection refused)': { en: 'received RST (connection refused)', zh: '收到 RST（连接被拒绝）' },
+  'tr.received ICMP error (connection rejected)': { en: 'received ICMP error (connection rejected)', zh: '收到 ICMP 差错（连接被拒绝）' },
   'tr.received RST (passive open: back to LISTEN)': { en: 'received RST (passive open: back to LISTEN)', zh: '收到 RST（被动打开：回到 LISTEN）' },
   'tr.received RST in TIME_WAIT (TIME-WAIT assassination, RFC 1337)': { en: 'received RST in TIME_WAIT (TIME-WAIT assassination, RFC 1337)', zh: '在 TIME_WAIT 中收到 RST（TIME-WAIT 暗杀，RFC 1337）' },
   'tr.TIME_WAIT ended: a new connection reused the 4-tuple': { en: 'TIME_WAIT ended: a new connection reused the 4-tuple', zh: 'TIME_WAIT 结束：新连接复用了该四元组' },
@@ -523,6 +531,11 @@ export function resetCauseLabel(lang: Lang, r: Pick<ResetReport, 'cause' | 'cand
 
 /** A noted segment in words. */
 export function noteLabel(lang: Lang, n: SegmentNote): string {
+  const i = n.icmp;
+  if (i !== undefined) {
+    const effect = t(lang, `note.icmp.${i.effect}`, { related: n.relatedFrame ?? '-', mtu: i.mtu ?? '-' });
+    return t(lang, 'note.icmp-error', { v6: i.version === 6 ? 'v6' : '', message: i.message, from: i.from, seq: i.quotedSeq.relative, effect });
+  }
   return t(lang, `note.${n.kind}`, { related: n.relatedFrame ?? '-', tsVal: n.tsVal ?? '-', tsRecent: n.tsRecent ?? '-' });
 }
 

@@ -11,7 +11,7 @@
  * (the fixture test fails until it is).
  */
 import type {
-  AckRef, AnalysisCounts, AnalysisFrame, AnalysisReport, Caveat, CloseReport, CompatReport, ConnectionReport, CopyReport,
+  AckRef, AnalysisCounts, AnalysisFrame, AnalysisReport, Caveat, IcmpErrorReport, CloseReport, CompatReport, ConnectionReport, CopyReport,
   EndpointAddress, EndpointRecordsOmitted, EndpointReport, FinInferenceReport, HalfCloseReport, HandshakeReport, ResetReport, SegmentNote, SeqValue,
   SynOptionsReport, TimeWaitDetail, TimeWaitReport, TransitionReport, TunnelRef, TunnelReport,
 } from '../report/types.ts';
@@ -37,7 +37,8 @@ const K = jsonKeys(
   'history', 'tcptrace', 'completeConn', 'flags', 'duplicateAck', 'number', 'of', 'mss', 'sackPermitted',
   'timestamps', 'counts', 'framesOmitted', 'handshakeRtt', 'initialSeconds', 'synToSynAckSeconds',
   'synAckToAckSeconds', 'ackFrame', 'options', 'windowScaling', 'recordsOmitted', 'synCopies', 'synAckCopies',
-  'altSynCopies', 'finCopies', 'rsts', 'timeWaitRestarts', 'tsVal', 'tsRecent',
+  'altSynCopies', 'finCopies', 'rsts', 'timeWaitRestarts', 'tsVal', 'tsRecent', 'altSynCopies', 'finCopies', 'rsts', 'timeWaitRestarts', 'icmp', 'version', 'type', 'message', 'fromPeer', 'quotedSeq',
+  'quotedBytes', 'mtu', 'effect',
 );
 
 /** The text of AnalysisCounts with every count 0. */
@@ -330,6 +331,23 @@ function note(w: JsonBytes, name: null, v: SegmentNote): void {
   w.num(K.relatedFrame, v.relatedFrame);
   if (v.tsVal !== undefined) w.num(K.tsVal, v.tsVal);
   if (v.tsRecent !== undefined) w.num(K.tsRecent, v.tsRecent);
+  if (v.icmp !== undefined) icmpError(w, K.icmp, v.icmp);
+  w.close();
+}
+
+function icmpError(w: JsonBytes, name: JsonKey, v: IcmpErrorReport): void {
+  if (!w.key(name, v)) return;
+  w.open();
+  w.num(K.version, v.version);
+  w.num(K.type, v.type);
+  w.num(K.code, v.code);
+  w.str(K.message, v.message);
+  w.str(K.from, v.from);
+  w.bool(K.fromPeer, v.fromPeer);
+  seqValue(w, K.quotedSeq, v.quotedSeq);
+  w.num(K.quotedBytes, v.quotedBytes);
+  w.num(K.mtu, v.mtu);
+  w.literal(K.effect, v.effect);
   w.close();
 }
 

@@ -1,5 +1,6 @@
 import type { Connection } from '../tcp/connection.ts';
-import { type Copy, type Endpoint, FinBasis, type RstRecord, rstEffective, secondsBetween } from '../tcp/endpoint.ts';
+import { type Copy, type Endpoint, FinBasis, ICMP_ABORT, type RstRecord, rstEffective, type Transition, secondsBetween } from '../tcp/endpoint.ts';
+import { icmpMessage, isPmtuMessage } from './icmp.ts';
 import { NoteKind } from '../tcp/notes.ts';
 import { State, stateName } from '../tcp/state.ts';
 import { analysisReport } from './analysis.ts';
@@ -176,6 +177,7 @@ class Builder {
     else if (clRst !== null && clRst.answersSynAck) kind = 'aborted';
     else if (sv.synCopies.length > 0 || (sv.issKnown && sv.issInferred)) kind = 'three-way';
     else if (svRst !== null && svRst.answersSyn) kind = 'refused';
+    else if (icmpAbort(cl) !== null) kind = 'rejected-icmp';
     else kind = 'unanswered';
     const est = sv.transitions.find((t) => t.to === State.ESTABLISHED) ?? cl.transitions.find((t) => t.to === State.ESTABLISHED);
     return {
@@ -247,8 +249,8 @@ class Builder {
     if (hk === 'refused') {
       kind = 'refused';
       activeCloser = null;
-    } else if (hk === 'unanswered') {
-      // SYNs and no answer: there never was a connection to close.
+    } else if (hk === 'unanswered' || hk === 'rejected-icmp') {
+      // SYNs and no answer, or an ICMP error: there never was a connection to close.
       kind = 'never-opened';
       activeCloser = null;
     } else if (hk === 'aborted') {
@@ -351,6 +353,21 @@ class Builder {
         note.tsVal = n.tsVal;
         note.tsRecent = n.tsRecent;
       }
+      if (n.kind === NoteKind.IcmpError && n.icmp !== undefined) {
+        const i = n.icmp;
+        const version = c.ipVersion;
+        const peer = c.addrInto(n.side === 0 ? 1 : 0, ADDR);
+        const fromPeer = peer[0] === i.from[0] && peer[1] === i.from[1] && peer[2] === i.from[2] && peer[3] === i.from[3];
+        const pmtu = isPmtuMessage(i.v6, i.type, i.code);
+        const ep = this.ep(from);
+        const aborted = ep.transitions.some((t) => t.cause === ICMP_ABORT && t.frame === n.frame);
+        note.icmp = {
+          version: i.v6 ? 6 : 4, type: i.type, code: i.code, message: icmpMessage(i.v6, i.type, i.code),
+          from: ipText(version, i.from), fromPeer, quotedSeq: this.seq(n.seq, from), quotedBytes: i.quoted,
+          mtu: pmtu ? i.mtu : null,
+          effect: pmtu ? 'pmtu' : aborted ? 'aborted' : n.related !== 0 ? 'not-taken' : 'soft',
+        };
+      }
       out.push(note);
     }
     for (const side of ['client', 'server'] as const) {
@@ -410,6 +427,16 @@ class Builder {
           });
         }
       }
+    }
+    for (const side of ['client', 'server'] as const) {
+      const t = icmpAbort(this.ep(side));
+      if (t === null) continue;
+      out.push({
+        code: 'icmp-abort-inferred', side, frame: t.frame,
+        text: `the ${side} is taken to have aborted on the ICMP error of frame ${t.frame} (its connect() failed) because it sent nothing after it; ` +
+          'the capture cannot show the abort: a TCP that took the error as soft (RFC 5461) would have sent its SYN again, ' +
+          'unless the capture ended before its retransmission was due (RFC 6298: 1 s at first)',
+      });
     }
     for (const side of ['client', 'server'] as const) {
       const inf = close.finInferred[side];
@@ -563,4 +590,10 @@ function recordsOmitted(cl: Endpoint, sv: Endpoint): RecordsOmitted | undefined 
   const server = of(sv);
   const any = (o: EndpointRecordsOmitted): boolean => Object.values(o).some((n) => n > 0);
   return any(client) || any(server) ? { client, server } : undefined;
+}
+
+/** The transition an ICMP error made when it is the endpoint's last (the abort stands), else null. */
+function icmpAbort(ep: Endpoint): Transition | null {
+  const t = ep.transitions.length > 0 ? ep.transitions[ep.transitions.length - 1] : undefined;
+  return t !== undefined && t.cause === ICMP_ABORT && ep.state === State.CLOSED ? t : null;
 }

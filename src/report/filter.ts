@@ -19,7 +19,7 @@
  *   stream N                  Wireshark's tcp.stream
  *   closed-by client|server|both|none    active closer (none: open or refused)
  *   close four-way|three-way|simultaneous|reset|refused|incomplete|open|...
- *   handshake three-way|simultaneous-open|refused|unanswered|not-captured|...
+ *   handshake three-way|simultaneous-open|refused|aborted|rejected-icmp|unanswered|not-captured
  *   verdict full|cut-short|inconclusive|none   TIME_WAIT verdict
  *   time-wait client|server|both|none          who entered TIME_WAIT
  *   retransmitted-fin [client|server]          a FIN was sent more than once

@@ -78,4 +78,11 @@ export const noteText: Readonly<Record<NoteKind, { kind: SegmentNoteKind; rule: 
     kind: 'old-connection-rst',
     rule: 'RFC 9293 3.10.7.3, figure 10: in SYN-SENT an ACK that does not acknowledge the SYN is answered with RST seq=SEG.ACK; it resets the old connection, and the SYN is sent again',
   },
+  [NoteKind.IcmpError]: {
+    kind: 'icmp-error',
+    rule: 'RFC 9293 3.9, RFC 1122 4.2.3.9, RFC 5461: an ICMP error quoting a segment of the connection (not a segment); ' +
+      'in SYN-SENT a hard error quoting the SYN (destination unreachable but fragmentation needed, time exceeded, parameter problem) ' +
+      'aborts the connection (Linux: connect() fails); otherwise it is a soft error and changes no state; ' +
+      'fragmentation needed / packet too big only lower the path MTU',
+  },
 };

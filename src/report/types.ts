@@ -208,11 +208,17 @@ export interface CopyReport {
  * - `refused`: the SYN was answered with RST (nothing listening, RFC 9293 3.10.7.1);
  * - `aborted`: the client answered the SYN+ACK with RST instead of ACK (the
  *   half-open scan pattern, or a client that gave up): the handshake never completed;
+ * - `rejected-icmp`: an ICMP / ICMPv6 error (destination unreachable, time
+ *   exceeded, parameter problem) quoting the SYN came back from the server
+ *   or a router, and the client sent nothing after it: it aborted in
+ *   SYN-SENT (RFC 9293 3.9, RFC 1122 4.2.3.9; Linux's connect() fails at
+ *   once). The error is in `notes` (`icmp-error`); the abort itself is
+ *   inferred (a `icmp-abort-inferred` caveat says so);
  * - `unanswered`: SYN(s) and no answer captured: the connection never opened;
  * - `not-captured`: the capture holds neither SYN nor SYN+ACK (it started
  *   mid-connection).
  */
-export type HandshakeKind = 'three-way' | 'simultaneous-open' | 'refused' | 'aborted' | 'unanswered' | 'not-captured';
+export type HandshakeKind = 'three-way' | 'simultaneous-open' | 'refused' | 'aborted' | 'rejected-icmp' | 'unanswered' | 'not-captured';
 
 export interface HandshakeReport {
   kind: HandshakeKind;
@@ -254,7 +260,8 @@ export interface HandshakeReport {
  * - `refused`: the handshake was refused (RST to the SYN);
  * - `incomplete`: FIN(s) seen but the capture ended before both were
  *   acknowledged (see `finsSeen`);
- * - `never-opened`: SYN(s) without an answer: there was no connection to close;
+ * - `never-opened`: SYN(s) without an answer, or rejected by an ICMP error
+ *   (handshake `rejected-icmp`): there was no connection to close;
  * - `open`: no FIN, and no RST that ended it.
  *
  * A RST the receiver would not accept (RFC 5961), or after which the hosts
@@ -551,7 +558,7 @@ export interface TunnelReport extends TunnelRef {
 export type SegmentNoteKind = 'keep-alive' | 'keep-alive-ack' | 'rst-out-of-window' | 'rst-challenged' | 'rst-bad-ack' |
   'rst-not-taken' | 'rst-not-from-sender' | 'syn-challenged' | 'syn-ack-other-isn' | 'syn-ack-bad-ack' | 'fin-new-seq' |
   'fin-not-acceptable' | 'fin-without-ack' | 'fin-out-of-order' | 'challenge-ack' |
-  'paws-rejected' | 'old-connection-ack' | 'old-connection-rst';
+  'paws-rejected' | 'old-connection-ack' | 'old-connection-rst' | 'icmp-error';
 
 export interface SegmentNote {
   frame: number;
@@ -566,6 +573,33 @@ export interface SegmentNote {
   /** `paws-rejected` only: the segment's TSval and the receiver's TS.Recent (RFC 7323 5.3). */
   tsVal?: number;
   tsRecent?: number;
+  /**
+   * `icmp-error` notes only: the ICMP message, which came back to `from` (the
+   * sender of the quoted segment) from the peer or a router on the path.
+   */
+  icmp?: IcmpErrorReport;
+}
+
+/** An ICMP or ICMPv6 error quoting a segment of the connection (SegmentNote `icmp-error`). */
+export interface IcmpErrorReport {
+  /** 4 for ICMP, 6 for ICMPv6. */
+  version: 4 | 6;
+  type: number;
+  code: number;
+  /** The message in words: "destination unreachable (port unreachable)", "time exceeded (TTL)". */
+  message: string;
+  /** The ICMP's sender (the outer IP source). */
+  from: string;
+  /** The sender is the other endpoint of the connection (else a router or middlebox on the path). */
+  fromPeer: boolean;
+  /** The quoted segment's sequence number. */
+  quotedSeq: SeqValue;
+  /** TCP header bytes quoted (8: ports and seq only; 20+: the whole header). */
+  quotedBytes: number;
+  /** MTU announced by "fragmentation needed" / "packet too big" (path MTU discovery), else null. */
+  mtu: number | null;
+  /** What it did: `aborted` (a hard error in SYN-SENT the sender did not go on after), `not-taken` (a hard error in SYN-SENT after which the sender sent again: its TCP went on), `soft` (any other: no state change; RFC 5461), `pmtu` (fragmentation needed / packet too big). */
+  effect: 'aborted' | 'not-taken' | 'soft' | 'pmtu';
 }
 
 /**
@@ -576,9 +610,11 @@ export interface SegmentNote {
  * - `fin-inferred`: a FIN of `side` was not captured but inferred (see `close.finInferred`);
  * - `unseen-fin-possible`: one-sided capture: the unseen side (`side`) may have sent its FIN with its last data, which the ACKs cannot show;
  * - `earlier-fin-possible`: the capture started mid-connection and `side` was never seen sending data: an earlier FIN of it, before the capture, cannot be excluded;
- * - `fin-held`: a FIN of `side` (`frame`) stayed ahead of what its receiver had (a segment before it was never captured or acknowledged).
+ * - `fin-held`: a FIN of `side` (`frame`) stayed ahead of what its receiver had (a segment before it was never captured or acknowledged);
+ * - `icmp-abort-inferred`: `side` is taken as having aborted on the ICMP error of `frame` because it sent nothing after it; the capture cannot show the abort (a TCP that took it as a soft error and gave up before retransmitting looks the same).
  */
-export type CaveatCode = 'one-sided' | 'started-mid-connection' | 'fin-inferred' | 'unseen-fin-possible' | 'earlier-fin-possible' | 'fin-held';
+export type CaveatCode = 'one-sided' | 'started-mid-connection' | 'fin-inferred' | 'unseen-fin-possible' | 'earlier-fin-possible' | 'fin-held' |
+  'icmp-abort-inferred';
 
 export interface Caveat {
   code: CaveatCode;
@@ -770,7 +806,7 @@ export const ANALYSIS_COUNT_KEYS = [
   'windowUpdate', 'keepAlive', 'keepAliveAck',
 ] as const satisfies readonly (keyof AnalysisCounts)[];
 
-export const HANDSHAKE_KINDS = ['three-way', 'simultaneous-open', 'refused', 'aborted', 'unanswered', 'not-captured'] as const satisfies readonly HandshakeKind[];
+export const HANDSHAKE_KINDS = ['three-way', 'simultaneous-open', 'refused', 'aborted', 'rejected-icmp', 'unanswered', 'not-captured'] as const satisfies readonly HandshakeKind[];
 export const CLOSE_KINDS = ['four-way', 'three-way', 'simultaneous', 'reset-after-fin', 'reset', 'refused', 'incomplete', 'never-opened', 'open'] as const satisfies readonly CloseKind[];
 /** Reset causes a RST can have (`ambiguous` is not one: it says several remain). */
 export const RESET_CAUSES = ['refused', 'handshake-aborted', 'data-after-close', 'keepalive-timeout', 'unread-data', 'abort', 'after-time-wait', 'no-connection', 'other'] as const satisfies readonly ResetCause[];

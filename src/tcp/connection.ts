@@ -1,6 +1,6 @@
 import { ACK, FIN, RST, SYN, type Segment } from '../decode/segment.ts';
 import { Endpoint, FinBasis, NxtBasis, secondsBetween } from './endpoint.ts';
-import { NoteKind, NoteList } from './notes.ts';
+import { NoteKind, NoteList, type IcmpNote } from './notes.ts';
 import { SeqAnalysis } from './analysis.ts';
 import { seqAdd, seqDiff, seqGt } from './seq.ts';
 import { State, isClosedOrTimeWait } from './state.ts';
@@ -321,6 +321,12 @@ export class Connection {
       w.u32(n.len);
       w.frame(n.related);
       if (n.kind === NoteKind.PawsRejected) { w.u32(n.tsVal); w.u32(n.tsRecent); }
+      if (n.kind === NoteKind.IcmpError) {
+        const i = n.icmp as IcmpNote;
+        w.u32(i.type | (i.code << 8) | (i.quoted << 16) | (i.v6 ? 1 << 24 : 0));
+        w.u32(i.mtu);
+        for (let k = 0; k < 4; k++) w.u32(i.from[k]);
+      }
     }
     this.analysis.pack(w);
   }
@@ -405,7 +411,16 @@ export class Connection {
       const paws = kind === NoteKind.PawsRejected;
       const tsVal = paws ? r.u32() : 0;
       const tsRecent = paws ? r.u32() : 0;
-      c.notes.list.push({ frame, tsSec, tsNsec, side, kind, seq, ack, flags: x >>> 6, len, related, tsVal, tsRecent });
+      if (kind === NoteKind.IcmpError) {
+        const b = r.u32();
+        const mtu = r.u32();
+        const from = new Uint32Array(4);
+        for (let k = 0; k < 4; k++) from[k] = r.u32();
+        const icmp: IcmpNote = { v6: (b & (1 << 24)) !== 0, type: b & 255, code: (b >>> 8) & 255, from, mtu, quoted: (b >>> 16) & 255 };
+        c.notes.list.push({ frame, tsSec, tsNsec, side, kind, seq, ack, flags: x >>> 6, len, related, tsVal, tsRecent, icmp });
+      } else {
+        c.notes.list.push({ frame, tsSec, tsNsec, side, kind, seq, ack, flags: x >>> 6, len, related, tsVal, tsRecent });
+      }
     }
     c.analysis.unpack(r);
     return c;
@@ -583,6 +598,16 @@ export class Connection {
     const to = dir === 0 ? this.ep1 : this.ep0;
     from.sent(seg);
     to.received(seg);
+  }
+
+  /**
+   * An ICMP or ICMPv6 error (DecodeStatus.IcmpError) quoting a segment that
+   * side `dir` sent: not a segment of the connection (no packet counted, no
+   * history, no Wireshark analysis), only what it does to the quoted
+   * segment's sender (Endpoint.icmpError).
+   */
+  icmpError(seg: Segment, dir: 0 | 1): void {
+    (dir === 0 ? this.ep0 : this.ep1).icmpError(seg);
   }
 
   /**

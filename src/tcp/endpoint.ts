@@ -1,4 +1,5 @@
 import { ACK, FIN, RST, SYN, type Segment } from '../decode/segment.ts';
+import { ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, ICMP_PARAMETER_PROBLEM, ICMP_TIME_EXCEEDED, ICMPV6_PACKET_TOO_BIG } from '../decode/icmp.ts';
 import { MAX_WINDOW, pawsRejects, RstAction, rstAction, segmentAcceptable, synSentAckAcceptable, tsRecentTakes } from './accept.ts';
 import { NoteKind, type NoteList } from './notes.ts';
 import { seqAdd, seqDiff, seqGt } from './seq.ts';
@@ -27,6 +28,7 @@ export type Cause =
   | 'sent RST after TIME_WAIT (connection forgotten)'
   | 'received RST'
   | 'received RST (connection refused)'
+  | 'received ICMP error (connection rejected)'
   | 'received RST (passive open: back to LISTEN)'
   | 'received RST in TIME_WAIT (TIME-WAIT assassination, RFC 1337)'
   | 'TIME_WAIT ended: a new connection reused the 4-tuple'
@@ -36,6 +38,22 @@ export type Cause =
   | 'ACK of our SYN not captured (inferred: it acknowledged data sent after the handshake)'
   | 'ACK of our FIN not captured (inferred: the FIN was not sent again)'
   | 'FIN not captured (inferred from the ACK of it)';
+
+/** The move an ICMP error makes in SYN-SENT (Endpoint.icmpError). */
+export const ICMP_ABORT: Cause = 'received ICMP error (connection rejected)';
+
+/**
+ * Whether an ICMP error (Segment icmp* fields) aborts a connection in
+ * SYN-SENT, as Linux's tcp_v4_err / tcp_v6_err do: ICMPv4 destination
+ * unreachable codes 0-15 but 4 (fragmentation needed), time exceeded,
+ * parameter problem; ICMPv6 every error but packet too big.
+ */
+export function abortsSynSent(seg: Segment): boolean {
+  const t = seg.icmpType;
+  if (seg.icmpV6) return t !== ICMPV6_PACKET_TOO_BIG;
+  if (t === ICMP_DEST_UNREACH) return seg.icmpCode !== ICMP_FRAG_NEEDED && seg.icmpCode <= 15;
+  return t === ICMP_TIME_EXCEEDED || t === ICMP_PARAMETER_PROBLEM;
+}
 
 /** Copies of a segment without timestamps this close are the same packet captured twice (two interfaces, a mirror port). */
 const DUPLICATE_SECONDS = 0.001;
@@ -56,6 +74,7 @@ const CAUSES = [
   'ACK of our SYN not captured (inferred: it acknowledged data sent after the handshake)',
   'FIN not captured (inferred from the ACK of it)',
   'ACK of our FIN not captured (inferred: the FIN was not sent again)',
+  'received ICMP error (connection rejected)',
 ] as const satisfies readonly Cause[];
 /** Index of each Cause in CAUSES. */
 const CAUSE_INDEX: ReadonlyMap<string, number> = new Map(CAUSES.map((c, i) => [c, i]));
@@ -683,11 +702,37 @@ export class Endpoint {
     return d > 0 ? d : 0;
   }
 
+  // ===================== ICMP errors about what it sent =====================
+
+  /**
+   * An ICMP / ICMPv6 error quoting a segment this endpoint sent
+   * (DecodeStatus.IcmpError; not a segment). Always noted. RFC 9293 3.9 and
+   * RFC 1122 4.2.3.9 make destination unreachable (but fragmentation needed /
+   * packet too big: path MTU discovery), time exceeded and parameter problem
+   * soft errors a TCP may take as hard in SYN-SENT; Linux (tcp_v4_err,
+   * tcp_v6_err) does: an error quoting the SYN (seq = SND.UNA = ISS) aborts
+   * the connection, connect() fails (ECONNREFUSED for port unreachable,
+   * EHOSTUNREACH...). In the synchronized states it is a soft error, and so
+   * in SYN-SENT when the socket was busy in connect() (sock_owned_by_user):
+   * the SYN is then sent again, and sent() takes the abort back.
+   */
+  icmpError(seg: Segment): void {
+    this.notes.addIcmp(seg, this.side);
+    if (this.state === State.SYN_SENT && this.issKnown && seg.seq === this.iss && abortsSynSent(seg)) {
+      this.go(State.CLOSED, seg, ICMP_ABORT);
+    }
+  }
+
   // ===================== segments this endpoint sends =====================
 
   sent(seg: Segment): void {
     const f = seg.flags;
     const len = seg.payloadLen;
+    // It sends again after an ICMP error took it to CLOSED: its TCP did not abort.
+    if (this.state === State.CLOSED) {
+      const last = this.transitions[this.transitions.length - 1];
+      if (last !== undefined && this.undoLast(ICMP_ABORT)) this.notes.icmpNotTaken(last.frame, this.side, seg.frame);
+    }
     this.packets++;
     this.payloadBytes += len;
     if (len > 0) this.dataSegments++;

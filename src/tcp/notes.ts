@@ -9,6 +9,8 @@
  * rest, so a long capture of keep-alives stays small.
  */
 
+import type { Segment } from '../decode/segment.ts';
+
 /** Why a segment was noted. The report (src/report) turns each into a name and the rule's text. */
 export const NoteKind = {
   /** A keep-alive probe: SEG.SEQ = SND.NXT-1 with 0 or 1 byte (RFC 9293 3.8.4). */
@@ -52,6 +54,13 @@ export const NoteKind = {
   OldConnectionAck: 16,
   /** The SYN's sender's RST answering that ACK (RFC 9293 3.10.7.3, seq = its ACK): it ends the old connection. */
   OldConnectionRst: 17,
+  /**
+   * An ICMP or ICMPv6 error quoting a segment this side sent (not a segment
+   * itself; seq, ack and flags are the quoted header's, `icmp` says what it
+   * was). RFC 9293 3.9 / RFC 5461: a hard error aborts a connection in
+   * SYN-SENT (the endpoint's transition says so), otherwise a soft error.
+   */
+  IcmpError: 18,
 } as const;
 export type NoteKind = (typeof NoteKind)[keyof typeof NoteKind];
 
@@ -67,11 +76,26 @@ export interface Note {
   ack: number;
   flags: number;
   len: number;
-  /** A related frame (0: none): the probe a keep-alive ACK answers, the segment that showed a RST was not taken, the RST a challenge ACK answers. */
+  /** A related frame (0: none): for an ICMP error, the segment its receiver sent after it (so it did not abort); the probe a keep-alive ACK answers, the segment that showed a RST was not taken, the RST a challenge ACK answers. */
   related: number;
   /** PawsRejected: the segment's TSval and the receiver's TS.Recent (`related`: the segment that set it); else 0. */
   tsVal: number;
   tsRecent: number;
+  /** IcmpError notes: the ICMP message. */
+  icmp?: IcmpNote;
+}
+
+/** What an ICMP error note holds besides the quoted header. */
+export interface IcmpNote {
+  v6: boolean;
+  type: number;
+  code: number;
+  /** The ICMP's sender (the outer IP source), 32-bit words as Segment addresses. */
+  from: Uint32Array;
+  /** MTU announced by fragmentation needed / packet too big (0: none). */
+  mtu: number;
+  /** TCP header bytes quoted (8..60). */
+  quoted: number;
 }
 
 /** Notes kept per connection; more are counted in `dropped`. */
@@ -89,6 +113,32 @@ export class NoteList {
       return;
     }
     this.list.push({ frame, tsSec, tsNsec, side, kind, seq, ack, flags, len, related, tsVal, tsRecent });
+  }
+
+  /** An IcmpError note of side `side` from the decoded ICMP error `seg` (DecodeStatus.IcmpError). */
+  addIcmp(seg: Segment, side: 0 | 1): void {
+    if (this.list.length >= MAX_NOTES) {
+      this.dropped++;
+      return;
+    }
+    const icmp: IcmpNote = {
+      v6: seg.icmpV6, type: seg.icmpType, code: seg.icmpCode, from: Uint32Array.from(seg.icmpFrom), mtu: seg.icmpMtu, quoted: seg.quotedTcp,
+    };
+    this.list.push({
+      frame: seg.frame, tsSec: seg.tsSec, tsNsec: seg.tsNsec, side, kind: NoteKind.IcmpError,
+      seq: seg.seq, ack: seg.ack, flags: seg.flags, len: 0, related: 0, tsVal: 0, tsRecent: 0, icmp,
+    });
+  }
+
+  /** The IcmpError note of side `side` at `frame` did not abort it: it sent `by` after. */
+  icmpNotTaken(frame: number, side: 0 | 1, by: number): void {
+    for (let i = this.list.length - 1; i >= 0; i--) {
+      const n = this.list[i];
+      if (n.frame === frame && n.side === side && n.kind === NoteKind.IcmpError) {
+        n.related = by;
+        return;
+      }
+    }
   }
 
   clear(): void {

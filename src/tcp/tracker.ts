@@ -400,6 +400,48 @@ export class Tracker {
     return c;
   }
 
+  /**
+   * An ICMP or ICMPv6 error quoting a TCP segment (DecodeStatus.IcmpError:
+   * `seg` holds the quoted 4-tuple, src = the quoted segment's sender). It
+   * goes to the connection of that 4-tuple, as Wireshark puts it in that
+   * tcp.stream, but is no segment of it: it never creates a connection or
+   * starts a new one, is not counted in its packets and moves its last
+   * frame and time nowhere; only Connection.icmpError judges it. Returns the
+   * connection, or null when no connection holds the 4-tuple.
+   */
+  icmpError(seg: Segment): Connection | null {
+    this.observeTime(seg.tsSec, seg.tsNsec);
+    const h = hashTuple(seg);
+    let held = this.table.head(h);
+    let dir: -1 | 0 | 1 = -1;
+    while (held !== null) {
+      if (held.hash === h) {
+        dir = held.sideOf(seg);
+        if (dir >= 0) break;
+      }
+      held = held.next;
+    }
+    if (held === null) {
+      this.icmpUnmatched++;
+      return null;
+    }
+    const c = held instanceof FrozenConnection ? this.unfreeze(held) : held;
+    const wasOver = c.isOver();
+    c.icmpError(seg, dir as 0 | 1);
+    this.icmpMatched++;
+    if (c.isOver() && !wasOver) {
+      c.closedAt = seg.frame;
+      this.touchClosed(c);
+    }
+    this.sweep();
+    if (this.arena.wasteful) this.arena.compact(this.frozenNodes());
+    return c;
+  }
+
+  /** ICMP errors that went to a connection, and that found none (icmpError). */
+  icmpMatched = 0;
+  icmpUnmatched = 0;
+
   /** The capture ended: emit everything still held, in stream order. */
   finish(): void {
     this.finishSome(Infinity);

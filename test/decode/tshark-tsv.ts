@@ -21,6 +21,7 @@ export interface TsharkRow {
   dst: string;
   sport: number;
   dport: number;
+  /** NaN when tshark left it empty (the TCP header an ICMPv4 error quotes). */
   seq: number;
   ack: number;
   flags: number;
@@ -49,7 +50,7 @@ export function parseFramesTsv(path: string): TsharkRow[] {
     rows.push({
       frame: Number(c[0]), time: c[1], frameLen: Number(c[2]), capLen: Number(c[3]),
       src: c[4], dst: c[5], sport: Number(c[6]), dport: Number(c[7]),
-      seq: Number(c[8]), ack: Number(c[9]), flags: parseInt(c[10], 16),
+      seq: c[8] === '' ? NaN : Number(c[8]), ack: Number(c[9]), flags: parseInt(c[10], 16),
       tcpLen: c[11] === '' ? NaN : Number(c[11]),
     });
   }
@@ -72,7 +73,7 @@ export async function decodeCapture(path: string): Promise<{ rows: OurRow[]; dec
   const rows: OurRow[] = [];
   await readFrames(path, (f) => {
     const status = decoder.decode(f, seg);
-    const tcp = status === DecodeStatus.Tcp;
+    const tcp = status === DecodeStatus.Tcp || status === DecodeStatus.IcmpError;
     rows.push({
       frame: f.number, status, time: formatEpochNs(f.tsSec, f.tsNsec), frameLen: f.origLen, capLen: f.capLen,
       src: tcp ? formatIp(seg.ipVersion, seg.src) : '', dst: tcp ? formatIp(seg.ipVersion, seg.dst) : '',
@@ -111,7 +112,12 @@ export interface Comparison {
   ourStatuses: Record<string, number>;
 }
 
+/**
+ * Field differences. An ICMP error quoting TCP (our IcmpError) is compared on
+ * the quoted header: tshark leaves tcp_len (and for ICMPv4 seq_raw) empty there.
+ */
 function fieldDiffs(t: TsharkRow, o: OurRow): string[] {
+  const icmp = o.status === DecodeStatus.IcmpError;
   const d: string[] = [];
   const cmp = (name: string, a: unknown, b: unknown): void => {
     if (a !== b) d.push(`${name} tshark=${String(a)} ours=${String(b)}`);
@@ -123,11 +129,11 @@ function fieldDiffs(t: TsharkRow, o: OurRow): string[] {
   cmp('dst', t.dst, o.dst);
   cmp('sport', t.sport, o.sport);
   cmp('dport', t.dport, o.dport);
-  cmp('seq', t.seq, o.seq);
+  if (!(icmp && Number.isNaN(t.seq))) cmp('seq', t.seq, o.seq);
   cmp('ack', t.ack, o.ack);
   // tshark's tcp.flags has 12 bits (3 reserved); ours are the nine defined flags.
   cmp('flags', `0x${t.flags.toString(16)}`, `0x${o.flags.toString(16)}`);
-  cmp('tcp_len', t.tcpLen, o.tcpLen);
+  if (!(icmp && Number.isNaN(t.tcpLen))) cmp('tcp_len', t.tcpLen, o.tcpLen);
   return d;
 }
 
@@ -187,7 +193,7 @@ export function compareRows(
       result.known.push({ frame: t.frame, what: 'loopback duplicate (known: second copy of an earlier frame)' });
       continue;
     }
-    if (o.status !== DecodeStatus.Tcp) {
+    if (o.status !== DecodeStatus.Tcp && o.status !== DecodeStatus.IcmpError) {
       record(t.frame, `tshark has TCP, we say ${STATUS_NAMES[o.status]}`, o.status);
       continue;
     }
@@ -196,7 +202,7 @@ export function compareRows(
     else record(t.frame, d.join('; '), o.status);
   }
   for (const o of ours) {
-    if (o.status !== DecodeStatus.Tcp || tsharkFrames.has(o.frame)) continue;
+    if ((o.status !== DecodeStatus.Tcp && o.status !== DecodeStatus.IcmpError) || tsharkFrames.has(o.frame)) continue;
     result.compared++;
     record(o.frame, 'we decoded TCP, tshark lists no TCP', o.status);
   }

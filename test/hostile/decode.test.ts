@@ -74,4 +74,20 @@ describe('hostile frames: decoders', () => {
     const st = new Decoder().decode(f, seg);
     assert.ok(Object.values(DecodeStatus).includes(st));
   });
+
+  it('ICMP errors with hostile quotes: an IHL past the quote, extension headers past it, a quote of ICMP: never IcmpError, never a throw', () => {
+    const icmp4 = (quote: Uint8Array): Uint8Array => ethernet(0x0800, ipv4({ proto: 1 }, cat([3, 3, 0, 0, 0, 0, 0, 0], quote)));
+    const icmp6 = (quote: Uint8Array): Uint8Array => ethernet(0x86dd, ipv6({ next: 58 }, cat([1, 4, 0, 0, 0, 0, 0, 0], quote)));
+    assert.equal(decode(1, icmp4(ipv4({ ihl: 15 }, tcp({ flags: SYN })).subarray(0, 40))), DecodeStatus.NotTcp);
+    assert.equal(decode(1, icmp4(ipv4({ ihl: 3 }, tcp({ flags: SYN })))), DecodeStatus.NotTcp);
+    // hop-by-hop header claiming 2 KB, then nothing
+    assert.equal(decode(1, icmp6(ipv6({ next: 0 }, new Uint8Array([6, 255, 0, 0, 0, 0, 0, 0])))), DecodeStatus.NotTcp);
+    // nine destination-options headers in a row: the walk stops
+    const chain = cat(...new Array(9).fill(0).map(() => [60, 0, 1, 4, 0, 0, 0, 0]), tcp({ flags: SYN }));
+    assert.equal(decode(1, icmp6(ipv6({ next: 60 }, chain))), DecodeStatus.NotTcp);
+    // an ICMP error quoting an ICMP error quoting TCP: the quote is ICMP, not TCP
+    assert.equal(decode(1, icmp4(ipv4({ proto: 1 }, cat([3, 3, 0, 0, 0, 0, 0, 0], ipv4({}, tcp({ flags: SYN })))))), DecodeStatus.NotTcp);
+    // an ICMP header cut before the quote
+    assert.equal(decode(1, ethernet(0x0800, ipv4({ proto: 1 }, new Uint8Array([3, 3, 0])))), DecodeStatus.NotTcp);
+  });
 });

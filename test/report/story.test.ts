@@ -34,12 +34,19 @@ function contradictions(c: ConnectionReport): string[] {
   const out: string[] = [];
   const hs = c.handshake.kind;
   const reached = (side: 'client' | 'server', s: string): boolean => c.endpoints[side].transitions.some((t) => t.to === s);
-  if ((hs === 'unanswered' || hs === 'refused' || hs === 'aborted') && (reached('client', 'ESTABLISHED') || reached('server', 'ESTABLISHED'))) {
+  if ((hs === 'unanswered' || hs === 'refused' || hs === 'aborted' || hs === 'rejected-icmp') && (reached('client', 'ESTABLISHED') || reached('server', 'ESTABLISHED'))) {
     out.push(`handshake ${hs} but an endpoint reached ESTABLISHED`);
+  }
+  // Rejected by ICMP: the client's last move is the abort the ICMP error made, and a caveat says it is inferred.
+  if (hs === 'rejected-icmp') {
+    const last = c.endpoints.client.transitions.at(-1);
+    if (last?.cause !== 'received ICMP error (connection rejected)' || !c.caveats.some((x) => x.code === 'icmp-abort-inferred')) {
+      out.push('rejected-icmp without the ICMP abort and its caveat');
+    }
   }
   if (hs === 'simultaneous-open' && !reached('client', 'SYN_RCVD') && !reached('server', 'SYN_RCVD')) out.push('simultaneous open without SYN_RCVD');
   const k = c.close.kind;
-  if (k === 'never-opened' && hs !== 'unanswered') out.push(`close never-opened with handshake ${hs}`);
+  if (k === 'never-opened' && hs !== 'unanswered' && hs !== 'rejected-icmp') out.push(`close never-opened with handshake ${hs}`);
   if (k === 'simultaneous' && c.close.activeCloser !== 'both') out.push('simultaneous close without both closers');
   if (c.close.activeCloser === 'both' && !(c.close.finsSeen.client && c.close.finsSeen.server)) out.push('both closers without both FINs');
   if ((k === 'reset' || k === 'reset-after-fin') && (c.close.reset === null || !c.close.reset.effective)) out.push(`${k} without an effective RST`);

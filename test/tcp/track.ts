@@ -17,7 +17,9 @@ export async function track(
   const seg = new Segment();
   const tracker = new Tracker({ lingerSeconds: 60, ...(unpackedLimit === undefined ? {} : { unpackedLimit }), ...more }, onDone);
   await readFrames(file, (f: Frame) => {
-    if (decoder.decode(f, seg) === DecodeStatus.Tcp) tracker.push(seg);
+    const status = decoder.decode(f, seg);
+    if (status === DecodeStatus.Tcp) tracker.push(seg);
+    else if (status === DecodeStatus.IcmpError) tracker.icmpError(seg);
     else tracker.observeTime(f.tsSec, f.tsNsec);
   });
   tracker.finish();

@@ -1,0 +1,168 @@
+/**
+ * ICMP errors quoting a segment (DecodeStatus.IcmpError) through the
+ * tracker and the report: attached to the quoted connection without being
+ * a segment of it; a hard error quoting the SYN aborts SYN-SENT (taken back
+ * when the client sends its SYN again); anything else is a note.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Tracker } from '../../src/tcp/tracker.ts';
+import type { Connection } from '../../src/tcp/connection.ts';
+import { Connection as Conn } from '../../src/tcp/connection.ts';
+import { WordReader, WordWriter } from '../../src/tcp/words.ts';
+import { buildReport } from '../../src/report/build.ts';
+import { makeSettings } from '../../src/report/settings.ts';
+import type { ConnectionReport } from '../../src/report/types.ts';
+import { stateName } from '../../src/tcp/state.ts';
+import { ACK, SYN, Wire, LOCAL_IP, REMOTE_IP, type SegSpec } from './helpers.ts';
+
+const ISS = 1000;
+const IRS = 5000;
+const ROUTER = 0xc0000201;
+
+/** A tracker fed from a Wire; `icmp` sends an ICMP error quoting a local (client) segment. */
+class Run {
+  readonly wire = new Wire();
+  readonly done: Connection[] = [];
+  readonly tracker = new Tracker({ lingerSeconds: 60 }, (c) => this.done.push(c));
+  last: Connection | null = null;
+
+  seg(fromLocal: boolean, spec: SegSpec): this {
+    this.last = this.tracker.push(this.wire.next(fromLocal, spec));
+    return this;
+  }
+
+  icmp(type: number, code: number, quoted: SegSpec, opts: { v6?: boolean; from?: number; mtu?: number; fromRemote?: boolean } = {}): Connection | null {
+    const s = this.wire.next(!(opts.fromRemote ?? false), quoted);
+    s.icmpType = type;
+    s.icmpCode = code;
+    s.icmpV6 = opts.v6 ?? false;
+    s.icmpMtu = opts.mtu ?? 0;
+    s.icmpFrom.fill(0);
+    s.icmpFrom[0] = opts.from ?? REMOTE_IP;
+    s.quotedTcp = 20;
+    return this.tracker.icmpError(s);
+  }
+
+  report(): ConnectionReport[] {
+    this.tracker.finish();
+    return this.done.map((c) => buildReport(c, makeSettings()));
+  }
+}
+
+const states = (r: ConnectionReport, side: 'client' | 'server'): string[] => r.endpoints[side].transitions.map((t) => `${t.to}@${t.frame}`);
+
+describe('ICMP errors quoting a TCP segment', () => {
+  it('port unreachable quoting the SYN: SYN_SENT -> CLOSED, rejected-icmp, no packet counted, a caveat', () => {
+    const run = new Run().seg(true, { flags: SYN, seq: ISS });
+    const c = run.icmp(3, 3, { flags: SYN, seq: ISS });
+    assert.ok(c !== null);
+    assert.equal(run.tracker.streams, 1);
+    const [r] = run.report();
+    assert.equal(r.handshake.kind, 'rejected-icmp');
+    assert.equal(r.close.kind, 'never-opened');
+    assert.equal(r.close.activeCloser, null);
+    assert.equal(r.packets, 1);
+    assert.equal(r.lastFrame, 1);
+    assert.deepEqual(states(r, 'client'), ['SYN_SENT@1', 'CLOSED@2']);
+    assert.equal(r.endpoints.client.transitions[1].cause, 'received ICMP error (connection rejected)');
+    assert.equal(r.endpoints.client.finalState, 'CLOSED');
+    assert.equal(r.notes.length, 1);
+    const n = r.notes[0];
+    assert.deepEqual([n.kind, n.frame, n.from], ['icmp-error', 2, 'client']);
+    assert.deepEqual(n.icmp, {
+      version: 4, type: 3, code: 3, message: 'destination unreachable (port unreachable)', from: '10.0.0.2', fromPeer: true,
+      quotedSeq: { seq: ISS, relative: 0 }, quotedBytes: 20, mtu: null, effect: 'aborted',
+    });
+    assert.deepEqual(r.caveats.map((x) => [x.code, x.side, x.frame]), [['icmp-abort-inferred', 'client', 2]]);
+    // Zeek's TCP analyzer sees the SYN alone: S0, history S.
+    assert.deepEqual(r.compat.zeek, { connState: 'S0', history: 'S' });
+    assert.equal(r.compat.wireshark.completeness, 1);
+  });
+
+  it('the SYN sent again after it: the abort is taken back (a soft error), the next error aborts', () => {
+    const run = new Run().seg(true, { flags: SYN, seq: ISS });
+    run.icmp(1, 4, { flags: SYN, seq: ISS }, { v6: true });
+    run.seg(true, { flags: SYN, seq: ISS, t: 1.01 });
+    run.icmp(1, 4, { flags: SYN, seq: ISS }, { v6: true });
+    assert.equal(run.tracker.streams, 1);
+    const [r] = run.report();
+    assert.equal(r.handshake.kind, 'rejected-icmp');
+    assert.equal(r.handshake.synRetransmissions.client, 1);
+    assert.deepEqual(states(r, 'client'), ['SYN_SENT@1', 'CLOSED@4']);
+    assert.deepEqual(r.notes.map((n) => [n.frame, n.icmp?.effect, n.relatedFrame]), [[2, 'not-taken', 3], [4, 'aborted', null]]);
+    assert.equal(r.packets, 2);
+  });
+
+  it("a router's time exceeded aborts too, and says who sent it", () => {
+    const run = new Run().seg(true, { flags: SYN, seq: ISS });
+    run.icmp(11, 0, { flags: SYN, seq: ISS }, { from: ROUTER });
+    const [r] = run.report();
+    assert.equal(r.handshake.kind, 'rejected-icmp');
+    assert.deepEqual([r.notes[0].icmp?.from, r.notes[0].icmp?.fromPeer, r.notes[0].icmp?.message], ['192.0.2.1', false, 'time exceeded (TTL exceeded in transit)']);
+  });
+
+  it('fragmentation needed / packet too big: path MTU only, no state change', () => {
+    for (const [v6, type, code] of [[false, 3, 4], [true, 2, 0]] as const) {
+      const run = new Run().seg(true, { flags: SYN, seq: ISS });
+      run.icmp(type, code, { flags: SYN, seq: ISS }, { v6, mtu: 1280 });
+      const [r] = run.report();
+      assert.equal(r.handshake.kind, 'unanswered');
+      assert.deepEqual(states(r, 'client'), ['SYN_SENT@1']);
+      assert.deepEqual([r.notes[0].icmp?.effect, r.notes[0].icmp?.mtu], ['pmtu', 1280]);
+      assert.deepEqual(r.caveats, []);
+    }
+  });
+
+  it('not quoting the ISN in SYN_SENT, or ICMPv4 unreachable code > 15: soft', () => {
+    for (const [code, seq] of [[3, ISS + 7], [16, ISS]]) {
+      const run = new Run().seg(true, { flags: SYN, seq: ISS });
+      run.icmp(3, code, { flags: SYN, seq });
+      const [r] = run.report();
+      assert.equal(r.handshake.kind, 'unanswered');
+      assert.equal(r.notes[0].icmp?.effect, 'soft');
+    }
+  });
+
+  it('in ESTABLISHED: a soft error, noted, no state change, no packet', () => {
+    const run = new Run().seg(true, { flags: SYN, seq: ISS }).seg(false, { flags: SYN | ACK, seq: IRS, ack: ISS + 1 })
+      .seg(true, { flags: ACK, seq: ISS + 1, ack: IRS + 1 }).seg(true, { flags: ACK, seq: ISS + 1, ack: IRS + 1, len: 100 });
+    run.icmp(3, 1, { flags: ACK, seq: ISS + 1, ack: IRS + 1 }, { from: ROUTER });
+    const [r] = run.report();
+    assert.equal(r.handshake.kind, 'three-way');
+    assert.equal(r.endpoints.client.finalState, 'ESTABLISHED');
+    assert.equal(r.packets, 4);
+    assert.deepEqual(r.notes.map((n) => [n.kind, n.from, n.icmp?.effect, n.icmp?.quotedSeq.relative]), [['icmp-error', 'client', 'soft', 1]]);
+  });
+
+  it('quoting a segment of the server goes to the server', () => {
+    const run = new Run().seg(true, { flags: SYN, seq: ISS }).seg(false, { flags: SYN | ACK, seq: IRS, ack: ISS + 1 });
+    run.icmp(3, 1, { flags: SYN | ACK, seq: IRS, ack: ISS + 1 }, { fromRemote: true, from: LOCAL_IP });
+    const [r] = run.report();
+    assert.equal(r.notes[0].from, 'server');
+    assert.equal(r.notes[0].icmp?.fromPeer, true);
+    assert.equal(r.endpoints.server.finalState, 'SYN_RCVD');
+  });
+
+  it('no connection for the quoted 4-tuple: nothing is created', () => {
+    const run = new Run();
+    assert.equal(run.icmp(3, 3, { flags: SYN, seq: ISS }), null);
+    assert.equal(run.tracker.streams, 0);
+    assert.equal(run.tracker.icmpUnmatched, 1);
+    assert.deepEqual(run.report(), []);
+  });
+
+  it('the note survives packing', () => {
+    const run = new Run().seg(true, { flags: SYN, seq: ISS });
+    const c = run.icmp(3, 13, { flags: SYN, seq: ISS }, { from: ROUTER });
+    assert.ok(c !== null);
+    const w = new WordWriter();
+    c.pack(w);
+    assert.ok(w.ok);
+    const back = Conn.unpack(new WordReader().at(w.buf, 0), c.stream, c.hash);
+    assert.deepEqual(back.notes.list, c.notes.list);
+    assert.equal(stateName(back.client.state), 'CLOSED');
+    back.endReason = c.endReason;
+    assert.deepEqual(JSON.stringify(buildReport(back, makeSettings()).notes), JSON.stringify(buildReport(c, makeSettings()).notes));
+  });
+});
