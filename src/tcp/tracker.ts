@@ -358,21 +358,34 @@ export class Tracker {
     if (this.arena.wasteful) this.arena.compact(this.frozenNodes());
   }
 
-  /** Process one segment; returns the connection it went to (valid until the next call: the tracker may pack or reuse it). */
-  push(seg: Segment): Connection {
-    this.observeTime(seg.tsSec, seg.tsNsec);
-    const h = hashTuple(seg);
+  /** Side of the segment's sender in the connection `lookup` found last (-1: none found). */
+  private foundDir: -1 | 0 | 1 = -1;
+
+  /** The connection (or packed connection) of the segment's 4-tuple, whose hash is `h`, or null; the sender's side in foundDir. */
+  private lookup(seg: Segment, h: number): Held | null {
     let held = this.table.head(h);
-    let dir: -1 | 0 | 1 = -1;
+    this.foundDir = -1;
     while (held !== null) {
       // Another hash is another 4-tuple: the connection's fields (a packed
       // one's words in the arena) are only read when the hashes agree.
       if (held.hash === h) {
-        dir = held.sideOf(seg);
-        if (dir >= 0) break;
+        const dir = held.sideOf(seg);
+        if (dir >= 0) {
+          this.foundDir = dir;
+          return held;
+        }
       }
       held = held.next;
     }
+    return null;
+  }
+
+  /** Process one segment; returns the connection it went to (valid until the next call: the tracker may pack or reuse it). */
+  push(seg: Segment): Connection {
+    this.observeTime(seg.tsSec, seg.tsNsec);
+    const h = hashTuple(seg);
+    const held = this.lookup(seg, h);
+    let dir = this.foundDir;
     let c = held === null ? null : held instanceof FrozenConnection ? this.unfreeze(held) : held;
 
     if (c === null) {
@@ -411,16 +424,8 @@ export class Tracker {
    */
   icmpError(seg: Segment): Connection | null {
     this.observeTime(seg.tsSec, seg.tsNsec);
-    const h = hashTuple(seg);
-    let held = this.table.head(h);
-    let dir: -1 | 0 | 1 = -1;
-    while (held !== null) {
-      if (held.hash === h) {
-        dir = held.sideOf(seg);
-        if (dir >= 0) break;
-      }
-      held = held.next;
-    }
+    const held = this.lookup(seg, hashTuple(seg));
+    const dir = this.foundDir;
     if (held === null) {
       this.icmpUnmatched++;
       return null;
