@@ -88,6 +88,13 @@ export const PAWS_WINDOW = 1;
 export const PAWS_IDLE_SECONDS = 60 * 60 * 24 * 24;
 
 /**
+ * How old, in TSval ticks, a pure duplicate ACK may be and still be taken
+ * (Linux tcp_disordered_ack: TS.Recent - TSval =< icsk_rto * 1024 / HZ),
+ * for the lowest RTO, TCP_RTO_MIN = 200 ms.
+ */
+export const DISORDERED_ACK_TICKS = 204;
+
+/**
  * RFC 7323 5.3 R1, as Linux applies it (tcp_paws_check in
  * include/net/tcp.h): "If SEG.TSval < TS.Recent and if TS.Recent is valid
  * (see later discussion), then treat the arriving segment as not

@@ -516,7 +516,7 @@ export class Connection {
     // TCP did not send now (injected, replayed), since a sender's TSvals do
     // not go back.
     if (to.pawsRejected(seg)) {
-      from.sentRejected(seg);
+      from.countSent(seg);
       return;
     }
 

@@ -1,6 +1,6 @@
 import { ACK, FIN, RST, SYN, type Segment } from '../decode/segment.ts';
 import { ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, ICMP_PARAMETER_PROBLEM, ICMP_TIME_EXCEEDED, ICMPV6_PACKET_TOO_BIG } from '../decode/icmp.ts';
-import { MAX_WINDOW, pawsRejects, RstAction, rstAction, segmentAcceptable, synSentAckAcceptable, tsRecentTakes } from './accept.ts';
+import { DISORDERED_ACK_TICKS, MAX_WINDOW, pawsRejects, RstAction, rstAction, segmentAcceptable, synSentAckAcceptable, tsRecentTakes } from './accept.ts';
 import { NoteKind, type NoteList } from './notes.ts';
 import { seqAdd, seqDiff, seqGt } from './seq.ts';
 import { State } from './state.ts';
@@ -727,15 +727,12 @@ export class Endpoint {
 
   sent(seg: Segment): void {
     const f = seg.flags;
-    const len = seg.payloadLen;
     // It sends again after an ICMP error took it to CLOSED: its TCP did not abort.
     if (this.state === State.CLOSED) {
       const last = this.transitions[this.transitions.length - 1];
       if (last !== undefined && this.undoLast(ICMP_ABORT)) this.notes.icmpNotTaken(last.frame, this.side, seg.frame);
     }
-    this.packets++;
-    this.payloadBytes += len;
-    if (len > 0) this.dataSegments++;
+    this.countSent(seg);
     if (seg.hasTimestamp && (!this.tsKnown || seqGt(seg.tsVal, this.tsMax))) {
       this.tsMax = seg.tsVal;
       this.tsKnown = true;
@@ -1443,8 +1440,8 @@ export class Endpoint {
     return true;
   }
 
-  /** A segment its receiver did not accept (PAWS, pawsRejected): counted, nothing else. */
-  sentRejected(seg: Segment): void {
+  /** Count a segment it sent (sent; alone for one its receiver refused by PAWS, pawsRejected). */
+  countSent(seg: Segment): void {
     this.packets++;
     this.payloadBytes += seg.payloadLen;
     if (seg.payloadLen > 0) this.dataSegments++;
@@ -1964,12 +1961,6 @@ export class Endpoint {
  */
 export const MAX_RECORDS = 32;
 
-/**
- * How old, in TSval ticks, a pure duplicate ACK may be and still be taken
- * (Linux tcp_disordered_ack: TS.Recent - TSval =< icsk_rto * 1024 / HZ),
- * for the lowest RTO, TCP_RTO_MIN = 200 ms.
- */
-const DISORDERED_ACK_TICKS = 204;
 
 /** Most transition records an endpoint keeps for reuse. */
 const SPARE_RECORDS = 8;
