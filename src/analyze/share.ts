@@ -193,7 +193,7 @@ export class Share {
       if (c.isOver()) {
         this.touched.set(local, seg.frame);
         if (this.stale.delete(local)) this.staleEnds.push(local, seg.frame, this.nowSec, this.nowNsec);
-      } else if (c.inClosedList && !this.stale.has(local)) {
+      } else if (tracker.inOverList(c) && !this.stale.has(local)) {
         this.stale.add(local);
         this.staleStarts.push(local, seg.frame, this.touched.get(local) ?? 0);
       }

@@ -504,7 +504,7 @@ export async function analyzePart(
       if (tracker.streams !== before) w.rec(REC_CREATED, at, before, c.hash);
       if (c.isOver()) {
         if (stale.delete(c.stream)) w.rec(REC_STALE_END, at, c.stream);
-      } else if (c.inClosedList && !stale.has(c.stream)) {
+      } else if (tracker.inOverList(c) && !stale.has(c.stream)) {
         stale.add(c.stream);
         w.rec(REC_STALE, at, c.stream, c.closedAt);
       }
@@ -810,7 +810,7 @@ async function mergeWith(
       const heldByLocal = new Map<number, Connection>();
       const packedHeld: { words: Int32Array; stream: number; hash: number; lastSec: number; lastNsec: number; closedAt: number }[] = [];
       // Stand-ins of the part's connections a segment took out of over (Tracker.holdBack).
-      const standIns = new Map<number, Connection>();
+      const standIns = new Map<number, number>();
       let firstClock = true;
       /**
        * Everything at frame `at` is in: the tracker lets lingering connections

@@ -160,22 +160,12 @@ export class Connection {
   endSec = 0;
   endNsec = 0;
 
-  // Tracker bookkeeping.
+  // Tracker bookkeeping (the rest is in its slot of the tracker's table, table.ts).
   hash = 0;
-  next: Connection | FrozenConnection | null = null;
-  closedPrev: Connection | FrozenConnection | null = null;
-  closedNext: Connection | FrozenConnection | null = null;
-  inClosedList = false;
+  /** Its slot in the tracker's table (-1: the tracker does not hold it as an object). */
+  slot = -1;
   /** Frame of the segment that last put it at the end of the tracker's list of over connections (its place in that list). */
   closedAt = 0;
-  /** Open (not over) connections, least recently active first: the eviction order when no over connection is left. */
-  activePrev: Connection | null = null;
-  activeNext: Connection | null = null;
-  inActiveList = false;
-  /** Which of the tracker's two active lists it is in: that of half-open connections (see halfOpen), or the other. */
-  inHalfList = false;
-  /** Capture second of its last move in that list (moves are coarse: at most one a second). */
-  activeSec = -1;
   done = false;
   /** Set by the tracker (with the endpoints' watches) only when it has an observer (observer.ts). */
   observer: ConnectionWatch | null = null;
@@ -252,16 +242,8 @@ export class Connection {
     this.evicted = false;
     this.endSec = 0;
     this.endNsec = 0;
-    this.next = null;
-    this.closedPrev = null;
-    this.closedNext = null;
-    this.inClosedList = false;
+    this.slot = -1;
     this.closedAt = 0;
-    this.activePrev = null;
-    this.activeNext = null;
-    this.inActiveList = false;
-    this.inHalfList = false;
-    this.activeSec = -1;
     this.done = false;
     this.observer = null;
     return this;
@@ -280,7 +262,7 @@ export class Connection {
     const why = END_REASONS.indexOf(this.endReason);
     if (this.tsDigits < 0 || this.tsDigits > 15) w.ok = false;
     if ((this.endSec >>> 0) !== this.endSec || (this.endNsec >>> 0) !== this.endNsec) w.ok = false;
-    // Whole words first (FrozenConnection.sideOf and setPackedEnd read them in place).
+    // Whole words first (packedSideOf and setPackedEnd read them in place).
     w.fixed(this.ipVersion | (this.clientSide << 3) | (from << 4) | (this.baseSet0 ? 1 << 6 : 0) | (this.baseSet1 ? 1 << 7 : 0) |
       (this.sawFin ? 1 << 8 : 0) | (this.sawRst ? 1 << 9 : 0) | (why << 10) | ((this.tsDigits & 15) << 12));
     w.fixed(this.port0 * 65536 + this.port1);
@@ -834,69 +816,23 @@ export function serverSideByPort(p0: number, p1: number): -1 | 0 | 1 {
   return -1;
 }
 
-const EMPTY = new Int32Array(0);
-
 /**
- * What stands in the tracker's table for a packed connection: its place in
- * the 4-tuple chain and in the list of over connections, and where its words are.
+ * As Connection.sideOf, for a connection packed at `o` in `w`: its first
+ * words (Connection.pack writes them whole) are the IP version, the ports,
+ * then the two addresses.
  */
-export class FrozenConnection {
-  next: Connection | FrozenConnection | null = null;
-  closedPrev: Connection | FrozenConnection | null = null;
-  closedNext: Connection | FrozenConnection | null = null;
-  inClosedList = false;
-  /** As Connection.closedAt. */
-  closedAt = 0;
-  /** An open connection packed because it was idle: closedPrev / closedNext link it in the tracker's idle list instead. */
-  idle = false;
-  /** The block holding the record, its index in the arena, and the record's place in it. */
-  words: Int32Array = EMPTY;
-  block = 0;
-  off = 0;
-  len = 0;
-
-  constructor(
-    public stream: number,
-    public hash: number,
-    public lastSec: number,
-    public lastNsec: number,
-  ) {}
-
-  /**
-   * As a new FrozenConnection(stream, hash, lastSec, lastNsec), for the
-   * tracker to reuse one that no longer stands for anything (a SYN flood
-   * made a million of them, each dead in the old generation).
-   */
-  renew(stream: number, hash: number, lastSec: number, lastNsec: number): this {
-    this.stream = stream;
-    this.hash = hash;
-    this.lastSec = lastSec;
-    this.lastNsec = lastNsec;
-    this.next = this.closedPrev = this.closedNext = null;
-    this.inClosedList = false;
-    this.closedAt = 0;
-    this.idle = false;
-    this.words = EMPTY;
-    this.block = this.off = this.len = 0;
-    return this;
-  }
-
-  /** As Connection.sideOf, from the packed words (ip version, ports, then the two addresses). */
-  sideOf(seg: Segment): -1 | 0 | 1 {
-    const w = this.words;
-    const o = this.off;
-    if ((w[o] & 7) !== seg.ipVersion) return -1;
-    const ports = w[o + 1] >>> 0;
-    const p0 = Math.floor(ports / 65536);
-    const p1 = ports & 0xffff;
-    const s = seg.src;
-    const d = seg.dst;
-    if (seg.srcPort === p0 && seg.dstPort === p1 &&
-      s[0] === w[o + 2] >>> 0 && s[1] === w[o + 3] >>> 0 && s[2] === w[o + 4] >>> 0 && s[3] === w[o + 5] >>> 0 &&
-      d[0] === w[o + 6] >>> 0 && d[1] === w[o + 7] >>> 0 && d[2] === w[o + 8] >>> 0 && d[3] === w[o + 9] >>> 0) return 0;
-    if (seg.srcPort === p1 && seg.dstPort === p0 &&
-      s[0] === w[o + 6] >>> 0 && s[1] === w[o + 7] >>> 0 && s[2] === w[o + 8] >>> 0 && s[3] === w[o + 9] >>> 0 &&
-      d[0] === w[o + 2] >>> 0 && d[1] === w[o + 3] >>> 0 && d[2] === w[o + 4] >>> 0 && d[3] === w[o + 5] >>> 0) return 1;
-    return -1;
-  }
+export function packedSideOf(w: Int32Array, o: number, seg: Segment): -1 | 0 | 1 {
+  if ((w[o] & 7) !== seg.ipVersion) return -1;
+  const ports = w[o + 1] >>> 0;
+  const p0 = Math.floor(ports / 65536);
+  const p1 = ports & 0xffff;
+  const s = seg.src;
+  const d = seg.dst;
+  if (seg.srcPort === p0 && seg.dstPort === p1 &&
+    s[0] === w[o + 2] >>> 0 && s[1] === w[o + 3] >>> 0 && s[2] === w[o + 4] >>> 0 && s[3] === w[o + 5] >>> 0 &&
+    d[0] === w[o + 6] >>> 0 && d[1] === w[o + 7] >>> 0 && d[2] === w[o + 8] >>> 0 && d[3] === w[o + 9] >>> 0) return 0;
+  if (seg.srcPort === p1 && seg.dstPort === p0 &&
+    s[0] === w[o + 6] >>> 0 && s[1] === w[o + 7] >>> 0 && s[2] === w[o + 8] >>> 0 && s[3] === w[o + 9] >>> 0 &&
+    d[0] === w[o + 2] >>> 0 && d[1] === w[o + 3] >>> 0 && d[2] === w[o + 4] >>> 0 && d[3] === w[o + 5] >>> 0) return 1;
+  return -1;
 }

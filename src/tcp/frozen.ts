@@ -6,13 +6,20 @@
  * 360 000 of them under the RFC's 240 s. As objects (a Connection, two
  * Endpoints, their transitions and copies) each takes about 4 KB and keeps
  * the garbage collector busy; packed (pack/unpack in connection.ts and
- * endpoint.ts, its stand-in FrozenConnection in connection.ts, variable-length fields as in words.ts) it takes about 320
+ * endpoint.ts, variable-length fields as in words.ts) it takes about 320
  * bytes in one typed array the collector never scans (560 with a whole
- * 32-bit word per field). A packed connection is unpacked, exactly as it
- * was, when a segment arrives for it or when it is emitted.
+ * 32-bit word per field); the tracker's slot of the connection (table.ts)
+ * says where. A packed connection is unpacked, exactly as it was, when a
+ * segment arrives for it or when it is emitted.
  */
-import type { FrozenConnection } from './connection.ts';
 import { WordReader, WordWriter } from './words.ts';
+
+/** Where each slot's record is (SlotTable's block, off, len): the arena's block, and its place in it. */
+export interface RecordPlaces {
+  readonly block: Int32Array;
+  readonly off: Int32Array;
+  readonly len: Int32Array;
+}
 
 /** A connection with more records than this (a few thousand transitions, copies, RSTs) stays an object. */
 const MAX_RECORD = 16384;
@@ -64,38 +71,43 @@ export class Arena {
     return this.writer;
   }
 
-  /** Keep the record the writer wrote (when it is ok): its place. */
-  commit(f: { words: Int32Array; block: number; off: number; len: number }): void {
-    f.words = this.writer.buf;
-    f.block = this.blocks.length - 1;
-    f.off = this.top;
-    f.len = this.writer.n - this.top;
+  /** Keep the record the writer wrote (when it is ok) as slot `s`'s: its place in `at`. */
+  commit(at: RecordPlaces, s: number): void {
+    const b = this.blocks.length - 1;
+    const len = this.writer.n - this.top;
+    at.block[s] = b;
+    at.off[s] = this.top;
+    at.len[s] = len;
     this.top = this.writer.n;
-    this.live[f.block] += f.len;
-    this.liveWords += f.len;
+    this.live[b] += len;
+    this.liveWords += len;
   }
 
-  /** Keep a copy of a record `pack` wrote elsewhere (at most maxRecord words: false, and nothing kept, if longer). */
-  copyIn(src: Int32Array, f: { words: Int32Array; block: number; off: number; len: number }): boolean {
+  /** Keep a copy of a record `pack` wrote elsewhere as slot `s`'s (at most maxRecord words: false, and nothing kept, if longer). */
+  copyIn(src: Int32Array, at: RecordPlaces, s: number): boolean {
     if (src.length > this.maxRecord) return false;
     if (this.top + src.length > this.blockWords) this.newBlock();
-    const b = this.blocks[this.blocks.length - 1] as Int32Array;
-    b.set(src, this.top);
-    f.words = b;
-    f.block = this.blocks.length - 1;
-    f.off = this.top;
-    f.len = src.length;
+    const b = this.blocks.length - 1;
+    (this.blocks[b] as Int32Array).set(src, this.top);
+    at.block[s] = b;
+    at.off[s] = this.top;
+    at.len[s] = src.length;
     this.top += src.length;
-    this.live[f.block] += f.len;
-    this.liveWords += f.len;
+    this.live[b] += src.length;
+    this.liveWords += src.length;
     return true;
   }
 
-  /** The record of `f` is no longer needed. */
-  free(f: FrozenConnection): void {
-    const b = f.block;
-    this.live[b] -= f.len;
-    this.liveWords -= f.len;
+  /** The block of slot `s`'s record (its words from at.off[s]). */
+  words(at: RecordPlaces, s: number): Int32Array {
+    return this.blocks[at.block[s]] as Int32Array;
+  }
+
+  /** The record of slot `s` is no longer needed. */
+  free(at: RecordPlaces, s: number): void {
+    const b = at.block[s];
+    this.live[b] -= at.len[s];
+    this.liveWords -= at.len[s];
     if (this.live[b] === 0 && b !== this.blocks.length - 1) this.dropBlock(b);
   }
 
@@ -109,9 +121,9 @@ export class Arena {
     return this.held > 4 && this.liveWords * 2 < this.held * this.blockWords;
   }
 
-  /** Move every live record (`live` lists them all, in any order) into new blocks, in order. */
-  compact(live: Iterable<FrozenConnection>): void {
-    const recs = [...live].sort((a, b) => a.block - b.block || a.off - b.off);
+  /** Move every live record (of the slots `live`, all of them, in any order) into new blocks, in order. */
+  compact(at: RecordPlaces, live: number[]): void {
+    const recs = live.sort((a, b) => at.block[a] - at.block[b] || at.off[a] - at.off[b]);
     const old = this.blocks;
     const oldLive = this.live;
     this.blocks = [];
@@ -120,19 +132,20 @@ export class Arena {
     this.liveWords = 0;
     this.held = 0;
     for (let i = 0; i < recs.length; i++) {
-      const f = recs[i];
-      if (this.top + f.len > this.blockWords) this.newBlock();
-      const to = this.blocks[this.blocks.length - 1] as Int32Array;
-      to.set(f.words.subarray(f.off, f.off + f.len), this.top);
-      const from = f.block;
-      f.words = to;
-      f.block = this.blocks.length - 1;
-      f.off = this.top;
-      this.top += f.len;
-      this.live[f.block] += f.len;
-      this.liveWords += f.len;
+      const s = recs[i];
+      const len = at.len[s];
+      if (this.top + len > this.blockWords) this.newBlock();
+      const b = this.blocks.length - 1;
+      const from = at.block[s];
+      const off = at.off[s];
+      (this.blocks[b] as Int32Array).set((old[from] as Int32Array).subarray(off, off + len), this.top);
+      at.block[s] = b;
+      at.off[s] = this.top;
+      this.top += len;
+      this.live[b] += len;
+      this.liveWords += len;
       // Let go of an old block once its last record moved.
-      oldLive[from] -= f.len;
+      oldLive[from] -= len;
       if (oldLive[from] === 0) {
         this.spare(old[from]);
         old[from] = null;

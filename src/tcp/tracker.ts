@@ -1,8 +1,8 @@
-import { ACK, FIN, RST, SYN, Segment } from '../decode/segment.ts';
-import { Connection, type EndReason, FrozenConnection } from './connection.ts';
+import { ACK, FIN, RST, SYN, type Segment } from '../decode/segment.ts';
+import { Connection, type EndReason, packedSideOf } from './connection.ts';
 import { type Endpoint, secondsBetween } from './endpoint.ts';
 import { Arena } from './frozen.ts';
-import { ChainTable } from './table.ts';
+import { Kind, List, NIL, SlotTable } from './table.ts';
 import { type TcpObserver, watchEndpoint } from './observer.ts';
 import { NoteKind } from './notes.ts';
 import { seqGe, seqLe } from './seq.ts';
@@ -77,59 +77,32 @@ export interface PackedDone {
   closedAt: number;
 }
 
-/** The segment stand-ins of holdBack are made from (only their place in a list matters). */
-const BLANK = new Segment();
-
 /** Most objects of packed connections kept for reuse (Tracker.spare). */
 const SPARE_MAX = 64;
-
-/** Ends of a list of open connections linked through their activePrev / activeNext. */
-interface ActiveList {
-  head: Connection | null;
-  tail: Connection | null;
-}
-
-/** What the table holds for a connection: the object, or its packed form. */
-type Held = Connection | FrozenConnection;
 
 /**
  * Splits segments into connections the way Wireshark assigns tcp.stream and
  * runs each connection's two endpoint machines.
  *
- * Connections are found by their 4-tuple without building a key string: a
- * direction-independent 32-bit hash of the two (address, port) pairs picks
- * a bucket of a ChainTable (table.ts), a chain of connections.
+ * Each connection held takes a slot of the table (table.ts): connections
+ * are found by their 4-tuple without building a key string, through a
+ * direction-independent 32-bit hash of the two (address, port) pairs, and
+ * the lists that decide what is packed, let go of or evicted first are
+ * links between slots.
  *
  * A connection is handed to `onDone` as soon as nothing in the capture can
  * change it: it is over and `lingerSeconds` passed without a segment on its
  * 4-tuple, a new connection replaced it, or the capture ended (`finish`).
  */
 export class Tracker {
-  private readonly table = new ChainTable<Held>();
+  private readonly slots = new SlotTable<Connection>();
   private nextStream = 0;
-  /** Over connections, least recently active first. */
-  private closedHead: Held | null = null;
-  private closedTail: Held | null = null;
-  /** First node of the closed list not yet considered for packing (all before it were). */
-  private packCursor: Held | null = null;
+  /** First slot of the list of over connections not yet considered for packing (all before it were). */
+  private packCursor = NIL;
   private readonly arena: Arena;
   private readonly unpackedLimit: number;
   private frozenCount = 0;
-  /**
-   * Open connections as objects, least recently active first (to the
-   * second), in two lists: half-open ones (Connection.halfOpen when last
-   * moved; a SYN flood's), and the others.
-   */
-  private readonly active: ActiveList = { head: null, tail: null };
-  private readonly half: ActiveList = { head: null, tail: null };
-  /**
-   * Open connections packed because they were idle (packIdle), least recently
-   * active first, linked through their closedPrev / closedNext: every one of
-   * them was idle longer than any open connection still an object.
-   */
-  private idleHead: FrozenConnection | null = null;
-  private idleTail: FrozenConnection | null = null;
-  /** Open connections in the two active lists, and in the idle list. */
+  /** Open connections in the two active lists (List.Active, List.Half), and in the idle list (packed). */
   private activeCount = 0;
   private idleCount = 0;
   private readonly idleUnpackedLimit: number;
@@ -152,20 +125,16 @@ export class Tracker {
    * connection (Connection.renew).
    */
   private readonly spare: Connection[] = [];
-  /** Stand-ins of packed connections unpacked or emitted since (releaseFrozen): for the next freeze. */
-  private readonly spareFrozen: FrozenConnection[] = [];
   /** Connections that took the object of a packed one (Connection.renew) instead of a new one. */
   renewed = 0;
-  /** Packed connections that took the stand-in of one unpacked or emitted before (FrozenConnection.renew). */
-  renewedFrozen = 0;
   /** Packed connections made objects again because a segment came for them. */
   unpacked = 0;
   private nowSec = 0;
   private nowNsec = 0;
   private nowSet = false;
   private open = 0;
-  /** What finishSome has left to emit (null: not finishing). */
-  private rest: (Held | null)[] | null = null;
+  /** The slots finishSome has left to emit, in stream order (null: not finishing). */
+  private rest: number[] | null = null;
   private restAt = 0;
 
   /**
@@ -216,6 +185,15 @@ export class Tracker {
   }
 
   /**
+   * Is `c` (a connection push or icmpError just returned) in the list of
+   * over connections? It may be without being over: a segment took it out
+   * of over, and it keeps its place there (its `closedAt`).
+   */
+  inOverList(c: Connection): boolean {
+    return c.slot >= 0 && this.slots.list[c.slot] === List.Over;
+  }
+
+  /**
    * The part of the capture this tracker read ends here but the capture goes
    * on in another part (analyze/split.ts): every connection held, as an
    * object, taken out of the table, for the tracker of the whole capture to
@@ -224,20 +202,19 @@ export class Tracker {
    * for its answer comes in `waiting`, with the connection that replaced it.
    */
   handOver(): { held: { c: Connection; overListed: boolean }[]; waiting: { old: Connection; successor: Connection }[] } {
+    const t = this.slots;
     const waiting: { old: Connection; successor: Connection }[] = [];
     const held: { c: Connection; overListed: boolean }[] = [];
-    for (const h of this.table.values()) {
-      const overListed = h.inClosedList && !(h instanceof FrozenConnection && h.idle);
-      held.push({ c: h instanceof FrozenConnection ? this.unpack(h) : h, overListed });
+    const slots = t.inTable();
+    for (const s of slots) {
+      const overListed = t.list[s] === List.Over;
+      held.push({ c: t.kind[s] === Kind.Packed ? this.unpack(s) : t.conns[s] as Connection, overListed });
     }
     for (const { c } of held) if (c.replaced !== null) waiting.push({ old: c.replaced, successor: c });
     this.waiting.length = 0;
-    this.clearTable();
-    for (const { c } of held) {
-      c.closedPrev = c.closedNext = null;
-      c.inClosedList = false;
-      c.next = null;
-    }
+    this.detachAll();
+    for (const s of slots) t.free(s);
+    for (const { c } of held) c.slot = -1;
     held.sort((a, b) => a.c.stream - b.c.stream);
     this.open = 0;
     this.frozenCount = 0;
@@ -252,13 +229,19 @@ export class Tracker {
    * `overListed`, else in the list of open ones.
    */
   adopt(c: Connection, overListed: boolean): void {
-    this.table.add(c);
+    const t = this.slots;
+    const s = t.alloc(Kind.Object);
+    t.conns[s] = c;
+    c.slot = s;
+    t.hash[s] = c.hash;
+    t.add(s);
     this.open++;
     if (!overListed) {
-      this.touchActive(c);
+      this.touchActive(s);
       return;
     }
-    this.insertClosed(c);
+    t.closedAt[s] = c.closedAt;
+    this.insertClosed(s);
   }
 
   /**
@@ -269,52 +252,54 @@ export class Tracker {
    * long to be kept packed).
    */
   adoptPacked(words: Int32Array, stream: number, hash: number, lastSec: number, lastNsec: number, closedAt: number): boolean {
-    const old = this.spareFrozen.pop();
-    const f = old?.renew(stream, hash, lastSec, lastNsec) ?? new FrozenConnection(stream, hash, lastSec, lastNsec);
-    if (!this.arena.copyIn(words, f)) {
-      this.releaseFrozen(f);
+    const t = this.slots;
+    const s = t.alloc(Kind.Packed);
+    if (!this.arena.copyIn(words, t, s)) {
+      t.free(s);
       return false;
     }
-    f.closedAt = closedAt;
-    this.table.add(f);
+    t.stream[s] = stream;
+    t.hash[s] = hash;
+    t.lastSec[s] = lastSec;
+    t.lastNsec[s] = lastNsec;
+    t.closedAt[s] = closedAt;
+    t.add(s);
     this.open++;
     this.frozenCount++;
-    this.insertClosed(f);
+    this.insertClosed(s);
     return true;
   }
 
-  /** Put `c` in the list of over connections at the place of its closedAt. */
-  private insertClosed(c: Held): void {
-    let after = this.closedTail;
-    while (after !== null && after.closedAt > c.closedAt) after = after.closedPrev;
-    c.inClosedList = true;
-    c.closedPrev = after;
-    c.closedNext = after === null ? this.closedHead : after.closedNext;
-    if (c.closedNext !== null) c.closedNext.closedPrev = c;
-    else this.closedTail = c;
-    if (after !== null) after.closedNext = c;
-    else this.closedHead = c;
-    if (this.packCursor === null) this.packCursor = c;
+  /** Put slot `s` in the list of over connections at the place of its closedAt. */
+  private insertClosed(s: number): void {
+    const t = this.slots;
+    let after = t.last[List.Over];
+    while (after !== NIL && t.closedAt[after] > t.closedAt[s]) after = t.prev[after];
+    t.insertAfter(s, List.Over, after);
+    if (this.packCursor === NIL) this.packCursor = s;
   }
 
   /**
    * A connection another tracker follows (analyze/split.ts) sits at
    * `closedAt` in the list of over connections without being over (a
    * segment took it out of over): as in one tracker, nothing behind it in
-   * the list is let go of until it leaves. The stand-in returned holds that
+   * the list is let go of until it leaves. The slot returned holds that
    * place, in the list only, until `release`.
    */
-  holdBack(closedAt: number): Connection {
-    const s = new Connection(-1, BLANK, 0);
-    s.lastSec = Number.MAX_SAFE_INTEGER;
-    s.closedAt = closedAt;
+  holdBack(closedAt: number): number {
+    const t = this.slots;
+    const s = t.alloc(Kind.StandIn);
+    t.lastSec[s] = Number.MAX_SAFE_INTEGER;
+    t.closedAt[s] = closedAt;
     this.insertClosed(s);
     return s;
   }
 
   /** The stand-in of holdBack leaves the list: what it held back may go at the next sweep. */
-  release(standIn: Connection): void {
+  release(standIn: number): void {
+    if (this.slots.kind[standIn] !== Kind.StandIn) return;
     this.unlinkClosed(standIn);
+    this.slots.free(standIn);
   }
 
   /**
@@ -323,9 +308,10 @@ export class Tracker {
    * linger time is not (a connection a segment took out of over)?
    */
   heldBackAt(closedAt: number): boolean {
+    const t = this.slots;
     const linger = this.opts.lingerSeconds;
-    for (let c = this.closedHead; c !== null && c.closedAt < closedAt; c = c.closedNext) {
-      if (!(secondsBetween(c.lastSec, c.lastNsec, this.nowSec, this.nowNsec) > linger)) return true;
+    for (let s = t.first[List.Over]; s !== NIL && t.closedAt[s] < closedAt; s = t.next[s]) {
+      if (!(secondsBetween(this.lastSecOf(s), this.lastNsecOf(s), this.nowSec, this.nowNsec) > linger)) return true;
     }
     return false;
   }
@@ -355,38 +341,42 @@ export class Tracker {
   advance(sec: number, nsec: number): void {
     this.observeTime(sec, nsec);
     this.sweep();
-    if (this.arena.wasteful) this.arena.compact(this.frozenNodes());
+    if (this.arena.wasteful) this.compact();
   }
 
   /** Side of the segment's sender in the connection `lookup` found last (-1: none found). */
   private foundDir: -1 | 0 | 1 = -1;
 
-  /** The connection (or packed connection) of the segment's 4-tuple, whose hash is `h`, or null; the sender's side in foundDir. */
-  private lookup(seg: Segment, h: number): Held | null {
-    let held = this.table.head(h);
+  /** The slot of the segment's 4-tuple, whose hash is `h`, or NIL; the sender's side in foundDir. */
+  private lookup(seg: Segment, h: number): number {
+    const t = this.slots;
     this.foundDir = -1;
-    while (held !== null) {
-      // Another hash is another 4-tuple: the connection's fields (a packed
-      // one's words in the arena) are only read when the hashes agree.
-      if (held.hash === h) {
-        const dir = held.sideOf(seg);
-        if (dir >= 0) {
-          this.foundDir = dir;
-          return held;
-        }
+    for (let s = t.head(h); s !== NIL; s = t.chained(s)) {
+      // Another hash is another 4-tuple: the connection (a packed one's words
+      // in the arena) is only read when the hashes agree.
+      if (t.hash[s] !== h) continue;
+      const c = t.conns[s];
+      const dir = c !== null ? c.sideOf(seg) : packedSideOf(this.arena.words(t, s), t.off[s], seg);
+      if (dir >= 0) {
+        this.foundDir = dir;
+        return s;
       }
-      held = held.next;
     }
-    return null;
+    return NIL;
+  }
+
+  /** The connection of slot `s` (in the table) as an object: unpacked if it was packed. */
+  private objectAt(s: number): Connection {
+    return this.slots.kind[s] === Kind.Packed ? this.unfreeze(s) : this.slots.conns[s] as Connection;
   }
 
   /** Process one segment; returns the connection it went to (valid until the next call: the tracker may pack or reuse it). */
   push(seg: Segment): Connection {
     this.observeTime(seg.tsSec, seg.tsNsec);
     const h = hashTuple(seg);
-    const held = this.lookup(seg, h);
+    const found = this.lookup(seg, h);
     let dir = this.foundDir;
-    let c = held === null ? null : held instanceof FrozenConnection ? this.unfreeze(held) : held;
+    let c = found === NIL ? null : this.objectAt(found);
 
     if (c === null) {
       c = this.create(seg, h, null);
@@ -402,14 +392,14 @@ export class Tracker {
       if (c.packets > 1) this.resolveReplaced(c, seg);
     }
 
-    if (c.isOver()) {
-      c.closedAt = seg.frame;
-      this.touchClosed(c);
-    } else if (!c.inClosedList && c.activeSec !== c.lastSec) this.touchActive(c);
-    if (this.open - this.frozenCount > this.unpackedLimit) this.packSome(c);
-    if (this.open - this.frozenCount > this.idleUnpackedLimit && this.observer === null) this.packIdle(c);
+    const s = c.slot;
+    const t = this.slots;
+    if (c.isOver()) this.touchClosed(s, seg.frame);
+    else if (t.list[s] !== List.Over && t.activeSec[s] !== c.lastSec) this.touchActive(s);
+    if (this.open - this.frozenCount > this.unpackedLimit) this.packSome(s);
+    if (this.open - this.frozenCount > this.idleUnpackedLimit && this.observer === null) this.packIdle(s);
     this.sweep();
-    if (this.arena.wasteful) this.arena.compact(this.frozenNodes());
+    if (this.arena.wasteful) this.compact();
     return c;
   }
 
@@ -424,22 +414,19 @@ export class Tracker {
    */
   icmpError(seg: Segment): Connection | null {
     this.observeTime(seg.tsSec, seg.tsNsec);
-    const held = this.lookup(seg, hashTuple(seg));
+    const found = this.lookup(seg, hashTuple(seg));
     const dir = this.foundDir;
-    if (held === null) {
+    if (found === NIL) {
       this.icmpUnmatched++;
       return null;
     }
-    const c = held instanceof FrozenConnection ? this.unfreeze(held) : held;
+    const c = this.objectAt(found);
     const wasOver = c.isOver();
     c.icmpError(seg, dir as 0 | 1);
     this.icmpMatched++;
-    if (c.isOver() && !wasOver) {
-      c.closedAt = seg.frame;
-      this.touchClosed(c);
-    }
+    if (c.isOver() && !wasOver) this.touchClosed(c.slot, seg.frame);
     this.sweep();
-    if (this.arena.wasteful) this.arena.compact(this.frozenNodes());
+    if (this.arena.wasteful) this.compact();
     return c;
   }
 
@@ -463,13 +450,7 @@ export class Tracker {
     const rest = this.rest;
     let i = this.restAt;
     const stop = Math.min(rest.length, i + n);
-    for (; i < stop; i++) {
-      const h = rest[i] as Held;
-      // Let the collector have it: the whole table never exists as objects at once.
-      rest[i] = null;
-      h.inClosedList = false;
-      this.emitHeld(h, 'capture-end', false);
-    }
+    for (; i < stop; i++) this.emitHeld(rest[i], 'capture-end', false);
     this.restAt = i;
     if (i < rest.length) return rest.length - i;
     this.rest = null;
@@ -480,32 +461,21 @@ export class Tracker {
     return 0;
   }
 
-  /** Empty the table and every list (what they held is the caller's: takeAll, handOver). */
-  private clearTable(): void {
-    this.table.clear();
-    this.closedHead = this.closedTail = this.packCursor = null;
-    this.idleHead = this.idleTail = null;
+  /** Empty the table and every list; the slots stay the caller's until freed (takeAll, handOver). */
+  private detachAll(): void {
+    this.slots.detachAll();
+    this.packCursor = NIL;
     this.idleCount = 0;
-    for (const list of [this.active, this.half]) {
-      for (let a = list.head; a !== null;) {
-        const n = a.activeNext;
-        a.activePrev = a.activeNext = null;
-        a.inActiveList = a.inHalfList = false;
-        a = n;
-      }
-      list.head = list.tail = null;
-    }
     this.activeCount = 0;
   }
 
-  /** Everything held, out of the table and lists, in stream order (waiting connections are emitted at once). */
-  private takeAll(): (Held | null)[] {
-    const rest: Held[] = [];
+  /** The slots of everything held, out of the table and lists, in stream order (waiting connections are emitted at once). */
+  private takeAll(): number[] {
     for (const w of this.waiting) this.emit(w, 'replaced');
     this.waiting.length = 0;
-    for (const c of this.table.values()) rest.push(c);
-    this.clearTable();
-    rest.sort((a, b) => a.stream - b.stream);
+    const rest = this.slots.inTable();
+    this.detachAll();
+    rest.sort((a, b) => this.streamOf(a) - this.streamOf(b));
     return rest;
   }
 
@@ -540,11 +510,17 @@ export class Tracker {
       c.ep0.watch = watchEndpoint(obs, c, 0);
       c.ep1.watch = watchEndpoint(obs, c, 1);
     }
+    const t = this.slots;
     if (old !== null) {
-      // The new connection takes the old one's place in the chain.
-      this.table.replace(old, c);
-      this.unlinkClosed(old);
-      this.unlinkActive(old);
+      // The new connection takes the old one's slot: its place in the chain, in no list yet.
+      const s = old.slot;
+      this.unlinkClosed(s);
+      this.unlinkActive(s);
+      old.slot = -1;
+      t.conns[s] = c;
+      c.slot = s;
+      t.closedAt[s] = 0;
+      t.activeSec[s] = -1;
       this.open--;
       c.previousStream = old.stream;
       c.reuseGapSeconds = secondsBetween(old.lastSec, old.lastNsec, seg.tsSec, seg.tsNsec);
@@ -573,7 +549,11 @@ export class Tracker {
       this.emit(old, 'replaced');
       return c;
     }
-    this.table.add(c);
+    const s = t.alloc(Kind.Object);
+    t.conns[s] = c;
+    c.slot = s;
+    t.hash[s] = h;
+    t.add(s);
     return c;
   }
 
@@ -632,15 +612,18 @@ export class Tracker {
 
   /** The table is full: let go of the over connection idle the longest, or else the least recently active open one (half-open ones first). */
   private evictOne(seg: Segment): void {
-    let victim: Held | null = this.closedHead;
-    if (victim !== null) this.unlinkClosed(victim);
-    else if (this.idleHead !== null) {
-      victim = this.idleHead;
-      this.unlinkIdle(this.idleHead);
+    const t = this.slots;
+    // A stand-in (holdBack) holds a place only: it is nothing to let go of.
+    let victim = t.first[List.Over];
+    while (victim !== NIL && t.kind[victim] === Kind.StandIn) victim = t.next[victim];
+    if (victim !== NIL) this.unlinkClosed(victim);
+    else if (t.first[List.Idle] !== NIL) {
+      victim = t.first[List.Idle];
+      this.unlinkIdle(victim);
       this.evictedOpen++;
     } else {
-      victim = this.half.head ?? this.active.head;
-      if (victim === null) return;
+      victim = t.first[List.Half] !== NIL ? t.first[List.Half] : t.first[List.Active];
+      if (victim === NIL) return;
       this.unlinkActive(victim);
       this.evictedOpen++;
     }
@@ -648,134 +631,122 @@ export class Tracker {
       this.firstEvictionFrame = seg.frame;
       this.firstEvictionOffset = seg.fileOffset;
     }
-    this.table.remove(victim);
+    t.remove(victim);
     this.open--;
     this.evicted++;
     this.emitHeld(victim, 'capture-end', true);
   }
 
-  /** `c` is active this second: to the end of its active list (that of half-open ones if it is one now). */
-  private touchActive(c: Connection): void {
-    c.activeSec = c.lastSec;
-    if (c.inActiveList) this.unlinkActive(c);
-    c.inActiveList = true;
-    c.inHalfList = c.halfOpen();
+  /** Slot `s`'s connection (an object) is active this second: to the end of its active list (that of half-open ones if it is one now). */
+  private touchActive(s: number): void {
+    const t = this.slots;
+    const c = t.conns[s] as Connection;
+    t.activeSec[s] = c.lastSec;
+    this.unlinkActive(s);
+    t.append(s, c.halfOpen() ? List.Half : List.Active);
     this.activeCount++;
-    const list = c.inHalfList ? this.half : this.active;
-    c.activePrev = list.tail;
-    c.activeNext = null;
-    if (list.tail !== null) list.tail.activeNext = c;
-    else list.head = c;
-    list.tail = c;
   }
 
-  private unlinkActive(c: Connection): void {
-    if (!c.inActiveList) return;
-    const list = c.inHalfList ? this.half : this.active;
-    if (c.activePrev !== null) c.activePrev.activeNext = c.activeNext;
-    else list.head = c.activeNext;
-    if (c.activeNext !== null) c.activeNext.activePrev = c.activePrev;
-    else list.tail = c.activePrev;
-    c.activePrev = c.activeNext = null;
-    c.inActiveList = c.inHalfList = false;
+  private unlinkActive(s: number): void {
+    const l = this.slots.list[s];
+    if (l !== List.Active && l !== List.Half) return;
+    this.slots.unlink(s);
     this.activeCount--;
   }
 
-  private touchClosed(c: Connection): void {
-    this.unlinkActive(c);
-    if (c.inClosedList) this.unlinkClosed(c);
-    c.inClosedList = true;
-    c.closedPrev = this.closedTail;
-    c.closedNext = null;
-    if (this.closedTail !== null) this.closedTail.closedNext = c;
-    else this.closedHead = c;
-    this.closedTail = c;
-    if (this.packCursor === null) this.packCursor = c;
+  /** Slot `s`'s connection (an object) is over, or still over, at `frame`: to the end of the list of over connections. */
+  private touchClosed(s: number, frame: number): void {
+    const t = this.slots;
+    (t.conns[s] as Connection).closedAt = frame;
+    t.closedAt[s] = frame;
+    this.unlinkActive(s);
+    this.unlinkClosed(s);
+    t.append(s, List.Over);
+    if (this.packCursor === NIL) this.packCursor = s;
+  }
+
+  private unlinkClosed(s: number): void {
+    const t = this.slots;
+    if (t.list[s] !== List.Over) return;
+    if (this.packCursor === s) this.packCursor = t.next[s];
+    t.unlink(s);
+  }
+
+  private unlinkIdle(s: number): void {
+    if (this.slots.list[s] !== List.Idle) return;
+    this.slots.unlink(s);
+    this.idleCount--;
   }
 
   /**
    * Too many connections held as objects: pack over connections, least
-   * recently active first, up to (not including) `current`.
+   * recently active first, up to (not including) slot `current`.
    */
-  private packSome(current: Connection): void {
+  private packSome(current: number): void {
+    const t = this.slots;
     while (this.open - this.frozenCount > this.unpackedLimit) {
-      const c = this.packCursor;
-      if (c === null || c === current) return;
-      this.packCursor = c.closedNext;
-      if (c instanceof FrozenConnection || !c.isOver()) continue;
-      this.freeze(c);
+      const s = this.packCursor;
+      if (s === NIL || s === current) return;
+      this.packCursor = t.next[s];
+      if (t.kind[s] !== Kind.Object || !(t.conns[s] as Connection).isOver()) continue;
+      this.freeze(s);
     }
   }
 
   /**
    * Too many connections held as objects: pack open ones idle for
-   * idleSeconds, least recently active first, never `current`. Once open
-   * ones fill a quarter of the table, half-open ones are packed whatever
-   * their idle time (a SYN flood fills it faster than any connection turns
-   * idle), but never the others: connections that keep sending would be
-   * packed and unpacked in turn. One that cannot be packed (a pending
-   * replacement, a value too large) goes to the end of its active list
-   * instead; a few at most per segment.
+   * idleSeconds, least recently active first, never slot `current`. Once
+   * open ones fill a quarter of the table, half-open ones are packed
+   * whatever their idle time (a SYN flood fills it faster than any
+   * connection turns idle), but never the others: connections that keep
+   * sending would be packed and unpacked in turn. One that cannot be packed
+   * (a pending replacement, a value too large) goes to the end of its active
+   * list instead; a few at most per segment.
    */
-  private packIdle(current: Connection): void {
+  private packIdle(current: number): void {
+    const t = this.slots;
     for (let tries = 0; tries < 8 && this.open - this.frozenCount > this.idleUnpackedLimit; tries++) {
-      let c = this.half.head;
-      if (c === current || (c !== null && !this.idle(c) && (this.activeCount + this.idleCount) * 4 < this.maxConnections)) c = null;
-      if (c === null) {
-        c = this.active.head;
-        if (c === current || (c !== null && !this.idle(c))) c = null;
+      let s = t.first[List.Half];
+      if (s === current || (s !== NIL && !this.idle(s) && (this.activeCount + this.idleCount) * 4 < this.maxConnections)) s = NIL;
+      if (s === NIL) {
+        s = t.first[List.Active];
+        if (s === current || (s !== NIL && !this.idle(s))) s = NIL;
       }
-      if (c === null) return;
-      this.unlinkActive(c);
-      const f = this.freeze(c);
-      if (f === null) {
-        this.touchActive(c);
+      if (s === NIL) return;
+      this.unlinkActive(s);
+      if (!this.freeze(s)) {
+        this.touchActive(s);
         continue;
       }
-      f.idle = true;
-      f.closedPrev = this.idleTail;
-      f.closedNext = null;
-      if (this.idleTail !== null) this.idleTail.closedNext = f;
-      else this.idleHead = f;
-      this.idleTail = f;
+      t.append(s, List.Idle);
       this.idleCount++;
     }
   }
 
-  /** No segment for `c` in the last idleSeconds. */
-  private idle(c: Connection): boolean {
+  /** No segment for slot `s`'s connection (an object) in the last idleSeconds. */
+  private idle(s: number): boolean {
+    const c = this.slots.conns[s] as Connection;
     return secondsBetween(c.lastSec, c.lastNsec, this.nowSec, this.nowNsec) >= this.idleSeconds;
   }
 
-  private unlinkIdle(f: FrozenConnection): void {
-    if (!f.idle) return;
-    const prev = f.closedPrev as FrozenConnection | null;
-    const next = f.closedNext as FrozenConnection | null;
-    if (prev !== null) prev.closedNext = next;
-    else this.idleHead = next;
-    if (next !== null) next.closedPrev = prev;
-    else this.idleTail = prev;
-    f.closedPrev = f.closedNext = null;
-    f.idle = false;
-    this.idleCount--;
-  }
-
-  /** Pack `c` in its place (null if it cannot be packed). */
-  private freeze(c: Connection): FrozenConnection | null {
-    const arena = this.arena;
-    const w = arena.begin();
+  /** Pack slot `s`'s connection in its place (false if it cannot be packed). */
+  private freeze(s: number): boolean {
+    const t = this.slots;
+    const c = t.conns[s] as Connection;
+    const w = this.arena.begin();
     c.pack(w);
-    if (!w.ok) return null;
-    const old = this.spareFrozen.pop();
-    if (old !== undefined) this.renewedFrozen++;
-    const f = old?.renew(c.stream, c.hash, c.lastSec, c.lastNsec) ?? new FrozenConnection(c.stream, c.hash, c.lastSec, c.lastNsec);
-    f.closedAt = c.closedAt;
-    arena.commit(f);
-    this.replace(c, f);
+    if (!w.ok) return false;
+    this.arena.commit(t, s);
+    t.kind[s] = Kind.Packed;
+    t.conns[s] = null;
+    t.stream[s] = c.stream;
+    t.lastSec[s] = c.lastSec;
+    t.lastNsec[s] = c.lastNsec;
+    c.slot = -1;
     this.frozenCount++;
     // Nothing else holds it (pack refuses one with an observer or a pending replacement).
     if (this.spare.length < SPARE_MAX) this.spare.push(c);
-    return f;
+    return true;
   }
 
   /** An object to renew for a new or unpacked connection (null: none spare). */
@@ -786,103 +757,95 @@ export class Tracker {
     return c;
   }
 
-  /** The connection a packed one stands for, back in its place as an object. */
-  private unfreeze(f: FrozenConnection): Connection {
+  /** The packed connection of slot `s`, an object again in its place (a segment came for it). */
+  private unfreeze(s: number): Connection {
     this.unpacked++;
-    this.unlinkIdle(f);
-    const c = this.unpack(f);
-    this.replace(f, c);
-    this.releaseFrozen(f);
-    return c;
+    this.unlinkIdle(s);
+    return this.unpack(s);
   }
 
-  /** `f` is out of the table and the lists and its record freed: freeze may reuse it. */
-  private releaseFrozen(f: FrozenConnection): void {
-    if (this.spareFrozen.length < SPARE_MAX) this.spareFrozen.push(f);
-  }
-
-  private unpack(f: FrozenConnection): Connection {
+  /** Unpack slot `s`'s connection: the slot holds it as an object, as new in the active lists (it may still be in the list of over connections). */
+  private unpack(s: number): Connection {
+    const t = this.slots;
     const arena = this.arena;
-    const c = Connection.unpack(arena.reader.at(f.words, f.off), f.stream, f.hash, this.takeSpare());
-    c.closedAt = f.closedAt;
-    arena.free(f);
+    const c = Connection.unpack(arena.reader.at(arena.words(t, s), t.off[s]), t.stream[s], t.hash[s], this.takeSpare());
+    c.closedAt = t.closedAt[s];
+    arena.free(t, s);
     this.frozenCount--;
+    t.kind[s] = Kind.Object;
+    t.conns[s] = c;
+    t.activeSec[s] = -1;
+    c.slot = s;
     return c;
   }
 
-  /** Every packed connection (over ones are in the closed list, idle open ones in the idle list). */
-  private *frozenNodes(): Generator<FrozenConnection> {
-    for (let n = this.closedHead; n !== null; n = n.closedNext) if (n instanceof FrozenConnection) yield n;
-    for (let n: Held | null = this.idleHead; n !== null; n = n.closedNext) yield n as FrozenConnection;
+  /** Move the packed connections' records together (Arena.compact): every packed one is in the list of over connections or the idle list. */
+  private compact(): void {
+    const t = this.slots;
+    const live: number[] = [];
+    for (const l of [List.Over, List.Idle]) for (let s = t.first[l]; s !== NIL; s = t.next[s]) if (t.kind[s] === Kind.Packed) live.push(s);
+    this.arena.compact(t, live);
   }
 
-  /** Put `to` where `from` is, in its 4-tuple chain and in the closed list. */
-  private replace(from: Held, to: Held): void {
-    this.table.replace(from, to);
-    if (from.inClosedList) {
-      to.inClosedList = true;
-      to.closedPrev = from.closedPrev;
-      to.closedNext = from.closedNext;
-      if (from.closedPrev !== null) from.closedPrev.closedNext = to;
-      else this.closedHead = to;
-      if (from.closedNext !== null) from.closedNext.closedPrev = to;
-      else this.closedTail = to;
-      from.closedPrev = from.closedNext = null;
-      from.inClosedList = false;
-    }
-    if (this.packCursor === from) this.packCursor = to;
+  /** Stream of slot `s`'s connection. */
+  private streamOf(s: number): number {
+    const c = this.slots.conns[s];
+    return c !== null ? c.stream : this.slots.stream[s];
   }
 
-  private unlinkClosed(c: Held): void {
-    if (!c.inClosedList) return;
-    if (this.packCursor === c) this.packCursor = c.closedNext;
-    if (c.closedPrev !== null) c.closedPrev.closedNext = c.closedNext;
-    else this.closedHead = c.closedNext;
-    if (c.closedNext !== null) c.closedNext.closedPrev = c.closedPrev;
-    else this.closedTail = c.closedPrev;
-    c.closedPrev = c.closedNext = null;
-    c.inClosedList = false;
+  /** Time of the last segment of slot `s`'s connection (a stand-in's: never). */
+  private lastSecOf(s: number): number {
+    const c = this.slots.conns[s];
+    return c !== null ? c.lastSec : this.slots.lastSec[s];
+  }
+
+  private lastNsecOf(s: number): number {
+    const c = this.slots.conns[s];
+    return c !== null ? c.lastNsec : this.slots.lastNsec[s];
   }
 
   private sweep(): void {
+    const t = this.slots;
     const linger = this.opts.lingerSeconds;
-    let c = this.closedHead;
-    while (c !== null && secondsBetween(c.lastSec, c.lastNsec, this.nowSec, this.nowNsec) > linger) {
-      const next = c.closedNext;
-      this.unlinkClosed(c);
-      this.table.remove(c);
+    let s = t.first[List.Over];
+    while (s !== NIL && secondsBetween(this.lastSecOf(s), this.lastNsecOf(s), this.nowSec, this.nowNsec) > linger) {
+      const next = t.next[s];
+      this.unlinkClosed(s);
+      t.remove(s);
       this.open--;
-      this.emitHeld(c, 'expired', false);
-      c = next;
+      this.emitHeld(s, 'expired', false);
+      s = next;
     }
   }
 
   /**
-   * Emit a held connection: a packed one goes to `onDonePacked` as it is when
-   * the tracker has one, or else is unpacked first.
+   * Emit the connection of slot `s` (out of the table and lists) and free
+   * the slot: a packed one goes to `onDonePacked` as it is when the tracker
+   * has one, or else is unpacked first.
    */
-  private emitHeld(h: Held, reason: 'capture-end' | 'expired', evicted: boolean): void {
-    if (h instanceof FrozenConnection) {
+  private emitHeld(s: number, reason: 'capture-end' | 'expired', evicted: boolean): void {
+    const t = this.slots;
+    if (t.kind[s] === Kind.Packed) {
       const sink = this.onDonePacked;
       if (sink !== null) {
-        const arena = this.arena;
         sink({
-          words: h.words, off: h.off, len: h.len, stream: h.stream,
-          reason, endSec: this.nowSec, endNsec: this.nowNsec, evicted, closedAt: h.closedAt,
+          words: this.arena.words(t, s), off: t.off[s], len: t.len[s], stream: t.stream[s],
+          reason, endSec: this.nowSec, endNsec: this.nowNsec, evicted, closedAt: t.closedAt[s],
         });
-        arena.free(h);
+        this.arena.free(t, s);
         this.frozenCount--;
-        this.releaseFrozen(h);
+        t.free(s);
         return;
       }
-      const f = h;
-      h = this.unpack(f);
-      this.releaseFrozen(f);
+      this.unpack(s);
     }
-    if (evicted) h.evicted = true;
-    this.emit(h, reason);
+    const c = t.conns[s] as Connection;
+    c.slot = -1;
+    t.free(s);
+    if (evicted) c.evicted = true;
+    this.emit(c, reason);
     // A connection from the table is no other one's `replaced`: once emitted, nothing here holds it.
-    if (this.opts.reuseDone === true && this.observer === null && this.spare.length < SPARE_MAX) this.spare.push(h);
+    if (this.opts.reuseDone === true && this.observer === null && this.spare.length < SPARE_MAX) this.spare.push(c);
   }
 
   private emit(c: Connection, reason: 'capture-end' | 'expired' | 'replaced'): void {

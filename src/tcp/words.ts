@@ -8,7 +8,7 @@
  * written as differences from a base, which makes them small too: sequence
  * numbers from the endpoint's ISN, frame numbers and timestamps from the
  * connection's first frame (`base`). Only the fields read or patched in
- * place (FrozenConnection.sideOf, Connection.setPackedEnd) are whole words
+ * place (packedSideOf, Connection.setPackedEnd) are whole words
  * (`fixed`), and they come first.
  *
  * The writer checks that every value fits what it goes into; when one does

@@ -10,7 +10,7 @@ import { Pipeline } from '../../src/analyze/analyze.ts';
 import { readFrames } from '../../src/capture/source.ts';
 import { Segment } from '../../src/decode/segment.ts';
 import { makeSettings } from '../../src/report/settings.ts';
-import { Connection, FrozenConnection } from '../../src/tcp/connection.ts';
+import { Connection } from '../../src/tcp/connection.ts';
 import { connectionState } from './helpers.ts';
 import { fixtureAndCorpusFiles as files, withGenerated } from '../helpers/captures.ts';
 import { track } from './track.ts';
@@ -78,19 +78,6 @@ describe('Connection.renew', () => {
       }
       assert.ok(n > 100);
     });
-  });
-});
-
-describe('FrozenConnection.renew', () => {
-  it('makes a stand-in, every field scrambled, equal to a new one', () => {
-    const used = new FrozenConnection(5, 99, 1_700_000_000, 5);
-    used.words = new Int32Array(8);
-    used.next = new FrozenConnection(6, 99, 0, 0);
-    const changed = scramble(used as unknown as Record<string, unknown>);
-    assert.ok(changed >= 10, `scrambled ${changed}`);
-    const fresh = new FrozenConnection(7, 1234, 1_700_000_100, 6);
-    assert.notDeepStrictEqual({ ...used }, { ...fresh });
-    assert.deepStrictEqual({ ...used.renew(7, 1234, 1_700_000_100, 6) }, { ...fresh });
   });
 });
 
