@@ -234,13 +234,13 @@ export class Tracker {
     t.conns[s] = c;
     c.slot = s;
     t.hash[s] = c.hash;
+    t.closedAt[s] = c.closedAt;
     t.add(s);
     this.open++;
     if (!overListed) {
       this.touchActive(s);
       return;
     }
-    t.closedAt[s] = c.closedAt;
     this.insertClosed(s);
   }
 

@@ -168,6 +168,27 @@ describe('Tracker with maxConnections', () => {
     });
   });
 
+  it('a place held back in the list of over connections (holdBack) is never evicted, and its release after the end is harmless', () => {
+    const done: Connection[] = [];
+    const t = new Tracker({ lingerSeconds: 240, maxConnections: 2 }, (c) => done.push(c));
+    const s = new Segment();
+    const standIn = t.holdBack(0);
+    t.push(syn(s, 1, 0, 2000));
+    t.push(syn(s, 2, 0, 2001));
+    // The table is full: the third connection evicts the least recently active open one, not the stand-in.
+    t.push(syn(s, 3, 1, 2002));
+    assert.deepEqual(done.map((c) => c.stream), [0]);
+    assert.equal(t.evicted, 1);
+    assert.equal(t.held, 2);
+    t.finish();
+    assert.deepEqual(done.map((c) => c.stream), [0, 1, 2]);
+    t.release(standIn);
+    // The slot freed, a later connection takes one as usual.
+    t.push(syn(s, 4, 2, 2003));
+    t.finish();
+    assert.deepEqual(done.map((c) => c.stream), [0, 1, 2, 3]);
+  });
+
   it('evicts over connections (lingering in TIME_WAIT) before open ones', () => {
     const done: Connection[] = [];
     const t = new Tracker({ lingerSeconds: 240, maxConnections: 3, unpackedLimit: 0 }, (c) => done.push(c));
