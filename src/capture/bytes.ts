@@ -6,6 +6,9 @@
  */
 const STITCH = 256 * 1024;
 
+/** Joins larger than this (a record of several MB straddling two chunks) get a buffer of their own, not kept. */
+const MAX_KEPT_JOIN = 4 * 1024 * 1024;
+
 /**
  * The bytes a push-style reader has been given and not yet consumed.
  *
@@ -13,6 +16,11 @@ const STITCH = 256 * 1024;
  * nothing is pending the chunk is used as is; otherwise the unconsumed tail and
  * the new chunk are joined once. Readers hand out frames that point into
  * `buf`, which stays valid until the next `append` or `promote`.
+ *
+ * Joins go into two buffers kept for them, in turn (never the one being
+ * copied from), not a new one each: a join of 256 KB for every 1 MB chunk
+ * read was garbage the collector only found once tens of MB of it had
+ * piled up outside its heap (30 MB of peak RSS reading a 432 MB capture).
  */
 export class PendingBytes {
   buf: Uint8Array = new Uint8Array(0);
@@ -27,6 +35,23 @@ export class PendingBytes {
   private queued: Uint8Array | null = null;
   /** Length of the old tail at the front of the stitched buffer. */
   private stitchTail = 0;
+  /** The buffers joins are made in (joinBuffer), and which one the next join takes. */
+  private readonly joins: (Uint8Array | null)[] = [null, null];
+  private turn = 0;
+
+  /** `n` bytes to join into: the next of the two join buffers, or the other when `buf` is in that one. */
+  private joinBuffer(n: number): Uint8Array {
+    if (n > MAX_KEPT_JOIN) return new Uint8Array(n);
+    let i = this.turn;
+    if (this.joins[i]?.buffer === this.buf.buffer) i = 1 - i;
+    this.turn = 1 - i;
+    let b = this.joins[i];
+    if (b === null || b.length < n) {
+      b = new Uint8Array(Math.min(MAX_KEPT_JOIN, Math.max(n, 2 * STITCH)));
+      this.joins[i] = b;
+    }
+    return b.subarray(0, n);
+  }
 
   append(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
@@ -35,7 +60,7 @@ export class PendingBytes {
     if (rest > 0 && chunk.length > 2 * STITCH) {
       // Join the tail with the start of the chunk only; the reader continues
       // in the chunk itself once past the tail (promote).
-      const joined = new Uint8Array(rest + STITCH);
+      const joined = this.joinBuffer(rest + STITCH);
       joined.set(this.buf.subarray(this.start, this.end), 0);
       joined.set(chunk.subarray(0, STITCH), rest);
       this.base += this.start;
@@ -53,8 +78,7 @@ export class PendingBytes {
       this.end = chunk.length;
       return;
     }
-    // allocUnsafe: every byte is written below, no need to zero-fill.
-    const joined = Buffer.allocUnsafe(rest + chunk.length);
+    const joined = this.joinBuffer(rest + chunk.length);
     joined.set(this.buf.subarray(this.start, this.end), 0);
     joined.set(chunk, rest);
     this.base += this.start;

@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { bytes, concat, pcapFile } from '../helpers/build.ts';
 import { collect } from './collect.ts';
+import { readerFor } from '../../src/capture/source.ts';
 
 const pkts = [
   { sec: 1700000000, frac: 123456, data: bytes(60, 1) },
@@ -83,5 +84,46 @@ describe('classic pcap reader', () => {
     assert.equal(frames.length, 2);
     assert.equal(warnings.length, 1);
     assert.match(warnings[0].message, /no plausible record after it/);
+  });
+});
+
+describe('joins of a record split between two chunks', () => {
+  // Records of varied sizes (up to 64 KB) over about 6 MB: many straddle the
+  // boundaries of 1 MB chunks (the file reader's), so the reader joins the
+  // tail of one chunk with the start of the next (PendingBytes.append).
+  const packets = Array.from({ length: 700 }, (_, i) => {
+    const n = 60 + ((i * 7919) % 16) * 600 + (i % 5 === 0 ? 60_000 : 0);
+    const data = new Uint8Array(n);
+    for (let k = 0; k < n; k++) data[k] = (i * 31 + k) & 255;
+    return { sec: 1700000000 + i, frac: i, data };
+  });
+  const file = pcapFile(packets, { snaplen: 262144 });
+
+  it('gives the same frames with chunks of 1 MB, 700 KB and 64 KB as whole', () => {
+    const whole = collect(file).frames;
+    assert.equal(whole.length, 700);
+    for (const chunk of [1 << 20, 700_000, 65_536]) assert.deepEqual(collect(file, chunk).frames, whole, `chunk ${chunk}`);
+  });
+
+  it('makes the joins in two buffers kept for them, not a new one per chunk', () => {
+    const reader = readerFor(file);
+    const buffers = new Set<ArrayBufferLike>();
+    const chunks = new Set<ArrayBufferLike>();
+    let frames = 0;
+    for (let i = 0; i < file.length; i += 1 << 20) {
+      const chunk = file.slice(i, Math.min(file.length, i + (1 << 20)));
+      chunks.add(chunk.buffer);
+      reader.append(chunk);
+      for (let f = reader.next(); f; f = reader.next()) {
+        frames++;
+        buffers.add(f.buf.buffer);
+      }
+    }
+    reader.end();
+    for (let f = reader.next(); f; f = reader.next()) frames++;
+    assert.equal(frames, 700);
+    const joins = [...buffers].filter((b) => !chunks.has(b));
+    assert.ok(chunks.size >= 6, `${chunks.size} chunks`);
+    assert.ok(joins.length >= 1 && joins.length <= 2, `${joins.length} join buffers for ${chunks.size} chunks`);
   });
 });
