@@ -118,7 +118,9 @@ const M = {
   'note.fin-not-acceptable': { en: 'FIN outside the receiver\'s window: not acceptable, no state change', zh: 'FIN 不在接收窗口内：不可接受，状态不变' },
   'note.fin-without-ack': { en: 'FIN without the ACK bit: dropped (RFC 9293 3.10.7.4)', zh: 'FIN 未置 ACK 位：被丢弃（RFC 9293 3.10.7.4）' },
   'note.fin-out-of-order': { en: 'FIN beyond RCV.NXT (a segment before it missing): held until everything before it arrived', zh: 'FIN 超前于 RCV.NXT（之前有报文段缺失）：等前面的数据到齐后才处理' },
-  'note.paws-rejected': { en: 'TSval {tsVal} older than TS.Recent {tsRecent} (frame {related}): not acceptable (RFC 7323 PAWS), answered with a duplicate ACK, no state change', zh: 'TSval {tsVal} 早于 TS.Recent {tsRecent}（第 {related} 帧）：不可接受（RFC 7323 PAWS），对方回重复 ACK，状态不变' },
+  'note.paws-rejected': { en: 'TSval {tsVal} older than TS.Recent {tsRecent} (frame {related}): not acceptable (RFC 7323 PAWS), no state change{answer}', zh: 'TSval {tsVal} 早于 TS.Recent {tsRecent}（第 {related} 帧）：不可接受（RFC 7323 PAWS），状态不变{answer}' },
+  'note.paws.ack': { en: '; the receiver\'s next segment (frame {frame}) is an ACK answering it', zh: '；接收方的下一个报文段（第 {frame} 帧）是回应它的 ACK' },
+  'note.paws.other': { en: '; the receiver\'s next segment (frame {frame}) is not an ACK answering it', zh: '；接收方的下一个报文段（第 {frame} 帧）不是回应它的 ACK' },
   'note.old-connection-ack': { en: 'ACK of the connection the SYN of frame {related} replaced: its receiver still held it and acknowledged what it had (RFC 9293 figure 10); that connection takes it', zh: '第 {related} 帧 SYN 所取代的旧连接的 ACK：接收方仍保留着旧连接，确认了它已收到的数据（RFC 9293 图 10）；由旧连接处理' },
   'note.old-connection-rst': { en: 'RST answering the old connection\'s ACK of frame {related} (seq = its ack, RFC 9293 3.10.7.3): it resets the old connection; the SYN is sent again', zh: '回应第 {related} 帧旧连接 ACK 的 RST（seq 等于其 ack，RFC 9293 3.10.7.3）：它复位了旧连接；SYN 随后重传' },
   'note.icmp-error': { en: 'ICMP{v6} {message} from {from} quoting its segment (seq {seq}): {effect}', zh: '来自 {from} 的 ICMP{v6} {message}，引用了它的报文段（seq {seq}）：{effect}' },
@@ -190,6 +192,7 @@ const M = {
   'tl.halfClose': { en: 'half-close: {side} keeps sending after the peer\'s FIN', zh: '半关闭：{side}在收到对方 FIN 后继续发送数据' },
   'tl.rst': { en: 'RST by {side}: {cause} ({reasoning})', zh: '{side}发送 RST：{cause}（{reasoning}）' },
   'tl.twEnter': { en: '{side} enters TIME_WAIT: 2MSL = {required}, deadline +{deadline} s', zh: '{side}进入 TIME_WAIT（等待计时器）：2MSL = {required}，截止于 +{deadline} s' },
+  'tl.twRestartPaws': { en: '{side}: TIME_WAIT restarts (ACK answering a segment PAWS refused), new deadline +{deadline} s', zh: '{side}：TIME_WAIT 重新计时（回应被 PAWS 拒绝的报文段的 ACK），新截止 +{deadline} s' },
   'tl.twRestart': { en: '{side}: TIME_WAIT restarts (re-ACK of a retransmitted FIN), new deadline +{deadline} s', zh: '{side}：TIME_WAIT 重新计时（再次确认重传的 FIN），新截止 +{deadline} s' },
   'tl.twEnd.capture-end': { en: '{side} TIME_WAIT: the capture ends at +{at} s, {observed} after entry, before the 2MSL deadline: {verdict}', zh: '{side} TIME_WAIT：抓包在 +{at} s 结束，进入后仅 {observed}，未到 2MSL：{verdict}' },
   'tl.twEnd.expired': { en: '{side} TIME_WAIT: nothing on the 4-tuple for {observed} (>= 2MSL = {required}): {verdict}', zh: '{side} TIME_WAIT：该四元组上 {observed} 没有报文（>= 2MSL = {required}）：{verdict}' },
@@ -536,7 +539,9 @@ export function noteLabel(lang: Lang, n: SegmentNote): string {
     const effect = t(lang, `note.icmp.${i.effect}`, { related: n.relatedFrame ?? '-', mtu: i.mtu ?? '-' });
     return t(lang, 'note.icmp-error', { v6: i.version === 6 ? 'v6' : '', message: i.message, from: i.from, seq: i.quotedSeq.relative, effect });
   }
-  return t(lang, `note.${n.kind}`, { related: n.relatedFrame ?? '-', tsVal: n.tsVal ?? '-', tsRecent: n.tsRecent ?? '-' });
+  const answer = n.answerFrame === undefined || n.answerFrame === null ? ''
+    : t(lang, n.answeredByAck === true ? 'note.paws.ack' : 'note.paws.other', { frame: n.answerFrame });
+  return t(lang, `note.${n.kind}`, { related: n.relatedFrame ?? '-', tsVal: n.tsVal ?? '-', tsRecent: n.tsRecent ?? '-', answer });
 }
 
 /** What the capture cannot prove, in words. */

@@ -38,7 +38,7 @@ const K = jsonKeys(
   'timestamps', 'counts', 'framesOmitted', 'handshakeRtt', 'initialSeconds', 'synToSynAckSeconds',
   'synAckToAckSeconds', 'ackFrame', 'options', 'windowScaling', 'recordsOmitted', 'synCopies', 'synAckCopies',
   'altSynCopies', 'finCopies', 'rsts', 'timeWaitRestarts', 'tsVal', 'tsRecent', 'altSynCopies', 'finCopies', 'rsts', 'timeWaitRestarts', 'icmp', 'version', 'type', 'message', 'fromPeer', 'quotedSeq',
-  'quotedBytes', 'mtu', 'effect',
+  'quotedBytes', 'mtu', 'effect', 'answerFrame', 'answeredByAck',
 );
 
 /** The text of AnalysisCounts with every count 0. */
@@ -331,6 +331,8 @@ function note(w: JsonBytes, name: null, v: SegmentNote): void {
   w.num(K.relatedFrame, v.relatedFrame);
   if (v.tsVal !== undefined) w.num(K.tsVal, v.tsVal);
   if (v.tsRecent !== undefined) w.num(K.tsRecent, v.tsRecent);
+  if (v.answerFrame !== undefined) w.num(K.answerFrame, v.answerFrame);
+  if (v.answeredByAck !== undefined) w.bool(K.answeredByAck, v.answeredByAck);
   if (v.icmp !== undefined) icmpError(w, K.icmp, v.icmp);
   w.close();
 }

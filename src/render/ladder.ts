@@ -333,7 +333,10 @@ export function buildLadder(conn: ConnectionReport, segs: readonly SegmentRecord
         notes.push(t(lang, 'tl.twEnter', { side: sideLabel(lang, side), required: duration(conn.timeWait.requiredSeconds), deadline: relDeadline(start, d.entryTime, conn.timeWait.requiredSeconds, digits) }));
       }
       for (const r of d.restarts) {
-        if (r.frame === g.frame) notes.push(t(lang, 'tl.twRestart', { side: sideLabel(lang, side), deadline: relDeadline(start, r.time, conn.timeWait.requiredSeconds, digits) }));
+        if (r.frame !== g.frame) continue;
+        // The ACK answering a segment refused by PAWS in TIME_WAIT, or the re-ACK of a retransmitted FIN.
+        const paws = conn.notes.some((n) => n.kind === 'paws-rejected' && n.answerFrame === r.frame && n.answeredByAck === true);
+        notes.push(t(lang, paws ? 'tl.twRestartPaws' : 'tl.twRestart', { side: sideLabel(lang, side), deadline: relDeadline(start, r.time, conn.timeWait.requiredSeconds, digits) }));
       }
     }
 

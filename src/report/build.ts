@@ -352,6 +352,8 @@ class Builder {
       if (n.kind === NoteKind.PawsRejected) {
         note.tsVal = n.tsVal;
         note.tsRecent = n.tsRecent;
+        note.answerFrame = n.answer === undefined || n.answer === 0 ? null : n.answer;
+        note.answeredByAck = note.answerFrame === null ? null : n.answerAck === true;
       }
       if (n.kind === NoteKind.IcmpError && n.icmp !== undefined) {
         const i = n.icmp;

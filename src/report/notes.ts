@@ -68,7 +68,9 @@ export const noteText: Readonly<Record<NoteKind, { kind: SegmentNoteKind; rule: 
   },
   [NoteKind.PawsRejected]: {
     kind: 'paws-rejected',
-    rule: 'RFC 7323 5.3 R1 (PAWS): with timestamps in use, a non-RST segment whose TSval is older than TS.Recent (tsRecent, set by the related frame) is not acceptable; answered with a duplicate ACK, it changes nothing',
+    rule: 'RFC 7323 5.3 R1 (PAWS): with timestamps in use, a segment whose TSval is older than TS.Recent (tsRecent, set by the related frame) is not acceptable and changes nothing; ' +
+      'a RST is exempt except in TIME_WAIT (Linux tcp_timewait_state_process); answerFrame/answeredByAck: whether the receiver\'s next segment is the ACK answering it ' +
+      '(in TIME_WAIT that ACK restarts 2MSL)',
   },
   [NoteKind.OldConnectionAck]: {
     kind: 'old-connection-ack',

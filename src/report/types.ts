@@ -425,7 +425,10 @@ export type TimeWaitVerdict = 'full' | 'cut-short' | 'inconclusive' | 'none';
 export interface TimeWaitDetail {
   entryFrame: number;
   entryTime: string;
-  /** Each time a retransmitted FIN was re-acknowledged, restarting 2MSL (RFC 9293 3.10.7.4); the verdict counts from the last. */
+  /**
+   * Each time it acknowledged again, in TIME_WAIT, a retransmitted FIN (RFC 9293 3.10.7.4) or a segment PAWS refused
+   * (RFC 7323 5.3, Linux tcp_timewait_state_process), restarting 2MSL (the frame of that ACK); the verdict counts from the last.
+   */
   restarts: { frame: number; time: string }[];
   evidence: TimeWaitEvidence;
   /** Frame of the evidence (null for capture-end and expired). */
@@ -548,9 +551,10 @@ export interface TunnelReport extends TunnelRef {
  * - `fin-not-acceptable`: a FIN outside the receiver's window (RFC 9293 3.10.7.4, first check);
  * - `fin-without-ack`: a FIN without the ACK bit after the handshake, dropped (RFC 9293 3.10.7.4, fifth);
  * - `fin-out-of-order`: a FIN beyond RCV.NXT (a segment before it missing), held until the gap was filled or it was acknowledged;
- * - `paws-rejected`: a segment (not a RST) whose TSval is older than the receiver's TS.Recent, timestamps in use: not
- *   acceptable (RFC 7323 5.3 PAWS), answered with a duplicate ACK, it changes nothing on either side (`tsVal`, `tsRecent`;
- *   `relatedFrame`: the segment that set TS.Recent);
+ * - `paws-rejected`: a segment whose TSval is older than the receiver's TS.Recent, timestamps in use: not
+ *   acceptable (RFC 7323 5.3 PAWS), it changes nothing on either side (`tsVal`, `tsRecent`; `relatedFrame`: the
+ *   segment that set TS.Recent; `answerFrame`, `answeredByAck`: the receiver's next segment and whether it is the
+ *   ACK answering it). A RST only in TIME_WAIT (Linux), never answered; in TIME_WAIT that ACK restarts 2MSL;
  * - `old-connection-ack`: the answer to this connection's SYN from an end that still held the connection it replaced on the 4-tuple (half-open, or TIME_WAIT refusing the SYN): an ACK of that old connection, which takes it;
  * - `old-connection-rst`: the SYN's sender's RST answering that ACK (seq = its ack): it resets the old connection;
  * - `challenge-ack`: the receiver's challenge ACK (`relatedFrame`: the RST or SYN it answers).
@@ -573,6 +577,16 @@ export interface SegmentNote {
   /** `paws-rejected` only: the segment's TSval and the receiver's TS.Recent (RFC 7323 5.3). */
   tsVal?: number;
   tsRecent?: number;
+  /**
+   * `paws-rejected` only: the receiver's next segment in the capture (null:
+   * none, or the segment is a RST, which is never answered), and whether it
+   * is a pure ACK at the receiver's RCV.NXT, as the ACK answering the
+   * refused segment would be (null with `answerFrame` null). Linux answers a
+   * refused segment with an ACK, except, in newer kernels, an old pure ACK
+   * outside TIME_WAIT (PAWS_OLD_ACK), and out-of-window ACKs it rate-limits.
+   */
+  answerFrame?: number | null;
+  answeredByAck?: boolean | null;
   /**
    * `icmp-error` notes only: the ICMP message, which came back to `from` (the
    * sender of the quoted segment) from the peer or a router on the path.

@@ -88,6 +88,13 @@ export const PAWS_WINDOW = 1;
 export const PAWS_IDLE_SECONDS = 60 * 60 * 24 * 24;
 
 /**
+ * Linux refuses a RST with an old TSval in TIME_WAIT only while TS.Recent is
+ * younger than this (TCP_PAWS_MSL, tcp_paws_reject); other states take a RST
+ * whatever its TSval (RFC 7323 5.3 R1).
+ */
+export const PAWS_RST_SECONDS = 60;
+
+/**
  * How old, in TSval ticks, a pure duplicate ACK may be and still be taken
  * (Linux tcp_disordered_ack: TS.Recent - TSval =< icsk_rto * 1024 / HZ),
  * for the lowest RTO, TCP_RTO_MIN = 200 ms.
@@ -99,15 +106,16 @@ export const DISORDERED_ACK_TICKS = 204;
  * include/net/tcp.h): "If SEG.TSval < TS.Recent and if TS.Recent is valid
  * (see later discussion), then treat the arriving segment as not
  * acceptable". The comparison is modulo 2^32 (RFC 7323 5.2), with Linux's
- * window of PAWS_WINDOW ticks; a TS.Recent of 0 passes everything (Linux:
- * some stacks put TSval 0 in their SYN), as does one not updated for
- * `idleSeconds` >= PAWS_IDLE_SECONDS. The caller exempts RSTs (R1: "a RST
- * segment ... is acceptable ... regardless of its timestamp") and
- * segments without a TSopt.
+ * window of `window` ticks (PAWS_WINDOW; 0 in TIME_WAIT, Linux
+ * tcp_paws_reject); a TS.Recent of 0 passes everything (Linux: some stacks
+ * put TSval 0 in their SYN), as does one not updated for `idleSeconds` >=
+ * PAWS_IDLE_SECONDS. The caller exempts RSTs (R1: "a RST segment ... is
+ * acceptable ... regardless of its timestamp"; Linux in TIME_WAIT: see
+ * PAWS_RST_SECONDS) and segments without a TSopt.
  */
-export function pawsRejects(tsVal: number, tsRecent: number, idleSeconds: number): boolean {
+export function pawsRejects(tsVal: number, tsRecent: number, idleSeconds: number, window = PAWS_WINDOW): boolean {
   if ((tsRecent | 0) === 0 || idleSeconds >= PAWS_IDLE_SECONDS) return false;
-  return ((tsRecent - tsVal) | 0) > PAWS_WINDOW;
+  return ((tsRecent - tsVal) | 0) > window;
 }
 
 /**

@@ -302,7 +302,10 @@ export class Connection {
       w.seq(n.ack, n.side === 0 ? b1 : b0);
       w.u32(n.len);
       w.frame(n.related);
-      if (n.kind === NoteKind.PawsRejected) { w.u32(n.tsVal); w.u32(n.tsRecent); }
+      if (n.kind === NoteKind.PawsRejected) {
+        w.u32(n.tsVal); w.u32(n.tsRecent);
+        w.u32(n.answer === undefined ? 0 : n.answerAck === true ? 2 : 1); w.frame(n.answer ?? 0); w.u32(n.answerExpect ?? 0);
+      }
       if (n.kind === NoteKind.IcmpError) {
         const i = n.icmp as IcmpNote;
         w.u32(i.type | (i.code << 8) | (i.quoted << 16) | (i.v6 ? 1 << 24 : 0));
@@ -393,6 +396,9 @@ export class Connection {
       const paws = kind === NoteKind.PawsRejected;
       const tsVal = paws ? r.u32() : 0;
       const tsRecent = paws ? r.u32() : 0;
+      const answerKind = paws ? r.u32() : 0;
+      const answer = paws ? r.frame() : 0;
+      const answerExpect = paws ? r.u32() : 0;
       if (kind === NoteKind.IcmpError) {
         const b = r.u32();
         const mtu = r.u32();
@@ -400,6 +406,9 @@ export class Connection {
         for (let k = 0; k < 4; k++) from[k] = r.u32();
         const icmp: IcmpNote = { v6: (b & (1 << 24)) !== 0, type: b & 255, code: (b >>> 8) & 255, from, mtu, quoted: (b >>> 16) & 255 };
         c.notes.list.push({ frame, tsSec, tsNsec, side, kind, seq, ack, flags: x >>> 6, len, related, tsVal, tsRecent, icmp });
+      } else if (answerKind !== 0) {
+        c.notes.list.push({ frame, tsSec, tsNsec, side, kind, seq, ack, flags: x >>> 6, len, related, tsVal, tsRecent, answer, answerAck: answerKind === 2, answerExpect });
+        if (answer === 0) c.notes.pawsAwaiting |= 1 << (side ^ 1);
       } else {
         c.notes.list.push({ frame, tsSec, tsNsec, side, kind, seq, ack, flags: x >>> 6, len, related, tsVal, tsRecent });
       }

@@ -1,6 +1,6 @@
 import { ACK, FIN, RST, SYN, type Segment } from '../decode/segment.ts';
 import { ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, ICMP_PARAMETER_PROBLEM, ICMP_TIME_EXCEEDED, ICMPV6_PACKET_TOO_BIG } from '../decode/icmp.ts';
-import { DISORDERED_ACK_TICKS, MAX_WINDOW, pawsRejects, RstAction, rstAction, segmentAcceptable, synSentAckAcceptable, tsRecentTakes } from './accept.ts';
+import { DISORDERED_ACK_TICKS, MAX_WINDOW, PAWS_RST_SECONDS, PAWS_WINDOW, pawsRejects, RstAction, rstAction, segmentAcceptable, synSentAckAcceptable, tsRecentTakes } from './accept.ts';
 import { NoteKind, type NoteList } from './notes.ts';
 import { seqAdd, seqDiff, seqGt } from './seq.ts';
 import { State } from './state.ts';
@@ -732,6 +732,10 @@ export class Endpoint {
       const last = this.transitions[this.transitions.length - 1];
       if (last !== undefined && this.undoLast(ICMP_ABORT)) this.notes.icmpNotTaken(last.frame, this.side, seg.frame);
     }
+    // Its first segment after segments it refused by PAWS: their answer (a pure ACK of its RCV.NXT then), or not.
+    if ((this.notes.pawsAwaiting & (1 << this.side)) !== 0) {
+      this.notes.answered(this.side, seg.frame, (f & (SYN | FIN | RST | ACK)) === ACK && seg.payloadLen === 0, seg.ack);
+    }
     this.countSent(seg);
     if (seg.hasTimestamp && (!this.tsKnown || seqGt(seg.tsVal, this.tsMax))) {
       this.tsMax = seg.tsVal;
@@ -1408,35 +1412,52 @@ export class Endpoint {
 
   /**
    * RFC 7323 5.3 R1 (PAWS), before anything else (Linux tcp_validate_incoming):
-   * a segment whose TSval is older than TS.Recent is not acceptable; the
-   * receiver answers it with a duplicate ACK and drops it (Linux
-   * tcp_paws_discard, tcp_send_dupack). RSTs are exempt ("a RST segment
+   * a segment whose TSval is older than TS.Recent is not acceptable and is
+   * dropped. Linux answers it with a duplicate ACK (tcp_paws_discard,
+   * tcp_send_dupack), except an old pure ACK, which newer kernels drop
+   * silently (PAWS_OLD_ACK): whether an answer came is what the receiver's
+   * next segment shows (NoteList.answered). RSTs are exempt ("a RST segment
    * ... is acceptable ... regardless of its timestamp"), and so are SYNs
    * here (a SYN in a synchronized state gets its challenge ACK either way,
    * RFC 5961 4). Linux also takes a pure duplicate ACK at RCV.NXT whose
    * TSval is at most its RTO old (tcp_disordered_ack): the capture does not
    * show the RTO, so the lowest one, TCP_RTO_MIN (200 ms, 204 ticks of its
-   * check), is used. TIME_WAIT is left out (Linux keeps its own PAWS state
-   * there, tcp_timewait_state_process). A rejected segment is noted with
-   * its TSval and TS.Recent; the caller lets it change nothing on either side.
+   * check), is used.
+   *
+   * TIME_WAIT keeps TS.Recent and applies PAWS too, as Linux does there
+   * (tcp_timewait_state_process, tcp_paws_reject): with a window of 0 ticks
+   * and no disordered-ACK exception; a refused segment other than a RST is
+   * answered with an ACK and restarts the TIME_WAIT timer
+   * (inet_twsk_reschedule TCP_TIMEWAIT_LEN; the restart is recorded when
+   * the capture shows that ACK, as for a retransmitted FIN); a RST with an
+   * old TSval is refused (silently) while TS.Recent is younger than
+   * PAWS_RST_SECONDS. A SYN on the 4-tuple of a TIME_WAIT is a new
+   * connection's (Tracker): not judged here.
+   *
+   * A rejected segment is noted with its TSval and TS.Recent; the caller
+   * lets it change nothing on either side.
    */
   pawsRejected(seg: Segment): boolean {
     const f = seg.flags;
-    if ((f & (RST | SYN)) !== 0 || !seg.hasTimestamp || !this.tsRecentKnown) return false;
+    if ((f & SYN) !== 0 || !seg.hasTimestamp || !this.tsRecentKnown) return false;
+    const tw = this.state === State.TIME_WAIT;
     switch (this.state) {
       case State.SYN_RCVD: case State.ESTABLISHED: case State.FIN_WAIT_1: case State.FIN_WAIT_2:
-      case State.CLOSE_WAIT: case State.CLOSING: case State.LAST_ACK:
+      case State.CLOSE_WAIT: case State.CLOSING: case State.LAST_ACK: case State.TIME_WAIT:
         break;
       default:
         return false;
     }
-    if (!this.timestampsInUse() || !pawsRejects(seg.tsVal, this.tsRecent, seg.tsSec - this.tsRecentSec)) return false;
+    const idle = seg.tsSec - this.tsRecentSec;
+    if ((f & RST) !== 0 && (!tw || idle >= PAWS_RST_SECONDS)) return false;
+    if (!this.timestampsInUse() || !pawsRejects(seg.tsVal, this.tsRecent, idle, tw ? 0 : PAWS_WINDOW)) return false;
     const peer = this.peer;
-    if (seg.payloadLen === 0 && !(f & FIN) && (f & ACK) && this.rcvKnown && seg.seq === this.rcvNxt &&
+    if (!tw && seg.payloadLen === 0 && !(f & FIN) && (f & ACK) && this.rcvKnown && seg.seq === this.rcvNxt &&
       peer.ackSentKnown && seg.ack === peer.lastAckSent && ((this.tsRecent - seg.tsVal) | 0) <= DISORDERED_ACK_TICKS) return false;
     this.rejected++;
-    this.notes.add(seg.frame, seg.tsSec, seg.tsNsec, peer.side, NoteKind.PawsRejected, seg.seq, seg.ack, seg.flags,
-      seg.payloadLen, this.tsRecentFrame, seg.tsVal >>> 0, this.tsRecent);
+    this.notes.addPaws(seg, peer.side, this.tsRecentFrame, this.tsRecent, this.rcvKnown ? this.rcvNxt : seg.seq);
+    // In TIME_WAIT its ACK answering the segment restarts 2MSL (RFC 9293 3.10.7.4; Linux: "In this case we must reset the TIMEWAIT timer").
+    if (tw && (f & RST) === 0) this.twReackPending = true;
     return true;
   }
 

@@ -9,7 +9,7 @@
  * rest, so a long capture of keep-alives stays small.
  */
 
-import type { Segment } from '../decode/segment.ts';
+import { RST, type Segment } from '../decode/segment.ts';
 
 /** Why a segment was noted. The report (src/report) turns each into a name and the rule's text. */
 export const NoteKind = {
@@ -43,7 +43,11 @@ export const NoteKind = {
   SynAckBadAck: 13,
   /** A FIN ahead of RCV.NXT (a gap before it): held until the gap is filled or the receiver acknowledges it. */
   FinOutOfOrder: 14,
-  /** A segment whose TSval is older than the receiver's TS.Recent: not acceptable (RFC 7323 5.3 PAWS), answered with a duplicate ACK. */
+  /**
+   * A segment whose TSval is older than the receiver's TS.Recent: not
+   * acceptable (RFC 7323 5.3 PAWS). Whether the receiver answered it is
+   * what its next segment shows (Note.answer).
+   */
   PawsRejected: 15,
   /**
    * The answer of the connection a new SYN replaced: its receiver still held
@@ -81,6 +85,16 @@ export interface Note {
   /** PawsRejected: the segment's TSval and the receiver's TS.Recent (`related`: the segment that set it); else 0. */
   tsVal: number;
   tsRecent: number;
+  /**
+   * PawsRejected (not a RST): the receiver's next segment in the capture (0:
+   * none yet), and whether it is a pure ACK of `answerExpect` (the
+   * receiver's RCV.NXT when it refused the segment), as the ACK answering it
+   * would be (RFC 9293 3.10.7.4 first check; Linux tcp_send_dupack,
+   * TCP_TW_ACK). Unset on other notes.
+   */
+  answer?: number;
+  answerAck?: boolean;
+  answerExpect?: number;
   /** IcmpError notes: the ICMP message. */
   icmp?: IcmpNote;
 }
@@ -105,6 +119,8 @@ export const MAX_NOTES = 256;
 export class NoteList {
   readonly list: Note[] = [];
   dropped = 0;
+  /** Bit `side` set: a PawsRejected note of the other side waits for that side's next segment (answered). */
+  pawsAwaiting = 0;
 
   add(frame: number, tsSec: number, tsNsec: number, side: 0 | 1, kind: NoteKind,
     seq: number, ack: number, flags: number, len: number, related: number, tsVal = 0, tsRecent = 0): void {
@@ -130,6 +146,42 @@ export class NoteList {
     });
   }
 
+  /** A PawsRejected note of side `side`, whose receiver's next segment is to be seen (answered). */
+  addPaws(seg: Segment, side: 0 | 1, related: number, tsRecent: number, rcvNxt: number): void {
+    if (this.list.length >= MAX_NOTES) {
+      this.dropped++;
+      return;
+    }
+    const n: Note = {
+      frame: seg.frame, tsSec: seg.tsSec, tsNsec: seg.tsNsec, side, kind: NoteKind.PawsRejected,
+      seq: seg.seq, ack: seg.ack, flags: seg.flags, len: seg.payloadLen, related, tsVal: seg.tsVal >>> 0, tsRecent,
+    };
+    // A RST is never answered (RFC 9293 3.10.7.4): no answer to look for.
+    if ((seg.flags & RST) === 0) {
+      n.answer = 0;
+      n.answerAck = false;
+      n.answerExpect = rcvNxt >>> 0;
+      this.pawsAwaiting |= 1 << (side ^ 1);
+    }
+    this.list.push(n);
+  }
+
+  /**
+   * Side `side` sent `frame`, its first segment since the PawsRejected notes
+   * of the other side waiting for it: that is their receiver's next segment;
+   * `pure`: a pure ACK (no data, SYN, FIN or RST), acknowledging `ack`.
+   */
+  answered(side: 0 | 1, frame: number, pure: boolean, ack: number): void {
+    this.pawsAwaiting &= ~(1 << side);
+    for (let i = this.list.length - 1; i >= 0; i--) {
+      const n = this.list[i];
+      if (n.kind !== NoteKind.PawsRejected || n.side === side || n.answer === undefined) continue;
+      if (n.answer !== 0) break;
+      n.answer = frame;
+      n.answerAck = pure && ack >>> 0 === n.answerExpect;
+    }
+  }
+
   /** The IcmpError note of side `side` at `frame` did not abort it: it sent `by` after. */
   icmpNotTaken(frame: number, side: 0 | 1, by: number): void {
     for (let i = this.list.length - 1; i >= 0; i--) {
@@ -144,5 +196,6 @@ export class NoteList {
   clear(): void {
     this.list.length = 0;
     this.dropped = 0;
+    this.pawsAwaiting = 0;
   }
 }
