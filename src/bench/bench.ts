@@ -35,8 +35,9 @@
  *   --tools a,b,...      only these tools (names: read, decode, analyze, analyze-1t, analyze-rt, analyze-2t, csv-1t, csv-2t,
  *                        pcap-parser, tcpdump, tshark, tshark-conv, tcptrace): analyze is the default (--threads auto),
  *                        -1t all on one thread, -rt one tracking thread and the report thread, -2t --threads 2
- *   --big                also: peak RSS of read+decode over a ~1 GB capture (7 500 000 segments)
- *   --big-segments N     size of that capture
+ *   --big                also: peak RSS of read+decode, analyze -f csv and -f ndjson (those of --tools) over a ~1 GB
+ *                        capture (7 500 000 segments)
+ *   --big-segments N     size of that capture (35 000 000: about 5 GB)
  *   --flood N            also: a SYN flood of N half-open connections (bare SYNs, 50 000 a second) through
  *                        analyze and analyze-1t, with the default --max-connections: time and peak RSS
  *   --profile            also: CPU profile of read+decode (node --cpu-prof), top functions by self time
@@ -607,39 +608,44 @@ async function main(): Promise<number> {
     }
     if (skipped.length > 0) out.push('', `Not measured: ${skipped.join('; ')}.`);
 
-    let big: { meta: CaptureMeta; runs: Run[] } | null = null;
+    let big: { meta: CaptureMeta; results: { tool: string; runs: Run[] }[] } | null = null;
     if (o.big) {
       const bigMeta = ensureCapture({ segments: o.bigSegments, seed: o.seed }, log);
       spawnSync('cat', [bigMeta.path], { stdio: ['ignore', 'ignore', 'ignore'] });
-      const decode = tools.find((t) => t.name === 'decode') as Tool;
-      const runs: Run[] = [];
-      for (let r = 0; r < o.reps; r++) {
-        log(`big file, round ${r + 1}/${o.reps}: ${decode.label} ...`);
-        const run = await measure(decode, bigMeta.path, scratch);
-        if (run.ok) log(`  ${run.wallS.toFixed(2)} s wall, ${fmt(run.cpuS, 2)} s CPU, ${fmt(run.rssMb, 0)} MB peak RSS`);
-        if (!run.ok) {
-          log(`  FAILED: ${run.error}`);
-          failures++;
-        } else if (run.worker?.segments !== bigMeta.segments) {
-          log(`  read ${run.worker?.segments} segments, the file has ${bigMeta.segments}`);
-          failures++;
+      // Reading and decoding alone, then the whole analysis (CSV and NDJSON on one thread), if they were measured above.
+      const bigTools = ['decode', 'csv-1t', 'analyze']
+        .map((name) => tools.find((t) => t.name === name && medians.some((m) => m.res.tool.name === name)))
+        .filter((t): t is Tool => t !== undefined);
+      big = { meta: bigMeta, results: [] };
+      const rows: string[][] = [];
+      for (const t of bigTools) {
+        const runs: Run[] = [];
+        for (let r = 0; r < o.reps; r++) {
+          log(`big file, round ${r + 1}/${o.reps}: ${t.label} ...`);
+          const run = await measure(t, bigMeta.path, scratch);
+          if (run.ok) log(`  ${run.wallS.toFixed(2)} s wall, ${fmt(run.cpuS, 2)} s CPU, ${fmt(run.rssMb, 0)} MB peak RSS`);
+          if (!run.ok) {
+            log(`  FAILED: ${run.error}`);
+            failures++;
+          } else if (run.worker != null && run.worker.segments !== bigMeta.segments) {
+            log(`  read ${run.worker.segments} segments, the file has ${bigMeta.segments}`);
+            failures++;
+          }
+          runs.push(run);
         }
-        runs.push(run);
+        big.results.push({ tool: t.name, runs });
+        const ok = runs.filter((x) => x.ok);
+        const small = medians.find((m) => m.res.tool.name === t.name && m.ok);
+        if (ok.length === 0 || small === undefined) continue;
+        rows.push(
+          [t.label, `${(meta.bytes / 1e6).toFixed(0)} MB`, meta.segments.toLocaleString('en-US'), small.wall.toFixed(2), fmt(small.rss, 0)],
+          [t.label, `${(bigMeta.bytes / 1e6).toFixed(0)} MB`, bigMeta.segments.toLocaleString('en-US'), median(ok.map((x) => x.wallS)).toFixed(2),
+            fmt(medianOrNull(ok.map((x) => x.rssMb)), 0)],
+        );
       }
-      big = { meta: bigMeta, runs };
-      const ok = runs.filter((x) => x.ok);
-      if (ok.length > 0 && ref?.ok) {
-        const wall = median(ok.map((x) => x.wallS));
-        const inProc = median(ok.map((x) => (x.worker?.ms ?? 0) / 1000));
-        out.push('', 'Memory does not grow with the file (tcpscope reader+decoder, medians):', '');
-        out.push(mdTable(
-          ['Capture', 'Segments', 'Wall s', 'Peak RSS MB', 'Segments/s (in-process)'],
-          [
-            [`${(meta.bytes / 1e6).toFixed(0)} MB`, meta.segments.toLocaleString('en-US'), ref.wall.toFixed(2), fmt(ref.rss, 0), rate(meta.segments / (ref.inProc ?? ref.wall))],
-            [`${(bigMeta.bytes / 1e6).toFixed(0)} MB`, bigMeta.segments.toLocaleString('en-US'), wall.toFixed(2), fmt(medianOrNull(ok.map((x) => x.rssMb)), 0), rate(bigMeta.segments / inProc)],
-          ],
-          [false, true, true, true, true],
-        ));
+      if (rows.length > 0) {
+        out.push('', 'Memory does not grow with the file (medians):', '');
+        out.push(mdTable(['Tool', 'Capture', 'Segments', 'Wall s', 'Peak RSS MB'], rows, [false, true, true, true, true]));
       }
     }
 
