@@ -36,7 +36,12 @@ export async function extractAction(file: string, o: ExtractCommandOptions): Pro
     let max = -1;
     const run = await analyzeAll([input], c, (r) => {
       if (r.stream > max) max = r.stream;
-      if (keep(r)) chosen.push({ stream: r.stream, client: r.client, server: r.server, firstFrame: r.firstFrame, lastFrame: r.lastFrame });
+      if (keep(r)) {
+        chosen.push({
+          stream: r.stream, client: r.client, server: r.server, firstFrame: r.firstFrame, lastFrame: r.lastFrame,
+          x: r.handshake.x?.seq ?? null, y: r.handshake.y?.seq ?? null,
+        });
+      }
     });
     if (run.failed) {
       await out.abort();

@@ -8,6 +8,17 @@
  * of a loopback segment captured twice (`tcpdump -i any`) are written, as
  * the capture holds them.
  *
+ * Wireshark's filter also shows the ICMP / ICMPv6 errors quoting a segment
+ * of the stream (the TCP dissector reads the quoted header and finds the
+ * conversation of its 4-tuple: the latest one on it begun at or before the
+ * frame). So an ICMP error (DecodeStatus.IcmpError) whose quoted 4-tuple is
+ * a chosen connection's is written from the connection's first frame until
+ * a SYN on that 4-tuple after the connection's last frame begins the next
+ * one (Wireshark: a SYN without ACK whose seq is not its sender's ISN in
+ * the conversation; a loopback copy of the last SYN is none): also after
+ * its last segment (the ICMP that rejected a SYN is often a stream's last
+ * frame).
+ *
  * Streaming: frames are written as they are read, the reader waits while
  * the output catches up; memory holds the chosen connections' addresses.
  */
@@ -18,14 +29,14 @@ import { PcapngReader } from '../capture/pcapng.ts';
 import { type InflateLimits, readFrames } from '../capture/source.ts';
 import { ByteBuffer, PcapngWriter, PcapWriter, pcapngUnits } from '../capture/writer.ts';
 import { Decoder } from '../decode/decoder.ts';
-import { DecodeStatus, Segment } from '../decode/segment.ts';
+import { ACK, DecodeStatus, Segment, SYN } from '../decode/segment.ts';
 import { ipText } from '../report/format.ts';
 import type { ConnectionReport } from '../report/types.ts';
 
 export type ExtractFormat = 'pcap' | 'pcapng';
 
-/** What the second pass needs of a chosen connection. */
-export type Chosen = Pick<ConnectionReport, 'stream' | 'client' | 'server' | 'firstFrame' | 'lastFrame'>;
+/** What the second pass needs of a chosen connection: also its ISNs (x, y), absolute, when known (a SYN sent again is no new connection). */
+export type Chosen = Pick<ConnectionReport, 'stream' | 'client' | 'server' | 'firstFrame' | 'lastFrame'> & { x?: number | null; y?: number | null };
 
 export interface ExtractOptions {
   /** The output's format; null: the input's. */
@@ -51,6 +62,8 @@ export class ExtractError extends Error {}
 /** Which chosen connection a frame belongs to: by ports first (cheap), then addresses and frame range. */
 class Matcher {
   private readonly byPorts = new Map<number, Chosen[]>();
+  /** Chosen connections a later connection on their 4-tuple has followed (a SYN after their last frame): ICMP errors quoting it are no longer theirs. */
+  private readonly followed = new Set<Chosen>();
 
   constructor(chosen: readonly Chosen[]) {
     for (const c of chosen) {
@@ -62,19 +75,31 @@ class Matcher {
     }
   }
 
-  match(seg: Segment): Chosen | null {
+  /** The chosen connection of a TCP segment (icmp false) or of an ICMP error quoting one (icmp true), or null. */
+  match(seg: Segment, icmp: boolean): Chosen | null {
     const list = this.byPorts.get(seg.srcPort * 65536 + seg.dstPort);
     if (!list) return null;
     let src: string | null = null;
     let dst: string | null = null;
+    let found: Chosen | null = null;
     for (const c of list) {
-      if (seg.frame < c.firstFrame || seg.frame > c.lastFrame) continue;
+      if (seg.frame < c.firstFrame) continue;
+      // A TCP segment after the last frame is another connection's; only a SYN can begin it.
+      if (seg.frame > c.lastFrame && !icmp && (seg.flags & SYN) === 0) continue;
+      if (seg.frame > c.lastFrame && icmp && this.followed.has(c)) continue;
       src ??= ipText(seg.ipVersion, seg.src);
       dst ??= ipText(seg.ipVersion, seg.dst);
       const fromClient = src === c.client.ip && seg.srcPort === c.client.port && dst === c.server.ip && seg.dstPort === c.server.port;
-      if (fromClient || (src === c.server.ip && seg.srcPort === c.server.port && dst === c.client.ip && seg.dstPort === c.client.port)) return c;
+      if (!fromClient && !(src === c.server.ip && seg.srcPort === c.server.port && dst === c.client.ip && seg.dstPort === c.client.port)) continue;
+      if (seg.frame > c.lastFrame && !icmp) {
+        const isn = fromClient ? c.x : c.y;
+        if ((seg.flags & ACK) === 0 && (isn === undefined || isn === null || seg.seq !== isn)) this.followed.add(c);
+        continue;
+      }
+      // Two chosen connections on one 4-tuple: an ICMP error is the latest one's.
+      if (found === null || c.firstFrame > found.firstFrame) found = c;
     }
-    return null;
+    return found;
   }
 }
 
@@ -162,8 +187,9 @@ export async function extractFrames(path: FilePath, chosen: readonly Chosen[], o
   };
 
   const onFrame = (f: Frame): void => {
-    if (decoder.decode(f, seg) !== DecodeStatus.Tcp) return;
-    const c = matcher.match(seg);
+    const status = decoder.decode(f, seg);
+    if (status !== DecodeStatus.Tcp && status !== DecodeStatus.IcmpError) return;
+    const c = matcher.match(seg, status === DecodeStatus.IcmpError);
     if (c === null) return;
     writeFrame(f);
     frames++;

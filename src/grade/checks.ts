@@ -65,8 +65,11 @@ export function handshakeFact(c: ConnectionReport): Fact {
     case 'unanswered':
       return fact('hs.unanswered', { syn, copies: hs.synFrames.length });
     case 'rejected-icmp': {
-      const n = c.notes.find((x) => x.kind === 'icmp-error' && x.icmp?.effect === 'aborted');
-      return fact('hs.rejected-icmp', { syn, icmp: n?.frame ?? '?', message: n?.icmp?.message ?? '?', from: n?.icmp?.from ?? '?' });
+      // The error that stands is the last that moved a state: the client's connect aborted, or the server's half-open connection dropped.
+      const n = c.notes.filter((x) => x.kind === 'icmp-error' && (x.icmp?.effect === 'aborted' || x.icmp?.effect === 'dropped')).pop();
+      const about = { syn, icmp: n?.frame ?? '?', message: n?.icmp?.message ?? '?', from: n?.icmp?.from ?? '?' };
+      if (n?.icmp?.effect === 'dropped') return fact('hs.rejected-icmp-synack', { ...about, synack: hs.synAckFrames[0]?.frame ?? '?' });
+      return fact('hs.rejected-icmp', about);
     }
     case 'not-captured':
       return fact('hs.not-captured', { first: c.firstFrame });

@@ -30,6 +30,7 @@ const M: Record<string, Entry> = {
   'hs.refused': { en: 'the SYN at frame {syn} was refused with RST at frame {rst}: nothing listened on {server}', zh: '第 {syn} 帧的 SYN 被第 {rst} 帧的 RST 拒绝：{server} 上没有监听' },
   'hs.unanswered': { en: 'the SYN at frame {syn} was never answered ({copies} copies sent)', zh: '第 {syn} 帧的 SYN 没有得到应答（共发送 {copies} 次）' },
   'hs.rejected-icmp': { en: 'the SYN at frame {syn} was rejected by ICMP {message} from {from} at frame {icmp}; the client sent nothing after it', zh: '第 {syn} 帧的 SYN 被第 {icmp} 帧来自 {from} 的 ICMP {message} 拒绝；此后客户端未再发送任何报文' },
+  'hs.rejected-icmp-synack': { en: 'the SYN+ACK answering the SYN at frame {syn} (frame {synack}) did not reach the client: ICMP {message} from {from} at frame {icmp} quoted it, and the server dropped its half-open connection (it sent nothing of it after)', zh: '回应第 {syn} 帧 SYN 的 SYN+ACK（第 {synack} 帧）没有到达客户端：第 {icmp} 帧来自 {from} 的 ICMP {message} 引用了它，服务器随即丢弃了半开连接（此后未再发送该连接的报文）' },
   'hs.aborted': { en: 'the handshake was aborted: the client answered the SYN+ACK at frame {synack} with RST at frame {rst} (SYN at frame {syn})', zh: '握手被中止：客户端用第 {rst} 帧的 RST 回应了第 {synack} 帧的 SYN+ACK（SYN 在第 {syn} 帧）' },
   'hs.not-captured': { en: 'no SYN: the capture starts in the middle of the connection, at frame {first}', zh: '没有 SYN：抓包从连接中途（第 {first} 帧）开始' },
 

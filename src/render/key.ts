@@ -5,7 +5,7 @@
  * sequence, TIME_WAIT and retransmitted FINs.
  */
 import Table from 'cli-table3';
-import type { ConnectionReport, SeqValue, Side, TransitionReport } from '../report/types.ts';
+import type { ConnectionReport, SegmentNote, SeqValue, Side, TransitionReport } from '../report/types.ts';
 import {
   type Lang, caveatLabel, framesLabel, closeLabel, closerLabel, evidenceLabel, handshakeLabel, noteLabel, resetCauseLabel, sideLabel, t, verdictLabel,
 } from './i18n.ts';
@@ -143,9 +143,20 @@ export function renderKey(c: ConnectionReport, opts: KeyOptions): string {
     out.push('', `${p.bold(t(lang, 'key.reset'))}: ${sideLabel(lang, cl.reset.by)}, ${t(lang, 'key.frame')} ${cl.reset.frame}, ${cl.reset.state}${taken}, ` +
       `${resetCauseLabel(lang, cl.reset)}: ${cl.reset.reasoning}`);
   }
-  if (c.notes.length > 0) {
+  // An ICMP error that aborted a connect or dropped a half-open connection
+  // changed a state (the move is inferred: the caveats say so); the other
+  // notes changed none.
+  const moved = (n: SegmentNote): boolean => n.icmp !== undefined && (n.icmp.effect === 'aborted' || n.icmp.effect === 'dropped');
+  const noteLine = (n: SegmentNote): string => `  ${t(lang, 'key.frame')} ${n.frame} (${sideLabel(lang, n.from)}): ${noteLabel(lang, n)}`;
+  const icmpMoves = c.notes.filter(moved);
+  if (icmpMoves.length > 0) {
+    out.push('', p.bold(t(lang, 'key.icmpMoves')));
+    for (const n of icmpMoves) out.push(noteLine(n));
+  }
+  const unchanged = c.notes.filter((n) => !moved(n));
+  if (unchanged.length > 0) {
     out.push('', p.bold(t(lang, 'key.notes')));
-    for (const n of c.notes) out.push(`  ${t(lang, 'key.frame')} ${n.frame} (${sideLabel(lang, n.from)}): ${noteLabel(lang, n)}`);
+    for (const n of unchanged) out.push(noteLine(n));
   }
   if (c.caveats.length > 0) {
     out.push('', p.bold(t(lang, 'key.caveats')));

@@ -1,5 +1,5 @@
 import type { Connection } from '../tcp/connection.ts';
-import { type Copy, type Endpoint, FinBasis, ICMP_ABORT, type RstRecord, rstEffective, type Transition, secondsBetween } from '../tcp/endpoint.ts';
+import { type Copy, type Endpoint, FinBasis, ICMP_ABORT, ICMP_DROP, type RstRecord, rstEffective, type Transition, secondsBetween } from '../tcp/endpoint.ts';
 import { icmpMessage, isPmtuMessage } from './icmp.ts';
 import { NoteKind } from '../tcp/notes.ts';
 import { State, stateName } from '../tcp/state.ts';
@@ -175,6 +175,7 @@ class Builder {
     else if (cl.synCopies.length === 0) kind = 'three-way';
     else if (simultaneous) kind = 'simultaneous-open';
     else if (clRst !== null && clRst.answersSynAck) kind = 'aborted';
+    else if (icmpAbort(sv) !== null) kind = 'rejected-icmp';
     else if (sv.synCopies.length > 0 || (sv.issKnown && sv.issInferred)) kind = 'three-way';
     else if (svRst !== null && svRst.answersSyn) kind = 'refused';
     else if (icmpAbort(cl) !== null) kind = 'rejected-icmp';
@@ -362,18 +363,21 @@ class Builder {
         const fromPeer = peer[0] === i.from[0] && peer[1] === i.from[1] && peer[2] === i.from[2] && peer[3] === i.from[3];
         const pmtu = isPmtuMessage(i.v6, i.type, i.code);
         const ep = this.ep(from);
-        const aborted = ep.transitions.some((t) => t.cause === ICMP_ABORT && t.frame === n.frame);
+        const moved = ep.transitions.find((t) => (t.cause === ICMP_ABORT || t.cause === ICMP_DROP) && t.frame === n.frame);
         note.icmp = {
           version: i.v6 ? 6 : 4, type: i.type, code: i.code, message: icmpMessage(i.v6, i.type, i.code),
           from: ipText(version, i.from), fromPeer, quotedSeq: this.seq(n.seq, from), quotedBytes: i.quoted,
           mtu: pmtu ? i.mtu : null,
-          effect: pmtu ? 'pmtu' : aborted ? 'aborted' : n.related !== 0 ? 'not-taken' : 'soft',
+          effect: pmtu ? 'pmtu' : moved !== undefined ? (moved.cause === ICMP_ABORT ? 'aborted' : 'dropped') : n.related !== 0 ? 'not-taken' : 'soft',
         };
       }
       out.push(note);
     }
     for (const side of ['client', 'server'] as const) {
-      for (const k of this.ep(side).altSynCopies) {
+      const ep = this.ep(side);
+      for (const k of ep.altSynCopies) {
+        // The SYN+ACK of a new half-open connection, after an ICMP error took the first away: its transition says so.
+        if (ep.transitions.some((t, i) => t.frame === k.frame && t.cause === 'received SYN, sent SYN+ACK' && i > 0 && ep.transitions[i - 1].cause === ICMP_DROP)) continue;
         const t = noteText[NoteKind.SynAckOtherIsn];
         out.push({ frame: k.frame, time: this.time(k.tsSec, k.tsNsec), from: side, kind: t.kind, rule: t.rule, relatedFrame: null });
       }
@@ -433,11 +437,16 @@ class Builder {
     for (const side of ['client', 'server'] as const) {
       const t = icmpAbort(this.ep(side));
       if (t === null) continue;
-      out.push({
+      out.push(t.cause === ICMP_ABORT ? {
         code: 'icmp-abort-inferred', side, frame: t.frame,
         text: `the ${side} is taken to have aborted on the ICMP error of frame ${t.frame} (its connect() failed) because it sent nothing after it; ` +
           'the capture cannot show the abort: a TCP that took the error as soft (RFC 5461) would have sent its SYN again, ' +
           'unless the capture ended before its retransmission was due (RFC 6298: 1 s at first)',
+      } : {
+        code: 'icmp-abort-inferred', side, frame: t.frame,
+        text: `the ${side} is taken to have dropped its half-open connection on the ICMP error of frame ${t.frame} (as Linux does, silently) ` +
+          'because it sent nothing of it after; the capture cannot show the drop: a listener that kept it would have sent its SYN+ACK again, ' +
+          'unless the capture ended before its retransmission was due (1 s at first)',
       });
     }
     for (const side of ['client', 'server'] as const) {
@@ -594,8 +603,9 @@ function recordsOmitted(cl: Endpoint, sv: Endpoint): RecordsOmitted | undefined 
   return any(client) || any(server) ? { client, server } : undefined;
 }
 
-/** The transition an ICMP error made when it is the endpoint's last (the abort stands), else null. */
+/** The transition an ICMP error made when it is the endpoint's last (the abort, or the drop of a half-open connection, stands), else null. */
 function icmpAbort(ep: Endpoint): Transition | null {
   const t = ep.transitions.length > 0 ? ep.transitions[ep.transitions.length - 1] : undefined;
-  return t !== undefined && t.cause === ICMP_ABORT && ep.state === State.CLOSED ? t : null;
+  if (t === undefined) return null;
+  return (t.cause === ICMP_ABORT && ep.state === State.CLOSED) || (t.cause === ICMP_DROP && ep.state === State.LISTEN) ? t : null;
 }

@@ -213,7 +213,10 @@ export interface CopyReport {
  *   or a router, and the client sent nothing after it: it aborted in
  *   SYN-SENT (RFC 9293 3.9, RFC 1122 4.2.3.9; Linux's connect() fails at
  *   once). The error is in `notes` (`icmp-error`); the abort itself is
- *   inferred (a `icmp-abort-inferred` caveat says so);
+ *   inferred (a `icmp-abort-inferred` caveat says so). Also when such an
+ *   error quoting the SYN+ACK came back (the client did not receive it)
+ *   and the server, which dropped its half-open connection on it (Linux's
+ *   tcp_req_err, for the errors it takes as hard), sent nothing of it after;
  * - `unanswered`: SYN(s) and no answer captured: the connection never opened;
  * - `not-captured`: the capture holds neither SYN nor SYN+ACK (it started
  *   mid-connection).
@@ -612,8 +615,8 @@ export interface IcmpErrorReport {
   quotedBytes: number;
   /** MTU announced by "fragmentation needed" / "packet too big" (path MTU discovery), else null. */
   mtu: number | null;
-  /** What it did: `aborted` (a hard error in SYN-SENT the sender did not go on after), `not-taken` (a hard error in SYN-SENT after which the sender sent again: its TCP went on), `soft` (any other: no state change; RFC 5461), `pmtu` (fragmentation needed / packet too big). */
-  effect: 'aborted' | 'not-taken' | 'soft' | 'pmtu';
+  /** What it did: `aborted` (a hard error in SYN-SENT the sender did not go on after), `dropped` (a hard error quoting the SYN+ACK of a passive open: the server dropped the half-open connection, SYN_RCVD -> LISTEN), `not-taken` (either, after which the sender sent again: its TCP went on), `soft` (any other: no state change; RFC 5461), `pmtu` (fragmentation needed / packet too big). */
+  effect: 'aborted' | 'dropped' | 'not-taken' | 'soft' | 'pmtu';
 }
 
 /**
@@ -625,7 +628,7 @@ export interface IcmpErrorReport {
  * - `unseen-fin-possible`: one-sided capture: the unseen side (`side`) may have sent its FIN with its last data, which the ACKs cannot show;
  * - `earlier-fin-possible`: the capture started mid-connection and `side` was never seen sending data: an earlier FIN of it, before the capture, cannot be excluded;
  * - `fin-held`: a FIN of `side` (`frame`) stayed ahead of what its receiver had (a segment before it was never captured or acknowledged);
- * - `icmp-abort-inferred`: `side` is taken as having aborted on the ICMP error of `frame` because it sent nothing after it; the capture cannot show the abort (a TCP that took it as a soft error and gave up before retransmitting looks the same).
+ * - `icmp-abort-inferred`: `side` is taken as having aborted on the ICMP error of `frame` (a client in SYN-SENT; or a server that dropped its half-open connection in SYN-RECEIVED) because it sent nothing after it; the capture cannot show the abort (a TCP that took it as a soft error and gave up before retransmitting looks the same).
  */
 export type CaveatCode = 'one-sided' | 'started-mid-connection' | 'fin-inferred' | 'unseen-fin-possible' | 'earlier-fin-possible' | 'fin-held' |
   'icmp-abort-inferred';

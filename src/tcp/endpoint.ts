@@ -1,5 +1,7 @@
 import { ACK, FIN, RST, SYN, type Segment } from '../decode/segment.ts';
-import { ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, ICMP_PARAMETER_PROBLEM, ICMP_TIME_EXCEEDED, ICMPV6_PACKET_TOO_BIG } from '../decode/icmp.ts';
+import {
+  ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, ICMP_PARAMETER_PROBLEM, ICMP_TIME_EXCEEDED, ICMPV6_DEST_UNREACH, ICMPV6_PACKET_TOO_BIG, ICMPV6_PARAMETER_PROBLEM,
+} from '../decode/icmp.ts';
 import { DISORDERED_ACK_TICKS, MAX_WINDOW, PAWS_RST_SECONDS, PAWS_WINDOW, pawsRejects, RstAction, rstAction, segmentAcceptable, synSentAckAcceptable, tsRecentTakes } from './accept.ts';
 import { NoteKind, type NoteList } from './notes.ts';
 import { seqAdd, seqDiff, seqGt } from './seq.ts';
@@ -29,6 +31,7 @@ export type Cause =
   | 'received RST'
   | 'received RST (connection refused)'
   | 'received ICMP error (connection rejected)'
+  | 'received ICMP error (half-open connection dropped)'
   | 'received RST (passive open: back to LISTEN)'
   | 'received RST in TIME_WAIT (TIME-WAIT assassination, RFC 1337)'
   | 'TIME_WAIT ended: a new connection reused the 4-tuple'
@@ -55,6 +58,25 @@ export function abortsSynSent(seg: Segment): boolean {
   return t === ICMP_TIME_EXCEEDED || t === ICMP_PARAMETER_PROBLEM;
 }
 
+/** The move an ICMP error makes in SYN-RECEIVED of a passive open (Endpoint.icmpError). */
+export const ICMP_DROP: Cause = 'received ICMP error (half-open connection dropped)';
+
+/**
+ * Whether an ICMP error quoting its SYN+ACK makes a listener drop the
+ * half-open connection (SYN-RECEIVED of a passive open), as Linux's
+ * tcp_req_err does with the `abort` tcp_v4_err / tcp_v6_err give it:
+ * ICMPv4 net or host unreachable (codes 0, 1; not port unreachable), time
+ * exceeded, parameter problem; ICMPv6 the errors icmpv6_err_convert calls
+ * fatal: destination unreachable but no route (0), beyond scope (2) and
+ * address unreachable (3), and parameter problem (not time exceeded).
+ */
+export function dropsSynRcvd(seg: Segment): boolean {
+  const t = seg.icmpType;
+  const code = seg.icmpCode;
+  if (seg.icmpV6) return (t === ICMPV6_DEST_UNREACH && code !== 0 && code !== 2 && code !== 3) || t === ICMPV6_PARAMETER_PROBLEM;
+  return (t === ICMP_DEST_UNREACH && code <= 1) || t === ICMP_TIME_EXCEEDED || t === ICMP_PARAMETER_PROBLEM;
+}
+
 /** Copies of a segment without timestamps this close are the same packet captured twice (two interfaces, a mirror port). */
 const DUPLICATE_SECONDS = 0.001;
 
@@ -74,7 +96,7 @@ const CAUSES = [
   'ACK of our SYN not captured (inferred: it acknowledged data sent after the handshake)',
   'FIN not captured (inferred from the ACK of it)',
   'ACK of our FIN not captured (inferred: the FIN was not sent again)',
-  'received ICMP error (connection rejected)',
+  'received ICMP error (connection rejected)', 'received ICMP error (half-open connection dropped)',
 ] as const satisfies readonly Cause[];
 /** Index of each Cause in CAUSES. */
 const CAUSE_INDEX: ReadonlyMap<string, number> = new Map(CAUSES.map((c, i) => [c, i]));
@@ -715,12 +737,31 @@ export class Endpoint {
    * EHOSTUNREACH...). In the synchronized states it is a soft error, and so
    * in SYN-SENT when the socket was busy in connect() (sock_owned_by_user):
    * the SYN is then sent again, and sent() takes the abort back.
+   *
+   * In SYN-RECEIVED of a passive open, an error quoting the SYN+ACK (seq =
+   * the ISN of the half-open connection) says that SYN+ACK was discarded on
+   * its way: the client did not receive it (its move on it is taken back).
+   * Linux's listener (tcp_req_err) then drops the half-open connection
+   * (request socket) silently for the errors dropsSynRcvd lists: back to
+   * LISTEN. It is taken back when the server sends that SYN+ACK again (its
+   * retransmission timer, or the answer to the client's SYN sent again); a
+   * SYN+ACK with a new ISN, answering the client's SYN sent again, is a new
+   * half-open connection (SYN-RECEIVED again) and shows the drop.
    */
   icmpError(seg: Segment): void {
     this.notes.addIcmp(seg, this.side);
     if (this.state === State.SYN_SENT && this.issKnown && seg.seq === this.iss && abortsSynSent(seg)) {
       this.go(State.CLOSED, seg, ICMP_ABORT);
+    } else if (this.state === State.SYN_RCVD && this.passive && this.issKnown && seg.seq === this.isnAt(this.transitions.length - 1)) {
+      this.peer.undoLast('received SYN+ACK');
+      if (dropsSynRcvd(seg)) this.go(State.LISTEN, seg, ICMP_DROP);
     }
+  }
+
+  /** The ISN of the SYN+ACK that made transition `i` (the other ISN's when one of its copies did). */
+  private isnAt(i: number): number {
+    const t = this.transitions[i];
+    return t !== undefined && this.altIssKnown && this.altSynCopies.some((k) => k.frame === t.frame) ? this.altIss : this.iss;
   }
 
   // ===================== segments this endpoint sends =====================
@@ -731,6 +772,13 @@ export class Endpoint {
     if (this.state === State.CLOSED) {
       const last = this.transitions[this.transitions.length - 1];
       if (last !== undefined && this.undoLast(ICMP_ABORT)) this.notes.icmpNotTaken(last.frame, this.side, seg.frame);
+    } else if (this.state === State.LISTEN) {
+      // It sends after an ICMP error took its half-open connection away: it
+      // still had it, unless this is a SYN+ACK with a new ISN (a new one).
+      const last = this.transitions[this.transitions.length - 1];
+      if (last !== undefined && last.cause === ICMP_DROP &&
+        !((f & (SYN | ACK)) === (SYN | ACK) && seg.seq !== this.isnAt(this.transitions.length - 2)) &&
+        this.undoLast(ICMP_DROP)) this.notes.icmpNotTaken(last.frame, this.side, seg.frame);
     }
     // Its first segment after segments it refused by PAWS: their answer (a pure ACK of its RCV.NXT then), or not.
     if ((this.notes.pawsAwaiting & (1 << this.side)) !== 0) {
@@ -888,6 +936,11 @@ export class Endpoint {
       this.altIssKnown = true;
       this.altIss = seg.seq;
       this.addCopy(this.altSynCopies, seg);
+    }
+    // A listener whose half-open connection an ICMP error took away answers
+    // the client's SYN sent again with a new ISN: a new half-open connection.
+    if ((f & ACK) && this.state === State.LISTEN && this.passive && this.issKnown && seg.seq !== this.iss) {
+      this.go(State.SYN_RCVD, seg, 'received SYN, sent SYN+ACK');
     }
   }
 

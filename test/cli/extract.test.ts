@@ -17,7 +17,7 @@ import { describe, it } from 'node:test';
 import type { Frame } from '../../src/capture/frame.ts';
 import { readFrames } from '../../src/capture/source.ts';
 import type { ConnectionReport } from '../../src/report/types.ts';
-import { concat, epb, idb, shb } from '../helpers/build.ts';
+import { concat, epb, idb, pcapFile, shb } from '../helpers/build.ts';
 import { capture, tcpscope } from '../helpers/cli.ts';
 import { repoRoot } from '../helpers/paths.ts';
 import { ethernet, ipv4, tcp } from '../decode/build.ts';
@@ -182,6 +182,48 @@ describe('tcpscope extract', () => {
     if (TSHARK !== null) assert.deepEqual(tshark(none), []);
   });
 
+  it('writes the ICMP errors of a stream with its segments, the frames tshark\'s tcp.stream eq N shows (also after the last segment)', async () => {
+    // tshark 4.0's tcp.stream of every frame (the fixtures' frames.tsv, `stream` column): the
+    // ICMP / ICMPv6 errors are in the stream of the segment they quote.
+    const want: Record<string, Record<number, number[]>> = {
+      'icmp-reject.pcap': { 0: [1, 2], 1: [3, 4, 5, 6] },
+      'icmp-reject-synack.pcap': { 0: [1, 2, 3, 4, 5, 6, 7, 8], 1: [9, 10, 11, 12, 13, 14], 2: [15, 16, 17, 18, 19, 20] },
+    };
+    for (const [name, streams] of Object.entries(want)) {
+      const input = capture(name);
+      const tsv = readFileSync(join(repoRoot, input.replace(/\.pcap$/, '.frames.tsv')), 'utf8').trimEnd().split('\n').slice(1).map((l) => l.split('\t'));
+      const orig = (await frames(join(repoRoot, input))).frames;
+      for (const [stream, numbers] of Object.entries(streams)) {
+        assert.deepEqual(tsv.filter((r) => r[12] === stream).map((r) => Number(r[0])), numbers, `${name}: frames.tsv, stream ${stream}`);
+        const out = join(tmp, `icmp-${name}-${stream}.pcap`);
+        assert.match(await extract(['--stream', stream, '-o', out], input), new RegExp(`^${numbers.length} frames of stream ${stream} written`));
+        assert.deepEqual(same((await frames(out)).frames), same(orig.filter((f) => numbers.includes(f.number))), `${name} stream ${stream}`);
+      }
+    }
+    // --filter chooses connections; each is written as --stream writes it, its ICMP errors included.
+    const out = join(tmp, 'rejected.pcap');
+    assert.match(await extract(['--filter', 'handshake rejected-icmp', '-o', out], capture('icmp-reject-synack.pcap')), /^12 frames of 2 connections written/);
+    const orig = (await frames(join(repoRoot, capture('icmp-reject-synack.pcap')))).frames;
+    assert.deepEqual(same((await frames(out)).frames), same(orig.filter((f) => f.number >= 9)));
+  });
+
+  it('an ICMP error after a new SYN on the 4-tuple is the new connection\'s', async () => {
+    // SYN (ISN 100), port unreachable quoting it, SYN with a new ISN, port unreachable quoting
+    // that: tshark puts frames 1-2 in stream 0 and 3-4 in stream 1 ("port numbers reused").
+    const syn = (seq: number): Uint8Array => ipv4({}, tcp({ sport: 40000, dport: 80, seq, ack: 0, flags: 0x002, window: 64240 }));
+    const icmp = (quoted: Uint8Array): Uint8Array => ethernet(0x0800, ipv4({ src: [10, 0, 0, 2], dst: [10, 0, 0, 1], proto: 1 }, concat(new Uint8Array([3, 3, 0, 0, 0, 0, 0, 0]), quoted)));
+    const input = join(tmp, 'icmp-two.pcap');
+    writeFileSync(input, pcapFile([ethernet(0x0800, syn(100)), icmp(syn(100)), ethernet(0x0800, syn(900_000)), icmp(syn(900_000))]
+      .map((data, i) => ({ sec: 1_700_000_000 + i, frac: 0, data }))));
+    const orig = (await frames(input)).frames;
+    for (const [stream, numbers] of [['0', [1, 2]], ['1', [3, 4]]] as const) {
+      const out = join(tmp, `icmp-two-${stream}.pcap`);
+      await extract(['--stream', stream, '-o', out], input);
+      assert.deepEqual(same((await frames(out)).frames), same(orig.filter((f) => (numbers as readonly number[]).includes(f.number))), `stream ${stream}`);
+      if (TSHARK !== null) assert.deepEqual(tshark(out), tshark(input, `tcp.stream eq ${stream}`));
+    }
+  });
+
   it('reads standard input and writes standard output', async () => {
     const input = readFileSync(join(repoRoot, capture('lost-fin.pcap')));
     const r = await tcpscope(['extract', '--stream', '0', '-f', 'pcapng', '-o', '-', '-'], { input });
@@ -224,6 +266,7 @@ describe('tcpscope extract read by tshark and tcpdump', { skip: (TSHARK === null
     const cases: [string, string, string[]][] = [
       ['timewait-reuse.pcap', '1', []], ['client-close-ns.pcap', '0', []], ['client-close-sll2.pcap', '0', []],
       ['client-close.pcapng', '0', []], ['client-close.pcapng', '0', ['-f', 'pcap']], ['lost-fin.pcap', '0', ['-f', 'pcapng']],
+      ['icmp-reject.pcap', '1', []], ['icmp-reject-synack.pcap', '1', ['-f', 'pcapng']],
     ];
     for (const [name, stream, more] of cases) {
       const input = join(repoRoot, capture(name));

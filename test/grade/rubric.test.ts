@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { checkAnswers, parseAnswers, parseCsv, parseSeconds } from '../../src/grade/answers.ts';
 import { studentId } from '../../src/grade/collect.ts';
-import { evaluate } from '../../src/grade/checks.ts';
+import { evaluate, handshakeFact } from '../../src/grade/checks.ts';
 import { gradeCapture } from '../../src/grade/evaluate.ts';
-import { allGradeMessages } from '../../src/grade/i18n.ts';
+import { allGradeMessages, factText } from '../../src/grade/i18n.ts';
 import { loadRubric, parseRubric, parseRubricText, RubricError } from '../../src/grade/rubric.ts';
 import { BUILTIN_RUBRICS } from '../../src/grade/rubrics/index.ts';
 import type { ConnectionReport } from '../../src/report/types.ts';
@@ -162,6 +162,15 @@ describe('checks', () => {
     assert.equal(g.stream, 1);
     const none = gradeCapture(rubric, { connections: [], frames: 3, tcpSegments: 0 });
     assert.deepEqual(none.criteria[1].facts, [{ key: 'noConnection', params: { frames: 3, segments: 0 } }]);
+  });
+
+  it('says which ICMP error rejected the handshake: the SYN\'s, or the SYN+ACK\'s (the server dropped its half-open connection)', async () => {
+    const [v4] = await get('icmp-reject');
+    assert.deepEqual(handshakeFact(v4), { key: 'hs.rejected-icmp', params: { syn: 1, icmp: 2, message: 'destination unreachable (port unreachable)', from: '192.0.2.2' } });
+    const [, host, six] = await get('icmp-reject-synack');
+    assert.deepEqual(handshakeFact(host), { key: 'hs.rejected-icmp-synack', params: { syn: 9, icmp: 14, message: 'destination unreachable (host unreachable)', from: '192.0.2.1', synack: 10 } });
+    assert.equal(factText('en', handshakeFact(six)), 'the SYN+ACK answering the SYN at frame 15 (frame 16) did not reach the client: ICMP destination unreachable (port unreachable) from 2001:db8::1 at frame 20 quoted it, and the server dropped its half-open connection (it sent nothing of it after)');
+    assert.match(factText('zh', handshakeFact(six)), /第 20 帧来自 2001:db8::1 的 ICMP/);
   });
 
   it('counts retransmitted FINs and data in CLOSE_WAIT', async () => {

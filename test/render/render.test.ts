@@ -16,6 +16,7 @@ import type { ConnectionReport } from '../../src/report/types.ts';
 import { csvCell } from '../../src/render/escape/csv.ts';
 import { allMessages, langFromEnv, t } from '../../src/render/i18n.ts';
 import { buildLadder } from '../../src/render/ladder.ts';
+import { renderKey } from '../../src/render/key.ts';
 import { mdCell } from '../../src/render/escape/markdown.ts';
 import { displayWidth, duration, parseIso, relTime } from '../../src/render/text.ts';
 import { capturesDir } from '../helpers/paths.ts';
@@ -173,4 +174,48 @@ describe('ladder model on the kernel captures', () => {
       }
     });
   }
+});
+
+describe('answer key: ICMP errors that changed a state', () => {
+  const keyOf = async (file: string, stream: number, lang: 'en' | 'zh'): Promise<string> => {
+    const rep = await analyzeFile(join(capturesDir, file), makeSettings());
+    const c = rep.connections.find((x) => x.stream === stream);
+    assert.ok(c !== undefined);
+    return renderKey(c, { lang, color: false, file });
+  };
+  const section = (text: string, heading: string): string[] => {
+    const lines = text.split('\n');
+    const at = lines.indexOf(heading);
+    if (at < 0) return [];
+    const end = lines.findIndex((l, i) => i > at && l === '');
+    return lines.slice(at + 1, end < 0 ? undefined : end);
+  };
+
+  it('the ICMP error that rejected the SYN is under its own heading, not among the segments that changed no state', async () => {
+    // icmp-reject stream 1: frame 4 not taken (the SYN went again), frame 6 aborted the connect.
+    const en = await keyOf('icmp-reject.pcap', 1, 'en');
+    assert.deepEqual(section(en, 'ICMP errors that changed a state (inferred)').map((l) => l.split(':')[0]), ['  frame 6 (client)']);
+    assert.deepEqual(section(en, 'Segments that changed no state').map((l) => l.split(':')[0]), ['  frame 4 (client)']);
+    const zh = await keyOf('icmp-reject.pcap', 1, 'zh');
+    assert.equal(section(zh, '改变了状态的 ICMP 差错（推断）').length, 1);
+    assert.match(section(zh, '改变了状态的 ICMP 差错（推断）')[0], /帧 6/);
+    assert.equal(section(zh, '未改变状态的报文段').length, 1);
+    // Stream 0: its only note aborted: no "changed no state" heading at all.
+    const only = await keyOf('icmp-reject.pcap', 0, 'en');
+    assert.ok(!only.includes('Segments that changed no state'));
+    assert.equal(section(only, 'ICMP errors that changed a state (inferred)').length, 1);
+  });
+
+  it('the ICMP errors that dropped the server\'s half-open connection (icmp-reject-synack)', async () => {
+    const en = await keyOf('icmp-reject-synack.pcap', 1, 'en');
+    const moved = section(en, 'ICMP errors that changed a state (inferred)');
+    assert.deepEqual(moved.map((l) => l.split(':')[0]), ['  frame 11 (server)', '  frame 14 (server)']);
+    assert.ok(moved.every((l) => l.endsWith('it dropped the half-open connection (SYN-RECEIVED -> LISTEN)')));
+    assert.ok(!en.includes('Segments that changed no state'));
+    assert.match(en, /server: CLOSED -> LISTEN \(10, deduced\) -> SYN_RCVD \(10\) -> LISTEN \(11\) -> SYN_RCVD \(13\) -> LISTEN \(14\)/);
+    // Stream 0: port unreachable, the listener kept it: soft, no state changed.
+    const kept = await keyOf('icmp-reject-synack.pcap', 0, 'en');
+    assert.ok(!kept.includes('ICMP errors that changed a state'));
+    assert.equal(section(kept, 'Segments that changed no state').length, 3);
+  });
 });

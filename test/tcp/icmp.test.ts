@@ -2,7 +2,10 @@
  * ICMP errors quoting a segment (DecodeStatus.IcmpError) through the
  * tracker and the report: attached to the quoted connection without being
  * a segment of it; a hard error quoting the SYN aborts SYN-SENT (taken back
- * when the client sends its SYN again); anything else is a note.
+ * when the client sends its SYN again); one quoting the SYN+ACK says the
+ * client did not receive it, and Linux's hard errors drop the listener's
+ * half-open connection (taken back when the server sends that SYN+ACK
+ * again); anything else is a note.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -137,11 +140,78 @@ describe('ICMP errors quoting a TCP segment', () => {
 
   it('quoting a segment of the server goes to the server', () => {
     const run = new Run().seg(true, { flags: SYN, seq: ISS }).seg(false, { flags: SYN | ACK, seq: IRS, ack: ISS + 1 });
-    run.icmp(3, 1, { flags: SYN | ACK, seq: IRS, ack: ISS + 1 }, { fromRemote: true, from: LOCAL_IP });
+    run.icmp(3, 3, { flags: SYN | ACK, seq: IRS, ack: ISS + 1 }, { fromRemote: true, from: LOCAL_IP });
     const [r] = run.report();
     assert.equal(r.notes[0].from, 'server');
     assert.equal(r.notes[0].icmp?.fromPeer, true);
     assert.equal(r.endpoints.server.finalState, 'SYN_RCVD');
+  });
+
+  it('quoting the SYN+ACK: the client did not receive it; host unreachable drops the half-open connection (SYN_RCVD -> LISTEN)', () => {
+    const run = new Run().seg(true, { flags: SYN, seq: ISS }).seg(false, { flags: SYN | ACK, seq: IRS, ack: ISS + 1 });
+    run.icmp(3, 1, { flags: SYN | ACK, seq: IRS, ack: ISS + 1 }, { fromRemote: true, from: LOCAL_IP });
+    const [r] = run.report();
+    assert.deepEqual(states(r, 'client'), ['SYN_SENT@1']);
+    assert.deepEqual(states(r, 'server'), ['LISTEN@2', 'SYN_RCVD@2', 'LISTEN@3']);
+    assert.equal(r.endpoints.server.transitions[2].cause, 'received ICMP error (half-open connection dropped)');
+    assert.equal(r.handshake.kind, 'rejected-icmp');
+    assert.equal(r.close.kind, 'never-opened');
+    assert.deepEqual(r.notes.map((n) => [n.frame, n.from, n.icmp?.effect]), [[3, 'server', 'dropped']]);
+    assert.deepEqual(r.caveats.map((x) => [x.code, x.side, x.frame]), [['icmp-abort-inferred', 'server', 3]]);
+    assert.match(r.caveats[0].text, /dropped its half-open connection/);
+  });
+
+  it('ICMPv4 port unreachable quoting the SYN+ACK: Linux keeps the half-open connection (soft); the client still did not receive it', () => {
+    const run = new Run().seg(true, { flags: SYN, seq: ISS }).seg(false, { flags: SYN | ACK, seq: IRS, ack: ISS + 1 });
+    run.icmp(3, 3, { flags: SYN | ACK, seq: IRS, ack: ISS + 1 }, { fromRemote: true, from: LOCAL_IP });
+    const [r] = run.report();
+    assert.deepEqual(states(r, 'client'), ['SYN_SENT@1']);
+    assert.equal(r.endpoints.server.finalState, 'SYN_RCVD');
+    assert.equal(r.handshake.kind, 'three-way');
+    assert.equal(r.notes[0].icmp?.effect, 'soft');
+    assert.deepEqual(r.caveats, []);
+  });
+
+  it('the SYN+ACK sent again with the same ISN takes the drop back (the listener still had it)', () => {
+    const run = new Run().seg(true, { flags: SYN, seq: ISS }).seg(false, { flags: SYN | ACK, seq: IRS, ack: ISS + 1 });
+    run.icmp(1, 4, { flags: SYN | ACK, seq: IRS, ack: ISS + 1 }, { v6: true, fromRemote: true, from: LOCAL_IP });
+    run.seg(false, { flags: SYN | ACK, seq: IRS, ack: ISS + 1, t: 1 });
+    const [r] = run.report();
+    assert.deepEqual(states(r, 'server'), ['LISTEN@2', 'SYN_RCVD@2']);
+    assert.deepEqual(r.notes.map((n) => [n.frame, n.icmp?.effect, n.relatedFrame]), [[3, 'not-taken', 4]]);
+    assert.equal(r.handshake.kind, 'three-way');
+    assert.equal(r.handshake.synRetransmissions.server, 1);
+    assert.deepEqual(r.caveats, []);
+  });
+
+  it('a new ISN answering the SYN sent again is a new half-open connection: the drop stands, the next error drops it too', () => {
+    const run = new Run().seg(true, { flags: SYN, seq: ISS }).seg(false, { flags: SYN | ACK, seq: IRS, ack: ISS + 1 });
+    run.icmp(1, 4, { flags: SYN | ACK, seq: IRS, ack: ISS + 1 }, { v6: true, fromRemote: true, from: LOCAL_IP });
+    run.seg(true, { flags: SYN, seq: ISS, t: 1 }).seg(false, { flags: SYN | ACK, seq: IRS + 99_999, ack: ISS + 1, t: 1.001 });
+    // An error quoting the first ISN is no longer the half-open connection's: soft.
+    run.icmp(1, 4, { flags: SYN | ACK, seq: IRS, ack: ISS + 1 }, { v6: true, fromRemote: true, from: LOCAL_IP });
+    run.icmp(1, 4, { flags: SYN | ACK, seq: IRS + 99_999, ack: ISS + 1 }, { v6: true, fromRemote: true, from: LOCAL_IP });
+    const [r] = run.report();
+    assert.deepEqual(states(r, 'server'), ['LISTEN@2', 'SYN_RCVD@2', 'LISTEN@3', 'SYN_RCVD@5', 'LISTEN@7']);
+    assert.deepEqual(states(r, 'client'), ['SYN_SENT@1']);
+    assert.deepEqual(r.notes.map((n) => [n.frame, n.kind, n.icmp?.effect]), [[3, 'icmp-error', 'dropped'], [6, 'icmp-error', 'soft'], [7, 'icmp-error', 'dropped']]);
+    assert.equal(r.handshake.kind, 'rejected-icmp');
+    assert.equal(r.handshake.synRetransmissions.server, 0);
+    assert.deepEqual(r.caveats.map((x) => [x.code, x.side, x.frame]), [['icmp-abort-inferred', 'server', 7]]);
+  });
+
+  it('which errors drop a half-open connection: as Linux tcp_req_err', () => {
+    const cases: [boolean, number, number, boolean][] = [
+      [false, 3, 0, true], [false, 3, 1, true], [false, 3, 3, false], [false, 3, 13, false], [false, 3, 4, false], [false, 11, 0, true], [false, 12, 0, true],
+      [true, 1, 0, false], [true, 1, 1, true], [true, 1, 2, false], [true, 1, 3, false], [true, 1, 4, true], [true, 1, 6, true], [true, 1, 7, true],
+      [true, 2, 0, false], [true, 3, 0, false], [true, 4, 0, true],
+    ];
+    for (const [v6, type, code, drops] of cases) {
+      const run = new Run().seg(true, { flags: SYN, seq: ISS }).seg(false, { flags: SYN | ACK, seq: IRS, ack: ISS + 1 });
+      run.icmp(type, code, { flags: SYN | ACK, seq: IRS, ack: ISS + 1 }, { v6, fromRemote: true, from: ROUTER, mtu: 1280 });
+      const [r] = run.report();
+      assert.equal(r.endpoints.server.finalState, drops ? 'LISTEN' : 'SYN_RCVD', `v${v6 ? 6 : 4} ${type}/${code}`);
+    }
   });
 
   it('no connection for the quoted 4-tuple: nothing is created', () => {
@@ -150,6 +220,19 @@ describe('ICMP errors quoting a TCP segment', () => {
     assert.equal(run.tracker.streams, 0);
     assert.equal(run.tracker.icmpUnmatched, 1);
     assert.deepEqual(run.report(), []);
+  });
+
+  it('a dropped half-open connection survives packing', () => {
+    const run = new Run().seg(true, { flags: SYN, seq: ISS }).seg(false, { flags: SYN | ACK, seq: IRS, ack: ISS + 1 });
+    const c = run.icmp(3, 1, { flags: SYN | ACK, seq: IRS, ack: ISS + 1 }, { fromRemote: true, from: LOCAL_IP });
+    assert.ok(c !== null);
+    const w = new WordWriter();
+    c.pack(w);
+    assert.ok(w.ok);
+    const back = Conn.unpack(new WordReader().at(w.buf, 0), c.stream, c.hash);
+    assert.equal(stateName(back.server.state), 'LISTEN');
+    back.endReason = c.endReason;
+    assert.equal(JSON.stringify(buildReport(back, makeSettings())), JSON.stringify(buildReport(c, makeSettings())));
   });
 
   it('the note survives packing', () => {
