@@ -37,10 +37,13 @@ function contradictions(c: ConnectionReport): string[] {
   if ((hs === 'unanswered' || hs === 'refused' || hs === 'aborted' || hs === 'rejected-icmp') && (reached('client', 'ESTABLISHED') || reached('server', 'ESTABLISHED'))) {
     out.push(`handshake ${hs} but an endpoint reached ESTABLISHED`);
   }
-  // Rejected by ICMP: the client's last move is the abort the ICMP error made, and a caveat says it is inferred.
+  // Rejected by ICMP: the client's last move is the abort the ICMP error made, or the server's the drop of its
+  // half-open connection an ICMP error quoting its SYN+ACK made; and a caveat says it is inferred.
   if (hs === 'rejected-icmp') {
-    const last = c.endpoints.client.transitions.at(-1);
-    if (last?.cause !== 'received ICMP error (connection rejected)' || !c.caveats.some((x) => x.code === 'icmp-abort-inferred')) {
+    const client = c.endpoints.client.transitions.at(-1)?.cause;
+    const server = c.endpoints.server.transitions.at(-1)?.cause;
+    const moved = client === 'received ICMP error (connection rejected)' || server === 'received ICMP error (half-open connection dropped)';
+    if (!moved || !c.caveats.some((x) => x.code === 'icmp-abort-inferred')) {
       out.push('rejected-icmp without the ICMP abort and its caveat');
     }
   }
