@@ -985,7 +985,12 @@ export class Endpoint {
    */
   private peerFinNeverCame(): void {
     const peer = this.peer;
-    if (!peer.finCaptured || peer.finSeq !== this.peerFinPos || peer.finCopies.length < 2) return;
+    const copies = peer.finCopies;
+    if (!peer.finCaptured || peer.finSeq !== this.peerFinPos || copies.length < 2) return;
+    // A copy sent again, not the same packet captured twice (see DUPLICATE_SECONDS).
+    const first = copies[0];
+    if (!copies.some((c) => c !== first && (c.tsVal >= 0 && first.tsVal >= 0 ? c.tsVal !== first.tsVal
+      : secondsBetween(first.tsSec, first.tsNsec, c.tsSec, c.tsNsec) >= DUPLICATE_SECONDS))) return;
     if (this.undoLast('received FIN') || this.undoLast('received FIN crossing ours (simultaneous close)')) this.holdPeerFin(HeldFin.Lost);
   }
 

@@ -97,6 +97,15 @@ describe('a FIN the receiver never got', () => {
     assert.deepEqual(moves(c.ep1), ['LISTEN@2', 'SYN_RCVD@2', 'ESTABLISHED@3', 'CLOSE_WAIT@6', 'CLOSED@8']);
   });
 
+  it('the same packet captured twice is no copy sent again', () => {
+    const [c] = run((push) => {
+      finSentAgain(push, 1);
+      push(true, { flags: FIN | ACK, seq: ISS + 101, ack: IRS + 101, t: 0.1002 });
+      push(false, { flags: ACK, seq: IRS + 101, ack: ISS + 101, len: 100, t: 0.1003 });
+    });
+    assert.deepEqual(moves(c.ep1), ['LISTEN@2', 'SYN_RCVD@2', 'ESTABLISHED@3', 'CLOSE_WAIT@6']);
+  });
+
   it('a copy it takes afterwards still moves it to CLOSE_WAIT', () => {
     const [c] = run((push) => {
       finSentAgain(push, 2);
