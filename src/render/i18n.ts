@@ -271,6 +271,7 @@ const M = {
   'tr.received FIN+ACK of our FIN': { en: 'received FIN+ACK of our FIN', zh: '收到确认本端 FIN 的 FIN+ACK' },
   'tr.received FIN crossing ours (simultaneous close)': { en: 'received FIN crossing ours (simultaneous close)', zh: '收到与本端 FIN 交叉的 FIN（同时关闭）' },
   'tr.sent RST': { en: 'sent RST', zh: '发送 RST' },
+  'tr.refused the ACK of our SYN with RST (back to LISTEN)': { en: 'refused the ACK of our SYN with RST (back to LISTEN)', zh: '以 RST 拒绝对其 SYN 的 ACK（回到 LISTEN）' },
   'tr.sent RST after TIME_WAIT (connection forgotten)': { en: 'sent RST after TIME_WAIT (connection forgotten)', zh: 'TIME_WAIT 结束后发送 RST（连接已不存在）' },
   'tr.received RST': { en: 'received RST', zh: '收到 RST' },
   'tr.received RST (connection refused)': { en: 'received RST (connection refused)', zh: '收到 RST（连接被拒绝）' },

@@ -135,6 +135,11 @@ export function buildLadder(conn: ConnectionReport, segs: readonly SegmentRecord
   // Symbols of the textbook figures.
   const x = hs.x?.seq ?? null;
   const y = hs.y?.seq ?? null;
+  // The client's SYN may carry data (TCP Fast Open, RFC 7413): its end is x+1+len
+  // once a SYN+ACK acknowledges that data (a server may ignore it and ack x+1).
+  const synLen = x === null ? 0 : segs.find((g) => (g.flags & (SYN | ACK)) === SYN && g.seq === x && g.len > 0)?.len ?? 0;
+  const synData = synLen > 0 && x !== null && segs.some((g) => (g.flags & (SYN | ACK)) === (SYN | ACK) && sub32(g.ack, x) === 1 + synLen) ? synLen : 0;
+  const xEnd = synData > 0 ? `x+${1 + synData}` : 'x+1';
   // The side of `u`: for a simultaneous close, whose FIN came first.
   const activeSide: Side | null = cl.activeCloser === 'both' ? cl.firstFinBy : cl.kind === 'reset' ? null : cl.activeCloser;
   const passiveSide: Side | null = activeSide === null ? null : activeSide === 'client' ? 'server' : 'client';
@@ -241,7 +246,7 @@ export function buildLadder(conn: ConnectionReport, segs: readonly SegmentRecord
     if ((f & (SYN | ACK)) === SYN) {
       label = from === 'client' ? 'SYN seq=x' : 'SYN seq=y';
     } else if ((f & (SYN | ACK)) === (SYN | ACK)) {
-      const a = from === 'server' ? ackSym([x, 'x']) : ackSym([y, 'y']);
+      const a = from === 'server' ? (synData > 0 && x !== null && relAck !== null && sub32(g.ack, x) === 1 + synData ? xEnd : ackSym([x, 'x'])) : ackSym([y, 'y']);
       label = `SYN+ACK seq=${from === 'server' ? 'y' : 'x'}${a ? ` ack=${a}` : ''}`;
     } else if (f & RST) {
       label = 'RST';
@@ -261,8 +266,8 @@ export function buildLadder(conn: ConnectionReport, segs: readonly SegmentRecord
       label = `ACK seq=${s ?? 'v'} ack=u+1`;
     } else if (cl.ackOfW && g.frame === cl.ackOfW.frame && from === activeSide) {
       label = 'ACK seq=u+1 ack=w+1';
-    } else if (hs.establishedFrame === g.frame && from === 'client' && x !== null && y !== null && sub32(g.seq, x) === 1 && relAck !== null && sub32(g.ack, y) === 1) {
-      label = 'ACK seq=x+1 ack=y+1';
+    } else if (hs.establishedFrame === g.frame && from === 'client' && x !== null && y !== null && sub32(g.seq, x) === 1 + synData && relAck !== null && sub32(g.ack, y) === 1) {
+      label = `ACK seq=${xEnd} ack=y+1`;
     } else if (keepAlive.get(g.frame) === 'probe') {
       label = 'ACK seq=SND.NXT-1 (keep-alive)';
     } else if (keepAlive.get(g.frame) === 'ack') {

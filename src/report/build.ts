@@ -460,8 +460,9 @@ class Builder {
       if (peer.finHeld) {
         out.push({
           code: 'fin-held', side, frame: null,
-          text: `the ${side}'s FIN stayed ahead of what the ${other(side)} was seen to receive (a segment before it missing): ` +
-            `the ${other(side)}'s move to CLOSE_WAIT is not shown`,
+          text: `the ${side}'s FIN stayed ahead of what the ${other(side)} was seen to receive (${peer.heldFinLost
+            ? `the ${other(side)} acknowledged everything before it but not it after the ${side} had sent it again: lost after the capture point`
+            : 'a segment before it missing'}): the ${other(side)}'s move to CLOSE_WAIT is not shown`,
         });
       }
     }

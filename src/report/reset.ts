@@ -1,5 +1,5 @@
 import type { Connection } from '../tcp/connection.ts';
-import { type Endpoint, type RstRecord, secondsBetween } from '../tcp/endpoint.ts';
+import { ACK_REFUSED, type Endpoint, type RstRecord, secondsBetween } from '../tcp/endpoint.ts';
 import { NoteKind } from '../tcp/notes.ts';
 import { State, stateName } from '../tcp/state.ts';
 import type { ResetCause, Side } from './types.ts';
@@ -32,14 +32,18 @@ export interface ResetVerdict {
  *    data arrives (tcp_rcv_state_process, LINUX_MIB_TCPABORTONDATA). Its RST
  *    then has the bare form of a host without the connection (no ACK bit,
  *    seq = the ACK it answers), the same a host that had already dropped the
- *    connection sends: when the RST has that form and the sender's FIN was
- *    acknowledged, `no-connection` stays possible too.
+ *    connection sends: when the RST has that form, `no-connection` stays
+ *    possible too (Linux drops an orphaned FIN_WAIT_2 socket after
+ *    tcp_fin_timeout, and an orphan whose FIN is never acknowledged after
+ *    tcp_orphan_retries retransmissions), acknowledged FIN or not.
  * 5. `no-connection` - it answered a segment with that bare RST (no ACK
  *    bit, seq = the ACK it answers): the form of a host without the
  *    connection; a live socket's RST carries ACK (Linux's
  *    tcp_send_active_reset, as other stacks' aborts). Linux drops an
  *    orphaned FIN_WAIT_2 socket after tcp_fin_timeout, and an aborted one
- *    at once.
+ *    at once. A passive opener in SYN_RCVD that answers the handshake's
+ *    ACK so: its listener refused that ACK (an overflowing accept queue
+ *    with tcp_abort_on_overflow, an expired request).
  * 6. `keepalive-timeout` - the sender's last segments were keep-alive
  *    probes (two or more, RFC 9293 3.8.4) and the RST came one probe
  *    interval after the last (within a quarter of it), with no FIN sent:
@@ -83,12 +87,22 @@ export function classifyReset(c: Connection, by: Side, sender: Endpoint, rst: Rs
   }
   if (rst.finSent && rst.peerBytesAfterFin > 0) {
     const what = `the ${by} had sent its FIN and then received ${bytes(rst.peerBytesAfterFin)} of data (last: ${answered}), and sent RST in ${st}`;
-    if (rst.noSocketForm && rst.finAcked) {
+    if (rst.noSocketForm) {
+      // Whether or not its FIN was acknowledged: Linux drops an orphaned
+      // FIN_WAIT_2 socket after tcp_fin_timeout, and an orphaned FIN_WAIT_1 one
+      // whose FIN goes unacknowledged after tcp_orphan_retries retransmissions
+      // (tcp_write_timeout), without a word either way.
+      const dropped = rst.finAcked ? '' : ' (Linux drops an orphaned socket whose FIN was never acknowledged after tcp_orphan_retries retransmissions)';
       return either(['data-after-close', 'no-connection'], `inferred: ${what}, ${bare}: Linux answers data reaching an orphaned ` +
-        'socket that way, and so does a host that had already dropped the connection; the capture cannot tell which');
+        `socket that way, and so does a host that had already dropped the connection${dropped}; the capture cannot tell which`);
     }
     return one('data-after-close', `inferred: ${what} (frame ${rst.frame}): data reached a side that had closed ` +
       '(Linux resets a closed socket that receives data)');
+  }
+  if (rst.noSocketForm && sender.transitions.some((t) => t.frame === rst.frame && t.cause === ACK_REFUSED)) {
+    return one('no-connection', `inferred: the ${by}, in SYN_RCVD, answered the handshake's ACK (${answered}) with ${bare}: ` +
+      'its listener refused that ACK and never had the connection established (Linux does this when the accept queue is full and ' +
+      'net.ipv4.tcp_abort_on_overflow is 1, or when the request had expired; the capture cannot tell which)');
   }
   if (rst.noSocketForm) {
     const had = rst.finSent && rst.finAcked

@@ -28,6 +28,7 @@ export type Cause =
   | 'received FIN crossing ours (simultaneous close)'
   | 'sent RST'
   | 'sent RST after TIME_WAIT (connection forgotten)'
+  | 'refused the ACK of our SYN with RST (back to LISTEN)'
   | 'received RST'
   | 'received RST (connection refused)'
   | 'received ICMP error (connection rejected)'
@@ -41,6 +42,9 @@ export type Cause =
   | 'ACK of our SYN not captured (inferred: it acknowledged data sent after the handshake)'
   | 'ACK of our FIN not captured (inferred: the FIN was not sent again)'
   | 'FIN not captured (inferred from the ACK of it)';
+
+/** The move of a listener that answers the handshake's ACK with a bare RST (Endpoint.sentRst). */
+export const ACK_REFUSED: Cause = 'refused the ACK of our SYN with RST (back to LISTEN)';
 
 /** The move an ICMP error makes in SYN-SENT (Endpoint.icmpError). */
 export const ICMP_ABORT: Cause = 'received ICMP error (connection rejected)';
@@ -97,6 +101,7 @@ const CAUSES = [
   'FIN not captured (inferred from the ACK of it)',
   'ACK of our FIN not captured (inferred: the FIN was not sent again)',
   'received ICMP error (connection rejected)', 'received ICMP error (half-open connection dropped)',
+  'refused the ACK of our SYN with RST (back to LISTEN)',
 ] as const satisfies readonly Cause[];
 /** Index of each Cause in CAUSES. */
 const CAUSE_INDEX: ReadonlyMap<string, number> = new Map(CAUSES.map((c, i) => [c, i]));
@@ -449,6 +454,8 @@ export class Endpoint {
   private heldFinPosWord = 0;
   /** Why the peer's FIN is held (when finHeld; see HeldFin). */
   private heldFinKind: HeldFin = HeldFin.Queued;
+  /** The peer's FIN is held because it never arrived (HeldFin.Lost), not for a gap before it. */
+  get heldFinLost(): boolean { return this.finHeld && this.heldFinKind === HeldFin.Lost; }
   /** New payload bytes of the peer since its own last payload (see RstRecord.receivedSinceSent). */
   private recvSinceSent = 0;
   /** Payload bytes of the peer that arrived after this endpoint's FIN. */
@@ -823,6 +830,7 @@ export class Endpoint {
     const len = seg.payloadLen;
     if ((f & ACK) && this.peerFinKnown && !this.finHeld && seqGt(seg.ack, this.peerFinPos) &&
       !(this.ackSentKnown && seqGt(this.lastAckSent, this.peerFinPos))) this.firstAckOfPeerFin(seg);
+    if ((f & ACK) && !(f & (SYN | FIN)) && this.peerFinKnown && !this.finHeld && seg.ack === this.peerFinPos) this.peerFinNeverCame();
     if (f & SYN) this.sentSyn(seg);
     let probe = false;
 
@@ -1022,6 +1030,27 @@ export class Endpoint {
     this.twReackPending = false;
   }
 
+  /**
+   * It acknowledges everything up to the peer's FIN but not the FIN, after the
+   * capture showed the peer send that FIN again: no copy had reached it. A
+   * copy leaves an RTO after the FIN it repeats, by which time the FIN would
+   * have arrived (and been acknowledged, RFC 9293 3.10.7.4) unless it was lost
+   * after the capture point; a segment sent before it arrived would have been
+   * captured before the copy (but for a spurious retransmission timeout). Its
+   * move on the FIN is taken back; a copy it takes later, or its ACK of the
+   * FIN, makes it again. (Its FIN copies: sentFin.)
+   */
+  private peerFinNeverCame(): void {
+    const peer = this.peer;
+    const copies = peer.finCopies;
+    if (!peer.finCaptured || peer.finSeq !== this.peerFinPos || copies.length < 2) return;
+    // A copy sent again, not the same packet captured twice (see DUPLICATE_SECONDS).
+    const first = copies[0];
+    if (!copies.some((c) => c !== first && (c.tsVal >= 0 && first.tsVal >= 0 ? c.tsVal !== first.tsVal
+      : secondsBetween(first.tsSec, first.tsNsec, c.tsSec, c.tsNsec) >= DUPLICATE_SECONDS))) return;
+    if (this.undoLast('received FIN') || this.undoLast('received FIN crossing ours (simultaneous close)')) this.holdPeerFin(HeldFin.Lost);
+  }
+
   /** The right edge of the receive window it announces (RFC 7323 2.3: a SYN's window is never scaled). */
   private announceWindow(seg: Segment): void {
     let wnd = seg.window;
@@ -1200,6 +1229,16 @@ export class Endpoint {
       // FIN_WAIT_2 socket after tcp_fin_timeout). It never entered TIME_WAIT.
       if (!this.undoLast('received FIN')) this.undoLast('received FIN+ACK of our FIN');
     }
+    const noSocketForm = !(seg.flags & ACK) && (this.lastRecvFlags & ACK) !== 0 && seg.seq === this.lastRecvAck;
+    // A passive opener answers the very ACK that completed its handshake with a
+    // bare RST, the answer of a host without the connection (RFC 9293
+    // 3.10.7.1; a live socket's RST carries ACK): that ACK never made it
+    // ESTABLISHED. Its listener refused it: Linux does so when the accept queue
+    // is full and net.ipv4.tcp_abort_on_overflow is set (tcp_check_req), or
+    // when the request had expired. The listener goes on listening.
+    const last = this.transitions[this.transitions.length - 1];
+    const refusesAck = noSocketForm && this.passive && this.state === State.ESTABLISHED && last !== undefined &&
+      last.frame === this.lastRecvFrame && this.undoLast('received ACK of our SYN');
     let unacked = 0;
     if (peer.nxtKnown && peer.payloadBytes > 0) {
       if (this.ackSentKnown) {
@@ -1223,7 +1262,7 @@ export class Endpoint {
       receivedBytes: peer.payloadBytes,
       receivedSinceSent: this.recvSinceSent,
       lastRecvFrame: this.lastRecvFrame, lastRecvFlags: this.lastRecvFlags, lastRecvLen: this.lastRecvLen,
-      noSocketForm: !(seg.flags & ACK) && (this.lastRecvFlags & ACK) !== 0 && seg.seq === this.lastRecvAck,
+      noSocketForm,
       finAcked: this.finAcked,
       taken: 'ignored',
       notTakenFrame: 0,
@@ -1249,6 +1288,9 @@ export class Endpoint {
       // its TIME_WAIT was over (RFC 9293 3.10.7.1: CLOSED answers with RST).
       if (this.twEnd === null) this.twEnd = { kind: 'rst', frame: seg.frame, tsSec: seg.tsSec, tsNsec: seg.tsNsec };
       this.go(State.CLOSED, seg, 'sent RST after TIME_WAIT (connection forgotten)');
+    } else if (refusesAck) {
+      this.rememberRst(seg.frame, true);
+      this.go(State.LISTEN, seg, ACK_REFUSED);
     } else if (this.state !== State.CLOSED && this.state !== State.LISTEN) {
       // RFC 9293 3.10.5, ABORT: send RST, enter CLOSED.
       this.rememberRst(seg.frame, true);
@@ -1288,7 +1330,7 @@ export class Endpoint {
     if (!wentOn) return;
     const frame = this.rstFrame;
     this.rstFrame = 0;
-    const cause: Cause = this.rstWasSent ? 'sent RST' : this.state === State.LISTEN
+    const cause: Cause = this.rstWasSent ? (this.state === State.LISTEN ? ACK_REFUSED : 'sent RST') : this.state === State.LISTEN
       ? 'received RST (passive open: back to LISTEN)' : this.twEnd !== null && this.twEnd.kind === 'rst-received'
         ? 'received RST in TIME_WAIT (TIME-WAIT assassination, RFC 1337)' : 'received RST';
     if (!this.undoLast(cause)) return;
