@@ -156,17 +156,25 @@ export class Share {
       }
       const status = decoder.decode(f, seg);
       if (status !== DecodeStatus.Tcp) {
-        // An ICMP error quoting a segment goes to the share of the quoted 4-tuple (never creates a connection).
-        const mine = status === DecodeStatus.IcmpError && (hashTuple(seg) >>> 0) % shares === share;
-        if (mine) {
-          this.at = seg.frame;
-          this.seqAt = 0;
+        // An ICMP error quoting a segment goes to the share of the quoted 4-tuple (it creates a connection when none holds it: Tracker.icmpError).
+        if (status !== DecodeStatus.IcmpError) {
+          tracker.observeTime(f.tsSec, f.tsNsec);
+          return;
         }
-        const c = mine ? tracker.icmpError(seg) : null;
-        if (c === null) tracker.observeTime(f.tsSec, f.tsNsec);
-        else if (c.isOver()) {
-          this.touched.set(c.stream, seg.frame);
-          if (this.stale.delete(c.stream)) this.staleEnds.push(c.stream, seg.frame, this.nowSec, this.nowNsec);
+        this.at = seg.frame;
+        this.seqAt = 0;
+        // Another share's: the clock moves as one run's icmpError moves it (connections may expire).
+        if ((hashTuple(seg) >>> 0) % shares !== share) {
+          tracker.advance(seg.tsSec, seg.tsNsec);
+          return;
+        }
+        const before = tracker.streams;
+        const c = tracker.icmpError(seg);
+        if (tracker.streams !== before) this.created1(seg.frame, c.hash);
+        const local = c.stream;
+        if (c.isOver()) {
+          this.touched.set(local, seg.frame);
+          if (this.stale.delete(local)) this.staleEnds.push(local, seg.frame, this.nowSec, this.nowNsec);
         }
         return;
       }
@@ -184,11 +192,7 @@ export class Share {
       }
       const before = tracker.streams;
       const c = tracker.push(seg);
-      if (tracker.streams !== before) {
-        this.creations.push(seg.frame);
-        this.created++;
-        if (this.heldHashes.has(h)) this.conflict(h, seg.frame);
-      }
+      if (tracker.streams !== before) this.created1(seg.frame, h);
       const local = c.stream;
       if (c.isOver()) {
         this.touched.set(local, seg.frame);
@@ -198,6 +202,13 @@ export class Share {
         this.staleStarts.push(local, seg.frame, this.touched.get(local) ?? 0);
       }
     };
+  }
+
+  /** The tracker created a connection at `frame` on the 4-tuple of hash `h`. */
+  private created1(frame: number, h: number): void {
+    this.creations.push(frame);
+    this.created++;
+    if (this.heldHashes.has(h)) this.conflict(h, frame);
   }
 
   private setHazard(frame: number): void {

@@ -78,7 +78,7 @@ const REC_WAITING = 6;
 const REC_END = 7;
 const REC_STALE = 8;
 const REC_STALE_END = 9;
-/** An ICMP error quoting a segment of a connection an earlier part holds (the merge gives it to that connection). */
+/** An ICMP error quoting a segment of a connection an earlier part holds (the merge gives it to that connection, or creates one as Tracker.icmpError does). */
 const REC_ICMP = 10;
 
 /** Flags of a held connection: in the list of over connections; its report built by the part. */
@@ -487,8 +487,11 @@ export async function analyzePart(
           tracker.advance(seg.tsSec, seg.tsNsec);
           return;
         }
+        // It creates a connection when none holds the 4-tuple (Tracker.icmpError): numbered as one a segment creates.
+        const before = tracker.streams;
         const c = tracker.icmpError(seg);
-        if (c !== null && c.isOver() && stale.delete(c.stream)) w.rec(REC_STALE_END, at, c.stream);
+        if (tracker.streams !== before) w.rec(REC_CREATED, at, before, c.hash);
+        if (c.isOver() && stale.delete(c.stream)) w.rec(REC_STALE_END, at, c.stream);
         return;
       }
       if (earlier.size > 0 && earlier.has(hashTuple(seg) >>> 0, tupleKey2(seg))) {
@@ -869,7 +872,10 @@ async function mergeWith(
             r.nums(icmpFields);
             setIcmp(seg, icmpFields);
             frame(seg.frame);
+            // It may create a connection (none holds the 4-tuple now): numbered in the capture's one sequence, as REC_SEGMENT.
+            t.streams = nextStream;
             t.icmpError(seg);
+            nextStream = t.streams;
             break;
           }
           case REC_CREATED: {

@@ -96,6 +96,14 @@ class Matcher {
         if ((seg.flags & ACK) === 0 && (isn === undefined || isn === null || seg.seq !== isn)) this.followed.add(c);
         continue;
       }
+      // An error quoting a bare SYN with another ISN (its flags quoted) begins the next connection, as that SYN would (Tracker.icmpError).
+      if (seg.frame > c.lastFrame && icmp && (seg.flags & (SYN | ACK)) === SYN) {
+        const isn = fromClient ? c.x : c.y;
+        if (isn === undefined || isn === null || seg.seq !== isn) {
+          this.followed.add(c);
+          continue;
+        }
+      }
       // Two chosen connections on one 4-tuple: an ICMP error is the latest one's.
       if (found === null || c.firstFrame > found.firstFrame) found = c;
     }

@@ -72,6 +72,8 @@ export function handshakeFact(c: ConnectionReport): Fact {
       return fact('hs.rejected-icmp', about);
     }
     case 'not-captured':
+      // Only ICMP errors quoting it (a connection the tracker made for them): no segment at all.
+      if (c.packets === 0) return fact('hs.no-segment', { first: c.firstFrame });
       return fact('hs.not-captured', { first: c.firstFrame });
   }
 }
@@ -119,6 +121,7 @@ export function closeFact(c: ConnectionReport): Fact {
       return fact('close.incomplete', { who, frame, last: c.lastFrame, cs, ss });
     }
     case 'open':
+      if (c.packets === 0) return fact('close.no-segment', { last: c.lastFrame });
       return cs === ss ? fact('close.open.same', { state: cs, last: c.lastFrame }) : fact('close.open', { last: c.lastFrame, cs, ss });
   }
 }

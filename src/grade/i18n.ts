@@ -32,6 +32,7 @@ const M: Record<string, Entry> = {
   'hs.rejected-icmp': { en: 'the SYN at frame {syn} was rejected by ICMP {message} from {from} at frame {icmp}; the client sent nothing after it', zh: '第 {syn} 帧的 SYN 被第 {icmp} 帧来自 {from} 的 ICMP {message} 拒绝；此后客户端未再发送任何报文' },
   'hs.rejected-icmp-synack': { en: 'the SYN+ACK answering the SYN at frame {syn} (frame {synack}) did not reach the client: ICMP {message} from {from} at frame {icmp} quoted it, and the server dropped its half-open connection (it sent nothing of it after)', zh: '回应第 {syn} 帧 SYN 的 SYN+ACK（第 {synack} 帧）没有到达客户端：第 {icmp} 帧来自 {from} 的 ICMP {message} 引用了它，服务器随即丢弃了半开连接（此后未再发送该连接的报文）' },
   'hs.aborted': { en: 'the handshake was aborted: the client answered the SYN+ACK at frame {synack} with RST at frame {rst} (SYN at frame {syn})', zh: '握手被中止：客户端用第 {rst} 帧的 RST 回应了第 {synack} 帧的 SYN+ACK（SYN 在第 {syn} 帧）' },
+  'hs.no-segment': { en: 'no segment: the capture holds only ICMP errors quoting this connection (the first at frame {first}), so its handshake is unknown', zh: '没有报文：抓包中只有引用此连接报文的 ICMP 差错（第一个在第 {first} 帧），握手情况未知' },
   'hs.not-captured': { en: 'no SYN: the capture starts in the middle of the connection, at frame {first}', zh: '没有 SYN：抓包从连接中途（第 {first} 帧）开始' },
 
   'close.four-way': { en: 'four-way close: 1st wave FIN from the {active} at frame {f1}, 2nd wave ACK at frame {f2}, 3rd wave FIN from the {passive} at frame {f3}, 4th wave ACK at frame {f4}', zh: '四次挥手：第一次挥手 第 {f1} 帧{active}发送 FIN，第二次挥手 第 {f2} 帧 ACK，第三次挥手 第 {f3} 帧{passive}发送 FIN，第四次挥手 第 {f4} 帧 ACK' },
@@ -42,6 +43,7 @@ const M: Record<string, Entry> = {
   'close.refused': { en: 'the connection was refused: RST at frame {rst} answered the SYN at frame {syn}', zh: '连接被拒绝：第 {rst} 帧的 RST 回应了第 {syn} 帧的 SYN' },
   'close.incomplete': { en: 'the close did not finish: FIN from the {who} at frame {frame}, but the capture ends at frame {last} with the client in {cs} and the server in {ss}', zh: '关闭没有完成：{who}在第 {frame} 帧发送了 FIN，但抓包在第 {last} 帧结束，此时客户端处于 {cs}，服务器处于 {ss}' },
   'close.notEstablished': { en: 'the connection was never established ({hs}); the capture ends at frame {last}', zh: '连接从未建立（{hs}）；抓包在第 {last} 帧结束' },
+  'close.no-segment': { en: 'no segment: the capture holds only ICMP errors quoting this connection (the last at frame {last}), so its close is unknown', zh: '没有报文：抓包中只有引用此连接报文的 ICMP 差错（最后一个在第 {last} 帧），关闭情况未知' },
   'close.open.same': { en: 'no FIN from either side: the capture ends in {state} at frame {last}', zh: '双方都没有发送 FIN：抓包在第 {last} 帧结束，此时仍处于 {state}' },
   'close.open': { en: 'no FIN from either side: the capture ends at frame {last} with the client in {cs} and the server in {ss}', zh: '双方都没有发送 FIN：抓包在第 {last} 帧结束，此时客户端处于 {cs}，服务器处于 {ss}' },
 

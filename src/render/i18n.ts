@@ -134,6 +134,7 @@ const M = {
   // What the capture cannot prove (ConnectionReport.caveats).
   'caveat.one-sided': { en: 'only the {side}\'s segments were captured: the {other}\'s states are inferred from what the {side} acknowledged', zh: '只抓到了{side}发出的报文：{other}的状态由{side}的确认推断' },
   'caveat.started-mid-connection': { en: 'no handshake in the capture: both ends are assumed ESTABLISHED before frame {frame}', zh: '抓包中没有握手：假定第 {frame} 帧之前双方均为 ESTABLISHED' },
+  'caveat.no-segment': { en: 'no segment in the capture, only ICMP errors quoting one (the first at frame {frame}): handshake, close and states unknown', zh: '抓包中没有该连接的报文，只有引用其报文的 ICMP 差错（第一个在第 {frame} 帧）：握手、关闭和状态均未知' },
   'caveat.fin-inferred': { en: 'the {side}\'s FIN is not in the capture: inferred at frame {frame}', zh: '{side}的 FIN 未被抓到：在第 {frame} 帧推断得出' },
   'caveat.unseen-fin-possible': { en: 'the {side}\'s FIN cannot be seen here; if it came with its last data, the {side} may have closed first', zh: '此处看不到{side}的 FIN；若它随最后的数据一起发出，{side}可能先关闭' },
   'caveat.earlier-fin-possible': { en: 'the {side} sent no data in the capture: a FIN it sent before the capture began cannot be excluded', zh: '{side}在抓包中没有发送数据：不能排除它在抓包开始前已发送 FIN' },

@@ -379,7 +379,8 @@ export function buildLadder(conn: ConnectionReport, segs: readonly SegmentRecord
   }
   for (const c of conn.caveats) endNotes.push(caveatLabel(lang, c));
   if (segs.length === 0) endNotes.push(t(lang, 'tl.noSegments'));
-  endNotes.push(t(lang, 'tl.last', { at: relTime(start, parseIso(conn.lastTime), digits), frame: conn.lastFrame, client: conn.endpoints.client.finalState, server: conn.endpoints.server.finalState }));
+  // A connection of ICMP errors only (caveat no-segment) has no last segment to tell of.
+  if (conn.packets > 0) endNotes.push(t(lang, 'tl.last', { at: relTime(start, parseIso(conn.lastTime), digits), frame: conn.lastFrame, client: conn.endpoints.client.finalState, server: conn.endpoints.server.finalState }));
 
   const items = opts.data ? [...rows] : fold(rows, lastFrame, lang);
   return { conn, start: conn.firstTime, initial, items, rows, endNotes, final: { ...state }, span, timeWait: twDraw, reuse: reuseNote(conn, opts.previous ?? null, lang), handshakeInfo: handshakeInfo(conn, lang) };

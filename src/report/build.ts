@@ -387,6 +387,7 @@ class Builder {
   }
 
   private directions(): ConnectionReport['capture']['directions'] {
+    if (this.c.packets === 0) return 'none';
     if (this.cl.packets === 0) return 'server-to-client';
     if (this.sv.packets === 0) return 'client-to-server';
     return 'both';
@@ -394,6 +395,7 @@ class Builder {
 
   /** No SYN of either side captured: the capture began after the handshake. */
   private midConnection(): boolean {
+    if (this.c.packets === 0) return false;
     return this.cl.synCopies.length === 0 && this.sv.synCopies.length === 0 && this.sv.altSynCopies.length === 0;
   }
 
@@ -416,6 +418,13 @@ class Builder {
             `and the ${unseen} may have closed first`,
         });
       }
+    }
+    if (this.c.packets === 0) {
+      out.push({
+        code: 'no-segment', side: null, frame: this.c.firstFrame,
+        text: `the capture holds no segment of this connection, only ICMP errors quoting one (the first at frame ${this.c.firstFrame}): ` +
+          'its handshake, close and states are unknown',
+      });
     }
     if (this.midConnection()) {
       out.push({

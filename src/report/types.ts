@@ -624,6 +624,7 @@ export interface IcmpErrorReport {
  * sentence (renderers translate the code):
  * - `one-sided`: only one direction was captured (`side`: the one seen); the other's states come from its ACKs;
  * - `started-mid-connection`: no handshake captured; states before the first frame are assumed ESTABLISHED;
+ * - `no-segment`: the capture holds no segment of the connection, only ICMP errors quoting one (the first at `frame`): Wireshark gives them a tcp.stream of their own, and the handshake, close and states are unknown;
  * - `fin-inferred`: a FIN of `side` was not captured but inferred (see `close.finInferred`);
  * - `unseen-fin-possible`: one-sided capture: the unseen side (`side`) may have sent its FIN with its last data, which the ACKs cannot show;
  * - `earlier-fin-possible`: the capture started mid-connection and `side` was never seen sending data: an earlier FIN of it, before the capture, cannot be excluded;
@@ -631,7 +632,7 @@ export interface IcmpErrorReport {
  * - `icmp-abort-inferred`: `side` is taken as having aborted on the ICMP error of `frame` (a client in SYN-SENT; or a server that dropped its half-open connection in SYN-RECEIVED) because it sent nothing after it; the capture cannot show the abort (a TCP that took it as a soft error and gave up before retransmitting looks the same).
  */
 export type CaveatCode = 'one-sided' | 'started-mid-connection' | 'fin-inferred' | 'unseen-fin-possible' | 'earlier-fin-possible' | 'fin-held' |
-  'icmp-abort-inferred';
+  'icmp-abort-inferred' | 'no-segment';
 
 export interface Caveat {
   code: CaveatCode;
@@ -662,7 +663,8 @@ export interface ConnectionReport {
   reuse: { previousStream: number; gapSeconds: number } | null;
   /** Which directions the capture holds, and whether it began after the handshake. */
   capture: {
-    directions: 'both' | 'client-to-server' | 'server-to-client';
+    /** `none`: no segment, only ICMP errors quoting one (caveat `no-segment`). */
+    directions: 'both' | 'client-to-server' | 'server-to-client' | 'none';
     startedMidConnection: boolean;
   };
   /** Segments judged without a state change, in frame order (the first 256). */

@@ -595,9 +595,16 @@ export class Connection {
    * An ICMP or ICMPv6 error (DecodeStatus.IcmpError) quoting a segment that
    * side `dir` sent: not a segment of the connection (no packet counted, no
    * history, no Wireshark analysis), only what it does to the quoted
-   * segment's sender (Endpoint.icmpError).
+   * segment's sender (Endpoint.icmpError). A connection the tracker made
+   * for the error (no segment yet: Tracker.icmpError) ends at it for now:
+   * its last frame and time are the latest error's until a segment comes.
    */
   icmpError(seg: Segment, dir: 0 | 1): void {
+    if (this.packets === 0) {
+      this.lastFrame = seg.frame;
+      this.lastSec = seg.tsSec;
+      this.lastNsec = seg.tsNsec;
+    }
     (dir === 0 ? this.ep0 : this.ep1).icmpError(seg);
   }
 
@@ -636,14 +643,17 @@ export class Connection {
     }
   }
 
-  private inferStart(seg: Segment, dir: 0 | 1, from: Endpoint, to: Endpoint): void {
+  /**
+   * Which side is the client, from the first segment (sent by side `dir`),
+   * or from the segment an ICMP error quotes when the error made the
+   * connection (Tracker.icmpError; its first segment decides again).
+   */
+  chooseClient(seg: Segment, dir: 0 | 1): void {
     const f = seg.flags;
-    const synOnly = (f & (SYN | ACK)) === SYN;
-    const synAck = (f & (SYN | ACK)) === (SYN | ACK);
-    if (synOnly) {
+    if ((f & (SYN | ACK)) === SYN) {
       this.clientSide = dir;
       this.clientFrom = 'syn';
-    } else if (synAck) {
+    } else if ((f & (SYN | ACK)) === (SYN | ACK)) {
       this.clientSide = dir === 0 ? 1 : 0;
       this.clientFrom = 'syn-ack';
     } else {
@@ -656,6 +666,13 @@ export class Connection {
         this.clientFrom = 'first-frame';
       }
     }
+  }
+
+  private inferStart(seg: Segment, dir: 0 | 1, from: Endpoint, to: Endpoint): void {
+    const f = seg.flags;
+    const synOnly = (f & (SYN | ACK)) === SYN;
+    const synAck = (f & (SYN | ACK)) === (SYN | ACK);
+    this.chooseClient(seg, dir);
     if (this.observer !== null) this.observer.opened(this);
     if (synOnly) return;
     if (synAck) {

@@ -407,32 +407,55 @@ export class Tracker {
    * An ICMP or ICMPv6 error quoting a TCP segment (DecodeStatus.IcmpError:
    * `seg` holds the quoted 4-tuple, src = the quoted segment's sender). It
    * goes to the connection of that 4-tuple, as Wireshark puts it in that
-   * tcp.stream, but is no segment of it: it never creates a connection or
-   * starts a new one, is not counted in its packets and moves its last
-   * frame and time nowhere; only Connection.icmpError judges it. Returns the
-   * connection, or null when no connection holds the 4-tuple.
+   * tcp.stream, but is no segment of it: it is not counted in its packets
+   * and moves its last frame and time nowhere (unless it has no segment
+   * yet); only Connection.icmpError judges it.
+   *
+   * Wireshark dissects the quoted TCP header as a segment (packet-tcp.c,
+   * dissect_tcp): when no conversation holds the 4-tuple it makes one
+   * (conversation_new), so the error begins a new tcp.stream, and the
+   * 4-tuple's later segments join it. So does the tracker: a connection of
+   * no segment yet (packets 0), side 0 the quoted segment's sender, that the
+   * first segment on the 4-tuple, from either side, takes up as its first
+   * (Connection.process); it is never over, so it is held as an open one
+   * until the capture ends or the table evicts it. A quoted bare SYN whose
+   * seq is not its direction's base seq starts a new connection on the
+   * 4-tuple as a real SYN would (startsNew; the quote holds the flags only
+   * when at least 14 bytes of the TCP header are quoted, decode/icmp.ts).
+   * Returns the connection.
    */
-  icmpError(seg: Segment): Connection | null {
+  icmpError(seg: Segment): Connection {
     this.observeTime(seg.tsSec, seg.tsNsec);
-    const found = this.lookup(seg, hashTuple(seg));
-    const dir = this.foundDir;
-    if (found === NIL) {
-      this.icmpUnmatched++;
-      return null;
-    }
-    const c = this.objectAt(found);
+    const h = hashTuple(seg);
+    const found = this.lookup(seg, h);
+    let dir = this.foundDir;
+    let c = found === NIL ? null : this.objectAt(found);
+    if (c === null || ((seg.flags & (SYN | ACK)) === SYN && this.startsNew(c, seg, dir as 0 | 1))) {
+      c = this.create(seg, h, c);
+      dir = 0;
+      // Its client for now: as the quoted segment shows it (its first segment decides again).
+      c.chooseClient(seg, 0);
+      this.icmpCreated++;
+    } else this.icmpMatched++;
     const wasOver = c.isOver();
     c.icmpError(seg, dir as 0 | 1);
-    this.icmpMatched++;
-    if (c.isOver() && !wasOver) this.touchClosed(c.slot, seg.frame);
+    const s = c.slot;
+    const t = this.slots;
+    if (c.isOver() && !wasOver) this.touchClosed(s, seg.frame);
+    else if (t.list[s] === List.None) {
+      // Created here: held as an open connection, as push holds one.
+      this.touchActive(s);
+      if (this.open - this.frozenCount > this.unpackedLimit) this.packSome(s);
+      if (this.open - this.frozenCount > this.idleUnpackedLimit && this.observer === null) this.packIdle(s);
+    }
     this.sweep();
     if (this.arena.wasteful) this.compact();
     return c;
   }
 
-  /** ICMP errors that went to a connection, and that found none (icmpError). */
+  /** ICMP errors that went to a connection already held, and that created one (icmpError). */
   icmpMatched = 0;
-  icmpUnmatched = 0;
+  icmpCreated = 0;
 
   /** The capture ended: emit everything still held, in stream order. */
   finish(): void {

@@ -124,6 +124,21 @@ describe('split and merge: three parts, every pair of cuts of the close and reus
   }
 });
 
+describe('split and merge: ICMP errors that begin a connection (fixtures/cut), every pair of cuts', () => {
+  // The merge numbers a connection an ICMP error creates in the capture's one sequence (REC_ICMP, REC_CREATED).
+  const CUT = new URL('../../fixtures/cut/', import.meta.url).pathname;
+  const settings = makeSettings();
+  for (const f of ['icmp-only.pcap', 'icmp-first.pcap']) {
+    it(f, async () => {
+      const path = join(CUT, f);
+      const want = await whole(path, settings);
+      assert.ok(want.some((r) => r.packets === 0));
+      const n = pcapRecords(readFileSync(path)).records.length;
+      for (let a = 0; a <= n; a++) for (let b = a; b <= n; b++) await sameAsWhole(path, [a, b], settings, want, f);
+    });
+  }
+});
+
 describe('split and merge: many connections at once (generated capture, 2 to 9 parts)', () => {
   it('12 random cuttings of a 40 000-segment capture', async () => {
     const path = join(dir, 'gen.pcap');

@@ -224,6 +224,23 @@ describe('tcpscope extract', () => {
     }
   });
 
+  it('a stream an ICMP error began (no connection held its 4-tuple): the frames of tshark\'s tcp.stream', async () => {
+    // fixtures/cut: tshark's stream of each frame stored beside each capture.
+    for (const name of ['icmp-only', 'icmp-first']) {
+      const input = join(repoRoot, 'fixtures/cut', `${name}.pcap`);
+      const want = new Map<string, number[]>();
+      for (const [frame, stream] of readFileSync(join(repoRoot, 'fixtures/cut', `${name}.streams.tsv`), 'utf8').trimEnd().split('\n').map((l) => l.split('\t'))) {
+        want.set(stream, [...(want.get(stream) ?? []), Number(frame)]);
+      }
+      const orig = (await frames(input)).frames;
+      for (const [stream, numbers] of want) {
+        const out = join(tmp, `cut-${name}-${stream}.pcap`);
+        assert.match(await extract(['--stream', stream, '-o', out], input), new RegExp(`^${numbers.length} frames? of stream ${stream} written`));
+        assert.deepEqual(same((await frames(out)).frames), same(orig.filter((f) => numbers.includes(f.number))), `${name} stream ${stream}`);
+      }
+    }
+  });
+
   it('reads standard input and writes standard output', async () => {
     const input = readFileSync(join(repoRoot, capture('lost-fin.pcap')));
     const r = await tcpscope(['extract', '--stream', '0', '-f', 'pcapng', '-o', '-', '-'], { input });

@@ -22,8 +22,10 @@ import { capturesDir, corpusDir, haveCorpus, repoRoot } from '../helpers/paths.t
 // Starting the threads through tsx takes seconds on a loaded machine: a
 // selection here (every fixture and corpus capture, in both formats, is
 // checked by the md5 script of the project's notes).
-const fixtures = ['timewait-reuse.pcap', 'four-way-close.pcap', 'lost-fin.pcap', 'half-open-scan.pcap', 'client-close.pcapng']
-  .map((f) => join(capturesDir, f));
+const fixtures = ['timewait-reuse.pcap', 'four-way-close.pcap', 'lost-fin.pcap', 'half-open-scan.pcap', 'client-close.pcapng', 'icmp-reject.pcap', 'icmp-reject-synack.pcap']
+  .map((f) => join(capturesDir, f))
+  // ICMP errors that begin a connection (a stream of their own, numbered in the capture's one sequence).
+  .concat(['icmp-only.pcap', 'icmp-first.pcap'].map((f) => join(repoRoot, 'fixtures/cut', f)));
 const corpus = haveCorpus
   ? readdirSync(corpusDir).filter((f) => /(synscan|tcp_teardown|fin_retransmission|missing-syn|sessionhijacking)\.(pcap|pcapng)$/.test(f)).map((f) => join(corpusDir, f))
   : [];

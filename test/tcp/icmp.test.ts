@@ -35,7 +35,7 @@ class Run {
     return this;
   }
 
-  icmp(type: number, code: number, quoted: SegSpec, opts: { v6?: boolean; from?: number; mtu?: number; fromRemote?: boolean } = {}): Connection | null {
+  icmp(type: number, code: number, quoted: SegSpec, opts: { v6?: boolean; from?: number; mtu?: number; fromRemote?: boolean } = {}): Connection {
     const s = this.wire.next(!(opts.fromRemote ?? false), quoted);
     s.icmpType = type;
     s.icmpCode = code;
@@ -120,7 +120,8 @@ describe('ICMP errors quoting a TCP segment', () => {
   it('not quoting the ISN in SYN_SENT, or ICMPv4 unreachable code > 15: soft', () => {
     for (const [code, seq] of [[3, ISS + 7], [16, ISS]]) {
       const run = new Run().seg(true, { flags: SYN, seq: ISS });
-      run.icmp(3, code, { flags: SYN, seq });
+      // Flags not quoted (8 bytes of TCP header): a quoted bare SYN with another ISN would begin a new connection.
+      run.icmp(3, code, { flags: seq === ISS ? SYN : 0, seq });
       const [r] = run.report();
       assert.equal(r.handshake.kind, 'unanswered');
       assert.equal(r.notes[0].icmp?.effect, 'soft');
@@ -214,12 +215,72 @@ describe('ICMP errors quoting a TCP segment', () => {
     }
   });
 
-  it('no connection for the quoted 4-tuple: nothing is created', () => {
+  it('no connection for the quoted 4-tuple: one is created (a stream of its own, as Wireshark), never over, held until the end', () => {
     const run = new Run();
-    assert.equal(run.icmp(3, 3, { flags: SYN, seq: ISS }), null);
-    assert.equal(run.tracker.streams, 0);
-    assert.equal(run.tracker.icmpUnmatched, 1);
-    assert.deepEqual(run.report(), []);
+    const c = run.icmp(3, 3, { flags: SYN, seq: ISS });
+    assert.equal(c.stream, 0);
+    assert.equal(run.tracker.streams, 1);
+    assert.deepEqual([run.tracker.icmpCreated, run.tracker.icmpMatched], [1, 0]);
+    assert.deepEqual([c.packets, c.isOver(), run.tracker.held], [0, false, 1]);
+    run.icmp(3, 3, { flags: SYN, seq: ISS });
+    assert.deepEqual([run.tracker.icmpCreated, run.tracker.icmpMatched], [1, 1]);
+    // Long after: an open connection, not let go of.
+    run.tracker.advance(1_700_000_000 + 3600, 0);
+    assert.equal(run.done.length, 0);
+    const [r] = run.report();
+    assert.deepEqual([r.stream, r.packets, r.firstFrame, r.lastFrame], [0, 0, 1, 2]);
+    assert.deepEqual(r.caveats.map((x) => x.code), ['no-segment']);
+    assert.equal(r.capture.directions, 'none');
+  });
+
+  it('the 4-tuple\'s first segment joins the connection an error made: from the quoted sender or from the other side', () => {
+    for (const fromLocal of [true, false]) {
+      const run = new Run();
+      // The error quotes the client's SYN (side 0 = the client) or the server's SYN+ACK (side 0 = the server).
+      if (fromLocal) run.icmp(3, 3, { flags: SYN, seq: ISS });
+      else run.icmp(3, 3, { flags: SYN | ACK, seq: IRS, ack: ISS + 1 }, { fromRemote: true, from: LOCAL_IP });
+      run.seg(true, { flags: SYN, seq: ISS }).seg(false, { flags: SYN | ACK, seq: IRS, ack: ISS + 1 }).seg(true, { flags: ACK, seq: ISS + 1, ack: IRS + 1 });
+      assert.equal(run.tracker.streams, 1);
+      const [r] = run.report();
+      assert.deepEqual([r.stream, r.firstFrame, r.packets, r.handshake.kind, r.clientFrom, r.client.ip], [0, 1, 3, 'three-way', 'syn', '10.0.0.1'], String(fromLocal));
+      assert.deepEqual(states(r, 'client'), ['SYN_SENT@2', 'ESTABLISHED@3']);
+      assert.deepEqual(r.caveats, []);
+      assert.equal(r.notes[0].from, fromLocal ? 'client' : 'server');
+    }
+  });
+
+  it('a quoted bare SYN with another ISN begins a new connection, as a SYN would; a quoted SYN+ACK or 8 quoted bytes do not', () => {
+    const run = new Run().seg(true, { flags: SYN, seq: ISS });
+    const c = run.icmp(3, 3, { flags: SYN, seq: ISS + 100_000 });
+    assert.deepEqual([c.stream, run.tracker.streams, c.previousStream, c.packets], [1, 2, 0, 0]);
+    run.seg(true, { flags: SYN, seq: ISS + 100_000 });
+    assert.equal(run.tracker.streams, 2);
+    assert.equal(run.icmp(3, 3, { flags: SYN | ACK, seq: IRS + 7, ack: 1 }, { fromRemote: true }).stream, 1);
+    const s = run.wire.next(true, { flags: 0, seq: ISS + 200_000 });
+    s.icmpType = 3; s.icmpCode = 3; s.quotedTcp = 8;
+    assert.equal(run.tracker.icmpError(s).stream, 1);
+    assert.equal(run.tracker.streams, 2);
+  });
+
+  it('connections of errors only are evicted as open ones, and survive packing', () => {
+    const wire = new Wire();
+    const done: Connection[] = [];
+    const tracker = new Tracker({ lingerSeconds: 60, maxConnections: 2, idleUnpackedLimit: 0, idleSeconds: 0 }, (c) => done.push(c));
+    const err = (port: number): Connection => {
+      const s = wire.next(true, { flags: SYN, seq: ISS });
+      s.srcPort = port;
+      s.icmpType = 3; s.icmpCode = 3; s.icmpFrom.fill(0); s.icmpFrom[0] = REMOTE_IP; s.quotedTcp = 20;
+      return tracker.icmpError(s);
+    };
+    err(41000);
+    err(41001);
+    err(41002);
+    assert.deepEqual(done.map((c) => [c.stream, c.evicted, c.packets]), [[0, true, 0]]);
+    assert.equal(tracker.evictedOpen, 1);
+    tracker.finish();
+    const rs = done.map((c) => buildReport(c, makeSettings()));
+    assert.deepEqual(rs.map((r) => [r.stream, r.client.port, r.packets, r.notes.length, r.caveats[0].code]), [
+      [0, 41000, 0, 1, 'no-segment'], [1, 41001, 0, 1, 'no-segment'], [2, 41002, 0, 1, 'no-segment']]);
   });
 
   it('a dropped half-open connection survives packing', () => {
