@@ -340,8 +340,19 @@ export class Tracker {
    */
   advance(sec: number, nsec: number): void {
     this.observeTime(sec, nsec);
+    this.expire();
+  }
+
+  /** Let go of the connections whose linger time is over, and move the packed ones together when the arena is mostly holes. */
+  private expire(): void {
     this.sweep();
     if (this.arena.wasteful) this.compact();
+  }
+
+  /** More connections held as objects than the limits allow: pack some (never slot `current`, the one that just moved). */
+  private packBeyondLimits(current: number): void {
+    if (this.open - this.frozenCount > this.unpackedLimit) this.packSome(current);
+    if (this.open - this.frozenCount > this.idleUnpackedLimit && this.observer === null) this.packIdle(current);
   }
 
   /** Side of the segment's sender in the connection `lookup` found last (-1: none found). */
@@ -396,10 +407,8 @@ export class Tracker {
     const t = this.slots;
     if (c.isOver()) this.touchClosed(s, seg.frame);
     else if (t.list[s] !== List.Over && t.activeSec[s] !== c.lastSec) this.touchActive(s);
-    if (this.open - this.frozenCount > this.unpackedLimit) this.packSome(s);
-    if (this.open - this.frozenCount > this.idleUnpackedLimit && this.observer === null) this.packIdle(s);
-    this.sweep();
-    if (this.arena.wasteful) this.compact();
+    this.packBeyondLimits(s);
+    this.expire();
     return c;
   }
 
@@ -445,11 +454,9 @@ export class Tracker {
     else if (t.list[s] === List.None) {
       // Created here: held as an open connection, as push holds one.
       this.touchActive(s);
-      if (this.open - this.frozenCount > this.unpackedLimit) this.packSome(s);
-      if (this.open - this.frozenCount > this.idleUnpackedLimit && this.observer === null) this.packIdle(s);
+      this.packBeyondLimits(s);
     }
-    this.sweep();
-    if (this.arena.wasteful) this.compact();
+    this.expire();
     return c;
   }
 
