@@ -147,6 +147,29 @@ describe('Tracker with maxConnections', () => {
     }
   });
 
+  it('a SYN flood in a large table: half-open connections are packed once 4096 are open, idle or not', () => {
+    // The default table (100 000) is too large for its quarter to bound the
+    // objects: before, 6 000 half-open connections under 2 s old all stayed
+    // objects (about 4 KB each).
+    const runs = [{ idleUnpackedLimit: 1e9 }, {}].map((more) => {
+      const done: string[] = [];
+      const t = new Tracker({ lingerSeconds: 240, maxConnections: 100_000, ...more }, (c) => done.push(JSON.stringify(buildReport(c, makeSettings({})))));
+      const s = new Segment();
+      let maxObjects = 0;
+      for (let i = 0; i < 6000; i++) {
+        t.push(syn(s, i + 1, 0, 1024 + i));
+        maxObjects = Math.max(maxObjects, t.held - t.packed);
+      }
+      t.finish();
+      return { done, maxObjects, packed: t.packed };
+    });
+    const [plain, packed] = runs;
+    assert.equal(plain.maxObjects, 6000);
+    assert.ok(packed.maxObjects <= 4096 + 1, `objects held: ${packed.maxObjects}`);
+    assert.ok(packed.maxObjects >= 4000, `objects held: ${packed.maxObjects}`);
+    assert.deepStrictEqual(packed.done, plain.done);
+  });
+
   it('connections that keep sending are not packed and unpacked in turn when open ones fill a quarter of the table', async () => {
     // 50 connections open at a time, all sending, in a table of 120: open
     // ones fill more than a quarter of it the whole time. Only half-open
