@@ -66,7 +66,15 @@ function reportText(text: string, r: { fail(what: string): never }): string {
   return text;
 }
 
-const PART_MAGIC = 'tcpscope-part 1\n';
+/** Version 2: packed connections' times in microseconds where they can be (tcp/words.ts). */
+const PART_MAGIC = 'tcpscope-part 2\n';
+
+/** Check a part file's first line (`line`, without its newline): this version's part, or fail. */
+function partMagic(line: string, r: { fail(what: string): never }): void {
+  if (line + '\n' === PART_MAGIC) return;
+  if (line.startsWith('tcpscope-part ')) r.fail('a part made by another version of tcpscope: make the parts again with this one');
+  r.fail('not a tcpscope part (made by `tcpscope part analyze`)');
+}
 
 /** Record types of a part file. */
 const REC_CLOCK = 1;
@@ -755,7 +763,7 @@ async function mergeWith(
     fds.push(fd);
     const r: RecordReader = new RecordReader(fd, name);
     try {
-      if (r.line(PART_MAGIC.length) + '\n' !== PART_MAGIC) r.fail('not a tcpscope part (made by `tcpscope part analyze`)');
+      partMagic(r.line(PART_MAGIC.length), r);
       const head = parseHeader(r.line(1 << 16), name);
       if (head.index !== k || head.parts !== paths.length) {
         throw new SplitError(`${name}: part ${head.index + 1} of ${head.parts}, given as part ${k + 1} of ${paths.length} (give the parts in capture order)`);
@@ -1079,7 +1087,7 @@ export function readPartHeader(path: string): PartHeader {
   const fd = openSync(path, 'r');
   try {
     const r = new RecordReader(fd, path);
-    if (r.line(PART_MAGIC.length) + '\n' !== PART_MAGIC) r.fail('not a tcpscope part (made by `tcpscope part analyze`)');
+    partMagic(r.line(PART_MAGIC.length), r);
     return parseHeader(r.line(1 << 16), path);
   } finally {
     closeSync(fd);

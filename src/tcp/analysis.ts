@@ -132,18 +132,23 @@ const COUNTS = STATE_WORDS;
 
 /**
  * How pack writes each state word: KIND_TIME for the seconds of a (seconds,
- * nanoseconds) pair, the index of the word it is written as a distance from
+ * nanoseconds) pair, KIND_FRAME for a frame number, the index of the word it is written as a distance from
  * (written before it), or KIND_PLAIN.
  */
 const KIND_PLAIN = -1;
 const KIND_TIME = -2;
+/** A frame number, 0 for none (WordWriter.frame: from the connection's first). */
+const KIND_FRAME = -3;
 const PACK_KIND: Int32Array = (() => {
   const k = new Int32Array(STATE_WORDS).fill(KIND_PLAIN);
   for (const d of [0, DIR_WORDS]) {
     k[d + NEXTSEQ_SEC] = KIND_TIME;
     k[d + LASTACK_SEC] = KIND_TIME;
     k[d + MAXSEQ_TO_BE_ACKED] = d + NEXTSEQ;
+    k[d + LAST_NON_DUP_ACK] = KIND_FRAME;
+    k[d + SYN_FRAME] = KIND_FRAME;
   }
+  k[RTT_ACK_FRAME] = KIND_FRAME;
   // The ACK side 1 last sent is near side 0's next sequence number (written first).
   k[DIR_WORDS + LASTACK] = NEXTSEQ;
   for (const i of [SYN_SEC, SYNACK_SEC, RTT_SYN_SEC, RTT_SYNACK_SEC, RTT_ACK_SEC]) k[i] = KIND_TIME;
@@ -479,7 +484,8 @@ export class SeqAnalysis {
           w.time(s[i] >>> 0, s[i + 1]);
         }
         i++;
-      } else if (k >= 0) w.i32((s[i] - s[k]) | 0);
+      } else if (k === KIND_FRAME) w.frame(s[i] >>> 0);
+      else if (k >= 0) w.i32((s[i] - s[k]) | 0);
       else w.i32(s[i]);
     }
     let nonZero = 0;
@@ -513,7 +519,8 @@ export class SeqAnalysis {
           s[i + 1] = r.nsec;
         }
         i++;
-      } else if (k >= 0) s[i] = (r.i32() + s[k]) | 0;
+      } else if (k === KIND_FRAME) s[i] = r.frame() | 0;
+      else if (k >= 0) s[i] = (r.i32() + s[k]) | 0;
       else s[i] = r.i32();
     }
     const nonZero = r.u32();

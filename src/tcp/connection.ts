@@ -41,8 +41,10 @@ const END_REASONS: readonly EndReason[] = ['capture-end', 'expired', 'replaced']
 /** Seconds without a retransmission after which an unseen peer's ACK of a FIN is inferred (Connection.settle). */
 const SILENT_FIN_SECONDS = 1;
 
-/** Word of `pack`'s output holding endSec (endNsec follows, the last of its whole words). */
-const PACKED_END = 10;
+/** Word of `pack`'s output holding endSec (endNsec follows). */
+const PACKED_END = 2;
+/** ... and of the addresses after them (one word each for IPv4, four for IPv6). */
+const PACKED_ADDRESSES = 4;
 
 /** What the Connection constructor reads of a segment, for `unpack`. */
 const SEED = {
@@ -266,13 +268,16 @@ export class Connection {
     w.fixed(this.ipVersion | (this.clientSide << 3) | (from << 4) | (this.baseSet0 ? 1 << 6 : 0) | (this.baseSet1 ? 1 << 7 : 0) |
       (this.sawFin ? 1 << 8 : 0) | (this.sawRst ? 1 << 9 : 0) | (why << 10) | ((this.tsDigits & 15) << 12));
     w.fixed(this.port0 * 65536 + this.port1);
-    w.fixed(this.a00); w.fixed(this.a01); w.fixed(this.a02); w.fixed(this.a03);
-    w.fixed(this.a10); w.fixed(this.a11); w.fixed(this.a12); w.fixed(this.a13);
     w.fixed(this.endSec); w.fixed(this.endNsec);
+    // The addresses: one word each for IPv4 (the others are 0), four for IPv6.
+    w.fixed(this.a00);
+    if (this.ipVersion === 6) { w.fixed(this.a01); w.fixed(this.a02); w.fixed(this.a03); }
+    w.fixed(this.a10);
+    if (this.ipVersion === 6) { w.fixed(this.a11); w.fixed(this.a12); w.fixed(this.a13); }
     w.u32(this.firstFrame); w.u32(this.firstSec); w.u32(this.firstNsec);
     w.base(this.firstFrame, this.firstSec, this.firstNsec);
     w.moment(this.lastFrame, this.lastSec, this.lastNsec);
-    w.u32(this.packets); w.u32(this.baseSeq0); w.u32(this.baseSeq1);
+    w.u32(this.packets);
     w.u32(this.completeness | (this.completenessFirst << 8) | (this.historyBits << 16));
     // History: up to 12 letters, 4 bits each, 6 per word.
     w.u32(this.hist0); w.u32(this.hist1);
@@ -290,6 +295,9 @@ export class Connection {
     }
     this.ep0.pack(w);
     this.ep1.pack(w);
+    // Wireshark's base sequence numbers, from the ISNs (most often the same).
+    w.seq(this.baseSeq0, this.ep0.iss);
+    w.seq(this.baseSeq1, this.ep1.iss);
     const notes = this.notes.list;
     w.u32(notes.length);
     w.u32(this.notes.dropped);
@@ -336,10 +344,11 @@ export class Connection {
     seed.ipVersion = (f & 7) as 4 | 6;
     seed.srcPort = Math.floor(ports / 65536);
     seed.dstPort = ports & 0xffff;
-    for (let i = 0; i < 4; i++) seed.src[i] = r.fixed();
-    for (let i = 0; i < 4; i++) seed.dst[i] = r.fixed();
     const endSec = r.fixed() >>> 0;
     const endNsec = r.fixed() >>> 0;
+    const n = seed.ipVersion === 6 ? 4 : 1;
+    for (let i = 0; i < 4; i++) seed.src[i] = i < n ? r.fixed() : 0;
+    for (let i = 0; i < 4; i++) seed.dst[i] = i < n ? r.fixed() : 0;
     seed.frame = r.u32();
     seed.tsSec = r.u32();
     seed.tsNsec = r.u32();
@@ -356,7 +365,7 @@ export class Connection {
     c.endSec = endSec;
     c.endNsec = endNsec;
     c.lastFrame = r.frame(); c.lastSec = r.time(); c.lastNsec = r.nsec;
-    c.packets = r.u32(); c.baseSeq0 = r.u32(); c.baseSeq1 = r.u32();
+    c.packets = r.u32();
     const bits = r.u32();
     c.completeness = bits & 255;
     c.completenessFirst = (bits >>> 8) & 255;
@@ -378,6 +387,8 @@ export class Connection {
     }
     c.ep0.unpack(r);
     c.ep1.unpack(r);
+    c.baseSeq0 = r.seq(c.ep0.iss);
+    c.baseSeq1 = r.seq(c.ep1.iss);
     const nn = r.u32();
     c.notes.dropped = r.u32();
     const b0 = c.ep0.iss;
@@ -845,7 +856,7 @@ export function serverSideByPort(p0: number, p1: number): -1 | 0 | 1 {
 /**
  * As Connection.sideOf, for a connection packed at `o` in `w`: its first
  * words (Connection.pack writes them whole) are the IP version, the ports,
- * then the two addresses.
+ * the end time, then the two addresses.
  */
 export function packedSideOf(w: Int32Array, o: number, seg: Segment): -1 | 0 | 1 {
   if ((w[o] & 7) !== seg.ipVersion) return -1;
@@ -854,11 +865,18 @@ export function packedSideOf(w: Int32Array, o: number, seg: Segment): -1 | 0 | 1
   const p1 = ports & 0xffff;
   const s = seg.src;
   const d = seg.dst;
+  const a = o + PACKED_ADDRESSES;
+  if (seg.ipVersion === 4) {
+    // One word an address (Connection.pack).
+    if (seg.srcPort === p0 && seg.dstPort === p1 && s[0] === w[a] >>> 0 && d[0] === w[a + 1] >>> 0) return 0;
+    if (seg.srcPort === p1 && seg.dstPort === p0 && s[0] === w[a + 1] >>> 0 && d[0] === w[a] >>> 0) return 1;
+    return -1;
+  }
   if (seg.srcPort === p0 && seg.dstPort === p1 &&
-    s[0] === w[o + 2] >>> 0 && s[1] === w[o + 3] >>> 0 && s[2] === w[o + 4] >>> 0 && s[3] === w[o + 5] >>> 0 &&
-    d[0] === w[o + 6] >>> 0 && d[1] === w[o + 7] >>> 0 && d[2] === w[o + 8] >>> 0 && d[3] === w[o + 9] >>> 0) return 0;
+    s[0] === w[a] >>> 0 && s[1] === w[a + 1] >>> 0 && s[2] === w[a + 2] >>> 0 && s[3] === w[a + 3] >>> 0 &&
+    d[0] === w[a + 4] >>> 0 && d[1] === w[a + 5] >>> 0 && d[2] === w[a + 6] >>> 0 && d[3] === w[a + 7] >>> 0) return 0;
   if (seg.srcPort === p1 && seg.dstPort === p0 &&
-    s[0] === w[o + 6] >>> 0 && s[1] === w[o + 7] >>> 0 && s[2] === w[o + 8] >>> 0 && s[3] === w[o + 9] >>> 0 &&
-    d[0] === w[o + 2] >>> 0 && d[1] === w[o + 3] >>> 0 && d[2] === w[o + 4] >>> 0 && d[3] === w[o + 5] >>> 0) return 1;
+    s[0] === w[a + 4] >>> 0 && s[1] === w[a + 5] >>> 0 && s[2] === w[a + 6] >>> 0 && s[3] === w[a + 7] >>> 0 &&
+    d[0] === w[a] >>> 0 && d[1] === w[a + 1] >>> 0 && d[2] === w[a + 2] >>> 0 && d[3] === w[a + 3] >>> 0) return 1;
   return -1;
 }

@@ -1903,12 +1903,21 @@ export class Endpoint {
     // Sequence numbers from the ISN (ours) or from the last ACK it sent (the peer's), frames and times from the connection's first.
     const iss = this.iss;
     const peer = this.lastAckSent;
-    w.u32(iss); w.seq(this.synEnd, iss); w.seq(this.altIss, iss); w.seq(this.dataNxt, iss); w.seq(this.finSeq, iss);
+    // Side 1's ISN, last ACK and timestamps from side 0's, packed (and
+    // unpacked) before them: its ISN from the last ACK side 0 sent, its last
+    // ACK from side 0's ISN, the TSvals each holds of the other from the
+    // other's newest.
+    const near = this.side === 1 ? this.peer : null;
+    if (near === null) w.u32(iss); else w.seq(iss, near.lastAckSent);
+    w.seq(this.synEnd, iss); w.seq(this.altIss, iss); w.seq(this.dataNxt, iss); w.seq(this.finSeq, iss);
     writeOptionalMoment(w, this.zeroFrame, this.zeroSec, this.zeroNsec);
     w.frame(this.finAckLostFrame); w.frame(this.finAckFrame);
-    w.u32(peer); w.seq(this.finAckSegSeq, peer); w.seq(this.finAckValue, iss);
-    w.seq(this.wndEdge, peer); w.u32(this.tsMax);
-    w.u32(this.tsRecent); writeOptionalMoment(w, this.tsRecentFrame, this.tsRecentSec, this.tsRecentNsec);
+    if (near === null) w.u32(peer); else w.seq(peer, near.iss);
+    w.seq(this.finAckSegSeq, peer); w.seq(this.finAckValue, iss);
+    w.seq(this.wndEdge, peer);
+    if (near === null) w.u32(this.tsMax); else w.seq(this.tsMax, near.tsRecent);
+    if (near === null) w.u32(this.tsRecent); else w.seq(this.tsRecent, near.tsMax);
+    writeOptionalMoment(w, this.tsRecentFrame, this.tsRecentSec, this.tsRecentNsec);
     w.u32(this.synFirstUnacked); w.u32(this.finFirstUnacked);
     w.u32(this.packets); w.u32(this.payloadBytes); w.u32(this.dataSegments); w.u32(this.keepAlives); w.u32(this.rejected); w.frame(this.probeFrame);
     w.u32(this.halfCloseBytes); w.u32(this.halfCloseSegments);
@@ -1983,15 +1992,18 @@ export class Endpoint {
     const twKind = TW_END_KINDS[(g >>> 4) & 3];
     this.wscale = ((g >>> 6) & 31) - 1;
     this.synTs = ((g >>> 11) & 3) - 1;
-    const iss = r.u32();
+    const near = this.side === 1 ? this.peer : null;
+    const iss = near === null ? r.u32() : r.seq(near.lastAckSent);
     this.iss = iss; this.synEnd = r.seq(iss); this.altIss = r.seq(iss); this.dataNxt = r.seq(iss); this.finSeq = r.seq(iss);
     this.zeroFrame = r.frame();
     if (this.zeroFrame !== 0) { this.zeroSec = r.time(); this.zeroNsec = r.nsec; }
     this.finAckLostFrame = r.frame(); this.finAckFrame = r.frame();
-    const peer = r.u32();
+    const peer = near === null ? r.u32() : r.seq(near.iss);
     this.lastAckSent = peer; this.finAckSegSeq = r.seq(peer); this.finAckValue = r.seq(iss);
-    this.wndEdge = r.seq(peer); this.tsMax = r.u32();
-    this.tsRecent = r.u32(); this.tsRecentFrame = r.frame();
+    this.wndEdge = r.seq(peer);
+    this.tsMax = near === null ? r.u32() : r.seq(near.tsRecent);
+    this.tsRecent = near === null ? r.u32() : r.seq(near.tsMax);
+    this.tsRecentFrame = r.frame();
     if (this.tsRecentFrame !== 0) { this.tsRecentSec = r.time(); this.tsRecentNsec = r.nsec; }
     this.synFirstUnacked = r.u32(); this.finFirstUnacked = r.u32();
     this.packets = r.u32(); this.payloadBytes = r.u32(); this.dataSegments = r.u32(); this.keepAlives = r.u32(); this.rejected = r.u32(); this.probeFrame = r.frame();

@@ -7,7 +7,8 @@
  * two. Values that are random over 32 bits (sequence numbers, times) are
  * written as differences from a base, which makes them small too: sequence
  * numbers from the endpoint's ISN, frame numbers and timestamps from the
- * connection's first frame (`base`). Only the fields read or patched in
+ * connection's first frame (`base`), times in microseconds when they are
+ * whole microseconds apart. Only the fields read or patched in
  * place (packedSideOf, Connection.setPackedEnd) are whole words
  * (`fixed`), and they come first.
  *
@@ -165,7 +166,11 @@ export class WordWriter {
       this.uint(0);
       return;
     }
-    this.uint(zig(ds * 1e9 + (nsec - this.baseNsec)));
+    // Most captures are microsecond ones (classic pcap, pcapng's default):
+    // their times are whole microseconds apart, written in microseconds (a
+    // byte less for most). The low bit says which.
+    const d = ds * 1e9 + (nsec - this.baseNsec);
+    this.uint(d % 1000 === 0 ? zig(d / 1000) * 2 : zig(d) * 2 + 1);
   }
 
   /** A frame and its time. */
@@ -255,7 +260,8 @@ export class WordReader {
 
   /** A time written by WordWriter.time: its seconds (the nanoseconds are then in `nsec`). */
   time(): number {
-    const t = this.baseNsec + unzig(this.uint());
+    const x = this.uint();
+    const t = this.baseNsec + (x % 2 === 0 ? unzig(x / 2) * 1000 : unzig((x - 1) / 2));
     const ds = Math.floor(t / 1e9);
     this.nsec = (t - ds * 1e9) | 0;
     return (this.baseSec + ds) >>> 0;

@@ -293,7 +293,10 @@ describe('split and merge: what is not a part or a scan', () => {
     writeFileSync(`${parts[1]}.short`, bytes.subarray(0, bytes.length - 5));
     await assert.rejects(mergeParts([`${parts[0]}.part`, `${parts[1]}.short`], () => {}), (e: Error) => e instanceof SplitError && /cut short/.test(e.message) && !e.message.includes('\n'));
     await assert.rejects(analyzePart(parts[0], 2, scans, settings, `${parts[0]}.x`), SplitError);
-    writeFileSync(`${parts[0]}.junk`, 'tcpscope-part 1\n{"file":1}\n');
+    writeFileSync(`${parts[0]}.junk`, 'tcpscope-part 2\n{"file":1}\n');
     await assert.rejects(mergeParts([`${parts[0]}.junk`], () => {}), (e: Error) => e instanceof SplitError && /header/.test(e.message));
+    // A part of the version before (packed connections written otherwise) is refused by name.
+    writeFileSync(`${parts[0]}.old`, Buffer.concat([Buffer.from('tcpscope-part 1'), readFileSync(`${parts[0]}.part`).subarray(15)]));
+    await assert.rejects(mergeParts([`${parts[0]}.old`, `${parts[1]}.part`], () => {}), (e: Error) => e instanceof SplitError && /another version/.test(e.message) && !e.message.includes('\n'));
   });
 });

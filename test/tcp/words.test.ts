@@ -24,6 +24,9 @@ describe('packed fields', () => {
     const times: [number, number][] = [
       [1_700_000_000, 999_999_999], [1_700_000_000, 0], [1_700_000_001, 0], [1_699_999_999, 5],
       [1_700_000_000 + (1 << 21), 999_999_999], [1_700_000_000 - (1 << 21), 0],
+      // Whole microseconds from the base (written in microseconds), before and after it, near and far.
+      [1_700_000_000, 999_998_999], [1_700_000_001, 999_999_999], [1_699_999_999, 999_999_999],
+      [1_700_000_000 + (1 << 21), 999_999_999], [1_700_000_000 - (1 << 21), 999_000_999],
     ];
     for (const [s, ns] of times) w.time(s, ns);
     w.moment(1234, 1_700_000_002, 17);
@@ -66,9 +69,13 @@ describe('packed fields', () => {
     const bytes = (): number => (w as unknown as { p: number }).p;
     assert.equal(bytes(), 19, 'nineteen one-byte fields');
     assert.equal(w.n, 5);
-    // A time 60 ms after the base: 0.06e9 ns, doubled by the zigzag, needs 27 bits: four bytes.
+    // A time 60 ms after the base, written in microseconds: 60 000, doubled by the zigzag and
+    // once more for the unit bit, needs 18 bits: three bytes.
     w.time(1_700_000_000, 60_000_000);
-    assert.equal(bytes(), 23);
+    assert.equal(bytes(), 22);
+    // One nanosecond more, written in nanoseconds: 0.06e9 + 1, doubled twice, needs 28 bits: four bytes.
+    w.time(1_700_000_000, 60_000_001);
+    assert.equal(bytes(), 26);
   });
 
   it('turn ok false for a value that does not fit, or past the end of the room', () => {
