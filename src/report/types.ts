@@ -244,7 +244,15 @@ export interface HandshakeReport {
   clientSynAckFrames: CopyReport[];
   /** Copies beyond the first, per side. */
   synRetransmissions: { client: number; server: number };
-  /** Frame that completed the handshake (the server's transition to ESTABLISHED), null if none. */
+  /**
+   * Frame that completed the handshake: the server's transition to
+   * ESTABLISHED (the handshake's ACK; in a simultaneous open, the segment that
+   * took it there). null when the capture does not show it: the server never got
+   * there (a listener that refused the ACK, a half-open scan, unanswered or
+   * refused SYNs), or it is inferred (a capture of the server's direction
+   * only, a capture that began after the handshake). The client's own
+   * ESTABLISHED is in `endpoints.client.transitions`.
+   */
   establishedFrame: number | null;
 }
 
