@@ -106,6 +106,8 @@ const M = {
   // Segments judged without a state change (ConnectionReport.notes).
   'note.keep-alive': { en: 'keep-alive probe (seq = SND.NXT-1): neither data nor a close', zh: '保活探测报文（seq = SND.NXT-1）：既不是数据，也不是关闭' },
   'note.keep-alive-ack': { en: 'ACK of the keep-alive probe of frame {related}', zh: '对第 {related} 帧保活探测的确认' },
+  'note.zero-window-probe': { en: 'zero-window probe (seq = SND.NXT-1, sent into a zero window, RFC 9293 3.8.6.1): neither data nor a close', zh: '零窗口探测报文（seq = SND.NXT-1，对方通告的窗口为零，RFC 9293 3.8.6.1）：既不是数据，也不是关闭' },
+  'note.zero-window-probe-ack': { en: 'ACK of the zero-window probe of frame {related}', zh: '对第 {related} 帧零窗口探测的确认' },
   'note.rst-out-of-window': { en: 'RST outside the receiver\'s window: dropped, no reset (RFC 5961)', zh: 'RST 不在接收窗口内：被丢弃，连接未复位（RFC 5961）' },
   'note.rst-challenged': { en: 'RST in the window but not at RCV.NXT: challenge ACK, no reset (RFC 5961)', zh: 'RST 在窗口内但不等于 RCV.NXT：对方回挑战 ACK，连接未复位（RFC 5961）' },
   'note.rst-bad-ack': { en: 'RST in SYN-SENT without an acceptable ACK: dropped (RFC 9293 3.10.7.3)', zh: 'SYN-SENT 状态下 RST 的确认号不可接受：被丢弃（RFC 9293 3.10.7.3）' },
