@@ -315,6 +315,7 @@ const M = {
   'live.retracted.crossed': { en: 'its FIN crossed the peer\'s (simultaneous close)', zh: '它的 FIN 与对方的 FIN 交叉（同时关闭）' },
   'live.finRetx': { en: '{clock}  #{stream} {side} {endpoint} retransmitted its FIN (retransmission {copy}, {gap} after the previous copy)', zh: '{clock}  #{stream} {side} {endpoint} 重传了 FIN（第 {copy} 次重传，距上一份 {gap}）' },
   'live.timeWait': { en: '{clock}  #{stream} {side} {endpoint} entered TIME_WAIT: must hold {required} s, until {deadline}', zh: '{clock}  #{stream} {side} {endpoint} 进入 TIME_WAIT（等待计时器）：须等待 2MSL = {required} s，到 {deadline} 为止' },
+  'live.timeWaitRestartPaws': { en: '{clock}  #{stream} {side} {endpoint} TIME_WAIT restarted (acknowledged a segment PAWS refused: an old timestamp), now until {deadline}', zh: '{clock}  #{stream} {side} {endpoint} TIME_WAIT 重新计时（确认了一个被 PAWS 拒绝的报文段：时间戳过旧），改为等到 {deadline}' },
   'live.timeWaitRestart': { en: '{clock}  #{stream} {side} {endpoint} TIME_WAIT restarted (re-acknowledged a retransmitted FIN), now until {deadline}', zh: '{clock}  #{stream} {side} {endpoint} TIME_WAIT 重新计时（再次确认了重传的 FIN），改为等到 {deadline}' },
   'live.timeWaitEnd': { en: '{clock}  #{stream} {side} {endpoint} TIME_WAIT ended by {evidence} after {observed} of {required} s: verdict {verdict}', zh: '{clock}  #{stream} {side} {endpoint} TIME_WAIT 结束（{evidence}），历时 {observed}（2MSL = {required} s）：{verdict}' },
   'live.timeWaitEnd.rst': { en: 'its RST', zh: '它回了 RST' },
