@@ -40,10 +40,11 @@ describe('handshake.establishedFrame', () => {
     assert.deepEqual(established(refused, 'server'), []);
     assert.equal(established(refused, 'client')[0].frame, 2, 'the client went ESTABLISHED at the SYN+ACK');
     assert.equal(refused.handshake.establishedFrame, null);
-    // The grader's handshake fact names no ACK frame (it named the SYN+ACK's before).
+    // The grader's handshake fact names the client's ACK of the SYN+ACK, the
+    // one the listener refused (it named the SYN+ACK's frame before).
     const f = handshakeFact(refused);
-    assert.equal(f.params.ack, '?');
     assert.equal(f.params.synack, 2);
+    assert.equal(f.params.ack, 3);
     // The second connection, accepted, has its ACK.
     assert.equal(next.handshake.establishedFrame, established(next, 'server')[0].frame);
   });
@@ -84,5 +85,18 @@ describe('handshake.establishedFrame', () => {
     const r = buildReport(done[0], makeSettings({ os: 'linux' }));
     assert.equal(r.handshake.kind, 'aborted');
     assert.equal(r.handshake.establishedFrame, null);
+  });
+
+  it('a SYN+ACK nobody acknowledged in the capture: null, and the grader names no ACK', () => {
+    const { tracker, done } = collectingTracker();
+    const w = new Wire();
+    tracker.push(w.next(true, { flags: SYN, seq: ISS, t: 0 }));
+    tracker.push(w.next(false, { flags: SYN | ACK, seq: IRS, ack: ISS + 1 }));
+    tracker.finish();
+    const r = buildReport(done[0], makeSettings({ os: 'linux' }));
+    assert.equal(r.handshake.kind, 'three-way');
+    assert.equal(r.endpoints.client.transitions.find((t) => t.to === 'ESTABLISHED')?.frame, 2);
+    assert.equal(r.handshake.establishedFrame, null);
+    assert.equal(handshakeFact(r).params.ack, '?');
   });
 });
