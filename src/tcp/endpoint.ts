@@ -285,7 +285,7 @@ export interface EndpointWatch {
   retracted(t: Transition): void;
   /** The endpoint sent another copy of its FIN. */
   finRetransmitted(copy: Copy): void;
-  /** In TIME_WAIT, the endpoint re-acknowledged a retransmitted FIN: 2MSL restarts. */
+  /** In TIME_WAIT, the endpoint re-acknowledged a retransmitted FIN, or acknowledged a segment PAWS refused: 2MSL restarts. */
   timeWaitRestarted(m: Moment): void;
 }
 
