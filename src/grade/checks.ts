@@ -55,7 +55,8 @@ export function handshakeFact(c: ConnectionReport): Fact {
   const syn = hs.synFrames[0]?.frame ?? c.firstFrame;
   switch (hs.kind) {
     case 'three-way':
-      return fact('hs.three-way', { syn, synack: hs.synAckFrames[0]?.frame ?? '?', ack: hs.establishedFrame ?? '?' });
+      // The ACK where the server went ESTABLISHED; else (a listener that refused it) the client's ACK of the SYN+ACK.
+      return fact('hs.three-way', { syn, synack: hs.synAckFrames[0]?.frame ?? '?', ack: hs.establishedFrame ?? hs.synAckFrames.find((x) => x.ackedFrame !== null)?.ackedFrame ?? '?' });
     case 'simultaneous-open':
       return fact('hs.simultaneous-open', { syn, synack: hs.synAckFrames[0]?.frame ?? '?' });
     case 'refused':

@@ -80,6 +80,13 @@ export interface TimeWaitEnteredEvent extends EndpointEvent {
 export interface TimeWaitRestartEvent extends EndpointEvent {
   type: 'time-wait-restart';
   deadline: string;
+  /**
+   * What its ACK answered (RFC 9293 3.10.7.4, "acknowledge it, and restart
+   * the 2 MSL timeout"): a retransmitted FIN, or a segment PAWS refused
+   * (RFC 7323 5.3; Linux tcp_timewait_state_process), the `paws-rejected`
+   * note whose `answerFrame` is this frame.
+   */
+  answering: 'retransmitted-fin' | 'paws-rejected';
 }
 
 /** TIME_WAIT ended with evidence in the capture (RST or reuse of the 4-tuple). */

@@ -119,7 +119,7 @@ export function eventLine(e: LiveEvent, o: LineOptions): string | null {
         clock: clock(e.time, o), stream: e.stream, side: side(lang, e.side), endpoint: ep(e.endpoint), required: e.requiredSeconds, deadline: clock(e.deadline, o),
       });
     case 'time-wait-restart':
-      return msg(lang, 'live.timeWaitRestart', {
+      return msg(lang, e.answering === 'paws-rejected' ? 'live.timeWaitRestartPaws' : 'live.timeWaitRestart', {
         clock: clock(e.time, o), stream: e.stream, side: side(lang, e.side), endpoint: ep(e.endpoint), deadline: clock(e.deadline, o),
       });
     case 'time-wait-end':

@@ -22,6 +22,7 @@ import { ipText, isoTime } from '../report/format.ts';
 import type { CaptureReport, ConnectionReport, EndpointAddress, Settings, Side, StateName } from '../report/types.ts';
 import type { Connection } from '../tcp/connection.ts';
 import type { Copy, Moment, Transition } from '../tcp/endpoint.ts';
+import { NoteKind } from '../tcp/notes.ts';
 import type { TcpObserver } from '../tcp/observer.ts';
 import { State, stateName } from '../tcp/state.ts';
 import { type BackendName, type CaptureStats, type LiveSource, timingNote } from './backend.ts';
@@ -104,6 +105,20 @@ interface ConnInfo {
   stream: number;
   addr: [EndpointAddress, EndpointAddress];
   clientSide: 0 | 1;
+}
+
+/**
+ * What the TIME_WAIT restart at `frame` by side `s` answered: a segment PAWS
+ * refused when a paws-rejected note of the peer names this frame as its
+ * answering ACK (NoteList.answered records it before the restart; the
+ * timeline reads it the same way), else a retransmitted FIN. Restarts are
+ * rare and a connection keeps at most MAX_NOTES notes.
+ */
+function restartAnswers(c: Connection, s: 0 | 1, frame: number): 'retransmitted-fin' | 'paws-rejected' {
+  for (const n of c.notes.list) {
+    if (n.kind === NoteKind.PawsRejected && n.side !== s && n.answer === frame && n.answerAck === true) return 'paws-rejected';
+  }
+  return 'retransmitted-fin';
 }
 
 export class LiveSession {
@@ -384,7 +399,7 @@ export class LiveSession {
       timeWaitRestarted: (c: Connection, s: 0 | 1, m: Moment) => {
         if (!events) return;
         const i = this.info(c);
-        this.emit({ time: iso(m.tsSec, m.tsNsec), frame: m.frame, stream: i.stream, side: side(c, s), endpoint: i.addr[s], type: 'time-wait-restart', deadline: deadline(m) });
+        this.emit({ time: iso(m.tsSec, m.tsNsec), frame: m.frame, stream: i.stream, side: side(c, s), endpoint: i.addr[s], type: 'time-wait-restart', deadline: deadline(m), answering: restartAnswers(c, s, m.frame) });
       },
     };
   }

@@ -106,6 +106,8 @@ const M = {
   // Segments judged without a state change (ConnectionReport.notes).
   'note.keep-alive': { en: 'keep-alive probe (seq = SND.NXT-1): neither data nor a close', zh: '保活探测报文（seq = SND.NXT-1）：既不是数据，也不是关闭' },
   'note.keep-alive-ack': { en: 'ACK of the keep-alive probe of frame {related}', zh: '对第 {related} 帧保活探测的确认' },
+  'note.zero-window-probe': { en: 'zero-window probe (seq = SND.NXT-1, sent into a zero window, RFC 9293 3.8.6.1): neither data nor a close', zh: '零窗口探测报文（seq = SND.NXT-1，对方通告的窗口为零，RFC 9293 3.8.6.1）：既不是数据，也不是关闭' },
+  'note.zero-window-probe-ack': { en: 'ACK of the zero-window probe of frame {related}', zh: '对第 {related} 帧零窗口探测的确认' },
   'note.rst-out-of-window': { en: 'RST outside the receiver\'s window: dropped, no reset (RFC 5961)', zh: 'RST 不在接收窗口内：被丢弃，连接未复位（RFC 5961）' },
   'note.rst-challenged': { en: 'RST in the window but not at RCV.NXT: challenge ACK, no reset (RFC 5961)', zh: 'RST 在窗口内但不等于 RCV.NXT：对方回挑战 ACK，连接未复位（RFC 5961）' },
   'note.rst-bad-ack': { en: 'RST in SYN-SENT without an acceptable ACK: dropped (RFC 9293 3.10.7.3)', zh: 'SYN-SENT 状态下 RST 的确认号不可接受：被丢弃（RFC 9293 3.10.7.3）' },
@@ -313,6 +315,7 @@ const M = {
   'live.retracted.crossed': { en: 'its FIN crossed the peer\'s (simultaneous close)', zh: '它的 FIN 与对方的 FIN 交叉（同时关闭）' },
   'live.finRetx': { en: '{clock}  #{stream} {side} {endpoint} retransmitted its FIN (retransmission {copy}, {gap} after the previous copy)', zh: '{clock}  #{stream} {side} {endpoint} 重传了 FIN（第 {copy} 次重传，距上一份 {gap}）' },
   'live.timeWait': { en: '{clock}  #{stream} {side} {endpoint} entered TIME_WAIT: must hold {required} s, until {deadline}', zh: '{clock}  #{stream} {side} {endpoint} 进入 TIME_WAIT（等待计时器）：须等待 2MSL = {required} s，到 {deadline} 为止' },
+  'live.timeWaitRestartPaws': { en: '{clock}  #{stream} {side} {endpoint} TIME_WAIT restarted (acknowledged a segment PAWS refused: an old timestamp), now until {deadline}', zh: '{clock}  #{stream} {side} {endpoint} TIME_WAIT 重新计时（确认了一个被 PAWS 拒绝的报文段：时间戳过旧），改为等到 {deadline}' },
   'live.timeWaitRestart': { en: '{clock}  #{stream} {side} {endpoint} TIME_WAIT restarted (re-acknowledged a retransmitted FIN), now until {deadline}', zh: '{clock}  #{stream} {side} {endpoint} TIME_WAIT 重新计时（再次确认了重传的 FIN），改为等到 {deadline}' },
   'live.timeWaitEnd': { en: '{clock}  #{stream} {side} {endpoint} TIME_WAIT ended by {evidence} after {observed} of {required} s: verdict {verdict}', zh: '{clock}  #{stream} {side} {endpoint} TIME_WAIT 结束（{evidence}），历时 {observed}（2MSL = {required} s）：{verdict}' },
   'live.timeWaitEnd.rst': { en: 'its RST', zh: '它回了 RST' },

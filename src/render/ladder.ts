@@ -152,13 +152,15 @@ export function buildLadder(conn: ConnectionReport, segs: readonly SegmentRecord
     cl.kind === 'reset-after-fin' || simultaneous);
   // Segments judged without a state change (keep-alives, RSTs not taken...), by frame.
   const judged = new Map<number, string[]>();
-  const keepAlive = new Map<number, 'probe' | 'ack'>();
+  const keepAlive = new Map<number, 'probe' | 'ack' | 'zw-probe' | 'zw-ack'>();
   for (const n of conn.notes) {
     const list = judged.get(n.frame);
     if (list) list.push(noteLabel(lang, n));
     else judged.set(n.frame, [noteLabel(lang, n)]);
     if (n.kind === 'keep-alive') keepAlive.set(n.frame, 'probe');
     if (n.kind === 'keep-alive-ack') keepAlive.set(n.frame, 'ack');
+    if (n.kind === 'zero-window-probe') keepAlive.set(n.frame, 'zw-probe');
+    if (n.kind === 'zero-window-probe-ack') keepAlive.set(n.frame, 'zw-ack');
   }
 
   // Wireshark's sequence analysis flags, by frame (window updates left out: routine, they would unfold every exchange).
@@ -272,6 +274,10 @@ export function buildLadder(conn: ConnectionReport, segs: readonly SegmentRecord
       label = 'ACK seq=SND.NXT-1 (keep-alive)';
     } else if (keepAlive.get(g.frame) === 'ack') {
       label = 'ACK (keep-alive answer)';
+    } else if (keepAlive.get(g.frame) === 'zw-probe') {
+      label = 'ACK seq=SND.NXT-1 (zero-window probe)';
+    } else if (keepAlive.get(g.frame) === 'zw-ack') {
+      label = 'ACK (zero-window probe answer)';
     }
 
     // Notes: handshake, waves of the close, copies, reset, half-close.

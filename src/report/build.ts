@@ -180,7 +180,11 @@ class Builder {
     else if (svRst !== null && svRst.answersSyn) kind = 'refused';
     else if (icmpAbort(cl) !== null) kind = 'rejected-icmp';
     else kind = 'unanswered';
-    const est = sv.transitions.find((t) => t.to === State.ESTABLISHED) ?? cl.transitions.find((t) => t.to === State.ESTABLISHED);
+    // The server's ESTABLISHED as the capture shows it (the handshake's ACK, or
+    // in a simultaneous open the segment that took it there). Not the client's: a
+    // server that never got there (its listener refused the ACK, a half-open
+    // scan) did not complete the handshake, and its SYN+ACK is no ACK.
+    const est = sv.transitions.find((t) => t.to === State.ESTABLISHED);
     return {
       kind,
       x: cl.issKnown ? this.seq(cl.iss, 'client') : null,

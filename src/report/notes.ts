@@ -87,4 +87,13 @@ export const noteText: Readonly<Record<NoteKind, { kind: SegmentNoteKind; rule: 
       'aborts the connection (Linux: connect() fails); otherwise it is a soft error and changes no state; ' +
       'fragmentation needed / packet too big only lower the path MTU',
   },
+  [NoteKind.ZeroWindowProbe]: {
+    kind: 'zero-window-probe',
+    rule: 'RFC 9293 3.8.6.1: sent while the receiver\'s last advertised window was zero, it probes that window (the persist timer; ' +
+      'Linux sends it as a keep-alive, SEG.SEQ = SND.NXT-1 without data); it moves no state. A keep-alive sent into a zero window would look the same',
+  },
+  [NoteKind.ZeroWindowProbeAck]: {
+    kind: 'zero-window-probe-ack',
+    rule: 'RFC 9293 3.8.6.1: the ACK answering a zero-window probe, with the receiver\'s current window; it acknowledges no new data and closes nothing',
+  },
 };

@@ -244,7 +244,15 @@ export interface HandshakeReport {
   clientSynAckFrames: CopyReport[];
   /** Copies beyond the first, per side. */
   synRetransmissions: { client: number; server: number };
-  /** Frame that completed the handshake (the server's transition to ESTABLISHED), null if none. */
+  /**
+   * Frame that completed the handshake: the server's transition to
+   * ESTABLISHED (the handshake's ACK; in a simultaneous open, the segment that
+   * took it there). null when the capture does not show it: the server never got
+   * there (a listener that refused the ACK, a half-open scan, unanswered or
+   * refused SYNs), or it is inferred (a capture of the server's direction
+   * only, a capture that began after the handshake). The client's own
+   * ESTABLISHED is in `endpoints.client.transitions`.
+   */
   establishedFrame: number | null;
 }
 
@@ -477,7 +485,12 @@ export interface EndpointReport {
   packets: number;
   /** Payload bytes it sent, retransmissions included. */
   payloadBytes: number;
-  /** Keep-alive probes it sent (SEG.SEQ = SND.NXT-1 with 0 or 1 byte, RFC 9293 3.8.4). */
+  /**
+   * Keep-alive probes it sent (SEG.SEQ = SND.NXT-1 with 0 or 1 byte, RFC
+   * 9293 3.8.4). Zero-window probes (the same segment sent into a zero
+   * window, RFC 9293 3.8.6.1) are not counted: they are `zero-window-probe`
+   * notes.
+   */
   keepAlives: number;
   /**
    * Segments it received that it would not accept (RFC 9293 3.10.7.4, first
@@ -542,6 +555,9 @@ export interface TunnelReport extends TunnelRef {
  * that judged it. `kind`:
  * - `keep-alive`: SEG.SEQ = SND.NXT-1 with 0 or 1 byte (RFC 9293 3.8.4; tshark's tcp.analysis.keep_alive);
  * - `keep-alive-ack`: the ACK answering it (`relatedFrame`: the probe);
+ * - `zero-window-probe`: the same segment sent while the receiver's last advertised window was zero: it probes that
+ *   window (RFC 9293 3.8.6.1, the persist timer), no keep-alive (tshark still flags it keep_alive, as Linux sends it so);
+ * - `zero-window-probe-ack`: the ACK answering it (`relatedFrame`: the probe);
  * - `rst-out-of-window`: a RST outside the receiver's window, silently dropped (RFC 5961 3.2);
  * - `rst-challenged`: a RST in the window but not at RCV.NXT: challenge ACK, no reset (RFC 5961 3.2);
  * - `rst-bad-ack`: a RST in SYN-SENT without an acceptable ACK, dropped (RFC 9293 3.10.7.3);
@@ -562,7 +578,7 @@ export interface TunnelReport extends TunnelRef {
  * - `old-connection-rst`: the SYN's sender's RST answering that ACK (seq = its ack): it resets the old connection;
  * - `challenge-ack`: the receiver's challenge ACK (`relatedFrame`: the RST or SYN it answers).
  */
-export type SegmentNoteKind = 'keep-alive' | 'keep-alive-ack' | 'rst-out-of-window' | 'rst-challenged' | 'rst-bad-ack' |
+export type SegmentNoteKind = 'keep-alive' | 'keep-alive-ack' | 'zero-window-probe' | 'zero-window-probe-ack' | 'rst-out-of-window' | 'rst-challenged' | 'rst-bad-ack' |
   'rst-not-taken' | 'rst-not-from-sender' | 'syn-challenged' | 'syn-ack-other-isn' | 'syn-ack-bad-ack' | 'fin-new-seq' |
   'fin-not-acceptable' | 'fin-without-ack' | 'fin-out-of-order' | 'challenge-ack' |
   'paws-rejected' | 'old-connection-ack' | 'old-connection-rst' | 'icmp-error';

@@ -285,7 +285,7 @@ export interface EndpointWatch {
   retracted(t: Transition): void;
   /** The endpoint sent another copy of its FIN. */
   finRetransmitted(copy: Copy): void;
-  /** In TIME_WAIT, the endpoint re-acknowledged a retransmitted FIN: 2MSL restarts. */
+  /** In TIME_WAIT, the endpoint re-acknowledged a retransmitted FIN, or acknowledged a segment PAWS refused: 2MSL restarts. */
   timeWaitRestarted(m: Moment): void;
 }
 
@@ -844,10 +844,13 @@ export class Endpoint {
       newBytes = 0;
     } else if (this.nxtKnown) {
       if (!(f & (SYN | FIN)) && len <= 1 && seg.seq === seqAdd(this.dataNxt, -1)) {
-        this.keepAlives++;
+        // Sent into a zero window it probes that window (RFC 9293 3.8.6.1,
+        // the persist timer), not the peer's liveness: not a keep-alive.
+        const zeroWindow = this.peer.windowZero();
+        if (!zeroWindow) this.keepAlives++;
         this.probeFrame = seg.frame;
         probe = true;
-        this.note(seg, this.side, NoteKind.KeepAlive, 0);
+        this.note(seg, this.side, zeroWindow ? NoteKind.ZeroWindowProbe : NoteKind.KeepAlive, 0);
         newBytes = 0;
       } else {
         const d = seqDiff(end, this.dataNxt);
@@ -1001,7 +1004,8 @@ export class Endpoint {
     if (seg.payloadLen === 0 && !(seg.flags & (SYN | FIN))) {
       const peer = this.peer;
       if (peer.probeFrame !== 0 && ack === peer.dataNxt) {
-        this.note(seg, this.side, NoteKind.KeepAliveAck, peer.probeFrame);
+        const zeroWindow = this.notes.probeKind(peer.probeFrame, peer.side) === NoteKind.ZeroWindowProbe;
+        this.note(seg, this.side, zeroWindow ? NoteKind.ZeroWindowProbeAck : NoteKind.KeepAliveAck, peer.probeFrame);
         peer.probeFrame = 0;
       } else if (this.challengeFrame !== 0 && ack === rcvBefore) {
         this.note(seg, this.side, NoteKind.ChallengeAck, this.challengeFrame);
@@ -1049,6 +1053,11 @@ export class Endpoint {
     if (!copies.some((c) => c !== first && (c.tsVal >= 0 && first.tsVal >= 0 ? c.tsVal !== first.tsVal
       : secondsBetween(first.tsSec, first.tsNsec, c.tsSec, c.tsNsec) >= DUPLICATE_SECONDS))) return;
     if (this.undoLast('received FIN') || this.undoLast('received FIN crossing ours (simultaneous close)')) this.holdPeerFin(HeldFin.Lost);
+  }
+
+  /** The window it advertised last was zero (its right edge at its ACK): its peer may only probe it (RFC 9293 3.8.6.1). */
+  windowZero(): boolean {
+    return this.wndEdgeKnown && this.ackSentKnown && this.wndEdge >>> 0 === this.lastAckSent >>> 0;
   }
 
   /** The right edge of the receive window it announces (RFC 7323 2.3: a SYN's window is never scaled). */

@@ -1,6 +1,6 @@
 /**
  * Segments the state machines judged without moving a state, kept with the
- * rule that judged them: keep-alives and their ACKs, segments the receiver
+ * rule that judged them: keep-alives, zero-window probes and their ACKs, segments the receiver
  * would not accept (RFC 9293 3.10.7.4, RFC 5961), RSTs the hosts went on
  * after, SYNs and FINs outside the handshake and the close, segments PAWS
  * refused (RFC 7323 5.3). Every SYN or FIN
@@ -65,6 +65,15 @@ export const NoteKind = {
    * SYN-SENT (the endpoint's transition says so), otherwise a soft error.
    */
   IcmpError: 18,
+  /**
+   * A probe of a zero window (RFC 9293 3.8.6.1): the keep-alive's form
+   * (SEG.SEQ = SND.NXT-1, 0 or 1 byte) sent while the receiver's last
+   * advertised window was zero. Linux sends both the same way
+   * (tcp_xmit_probe_skb); the zero window makes it the persist timer's.
+   */
+  ZeroWindowProbe: 19,
+  /** The ACK answering a zero-window probe. */
+  ZeroWindowProbeAck: 20,
 } as const;
 export type NoteKind = (typeof NoteKind)[keyof typeof NoteKind];
 
@@ -129,6 +138,16 @@ export class NoteList {
       return;
     }
     this.list.push({ frame, tsSec, tsNsec, side, kind, seq, ack, flags, len, related, tsVal, tsRecent });
+  }
+
+  /** The kind of the probe note of side `side` at `frame` (KeepAlive or ZeroWindowProbe), -1 if not kept. */
+  probeKind(frame: number, side: 0 | 1): number {
+    for (let i = this.list.length - 1; i >= 0; i--) {
+      const n = this.list[i];
+      if (n.frame === frame && n.side === side && (n.kind === NoteKind.KeepAlive || n.kind === NoteKind.ZeroWindowProbe)) return n.kind;
+      if (n.frame < frame) break;
+    }
+    return -1;
   }
 
   /** An IcmpError note of side `side` from the decoded ICMP error `seg` (DecodeStatus.IcmpError). */

@@ -27,7 +27,11 @@ export interface TcpObserver extends ConnectionWatch {
   retracted(c: Connection, side: 0 | 1, t: Transition): void;
   /** The endpoint sent another copy of its FIN (same sequence number). */
   finRetransmitted(c: Connection, side: 0 | 1, copy: Copy): void;
-  /** In TIME_WAIT, the endpoint re-acknowledged a retransmitted FIN: 2MSL restarts. */
+  /**
+   * In TIME_WAIT, the endpoint re-acknowledged a retransmitted FIN, or
+   * acknowledged a segment PAWS refused (the paws-rejected note whose
+   * answer is `m.frame`): 2MSL restarts.
+   */
   timeWaitRestarted(c: Connection, side: 0 | 1, m: Moment): void;
 }
 

@@ -88,9 +88,13 @@ const cases: [string, LiveEvent, string, string][] = [
     '10:00:00.123456  #3 client 10.0.0.1:40000 entered TIME_WAIT: must hold 60 s, until 10:01:00.123456',
     '10:00:00.123456  #3 客户端 10.0.0.1:40000 进入 TIME_WAIT（等待计时器）：须等待 2MSL = 60 s，到 10:01:00.123456 为止'],
   ['time-wait-restart',
-    { type: 'time-wait-restart', ...conn, side: 'client', endpoint: C, deadline },
+    { type: 'time-wait-restart', ...conn, side: 'client', endpoint: C, deadline, answering: 'retransmitted-fin' },
     '10:00:00.123456  #3 client 10.0.0.1:40000 TIME_WAIT restarted (re-acknowledged a retransmitted FIN), now until 10:01:00.123456',
     '10:00:00.123456  #3 客户端 10.0.0.1:40000 TIME_WAIT 重新计时（再次确认了重传的 FIN），改为等到 10:01:00.123456'],
+  ['time-wait-restart (PAWS)',
+    { type: 'time-wait-restart', ...conn, side: 'client', endpoint: C, deadline, answering: 'paws-rejected' },
+    '10:00:00.123456  #3 client 10.0.0.1:40000 TIME_WAIT restarted (acknowledged a segment PAWS refused: an old timestamp), now until 10:01:00.123456',
+    '10:00:00.123456  #3 客户端 10.0.0.1:40000 TIME_WAIT 重新计时（确认了一个被 PAWS 拒绝的报文段：时间戳过旧），改为等到 10:01:00.123456'],
   ['time-wait-end (reuse, cut short)',
     { type: 'time-wait-end', ...conn, side: 'client', endpoint: C, evidence: 'reuse', observedSeconds: 1.5, requiredSeconds: 60, verdict: 'cut-short' },
     '10:00:00.123456  #3 client 10.0.0.1:40000 TIME_WAIT ended by a reuse of the 4-tuple after 1.5 s of 60 s: verdict cut-short',
@@ -169,7 +173,7 @@ const LATIN_OK = new Set([
   'tcpscope', 'live', 'lo', 'eth0', 'tcp', 'port', 'tcpdump', 'cap', 'node', 'libpcap', 'os', 'linux', 'buffer', 'size', 'duration', 'count',
   'lab', 'pcap', 'ns', 'Linux', 's', 'fe80', 'exited', 'with', 'status', 'MSL', 'f',
   'snaplen', 'SIGTERM', 'SIGHUP',
-  'SYN', 'ACK', 'FIN', 'RST', 'CLOSED', 'LISTEN', 'SYN_SENT', 'SYN_RCVD', 'ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_2', 'CLOSE_WAIT', 'CLOSING', 'LAST_ACK', 'TIME_WAIT',
+  'SYN', 'ACK', 'FIN', 'RST', 'PAWS', 'CLOSED', 'LISTEN', 'SYN_SENT', 'SYN_RCVD', 'ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_2', 'CLOSE_WAIT', 'CLOSING', 'LAST_ACK', 'TIME_WAIT',
 ]);
 function untranslated(line: string): string[] {
   return [...line.replace(/Ctrl-C/g, '').matchAll(/[A-Za-z][A-Za-z0-9_]*/g)].map((m) => m[0]).filter((w) => !LATIN_OK.has(w) && !/^2MSL$/.test(w));

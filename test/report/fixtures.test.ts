@@ -79,6 +79,7 @@ interface Facts {
   /** Fields the capture cannot decide: the values it allows, and what happened. */
   ambiguous?: Record<string, { possible: unknown[]; actual: unknown }>;
   keepAlives?: { probes: number[]; acks: (number | null)[] };
+  windowProbes?: { by: 'client' | 'server'; probes: number[]; answered: (number | null)[] };
   timeWaitRestarts?: { client?: number[]; server?: number[] };
   resets?: { frame: number; by: string; accepted: boolean }[];
   challengeAcks?: { frame: number; answers: number }[];
@@ -123,6 +124,16 @@ function checkFacts(c: ConnectionReport, facts: Facts): void {
     assert.deepEqual(noted('keep-alive'), facts.keepAlives.probes, 'keep-alive probes');
     assert.deepEqual(noted('keep-alive-ack'), facts.keepAlives.acks.filter((a) => a !== null), 'keep-alive ACKs');
     assert.deepEqual(c.close.finInferred, { client: null, server: null }, 'no FIN inferred from keep-alives');
+  }
+  if (facts.windowProbes !== undefined) {
+    // Probes of a zero window (RFC 9293 3.8.6.1), not keep-alives, though tshark flags them keep_alive.
+    const w = facts.windowProbes;
+    assert.deepEqual(noted('zero-window-probe'), w.probes, 'zero-window probes');
+    assert.deepEqual(noted('zero-window-probe-ack'), w.answered.filter((a) => a !== null), 'zero-window probe ACKs');
+    assert.ok(c.notes.filter((n) => n.kind === 'zero-window-probe').every((n) => n.from === w.by), 'probes from their sender');
+    if (facts.keepAlives === undefined) assert.deepEqual([noted('keep-alive'), noted('keep-alive-ack')], [[], []], 'no keep-alive noted');
+    assert.equal(c.endpoints[w.by].keepAlives, 0, 'zero-window probes are not counted as keep-alives');
+    for (const f of w.probes) assert.ok(c.analysis.frames.find((a) => a.frame === f)?.flags.includes('keep-alive'), `frame ${f}: the tshark-style keep-alive flag stays`);
   }
   // (Restarts are TIME_WAIT's: where the capture cannot show who was in TIME_WAIT, neither.)
   for (const side of facts.ambiguous?.timeWaitEndpoint === undefined ? ['client', 'server'] as const : []) {

@@ -230,6 +230,61 @@ describe('RFC 9293 3.8.4 keep-alives', () => {
   });
 });
 
+describe('RFC 9293 3.8.6.1 zero-window probes', () => {
+  // The client sent 10 bytes; the server acknowledges them with a zero window.
+  const zero = () => established()
+    .send({ flags: ACK, seq: ISS + 1, ack: IRS + 1, len: 10 })
+    .recv({ flags: ACK, seq: IRS + 1, ack: ISS + 11, window: 0 });
+
+  it('the keep-alive\'s segment sent into a zero window probes it: a zero-window probe, not counted as a keep-alive', () => {
+    const p = zero()
+      .send({ flags: ACK, seq: ISS + 10, ack: IRS + 1, t: 0.2 })
+      .recv({ flags: ACK, seq: IRS + 1, ack: ISS + 11, window: 0 })
+      .send({ flags: ACK, seq: ISS + 10, ack: IRS + 1, t: 0.6 })
+      // The window opens: the data waiting behind it goes, and a later probe is a keep-alive again.
+      .recv({ flags: ACK, seq: IRS + 1, ack: ISS + 11, window: 1000, t: 1 })
+      .send({ flags: ACK, seq: ISS + 11, ack: IRS + 1, len: 5 })
+      .recv({ flags: ACK, seq: IRS + 1, ack: ISS + 16 })
+      .send({ flags: ACK, seq: ISS + 15, ack: IRS + 1, t: 80 })
+      .recv({ flags: ACK, seq: IRS + 1, ack: ISS + 16 });
+    const r = report(p);
+    assert.deepEqual(r.notes.map((n) => [n.frame, n.kind, n.relatedFrame]), [
+      [6, 'zero-window-probe', null], [7, 'zero-window-probe-ack', 6], [8, 'zero-window-probe', null],
+      // The next pure ACK of SND.NXT, the one that opens the window, is taken as its answer (as for a keep-alive).
+      [9, 'zero-window-probe-ack', 8],
+      [12, 'keep-alive', null], [13, 'keep-alive-ack', 12],
+    ]);
+    assert.match(r.notes[0].rule, /RFC 9293 3\.8\.6\.1/);
+    assert.equal(r.endpoints.client.keepAlives, 1, 'only the probe of an open window is a keep-alive');
+    assert.equal(r.close.kind, 'open');
+    assert.deepEqual(r.close.finInferred, { client: null, server: null });
+    // tshark's flags are tshark's: it flags every one of them keep_alive.
+    for (const f of [6, 8, 12]) assert.ok(r.analysis.frames.find((a) => a.frame === f)?.flags.includes('keep-alive'), `frame ${f}`);
+  });
+
+  it('the same segment with an open window is a keep-alive', () => {
+    const p = established()
+      .send({ flags: ACK, seq: ISS + 1, ack: IRS + 1, len: 10 })
+      .recv({ flags: ACK, seq: IRS + 1, ack: ISS + 11, window: 1 })
+      .send({ flags: ACK, seq: ISS + 10, ack: IRS + 1, t: 75 })
+      .recv({ flags: ACK, seq: IRS + 1, ack: ISS + 11, window: 1 });
+    const r = report(p);
+    assert.deepEqual(r.notes.map((n) => n.kind), ['keep-alive', 'keep-alive-ack']);
+    assert.equal(r.endpoints.client.keepAlives, 1);
+  });
+
+  it('a RST after zero-window probes is no keep-alive timeout', () => {
+    const p = zero()
+      .send({ flags: ACK, seq: ISS + 10, ack: IRS + 1, t: 0.2 })
+      .send({ flags: ACK, seq: ISS + 10, ack: IRS + 1, t: 0.6 })
+      .send({ flags: ACK, seq: ISS + 10, ack: IRS + 1, t: 1.4 })
+      .send({ flags: RST | ACK, seq: ISS + 11, ack: IRS + 1, t: 3 });
+    const r = report(p);
+    assert.deepEqual(r.notes.map((n) => n.kind), ['zero-window-probe', 'zero-window-probe', 'zero-window-probe']);
+    assert.notEqual(r.close.reset?.cause, 'keepalive-timeout');
+  });
+});
+
 describe('a FIN the capture does not hold', () => {
   it('is inferred when the peer acknowledges one beyond the sender\'s payload', () => {
     const p = established()
