@@ -149,8 +149,10 @@ const PACK_KIND: Int32Array = (() => {
     k[d + SYN_FRAME] = KIND_FRAME;
   }
   k[RTT_ACK_FRAME] = KIND_FRAME;
-  // The ACK side 1 last sent is near side 0's next sequence number (written first).
+  // The ACK side 1 last sent is near side 0's next sequence number (written first), and
+  // side 1's next sequence number near the ACK side 0 last sent.
   k[DIR_WORDS + LASTACK] = NEXTSEQ;
+  k[DIR_WORDS + NEXTSEQ] = LASTACK;
   for (const i of [SYN_SEC, SYNACK_SEC, RTT_SYN_SEC, RTT_SYNACK_SEC, RTT_ACK_SEC]) k[i] = KIND_TIME;
   return k;
 })();

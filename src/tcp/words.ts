@@ -139,10 +139,12 @@ export class WordWriter {
     this.p += 8;
   }
 
-  /** A 32-bit sequence number, as its distance (mod 2^32) from `base`, another one near it. */
+  /** A 32-bit sequence number, as its distance (mod 2^32) from `base`, another one near it (0 as 0). */
   seq(v: number, base: number): void {
     if ((v >>> 0) !== v) this.ok = false;
-    this.uint(zig((v - base) | 0));
+    // 0 in one byte whatever the base: most of an endpoint's sequence
+    // numbers that are not known (yet) hold 0 (a FIN not sent, no RST).
+    this.uint(v === 0 ? 0 : zig((v - base) | 0) + 1);
   }
 
   /** Frame numbers and times from here on are written from this frame and time (the connection's first). */
@@ -244,7 +246,8 @@ export class WordReader {
   }
 
   seq(base: number): number {
-    return (base + unzig(this.uint())) >>> 0;
+    const x = this.uint();
+    return x === 0 ? 0 : (base + unzig(x - 1)) >>> 0;
   }
 
   base(frame: number, sec: number, nsec: number): void {
