@@ -123,6 +123,8 @@ const M = {
   'note.paws.other': { en: '; the receiver\'s next segment (frame {frame}) is not an ACK answering it', zh: '；接收方的下一个报文段（第 {frame} 帧）不是回应它的 ACK' },
   'note.old-connection-ack': { en: 'ACK of the connection the SYN of frame {related} replaced: its receiver still held it and acknowledged what it had (RFC 9293 figure 10); that connection takes it', zh: '第 {related} 帧 SYN 所取代的旧连接的 ACK：接收方仍保留着旧连接，确认了它已收到的数据（RFC 9293 图 10）；由旧连接处理' },
   'note.old-connection-rst': { en: 'RST answering the old connection\'s ACK of frame {related} (seq = its ack, RFC 9293 3.10.7.3): it resets the old connection; the SYN is sent again', zh: '回应第 {related} 帧旧连接 ACK 的 RST（seq 等于其 ack，RFC 9293 3.10.7.3）：它复位了旧连接；SYN 随后重传' },
+  'note.old-connection-segment': { en: 'segment of the connection the SYN of frame {related} did not replace: the SYN\'s sender went on with it (no TCP in SYN-SENT sends an ACK), so that SYN was not its TCP\'s (RFC 5961 4.2); that connection takes it', zh: '第 {related} 帧 SYN 并未取代的旧连接的报文段：SYN 的发送方仍在使用旧连接（处于 SYN-SENT 的 TCP 不会发送 ACK），所以该 SYN 并非其 TCP 所发（RFC 5961 4.2）；由旧连接处理' },
+  'note.captured-twice': { en: 'the packet of frame {related} captured again (same IP ID, TSval and fields, < 1 ms later): not a retransmission, no state change', zh: '第 {related} 帧的同一个包被再次捕获（IP ID、TSval 等字段相同，相隔不到 1 毫秒）：不是重传，状态不变' },
   'note.icmp-error': { en: 'ICMP{v6} {message} from {from} quoting its segment (seq {seq}): {effect}', zh: '来自 {from} 的 ICMP{v6} {message}，引用了它的报文段（seq {seq}）：{effect}' },
   'note.icmp.aborted': { en: 'it aborted the connect (SYN-SENT -> CLOSED)', zh: '连接尝试因此中止（SYN-SENT -> CLOSED）' },
   'note.icmp.dropped': { en: 'it dropped the half-open connection (SYN-RECEIVED -> LISTEN)', zh: '半开连接因此被丢弃（SYN-RECEIVED -> LISTEN）' },

@@ -170,6 +170,8 @@ export function buildLadder(conn: ConnectionReport, segs: readonly SegmentRecord
 
   const finFirst = { client: cl.finFrames.client[0]?.frame ?? null, server: cl.finFrames.server[0]?.frame ?? null };
   const copyNote = new Map<number, string>();
+  // One packet captured twice: its second frame is no retransmission (the note says so).
+  const capturedTwice = new Set(conn.notes.filter((n) => n.kind === 'captured-twice').map((n) => n.frame));
   const noteCopies = (copies: readonly { frame: number; gapSeconds: number; ackedFrame: number | null }[], receiver: Side | null = null): void => {
     for (let i = 1; i < copies.length; i++) {
       let note = t(lang, 'tl.retx', { frame: copies[i - 1].frame, gap: duration(copies[i].gapSeconds) });
@@ -308,7 +310,7 @@ export function buildLadder(conn: ConnectionReport, segs: readonly SegmentRecord
     // Data retransmission: payload that ends at or before what this side already sent.
     if (g.len > 0) {
       const end = relSeq + g.len;
-      if (end <= maxEnd[from] && !copy) {
+      if (end <= maxEnd[from] && !copy && !capturedTwice.has(g.frame)) {
         notes.push(t(lang, 'tl.dataRetx'));
         retransmission = true;
       }

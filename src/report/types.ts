@@ -560,12 +560,18 @@ export interface TunnelReport extends TunnelRef {
  *   ACK answering it). A RST only in TIME_WAIT (Linux), never answered; in TIME_WAIT that ACK restarts 2MSL;
  * - `old-connection-ack`: the answer to this connection's SYN from an end that still held the connection it replaced on the 4-tuple (half-open, or TIME_WAIT refusing the SYN): an ACK of that old connection, which takes it;
  * - `old-connection-rst`: the SYN's sender's RST answering that ACK (seq = its ack): it resets the old connection;
- * - `challenge-ack`: the receiver's challenge ACK (`relatedFrame`: the RST or SYN it answers).
+ * - `challenge-ack`: the receiver's challenge ACK (`relatedFrame`: the RST or SYN it answers);
+ * - `old-connection-segment`: after this connection's SYN (`relatedFrame`) its sender went on with the connection on
+ *   the 4-tuple before it (a segment with an ACK that fits it, which a TCP in SYN-SENT never sends): the SYN was not its
+ *   TCP's (injected, or a copy from elsewhere; RFC 5961 4.2), the old connection takes this and every later segment;
+ * - `captured-twice`: the packet of `relatedFrame` seen again by the capture less than 1 ms later with no segment of the
+ *   peer between and an IPv4 ID other than 0 or a TSval, every field a sender changes in a copy equal (IPv4 ID, TSval, window, ack): one packet on the wire (two capture interfaces, a bridge), not a
+ *   retransmission; the endpoints take it once and it counts in no SYN or FIN retransmission.
  */
 export type SegmentNoteKind = 'keep-alive' | 'keep-alive-ack' | 'rst-out-of-window' | 'rst-challenged' | 'rst-bad-ack' |
   'rst-not-taken' | 'rst-not-from-sender' | 'syn-challenged' | 'syn-ack-other-isn' | 'syn-ack-bad-ack' | 'fin-new-seq' |
   'fin-not-acceptable' | 'fin-without-ack' | 'fin-out-of-order' | 'challenge-ack' |
-  'paws-rejected' | 'old-connection-ack' | 'old-connection-rst' | 'icmp-error';
+  'paws-rejected' | 'old-connection-ack' | 'old-connection-rst' | 'icmp-error' | 'captured-twice' | 'old-connection-segment';
 
 export interface SegmentNote {
   frame: number;

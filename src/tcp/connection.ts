@@ -36,6 +36,8 @@ const HISTORY_LETTERS = 'SHADFRshadfr';
 const HISTORIES = new Map<number, string>();
 
 const CLIENT_FROM: readonly ClientFrom[] = ['syn', 'syn-ack', 'port', 'first-frame'];
+/** A capture duplicate follows its original within this (see NoteKind.CapturedTwice). */
+const CAPTURED_TWICE_SECONDS = 0.001;
 const END_REASONS: readonly EndReason[] = ['capture-end', 'expired', 'replaced'];
 
 /** Seconds without a retransmission after which an unseen peer's ACK of a FIN is inferred (Connection.settle). */
@@ -152,6 +154,16 @@ export class Connection {
   /** Frame and ack of the replaced connection's answer to the new SYN (Tracker.forOld; 0: none), which the SYN's sender answers with RST seq = that ack. */
   oldAckFrame = 0;
   oldAck = 0;
+  /** The SYN's sender went on with the connection it seemed to replace (Tracker.forOld): every later segment is that connection's. */
+  oldHeld = false;
+  /**
+   * The last segment of each direction that was not a capture duplicate
+   * (capturedTwice), 11 words per direction: frame, seconds, nanoseconds,
+   * seq, ack, flags, payload length, window, TSval and TSecr (-1: none),
+   * IPv4 ID. Not packed: a connection is packed only when idle far longer than
+   * the 1 ms a capture duplicate follows its original in.
+   */
+  private readonly lastSeg = new Float64Array(22);
 
   endReason: EndReason = 'capture-end';
   /** Let go of early because the tracker's table was full (see EndReason). */
@@ -238,6 +250,8 @@ export class Connection {
     this.replaced = null;
     this.oldAckFrame = 0;
     this.oldAck = 0;
+    this.oldHeld = false;
+    this.lastSeg.fill(0);
     this.endReason = 'capture-end';
     this.evicted = false;
     this.endSec = 0;
@@ -493,14 +507,26 @@ export class Connection {
     }
 
     this.complete(seg, first);
+    const twice = !first && this.capturedTwice(seg, dir);
 
-    if (first) this.inferStart(seg, dir, from, to);
+    if (twice) { /* the original made any inference */ }
+    else if (first) this.inferStart(seg, dir, from, to);
     else if (from.state === State.SYN_SENT && (f & ACK) && !(f & (SYN | RST))) this.inferHandshake(seg, from, to);
     else if (from.state === State.SYN_RCVD && from.passive && (f & ACK) && !(f & (SYN | RST)) && to.issKnown &&
       seqGt(seg.ack, to.synEnd)) from.inferAckOfSyn(seg);
 
     this.addHistory(seg, dir);
     this.analysis.segment(seg, dir);
+
+    // One packet captured twice (NoteKind.CapturedTwice): it counts as a
+    // frame (Wireshark's analysis flags included), the endpoints took it once.
+    if (twice) {
+      from.countSent(seg);
+      this.notes.add(seg.frame, seg.tsSec, seg.tsNsec, dir, NoteKind.CapturedTwice, seg.seq, seg.ack, seg.flags, seg.payloadLen,
+        this.lastSeg[dir * 11]);
+      return;
+    }
+    this.rememberSeg(seg, dir);
 
     // RFC 7323 5.3: a segment its receiver refuses for its old TSval (PAWS)
     // changes nothing on either side: an old duplicate, or one its sender's
@@ -554,6 +580,39 @@ export class Connection {
     if ((f & (SYN | ACK)) === ACK) this.completeness |= len > 0 ? Completeness.DATA : Completeness.ACK;
     if ((f & (FIN | ACK)) === (FIN | ACK)) this.completeness |= Completeness.FIN;
     if (f & RST) this.completeness |= Completeness.RST;
+  }
+
+  /**
+   * Is `seg` the last segment of direction `dir` again, as the capture saw
+   * the same packet twice (NoteKind.CapturedTwice)? Every field a sender
+   * changes when it sends again must be equal (IPv4 ID, TSval, window, ack),
+   * it must come less than 1 ms later, no segment of the peer between, and
+   * carry an IPv4 ID other than 0 or a TSval.
+   */
+  private capturedTwice(seg: Segment, dir: 0 | 1): boolean {
+    const l = this.lastSeg;
+    const o = dir * 11;
+    // A stack sends the same segment again within 1 ms only in answer to one
+    // of its peer's (Linux's SYN+ACK to a SYN sent again: IPv4 ID 0, TSval in
+    // ms): a peer segment after the original makes it no capture duplicate.
+    if (l[o] === 0 || l[(1 - dir) * 11] > l[o]) return false;
+    // Only a packet that carries what a sender changes in every packet it
+    // sends (an IPv4 ID other than 0, a TSval) can be told from a second one:
+    // a RST with ID 0 and no timestamps answers each of a burst of segments
+    // with the same bytes.
+    if (!(seg.ipVersion === 4 && seg.ipId !== 0) && !seg.hasTimestamp) return false;
+    if (l[o + 3] !== seg.seq || l[o + 4] !== seg.ack || l[o + 5] !== seg.flags || l[o + 6] !== seg.payloadLen ||
+      l[o + 7] !== seg.window || l[o + 8] !== (seg.hasTimestamp ? seg.tsVal : -1) ||
+      l[o + 9] !== (seg.hasTimestamp ? seg.tsEcr : -1) || l[o + 10] !== seg.ipId) return false;
+    return secondsBetween(l[o + 1], l[o + 2], seg.tsSec, seg.tsNsec) < CAPTURED_TWICE_SECONDS;
+  }
+
+  private rememberSeg(seg: Segment, dir: 0 | 1): void {
+    const l = this.lastSeg;
+    const o = dir * 11;
+    l[o] = seg.frame; l[o + 1] = seg.tsSec; l[o + 2] = seg.tsNsec; l[o + 3] = seg.seq; l[o + 4] = seg.ack;
+    l[o + 5] = seg.flags; l[o + 6] = seg.payloadLen; l[o + 7] = seg.window;
+    l[o + 8] = seg.hasTimestamp ? seg.tsVal : -1; l[o + 9] = seg.hasTimestamp ? seg.tsEcr : -1; l[o + 10] = seg.ipId;
   }
 
   /**

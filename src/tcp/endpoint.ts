@@ -651,6 +651,15 @@ export class Endpoint {
     return true;
   }
 
+  /**
+   * Its SYN was not its TCP's: it went on with the connection before on the
+   * 4-tuple (Tracker.forOld). The move the SYN made is taken back (the SYN
+   * stays in its copies: Wireshark's stream of it holds it).
+   */
+  synNotItsOwn(): void {
+    this.undoLast('sent SYN');
+  }
+
   /** Take back the last transition (there is one): back to the state it left. */
   private retract(): Transition {
     const last = this.transitions.pop() as Transition;

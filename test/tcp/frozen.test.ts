@@ -19,9 +19,13 @@ import { connectionState } from './helpers.ts';
 import { fixtureAndCorpusFiles as files, withGenerated } from '../helpers/captures.ts';
 import { track } from './track.ts';
 
-/** The connection's own state, without the tracker's links to other connections. */
+/**
+ * The connection's own state, without the tracker's links to other connections
+ * and the last segment of each direction (lastSeg: the capture-duplicate check,
+ * not packed; a duplicate follows its original within 1 ms, an idle connection is packed).
+ */
 function state(c: Connection): unknown {
-  const { slot: _s, closedAt: _c, done: _d, ...rest } = connectionState(c);
+  const { slot: _s, closedAt: _c, done: _d, lastSeg: _l, ...rest } = connectionState(c);
   return rest;
 }
 
