@@ -141,6 +141,7 @@ const M = {
   'caveat.unseen-fin-possible': { en: 'the {side}\'s FIN cannot be seen here; if it came with its last data, the {side} may have closed first', zh: '此处看不到{side}的 FIN；若它随最后的数据一起发出，{side}可能先关闭' },
   'caveat.earlier-fin-possible': { en: 'the {side} sent no data in the capture: a FIN it sent before the capture began cannot be excluded', zh: '{side}在抓包中没有发送数据：不能排除它在抓包开始前已发送 FIN' },
   'caveat.icmp-abort-inferred': { en: 'the {side} is taken to have aborted on the ICMP error of frame {frame} because it sent nothing after it: the capture cannot show the abort', zh: '因{side}在第 {frame} 帧的 ICMP 差错之后未再发送任何报文，推断其已中止连接：抓包无法证明这一中止' },
+  'caveat.options-cut': { en: 'the snaplen cut the TCP options of the {side}\'s SYN (frame {frame}): what it offered past them is unknown', zh: '抓包截断长度截掉了{side} SYN（第 {frame} 帧）的 TCP 选项：其后所带的选项未知' },
   'caveat.fin-held': { en: 'the {side}\'s FIN stayed ahead of what the {other} was seen to receive: the {other}\'s move on it is not shown', zh: '{side}的 FIN 超前于{other}已收到的数据：{other}据此发生的状态变化未能显示' },
   /** `abort by client` */
   'reset.cell': { en: '{cause} by {by}', zh: '{by}发出：{cause}' },
@@ -420,6 +421,9 @@ const M = {
   'an.keep-alive-ack': { en: '[TCP Keep-Alive ACK]', zh: '[TCP 保活确认]' },
   'an.tl.rtt': { en: 'handshake RTT {rtt} (SYN to SYN+ACK {a}, SYN+ACK to ACK {b}; tcp.analysis.initial_rtt)', zh: '握手 RTT {rtt}（SYN 到 SYN+ACK {a}，SYN+ACK 到 ACK {b}；tcp.analysis.initial_rtt）' },
   'an.tl.rttOnly': { en: 'handshake RTT {rtt} (tcp.analysis.initial_rtt)', zh: '握手 RTT {rtt}（tcp.analysis.initial_rtt）' },
+  'an.opt.cutAll': { en: 'options cut by the snaplen', zh: '选项被抓包截断长度截掉' },
+  'an.opt.cut': { en: 'the rest cut by the snaplen', zh: '其余被抓包截断长度截掉' },
+  'an.opt.effectUnknown': { en: 'window scaling unknown (options cut)', zh: '窗口缩放未知（选项被截断）' },
   'an.tl.options': { en: 'SYN options: client {client}; server {server}; in effect: {effect}', zh: 'SYN 选项：客户端 {client}；服务器 {server}；生效：{effect}' },
   'an.opt.none': { en: 'none', zh: '无' },
   'an.opt.notCaptured': { en: 'SYN not captured', zh: 'SYN 未抓到' },

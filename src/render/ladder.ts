@@ -418,25 +418,27 @@ export function handshakeInfo(conn: ConnectionReport, lang: Lang): string[] {
   const o = a.options;
   if (o.client === null && o.server === null) return out;
   const sep = lang === 'zh' ? '，' : ', ';
-  const offered = (s: SynOptionsReport | null): string => {
+  const offered = (s: SynOptionsReport | null, side: Side): string => {
     if (s === null) return t(lang, 'an.opt.notCaptured');
     const p: string[] = [];
+    const cut = conn.caveats.some((c) => c.code === 'options-cut' && c.side === side);
     if (s.mss !== null) p.push(t(lang, 'an.opt.mss', { mss: s.mss }));
     if (s.windowScale !== null) p.push(t(lang, 'an.opt.ws', { ws: s.windowScale }));
     if (s.sackPermitted) p.push(t(lang, 'an.opt.sack'));
     if (s.timestamps) p.push(t(lang, 'an.opt.ts'));
+    if (cut) p.push(t(lang, p.length === 0 ? 'an.opt.cutAll' : 'an.opt.cut'));
     return p.length === 0 ? t(lang, 'an.opt.none') : p.join(sep);
   };
   const effect: string[] = [];
-  if (o.windowScaling !== null) {
-    effect.push(o.windowScaling ? t(lang, 'an.opt.effectWs', { c: o.windowScale.client ?? '-', s: o.windowScale.server ?? '-' }) : t(lang, 'an.opt.effectNoWs'));
-    if (o.sackPermitted) effect.push(t(lang, 'an.opt.sack'));
-    if (o.timestamps) effect.push(t(lang, 'an.opt.ts'));
-  }
+  if (o.windowScaling !== null) effect.push(o.windowScaling ? t(lang, 'an.opt.effectWs', { c: o.windowScale.client ?? '-', s: o.windowScale.server ?? '-' }) : t(lang, 'an.opt.effectNoWs'));
+  // Both SYNs captured but scaling unknown: the snaplen cut their options.
+  else if (o.client !== null && o.server !== null) effect.push(t(lang, 'an.opt.effectUnknown'));
+  if (o.sackPermitted) effect.push(t(lang, 'an.opt.sack'));
+  if (o.timestamps) effect.push(t(lang, 'an.opt.ts'));
   if (o.maxSegmentSize.client !== null || o.maxSegmentSize.server !== null) {
     effect.push(t(lang, 'an.opt.effectMss', { c: o.maxSegmentSize.client ?? '-', s: o.maxSegmentSize.server ?? '-' }));
   }
-  out.push(t(lang, 'an.tl.options', { client: offered(o.client), server: offered(o.server), effect: effect.join(sep) }));
+  out.push(t(lang, 'an.tl.options', { client: offered(o.client, 'client'), server: offered(o.server, 'server'), effect: effect.join(sep) }));
   return out;
 }
 

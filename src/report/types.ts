@@ -635,10 +635,12 @@ export interface IcmpErrorReport {
  * - `unseen-fin-possible`: one-sided capture: the unseen side (`side`) may have sent its FIN with its last data, which the ACKs cannot show;
  * - `earlier-fin-possible`: the capture started mid-connection and `side` was never seen sending data: an earlier FIN of it, before the capture, cannot be excluded;
  * - `fin-held`: a FIN of `side` (`frame`) stayed ahead of what its receiver had (a segment before it was never captured or acknowledged);
+ * - `options-cut`: the snaplen cut the TCP options of `side`'s SYN (`frame`): what it offered past them and the window
+ *   scaling, SACK and timestamps in effect are unknown (`analysis.options` gives null), windows are judged as if scaled by up to 2^14;
  * - `icmp-abort-inferred`: `side` is taken as having aborted on the ICMP error of `frame` (a client in SYN-SENT; or a server that dropped its half-open connection in SYN-RECEIVED) because it sent nothing after it; the capture cannot show the abort (a TCP that took it as a soft error and gave up before retransmitting looks the same).
  */
 export type CaveatCode = 'one-sided' | 'started-mid-connection' | 'fin-inferred' | 'unseen-fin-possible' | 'earlier-fin-possible' | 'fin-held' |
-  'icmp-abort-inferred' | 'no-segment';
+  'icmp-abort-inferred' | 'no-segment' | 'options-cut';
 
 export interface Caveat {
   code: CaveatCode;
