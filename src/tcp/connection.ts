@@ -526,6 +526,7 @@ export class Connection {
         this.lastSeg[dir * 11]);
       return;
     }
+    if (f & RST) this.rstAnswersLastSegment(seg, dir, to);
     this.rememberSeg(seg, dir);
 
     // RFC 7323 5.3: a segment its receiver refuses for its old TSval (PAWS)
@@ -605,6 +606,23 @@ export class Connection {
       l[o + 7] !== seg.window || l[o + 8] !== (seg.hasTimestamp ? seg.tsVal : -1) ||
       l[o + 9] !== (seg.hasTimestamp ? seg.tsEcr : -1) || l[o + 10] !== seg.ipId) return false;
     return secondsBetween(l[o + 1], l[o + 2], seg.tsSec, seg.tsNsec) < CAPTURED_TWICE_SECONDS;
+  }
+
+  /**
+   * A RST at exactly the ACK of its receiver's last segment, with nothing of
+   * the RST's sender between that segment and the RST (the RST answers it:
+   * a host without the connection, RFC 9293 3.10.7.1): the receiver's
+   * RCV.NXT is that ACK (every segment carries RCV.NXT, which never goes
+   * back), so what the capture showed beyond it never reached the receiver
+   * (lost after the capture point: user-timeout's dropped data). Taken as at
+   * RCV.NXT, as the receiver takes it.
+   */
+  private rstAnswersLastSegment(seg: Segment, dir: 0 | 1, to: Endpoint): void {
+    if (!to.rcvKnown || !seqGt(to.rcvNxt, seg.seq)) return;
+    const l = this.lastSeg;
+    const r = (1 - dir) * 11;
+    if (l[r] === 0 || l[r] <= l[dir * 11] || (l[r + 5] & (ACK | RST)) !== ACK || l[r + 4] !== seg.seq) return;
+    to.rcvNxt = seg.seq;
   }
 
   private rememberSeg(seg: Segment, dir: 0 | 1): void {
