@@ -172,6 +172,8 @@ export function buildLadder(conn: ConnectionReport, segs: readonly SegmentRecord
 
   const finFirst = { client: cl.finFrames.client[0]?.frame ?? null, server: cl.finFrames.server[0]?.frame ?? null };
   const copyNote = new Map<number, string>();
+  // One packet captured twice: its second frame is no retransmission (the note says so).
+  const capturedTwice = new Set(conn.notes.filter((n) => n.kind === 'captured-twice').map((n) => n.frame));
   const noteCopies = (copies: readonly { frame: number; gapSeconds: number; ackedFrame: number | null }[], receiver: Side | null = null): void => {
     for (let i = 1; i < copies.length; i++) {
       let note = t(lang, 'tl.retx', { frame: copies[i - 1].frame, gap: duration(copies[i].gapSeconds) });
@@ -314,7 +316,7 @@ export function buildLadder(conn: ConnectionReport, segs: readonly SegmentRecord
     // Data retransmission: payload that ends at or before what this side already sent.
     if (g.len > 0) {
       const end = relSeq + g.len;
-      if (end <= maxEnd[from] && !copy) {
+      if (end <= maxEnd[from] && !copy && !capturedTwice.has(g.frame)) {
         notes.push(t(lang, 'tl.dataRetx'));
         retransmission = true;
       }
@@ -422,25 +424,27 @@ export function handshakeInfo(conn: ConnectionReport, lang: Lang): string[] {
   const o = a.options;
   if (o.client === null && o.server === null) return out;
   const sep = lang === 'zh' ? '，' : ', ';
-  const offered = (s: SynOptionsReport | null): string => {
+  const offered = (s: SynOptionsReport | null, side: Side): string => {
     if (s === null) return t(lang, 'an.opt.notCaptured');
     const p: string[] = [];
+    const cut = conn.caveats.some((c) => c.code === 'options-cut' && c.side === side);
     if (s.mss !== null) p.push(t(lang, 'an.opt.mss', { mss: s.mss }));
     if (s.windowScale !== null) p.push(t(lang, 'an.opt.ws', { ws: s.windowScale }));
     if (s.sackPermitted) p.push(t(lang, 'an.opt.sack'));
     if (s.timestamps) p.push(t(lang, 'an.opt.ts'));
+    if (cut) p.push(t(lang, p.length === 0 ? 'an.opt.cutAll' : 'an.opt.cut'));
     return p.length === 0 ? t(lang, 'an.opt.none') : p.join(sep);
   };
   const effect: string[] = [];
-  if (o.windowScaling !== null) {
-    effect.push(o.windowScaling ? t(lang, 'an.opt.effectWs', { c: o.windowScale.client ?? '-', s: o.windowScale.server ?? '-' }) : t(lang, 'an.opt.effectNoWs'));
-    if (o.sackPermitted) effect.push(t(lang, 'an.opt.sack'));
-    if (o.timestamps) effect.push(t(lang, 'an.opt.ts'));
-  }
+  if (o.windowScaling !== null) effect.push(o.windowScaling ? t(lang, 'an.opt.effectWs', { c: o.windowScale.client ?? '-', s: o.windowScale.server ?? '-' }) : t(lang, 'an.opt.effectNoWs'));
+  // Both SYNs captured but scaling unknown: the snaplen cut their options.
+  else if (o.client !== null && o.server !== null) effect.push(t(lang, 'an.opt.effectUnknown'));
+  if (o.sackPermitted) effect.push(t(lang, 'an.opt.sack'));
+  if (o.timestamps) effect.push(t(lang, 'an.opt.ts'));
   if (o.maxSegmentSize.client !== null || o.maxSegmentSize.server !== null) {
     effect.push(t(lang, 'an.opt.effectMss', { c: o.maxSegmentSize.client ?? '-', s: o.maxSegmentSize.server ?? '-' }));
   }
-  out.push(t(lang, 'an.tl.options', { client: offered(o.client), server: offered(o.server), effect: effect.join(sep) }));
+  out.push(t(lang, 'an.tl.options', { client: offered(o.client, 'client'), server: offered(o.server, 'server'), effect: effect.join(sep) }));
   return out;
 }
 

@@ -69,7 +69,14 @@ export function analysisReport(c: Connection): AnalysisReport {
   const co = a.synOptions(cs);
   const so = a.synOptions(ss);
   const both = co !== null && so !== null;
-  const scaling = both ? co.windowScale !== null && so.windowScale !== null : null;
+  // In effect only if both SYNs carried the option; a SYN whose options the snaplen cut may have
+  // carried one it does not show: unknown (null), unless the other SYN, whole, did not carry it.
+  const inEffect = (c: boolean, s: boolean): boolean | null => {
+    if (co === null || so === null) return null;
+    if (c && s) return true;
+    return (!c && !co.cut) || (!s && !so.cut) ? false : null;
+  };
+  const scaling = inEffect(co?.windowScale != null, so?.windowScale != null);
   const defaultMss = c.ipVersion === 6 ? 1220 : 536;
   return {
     counts: { client: counts(c, cs), server: counts(c, ss) },
@@ -85,15 +92,15 @@ export function analysisReport(c: Connection): AnalysisReport {
       client: options(co),
       server: options(so),
       windowScaling: scaling,
-      sackPermitted: both ? co.sackPermitted && so.sackPermitted : null,
-      timestamps: both ? co.timestamps && so.timestamps : null,
+      sackPermitted: both ? inEffect(co.sackPermitted, so.sackPermitted) : null,
+      timestamps: both ? inEffect(co.timestamps, so.timestamps) : null,
       windowScale: {
         client: scaling === null ? null : scaling ? Math.min(co?.windowScale ?? 0, 14) : 0,
         server: scaling === null ? null : scaling ? Math.min(so?.windowScale ?? 0, 14) : 0,
       },
       maxSegmentSize: {
-        client: so === null ? null : so.mss ?? defaultMss,
-        server: co === null ? null : co.mss ?? defaultMss,
+        client: so === null || (so.cut && so.mss === null) ? null : so.mss ?? defaultMss,
+        server: co === null || (co.cut && co.mss === null) ? null : co.mss ?? defaultMss,
       },
     },
   };

@@ -479,6 +479,19 @@ class Builder {
         });
       }
     }
+    for (const side of ['client', 'server'] as const) {
+      const idx = side === 'client' ? this.c.clientSide : this.c.clientSide === 0 ? 1 : 0;
+      const o = this.c.analysis.synOptions(idx);
+      if (o === null || !o.cut) continue;
+      // Unless the other SYN, whole, offered no window scale, the scaling in effect is unknown too.
+      const peer = this.c.analysis.synOptions(idx === 0 ? 1 : 0);
+      const scaling = o.windowScale === null && (peer === null || peer.windowScale !== null || peer.cut);
+      out.push({
+        code: 'options-cut', side, frame: o.frame,
+        text: `the snaplen cut the TCP options of the ${side}'s SYN (frame ${o.frame}): what it offered past them (window scale, MSS, ` +
+          `SACK permitted, timestamps) is unknown${scaling ? ', so is the window scaling in effect: windows are judged as if scaled by up to 2^14' : ''}`,
+      });
+    }
     return out;
   }
 

@@ -80,6 +80,19 @@ export const noteText: Readonly<Record<NoteKind, { kind: SegmentNoteKind; rule: 
     kind: 'old-connection-rst',
     rule: 'RFC 9293 3.10.7.3, figure 10: in SYN-SENT an ACK that does not acknowledge the SYN is answered with RST seq=SEG.ACK; it resets the old connection, and the SYN is sent again',
   },
+  [NoteKind.CapturedTwice]: {
+    kind: 'captured-twice',
+    rule: 'the packet of the related frame seen again by the capture (same sequence and acknowledgment numbers, flags, length, window, TCP timestamps and IPv4 ID, ' +
+      'less than 1 ms later, no segment of the peer between, with an IPv4 ID other than 0 or a TSval: two capture interfaces, a bridge and its port, a mirror port): one packet on the wire, not a retransmission ' +
+      '(a sender sends again after a timer far longer than 1 ms, Linux with a new IPv4 ID and a newer TSval, or in answer to a peer\'s segment); it changes nothing. ' +
+      'Wireshark flags it as a retransmission or a duplicate ACK',
+  },
+  [NoteKind.OldConnectionSegment]: {
+    kind: 'old-connection-segment',
+    rule: 'RFC 5961 4.2, RFC 9293 3.10.7.3: after the SYN of the related frame its sender went on with the connection on the 4-tuple (a segment with an ACK that fits it; ' +
+      'a TCP in SYN-SENT sends none), so its TCP did not send that SYN (injected, or a copy from elsewhere) and the receiver answered it with a challenge ACK; ' +
+      'Wireshark counts the segment in the SYN\'s stream, the old connection takes it',
+  },
   [NoteKind.IcmpError]: {
     kind: 'icmp-error',
     rule: 'RFC 9293 3.9, RFC 1122 4.2.3.9, RFC 5461: an ICMP error quoting a segment of the connection (not a segment); ' +

@@ -576,12 +576,18 @@ export interface TunnelReport extends TunnelRef {
  *   ACK answering it). A RST only in TIME_WAIT (Linux), never answered; in TIME_WAIT that ACK restarts 2MSL;
  * - `old-connection-ack`: the answer to this connection's SYN from an end that still held the connection it replaced on the 4-tuple (half-open, or TIME_WAIT refusing the SYN): an ACK of that old connection, which takes it;
  * - `old-connection-rst`: the SYN's sender's RST answering that ACK (seq = its ack): it resets the old connection;
- * - `challenge-ack`: the receiver's challenge ACK (`relatedFrame`: the RST or SYN it answers).
+ * - `challenge-ack`: the receiver's challenge ACK (`relatedFrame`: the RST or SYN it answers);
+ * - `old-connection-segment`: after this connection's SYN (`relatedFrame`) its sender went on with the connection on
+ *   the 4-tuple before it (a segment with an ACK that fits it, which a TCP in SYN-SENT never sends): the SYN was not its
+ *   TCP's (injected, or a copy from elsewhere; RFC 5961 4.2), the old connection takes this and every later segment;
+ * - `captured-twice`: the packet of `relatedFrame` seen again by the capture less than 1 ms later with no segment of the
+ *   peer between and an IPv4 ID other than 0 or a TSval, every field a sender changes in a copy equal (IPv4 ID, TSval, window, ack): one packet on the wire (two capture interfaces, a bridge), not a
+ *   retransmission; the endpoints take it once and it counts in no SYN or FIN retransmission.
  */
 export type SegmentNoteKind = 'keep-alive' | 'keep-alive-ack' | 'zero-window-probe' | 'zero-window-probe-ack' | 'rst-out-of-window' | 'rst-challenged' | 'rst-bad-ack' |
   'rst-not-taken' | 'rst-not-from-sender' | 'syn-challenged' | 'syn-ack-other-isn' | 'syn-ack-bad-ack' | 'fin-new-seq' |
   'fin-not-acceptable' | 'fin-without-ack' | 'fin-out-of-order' | 'challenge-ack' |
-  'paws-rejected' | 'old-connection-ack' | 'old-connection-rst' | 'icmp-error';
+  'paws-rejected' | 'old-connection-ack' | 'old-connection-rst' | 'icmp-error' | 'captured-twice' | 'old-connection-segment';
 
 export interface SegmentNote {
   frame: number;
@@ -645,10 +651,12 @@ export interface IcmpErrorReport {
  * - `unseen-fin-possible`: one-sided capture: the unseen side (`side`) may have sent its FIN with its last data, which the ACKs cannot show;
  * - `earlier-fin-possible`: the capture started mid-connection and `side` was never seen sending data: an earlier FIN of it, before the capture, cannot be excluded;
  * - `fin-held`: a FIN of `side` (`frame`) stayed ahead of what its receiver had (a segment before it was never captured or acknowledged);
+ * - `options-cut`: the snaplen cut the TCP options of `side`'s SYN (`frame`): what it offered past them and the window
+ *   scaling, SACK and timestamps in effect are unknown (`analysis.options` gives null), windows are judged as if scaled by up to 2^14;
  * - `icmp-abort-inferred`: `side` is taken as having aborted on the ICMP error of `frame` (a client in SYN-SENT; or a server that dropped its half-open connection in SYN-RECEIVED) because it sent nothing after it; the capture cannot show the abort (a TCP that took it as a soft error and gave up before retransmitting looks the same).
  */
 export type CaveatCode = 'one-sided' | 'started-mid-connection' | 'fin-inferred' | 'unseen-fin-possible' | 'earlier-fin-possible' | 'fin-held' |
-  'icmp-abort-inferred' | 'no-segment';
+  'icmp-abort-inferred' | 'no-segment' | 'options-cut';
 
 export interface Caveat {
   code: CaveatCode;

@@ -159,6 +159,8 @@ const PACK_KIND: Int32Array = (() => {
 
 const SYN_SACK_PERMITTED = 1;
 const SYN_TIMESTAMPS = 2;
+/** The snaplen cut the SYN's options: what it offered is known only as far as they were captured. */
+const SYN_OPTIONS_CUT = 4;
 
 /** What one side's SYN (or SYN+ACK) offered. */
 export interface SynOptions {
@@ -169,6 +171,8 @@ export interface SynOptions {
   windowScale: number | null;
   sackPermitted: boolean;
   timestamps: boolean;
+  /** The snaplen cut its options (Segment.optionsTruncated): an option absent above may have been offered. */
+  cut: boolean;
 }
 
 /** The handshake's times: SYN (the last copy before the first ACK), SYN+ACK, and the first ACK without SYN. */
@@ -374,7 +378,8 @@ export class SeqAnalysis {
       s[fwd + SYN_FRAME] = seg.frame;
       s[fwd + SYN_MSS] = seg.mss;
       s[fwd + SYN_WSCALE] = seg.wscale;
-      s[fwd + SYN_BITS] = (seg.sackPermitted ? SYN_SACK_PERMITTED : 0) | (seg.hasTimestamp ? SYN_TIMESTAMPS : 0);
+      s[fwd + SYN_BITS] = (seg.sackPermitted ? SYN_SACK_PERMITTED : 0) | (seg.hasTimestamp ? SYN_TIMESTAMPS : 0) |
+        (seg.optionsTruncated ? SYN_OPTIONS_CUT : 0);
     }
     if (seg.wscale >= 0) s[fwd + WSCALE] = Math.min(seg.wscale, 14);
     // verify_tcp_window_scaling: scaling is in use only when both SYNs carried the option.
@@ -444,6 +449,7 @@ export class SeqAnalysis {
       windowScale: s[d + SYN_WSCALE] < 0 ? null : s[d + SYN_WSCALE],
       sackPermitted: (s[d + SYN_BITS] & SYN_SACK_PERMITTED) !== 0,
       timestamps: (s[d + SYN_BITS] & SYN_TIMESTAMPS) !== 0,
+      cut: (s[d + SYN_BITS] & SYN_OPTIONS_CUT) !== 0,
     };
   }
 

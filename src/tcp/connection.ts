@@ -36,6 +36,10 @@ const HISTORY_LETTERS = 'SHADFRshadfr';
 const HISTORIES = new Map<number, string>();
 
 const CLIENT_FROM: readonly ClientFrom[] = ['syn', 'syn-ack', 'port', 'first-frame'];
+/** A capture duplicate follows its original within this (see NoteKind.CapturedTwice). */
+const CAPTURED_TWICE_SECONDS = 0.001;
+/** Words of Connection.lastSeg per direction. */
+const LAST_SEG_WORDS = 11;
 const END_REASONS: readonly EndReason[] = ['capture-end', 'expired', 'replaced'];
 
 /** Seconds without a retransmission after which an unseen peer's ACK of a FIN is inferred (Connection.settle). */
@@ -154,6 +158,15 @@ export class Connection {
   /** Frame and ack of the replaced connection's answer to the new SYN (Tracker.forOld; 0: none), which the SYN's sender answers with RST seq = that ack. */
   oldAckFrame = 0;
   oldAck = 0;
+  /** The SYN's sender went on with the connection it seemed to replace (Tracker.forOld): every later segment is that connection's. */
+  oldHeld = false;
+  /**
+   * The last segment of each direction that was not a capture duplicate
+   * (capturedTwice), 11 words per direction: frame, seconds, nanoseconds,
+   * seq, ack, flags, payload length, window, TSval and TSecr (-1: none),
+   * IPv4 ID.
+   */
+  private readonly lastSeg = new Float64Array(2 * LAST_SEG_WORDS);
 
   endReason: EndReason = 'capture-end';
   /** Let go of early because the tracker's table was full (see EndReason). */
@@ -240,6 +253,8 @@ export class Connection {
     this.replaced = null;
     this.oldAckFrame = 0;
     this.oldAck = 0;
+    this.oldHeld = false;
+    this.lastSeg.fill(0);
     this.endReason = 'capture-end';
     this.evicted = false;
     this.endSec = 0;
@@ -298,6 +313,28 @@ export class Connection {
     // Wireshark's base sequence numbers, from the ISNs (most often the same).
     w.seq(this.baseSeq0, this.ep0.iss);
     w.seq(this.baseSeq1, this.ep1.iss);
+    // Each direction's last segment (capturedTwice, rstAnswersLastSegment),
+    // its numbers from those near them.
+    for (let d = 0; d < 2; d++) {
+      const l = this.lastSeg;
+      const o = d * LAST_SEG_WORDS;
+      w.frame(l[o]);
+      if (l[o] === 0) continue;
+      const from = d === 0 ? this.ep0 : this.ep1;
+      const to = d === 0 ? this.ep1 : this.ep0;
+      const ts = l[o + 8] !== -1;
+      w.time(l[o + 1], l[o + 2]);
+      w.seq(l[o + 3], from.iss);
+      w.seq(l[o + 4], to.iss);
+      w.uint(l[o + 5] * 2 + (ts ? 1 : 0));
+      w.uint(l[o + 6]);
+      w.uint(l[o + 7]);
+      if (ts) {
+        w.seq(l[o + 8], from.tsMax);
+        w.seq(l[o + 9], to.tsMax);
+      }
+      w.uint(l[o + 10]);
+    }
     const notes = this.notes.list;
     w.u32(notes.length);
     w.u32(this.notes.dropped);
@@ -389,6 +426,25 @@ export class Connection {
     c.ep1.unpack(r);
     c.baseSeq0 = r.seq(c.ep0.iss);
     c.baseSeq1 = r.seq(c.ep1.iss);
+    for (let d = 0; d < 2; d++) {
+      const l = c.lastSeg;
+      const o = d * LAST_SEG_WORDS;
+      l[o] = r.frame();
+      if (l[o] === 0) continue;
+      const from = d === 0 ? c.ep0 : c.ep1;
+      const to = d === 0 ? c.ep1 : c.ep0;
+      l[o + 1] = r.time();
+      l[o + 2] = r.nsec;
+      l[o + 3] = r.seq(from.iss);
+      l[o + 4] = r.seq(to.iss);
+      const bits = r.uint();
+      l[o + 5] = Math.floor(bits / 2);
+      l[o + 6] = r.uint();
+      l[o + 7] = r.uint();
+      l[o + 8] = bits & 1 ? r.seq(from.tsMax) : -1;
+      l[o + 9] = bits & 1 ? r.seq(to.tsMax) : -1;
+      l[o + 10] = r.uint();
+    }
     const nn = r.u32();
     c.notes.dropped = r.u32();
     const b0 = c.ep0.iss;
@@ -504,14 +560,27 @@ export class Connection {
     }
 
     this.complete(seg, first);
+    const twice = !first && this.capturedTwice(seg, dir);
 
-    if (first) this.inferStart(seg, dir, from, to);
+    if (twice) { /* the original made any inference */ }
+    else if (first) this.inferStart(seg, dir, from, to);
     else if (from.state === State.SYN_SENT && (f & ACK) && !(f & (SYN | RST))) this.inferHandshake(seg, from, to);
     else if (from.state === State.SYN_RCVD && from.passive && (f & ACK) && !(f & (SYN | RST)) && to.issKnown &&
       seqGt(seg.ack, to.synEnd)) from.inferAckOfSyn(seg);
 
     this.addHistory(seg, dir);
     this.analysis.segment(seg, dir);
+
+    // One packet captured twice (NoteKind.CapturedTwice): it counts as a
+    // frame (Wireshark's analysis flags included), the endpoints took it once.
+    if (twice) {
+      from.countSent(seg);
+      this.notes.add(seg.frame, seg.tsSec, seg.tsNsec, dir, NoteKind.CapturedTwice, seg.seq, seg.ack, seg.flags, seg.payloadLen,
+        this.lastSeg[dir * LAST_SEG_WORDS]);
+      return;
+    }
+    if (f & RST) this.rstAnswersLastSegment(seg, dir, to);
+    this.rememberSeg(seg, dir);
 
     // RFC 7323 5.3: a segment its receiver refuses for its old TSval (PAWS)
     // changes nothing on either side: an old duplicate, or one its sender's
@@ -565,6 +634,56 @@ export class Connection {
     if ((f & (SYN | ACK)) === ACK) this.completeness |= len > 0 ? Completeness.DATA : Completeness.ACK;
     if ((f & (FIN | ACK)) === (FIN | ACK)) this.completeness |= Completeness.FIN;
     if (f & RST) this.completeness |= Completeness.RST;
+  }
+
+  /**
+   * Is `seg` the last segment of direction `dir` again, as the capture saw
+   * the same packet twice (NoteKind.CapturedTwice)? Every field a sender
+   * changes when it sends again must be equal (IPv4 ID, TSval, window, ack),
+   * it must come less than 1 ms later, no segment of the peer between, and
+   * carry an IPv4 ID other than 0 or a TSval.
+   */
+  private capturedTwice(seg: Segment, dir: 0 | 1): boolean {
+    const l = this.lastSeg;
+    const o = dir * LAST_SEG_WORDS;
+    // A stack sends the same segment again within 1 ms only in answer to one
+    // of its peer's (Linux's SYN+ACK to a SYN sent again: IPv4 ID 0, TSval in
+    // ms): a peer segment after the original makes it no capture duplicate.
+    if (l[o] === 0 || l[(1 - dir) * LAST_SEG_WORDS] > l[o]) return false;
+    // Only a packet that carries what a sender changes in every packet it
+    // sends (an IPv4 ID other than 0, a TSval) can be told from a second one:
+    // a RST with ID 0 and no timestamps answers each of a burst of segments
+    // with the same bytes.
+    if (!(seg.ipVersion === 4 && seg.ipId !== 0) && !seg.hasTimestamp) return false;
+    if (l[o + 3] !== seg.seq || l[o + 4] !== seg.ack || l[o + 5] !== seg.flags || l[o + 6] !== seg.payloadLen ||
+      l[o + 7] !== seg.window || l[o + 8] !== (seg.hasTimestamp ? seg.tsVal : -1) ||
+      l[o + 9] !== (seg.hasTimestamp ? seg.tsEcr : -1) || l[o + 10] !== seg.ipId) return false;
+    return secondsBetween(l[o + 1], l[o + 2], seg.tsSec, seg.tsNsec) < CAPTURED_TWICE_SECONDS;
+  }
+
+  /**
+   * A RST at exactly the ACK of its receiver's last segment, with nothing of
+   * the RST's sender between that segment and the RST (the RST answers it:
+   * a host without the connection, RFC 9293 3.10.7.1): the receiver's
+   * RCV.NXT is that ACK (every segment carries RCV.NXT, which never goes
+   * back), so what the capture showed beyond it never reached the receiver
+   * (lost after the capture point: user-timeout's dropped data). Taken as at
+   * RCV.NXT, as the receiver takes it.
+   */
+  private rstAnswersLastSegment(seg: Segment, dir: 0 | 1, to: Endpoint): void {
+    if (!to.rcvKnown || !seqGt(to.rcvNxt, seg.seq)) return;
+    const l = this.lastSeg;
+    const r = (1 - dir) * LAST_SEG_WORDS;
+    if (l[r] === 0 || l[r] <= l[dir * LAST_SEG_WORDS] || (l[r + 5] & (ACK | RST)) !== ACK || l[r + 4] !== seg.seq) return;
+    to.rcvNxt = seg.seq;
+  }
+
+  private rememberSeg(seg: Segment, dir: 0 | 1): void {
+    const l = this.lastSeg;
+    const o = dir * LAST_SEG_WORDS;
+    l[o] = seg.frame; l[o + 1] = seg.tsSec; l[o + 2] = seg.tsNsec; l[o + 3] = seg.seq; l[o + 4] = seg.ack;
+    l[o + 5] = seg.flags; l[o + 6] = seg.payloadLen; l[o + 7] = seg.window;
+    l[o + 8] = seg.hasTimestamp ? seg.tsVal : -1; l[o + 9] = seg.hasTimestamp ? seg.tsEcr : -1; l[o + 10] = seg.ipId;
   }
 
   /**

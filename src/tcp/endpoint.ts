@@ -83,6 +83,8 @@ export function dropsSynRcvd(seg: Segment): boolean {
 
 /** Copies of a segment without timestamps this close are the same packet captured twice (two interfaces, a mirror port). */
 const DUPLICATE_SECONDS = 0.001;
+/** Endpoint.wscale of a SYN whose options the snaplen cut before any window scale option (shifts are 0-14). */
+const WSCALE_CUT = 15;
 
 /** The moves a FIN of the peer makes when it arrives. */
 export const FIN_TAKEN: ReadonlySet<Cause> = new Set<Cause>(['received FIN', 'received FIN+ACK of our FIN', 'received FIN crossing ours (simultaneous close)']);
@@ -390,7 +392,7 @@ export class Endpoint {
   get lastAckSent(): number { return this.lastAckSentWord >>> 0; }
   set lastAckSent(v: number) { this.lastAckSentWord = v | 0; }
   private lastAckSentWord = 0;
-  /** Window scale shift its SYN offered (RFC 7323), -1 if its SYN had none or was not captured. */
+  /** Window scale shift its SYN offered (RFC 7323), -1 if its SYN had none or was not captured, WSCALE_CUT (15) if the snaplen cut its options. */
   wscale = -1;
   /** Right edge of the receive window it last announced (ACK + scaled window), and whether known. */
   wndEdgeKnown = false;
@@ -651,6 +653,15 @@ export class Endpoint {
     return true;
   }
 
+  /**
+   * Its SYN was not its TCP's: it went on with the connection before on the
+   * 4-tuple (Tracker.forOld). The move the SYN made is taken back (the SYN
+   * stays in its copies: Wireshark's stream of it holds it).
+   */
+  synNotItsOwn(): void {
+    this.undoLast('sent SYN');
+  }
+
   /** Take back the last transition (there is one): back to the state it left. */
   private retract(): Transition {
     const last = this.transitions.pop() as Transition;
@@ -888,10 +899,12 @@ export class Endpoint {
 
   private sentSyn(seg: Segment): void {
     const f = seg.flags;
+    // Options the snaplen cut before a window scale option: the shift is unknown.
+    const wscale = seg.wscale < 0 && seg.optionsTruncated ? WSCALE_CUT : seg.wscale;
     if (!(f & ACK)) {
-      this.wscale = seg.wscale;
+      this.wscale = wscale;
     } else if (this.wscale < 0) {
-      this.wscale = seg.wscale;
+      this.wscale = wscale;
     }
     if (this.issKnown && seg.seq === this.iss) {
       if ((f & ACK) && this.firstSynPlain) {
@@ -1070,7 +1083,13 @@ export class Endpoint {
         // Both SYNs seen: scaling is in effect only if both offered it. RFC 7323
         // 2.3: SND.WND = SEG.WND << Snd.Wind.Shift (a 16-bit window shifted by at
         // most 14 stays below 2^31).
-        if (this.wscale >= 0 && peer.wscale >= 0) wnd <<= Math.min(this.wscale, 14);
+        if (this.wscale === -1 || peer.wscale === -1) {
+          // A whole SYN without the option: no scaling.
+        } else if (this.wscale === WSCALE_CUT || peer.wscale === WSCALE_CUT) {
+          // A SYN whose options the snaplen cut: scaling unknown, the window at most the field << 14.
+          wnd <<= 14;
+          bound = true;
+        } else wnd <<= Math.min(this.wscale, 14);
       } else {
         wnd <<= 14;
         bound = true;

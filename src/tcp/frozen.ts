@@ -6,10 +6,10 @@
  * 360 000 of them under the RFC's 240 s. As objects (a Connection, two
  * Endpoints, their transitions and copies) each takes about 4 KB and keeps
  * the garbage collector busy; packed (pack/unpack in connection.ts and
- * endpoint.ts, variable-length fields as in words.ts) it takes about 470
+ * endpoint.ts, variable-length fields as in words.ts) it takes about 510
  * bytes (the generated benchmark capture's average: 320 for the two
  * endpoints, 90 for Wireshark's sequence analysis; a SYN flood's half-open
- * connection about 240) in one typed array the
+ * connection about 260) in one typed array the
  * collector never scans; the tracker's slot of the connection (table.ts)
  * says where. A packed connection is unpacked, exactly as it was, when a
  * segment arrives for it or when it is emitted.

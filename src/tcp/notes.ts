@@ -74,6 +74,30 @@ export const NoteKind = {
   ZeroWindowProbe: 19,
   /** The ACK answering a zero-window probe. */
   ZeroWindowProbeAck: 20,
+  /**
+   * The same packet the capture already holds (related frame), seen again:
+   * same sequence and acknowledgment numbers, flags, length, window, TCP
+   * timestamps and IPv4 identification, less than 1 ms later, no segment of
+   * the peer between, with an IPv4 ID other than 0 or a TSval (captured on
+   * two interfaces, a bridge and its port, a mirror port). A RST with ID 0
+   * and no timestamps is never taken for one: a host answers each of a
+   * burst of segments with the same bytes. One packet on the wire: no retransmission, it changes
+   * nothing. A stack sends a segment again on a timer far longer than 1 ms
+   * (Linux: RTO min 200 ms, TLP >= 10 ms; a new IPv4 ID, a newer TSval) or in
+   * answer to a peer's segment (a SYN+ACK to a SYN sent again can be
+   * byte-identical: IPv4 ID 0, TSval in ms).
+   */
+  CapturedTwice: 21,
+  /**
+   * A segment of the connection a SYN (related frame) seemed to replace:
+   * after that SYN its sender went on with the old connection (a segment
+   * with an ACK that fits it, which a TCP in SYN-SENT never sends, RFC 9293
+   * 3.10.7.3), so the SYN was not its TCP's (injected, or a copy from
+   * elsewhere) and its receiver, still synchronized, answered it with a
+   * challenge ACK (RFC 5961 4.2). Wireshark counts it in the SYN's stream;
+   * the old connection takes it.
+   */
+  OldConnectionSegment: 22,
 } as const;
 export type NoteKind = (typeof NoteKind)[keyof typeof NoteKind];
 

@@ -517,7 +517,8 @@ export class Tracker {
 
   /** The slots of everything held, out of the table and lists, in stream order (waiting connections are emitted at once). */
   private takeAll(): number[] {
-    for (const w of this.waiting) this.emit(w, 'replaced');
+    // One the SYN's sender went on with (forOld) was not replaced: it ends with the capture.
+    for (const w of this.waiting) this.emit(w, w.endReason === 'replaced' ? 'replaced' : 'capture-end');
     this.waiting.length = 0;
     const rest = this.slots.inTable();
     this.detachAll();
@@ -620,6 +621,19 @@ export class Tracker {
     if (oldDir < 0) return false;
     const from = oldDir === 0 ? old.ep0 : old.ep1;
     const to = oldDir === 0 ? old.ep1 : old.ep0;
+    if (c.oldHeld || (dir === 0 && this.oldGoesOn(c, seg, from, to))) {
+      // The SYN's sender went on with the old connection: its TCP did not send
+      // the SYN (in SYN-SENT it sends no ACK, RFC 9293 3.10.7.3), the old
+      // connection was never replaced, and everything after is its own.
+      if (!c.oldHeld) {
+        c.oldHeld = true;
+        old.endReason = 'capture-end';
+        c.ep0.synNotItsOwn();
+      }
+      c.passOn(seg, dir, NoteKind.OldConnectionSegment, c.firstFrame);
+      old.takeLater(seg);
+      return true;
+    }
     if (dir === 1) {
       if ((f & (SYN | FIN | RST | ACK)) !== ACK || seg.payloadLen !== 0 || c.ep1.packets !== 0) return false;
       if (c.ep0.issKnown && seg.ack === c.ep0.synEnd) return false;
@@ -637,6 +651,20 @@ export class Tracker {
     c.oldAckFrame = 0;
     c.oldAck = 0;
     return true;
+  }
+
+  /**
+   * A segment from the new SYN's sender, before any answer of its own to
+   * that SYN, with an ACK and neither SYN nor RST, that fits the old
+   * connection: seq between what the old receiver acknowledged and what the
+   * sender had sent, ack between what the sender acknowledged before and
+   * what the receiver had sent.
+   */
+  private oldGoesOn(c: Connection, seg: Segment, from: Endpoint, to: Endpoint): boolean {
+    if ((seg.flags & (SYN | RST | ACK)) !== ACK || c.ep1.packets !== 0) return false;
+    if (!isSynchronized(from.state) || !from.nxtKnown || !to.nxtKnown) return false;
+    if (!seqLe(seg.seq, from.sndNxt) || (to.ackSentKnown && !seqGe(seg.seq, to.lastAckSent))) return false;
+    return seqLe(seg.ack, to.sndNxt) && (!from.ackSentKnown || seqGe(seg.ack, from.lastAckSent));
   }
 
   /** The new connection `c` got a segment after its first: settle the connection it replaced. */

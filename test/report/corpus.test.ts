@@ -25,6 +25,13 @@ import { corpusDir, haveCorpus } from '../helpers/paths.ts';
  * `completeness` (tcp.completeness, tshark -2).
  */
 export const KNOWN_DIFFERENCES: Record<string, string> = {
+  'tcpdump__pptp.pcap#0:finRetrans':
+    'The capture holds most packets twice (the same IPv4 ID, about 110 µs apart, no segment of the peer between): ' +
+    'frames 19 and 20 are one FIN of 10.1.1.10 (ID 0x4fba). tshark flags frame 20 a retransmission; we note it ' +
+    'captured-twice (NoteKind.CapturedTwice): one FIN, no retransmission.',
+  'tcpdump__pptp.pcap#0:finFrames':
+    'Frames 19 and 20 are one FIN captured twice (same IPv4 ID 0x4fba): tshark lists both FIN frames, we list the FIN once ' +
+    '(see tcpdump__pptp.pcap#0:finRetrans).',
   'zeek__tcp__fin_retransmission.pcap#0:finRetrans':
     'Frame 2 is a bare FIN at the SYN\'s own sequence number (seq = ISN, before any SYN+ACK); frame 4 repeats it ' +
     'with ACK. tshark flags both as retransmissions (both are below its next expected seq after the SYN). We count ' +

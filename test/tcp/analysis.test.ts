@@ -17,6 +17,13 @@ import { analysisPath, compareAnalysis, COMPARED_FIELDS, ourAnalysis, parseAnaly
 
 /** `capture#frame:field` -> why. */
 const KNOWN_DIFFERENCES: Record<string, string> = {
+  'snaplen-cut-54.pcap#59:retransmission':
+    'Every frame of this capture is cut after the 20-byte TCP header (tcpdump -s 54): tshark 4.0 stops dissecting at the ' +
+    'cut options ("Packet size limited during capture") and does no sequence analysis, so it does not flag the FIN sent ' +
+    'again ~200 ms after the first (frame 59). The header is whole: we flag it as tshark does on snaplen-cut-66.pcap.',
+  'snaplen-cut-54.pcap#initial_rtt':
+    'tshark 4.0 does no sequence analysis on frames cut before the end of their TCP options, so it gives no ' +
+    'tcp.analysis.initial_rtt for this capture; the handshake\'s headers are whole and we time it (as tshark does on snaplen-cut-66.pcap).',
   'undecoded.pcap#9:ack_lost_segment':
     'tshark decodes TCP in frames 5 (GRE version 2), 9 (NSH in VXLAN-GPE) and 12 (13 nested IPv4 headers), which ' +
     'tcpscope counts as undecoded (see fixtures/README.md): it never sees the segment frame 9 acknowledges.',
@@ -50,7 +57,9 @@ describe('sequence analysis against tshark 4.0', () => {
         const ours = o.rtt.get(stream);
         assert.ok(ours !== undefined && Math.abs(ours - Number(rtt)) < 1e-9, `stream ${stream}: initial RTT ${ours} vs tshark ${rtt}`);
       }
-      for (const stream of o.rtt.keys()) assert.ok(t.initialRtt.has(stream), `stream ${stream}: an initial RTT tshark has not`);
+      if (KNOWN_DIFFERENCES[`${basename(file)}#initial_rtt`] === undefined) {
+        for (const stream of o.rtt.keys()) assert.ok(t.initialRtt.has(stream), `stream ${stream}: an initial RTT tshark has not`);
+      }
     });
   }
 

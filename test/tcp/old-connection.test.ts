@@ -15,7 +15,7 @@ import type { ConnectionReport } from '../../src/report/types.ts';
 import { NoteKind } from '../../src/tcp/notes.ts';
 import { stateName } from '../../src/tcp/state.ts';
 import { capturesDir } from '../helpers/paths.ts';
-import { ACK, IRS, ISS, RST, SYN, Wire, collectingTracker } from './helpers.ts';
+import { ACK, FIN, IRS, ISS, RST, SYN, Wire, collectingTracker } from './helpers.ts';
 
 const ISS2 = ISS + 700_000;
 const IRS2 = IRS + 900_000;
@@ -90,6 +90,47 @@ describe('a SYN to an end that still holds the old connection (RFC 9293 figure 1
   });
 });
 
+describe('a SYN its apparent sender did not send (RFC 5961 4.2)', () => {
+  it('the SYN\'s sender goes on with the old connection after the challenge ACK: every later segment is the old connection\'s', () => {
+    const { tracker, done } = collectingTracker();
+    const w = new Wire();
+    const push = (c: boolean, spec: Parameters<Wire['next']>[1]) => { tracker.push(w.next(c, spec)); };
+    halfOpen(push);
+    push(true, { flags: SYN, seq: ISS + 1101, t: 1 });
+    push(false, { flags: ACK, seq: IRS + 101, ack: ISS + 101 });
+    push(true, { flags: ACK, seq: ISS + 101, ack: IRS + 101, len: 100, t: 1.5 });
+    push(false, { flags: ACK, seq: IRS + 101, ack: ISS + 201 });
+    push(true, { flags: FIN | ACK, seq: ISS + 201, ack: IRS + 101 });
+    push(false, { flags: FIN | ACK, seq: IRS + 101, ack: ISS + 202 });
+    push(true, { flags: ACK, seq: ISS + 202, ack: IRS + 102 });
+    tracker.finish();
+    const [old, neu] = done.sort((a, b) => a.stream - b.stream);
+    assert.equal(old.stream, 0);
+    assert.equal(old.endReason, 'capture-end');
+    assert.equal(stateName(old.ep0.state), 'TIME_WAIT');
+    assert.equal(stateName(old.ep1.state), 'CLOSED');
+    assert.equal(old.packets, 6);
+    assert.equal(neu.stream, 1);
+    assert.equal(neu.packets, 7);
+    assert.deepEqual(neu.notes.list.map((n) => n.kind), [NoteKind.OldConnectionAck, ...Array(5).fill(NoteKind.OldConnectionSegment)]);
+    // The SYN's move is taken back: no endpoint of stream 1 ever held a connection.
+    assert.equal(stateName(neu.ep0.state), 'CLOSED');
+    assert.equal(neu.ep0.synCopies.length, 1);
+  });
+
+  it('a RST or a SYN sent again after the old connection\'s ACK is the SYN sender\'s in SYN-SENT: nothing changes (half-open discovery)', () => {
+    const [old, neu] = run((push) => {
+      push(true, { flags: SYN, seq: ISS2, t: 1 });
+      push(false, { flags: ACK, seq: IRS + 101, ack: ISS + 101 });
+      push(true, { flags: SYN, seq: ISS2, t: 2 });
+    });
+    assert.equal(stateName(old.ep1.state), 'ESTABLISHED');
+    assert.equal(neu.ep0.synCopies.length, 2);
+    assert.equal(stateName(neu.ep0.state), 'SYN_SENT');
+    assert.ok(!neu.notes.list.some((n) => n.kind === NoteKind.OldConnectionSegment));
+  });
+});
+
 async function reports(name: string): Promise<ConnectionReport[]> {
   const out: ConnectionReport[] = [];
   await analyzeFile(join(capturesDir, name), makeSettings(), (r) => out.push(r), { keepConnections: false });
@@ -111,6 +152,24 @@ describe('the kernel captures of it', () => {
     assert.equal(s1.handshake.kind, 'three-way');
     assert.equal(s1.close.reset, null);
     assert.equal(s1.handshake.synFrames.length, 2);
+  });
+
+  it('syn-in-window: the injected SYN\'s challenge ACK and the rest of the connection are in stream 1, stream 0 closes', async () => {
+    const [s0, s1] = await reports('syn-in-window.pcap');
+    assert.equal(s0.close.kind, 'three-way');
+    assert.equal(s0.close.activeCloser, 'client');
+    assert.equal(s0.endpoints.client.finalState, 'TIME_WAIT');
+    assert.equal(s0.endpoints.server.finalState, 'CLOSED');
+    assert.deepEqual(s0.close.finRetransmissions, { client: 0, server: 0 });
+    assert.equal(s0.timeWait.endpoint, 'client');
+    assert.equal(s0.lastFrame, 7);
+    assert.equal(s1.firstFrame, 8);
+    assert.equal(s1.packets, 9);
+    assert.equal(s1.handshake.kind, 'unanswered');
+    assert.equal(s1.close.kind, 'never-opened');
+    assert.equal(s1.endpoints.client.finalState, 'CLOSED');
+    assert.deepEqual(s1.notes.map((n) => n.kind), ['old-connection-ack', ...Array(7).fill('old-connection-segment')]);
+    assert.equal(s1.notes[0].frame, 9);
   });
 
   it('syn-to-time-wait-old-isn: the RST answering the TIME_WAIT\'s ACK ends that TIME_WAIT (cut short)', async () => {

@@ -50,7 +50,20 @@ function withSeq(rec: Uint8Array, by: number): Uint8Array {
   return out;
 }
 
-/** Write the records after the header, each part's record `times` times over. */
+/**
+ * Copy `k` of a record as its sender would send it again: a new packet with
+ * the next IPv4 ID (Linux numbers a socket's packets; the same ID twice in a
+ * row would be one packet captured twice, NoteKind.CapturedTwice).
+ */
+function sentAgain(rec: Uint8Array, k: number): Uint8Array {
+  const out = Uint8Array.from(rec);
+  const v = new DataView(out.buffer);
+  const at = 16 + 14 + 4;
+  v.setUint16(at, (v.getUint16(at) + k) & 0xffff);
+  return out;
+}
+
+/** Write the records after the header, each part's record `times` times over (the copies: sentAgain). */
 function write(name: string, header: Uint8Array, parts: { rec: Uint8Array; times: number }[]): string {
   const path = join(dir, name);
   const fd = openSync(path, 'w');
@@ -59,8 +72,9 @@ function write(name: string, header: Uint8Array, parts: { rec: Uint8Array; times
   let size = 0;
   for (const { rec, times } of parts) {
     for (let i = 0; i < times; i++) {
-      chunk.push(rec);
-      size += rec.length;
+      const r = i === 0 ? rec : sentAgain(rec, i);
+      chunk.push(r);
+      size += r.length;
       if (size > 1 << 20) {
         writeSync(fd, Buffer.concat(chunk));
         chunk.length = 0;
@@ -136,7 +150,7 @@ describe('a storm of one segment on one connection', () => {
     // Out-of-window copies before it (2^30 beyond its sequence number), copies of it after.
     const parts = recs.map((rec) => ({ rec, times: 1 }));
     parts.splice(i, 0, { rec: withSeq(recs[i], 2 ** 30), times: N });
-    parts.splice(i + 2, 0, { rec: recs[i], times: N });
+    parts.splice(i + 2, 0, { rec: sentAgain(recs[i], 1), times: N });
     const [r] = await reportsOf(write('abort.pcap', header, parts));
     const rst = r.close.reset;
     assert.ok(rst !== null);
