@@ -281,7 +281,8 @@ export class Connection {
     if ((this.endSec >>> 0) !== this.endSec || (this.endNsec >>> 0) !== this.endNsec) w.ok = false;
     // Whole words first (packedSideOf and setPackedEnd read them in place).
     w.fixed(this.ipVersion | (this.clientSide << 3) | (from << 4) | (this.baseSet0 ? 1 << 6 : 0) | (this.baseSet1 ? 1 << 7 : 0) |
-      (this.sawFin ? 1 << 8 : 0) | (this.sawRst ? 1 << 9 : 0) | (why << 10) | ((this.tsDigits & 15) << 12));
+      (this.sawFin ? 1 << 8 : 0) | (this.sawRst ? 1 << 9 : 0) | (why << 10) | ((this.tsDigits & 15) << 12) |
+      (this.oldHeld ? 1 << 16 : 0));
     w.fixed(this.port0 * 65536 + this.port1);
     w.fixed(this.endSec); w.fixed(this.endNsec);
     // The addresses: one word each for IPv4 (the others are 0), four for IPv6.
@@ -398,6 +399,7 @@ export class Connection {
     c.baseSet1 = (f & (1 << 7)) !== 0;
     c.sawFin = (f & (1 << 8)) !== 0;
     c.sawRst = (f & (1 << 9)) !== 0;
+    c.oldHeld = (f & (1 << 16)) !== 0;
     c.endReason = END_REASONS[(f >>> 10) & 3];
     c.endSec = endSec;
     c.endNsec = endNsec;
