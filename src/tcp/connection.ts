@@ -1,5 +1,5 @@
 import { ACK, FIN, RST, SYN, type Segment } from '../decode/segment.ts';
-import { Endpoint, FinBasis, NxtBasis, secondsBetween } from './endpoint.ts';
+import { DUPLICATE_SECONDS, Endpoint, FinBasis, NxtBasis, secondsBetween } from './endpoint.ts';
 import { NoteKind, NoteList, type IcmpNote } from './notes.ts';
 import { SeqAnalysis } from './analysis.ts';
 import { seqAdd, seqDiff, seqGt } from './seq.ts';
@@ -36,8 +36,6 @@ const HISTORY_LETTERS = 'SHADFRshadfr';
 const HISTORIES = new Map<number, string>();
 
 const CLIENT_FROM: readonly ClientFrom[] = ['syn', 'syn-ack', 'port', 'first-frame'];
-/** A capture duplicate follows its original within this (see NoteKind.CapturedTwice). */
-const CAPTURED_TWICE_SECONDS = 0.001;
 /** Words of Connection.lastSeg per direction. */
 const LAST_SEG_WORDS = 11;
 const END_REASONS: readonly EndReason[] = ['capture-end', 'expired', 'replaced'];
@@ -660,7 +658,7 @@ export class Connection {
     if (l[o + 3] !== seg.seq || l[o + 4] !== seg.ack || l[o + 5] !== seg.flags || l[o + 6] !== seg.payloadLen ||
       l[o + 7] !== seg.window || l[o + 8] !== (seg.hasTimestamp ? seg.tsVal : -1) ||
       l[o + 9] !== (seg.hasTimestamp ? seg.tsEcr : -1) || l[o + 10] !== seg.ipId) return false;
-    return secondsBetween(l[o + 1], l[o + 2], seg.tsSec, seg.tsNsec) < CAPTURED_TWICE_SECONDS;
+    return secondsBetween(l[o + 1], l[o + 2], seg.tsSec, seg.tsNsec) < DUPLICATE_SECONDS;
   }
 
   /**

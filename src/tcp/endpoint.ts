@@ -81,8 +81,8 @@ export function dropsSynRcvd(seg: Segment): boolean {
   return (t === ICMP_DEST_UNREACH && code <= 1) || t === ICMP_TIME_EXCEEDED || t === ICMP_PARAMETER_PROBLEM;
 }
 
-/** Copies of a segment without timestamps this close are the same packet captured twice (two interfaces, a mirror port). */
-const DUPLICATE_SECONDS = 0.001;
+/** Copies of a segment this close are the same packet captured twice (two interfaces, a mirror port), not one sent again. */
+export const DUPLICATE_SECONDS = 0.001;
 /** Endpoint.wscale of a SYN whose options the snaplen cut before any window scale option (shifts are 0-14). */
 const WSCALE_CUT = 15;
 

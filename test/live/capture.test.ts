@@ -18,38 +18,18 @@ import { analyzeFile } from '../../src/analyze/analyze.ts';
 import { makeSettings } from '../../src/report/settings.ts';
 import type { ConnectionReport } from '../../src/report/types.ts';
 import type { BackendName } from '../../src/live/backend.ts';
-import { loadCap } from '../../src/live/capmod.ts';
 import type { LiveEvent, SummaryEvent } from '../../src/live/events.ts';
 import { kernelTablesAvailable } from '../../src/live/kernel.ts';
 import { LiveSession } from '../../src/live/session.ts';
-import { tcpdumpPath } from '../../src/live/tcpdump.ts';
 import { displayWidth } from '../../src/render/text.ts';
+import { backendMissing, skipUnless } from '../helpers/live-backends.ts';
 import { repoRoot } from '../helpers/paths.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tcpscope-live-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function missing(backend: BackendName): string | null {
-  if (process.platform !== 'linux') return 'live tests capture on Linux lo';
-  if (process.getuid?.() !== 0) return 'capturing needs root (run the tests with sudo, or in CI)';
-  if (backend === 'tcpdump' && tcpdumpPath() === null) return 'tcpdump is not on the PATH (apt-get install tcpdump)';
-  if (backend === 'cap') {
-    try {
-      loadCap();
-    } catch (e) {
-      return (e as Error).message;
-    }
-  }
-  return null;
-}
-
-/** In CI a missing prerequisite is a failure; elsewhere a skip with the reason. */
-function guard(backend: BackendName): { skip: string | false } {
-  const why = missing(backend);
-  if (why === null) return { skip: false };
-  if (process.env.CI) throw new Error(`live tests cannot run in CI: ${why}`);
-  return { skip: `live ${backend}: ${why}` };
-}
+const missing = backendMissing;
+const guard = (backend: BackendName): { skip: string | false } => skipUnless(`live ${backend}`, backendMissing(backend));
 
 const wait = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

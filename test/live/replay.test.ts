@@ -20,14 +20,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { analyzeFile } from '../../src/analyze/analyze.ts';
 import type { BackendName } from '../../src/live/backend.ts';
-import { loadCap } from '../../src/live/capmod.ts';
 import type { LiveEvent, SummaryEvent } from '../../src/live/events.ts';
 import { eventLine } from '../../src/live/format.ts';
 import { LiveSession } from '../../src/live/session.ts';
-import { tcpdumpPath } from '../../src/live/tcpdump.ts';
 import { makeSettings } from '../../src/report/settings.ts';
 import type { ConnectionReport } from '../../src/report/types.ts';
 import { FedSource } from '../helpers/fed-source.ts';
+import { backendMissing, skipUnless } from '../helpers/live-backends.ts';
 import { capturesDir } from '../helpers/paths.ts';
 
 const settings = makeSettings({ os: 'linux' });
@@ -111,27 +110,15 @@ describe('fixtures replayed through a live session', () => {
 
 const VETH = ['tsl-rp0', 'tsl-rp1'].map((n) => `${n}${process.pid % 1000}`);
 
+/** What the replay needs beyond what live capture does: python3 sending frames on the veth pair. */
 function missing(backend: BackendName): string | null {
-  if (process.platform !== 'linux') return 'the replay sends frames on a Linux veth pair';
-  if (process.getuid?.() !== 0) return 'a veth pair and capturing need root';
+  const why = backendMissing(backend);
+  if (why !== null) return why;
   if (spawnSync('python3', ['-c', 'import socket; socket.AF_PACKET'], { stdio: 'ignore' }).status !== 0) return 'python3 with AF_PACKET sends the frames';
-  if (backend === 'tcpdump' && tcpdumpPath() === null) return 'tcpdump is not on the PATH';
-  if (backend === 'cap') {
-    try {
-      loadCap();
-    } catch (e) {
-      return (e as Error).message;
-    }
-  }
   return null;
 }
 
-const guard = (backend: BackendName): { skip: string | false } => {
-  const why = missing(backend);
-  if (why === null) return { skip: false };
-  if (process.env.CI) throw new Error(`replay tests cannot run in CI: ${why}`);
-  return { skip: `replay ${backend}: ${why}` };
-};
+const guard = (backend: BackendName): { skip: string | false } => skipUnless(`replay ${backend}`, missing(backend));
 
 const ip = (...args: string[]): void => {
   const r = spawnSync('ip', args, { encoding: 'utf8' });
